@@ -1,0 +1,1 @@
+"""Laptop Pricing: trade-in price estimates for used laptops. Never imports Streamlit."""
