@@ -1,0 +1,1 @@
+"""The pricing API: the Lambda handler and a local server that behaves like API Gateway."""

@@ -1,0 +1,1 @@
+"""Data preparation, training and the model artifact (MLflow tracking wraps these)."""
