@@ -1,0 +1,191 @@
+"""Real-browser test support: run `streamlit run app.py` on a free port and drive Debian's Chromium.
+
+Reusable by every page's browser tests::
+
+    from tests.browser_support import StreamlitServer, chromium_browser, screenshot
+
+    with StreamlitServer(env={"PREDICTIONS_DIR": str(tmp_path)}) as server:
+        with chromium_browser() as browser:
+            page = browser.new_page()
+            page.goto(server.url)
+            page.get_by_text("Avaliar notebook usado").wait_for()
+            screenshot(page, "estimate-empty")
+
+A missing Chromium is a failure with instructions, never a skip: CI installs it (see .ci/run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = REPO_ROOT / "artifacts"
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+# Settings that would point a test app at a real deployment; tests start from a clean slate.
+_SETTINGS_ENV = (
+    "API_ENDPOINT",
+    "API_KEY",
+    "PREDICTIONS_BUCKET",
+    "PREDICTIONS_PREFIX",
+    "PREDICTIONS_DIR",
+    "AWS_ENDPOINT_URL",
+)
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run <script>` in a subprocess on 127.0.0.1 and a free port.
+
+    ``env`` is laid over a copy of the environment from which the app's settings were removed,
+    so a developer's own API_ENDPOINT never leaks into a test. Output goes to
+    ``artifacts/streamlit-<port>.log`` so a failing test can be diagnosed.
+    """
+
+    def __init__(
+        self,
+        script: str = "app.py",
+        env: Mapping[str, str] | None = None,
+        cwd: Path = REPO_ROOT,
+        startup_timeout: float = 60.0,
+    ):
+        self.script = script
+        self.cwd = Path(cwd)
+        self.startup_timeout = startup_timeout
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_ENV}
+        self.env.update(env or {})
+        ARTIFACTS_DIR.mkdir(exist_ok=True)
+        self.log_path = ARTIFACTS_DIR / f"streamlit-{self.port}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> StreamlitServer:
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            self.script,
+            "--server.headless=true",
+            "--server.address=127.0.0.1",
+            f"--server.port={self.port}",
+            "--server.fileWatcherType=none",
+            "--browser.gatherUsageStats=false",
+            "--global.developmentMode=false",
+        ]
+        log = self.log_path.open("wb")
+        self._process = subprocess.Popen(
+            command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        self._wait_until_serving()
+        return self
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        health = f"{self.url}/_stcore/health"
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with {self._process.returncode}:\n{self.output()}"
+                )
+            try:
+                with urllib.request.urlopen(health, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not serve {health} in time:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=5)
+
+    def __enter__(self) -> StreamlitServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def require_chromium() -> str:
+    """The Chromium binary; fails (does not skip) with what to do when it is absent."""
+    if not (Path(CHROMIUM_PATH).is_file() or shutil.which(CHROMIUM_PATH)):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM_PATH}. Browser tests must run: install it with "
+            "`sudo apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this) or set "
+            "CHROMIUM_PATH to a Chromium binary.",
+            pytrace=False,
+        )
+    return CHROMIUM_PATH
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[object]:
+    """A headless Chromium launched by Playwright (``playwright install`` cannot run here)."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=list(CHROMIUM_ARGS), headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screenshot(page: object, name: str, full_page: bool = True) -> Path:
+    """Save a PNG under artifacts/ (kept by CI as a test artifact) and return its path."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    path = ARTIFACTS_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
+    return path
+
+
+def wait_for_app_idle(page: object, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit has finished the current script run (no 'running' indicator)."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=timeout_ms,
+    )
