@@ -1,0 +1,74 @@
+"""Typed failures of a pricing call. The package raises them; the page chooses the words.
+
+Messages here are for logs and developers (English) and never contain the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from laptop_pricing.schema import FieldError
+
+
+class PricingError(Exception):
+    """Any reason a laptop could not be priced."""
+
+
+class AuthError(PricingError):
+    """401/403: the API key is missing or wrong (API Gateway also says 403 for a wrong route)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class RateLimited(PricingError):
+    """429: throttled or over quota. ``retry_after`` is in seconds when the server said so."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BadRequest(PricingError):
+    """400/422: the service refused the laptop; ``errors`` names the fields at fault."""
+
+    def __init__(self, message: str, errors: Sequence[FieldError] = ()):
+        super().__init__(message)
+        self.errors = list(errors)
+
+    @property
+    def fields(self) -> list[str]:
+        """Names of the fields at fault, in order, without repeats."""
+        return list(dict.fromkeys(e.field for e in self.errors))
+
+
+class UpstreamError(PricingError):
+    """500/502/504 (or any other unexpected status): the service failed, not the request."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class ServiceUnavailable(UpstreamError):
+    """503: the service is down or overloaded right now."""
+
+
+class Timeout(PricingError):
+    """No answer in time. Not retried: the request may have been priced and logged already."""
+
+
+class ConnectionFailed(PricingError):
+    """The service could not be reached (refused, DNS, network down, connection dropped).
+
+    ``never_sent`` is True when no connection was made, so a retry cannot price twice.
+    """
+
+    def __init__(self, message: str, never_sent: bool = False):
+        super().__init__(message)
+        self.never_sent = never_sent
+
+
+class InvalidResponse(PricingError):
+    """The service answered, but not with a price we can read (not JSON, no prediction...)."""
