@@ -1,0 +1,410 @@
+"""The request log: one CSV row per priced request, one file per UTC day; no row lost or doubled.
+
+Two stores sit behind one interface, laid out identically (``log_layout``):
+
+* ``LocalRequestLog`` appends to ``<directory>/<prefix>/YYYY-MM-DD_laptop_prediction_data.csv``
+  under a thread lock and a file lock (``filelock``), so several threads and several processes
+  can write the same day file.
+* ``S3RequestLog`` keeps the single daily object the course's readers expect, but replaces the
+  course's blind read-modify-write (which lost rows under concurrency) with optimistic
+  concurrency: read the object with its ETag, write it back with ``IfMatch`` (or
+  ``IfNoneMatch="*"`` when the day is new) and, when another writer got there first (412, or 409
+  ``ConditionalRequestConflict``), re-read and retry after a jittered backoff, a bounded number of
+  times. Appends from threads of one process are group-committed: one writer at a time takes every
+  waiting row and writes them in one conditional put, so in-process concurrency costs no retries.
+
+Rows are written by the ``csv`` module (values quoted when needed), the header once per file.
+Timestamps are ISO 8601 in UTC with microseconds and a ``Z``: ``2024-01-16T02:07:31.123456Z``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from laptop_pricing.log_layout import day_key
+from laptop_pricing.schema import (
+    FIELD_NAMES,
+    LOG_COLUMN_ALIASES,
+    LOG_COLUMNS,
+    PRICE_COLUMN,
+    TIMESTAMP_COLUMN,
+    VERSION_COLUMN,
+)
+from laptop_pricing.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with microseconds, e.g. ``2024-01-16T02:07:31.123456Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("request-log timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class RequestLogError(RuntimeError):
+    """A row could not be stored. The message names the store and the cause, never a secret."""
+
+
+class ForeignDayFile(RequestLogError):
+    """The day file exists with a header this writer cannot map onto ``LOG_COLUMNS``."""
+
+
+class ConflictRetriesExhausted(RequestLogError):
+    """Other writers kept changing the day object; the row was not written."""
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One priced request as the log stores it."""
+
+    fields: Mapping[str, Any]
+    price: int
+    model_version: str
+    at: datetime
+
+    @property
+    def day(self) -> date:
+        return self.at.astimezone(UTC).date()
+
+    def as_record(self) -> dict[str, Any]:
+        missing = [name for name in FIELD_NAMES if name not in self.fields]
+        if missing:
+            raise ValueError(f"request-log row lacks fields: {', '.join(missing)}")
+        record = {name: self.fields[name] for name in FIELD_NAMES}
+        record[PRICE_COLUMN] = self.price
+        record[TIMESTAMP_COLUMN] = format_timestamp(self.at)
+        record[VERSION_COLUMN] = self.model_version
+        return record
+
+
+def _writer(buffer: io.StringIO) -> Any:
+    return csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+
+
+def header_text() -> str:
+    buffer = io.StringIO()
+    _writer(buffer).writerow(LOG_COLUMNS)
+    return buffer.getvalue()
+
+
+def encode_rows(rows: Iterable[LogRow], columns: Sequence[str] = LOG_COLUMNS) -> str:
+    """Rows as CSV text in the given column order (our order unless the file says otherwise)."""
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    for row in rows:
+        record = row.as_record()
+        writer.writerow([record[column] for column in columns])
+    return buffer.getvalue()
+
+
+def columns_of_existing(header_line: str) -> tuple[str, ...]:
+    """The column order of an existing day file, in our names.
+
+    A file started by the course API (``graphic_card_gb``, ``prediction``) holds the same columns
+    under older names; new rows follow that file's order so it stays one consistent table.
+    """
+    names = next(csv.reader([header_line]), [])
+    mapped = tuple(LOG_COLUMN_ALIASES.get(name.strip(), name.strip()) for name in names)
+    if sorted(mapped) != sorted(LOG_COLUMNS):
+        raise ForeignDayFile(
+            f"day file header {names[:20]!r} does not hold the request-log columns"
+        )
+    return mapped
+
+
+class RequestLog(ABC):
+    """Where priced requests are recorded. ``append`` returns once the row is stored."""
+
+    def __init__(self, clock: Clock | None = None):
+        self.clock: Clock = clock or utc_now
+
+    def append(
+        self,
+        fields: Mapping[str, Any],
+        price: int,
+        model_version: str,
+        at: datetime | None = None,
+    ) -> LogRow:
+        """Store one row; raises ``RequestLogError`` when it could not be stored."""
+        row = LogRow(dict(fields), int(price), str(model_version), at or self.clock())
+        row.as_record()  # a malformed row fails here, alone, not inside a shared batch
+        self._store([row])
+        return row
+
+    @abstractmethod
+    def _store(self, rows: Sequence[LogRow]) -> None: ...
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where rows go, for logs (no secrets)."""
+
+    @abstractmethod
+    def read_day(self, day: date) -> bytes | None:
+        """The raw bytes of one day file, or None if the day has no file."""
+
+
+class LocalRequestLog(RequestLog):
+    """Day files in a local folder laid out like the bucket (the embedded default)."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        prefix: str = "",
+        clock: Clock | None = None,
+        fsync: bool = False,
+        lock_timeout: float = 10.0,
+    ):
+        super().__init__(clock)
+        self.directory = Path(directory)
+        self.prefix = prefix.strip("/")
+        self.fsync = fsync
+        self._thread_lock = threading.Lock()
+        # One lock file per folder, hidden, so the monitoring reader never mistakes it for data.
+        self._folder = self.directory / self.prefix if self.prefix else self.directory
+        self._file_lock = FileLock(
+            self._folder / ".request-log.lock", timeout=lock_timeout, thread_local=False
+        )
+
+    def path_for(self, day: date) -> Path:
+        return self.directory / day_key(self.prefix, day)
+
+    def describe(self) -> str:
+        return f"local folder {self._folder}"
+
+    def read_day(self, day: date) -> bytes | None:
+        path = self.path_for(day)
+        return path.read_bytes() if path.exists() else None
+
+    def _store(self, rows: Sequence[LogRow]) -> None:
+        by_day: dict[date, list[LogRow]] = {}
+        for row in rows:
+            by_day.setdefault(row.day, []).append(row)
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            with self._thread_lock, self._file_lock:
+                for day, day_rows in by_day.items():
+                    self._append_file(self.path_for(day), day_rows)
+        except RequestLogError:
+            raise
+        except OSError as error:  # includes filelock's Timeout
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            raise RequestLogError(f"cannot append to {self.describe()}: {reason}") from error
+
+    def _append_file(self, path: Path, rows: Sequence[LogRow]) -> None:
+        with open(path, "a+b") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            prefix = ""
+            columns: Sequence[str] = LOG_COLUMNS
+            if size == 0:
+                prefix = header_text()
+            else:
+                handle.seek(0)
+                first_line = handle.readline().decode("utf-8", errors="replace")
+                if first_line != header_text():
+                    columns = columns_of_existing(first_line)
+                handle.seek(size - 1)
+                if handle.read(1) != b"\n":  # a torn last line must not swallow our row
+                    prefix = "\n"
+            handle.seek(0, os.SEEK_END)
+            handle.write((prefix + encode_rows(rows, columns)).encode("utf-8"))
+            handle.flush()
+            if self.fsync:
+                os.fsync(handle.fileno())
+
+
+@dataclass
+class _Pending:
+    rows: list[LogRow]
+    done: bool = False
+    error: BaseException | None = None
+
+
+def _error_code(error: BaseException) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def _status(error: BaseException) -> int:
+    response = getattr(error, "response", None) or {}
+    return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+class S3RequestLog(RequestLog):
+    """The daily object in S3, appended with conditional writes (see the module docstring)."""
+
+    CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str,
+        s3_client: Any,
+        clock: Clock | None = None,
+        max_attempts: int = 10,
+        backoff_base: float = 0.02,
+        backoff_cap: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
+        super().__init__(clock)
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.s3 = s3_client
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._queue: list[_Pending] = []
+        self._queue_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self.conflicts = 0  # 412/409 answers seen, for benchmarks and tests
+        self.puts = 0
+
+    def key_for(self, day: date) -> str:
+        return day_key(self.prefix, day)
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def read_day(self, day: date) -> bytes | None:
+        body, _ = self._get(self.key_for(day))
+        return body
+
+    def _store(self, rows: Sequence[LogRow]) -> None:
+        mine = _Pending(list(rows))
+        with self._queue_lock:
+            self._queue.append(mine)
+        # Group commit: whoever holds the write lock writes every row queued so far; a thread
+        # whose rows a previous holder already wrote just returns.
+        with self._write_lock:
+            if not mine.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._write_batch(batch)
+        if mine.error is not None:
+            raise mine.error
+
+    def _write_batch(self, batch: list[_Pending]) -> None:
+        by_day: dict[date, list[tuple[_Pending, LogRow]]] = {}
+        for pending in batch:
+            for row in pending.rows:
+                by_day.setdefault(row.day, []).append((pending, row))
+        failed: dict[int, BaseException] = {}
+        for day, items in by_day.items():
+            try:
+                self._append_day(day, [row for _, row in items])
+            except BaseException as error:  # recorded per waiting request, re-raised there
+                for pending, _ in items:
+                    failed[id(pending)] = error
+        for pending in batch:
+            pending.error = failed.get(id(pending))
+            pending.done = True
+
+    def _get(self, key: str) -> tuple[bytes | None, str | None]:
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except Exception as error:
+            if _error_code(error) in {"NoSuchKey", "404"}:
+                return None, None
+            raise self._wrap("read", key, error) from error
+        return response["Body"].read(), response["ETag"]
+
+    def _wrap(self, action: str, key: str, error: BaseException) -> RequestLogError:
+        code = _error_code(error) or type(error).__name__
+        return RequestLogError(f"cannot {action} s3://{self.bucket}/{key}: {code}")
+
+    def _append_day(self, day: date, rows: list[LogRow]) -> None:
+        key = self.key_for(day)
+        last_conflict = ""
+        for attempt in range(1, self.max_attempts + 1):
+            body, etag = self._get(key)
+            if body is None:
+                payload = header_text() + encode_rows(rows)
+                condition = {"IfNoneMatch": "*"}
+            else:
+                text = body.decode("utf-8", errors="replace")
+                first_line = text[: text.find("\n") + 1] if "\n" in text else text
+                columns = (
+                    LOG_COLUMNS if first_line == header_text() else columns_of_existing(first_line)
+                )
+                chunk = encode_rows(rows, columns)
+                # An earlier attempt may have landed although its answer was lost (a timeout, or
+                # a retry inside botocore that then saw 412): the rows carry microsecond
+                # timestamps, so finding the exact chunk means it is already stored.
+                if attempt > 1 and chunk in text:
+                    return
+                payload = text + ("" if text.endswith("\n") or not text else "\n") + chunk
+                condition = {"IfMatch": etag}
+            try:
+                self.s3.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=payload.encode("utf-8"),
+                    ContentType="text/csv; charset=utf-8",
+                    **condition,
+                )
+                self.puts += 1
+                return
+            except Exception as error:
+                code = _error_code(error)
+                conflict = code in self.CONFLICT_CODES or _status(error) == 412
+                # IfMatch on an object deleted meanwhile answers 404: start again from nothing.
+                vanished = body is not None and code in {"NoSuchKey", "404"}
+                if not (conflict or vanished):
+                    raise self._wrap("write", key, error) from error
+                self.conflicts += 1
+                last_conflict = code or "412"
+            self._sleep(self._backoff(attempt))
+        raise ConflictRetriesExhausted(
+            f"gave up on s3://{self.bucket}/{key} after {self.max_attempts} attempts "
+            f"({last_conflict}: other writers kept changing it)"
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+        return self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+
+def s3_client_for(settings: Settings) -> Any:
+    """A boto3 S3 client from the standard AWS chain, pointed at ``AWS_ENDPOINT_URL`` if set."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=3,
+        read_timeout=10,
+        retries={"mode": "standard", "max_attempts": 3},
+        max_pool_connections=32,
+    )
+    return boto3.client("s3", endpoint_url=settings.aws_endpoint_url, config=config)
+
+
+def request_log_from_settings(settings: Settings, clock: Clock | None = None) -> RequestLog:
+    """``PREDICTIONS_BUCKET`` set: the S3 day objects; otherwise the local folder."""
+    if settings.predictions_bucket:
+        return S3RequestLog(
+            settings.predictions_bucket,
+            settings.predictions_prefix,
+            s3_client_for(settings),
+            clock=clock,
+        )
+    return LocalRequestLog(settings.predictions_dir, settings.predictions_prefix, clock=clock)
