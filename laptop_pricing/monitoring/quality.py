@@ -1,0 +1,173 @@
+"""Data quality of the kept rows: which values the schema would refuse, counted and explained.
+
+The rules are ``schema.FIELDS`` and ``schema.PROCESSORS_BY_BRAND`` — the same ones
+``LaptopSpec.from_payload`` applies — evaluated per category instead of per row, so a year of
+requests is checked in milliseconds. ``tests/test_monitoring_reader.py`` proves the vectorised
+verdict equals ``LaptopSpec.from_payload`` row by row on the real course logs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from laptop_pricing import schema
+from laptop_pricing.log_layout import parse_day_file_name
+from laptop_pricing.monitoring.reader import FILE_COLUMN, LINE_COLUMN
+
+IN_SCHEMA_COLUMN = "in_schema"
+
+# Kinds of problem (the page chooses the words).
+MISSING = "missing"
+NOT_ALLOWED = "not_allowed"
+PROCESSOR_AS_BRAND = "processor_as_brand"
+PROCESSOR_MISMATCH = "processor_mismatch"
+UNKNOWN_VERSION = "unknown_version"
+OUTSIDE_FILE_DAY = "outside_file_day"
+
+QUALITY_COLUMNS = ("field", "issue", "rows", "share", "examples", "file", "line")
+_VERSION_LIKE = re.compile(r"^[\w.@#+:/-]{1,64}$")
+_NOT_A_VERSION = {"nan", "none", "null", "unknown", "undefined", "-"}
+_PROCESSOR_NAMES = {str(v) for v in schema.FIELDS_BY_NAME["processor_name"].values} - {"other"}
+
+
+def allowed_strings(field_name: str) -> tuple[str, ...]:
+    return tuple(str(v) for v in schema.FIELDS_BY_NAME[field_name].values)
+
+
+def _category_mask(series: pd.Series, predicate) -> np.ndarray:
+    """Evaluate ``predicate(category)`` once per category and spread it over the rows."""
+    categorical = series.cat
+    per_category = np.array([bool(predicate(str(c))) for c in categorical.categories] + [False])
+    return per_category[categorical.codes.to_numpy()]
+
+
+def missing_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
+    series = rows[field_name]
+    return (series.cat.codes.to_numpy() == -1) | _category_mask(series, lambda c: c == "")
+
+
+def outside_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
+    """Rows whose value for this field the schema refuses (missing values included)."""
+    allowed = set(allowed_strings(field_name))
+    series = rows[field_name]
+    return (series.cat.codes.to_numpy() == -1) | _category_mask(series, lambda c: c not in allowed)
+
+
+def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
+    """Both values allowed, but that brand does not make that processor (intel + ryzen 7)."""
+    brands = rows["processor_brand"].cat
+    names = rows["processor_name"].cat
+    table = np.zeros((len(brands.categories) + 1, len(names.categories) + 1), dtype=bool)
+    for i, brand in enumerate(brands.categories):
+        makes = schema.PROCESSORS_BY_BRAND.get(str(brand))
+        if makes is None:
+            continue
+        for j, name in enumerate(names.categories):
+            if str(name) in allowed_strings("processor_name") and str(name) not in makes:
+                table[i, j] = True
+    return table[brands.codes.to_numpy(), names.codes.to_numpy()]
+
+
+def unknown_version_mask(rows: pd.DataFrame) -> np.ndarray:
+    series = rows[schema.VERSION_COLUMN]
+
+    def unknown(version: str) -> bool:
+        text = version.strip()
+        return (
+            not text
+            or text.lower() in _NOT_A_VERSION
+            or not _VERSION_LIKE.match(text)
+            or not any(ch.isdigit() for ch in text)
+        )
+
+    return (series.cat.codes.to_numpy() == -1) | _category_mask(series, unknown)
+
+
+def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
+    files = rows[FILE_COLUMN].cat
+    file_days = [parse_day_file_name(str(name)) for name in files.categories]
+    day_numbers = np.array(
+        [np.datetime64(d, "D").astype(np.int64) if d else -(2**62) for d in file_days] + [-(2**62)],
+        dtype=np.int64,
+    )
+    expected = day_numbers[files.codes.to_numpy()]
+    stamped = rows[schema.TIMESTAMP_COLUMN].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return (expected != -(2**62)) & (stamped != expected)
+
+
+def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:
+    """True where ``LaptopSpec.from_payload`` would accept the row's 13 fields."""
+    bad = np.zeros(len(rows), dtype=bool)
+    for name in schema.FIELD_NAMES:
+        bad |= outside_mask(rows, name)
+    bad |= processor_mismatch_mask(rows)
+    return ~bad
+
+
+def with_in_schema(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows plus an ``in_schema`` column (computed once, right after reading)."""
+    flagged = rows.copy(deep=False)
+    flagged[IN_SCHEMA_COLUMN] = in_schema_mask(rows) if len(rows) else np.zeros(0, dtype=bool)
+    return flagged
+
+
+def _examples(values: pd.Series, limit: int = 3) -> str:
+    counts = values.astype(str).value_counts()
+    counts = counts[counts > 0].head(limit)
+    return ", ".join(f"{value or '(vazio)'} ({count})" for value, count in counts.items())
+
+
+def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
+    """One line per (field, issue): rows affected, their share, frequent values, a first place."""
+    total = len(rows)
+    records: list[tuple] = []
+    if total == 0:
+        return pd.DataFrame(columns=list(QUALITY_COLUMNS))
+
+    def add(field_name: str, issue: str, mask: np.ndarray, values) -> None:
+        count = int(mask.sum())
+        if not count:
+            return
+        first = int(np.flatnonzero(mask)[0])
+        shown = values(mask) if callable(values) else values[mask]
+        records.append(
+            (
+                field_name,
+                issue,
+                count,
+                count / total,
+                _examples(shown),
+                str(rows[FILE_COLUMN].iloc[first]),
+                int(rows[LINE_COLUMN].iloc[first]),
+            )
+        )
+
+    for name in schema.FIELD_NAMES:
+        series = rows[name]
+        missing = missing_mask(rows, name)
+        outside = outside_mask(rows, name) & ~missing
+        if name == "brand":
+            as_processor = _category_mask(series, lambda c: c in _PROCESSOR_NAMES)
+            add(name, PROCESSOR_AS_BRAND, as_processor & outside, series)
+            outside &= ~as_processor
+        add(name, MISSING, missing, series)
+        add(name, NOT_ALLOWED, outside, series)
+    mismatch = processor_mismatch_mask(rows)
+
+    def pairs(mask: np.ndarray) -> pd.Series:
+        chosen = rows.loc[mask, ["processor_brand", "processor_name"]].astype(str)
+        return chosen["processor_brand"] + " + " + chosen["processor_name"]
+
+    add("processor_name", PROCESSOR_MISMATCH, mismatch, pairs)
+    version = rows[schema.VERSION_COLUMN]
+    add(schema.VERSION_COLUMN, UNKNOWN_VERSION, unknown_version_mask(rows), version)
+
+    def stamp_days(mask: np.ndarray) -> pd.Series:
+        return rows.loc[mask, schema.TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d")
+
+    add(schema.TIMESTAMP_COLUMN, OUTSIDE_FILE_DAY, outside_file_day_mask(rows), stamp_days)
+    report = pd.DataFrame.from_records(records, columns=list(QUALITY_COLUMNS))
+    return report.sort_values("rows", ascending=False, kind="stable", ignore_index=True)
