@@ -38,6 +38,9 @@ from laptop_pricing.settings import Settings
 
 DEFAULT_CURRENCY = "BRL"
 UNKNOWN_VERSION = "desconhecida"
+CONNECT_TIMEOUT = 3.05  # seconds to open the connection
+READ_TIMEOUT = 10.0  # seconds to wait for the answer (a Lambda cold start fits; 29 s does not)
+RETRY_BUDGET = 10.0  # all attempts and back-off waits together
 
 
 class PricingClient(ABC):
@@ -208,19 +211,19 @@ class HttpPricingClient(PricingClient):
         endpoint: str,
         api_key: str | None = None,
         *,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 10.0,
-        retry_budget: float = 10.0,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        retry_budget: float | None = None,
         max_attempts: int = 3,
         backoff: float = 0.5,
         session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         if not endpoint or not endpoint.startswith(("http://", "https://")):
             raise ValueError("endpoint must be an http(s) URL")
         self.endpoint = endpoint
-        self.timeout = (connect_timeout, read_timeout)
-        self.retry_budget = retry_budget
+        self.timeout = (connect_timeout or CONNECT_TIMEOUT, read_timeout or READ_TIMEOUT)
+        self.retry_budget = RETRY_BUDGET if retry_budget is None else retry_budget
         self.max_attempts = max_attempts
         self.backoff = backoff
         self._sleep = sleep
@@ -252,7 +255,7 @@ class HttpPricingClient(PricingClient):
                     or elapsed + delay + self.timeout[0] > self.retry_budget
                 ):
                     raise
-                self._sleep(delay)
+                (self._sleep or backoff_sleep)(delay)
 
     def _retry_delay(self, error: PricingError, attempt: int) -> float | None:
         if isinstance(error, ConnectionFailed) and not error.never_sent:
@@ -275,6 +278,11 @@ class HttpPricingClient(PricingClient):
         except requests.exceptions.RequestException as exc:
             raise ConnectionFailed(f"pricing API request failed: {type(exc).__name__}") from None
         return quote_from_response(response.status_code, response.content, response.headers)
+
+
+def backoff_sleep(seconds: float) -> None:
+    """The wait between retries (a module function so tests can skip the waiting)."""
+    time.sleep(seconds)
 
 
 def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:

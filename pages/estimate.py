@@ -2,4 +2,27 @@
 
 import streamlit as st
 
+from components.history import history_section
+from components.laptop_form import laptop_form, submit_button
+from components.mode_notice import mode_notice
+from components.price_card import error_card, price_card
+from components.pricing import last_outcome, submit
+from components.settings import app_settings
+
+settings = app_settings()
+
 st.title("Avaliar notebook usado")
+st.caption("Preencha os dados do notebook do cliente e clique em **Calcular preço**.")
+
+values = laptop_form()
+if submit_button():
+    submit(values, settings)
+
+outcome = last_outcome()
+if outcome and outcome.quote:
+    price_card(outcome.quote, stale=outcome.values != values)
+elif outcome and outcome.message:
+    error_card(outcome.message)
+
+history_section()
+mode_notice(settings)

@@ -1,0 +1,65 @@
+"""This session's estimates: a short table and a CSV the clerk can open in a spreadsheet."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import streamlit as st
+
+from laptop_pricing.engine import Quote
+from laptop_pricing.schema import FIELDS, LaptopSpec
+
+HISTORY_KEY = "estimate_history"
+DOWNLOAD_KEY = "history_download"
+# Brazil (Brasília time) has had no daylight saving since 2019: a fixed offset needs no tzdata.
+BRASILIA = timezone(timedelta(hours=-3), "BRT")
+TIME_COLUMN = "Horário"
+PRICE_COLUMN = "Preço (R$)"
+SHOWN_COLUMNS = (TIME_COLUMN, "Marca", "Processador", "Memória RAM", "SSD", PRICE_COLUMN)
+
+
+def record(spec: LaptopSpec, quote: Quote, now: datetime | None = None) -> None:
+    now = now or datetime.now(BRASILIA)
+    row = {TIME_COLUMN: now.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M:%S")}
+    values = spec.as_dict()
+    for field in FIELDS:
+        row[field.label] = field.option_label(values[field.name])
+    row[PRICE_COLUMN] = quote.price
+    row["Faixa mínima (R$)"] = quote.low
+    row["Faixa máxima (R$)"] = quote.high
+    row["Moeda"] = quote.currency
+    row["Versão do modelo"] = quote.version
+    st.session_state.setdefault(HISTORY_KEY, []).append(row)
+
+
+def history_frame() -> pd.DataFrame:
+    return pd.DataFrame(st.session_state.get(HISTORY_KEY, []))
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """Semicolon-separated, decimal comma, UTF-8 with BOM: opens right in Excel pt-BR."""
+    return frame.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
+def history_section() -> None:
+    frame = history_frame()
+    if frame.empty:
+        return
+    st.subheader("Avaliações desta sessão")
+    st.dataframe(
+        frame.iloc[::-1][list(SHOWN_COLUMNS)],
+        hide_index=True,
+        column_config={
+            PRICE_COLUMN: st.column_config.NumberColumn(PRICE_COLUMN, format="localized"),
+        },
+    )
+    st.download_button(
+        "Baixar histórico (CSV)",
+        data=to_csv(frame),
+        file_name=f"avaliacoes-{datetime.now(BRASILIA):%Y-%m-%d}.csv",
+        mime="text/csv",
+        key=DOWNLOAD_KEY,
+        on_click="ignore",
+        icon="⬇️",
+    )

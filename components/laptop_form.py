@@ -1,0 +1,106 @@
+"""The laptop form: one widget per schema field, labels/options/help/defaults from the schema.
+
+No ``st.form``: the processor list must follow the processor brand as soon as it changes, so an
+impossible pair (Apple M1 + Ryzen 7) can never be chosen. Every widget has a stable key
+``field_<name>``; values survive a visit to another page (Streamlit drops the state of widgets
+that were not drawn, so the last values are also kept under ``SAVED_KEY``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from laptop_pricing.schema import FIELDS, FIELDS_BY_NAME, PROCESSORS_BY_BRAND, Field
+
+SAVED_KEY = "laptop_form_values"
+SUBMIT_KEY = "submit"
+
+# How the form is laid out for a clerk reading a spec sheet: (section title, field names).
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Notebook", ("brand", "weight", "os", "os_bit", "touchscreen", "warranty")),
+    ("Processador", ("processor_brand", "processor_name")),
+    ("Memória e armazenamento", ("ram_gb", "ram_type", "ssd", "hdd", "graphic_card")),
+)
+assert sorted(n for _, names in SECTIONS for n in names) == sorted(f.name for f in FIELDS)
+
+
+def widget_key(name: str) -> str:
+    return f"field_{name}"
+
+
+def processor_options(processor_brand: str) -> tuple[str, ...]:
+    return PROCESSORS_BY_BRAND[processor_brand]
+
+
+def _initial_values() -> None:
+    """Give every widget its value before it is drawn: the last one used, else the default."""
+    saved = st.session_state.get(SAVED_KEY, {})
+    for field in FIELDS:
+        key = widget_key(field.name)
+        if key not in st.session_state:
+            st.session_state[key] = saved.get(field.name, field.default)
+
+
+def _keep_processor_valid() -> None:
+    """When the processor brand changes, keep a processor that brand makes."""
+    brand = st.session_state[widget_key("processor_brand")]
+    options = processor_options(brand)
+    key = widget_key("processor_name")
+    if st.session_state.get(key) not in options:
+        default = FIELDS_BY_NAME["processor_name"].default
+        st.session_state[key] = default if default in options else options[0]
+
+
+def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
+    key = widget_key(field.name)
+    if field.widget == "number_input":
+        values = field.values
+        return st.number_input(
+            field.label,
+            min_value=min(values),
+            max_value=max(values),
+            step=1,
+            format="%d",
+            help=field.help,
+            key=key,
+        )
+    options = options if options is not None else field.values
+    if field.widget == "radio":
+        return st.radio(
+            field.label,
+            options,
+            format_func=field.option_label,
+            help=field.help,
+            horizontal=True,
+            key=key,
+        )
+    return st.selectbox(
+        field.label, options, format_func=field.option_label, help=field.help, key=key
+    )
+
+
+def laptop_form() -> dict[str, Any]:
+    """Draw the form and return the chosen values (field name -> allowed value)."""
+    _initial_values()
+    _keep_processor_valid()
+    values: dict[str, Any] = {}
+    left, right = st.columns(2, gap="medium")
+    columns = {"Notebook": left, "Processador": right, "Memória e armazenamento": right}
+    for title, names in SECTIONS:
+        with columns[title].container(border=True):
+            st.markdown(f"**{title}**")
+            for name in names:
+                field = FIELDS_BY_NAME[name]
+                options = None
+                if name == "processor_name":
+                    options = processor_options(values["processor_brand"])
+                values[name] = _widget(field, options)
+    values = {f.name: values[f.name] for f in FIELDS}  # contract order
+    st.session_state[SAVED_KEY] = values
+    return values
+
+
+def submit_button() -> bool:
+    return st.button("Calcular preço", type="primary", key=SUBMIT_KEY, width="stretch")

@@ -1,0 +1,87 @@
+"""What the clerk reads when a price cannot be given: short, in pt-BR, saying what to do."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from laptop_pricing.errors import (
+    AuthError,
+    BadRequest,
+    ConnectionFailed,
+    InvalidResponse,
+    PricingError,
+    RateLimited,
+    ServiceUnavailable,
+    Timeout,
+    UpstreamError,
+)
+from laptop_pricing.schema import FIELDS_BY_NAME
+
+AUTH = (
+    "Chave de acesso inválida ou ausente: o serviço de preços recusou a consulta. "
+    "Avise o responsável pelo sistema para conferir a chave da API."
+)
+RATE_LIMITED = (
+    "Muitas consultas em pouco tempo. Aguarde {wait} e clique em **Calcular preço** de novo."
+)
+SERVICE_DOWN = (
+    "O serviço de preços está fora do ar no momento. Tente de novo em alguns minutos; "
+    "se continuar, avise o responsável pelo sistema."
+)
+TIMEOUT = (
+    "Tempo esgotado: o serviço de preços demorou demais para responder. "
+    "Clique em **Calcular preço** de novo em instantes."
+)
+CONNECTION = (
+    "Não foi possível conectar ao serviço de preços. Verifique a conexão com a internet "
+    "e tente de novo."
+)
+INVALID_RESPONSE = (
+    "O serviço de preços respondeu de um jeito inesperado. Tente de novo; "
+    "se continuar, avise o responsável pelo sistema."
+)
+INVALID_FIELDS = "Dados inválidos em: {fields}. Confira esses campos e tente de novo."
+INVALID_DATA = "Dados inválidos: confira os campos do formulário e tente de novo."
+UNEXPECTED = (
+    "Não foi possível calcular o preço agora. Tente de novo; "
+    "se continuar, avise o responsável pelo sistema."
+)
+
+
+def field_label(name: str) -> str:
+    field = FIELDS_BY_NAME.get(name)
+    return field.label if field else name
+
+
+def invalid_fields(names: Iterable[str]) -> str:
+    labels = list(dict.fromkeys(field_label(n) for n in names if n != "data"))
+    return INVALID_FIELDS.format(fields=", ".join(labels)) if labels else INVALID_DATA
+
+
+def wait_text(seconds: float | None) -> str:
+    if seconds is None or seconds <= 0:
+        return "alguns segundos"
+    whole = math.ceil(seconds)
+    if whole < 120:
+        return f"{whole} s"
+    return f"{math.ceil(whole / 60)} min"
+
+
+def for_error(error: PricingError) -> str:
+    """The clerk's message for one typed error (the most specific type first)."""
+    if isinstance(error, AuthError):
+        return AUTH
+    if isinstance(error, RateLimited):
+        return RATE_LIMITED.format(wait=wait_text(error.retry_after))
+    if isinstance(error, BadRequest):
+        return invalid_fields(error.fields)
+    if isinstance(error, ServiceUnavailable | UpstreamError):
+        return SERVICE_DOWN
+    if isinstance(error, Timeout):
+        return TIMEOUT
+    if isinstance(error, ConnectionFailed):
+        return CONNECTION
+    if isinstance(error, InvalidResponse):
+        return INVALID_RESPONSE
+    return UNEXPECTED

@@ -1,0 +1,108 @@
+"""Every page renders through AppTest, with and without secrets; the form is driven by key."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.mode_notice import EMBEDDED_NOTICE
+from laptop_pricing.schema import FIELDS, PROCESSORS_BY_BRAND
+from tests.app_fixtures import PAGES, app, clean_env, fill, submit, texts, widget  # noqa: F401
+from tests.client_fault_server import fault_server
+
+pytestmark = pytest.mark.usefixtures("clean_env")
+
+
+@pytest.fixture(scope="module")
+def api():
+    with fault_server() as running:
+        yield running
+
+
+def secrets_for(api, path="/ok"):
+    return {"API-ENDPOINT": api.url(path), "API-KEY": "app-test-key"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("with_secrets", [False, True], ids=["no-secrets", "secrets"])
+def test_every_page_renders_without_exception(api, page, with_secrets):
+    at = app(secrets_for(api) if with_secrets else None)
+    assert not at.exception
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, f"{page} shows no title"
+
+
+def test_form_has_one_widget_per_field_of_the_schema_kind(api):
+    at = app()
+    for field in FIELDS:
+        found = widget(at, field.name)
+        kind = type(found).__name__.lower()
+        expected = {"selectbox": "selectbox", "radio": "radio", "number_input": "numberinput"}
+        assert kind == expected[field.widget], (field.name, kind)
+        assert found.label == field.label
+        assert found.value == field.default
+
+
+def test_option_labels_come_from_the_schema():
+    at = app()
+    brand = widget(at, "brand")
+    assert brand.options == [o.label for o in FIELDS[0].options]
+    assert widget(at, "ssd").options[0] == "Nenhum"
+
+
+def test_warranty_is_bounded_to_the_allowed_years():
+    at = app()
+    warranty = widget(at, "warranty")
+    assert (warranty.min, warranty.max, warranty.step) == (0, 3, 1)
+
+
+@pytest.mark.parametrize("brand", sorted(PROCESSORS_BY_BRAND))
+def test_processor_options_follow_the_processor_brand(brand):
+    at = fill(app(), {"processor_brand": brand})
+    processor = widget(at, "processor_name")
+    assert processor.options == [FIELDS[2].option_label(v) for v in PROCESSORS_BY_BRAND[brand]]
+    assert processor.value in PROCESSORS_BY_BRAND[brand]
+
+
+def test_changing_brand_keeps_a_valid_processor_and_keeps_one_that_still_fits():
+    at = fill(app(), {"processor_name": "core i7", "processor_brand": "amd"})
+    assert widget(at, "processor_name").value in PROCESSORS_BY_BRAND["amd"]
+    at = fill(app(), {"processor_name": "other", "processor_brand": "m1"})
+    assert widget(at, "processor_name").value == "other"
+    fill(at, {"processor_brand": "intel"})
+    assert widget(at, "processor_name").value == "other"  # still valid: kept
+
+
+def test_http_mode_prices_and_shows_brazilian_money_range_and_version(api):
+    at = submit(fill(app(secrets_for(api)), {"brand": "hp", "ram_gb": 16}))
+    assert not at.exception
+    assert at.metric[0].value == "R$\xa06.712,00"
+    page = texts(at)
+    assert "entre R$\xa05.900,00 e R$\xa07.600,00" in page
+    assert "Versão do modelo: 7" in page
+    assert EMBEDDED_NOTICE not in page
+    sent = api.requests[-1]
+    assert b'"brand": "hp"' in sent["body"] and b'"ram_gb": "16"' in sent["body"]
+
+
+def test_history_keeps_each_estimate_and_offers_a_csv(api):
+    at = submit(app(secrets_for(api)))
+    at = submit(fill(at, {"brand": "asus"}))
+    assert len(at.dataframe) == 1
+    assert len(at.dataframe[0].value) == 2
+    assert list(at.dataframe[0].value["Marca"]) == ["Asus", "Dell"]  # newest first
+
+
+def test_changed_form_after_a_price_says_the_price_is_stale(api):
+    at = submit(app(secrets_for(api)))
+    assert not at.warning
+    at = fill(at, {"ram_gb": 32})
+    assert at.metric and "mudaram" in at.warning[0].value
+
+
+def test_form_keeps_its_values_after_visiting_another_page(api):
+    at = fill(app(secrets_for(api)), {"brand": "lenovo", "warranty": 2})
+    at.switch_page("pages/monitoring.py").run()
+    at.switch_page("pages/estimate.py").run()
+    assert widget(at, "brand").value == "lenovo"
+    assert widget(at, "warranty").value == 2
