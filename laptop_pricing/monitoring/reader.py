@@ -376,7 +376,7 @@ def _parse_timestamps(raw: pa.Array) -> pa.Array:
     iso = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
     course_format = pd.to_datetime(text, format=COURSE_TIMESTAMP_FORMAT, errors="coerce", utc=True)
     merged = iso.fillna(course_format).astype("datetime64[us, UTC]")
-    return pa.Array.from_pandas(merged, type=pa.timestamp("us", tz="UTC"))
+    return pa.array(merged.array, type=pa.timestamp("us", tz="UTC"))
 
 
 def _parse_prices(raw: pa.Array) -> pa.Array:

@@ -1,0 +1,96 @@
+"""Synthetic request logs laid out like the real one, for benchmarks, tests and demos.
+
+Rows follow the writer's format (``request_log``: csv-module quoting, ISO 8601 UTC with ``Z``).
+The mix of laptops drifts slowly over the year and a new model version takes over part-way, so
+a year of it exercises every chart; ``out_of_schema`` adds course-style bad values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from laptop_pricing import schema
+from laptop_pricing.log_layout import day_key
+
+VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
+
+
+def day_csv(
+    day: date,
+    rows: int,
+    seed: int = 0,
+    progress: float = 0.0,
+    out_of_schema: float = 0.0,
+    versions: tuple[str, ...] = VERSIONS,
+) -> bytes:
+    """One day file's bytes. ``progress`` (0..1) moves the mix and the active version."""
+    rng = np.random.default_rng(seed)
+    columns: dict[str, np.ndarray] = {}
+    for field in schema.FIELDS:
+        values = np.array([str(v) for v in field.values], dtype=object)
+        weights = np.linspace(1.0 + progress, 1.0 - 0.6 * progress, len(values)) ** 2
+        if field.name == "processor_brand":
+            weights = np.array(
+                [0.55 - 0.15 * progress, 0.35 + 0.1 * progress, 0.10 + 0.05 * progress]
+            )
+        columns[field.name] = rng.choice(values, size=rows, p=weights / weights.sum())
+    brand_of = columns["processor_brand"]
+    names = np.empty(rows, dtype=object)
+    for brand, made in schema.PROCESSORS_BY_BRAND.items():
+        mask = brand_of == brand
+        names[mask] = rng.choice(np.array(made, dtype=object), size=int(mask.sum()))
+    columns["processor_name"] = names
+    if out_of_schema:
+        bad = rng.random(rows) < out_of_schema
+        columns["ram_gb"] = np.where(
+            bad, rng.choice(["24", "64", "252"], size=rows), columns["ram_gb"]
+        )
+    ram = columns["ram_gb"].astype(float)
+    ssd = columns["ssd"].astype(float)
+    base = 1800 + 160 * ram + 1.6 * ssd + 260 * columns["graphic_card"].astype(float)
+    price = np.round(base * (1 + 0.12 * progress) * rng.lognormal(0, 0.18, rows))
+    seconds = np.sort(rng.integers(0, 86_400, rows))
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    current = min(int(progress * len(versions)), len(versions) - 1)
+    previous = max(current - 1, 0)
+    use_previous = rng.random(rows) < 0.15
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow(schema.LOG_COLUMNS)
+    for i in range(rows):
+        moment = start + timedelta(seconds=int(seconds[i]), microseconds=int(i % 1_000_000))
+        writer.writerow(
+            [
+                *(columns[name][i] for name in schema.FIELD_NAMES),
+                int(price[i]),
+                moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                versions[previous if use_previous[i] else current],
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+def year_of_days(end: date, days: int) -> list[date]:
+    return [end - timedelta(days=days - 1 - i) for i in range(days)]
+
+
+def day_files(
+    end: date, days: int, rows_per_day: int | None = None, prefix: str = "", seed: int = 7
+) -> Iterator[tuple[str, bytes]]:
+    """(key, bytes) of ``days`` consecutive day files up to ``end``; volume varies by weekday."""
+    rng = np.random.default_rng(seed)
+    for index, day in enumerate(year_of_days(end, days)):
+        if rows_per_day is None:
+            weekday_factor = 0.45 if day.weekday() == 6 else (0.8 if day.weekday() == 5 else 1.0)
+            rows = max(1, int(rng.normal(60, 12) * weekday_factor * (1 + index / days)))
+        else:
+            rows = rows_per_day
+        yield (
+            day_key(prefix, day),
+            day_csv(day, rows, seed=seed + index, progress=index / max(days - 1, 1)),
+        )

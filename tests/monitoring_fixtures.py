@@ -1,0 +1,67 @@
+"""Fixtures of the monitoring tests: an S3 API on loopback (moto_server) and day-file helpers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from laptop_pricing.monitoring.reader import s3_client
+from tests.browser_support import free_port
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "request-logs-sample"
+AWS_TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def moto_s3() -> Iterator[str]:
+    """``moto_server`` on 127.0.0.1 and a free port; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    saved = {k: os.environ.get(k) for k in AWS_TEST_ENV}
+    os.environ.update(AWS_TEST_ENV)
+    try:
+        with moto_s3() as endpoint:
+            yield endpoint
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def put_objects(endpoint: str, bucket: str, objects: Iterable[tuple[str, bytes]]) -> None:
+    client = s3_client(endpoint, max_workers=16)
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        client.create_bucket(Bucket=bucket)
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda kv: client.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), objects))
+
+
+def write_files(directory: Path, objects: Iterable[tuple[str, bytes]]) -> Path:
+    for key, body in objects:
+        path = directory / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+    return directory

@@ -1,0 +1,369 @@
+"""The log reader: the real course logs, every defect kind, local listing, S3 pagination."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from laptop_pricing import schema
+from laptop_pricing.log_layout import day_file_name, day_key
+from laptop_pricing.monitoring import quality
+from laptop_pricing.monitoring.reader import (
+    BAD_PRICE,
+    BAD_TIMESTAMP,
+    FETCH_FAILED,
+    LONG_ROW,
+    MISSING_COLUMNS,
+    SHORT_ROW,
+    DayFile,
+    LocalLogSource,
+    LogLocation,
+    LogUnavailable,
+    S3LogSource,
+    parse_day_file,
+    read_log,
+    s3_client,
+)
+from laptop_pricing.monitoring.synthetic import day_csv
+from laptop_pricing.request_log import LocalRequestLog
+from tests import monitoring_fixtures
+from tests.monitoring_fixtures import SAMPLE_DIR, put_objects, write_files
+
+s3_endpoint = monitoring_fixtures.s3_endpoint
+
+DAY = date(2024, 3, 5)
+FILE = DayFile(DAY, day_file_name(DAY))
+HEADER = ",".join(schema.LOG_COLUMNS)
+COURSE_HEADER = HEADER.replace("graphic_card,", "graphic_card_gb,").replace(
+    ",price,", ",prediction,"
+)
+GOOD = "dell,intel,core i5,windows,casual,2,0,16,0,256,8,ddr4,64,6712,2024-03-05T10:00:00Z,1.0.0"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return read_log(LocalLogSource(SAMPLE_DIR))
+
+
+# --- The two real course logs -----------------------------------------------------------------
+
+
+def test_real_logs_keep_every_row_of_both_files(sample):
+    counts = sample.rows.groupby("file", observed=True).size().to_dict()
+    assert counts == {
+        "2024-01-16_laptop_prediction_data.csv": 1730,
+        "2024-01-18_laptop_prediction_data.csv": 4736,
+    }
+    assert sample.set_aside == []
+    assert [f.day for f in sample.files] == [date(2024, 1, 16), date(2024, 1, 18)]
+
+
+def test_real_logs_map_the_course_column_names_and_timestamp_format(sample):
+    rows = sample.rows
+    first = rows[(rows["file"] == "2024-01-16_laptop_prediction_data.csv") & (rows["line"] == 2)]
+    record = first.iloc[0]
+    # dell,intel,core i5,windows,casual,2,0,16,0,256,8,ddr4,64,66547,16-01-2024 02:07,1.0.12
+    assert record["graphic_card"] == "8"  # from graphic_card_gb
+    assert record["price"] == 66547.0  # from prediction
+    assert record["timestamp"] == pd.Timestamp("2024-01-16 02:07", tz="UTC")
+    assert record["model_version"] == "1.0.12"
+    assert rows["price"].notna().all() and rows["timestamp"].notna().all()
+    versions = rows.groupby("model_version", observed=True).size().to_dict()
+    assert versions == {"linear_regression@v1.0.0#1": 1587 + 4736, "1.0.12": 130, "1.0.13": 13}
+
+
+def test_real_logs_get_the_quality_flags_they_deserve(sample):
+    report = quality.quality_report(sample.rows).set_index(["field", "issue"])
+    assert report.loc[("brand", quality.PROCESSOR_AS_BRAND), "rows"] == 11
+    assert "core i3 (11)" in report.loc[("brand", quality.PROCESSOR_AS_BRAND), "examples"]
+    ram = sample.rows["ram_gb"].astype(str)
+    assert (
+        report.loc[("ram_gb", quality.NOT_ALLOWED), "rows"]
+        == (~ram.isin(["4", "8", "16", "32"])).sum()
+    )
+    assert (ram == "252").any()
+    assert (
+        report.loc[("warranty", quality.NOT_ALLOWED), "rows"]
+        == sample.rows["warranty"].isin(["4", "5"]).sum()
+    )
+    assert ("processor_name", quality.PROCESSOR_MISMATCH) in report.index
+    assert ("model_version", quality.UNKNOWN_VERSION) not in report.index
+    assert ("timestamp", quality.OUTSIDE_FILE_DAY) not in report.index
+
+
+def test_vectorised_schema_check_agrees_with_laptop_spec_row_by_row(sample):
+    verdict = quality.in_schema_mask(sample.rows)
+    expected = []
+    for record in sample.rows[list(schema.FIELD_NAMES)].astype(str).to_dict("records"):
+        try:
+            schema.LaptopSpec.from_payload(record)
+            expected.append(True)
+        except schema.InvalidSpec:
+            expected.append(False)
+    assert np.array_equal(verdict, np.array(expected))
+    assert 0 < verdict.sum() < len(verdict)  # both kinds are present in the real logs
+
+
+# --- The writer's own format ------------------------------------------------------------------
+
+
+def test_reads_what_the_request_log_writer_writes(tmp_path):
+    log = LocalRequestLog(tmp_path, prefix="logs")
+    at = datetime(2024, 3, 5, 23, 59, 59, 123456, tzinfo=UTC)
+    log.append(schema.LaptopSpec.default().as_dict(), 6712, "2.0.0", at=at)
+    log.append({**schema.LaptopSpec.default().as_dict(), "brand": "hp"}, 7000, "2.0.0", at=at)
+    result = read_log(LocalLogSource(tmp_path, "logs"))
+    assert result.set_aside == []
+    assert list(result.rows["brand"].astype(str)) == ["dell", "hp"]
+    assert result.rows["timestamp"].iloc[0] == pd.Timestamp(at)
+    assert quality.in_schema_mask(result.rows).all()
+
+
+# --- Generated files with each defect ---------------------------------------------------------
+
+
+def parse(text: str | bytes):
+    data = text.encode() if isinstance(text, str) else text
+    parsed = parse_day_file(FILE, data)
+    rows = read_from_tables(parsed)
+    return rows, [(s.line, s.reason) for s in parsed.set_aside]
+
+
+def read_from_tables(parsed):
+    from laptop_pricing.monitoring.reader import _to_frame
+
+    return _to_frame([parsed.table] if parsed.table is not None else [])
+
+
+def test_clean_file_keeps_every_line():
+    rows, aside = parse(f"{HEADER}\n{GOOD}\n{GOOD}\n")
+    assert len(rows) == 2 and aside == []
+    assert list(rows["line"]) == [2, 3]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["bom", "crlf", "quoted", "course_header", "no_header", "no_final_newline", "upper_case"],
+)
+def test_format_variants_read_the_same_row(variant):
+    header, row, newline = HEADER, GOOD, "\n"
+    if variant == "course_header":
+        header = COURSE_HEADER
+    if variant == "quoted":
+        header = ",".join(f'"{c}"' for c in schema.LOG_COLUMNS)
+        row = ",".join(f'"{v}"' for v in GOOD.split(","))
+    if variant == "upper_case":
+        row = GOOD.replace("dell,intel,core i5", " DELL , Intel,Core i5")
+    text = f"{header}{newline}{row}{newline}"
+    if variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    if variant == "no_header":
+        text = f"{row}\n"
+    if variant == "no_final_newline":
+        text = text.rstrip("\n")
+    data = text.encode()
+    if variant == "bom":
+        data = b"\xef\xbb\xbf" + data
+    rows, aside = parse(data)
+    assert aside == []
+    assert len(rows) == 1
+    record = rows.iloc[0]
+    assert (record["brand"], record["processor_brand"], record["processor_name"]) == (
+        "dell",
+        "intel",
+        "core i5",
+    )
+    assert record["price"] == 6712.0
+    assert record["timestamp"] == pd.Timestamp("2024-03-05 10:00", tz="UTC")
+    assert record["line"] == (1 if variant == "no_header" else 2)
+    assert quality.in_schema_mask(rows).all()
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2024-03-05T10:00:00Z", "2024-03-05 10:00"),
+        ("2024-03-05T10:00:00.123456+00:00", "2024-03-05 10:00:00.123456"),
+        ("2024-03-05T07:00:00-03:00", "2024-03-05 10:00"),
+        ("2024-03-05 10:00:00", "2024-03-05 10:00"),
+        ("05-03-2024 10:00", "2024-03-05 10:00"),
+    ],
+)
+def test_both_timestamp_formats_are_read_as_utc(stamp, expected):
+    rows, aside = parse(f"{HEADER}\n{GOOD.replace('2024-03-05T10:00:00Z', stamp)}\n")
+    assert aside == []
+    assert rows["timestamp"].iloc[0] == pd.Timestamp(expected, tz="UTC")
+
+
+def test_mixed_timestamp_formats_in_one_file():
+    course = GOOD.replace("2024-03-05T10:00:00Z", "05-03-2024 11:30")
+    rows, aside = parse(f"{HEADER}\n{GOOD}\n{course}\n")
+    assert aside == []
+    assert list(rows["timestamp"]) == [
+        pd.Timestamp("2024-03-05 10:00", tz="UTC"),
+        pd.Timestamp("2024-03-05 11:30", tz="UTC"),
+    ]
+
+
+def test_each_defect_is_set_aside_with_its_line_and_the_rest_kept():
+    short = ",".join(GOOD.split(",")[:10])
+    long = GOOD + ",extra"
+    bad_price = GOOD.replace(",6712,", ",caro,")
+    zero_price = GOOD.replace(",6712,", ",0,")
+    bad_stamp = GOOD.replace("2024-03-05T10:00:00Z", "ontem")
+    no_stamp = GOOD.replace("2024-03-05T10:00:00Z", "")
+    text = "\n".join(
+        [HEADER, GOOD, short, long, "", bad_price, zero_price, bad_stamp, no_stamp, GOOD]
+    )
+    rows, aside = parse(text + "\n")
+    assert aside == [
+        (3, SHORT_ROW),
+        (4, LONG_ROW),
+        (6, BAD_PRICE),
+        (7, BAD_PRICE),
+        (8, BAD_TIMESTAMP),
+        (9, BAD_TIMESTAMP),
+    ]
+    assert list(rows["line"]) == [2, 10]
+
+
+def test_non_numeric_values_keep_the_row_and_are_flagged():
+    text = f"{HEADER}\n{GOOD.replace(',16,0,256,', ',dezesseis,0,256,')}\n{GOOD}\n"
+    rows, aside = parse(text)
+    assert aside == [] and len(rows) == 2
+    assert list(rows["ram_gb"].astype(str)) == ["dezesseis", "16"]
+    report = quality.quality_report(rows).set_index(["field", "issue"])
+    assert report.loc[("ram_gb", quality.NOT_ALLOWED), "rows"] == 1
+    assert report.loc[("ram_gb", quality.NOT_ALLOWED), "line"] == 2
+    assert list(quality.in_schema_mask(rows)) == [False, True]
+
+
+def test_quoted_newline_keeps_physical_line_numbers():
+    odd = GOOD.replace("1.0.0", '"1.0.0\nbeta"')
+    rows, aside = parse(f"{HEADER}\n{odd}\n{GOOD.replace(',6712,', ',x,')}\n")
+    assert len(rows) == 1 and rows["line"].iloc[0] == 2
+    assert aside == [(4, BAD_PRICE)]
+
+
+def test_columns_in_another_order_and_unknown_columns():
+    columns = [*reversed(schema.LOG_COLUMNS), "client_ip"]
+    values = [*reversed(GOOD.split(",")), "10.0.0.1"]
+    rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
+    assert aside == []
+    assert rows["brand"].iloc[0] == "dell" and rows["price"].iloc[0] == 6712.0
+
+
+def test_missing_field_column_keeps_rows_and_flags_the_field():
+    columns = [c for c in schema.LOG_COLUMNS if c != "os_bit"]
+    values = [v for c, v in zip(schema.LOG_COLUMNS, GOOD.split(","), strict=True) if c != "os_bit"]
+    rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
+    assert aside == [] and len(rows) == 1
+    report = quality.quality_report(rows).set_index(["field", "issue"])
+    assert report.loc[("os_bit", quality.MISSING), "rows"] == 1
+
+
+def test_file_without_price_or_timestamp_column_is_set_aside_whole():
+    columns = [c for c in schema.LOG_COLUMNS if c != "price"]
+    parsed = parse_day_file(FILE, (",".join(columns) + "\nx\n").encode())
+    assert parsed.table is None
+    assert [(s.file, s.line, s.reason) for s in parsed.set_aside] == [
+        (FILE.name, None, MISSING_COLUMNS)
+    ]
+
+
+def test_empty_file_and_invalid_utf8():
+    assert parse("")[0].empty and parse("")[1] == []
+    rows, aside = parse((f"{HEADER}\n" + GOOD.replace("dell", "d\xe9ll")).encode("latin-1"))
+    assert aside == [] and len(rows) == 1
+    assert not quality.in_schema_mask(rows)[0]
+
+
+def test_unknown_versions_and_stamps_outside_the_file_day_are_flagged():
+    no_version = GOOD.replace(",1.0.0", ",")
+    other_day = GOOD.replace("2024-03-05T10", "2024-03-07T10")
+    rows, _ = parse(f"{HEADER}\n{GOOD}\n{no_version}\n{other_day}\n")
+    report = quality.quality_report(rows).set_index(["field", "issue"])
+    assert report.loc[("model_version", quality.UNKNOWN_VERSION), "rows"] == 1
+    assert report.loc[("timestamp", quality.OUTSIDE_FILE_DAY), "rows"] == 1
+
+
+# --- Listing by name --------------------------------------------------------------------------
+
+
+def test_local_listing_uses_names_and_the_range(tmp_path):
+    days = [date(2024, 1, 1) + timedelta(d) for d in range(10)]
+    write_files(tmp_path, [(day_key("p", d), day_csv(d, 3, seed=i)) for i, d in enumerate(days)])
+    (tmp_path / "p" / "notes.csv").write_text("x")
+    (tmp_path / "p" / "sub").mkdir()
+    (tmp_path / "p" / "sub" / day_file_name(days[0])).write_text(HEADER)
+    source = LocalLogSource(tmp_path, "p")
+    assert [f.day for f in source.list_day_files()] == days
+    listed = source.list_day_files(date(2024, 1, 3), date(2024, 1, 5))
+    assert [f.day for f in listed] == days[2:5]
+    result = read_log(source, date(2024, 1, 3), date(2024, 1, 5))
+    assert len(result.rows) == 9
+    assert set(result.rows["timestamp"].dt.date) == set(days[2:5])
+    assert LocalLogSource(tmp_path / "absent").list_day_files() == []
+
+
+# --- S3 through moto_server -------------------------------------------------------------------
+
+MANY_DAYS = [date(2021, 1, 1) + timedelta(d) for d in range(1100)]
+
+
+@pytest.fixture(scope="module")
+def big_bucket(s3_endpoint):
+    objects = [(day_key("logs", d), day_csv(d, 2, seed=i)) for i, d in enumerate(MANY_DAYS)]
+    objects.append(("logs/README.txt", b"not a day file"))
+    objects.append(("logs/archive/" + day_file_name(MANY_DAYS[0]), b"nested: not ours"))
+    objects.append(("other/" + day_file_name(MANY_DAYS[0]), b"another prefix"))
+    put_objects(s3_endpoint, "monitoring-many", objects)
+    return s3_endpoint
+
+
+def test_s3_listing_paginates_past_1000_keys(big_bucket):
+    source = S3LogSource("monitoring-many", "logs", s3_client(big_bucket))
+    listed = source.list_day_files()
+    assert [f.day for f in listed] == MANY_DAYS
+    assert source.list_calls == 2  # 1100 day keys + 2 others: two pages of at most 1000
+
+
+def test_s3_range_listing_starts_after_the_day_before_and_stops_past_the_end(big_bucket):
+    source = S3LogSource("monitoring-many", "logs", s3_client(big_bucket))
+    start, end = MANY_DAYS[-30], MANY_DAYS[-21]
+    listed = source.list_day_files(start, end)
+    assert [f.day for f in listed] == MANY_DAYS[-30:-20]
+    assert source.list_calls == 1  # StartAfter skipped the first three years
+    early = S3LogSource("monitoring-many", "logs", s3_client(big_bucket))
+    assert [f.day for f in early.list_day_files(MANY_DAYS[0], MANY_DAYS[1])] == MANY_DAYS[:2]
+    assert early.list_calls == 1  # stopped at the end of the range, no second page
+
+
+def test_s3_read_over_a_year_concurrently(big_bucket):
+    location = LogLocation("monitoring-many", "logs", None, big_bucket)
+    result = read_log(location.open(), MANY_DAYS[-365], MANY_DAYS[-1])
+    assert len(result.files) == 365 and len(result.rows) == 730
+    assert result.set_aside == []
+    assert result.rows["timestamp"].is_monotonic_increasing
+
+
+def test_s3_file_deleted_after_listing_is_reported_not_fatal(big_bucket):
+    client = s3_client(big_bucket)
+    source = S3LogSource("monitoring-many", "logs", client)
+    files = source.list_day_files(MANY_DAYS[10], MANY_DAYS[12])
+    ghost = DayFile(MANY_DAYS[10] - timedelta(days=5000), "logs/" + day_file_name(date(2000, 1, 1)))
+    result = read_log(source, files=[*files, ghost])
+    assert len(result.rows) == 6
+    assert [(s.file, s.line, s.reason, s.detail) for s in result.set_aside] == [
+        (ghost.name, None, FETCH_FAILED, "NoSuchKey")
+    ]
+
+
+def test_s3_missing_bucket_is_a_typed_error(s3_endpoint):
+    source = S3LogSource("no-such-bucket", "logs", s3_client(s3_endpoint))
+    with pytest.raises(LogUnavailable) as caught:
+        source.list_day_files()
+    assert caught.value.reason == "NoSuchBucket"
