@@ -1,0 +1,189 @@
+"""Do today's requests still look like the data the model learned from?
+
+Per field, the share of each allowed value among the requests is compared with its share in the
+training data (``reference.fields`` of the model metadata). Values outside the schema go to one
+extra bin that the training data never had, so a flood of "RAM 252 GB" shows up as drift: the
+model is being asked about laptops it never saw. The price is compared bin by bin between the
+reference quantiles (the model's own predictions on its training data when the metadata has them,
+since the log holds predictions).
+
+PSI = sum((a - e) * ln(a / e)) with empty bins set to ``EPSILON`` (then renormalised): ok below
+0.1, "warning" from 0.1, "drift" from 0.25 — the usual credit-scoring thresholds. Jensen–Shannon
+divergence (base 2, between 0 and 1) is the second opinion: symmetric, bounded, and calm about
+bins that are empty on one side, where PSI is loud. Fewer than ``MIN_ROWS`` requests: no verdict.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from laptop_pricing import schema
+
+EPSILON = 1e-4
+WARNING_PSI = 0.1
+DRIFT_PSI = 0.25
+MIN_ROWS = 50
+
+OK = "ok"
+WARNING = "warning"
+DRIFT = "drift"
+INSUFFICIENT = "insufficient"
+_SEVERITY = {DRIFT: 0, WARNING: 1, OK: 2, INSUFFICIENT: 3}
+
+OUTSIDE_BIN = "__outside__"
+PRICE = schema.PRICE_COLUMN
+DRIFT_COLUMNS = ("field", "psi", "js", "status", "rows", "biggest_change", "outside_share")
+_QUANTILE_KEYS = ("prediction_quantiles", "price_quantiles")
+
+
+class ReferenceMissing(ValueError):
+    """The model metadata carries no usable training distribution."""
+
+
+@dataclass(frozen=True)
+class PriceReference:
+    edges: tuple[float, ...]  # inner edges; the outer bins are open-ended
+    shares: tuple[float, ...]  # expected share of each of len(edges) + 1 bins
+    source: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    n_rows: int
+    fields: Mapping[str, Mapping[str, int]]
+    price: PriceReference | None
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any]) -> Reference:
+        reference = metadata.get("reference") if isinstance(metadata, Mapping) else None
+        if not isinstance(reference, Mapping) or not isinstance(reference.get("fields"), Mapping):
+            raise ReferenceMissing("model metadata has no reference.fields")
+        fields = {
+            name: {str(k): int(v) for k, v in counts.items()}
+            for name, counts in reference["fields"].items()
+            if name in schema.FIELDS_BY_NAME and isinstance(counts, Mapping)
+        }
+        if not fields:
+            raise ReferenceMissing("reference.fields names no schema field")
+        return cls(int(reference.get("n_rows", 0)), fields, _price_reference(reference))
+
+
+def _price_reference(reference: Mapping[str, Any]) -> PriceReference | None:
+    for key in _QUANTILE_KEYS:
+        quantiles = reference.get(key)
+        if not isinstance(quantiles, Mapping) or len(quantiles) < 2:
+            continue
+        pairs = sorted((float(q), float(v)) for q, v in quantiles.items())
+        levels = [0.0, *(q for q, _ in pairs), 1.0]
+        shares = tuple(b - a for a, b in itertools.pairwise(levels))
+        edges = tuple(v for _, v in pairs)
+        if all(b > a for a, b in itertools.pairwise(edges)):
+            return PriceReference(edges, shares, key)
+    return None
+
+
+def proportions(counts: Sequence[float], epsilon: float = EPSILON) -> np.ndarray:
+    values = np.asarray(counts, dtype=np.float64)
+    total = values.sum()
+    shares = values / total if total > 0 else np.full(len(values), 1.0 / len(values))
+    shares = np.where(shares <= 0, epsilon, shares)
+    return shares / shares.sum()
+
+
+def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = EPSILON) -> float:
+    """Population stability index between two count (or share) vectors over the same bins."""
+    e, a = proportions(expected, epsilon), proportions(actual, epsilon)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def jensen_shannon(expected: Sequence[float], actual: Sequence[float]) -> float:
+    """Jensen–Shannon divergence in bits (0 identical, 1 disjoint); empty bins need no epsilon."""
+    e, a = proportions(expected, 0.0), proportions(actual, 0.0)
+    m = (e + a) / 2
+
+    def kl(p: np.ndarray) -> float:
+        mask = p > 0
+        return float(np.sum(p[mask] * np.log2(p[mask] / m[mask])))
+
+    return max(0.0, (kl(e) + kl(a)) / 2)
+
+
+def status_for(psi_value: float, rows: int) -> str:
+    if rows < MIN_ROWS:
+        return INSUFFICIENT
+    if psi_value >= DRIFT_PSI:
+        return DRIFT
+    if psi_value >= WARNING_PSI:
+        return WARNING
+    return OK
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One field's distributions side by side, ready for the drift table or a chart."""
+
+    field: str
+    bins: tuple[str, ...]
+    expected: np.ndarray
+    actual: np.ndarray
+
+    @property
+    def rows(self) -> int:
+        return int(self.actual.sum())
+
+    def as_record(self) -> dict[str, Any]:
+        psi_value = psi(self.expected, self.actual)
+        e, a = proportions(self.expected, 0.0), proportions(self.actual, 0.0)
+        biggest = int(np.argmax(np.abs(a - e))) if self.rows else 0
+        outside = self.bins.index(OUTSIDE_BIN) if OUTSIDE_BIN in self.bins else None
+        return {
+            "field": self.field,
+            "psi": psi_value,
+            "js": jensen_shannon(self.expected, self.actual),
+            "status": status_for(psi_value, self.rows),
+            "rows": self.rows,
+            "biggest_change": (self.bins[biggest], float(e[biggest]), float(a[biggest])),
+            "outside_share": float(a[outside]) if outside is not None and self.rows else 0.0,
+        }
+
+
+def field_comparison(rows: pd.DataFrame, field_name: str, reference: Reference) -> Comparison:
+    allowed = [str(v) for v in schema.FIELDS_BY_NAME[field_name].values]
+    expected_counts = reference.fields.get(field_name, {})
+    counts = rows[field_name].value_counts() if len(rows) else pd.Series(dtype="int64")
+    counts.index = counts.index.astype(str)
+    actual = [int(counts.get(v, 0)) for v in allowed]
+    actual.append(len(rows) - sum(actual))
+    expected = [float(expected_counts.get(v, 0)) for v in allowed] + [0.0]
+    return Comparison(field_name, (*allowed, OUTSIDE_BIN), np.array(expected), np.array(actual))
+
+
+def price_comparison(prices: pd.Series, reference: PriceReference) -> Comparison:
+    values = prices.dropna().to_numpy(dtype=np.float64)
+    bins = np.searchsorted(np.asarray(reference.edges), values, side="right")
+    actual = np.bincount(bins, minlength=len(reference.shares)).astype(np.float64)
+    labels = [f"< {reference.edges[0]:.0f}"]
+    labels += [f"{a:.0f}–{b:.0f}" for a, b in itertools.pairwise(reference.edges)]
+    labels.append(f">= {reference.edges[-1]:.0f}")
+    return Comparison(PRICE, tuple(labels), np.asarray(reference.shares), actual)
+
+
+def drift_table(rows: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """One line per field (and the price), worst first: drift, warning, ok, too few rows."""
+    records = [
+        field_comparison(rows, name, reference).as_record()
+        for name in schema.FIELD_NAMES
+        if name in reference.fields
+    ]
+    if reference.price is not None:
+        records.append(price_comparison(rows[PRICE], reference.price).as_record())
+    table = pd.DataFrame.from_records(records, columns=list(DRIFT_COLUMNS))
+    table["severity"] = table["status"].map(_SEVERITY)
+    table = table.sort_values(["severity", "psi", "js"], ascending=[True, False, False])
+    return table.drop(columns="severity").reset_index(drop=True)
