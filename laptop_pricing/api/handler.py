@@ -7,8 +7,10 @@ as the course contract says, plus ``currency`` and ``range``. Anything a client 
 not a valid laptop gets a 400 listing every field at fault, never a 500.
 
 Seam for the request log and metrics: ``set_observer(obs)``; ``obs.on_priced(spec, quote,
-latency_ms)`` is called once per priced request, after pricing and before the answer. The default
-observer does nothing. The event, its headers and the API key are never logged.
+latency_ms)`` is called once per priced request, after pricing and before the answer. Until one
+is plugged, the default is built from the environment on first use
+(``laptop_pricing.api.service.default_observer``: request log + EMF metrics). The event, its
+headers and the API key are never logged.
 """
 
 from __future__ import annotations
@@ -39,16 +41,25 @@ class NullObserver:
         return None
 
 
-_observer: PricingObserver = NullObserver()
+_observer: PricingObserver | None = None  # None: the environment's default, built on first use
 _engine: PricingEngine | None = None
 
 
-def set_observer(observer: PricingObserver | None) -> PricingObserver:
+def set_observer(observer: PricingObserver | None) -> PricingObserver | None:
     """Plug the request log / metrics in (None restores the no-op); returns the previous one."""
     global _observer
     previous = _observer
     _observer = observer if observer is not None else NullObserver()
     return previous
+
+
+def _current_observer() -> PricingObserver:
+    global _observer
+    if _observer is None:
+        from laptop_pricing.api.service import default_observer
+
+        _observer = default_observer()
+    return _observer
 
 
 def get_engine() -> PricingEngine:
@@ -140,7 +151,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     try:
         quote = get_engine().price(spec)
         latency_ms = (time.perf_counter() - start) * 1000.0
-        _observer.on_priced(spec, quote, latency_ms)
+        _current_observer().on_priced(spec, quote, latency_ms)
     except Exception:
         # Our fault, not the client's: say so without echoing the request.
         logger.exception("pricing failed")
