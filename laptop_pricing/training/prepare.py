@@ -4,7 +4,8 @@ Public functions (the MLflow wrapper calls these):
 
 - ``prepare_table(raw_path=RAW_DATA_PATH) -> pandas.DataFrame``: one row per laptop, columns
   ``schema.FIELD_NAMES + ("price",)``, price in BRL. ``table.attrs["preparation"]`` holds a report
-  of what was dropped and why (JSON-serialisable; it goes into the artifact's metadata).
+  of what was dropped and why (JSON-serialisable; it goes into the artifact's metadata);
+  ``table.attrs["raw_lines"]`` the raw-file line each row came from (for audits and tests).
 - ``data_hash(path=RAW_DATA_PATH) -> str``: ``"sha256:<hex>"`` of the raw file's bytes.
 
 What differs from the course's ``make_dataset.py``, on purpose:
@@ -142,6 +143,7 @@ def prepare_table(raw_path: str | Path = RAW_DATA_PATH) -> pd.DataFrame:
     raw = raw.drop_duplicates(keep="first")
 
     rows: list[dict[str, object]] = []
+    raw_lines: list[int] = []
     impossible: list[dict[str, object]] = []
     for index, raw_row in raw.iterrows():
         row = _row(raw_row)
@@ -158,10 +160,13 @@ def prepare_table(raw_path: str | Path = RAW_DATA_PATH) -> pd.DataFrame:
             )
             continue
         rows.append(row)
+        raw_lines.append(int(index) + 2)
 
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    mapped_duplicates = int(table.duplicated().sum())
-    table = table.drop_duplicates(keep="first").reset_index(drop=True)
+    duplicated = table.duplicated()
+    mapped_duplicates = int(duplicated.sum())
+    raw_lines = [line for line, dup in zip(raw_lines, duplicated, strict=True) if not dup]
+    table = table[~duplicated].reset_index(drop=True)
     for name in TABLE_COLUMNS:
         if pd.api.types.is_numeric_dtype(table[name]):
             table[name] = table[name].astype("int64")
@@ -192,4 +197,5 @@ def prepare_table(raw_path: str | Path = RAW_DATA_PATH) -> pd.DataFrame:
         mapped_duplicates,
     )
     table.attrs["preparation"] = report
+    table.attrs["raw_lines"] = raw_lines  # each row's line in the raw file (1 = header)
     return table

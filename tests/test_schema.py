@@ -1,0 +1,187 @@
+"""The one schema: fields, allowed values, feature order, and LaptopSpec validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from laptop_pricing.features import FEATURE_INDEX, encode, encode_many
+from laptop_pricing.schema import (
+    FEATURE_ORDER,
+    FIELD_NAMES,
+    FIELDS_BY_NAME,
+    LOG_COLUMN_ALIASES,
+    LOG_COLUMNS,
+    PROCESSORS_BY_BRAND,
+    InvalidSpec,
+    LaptopSpec,
+)
+
+COURSE_SAMPLE = {
+    "brand": "dell",
+    "processor_brand": "intel",
+    "processor_name": "core i5",
+    "os": "windows",
+    "weight": "casual",
+    "warranty": "2",
+    "touchscreen": "0",
+    "ram_gb": "16",
+    "hdd": "0",
+    "ssd": "256",
+    "graphic_card": "8",
+    "ram_type": "ddr4",
+    "os_bit": "64",
+}
+
+
+def errors_by_field(payload) -> dict[str, list[str]]:
+    with pytest.raises(InvalidSpec) as caught:
+        LaptopSpec.from_payload(payload)
+    found: dict[str, list[str]] = {}
+    for error in caught.value.errors:
+        found.setdefault(error.field, []).append(error.reason)
+    return found
+
+
+def test_thirteen_fields_in_contract_order():
+    assert FIELD_NAMES == (
+        "brand",
+        "processor_brand",
+        "processor_name",
+        "os",
+        "weight",
+        "warranty",
+        "touchscreen",
+        "ram_gb",
+        "hdd",
+        "ssd",
+        "graphic_card",
+        "ram_type",
+        "os_bit",
+    )
+    assert LOG_COLUMNS[:13] == FIELD_NAMES
+    assert LOG_COLUMN_ALIASES["graphic_card_gb"] == "graphic_card"
+    assert LOG_COLUMN_ALIASES["prediction"] == "price"
+
+
+def test_allowed_values_match_the_product_table():
+    assert FIELDS_BY_NAME["weight"].values == ("casual", "gaming", "thinnlight")
+    assert FIELDS_BY_NAME["ssd"].values == (0, 128, 256, 512, 1024, 2048, 3072)
+    assert FIELDS_BY_NAME["hdd"].values == (0, 512, 1024, 2048)
+    assert FIELDS_BY_NAME["graphic_card"].values == (0, 2, 4, 6, 8)
+    assert FIELDS_BY_NAME["warranty"].values == (0, 1, 2, 3)
+    for field in FIELDS_BY_NAME.values():
+        assert field.label and field.help
+        assert field.default in field.values
+        assert all(isinstance(o.label, str) and o.label.strip() == o.label for o in field.options)
+
+
+def test_feature_order_is_explicit_and_one_column_per_value():
+    assert len(FEATURE_ORDER) == len(set(FEATURE_ORDER)) == 28
+    assert FEATURE_ORDER[:7] == (
+        "ram_gb",
+        "ssd",
+        "hdd",
+        "graphic_card",
+        "warranty",
+        "touchscreen",
+        "os_bit",
+    )
+    assert "weight_thinnlight" in FEATURE_ORDER
+    assert "processor_name_core i5" in FEATURE_ORDER
+
+
+def test_course_sample_validates_and_normalises_strings_to_ints():
+    spec = LaptopSpec.from_payload(COURSE_SAMPLE)
+    assert spec.ram_gb == 16 and spec.graphic_card == 8 and spec.warranty == 2
+    assert spec.to_payload() == {"data": COURSE_SAMPLE}
+    assert LaptopSpec.from_payload(spec.as_dict()) == spec
+
+
+def test_case_and_surrounding_spaces_are_normalised():
+    payload = {**COURSE_SAMPLE, "brand": "  DELL ", "processor_name": "Core i5 ", "ram_gb": " 16 "}
+    assert LaptopSpec.from_payload(payload) == LaptopSpec.from_payload(COURSE_SAMPLE)
+
+
+def test_ints_and_digit_strings_both_accepted_but_not_bools_or_floats():
+    assert LaptopSpec.from_payload({**COURSE_SAMPLE, "ram_gb": 16}).ram_gb == 16
+    assert "touchscreen" in errors_by_field({**COURSE_SAMPLE, "touchscreen": True})
+    assert "ram_gb" in errors_by_field({**COURSE_SAMPLE, "ram_gb": 16.0})
+    assert "ram_gb" in errors_by_field({**COURSE_SAMPLE, "ram_gb": "16GB"})
+    assert "ram_gb" in errors_by_field({**COURSE_SAMPLE, "ram_gb": "١٦"})  # non-ASCII digits
+
+
+def test_every_error_is_reported_at_once():
+    payload = {**COURSE_SAMPLE, "ram_gb": "252", "weight": "thinlight", "color": "red"}
+    del payload["ssd"]
+    found = errors_by_field(payload)
+    assert found == {
+        "ram_gb": ["not an allowed value"],
+        "weight": ["not an allowed value"],
+        "ssd": ["missing"],
+        "color": ["unknown field"],
+    }
+
+
+def test_error_carries_value_and_allowed_values():
+    with pytest.raises(InvalidSpec) as caught:
+        LaptopSpec.from_payload({**COURSE_SAMPLE, "ram_gb": "252"})
+    (error,) = caught.value.errors
+    assert error.as_dict() == {
+        "field": "ram_gb",
+        "value": "252",
+        "reason": "not an allowed value",
+        "allowed": [4, 8, 16, 32],
+    }
+
+
+@pytest.mark.parametrize(
+    ("brand", "name"),
+    [("m1", "ryzen 7"), ("intel", "ryzen 5"), ("amd", "core i7"), ("m1", "core i5")],
+)
+def test_processor_name_must_belong_to_its_brand(brand, name):
+    found = errors_by_field({**COURSE_SAMPLE, "processor_brand": brand, "processor_name": name})
+    assert list(found) == ["processor_name"]
+    assert name not in PROCESSORS_BY_BRAND[brand]
+
+
+def test_non_object_data_is_one_clear_error():
+    for data in (None, [], "dell", 3):
+        assert errors_by_field(data) == {"data": ["must be a JSON object"]}
+
+
+def test_long_values_are_shortened_in_errors():
+    with pytest.raises(InvalidSpec) as caught:
+        LaptopSpec.from_payload({**COURSE_SAMPLE, "brand": "x" * 10_000})
+    assert len(caught.value.errors[0].value) <= 64
+
+
+def test_encode_sets_exactly_the_named_columns():
+    spec = LaptopSpec.from_payload(COURSE_SAMPLE)
+    row = encode(spec)
+    assert row.shape == (1, len(FEATURE_ORDER))
+    expected = np.zeros(len(FEATURE_ORDER))
+    for name, value in (
+        ("ram_gb", 16),
+        ("ssd", 256),
+        ("graphic_card", 8),
+        ("warranty", 2),
+        ("os_bit", 64),
+    ):
+        expected[FEATURE_INDEX[name]] = value
+    for column in (
+        "brand_dell",
+        "processor_brand_intel",
+        "processor_name_core i5",
+        "os_windows",
+        "weight_casual",
+        "ram_type_ddr4",
+    ):
+        expected[FEATURE_INDEX[column]] = 1.0
+    np.testing.assert_array_equal(row[0], expected)
+
+
+def test_encode_many_refuses_unknown_category():
+    row = {**LaptopSpec.default().as_dict(), "brand": "acer"}
+    with pytest.raises(ValueError, match="brand"):
+        encode_many([row])
