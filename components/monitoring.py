@@ -1,0 +1,368 @@
+"""Streamlit pieces of the monitoring page: source bar, filters, KPIs, charts, drift, quality.
+
+Every number comes from ``laptop_pricing.monitoring``; this module only chooses words, layout
+and what to say when there is nothing to show.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from components.monitoring_data import (
+    SAMPLE_DIR,
+    LoadedLog,
+    refresh,
+    use_sample,
+    using_sample,
+)
+from laptop_pricing import schema
+from laptop_pricing.formatting import format_price
+from laptop_pricing.monitoring import aggregate, charts, drift, quality, reader
+from laptop_pricing.monitoring.reader import DayFile, LogLocation, LogUnavailable, SetAside
+
+STATUS_LABELS = {
+    drift.DRIFT: "🔴 drift",
+    drift.WARNING: "🟠 atenção",
+    drift.OK: "🟢 ok",
+    drift.INSUFFICIENT: "⚪ poucos dados",
+}
+SET_ASIDE_REASONS = {
+    reader.SHORT_ROW: "linha com valores a menos",
+    reader.LONG_ROW: "linha com valores a mais",
+    reader.BAD_TIMESTAMP: "data e hora ilegíveis",
+    reader.BAD_PRICE: "preço ausente, não numérico ou não positivo",
+    reader.MISSING_COLUMNS: "arquivo sem a coluna de preço ou de data",
+    reader.FETCH_FAILED: "arquivo não pôde ser baixado",
+}
+QUALITY_ISSUES = {
+    quality.NOT_ALLOWED: "valor fora dos permitidos",
+    quality.MISSING: "valor ausente",
+    quality.PROCESSOR_AS_BRAND: "nome de processador no lugar da marca",
+    quality.PROCESSOR_MISMATCH: "processador que o fabricante não faz",
+    quality.UNKNOWN_VERSION: "versão do modelo desconhecida",
+    quality.OUTSIDE_FILE_DAY: "data do pedido fora do dia do arquivo",
+}
+UNAVAILABLE_REASONS = {
+    "NoSuchBucket": "o bucket não existe",
+    "AccessDenied": "acesso negado (confira as credenciais e a política IAM)",
+    "InvalidAccessKeyId": "credenciais AWS inválidas",
+    "SignatureDoesNotMatch": "credenciais AWS inválidas",
+    "EndpointConnectionError": "o endereço do S3 não respondeu",
+    "NoCredentialsError": "não há credenciais AWS configuradas",
+}
+
+
+def field_label(name: str) -> str:
+    if name == schema.PRICE_COLUMN:
+        return "Preço estimado"
+    if name == schema.VERSION_COLUMN:
+        return "Versão do modelo"
+    if name == schema.TIMESTAMP_COLUMN:
+        return "Data e hora"
+    return schema.FIELDS_BY_NAME[name].label
+
+
+def br_date(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def br_int(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def br_percent(value: float, digits: int = 1) -> str:
+    return f"{value * 100:.{digits}f}%".replace(".", ",")
+
+
+def describe_location(location: LogLocation) -> str:
+    if using_sample():
+        return "registros de exemplo do curso (data/request-logs-sample)"
+    if location.is_s3:
+        prefix = f"{location.prefix}/" if location.prefix else ""
+        return f"s3://{location.bucket}/{prefix}"
+    return f"pasta local {location.directory}/{location.prefix}".rstrip("/")
+
+
+def source_bar(location: LogLocation) -> None:
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.caption(
+        f"Fonte: {describe_location(location)} · os dados ficam em cache por 5 minutos; "
+        "use **Atualizar** para ler de novo agora."
+    )
+    if right.button("Atualizar", key="monitoring_refresh", icon="🔄", width="stretch"):
+        refresh()
+    if using_sample():
+        notice, back = st.columns([5, 1], vertical_alignment="center")
+        notice.info(
+            "Você está vendo os **registros de exemplo do curso** (jan/2024, preços da API "
+            "original), não os pedidos desta loja.",
+            icon="🧪",
+        )
+        if back.button("Voltar ao meu registro", key="monitoring_leave_sample", width="stretch"):
+            use_sample(False)
+            st.rerun()
+
+
+def sample_offer(reason: str) -> None:
+    """Explain why there is nothing to show and offer the course's real logs instead."""
+    st.info(reason, icon="ℹ️")
+    sample_files = sorted(SAMPLE_DIR.glob("*_laptop_prediction_data.csv"))
+    if not sample_files or using_sample():
+        return
+    st.write(
+        "Para conhecer a página, você pode abrir os **registros reais da API do curso** que "
+        f"acompanham o projeto ({len(sample_files)} dias de jan/2024, lidos direto de "
+        "`data/request-logs-sample/`, sem misturar com o registro da loja)."
+    )
+    if st.button("Carregar os registros de exemplo", key="monitoring_load_sample", type="primary"):
+        use_sample(True)
+        st.rerun()
+
+
+def unavailable(location: LogLocation, error: LogUnavailable) -> None:
+    why = UNAVAILABLE_REASONS.get(error.reason, f"erro {error.reason}")
+    st.error(
+        f"Não foi possível ler o registro de pedidos em {describe_location(location)}: {why}. "
+        "Confira PREDICTIONS-BUCKET, PREDICTIONS-PREFIX e AWS-ENDPOINT-URL nos segredos do app.",
+        icon="🚫",
+    )
+
+
+def empty_log(location: LogLocation) -> None:
+    sample_offer(
+        f"Ainda não há pedidos registrados em {describe_location(location)}. Cada notebook "
+        "avaliado na página **Avaliar notebook** vira uma linha do registro do dia, e os "
+        "gráficos aparecem aqui."
+    )
+
+
+def filters(files: list[DayFile]) -> tuple[date, date, bool]:
+    """Date range (bounded by the days that have files) and the in-schema switch."""
+    oldest, newest = files[0].day, files[-1].day
+    default_start = max(oldest, newest - timedelta(days=29))
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    chosen = left.date_input(
+        "Período",
+        value=(default_start, newest),
+        min_value=oldest,
+        max_value=newest,
+        format="DD/MM/YYYY",
+        key="monitoring_range",
+        help=f"Há registros de {br_date(oldest)} a {br_date(newest)} (dias em UTC).",
+    )
+    start, end = (
+        (chosen[0], chosen[-1]) if isinstance(chosen, tuple) and chosen else (chosen, chosen)
+    )
+    only_in_schema = right.toggle(
+        "Só pedidos dentro do esquema",
+        key="monitoring_only_in_schema",
+        help="Deixa de fora dos gráficos os pedidos com valores que o modelo não conhece "
+        "(ex.: RAM de 252 GB). Eles continuam contados no painel de qualidade.",
+    )
+    return start, end, only_in_schema
+
+
+def version_filter(rows: pd.DataFrame, current_version: str | None) -> list[str]:
+    versions = sorted(rows[schema.VERSION_COLUMN].astype(str).unique())
+
+    def label(version: str) -> str:
+        return f"{version} (atual)" if version == current_version else version
+
+    return st.multiselect(
+        "Versões do modelo",
+        options=versions,
+        default=versions,
+        format_func=label,
+        key="monitoring_versions",
+        placeholder="Escolha ao menos uma versão",
+    )
+
+
+def kpi_row(kpis: aggregate.Kpis, set_aside: int, start: date, end: date) -> None:
+    columns = st.columns(5)
+    columns[0].metric(
+        "Pedidos no período", br_int(kpis.requests), help=f"De {br_date(start)} a {br_date(end)}."
+    )
+    columns[1].metric("Pedidos hoje (UTC)", br_int(kpis.requests_today))
+    change = kpis.median_change
+    columns[2].metric(
+        "Preço mediano",
+        format_price(kpis.median_price) if kpis.median_price is not None else "—",
+        delta=f"{br_percent(change)} vs. período anterior" if change is not None else None,
+        delta_color="off",
+        help="Comparado com o período imediatamente anterior, de mesma duração."
+        if change is not None
+        else "Sem pedidos no período anterior de mesma duração para comparar.",
+    )
+    columns[3].metric("Versões ativas", br_int(kpis.versions_active))
+    columns[4].metric(
+        "Linhas deixadas de lado",
+        br_int(set_aside),
+        help="Linhas dos arquivos do período que não puderam ser lidas (veja Qualidade dos dados).",
+    )
+
+
+def chart(figure) -> None:
+    st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+
+
+def charts_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None:
+    chart(charts.volume_figure(aggregate.daily_volume(rows)))
+    left, right = st.columns(2)
+    with left:
+        chart(charts.price_over_time_figure(aggregate.daily_price(rows)))
+    with right:
+        chart(charts.price_histogram_figure(aggregate.price_histogram(rows)))
+    chart(charts.shares_figure(aggregate.field_shares(rows, reference)))
+    if reference is None:
+        st.caption("Sem a distribuição do treino, os gráficos acima mostram só os pedidos.")
+    chart(charts.version_timeline_figure(aggregate.version_timeline(rows)))
+
+
+def _change_text(field: str, change: tuple[str, float, float]) -> str:
+    value, before, after = change
+    if value == drift.OUTSIDE_BIN:
+        shown = aggregate.OUTSIDE_LABEL.lower()
+    elif field in schema.FIELDS_BY_NAME:
+        f = schema.FIELDS_BY_NAME[field]
+        raw = next((v for v in f.values if str(v) == value), value)
+        shown = f.option_label(raw)
+    else:
+        shown = value
+    return f"{shown}: {br_percent(before, 0)} → {br_percent(after, 0)}"
+
+
+def drift_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None:
+    st.subheader("Os pedidos ainda se parecem com o treino?")
+    if reference is None:
+        st.info(
+            "O modelo instalado não traz a distribuição dos dados de treino "
+            "(`reference` em `model/model_metadata.json`), então não há com o que comparar. "
+            "Treine e exporte o modelo de novo para ter esta tabela.",
+            icon="ℹ️",
+        )
+        return
+    table = drift.drift_table(rows, reference)
+    shown = pd.DataFrame(
+        {
+            "Campo": [field_label(f) for f in table["field"]],
+            "Situação": [STATUS_LABELS[s] for s in table["status"]],
+            "PSI": table["psi"],
+            "Jensen–Shannon": table["js"],
+            "Maior mudança (treino → pedidos)": [
+                _change_text(f, c)
+                for f, c in zip(table["field"], table["biggest_change"], strict=True)
+            ],
+            "Fora do esquema": table["outside_share"] * 100,
+            "Pedidos": table["rows"],
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "PSI": st.column_config.NumberColumn(format="%.3f"),
+            "Jensen–Shannon": st.column_config.NumberColumn(format="%.3f"),
+            "Fora do esquema": st.column_config.NumberColumn(format="%.1f%%"),
+            "Pedidos": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    counts = table["status"].value_counts()
+    st.caption(
+        f"PSI (índice de estabilidade populacional) por campo, do pior para o melhor: "
+        f"ok abaixo de {drift.WARNING_PSI:g}, atenção a partir de {drift.WARNING_PSI:g}, "
+        f"drift a partir de {drift.DRIFT_PSI:g}; com menos de {drift.MIN_ROWS} pedidos não há "
+        "veredito. Jensen–Shannon (0 = iguais, 1 = nada em comum) é a segunda opinião. Valores "
+        "fora do esquema contam como uma categoria que o treino nunca viu. "
+        f"Agora: {counts.get(drift.DRIFT, 0)} com drift, {counts.get(drift.WARNING, 0)} em atenção."
+    )
+
+
+def set_aside_in_range(loaded: LoadedLog, start: date, end: date) -> list[SetAside]:
+    names = {f.name for f in loaded.files if start <= f.day <= end}
+    return [s for s in loaded.set_aside if s.file in names]
+
+
+def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: int) -> None:
+    st.subheader("Qualidade dos dados")
+    report = quality.quality_report(rows)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Pedidos com valores fora do esquema** (mantidos nos gráficos)")
+        if report.empty:
+            st.success("Todos os pedidos do período estão dentro do esquema.", icon="✅")
+        else:
+            in_schema = float(rows[quality.IN_SCHEMA_COLUMN].mean()) if len(rows) else 1.0
+            st.caption(
+                f"{br_percent(1 - in_schema)} dos pedidos filtrados têm ao menos um valor que o "
+                "validador da API de hoje recusaria."
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Campo": [field_label(f) for f in report["field"]],
+                        "Problema": [QUALITY_ISSUES[i] for i in report["issue"]],
+                        "Pedidos": report["rows"],
+                        "Parcela": report["share"] * 100,
+                        "Valores mais comuns": report["examples"],
+                        "Primeiro caso": [
+                            f"{f} linha {n}"
+                            for f, n in zip(report["file"], report["line"], strict=True)
+                        ],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "Parcela": st.column_config.NumberColumn(format="%.1f%%"),
+                    "Pedidos": st.column_config.NumberColumn(format="localized"),
+                },
+            )
+    with right:
+        st.markdown("**Linhas deixadas de lado** (não entram em nada)")
+        if not set_aside:
+            st.success(
+                f"Nenhuma: todas as linhas dos {br_int(files_read)} arquivos do período "
+                "foram aproveitadas.",
+                icon="✅",
+            )
+        else:
+            aside = pd.DataFrame(
+                {
+                    "Arquivo": [s.file for s in set_aside],
+                    "Linha": [
+                        s.line if s.line is not None else "arquivo inteiro" for s in set_aside
+                    ],
+                    "Motivo": [SET_ASIDE_REASONS.get(s.reason, s.reason) for s in set_aside],
+                    "Detalhe": [s.detail for s in set_aside],
+                }
+            )
+            st.caption(f"{br_int(len(aside))} linhas ou arquivos, com o lugar exato de cada um.")
+            st.dataframe(aside.astype({"Linha": str}), hide_index=True, width="stretch", height=260)
+
+
+def download(rows: pd.DataFrame, start: date, end: date) -> None:
+    def csv_bytes() -> bytes:
+        return (
+            rows.drop(columns=[quality.IN_SCHEMA_COLUMN], errors="ignore")
+            .to_csv(index=False)
+            .encode()
+        )
+
+    st.download_button(
+        f"Baixar os {br_int(len(rows))} pedidos filtrados (CSV)",
+        data=csv_bytes,
+        file_name=f"pedidos_{start:%Y-%m-%d}_a_{end:%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="monitoring_download",
+        icon="⬇️",
+        on_click="ignore",
+    )
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()

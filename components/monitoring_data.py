@@ -1,0 +1,84 @@
+"""Where the monitoring page gets its data: the request log (cached with a TTL) and the model's
+training reference. The "Atualizar" button clears both caches.
+
+The day files that exist are listed once per TTL; a load reads only the files of the days asked
+for, concurrently (``laptop_pricing.monitoring.reader``). The sample course logs the repo ships are
+read in place from ``data/request-logs-sample/`` — never copied into the clerk's log folder, so
+two-year-old course requests can never mix with the store's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from laptop_pricing.artifact import ArtifactError, read_metadata
+from laptop_pricing.monitoring import quality
+from laptop_pricing.monitoring.drift import Reference, ReferenceMissing
+from laptop_pricing.monitoring.reader import DayFile, LogLocation, SetAside, read_log
+from laptop_pricing.settings import REPO_ROOT, Settings
+
+TTL_SECONDS = 300
+SAMPLE_DIR = REPO_ROOT / "data" / "request-logs-sample"
+SAMPLE_LOCATION = LogLocation(bucket=None, prefix="", directory=str(SAMPLE_DIR))
+SAMPLE_STATE_KEY = "monitoring_use_sample"
+
+
+@dataclass(frozen=True)
+class LoadedLog:
+    """Kept rows (with ``in_schema``), what was set aside, and the files read."""
+
+    rows: pd.DataFrame
+    set_aside: list[SetAside]
+    files: list[DayFile]
+
+
+def location_for(settings: Settings) -> LogLocation:
+    if st.session_state.get(SAMPLE_STATE_KEY):
+        return SAMPLE_LOCATION
+    return LogLocation.from_settings(settings)
+
+
+def use_sample(on: bool) -> None:
+    st.session_state[SAMPLE_STATE_KEY] = on
+
+
+def using_sample() -> bool:
+    return bool(st.session_state.get(SAMPLE_STATE_KEY))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def list_days(location: LogLocation) -> list[DayFile]:
+    """Day files of the whole log (names only). Raises ``LogUnavailable``; errors are not cached."""
+    return location.open().list_day_files()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
+def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
+    files = [f for f in list_days(location) if start <= f.day <= end]
+    result = read_log(location.open(), files=files)
+    return LoadedLog(quality.with_in_schema(result.rows), result.set_aside, result.files)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def training_reference() -> tuple[Reference | None, str | None]:
+    """The training distribution from the shipped model's metadata, and its version."""
+    try:
+        metadata = read_metadata()
+    except ArtifactError:
+        return None, None
+    version = metadata.get("version")
+    try:
+        return Reference.from_metadata(metadata), str(version) if version else None
+    except ReferenceMissing:
+        return None, str(version) if version else None
+
+
+def refresh() -> None:
+    """The "Atualizar" button: forget the listing, the loaded rows and the reference."""
+    list_days.clear()
+    load_log.clear()
+    training_reference.clear()

@@ -1,0 +1,176 @@
+"""Small tables from the request rows: what each chart and KPI needs, and no more.
+
+Charts get these aggregates, never the rows, so the figure sent to the browser has one point per
+day or per category whatever the number of requests (a year of a busy store stays a few kB).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from laptop_pricing import schema
+from laptop_pricing.monitoring.drift import Reference
+from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN, allowed_strings
+
+PRICE = schema.PRICE_COLUMN
+TIMESTAMP = schema.TIMESTAMP_COLUMN
+VERSION = schema.VERSION_COLUMN
+OUTSIDE_LABEL = "Fora do esquema"
+
+
+def row_days(rows: pd.DataFrame) -> np.ndarray:
+    """The UTC day of each row as numpy ``datetime64[D]``."""
+    return rows[TIMESTAMP].dt.tz_convert(None).to_numpy(dtype="datetime64[D]")
+
+
+def filter_rows(
+    rows: pd.DataFrame,
+    start: date | None = None,
+    end: date | None = None,
+    versions: list[str] | None = None,
+    only_in_schema: bool = False,
+) -> pd.DataFrame:
+    mask = np.ones(len(rows), dtype=bool)
+    if start is not None or end is not None:
+        days = row_days(rows)
+        if start is not None:
+            mask &= days >= np.datetime64(start, "D")
+        if end is not None:
+            mask &= days <= np.datetime64(end, "D")
+    if versions is not None:
+        mask &= rows[VERSION].isin(versions).to_numpy()
+    if only_in_schema and IN_SCHEMA_COLUMN in rows:
+        mask &= rows[IN_SCHEMA_COLUMN].to_numpy()
+    return rows if mask.all() else rows[mask]
+
+
+def _with_day(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"day": pd.to_datetime(row_days(rows)), VERSION: rows[VERSION], PRICE: rows[PRICE]}
+    )
+
+
+def daily_volume(rows: pd.DataFrame) -> pd.DataFrame:
+    """Requests per day and model version (long format: day, model_version, requests)."""
+    if rows.empty:
+        return pd.DataFrame({"day": pd.to_datetime([]), VERSION: [], "requests": []})
+    frame = _with_day(rows)
+    counts = frame.groupby(["day", VERSION], observed=True).size().rename("requests")
+    return counts.reset_index().astype({VERSION: str})
+
+
+def daily_price(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per day: requests, 10th percentile, median and 90th percentile of the quoted price."""
+    columns = ["day", "requests", "p10", "median", "p90"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    frame = _with_day(rows)
+    grouped = frame.groupby("day")[PRICE]
+    quantiles = grouped.quantile([0.1, 0.5, 0.9]).unstack()
+    quantiles.columns = ["p10", "median", "p90"]
+    result = quantiles.join(grouped.size().rename("requests")).reset_index()
+    return result[columns]
+
+
+def price_histogram(rows: pd.DataFrame, bins: int = 40) -> pd.DataFrame:
+    """Pre-binned prices. The 0.5% at each end are folded into the outer bins, so one absurd
+    quote cannot squash the rest of the histogram into a single bar."""
+    prices = rows[PRICE].dropna().to_numpy(dtype=np.float64)
+    if prices.size == 0:
+        return pd.DataFrame(columns=["left", "right", "requests"])
+    low, high = np.quantile(prices, [0.005, 0.995])
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    edges = np.linspace(low, high, bins + 1)
+    counts, _ = np.histogram(np.clip(prices, low, high), bins=edges)
+    return pd.DataFrame({"left": edges[:-1], "right": edges[1:], "requests": counts})
+
+
+def field_shares(rows: pd.DataFrame, reference: Reference | None = None) -> pd.DataFrame:
+    """Share of each allowed value per field (plus 'Fora do esquema'), next to training's."""
+    records = []
+    total = len(rows)
+    for field in schema.FIELDS:
+        allowed = allowed_strings(field.name)
+        counts = rows[field.name].value_counts() if total else pd.Series(dtype="int64")
+        counts.index = counts.index.astype(str)
+        reference_counts = reference.fields.get(field.name, {}) if reference else {}
+        reference_total = sum(reference_counts.values())
+        inside = 0
+        for value, raw in zip(allowed, field.values, strict=True):
+            count = int(counts.get(value, 0))
+            inside += count
+            records.append(
+                (
+                    field.name,
+                    field.label,
+                    value,
+                    field.option_label(raw),
+                    count,
+                    count / total if total else 0.0,
+                    reference_counts.get(value, 0) / reference_total if reference_total else None,
+                )
+            )
+        outside = total - inside
+        if outside:
+            records.append(
+                (field.name, field.label, "", OUTSIDE_LABEL, outside, outside / total, 0.0)
+            )
+    return pd.DataFrame.from_records(
+        records,
+        columns=["field", "field_label", "value", "label", "requests", "share", "reference_share"],
+    )
+
+
+def version_timeline(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each model version: first and last day it answered, and how many requests."""
+    columns = [VERSION, "first_seen", "last_seen", "requests"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = rows.groupby(VERSION, observed=True)[TIMESTAMP]
+    table = grouped.agg(first_seen="min", last_seen="max", requests="size").reset_index()
+    table[VERSION] = table[VERSION].astype(str)
+    return table.sort_values("first_seen", ignore_index=True)[columns]
+
+
+@dataclass(frozen=True)
+class Kpis:
+    requests: int
+    requests_today: int
+    median_price: float | None
+    previous_median_price: float | None
+    versions_active: int
+    in_schema_share: float | None
+
+    @property
+    def median_change(self) -> float | None:
+        """Relative change of the median price against the previous period of the same length."""
+        if not self.median_price or not self.previous_median_price:
+            return None
+        return self.median_price / self.previous_median_price - 1
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def kpis(rows: pd.DataFrame, previous: pd.DataFrame, today: date) -> Kpis:
+    days = row_days(rows) if len(rows) else np.array([], dtype="datetime64[D]")
+    median = float(rows[PRICE].median()) if len(rows) else None
+    previous_median = float(previous[PRICE].median()) if len(previous) else None
+    in_schema = (
+        float(rows[IN_SCHEMA_COLUMN].mean()) if len(rows) and IN_SCHEMA_COLUMN in rows else None
+    )
+    return Kpis(
+        requests=len(rows),
+        requests_today=int((days == np.datetime64(today, "D")).sum()),
+        median_price=median,
+        previous_median_price=previous_median,
+        versions_active=int(rows[VERSION].nunique()) if len(rows) else 0,
+        in_schema_share=in_schema,
+    )

@@ -1,0 +1,215 @@
+"""Plotly figures of the monitoring page: pure functions from an aggregate table to a figure.
+
+Every builder takes one of the small tables of ``aggregate`` (never the request rows), so a
+figure's JSON has one point per day or category. Numbers use the Brazilian separators
+(``layout.separators = ",."``) and dates the day-first order; labels come from the schema.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from laptop_pricing import schema
+from laptop_pricing.monitoring.aggregate import OUTSIDE_LABEL
+
+VERSION = schema.VERSION_COLUMN
+PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#84cc16", "#ec4899")
+TRAINING_COLOR = "#111827"
+OUTSIDE_COLOR = "#9ca3af"
+DAY_FORMAT = "%d/%m/%Y"
+MAX_FIGURE_BYTES = 2_000_000
+
+
+def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        separators=",.",
+        template="plotly_white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        hoverlabel={"namelength": -1},
+    )
+    return figure
+
+
+def version_colors(versions: list[str]) -> dict[str, str]:
+    """A stable colour per version (sorted order), shared by the volume and timeline charts."""
+    return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(sorted(versions))}
+
+
+def volume_figure(volume: pd.DataFrame) -> go.Figure:
+    """Requests per day, stacked by the model version that answered them."""
+    figure = go.Figure()
+    versions = sorted(volume[VERSION].unique()) if len(volume) else []
+    colors = version_colors(versions)
+    for version in versions:
+        part = volume[volume[VERSION] == version]
+        figure.add_bar(
+            x=part["day"],
+            y=part["requests"],
+            name=f"versão {version}",
+            marker_color=colors[version],
+            hovertemplate=(
+                f"%{{x|{DAY_FORMAT}}}<br>versão {version}: %{{y:,}} pedidos<extra></extra>"
+            ),
+        )
+    figure.update_layout(barmode="stack", bargap=0.1)
+    figure.update_xaxes(tickformat="%d/%m/%y")
+    figure.update_yaxes(title_text="pedidos por dia", tickformat=",d")
+    return _layout(figure, "Pedidos por dia e versão do modelo")
+
+
+def price_over_time_figure(daily: pd.DataFrame, currency: str = "R$") -> go.Figure:
+    """Daily median quoted price inside the band of the 10th to 90th percentile."""
+    figure = go.Figure()
+    if len(daily):
+        figure.add_scatter(
+            x=daily["day"],
+            y=daily["p90"],
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        figure.add_scatter(
+            x=daily["day"],
+            y=daily["p10"],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(37, 99, 235, 0.18)",
+            name="faixa de 80% (p10–p90)",
+            hoverinfo="skip",
+        )
+        figure.add_scatter(
+            x=daily["day"], y=daily["median"], mode="lines", name="mediana do dia",
+            line={"color": PALETTE[0], "width": 2},
+            customdata=daily[["p10", "p90", "requests"]].to_numpy(),
+            hovertemplate=(
+                f"%{{x|{DAY_FORMAT}}}<br>mediana {currency} %{{y:,.0f}}"
+                f"<br>p10–p90: {currency} %{{customdata[0]:,.0f}} – %{{customdata[1]:,.0f}}"
+                "<br>%{customdata[2]:,} pedidos<extra></extra>"
+            ),
+        )  # fmt: skip
+    figure.update_xaxes(tickformat="%d/%m/%y")
+    figure.update_yaxes(
+        title_text=f"preço ({currency})", tickprefix=f"{currency} ", tickformat=",.0f"
+    )
+    return _layout(figure, "Preço estimado ao longo do tempo")
+
+
+def price_histogram_figure(histogram: pd.DataFrame, currency: str = "R$") -> go.Figure:
+    """Pre-binned price histogram (bars placed at each bin's centre with its width)."""
+    figure = go.Figure()
+    if len(histogram):
+        centers = (histogram["left"] + histogram["right"]) / 2
+        widths = histogram["right"] - histogram["left"]
+        figure.add_bar(
+            x=centers,
+            y=histogram["requests"],
+            width=widths,
+            marker_color=PALETTE[0],
+            customdata=histogram[["left", "right"]].to_numpy(),
+            hovertemplate=(
+                f"{currency} %{{customdata[0]:,.0f}} – %{{customdata[1]:,.0f}}"
+                "<br>%{y:,} pedidos<extra></extra>"
+            ),
+            showlegend=False,
+        )
+    figure.update_xaxes(
+        title_text=f"preço ({currency})", tickprefix=f"{currency} ", tickformat=",.0f"
+    )
+    figure.update_yaxes(title_text="pedidos", tickformat=",d")
+    figure.update_layout(bargap=0.02)
+    return _layout(figure, "Distribuição dos preços estimados")
+
+
+def _short(label: str, limit: int = 22) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def shares_figure(shares: pd.DataFrame, columns: int = 3) -> go.Figure:
+    """Small multiples: per field, the share of each value in the requests (bars) and in the
+    training data (black marks). RAM, SSD, HDD and video memory are categories here."""
+    fields = list(dict.fromkeys(shares["field"])) if len(shares) else []
+    rows = max(1, math.ceil(len(fields) / columns))
+    titles = [shares.loc[shares["field"] == f, "field_label"].iloc[0] for f in fields]
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles or None,
+        horizontal_spacing=0.16,
+        vertical_spacing=0.26 / rows,
+    )
+    for index, field_name in enumerate(fields):
+        part = shares[shares["field"] == field_name]
+        row, col = index // columns + 1, index % columns + 1
+        labels = [_short(label) for label in part["label"]]
+        colors = [
+            OUTSIDE_COLOR if label == OUTSIDE_LABEL else PALETTE[0] for label in part["label"]
+        ]
+        figure.add_bar(
+            x=part["share"], y=labels, orientation="h", marker_color=colors,
+            name="pedidos", legendgroup="requests", showlegend=index == 0,
+            customdata=part["requests"].to_numpy(),
+            hovertemplate="%{y}: %{x:.1%} (%{customdata:,} pedidos)<extra></extra>",
+            row=row, col=col,
+        )  # fmt: skip
+        if part["reference_share"].notna().any():
+            figure.add_scatter(
+                x=part["reference_share"], y=labels, mode="markers",
+                marker={"symbol": "line-ns", "size": 14,
+                        "line": {"width": 3, "color": TRAINING_COLOR}},
+                name="treino", legendgroup="training", showlegend=index == 0,
+                hovertemplate="%{y} no treino: %{x:.1%}<extra></extra>",
+                row=row, col=col,
+            )  # fmt: skip
+        figure.update_yaxes(autorange="reversed", row=row, col=col)
+        figure.update_xaxes(tickformat=".0%", rangemode="tozero", row=row, col=col)
+    figure.update_annotations(font_size=13)
+    return _layout(
+        figure, "Que notebooks chegam: participação de cada valor por campo", height=230 * rows + 60
+    )
+
+
+def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:
+    """When each model version answered: a bar from its first to its last request."""
+    figure = go.Figure()
+    if len(timeline):
+        colors = version_colors(list(timeline[VERSION]))
+        first = pd.to_datetime(timeline["first_seen"]).dt.tz_convert(None)
+        last = pd.to_datetime(timeline["last_seen"]).dt.tz_convert(None)
+        duration_ms = ((last - first).dt.total_seconds() * 1000).clip(lower=3_600_000)
+        figure.add_bar(
+            base=first,
+            x=duration_ms,
+            y=[f"versão {v}" for v in timeline[VERSION]],
+            orientation="h",
+            marker_color=[colors[v] for v in timeline[VERSION]],
+            customdata=list(
+                zip(
+                    first.dt.strftime("%d/%m/%Y"),
+                    last.dt.strftime("%d/%m/%Y"),
+                    timeline["requests"],
+                    strict=True,
+                )
+            ),
+            hovertemplate=(
+                "%{y}<br>de %{customdata[0]} a %{customdata[1]}"
+                "<br>%{customdata[2]:,} pedidos<extra></extra>"
+            ),
+            showlegend=False,
+        )
+        figure.update_xaxes(type="date", tickformat="%d/%m/%y")
+        figure.update_yaxes(autorange="reversed")
+    return _layout(figure, "Versões do modelo em produção", height=120 + 40 * max(1, len(timeline)))
+
+
+def figure_bytes(figure: go.Figure) -> int:
+    """Size of the JSON the browser receives for this figure."""
+    return len(figure.to_json().encode("utf-8"))
