@@ -4,14 +4,14 @@ import streamlit as st
 
 st.set_page_config(
     page_title="Avaliação de notebooks usados",
-    page_icon="💻",
-    layout="centered",
+    page_icon=":material/laptop:",
+    layout="wide",
 )
 
 pages = [
-    st.Page("pages/estimate.py", title="Avaliar notebook", icon="💰", default=True),
-    st.Page("pages/monitoring.py", title="Monitoramento", icon="📊"),
-    st.Page("pages/model_card.py", title="Sobre o modelo", icon="📄"),
+    st.Page("pages/estimate.py", title="Avaliar notebook", icon=":material/sell:", default=True),
+    st.Page("pages/monitoring.py", title="Monitoramento", icon=":material/monitoring:"),
+    st.Page("pages/model_card.py", title="Sobre o modelo", icon=":material/description:"),
 ]
 
 st.navigation(pages).run()

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from laptop_pricing.engine import Quote
+from laptop_pricing.formatting import format_price
 from laptop_pricing.schema import FIELDS, LaptopSpec
 
 HISTORY_KEY = "estimate_history"
@@ -16,7 +17,7 @@ DOWNLOAD_KEY = "history_download"
 BRASILIA = timezone(timedelta(hours=-3), "BRT")
 TIME_COLUMN = "Horário"
 PRICE_COLUMN = "Preço (R$)"
-SHOWN_COLUMNS = (TIME_COLUMN, "Marca", "Processador", "Memória RAM", "SSD", PRICE_COLUMN)
+SHOWN_COLUMNS = (TIME_COLUMN, "Marca", "Processador", "Memória RAM", PRICE_COLUMN)
 
 
 def record(spec: LaptopSpec, quote: Quote, now: datetime | None = None) -> None:
@@ -47,12 +48,14 @@ def history_section() -> None:
     if frame.empty:
         return
     st.subheader("Avaliações desta sessão")
+    shown = frame.iloc[::-1][list(SHOWN_COLUMNS)].copy()
+    shown[PRICE_COLUMN] = [
+        format_price(price, currency)
+        for price, currency in zip(frame[PRICE_COLUMN][::-1], frame["Moeda"][::-1], strict=True)
+    ]
+    shown[TIME_COLUMN] = shown[TIME_COLUMN].str[-8:-3]  # today's session: the hour is enough
     st.dataframe(
-        frame.iloc[::-1][list(SHOWN_COLUMNS)],
-        hide_index=True,
-        column_config={
-            PRICE_COLUMN: st.column_config.NumberColumn(PRICE_COLUMN, format="localized"),
-        },
+        shown.rename(columns={PRICE_COLUMN: "Preço", "Memória RAM": "RAM"}), hide_index=True
     )
     st.download_button(
         "Baixar histórico (CSV)",
@@ -61,5 +64,5 @@ def history_section() -> None:
         mime="text/csv",
         key=DOWNLOAD_KEY,
         on_click="ignore",
-        icon="⬇️",
+        icon=":material/download:",
     )

@@ -20,8 +20,8 @@ SUBMIT_KEY = "submit"
 # How the form is laid out for a clerk reading a spec sheet: (section title, field names).
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Notebook", ("brand", "weight", "os", "os_bit", "touchscreen", "warranty")),
-    ("Processador", ("processor_brand", "processor_name")),
-    ("Memória e armazenamento", ("ram_gb", "ram_type", "ssd", "hdd", "graphic_card")),
+    ("Processador e memória", ("processor_brand", "processor_name", "ram_gb", "ram_type")),
+    ("Armazenamento e vídeo", ("ssd", "hdd", "graphic_card")),
 )
 assert sorted(n for _, names in SECTIONS for n in names) == sorted(f.name for f in FIELDS)
 
@@ -86,10 +86,9 @@ def laptop_form() -> dict[str, Any]:
     _initial_values()
     _keep_processor_valid()
     values: dict[str, Any] = {}
-    left, right = st.columns(2, gap="medium")
-    columns = {"Notebook": left, "Processador": right, "Memória e armazenamento": right}
-    for title, names in SECTIONS:
-        with columns[title].container(border=True):
+    columns = st.columns(len(SECTIONS), gap="medium")
+    for column, (title, names) in zip(columns, SECTIONS, strict=True):
+        with column.container(border=True, height="stretch"):
             st.markdown(f"**{title}**")
             for name in names:
                 field = FIELDS_BY_NAME[name]

@@ -28,9 +28,9 @@ def price_card(quote: Quote, stale: bool = False) -> None:
             st.warning(
                 "Os dados do formulário mudaram depois deste cálculo. "
                 "Clique em **Calcular preço** para atualizar.",
-                icon="✏️",
+                icon=":material/edit:",
             )
 
 
 def error_card(message: str) -> None:
-    st.error(message, icon="⚠️")
+    st.error(message, icon=":material/error:")

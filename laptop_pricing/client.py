@@ -109,17 +109,20 @@ def _quote_from_payload(payload: dict[str, Any]) -> Quote:
     price = _amount(payload["prediction"], "prediction")
     version = payload.get("version")
     currency = payload.get("currency")
-    low = high = None
+    low = high = coverage = None
     price_range = payload.get("range")
     if isinstance(price_range, dict) and "low" in price_range and "high" in price_range:
         low = _amount(price_range["low"], "range.low")
         high = _amount(price_range["high"], "range.high")
+        if isinstance(price_range.get("coverage"), int | float):
+            coverage = float(price_range["coverage"])
     return Quote(
         price=price,
         low=low,
         high=high,
         currency=currency if isinstance(currency, str) and currency else DEFAULT_CURRENCY,
         version=str(version) if version not in (None, "") else UNKNOWN_VERSION,
+        coverage=coverage,
     )
 
 

@@ -15,14 +15,16 @@ st.title("Avaliar notebook usado")
 st.caption("Preencha os dados do notebook do cliente e clique em **Calcular preço**.")
 
 values = laptop_form()
-if submit_button():
-    submit(values, settings)
+result, past = st.columns([2, 3], gap="large")
+with result:
+    if submit_button():
+        submit(values, settings)
+    outcome = last_outcome()
+    if outcome and outcome.quote:
+        price_card(outcome.quote, stale=outcome.values != values)
+    elif outcome and outcome.message:
+        error_card(outcome.message)
+with past:
+    history_section()
 
-outcome = last_outcome()
-if outcome and outcome.quote:
-    price_card(outcome.quote, stale=outcome.values != values)
-elif outcome and outcome.message:
-    error_card(outcome.message)
-
-history_section()
 mode_notice(settings)

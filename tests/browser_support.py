@@ -184,8 +184,16 @@ def screenshot(page: object, name: str, full_page: bool = True) -> Path:
 
 
 def wait_for_app_idle(page: object, timeout_ms: int = 30_000) -> None:
-    """Wait until Streamlit has finished the current script run (no 'running' indicator)."""
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_ms,
+    """Wait until the rerun a click triggered (if any) has finished.
+
+    Streamlit marks the app ``data-test-script-state="running"`` while the script runs; a rerun
+    starts a few milliseconds after the click, so give it up to a second to start.
+    """
+    app = '[data-testid="stApp"]'
+    with contextlib.suppress(Exception):
+        page.wait_for_selector(  # type: ignore[attr-defined]
+            f'{app}[data-test-script-state="running"]', timeout=1_000
+        )
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        f'{app}[data-test-script-state="notRunning"]', timeout=timeout_ms
     )

@@ -106,3 +106,22 @@ def test_form_keeps_its_values_after_visiting_another_page(api):
     at.switch_page("pages/estimate.py").run()
     assert widget(at, "brand").value == "lenovo"
     assert widget(at, "warranty").value == 2
+
+
+def test_embedded_default_prices_a_laptop_without_any_configuration():
+    from laptop_pricing.engine import PricingEngine
+    from laptop_pricing.schema import LaptopSpec
+
+    values = {"brand": "lenovo", "processor_brand": "amd", "ram_gb": 16, "ssd": 512}
+    at = submit(fill(app(), values))
+    assert not at.exception and not at.error
+    spec = LaptopSpec.from_payload(
+        {**LaptopSpec.default().as_dict(), **values, "processor_name": "ryzen 5"}
+    )
+    expected = PricingEngine.load().price(spec)
+    from laptop_pricing.formatting import format_price
+
+    assert at.metric[0].value == format_price(expected.price, expected.currency)
+    page = texts(at)
+    assert f"Versão do modelo: {expected.version}" in page
+    assert EMBEDDED_NOTICE in page
