@@ -64,7 +64,7 @@ def test_first_version_becomes_champion(store):
     v1 = _version(store, 0.20)
     decision = registry.promote(store)
     assert decision.promoted and decision.version == v1.version
-    assert registry.champion(store).version == v1.version
+    assert str(registry.champion(store).version) == v1.version
 
 
 def test_worse_model_does_not_take_champion_without_force(store):
@@ -74,11 +74,11 @@ def test_worse_model_does_not_take_champion_without_force(store):
     decision = registry.promote(store)
     assert not decision.promoted
     assert "does not beat" in decision.reason
-    assert registry.champion(store).version == v1.version
+    assert str(registry.champion(store).version) == v1.version
 
     forced = registry.promote(store, v2.version, force=True)
     assert forced.promoted and "forced" in forced.reason
-    assert registry.champion(store).version == v2.version
+    assert str(registry.champion(store).version) == v2.version
 
 
 def test_better_model_takes_champion(store):
@@ -87,7 +87,7 @@ def test_better_model_takes_champion(store):
     v2 = _version(store, 0.15)
     decision = registry.promote(store)
     assert decision.promoted and decision.champion_mape == pytest.approx(0.20)
-    assert registry.champion(store).version == v2.version
+    assert str(registry.champion(store).version) == v2.version
 
 
 def test_a_different_protocol_is_not_comparable_even_when_its_mape_is_lower(store):
@@ -97,7 +97,7 @@ def test_a_different_protocol_is_not_comparable_even_when_its_mape_is_lower(stor
     v2 = _version(store, 0.05, protocol=other)
     decision = registry.promote(store, v2.version)
     assert not decision.promoted and "protocol" in decision.reason
-    assert registry.champion(store).version == v1.version
+    assert str(registry.champion(store).version) == v1.version
 
 
 def test_promoting_an_unknown_version_is_a_clear_error(store):

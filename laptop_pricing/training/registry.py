@@ -112,6 +112,7 @@ def register(
     mape: float,
     protocol: dict[str, Any],
     git_commit: str,
+    extra_tags: dict[str, str] | None = None,
     name: str = MODEL_NAME,
 ) -> ModelVersion:
     """A new version of the registered model, tagged with what promotion and export need."""
@@ -121,6 +122,7 @@ def register(
         TAG_FAMILY: family,
         TAG_PROTOCOL: protocol_tag(protocol),
         TAG_MAPE: repr(float(mape)),
+        **(extra_tags or {}),
     }
     # mlflow.register_model links the version to the MLflow 3 logged model (models:/m-...).
     version = mlflow.register_model(model_uri, name, tags=tags)
@@ -188,33 +190,35 @@ def promote(
         latest_version(client, name) if version is None else get_version(client, version, name)
     )
     mape = version_mape(candidate)
+    cand_v = str(candidate.version)
     current = champion(client, name, alias)
     if current is None:
-        decision = PromotionDecision(True, candidate.version, "no champion yet", mape)
+        decision = PromotionDecision(True, cand_v, "no champion yet", mape)
     else:
         current_mape = version_mape(current)
+        cur_v = str(current.version)
         same_protocol = current.tags.get(TAG_PROTOCOL) == candidate.tags.get(TAG_PROTOCOL)
-        base = dict(champion_version=current.version, champion_mape=current_mape)
-        if current.version == candidate.version:
-            return PromotionDecision(False, candidate.version, "already the champion", mape, **base)
+        base = dict(champion_version=cur_v, champion_mape=current_mape)
+        if cur_v == cand_v:
+            return PromotionDecision(False, cand_v, "already the champion", mape, **base)
         if same_protocol and mape < current_mape:
             reason = f"MAPE {mape:.4f} beats the champion's {current_mape:.4f}"
-            decision = PromotionDecision(True, candidate.version, reason, mape, **base)
+            decision = PromotionDecision(True, cand_v, reason, mape, **base)
         elif force:
             why = "forced" + ("" if same_protocol else " (different validation protocol)")
             reason = f"{why}: MAPE {mape:.4f} vs the champion's {current_mape:.4f}"
-            decision = PromotionDecision(True, candidate.version, reason, mape, **base)
+            decision = PromotionDecision(True, cand_v, reason, mape, **base)
         elif not same_protocol:
             reason = (
-                f"validation protocol differs from champion v{current.version}'s "
+                f"validation protocol differs from champion v{cur_v}'s "
                 "(data, folds, repeats or seed): the MAPEs are not comparable; use --force"
             )
-            return PromotionDecision(False, candidate.version, reason, mape, **base)
+            return PromotionDecision(False, cand_v, reason, mape, **base)
         else:
             reason = (
-                f"MAPE {mape:.4f} does not beat champion v{current.version}'s "
+                f"MAPE {mape:.4f} does not beat champion v{cur_v}'s "
                 f"{current_mape:.4f}; use --force to promote anyway"
             )
-            return PromotionDecision(False, candidate.version, reason, mape, **base)
-    client.set_registered_model_alias(name, alias, candidate.version)
+            return PromotionDecision(False, cand_v, reason, mape, **base)
+    client.set_registered_model_alias(name, alias, cand_v)
     return decision
