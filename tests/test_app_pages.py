@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from components.mode_notice import EMBEDDED_NOTICE
-from laptop_pricing.schema import FIELDS, PROCESSORS_BY_BRAND
+from laptop_pricing.engine import PricingEngine
+from laptop_pricing.formatting import format_price
+from laptop_pricing.schema import FIELDS, LOG_COLUMNS, PROCESSORS_BY_BRAND, LaptopSpec
 from tests.app_fixtures import PAGES, app, clean_env, fill, submit, texts, widget  # noqa: F401
 from tests.client_fault_server import fault_server
 
@@ -109,9 +113,6 @@ def test_form_keeps_its_values_after_visiting_another_page(api):
 
 
 def test_embedded_default_prices_a_laptop_without_any_configuration():
-    from laptop_pricing.engine import PricingEngine
-    from laptop_pricing.schema import LaptopSpec
-
     values = {"brand": "lenovo", "processor_brand": "amd", "ram_gb": 16, "ssd": 512}
     at = submit(fill(app(), values))
     assert not at.exception and not at.error
@@ -119,9 +120,22 @@ def test_embedded_default_prices_a_laptop_without_any_configuration():
         {**LaptopSpec.default().as_dict(), **values, "processor_name": "ryzen 5"}
     )
     expected = PricingEngine.load().price(spec)
-    from laptop_pricing.formatting import format_price
-
     assert at.metric[0].value == format_price(expected.price, expected.currency)
     page = texts(at)
     assert f"Versão do modelo: {expected.version}" in page
     assert EMBEDDED_NOTICE in page
+
+
+def test_embedded_estimate_is_logged_once_in_the_folder_the_secrets_name(tmp_path, monkeypatch):
+    """The in-process handler logs where the app's settings (here: secrets) say, exactly once."""
+    monkeypatch.delenv("PREDICTIONS_DIR")
+    folder = tmp_path / "from-secrets"
+    at = submit(fill(app({"PREDICTIONS-DIR": str(folder)}), {"brand": "asus"}))
+    assert at.metric and not at.error
+    files = list(folder.rglob("*_laptop_prediction_data.csv"))
+    assert len(files) == 1
+    with files[0].open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1
+    assert tuple(rows[0]) == LOG_COLUMNS
+    assert rows[0]["brand"] == "asus"
