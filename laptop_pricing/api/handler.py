@@ -82,12 +82,15 @@ def _body_error(reason: str) -> BadRequest:
 
 
 def _http_method(event: dict[str, Any]) -> str | None:
-    http = (event.get("requestContext") or {}).get("http")
+    request_context = event.get("requestContext")
+    http = request_context.get("http") if isinstance(request_context, dict) else None
     if isinstance(http, dict):  # function URL / HTTP API payload 2.0
-        return str(http.get("method", "")).upper()
-    if "httpMethod" in event:  # REST API proxy
-        return str(event["httpMethod"]).upper()
-    return None
+        method = http.get("method")
+    elif "httpMethod" in event:  # REST API proxy
+        method = event["httpMethod"]
+    else:
+        return None  # direct invoke
+    return method.upper() if isinstance(method, str) else "?"
 
 
 def _request_object(event: Any) -> Any:
@@ -128,7 +131,7 @@ def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None 
     return {
         "statusCode": status,
         "headers": {**JSON_HEADERS, **(headers or {})},
-        "body": json.dumps(body, ensure_ascii=False),
+        "body": json.dumps(body),
     }
 
 
