@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     prepare = commands.add_parser("prepare", help="show what the preparation drops and why")
     prepare.add_argument("--raw", default=str(RAW_DATA_PATH))
     prepare.set_defaults(run=_prepare)
+
+    from laptop_pricing.training.mlflow_cli import add_commands  # train, promote, export
+
+    add_commands(commands)
     return parser
 
 
