@@ -47,7 +47,7 @@ from sklearn.tree import DecisionTreeRegressor
 
 from laptop_pricing.artifact import MODEL_NAME, write_artifact
 from laptop_pricing.features import encode_many
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS, LaptopSpec
+from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS
 from laptop_pricing.training.prepare import PRICE_COLUMN, RAW_DATA_PATH, data_hash, prepare_table
 
 __all__ = [
@@ -404,9 +404,3 @@ def build_artifact(
     )
     write_artifact(final.model, metadata, model_dir)
     return metadata, results
-
-
-def validate_table(table: pd.DataFrame) -> None:
-    """Every row of a training table is a laptop the API would accept."""
-    for row in table[list(FIELD_NAMES)].to_dict("records"):
-        LaptopSpec.from_payload(row)
