@@ -41,6 +41,22 @@ def pricing_client(settings: Settings) -> PricingClient:
     return _client(settings)
 
 
+def warm_up(settings: Settings) -> None:
+    """Build the client (and, embedded, load the model) while the clerk fills the form.
+
+    Called at the end of the page, after the form is drawn, so the first click does not pay the
+    model load. A failure here is ignored: the submit reports it in the clerk's words.
+    """
+    try:
+        client = pricing_client(settings)
+        if client.embedded:
+            from laptop_pricing.api.handler import get_engine
+
+            get_engine()
+    except Exception:
+        logger.warning("warm-up failed; the first estimate will report it", exc_info=True)
+
+
 def submit(values: dict, settings: Settings) -> Outcome:
     """Price the laptop described by ``values``; never raises, the outcome says what happened."""
     try:

@@ -6,7 +6,7 @@ from components.history import history_section
 from components.laptop_form import laptop_form, submit_button
 from components.mode_notice import mode_notice
 from components.price_card import error_card, price_card
-from components.pricing import last_outcome, submit
+from components.pricing import last_outcome, submit, warm_up
 from components.settings import app_settings
 
 settings = app_settings()
@@ -28,3 +28,4 @@ with past:
     history_section()
 
 mode_notice(settings)
+warm_up(settings)
