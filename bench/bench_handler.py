@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,10 +68,19 @@ def cold_start_ms() -> float:
         "assert r['statusCode'] == 200, r;"
         "print((time.perf_counter() - t) * 1000)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    return float(out.stdout.strip())
+    with tempfile.TemporaryDirectory() as predictions:
+        # The handler's default observer is on (as in Lambda), but its log goes to a temp folder.
+        env = {**os.environ, "PREDICTIONS_DIR": predictions, "POWERTOOLS_METRICS_DISABLED": "true"}
+        env.pop("PREDICTIONS_BUCKET", None)
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
