@@ -6,6 +6,7 @@ and what to say when there is nothing to show.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -24,10 +25,16 @@ from laptop_pricing.monitoring import aggregate, charts, drift, quality, reader
 from laptop_pricing.monitoring.reader import DayFile, LogLocation, LogUnavailable, SetAside
 
 STATUS_LABELS = {
-    drift.DRIFT: "🔴 drift",
-    drift.WARNING: "🟠 atenção",
-    drift.OK: "🟢 ok",
-    drift.INSUFFICIENT: "⚪ poucos dados",
+    drift.DRIFT: "drift",
+    drift.WARNING: "atenção",
+    drift.OK: "ok",
+    drift.INSUFFICIENT: "poucos dados",
+}
+STATUS_COLORS = {
+    "drift": "background-color: #fee2e2; color: #991b1b; font-weight: 600",
+    "atenção": "background-color: #fef3c7; color: #92400e; font-weight: 600",
+    "ok": "background-color: #dcfce7; color: #166534",
+    "poucos dados": "color: #6b7280",
 }
 SET_ASIDE_REASONS = {
     reader.SHORT_ROW: "linha com valores a menos",
@@ -73,6 +80,10 @@ def br_int(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def br_decimal(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def br_percent(value: float, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f}%".replace(".", ",")
 
@@ -92,14 +103,16 @@ def source_bar(location: LogLocation) -> None:
         f"Fonte: {describe_location(location)} · os dados ficam em cache por 5 minutos; "
         "use **Atualizar** para ler de novo agora."
     )
-    if right.button("Atualizar", key="monitoring_refresh", icon="🔄", width="stretch"):
+    if right.button(
+        "Atualizar", key="monitoring_refresh", icon=":material/refresh:", width="stretch"
+    ):
         refresh()
     if using_sample():
         notice, back = st.columns([5, 1], vertical_alignment="center")
         notice.info(
             "Você está vendo os **registros de exemplo do curso** (jan/2024, preços da API "
             "original), não os pedidos desta loja.",
-            icon="🧪",
+            icon=":material/science:",
         )
         if back.button("Voltar ao meu registro", key="monitoring_leave_sample", width="stretch"):
             use_sample(False)
@@ -108,7 +121,7 @@ def source_bar(location: LogLocation) -> None:
 
 def sample_offer(reason: str) -> None:
     """Explain why there is nothing to show and offer the course's real logs instead."""
-    st.info(reason, icon="ℹ️")
+    st.info(reason, icon=":material/info:")
     sample_files = sorted(SAMPLE_DIR.glob("*_laptop_prediction_data.csv"))
     if not sample_files or using_sample():
         return
@@ -127,7 +140,7 @@ def unavailable(location: LogLocation, error: LogUnavailable) -> None:
     st.error(
         f"Não foi possível ler o registro de pedidos em {describe_location(location)}: {why}. "
         "Confira PREDICTIONS-BUCKET, PREDICTIONS-PREFIX e AWS-ENDPOINT-URL nos segredos do app.",
-        icon="🚫",
+        icon=":material/error:",
     )
 
 
@@ -139,24 +152,50 @@ def empty_log(location: LogLocation) -> None:
     )
 
 
+PRESETS = {"7 dias": 7, "30 dias": 30, "90 dias": 90, "Tudo": None}
+RANGE_KEY = "monitoring_range"
+
+
+def _apply_preset(oldest: date, newest: date) -> None:
+    days = PRESETS.get(st.session_state.get("monitoring_preset"))
+    start = oldest if days is None else max(oldest, newest - timedelta(days=days - 1))
+    st.session_state[RANGE_KEY] = (start, newest)
+
+
 def filters(files: list[DayFile]) -> tuple[date, date, bool]:
-    """Date range (bounded by the days that have files) and the in-schema switch."""
+    """Date range (bounded by the days that have files), shortcuts and the in-schema switch."""
     oldest, newest = files[0].day, files[-1].day
-    default_start = max(oldest, newest - timedelta(days=29))
-    left, right = st.columns([2, 3], vertical_alignment="bottom")
-    chosen = left.date_input(
+    saved = st.session_state.get(RANGE_KEY)
+    seen_newest = st.session_state.get("monitoring_newest")
+    if saved and seen_newest and newest > seen_newest and saved[-1] == seen_newest:
+        # New days arrived (Atualizar or the TTL): a range that ended at the newest day follows.
+        shift = newest - seen_newest
+        saved = (max(oldest, saved[0] + shift), newest)
+        st.session_state[RANGE_KEY] = saved
+    st.session_state["monitoring_newest"] = newest
+    if not saved or any(d < oldest or d > newest for d in saved):
+        st.session_state[RANGE_KEY] = (max(oldest, newest - timedelta(days=29)), newest)
+    dates, shortcuts, switch = st.columns([2, 2, 2], vertical_alignment="bottom")
+    chosen = dates.date_input(
         "Período",
-        value=(default_start, newest),
         min_value=oldest,
         max_value=newest,
         format="DD/MM/YYYY",
-        key="monitoring_range",
+        key=RANGE_KEY,
         help=f"Há registros de {br_date(oldest)} a {br_date(newest)} (dias em UTC).",
+    )
+    shortcuts.segmented_control(
+        "Atalhos",
+        list(PRESETS),
+        key="monitoring_preset",
+        on_change=_apply_preset,
+        args=(oldest, newest),
+        label_visibility="collapsed",
     )
     start, end = (
         (chosen[0], chosen[-1]) if isinstance(chosen, tuple) and chosen else (chosen, chosen)
     )
-    only_in_schema = right.toggle(
+    only_in_schema = switch.toggle(
         "Só pedidos dentro do esquema",
         key="monitoring_only_in_schema",
         help="Deixa de fora dos gráficos os pedidos com valores que o modelo não conhece "
@@ -176,7 +215,8 @@ def version_filter(rows: pd.DataFrame, current_version: str | None) -> list[str]
         options=versions,
         default=versions,
         format_func=label,
-        key="monitoring_versions",
+        # Keyed by the options, so a new period starts with every version it holds selected.
+        key=f"monitoring_versions_{'|'.join(versions)}",
         placeholder="Escolha ao menos uma versão",
     )
 
@@ -226,6 +266,8 @@ def _change_text(field: str, change: tuple[str, float, float]) -> str:
     value, before, after = change
     if value == drift.OUTSIDE_BIN:
         shown = aggregate.OUTSIDE_LABEL.lower()
+    elif field == schema.PRICE_COLUMN:
+        shown = "R$ " + re.sub(r"\d+", lambda m: br_int(int(m.group())), value)
     elif field in schema.FIELDS_BY_NAME:
         f = schema.FIELDS_BY_NAME[field]
         raw = next((v for v in f.values if str(v) == value), value)
@@ -242,7 +284,7 @@ def drift_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None
             "O modelo instalado não traz a distribuição dos dados de treino "
             "(`reference` em `model/model_metadata.json`), então não há com o que comparar. "
             "Treine e exporte o modelo de novo para ter esta tabela.",
-            icon="ℹ️",
+            icon=":material/info:",
         )
         return
     table = drift.drift_table(rows, reference)
@@ -250,19 +292,20 @@ def drift_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None
         {
             "Campo": [field_label(f) for f in table["field"]],
             "Situação": [STATUS_LABELS[s] for s in table["status"]],
-            "PSI": table["psi"],
-            "Jensen–Shannon": table["js"],
+            "PSI": [br_decimal(v) for v in table["psi"]],
+            "Jensen–Shannon": [br_decimal(v) for v in table["js"]],
             "Maior mudança (treino → pedidos)": [
                 _change_text(f, c)
                 for f, c in zip(table["field"], table["biggest_change"], strict=True)
             ],
-            "Fora do esquema": table["outside_share"] * 100,
-            "Pedidos": table["rows"],
+            "Fora do esquema": [br_percent(v) for v in table["outside_share"]],
+            "Pedidos": [br_int(v) for v in table["rows"]],
         }
     )
     st.dataframe(
-        shown,
+        shown.style.map(lambda status: STATUS_COLORS.get(status, ""), subset=["Situação"]),
         hide_index=True,
+        height=36 * (len(shown) + 1) + 4,
         width="stretch",
         column_config={
             "PSI": st.column_config.NumberColumn(format="%.3f"),
@@ -294,7 +337,10 @@ def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: i
     with left:
         st.markdown("**Pedidos com valores fora do esquema** (mantidos nos gráficos)")
         if report.empty:
-            st.success("Todos os pedidos do período estão dentro do esquema.", icon="✅")
+            st.success(
+                "Todos os pedidos do período estão dentro do esquema.",
+                icon=":material/check_circle:",
+            )
         else:
             in_schema = float(rows[quality.IN_SCHEMA_COLUMN].mean()) if len(rows) else 1.0
             st.caption(
@@ -306,8 +352,8 @@ def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: i
                     {
                         "Campo": [field_label(f) for f in report["field"]],
                         "Problema": [QUALITY_ISSUES[i] for i in report["issue"]],
-                        "Pedidos": report["rows"],
-                        "Parcela": report["share"] * 100,
+                        "Pedidos": [br_int(v) for v in report["rows"]],
+                        "Parcela": [br_percent(v) for v in report["share"]],
                         "Valores mais comuns": report["examples"],
                         "Primeiro caso": [
                             f"{f} linha {n}"
@@ -317,10 +363,6 @@ def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: i
                 ),
                 hide_index=True,
                 width="stretch",
-                column_config={
-                    "Parcela": st.column_config.NumberColumn(format="%.1f%%"),
-                    "Pedidos": st.column_config.NumberColumn(format="localized"),
-                },
             )
     with right:
         st.markdown("**Linhas deixadas de lado** (não entram em nada)")
@@ -328,7 +370,7 @@ def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: i
             st.success(
                 f"Nenhuma: todas as linhas dos {br_int(files_read)} arquivos do período "
                 "foram aproveitadas.",
-                icon="✅",
+                icon=":material/check_circle:",
             )
         else:
             aside = pd.DataFrame(
@@ -359,7 +401,7 @@ def download(rows: pd.DataFrame, start: date, end: date) -> None:
         file_name=f"pedidos_{start:%Y-%m-%d}_a_{end:%Y-%m-%d}.csv",
         mime="text/csv",
         key="monitoring_download",
-        icon="⬇️",
+        icon=":material/download:",
         on_click="ignore",
     )
 

@@ -172,9 +172,15 @@ def shares_figure(shares: pd.DataFrame, columns: int = 3) -> go.Figure:
         figure.update_yaxes(autorange="reversed", row=row, col=col)
         figure.update_xaxes(tickformat=".0%", rangemode="tozero", row=row, col=col)
     figure.update_annotations(font_size=13)
-    return _layout(
-        figure, "Que notebooks chegam: participação de cada valor por campo", height=230 * rows + 60
+    _layout(
+        figure, "Que notebooks chegam: participação de cada valor por campo", height=230 * rows + 90
     )
+    figure.update_layout(
+        margin={"t": 90},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+    )
+    figure.layout.legend.y = 1 + 40 / (230 * rows)
+    return figure
 
 
 def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -27,23 +27,32 @@ def day_csv(
     progress: float = 0.0,
     out_of_schema: float = 0.0,
     versions: tuple[str, ...] = VERSIONS,
+    reference: Mapping[str, Mapping[str, float]] | None = None,
 ) -> bytes:
-    """One day file's bytes. ``progress`` (0..1) moves the mix and the active version."""
+    """One day file's bytes. ``progress`` (0..1) moves the mix and the active version.
+
+    With ``reference`` (the metadata's ``reference.fields``) values start from the training mix
+    and only RAM and SSD drift towards bigger sizes; without it every field drifts a little.
+    """
     rng = np.random.default_rng(seed)
     columns: dict[str, np.ndarray] = {}
     for field in schema.FIELDS:
         values = np.array([str(v) for v in field.values], dtype=object)
-        weights = np.linspace(1.0 + progress, 1.0 - 0.6 * progress, len(values)) ** 2
-        if field.name == "processor_brand":
-            weights = np.array(
-                [0.55 - 0.15 * progress, 0.35 + 0.1 * progress, 0.10 + 0.05 * progress]
-            )
-        columns[field.name] = rng.choice(values, size=rows, p=weights / weights.sum())
+        columns[field.name] = rng.choice(values, size=rows, p=_weights(field, progress, reference))
     brand_of = columns["processor_brand"]
     names = np.empty(rows, dtype=object)
+    name_field = schema.FIELDS_BY_NAME["processor_name"]
+    name_weights = dict(
+        zip(
+            [str(v) for v in name_field.values],
+            _weights(name_field, progress, reference),
+            strict=True,
+        )
+    )
     for brand, made in schema.PROCESSORS_BY_BRAND.items():
         mask = brand_of == brand
-        names[mask] = rng.choice(np.array(made, dtype=object), size=int(mask.sum()))
+        p = np.array([name_weights[m] for m in made]) + 1e-3
+        names[mask] = rng.choice(np.array(made, dtype=object), size=int(mask.sum()), p=p / p.sum())
     columns["processor_name"] = names
     if out_of_schema:
         bad = rng.random(rows) < out_of_schema
@@ -75,12 +84,31 @@ def day_csv(
     return buffer.getvalue().encode()
 
 
+def _weights(
+    field: schema.Field, progress: float, reference: Mapping[str, Mapping[str, float]] | None
+) -> np.ndarray:
+    count = len(field.values)
+    if reference and field.name in reference:
+        weights = np.array([float(reference[field.name].get(str(v), 0)) + 1 for v in field.values])
+        if field.name in ("ram_gb", "ssd"):
+            weights = weights * np.linspace(1 - 0.7 * progress, 1 + 2.5 * progress, count)
+    else:
+        weights = np.linspace(1.0 + progress, 1.0 - 0.6 * progress, count) ** 2
+    return weights / weights.sum()
+
+
 def year_of_days(end: date, days: int) -> list[date]:
     return [end - timedelta(days=days - 1 - i) for i in range(days)]
 
 
 def day_files(
-    end: date, days: int, rows_per_day: int | None = None, prefix: str = "", seed: int = 7
+    end: date,
+    days: int,
+    rows_per_day: int | None = None,
+    prefix: str = "",
+    seed: int = 7,
+    reference: Mapping[str, Mapping[str, float]] | None = None,
+    versions: tuple[str, ...] = VERSIONS,
 ) -> Iterator[tuple[str, bytes]]:
     """(key, bytes) of ``days`` consecutive day files up to ``end``; volume varies by weekday."""
     rng = np.random.default_rng(seed)
@@ -92,5 +120,12 @@ def day_files(
             rows = rows_per_day
         yield (
             day_key(prefix, day),
-            day_csv(day, rows, seed=seed + index, progress=index / max(days - 1, 1)),
+            day_csv(
+                day,
+                rows,
+                seed=seed + index,
+                progress=index / max(days - 1, 1),
+                versions=versions,
+                reference=reference,
+            ),
         )

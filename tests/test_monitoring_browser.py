@@ -1,0 +1,51 @@
+"""The monitoring page in real Chromium with a year of requests: it renders; we look at it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from laptop_pricing.artifact import read_metadata
+from laptop_pricing.monitoring.synthetic import day_files
+from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
+from tests.monitoring_fixtures import write_files
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+END = date(2025, 6, 30)
+
+
+def test_a_year_of_requests_renders_every_section(tmp_path):
+    metadata = read_metadata()
+    versions = ("2025.01.10-ridge", "2025.03.02-gradient_boosting", metadata["version"])
+    days = day_files(
+        END,
+        365,
+        prefix="laptop-prediction-real-data",
+        reference=metadata["reference"]["fields"],
+        versions=versions,
+    )
+    write_files(tmp_path, days)
+    with (
+        StreamlitServer(env={"PREDICTIONS_DIR": str(tmp_path)}) as server,
+        chromium_browser() as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1440, "height": 4600})
+        page.goto(server.url)
+        page.get_by_role("link", name="Monitoramento").click()
+        page.get_by_text("Pedidos no período").wait_for(timeout=60_000)
+        wait_for_app_idle(page)
+        page.get_by_text("Tudo", exact=True).click()
+        page.get_by_text("Pedidos no período").wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        page.get_by_text("Os pedidos ainda se parecem com o treino?").wait_for(timeout=60_000)
+        page.get_by_text("Qualidade dos dados").wait_for(timeout=60_000)
+        wait_for_app_idle(page)
+        page.wait_for_timeout(1500)  # let Plotly finish drawing before the picture
+        assert page.locator(".js-plotly-plot").count() == 5
+        assert page.get_by_text("Pedidos por dia e versão do modelo").count() >= 1
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "Traceback" not in page.content()
+        path = screenshot(page, "monitoring-year")
+        assert path.stat().st_size > 50_000
