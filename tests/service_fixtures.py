@@ -7,15 +7,26 @@ finds them by name). Each test gets its own bucket, so tests never see each othe
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.settings import REPO_ROOT
+from tests.browser_support import free_port
 
 _bucket_numbers = itertools.count()
 
@@ -29,6 +40,7 @@ MOTO_ENV = {
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per S3 call otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -74,3 +86,76 @@ def varied_specs(n: int) -> list[LaptopSpec]:
             values["processor_name"] = allowed[i % len(allowed)]
         specs.append(LaptopSpec(**values))
     return specs
+
+
+class ApiServer:
+    """``python -m laptop_pricing.api.server`` in a subprocess on a free port; output to files.
+
+    Use as a context manager; ``stop()`` sends SIGTERM and returns the exit code. ``output()``
+    is everything the server printed (stdout and stderr), for log assertions.
+    """
+
+    def __init__(self, tmp_path: Path, env: Mapping[str, str], args: Sequence[str] = ()):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stdout_path = tmp_path / f"server-{self.port}.out"
+        self.stderr_path = tmp_path / f"server-{self.port}.err"
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "PREDICTIONS_", "PRICING_API_", "POWERTOOLS_"))
+        }
+        self.env = {**base, **env}
+        self.args = list(args)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ApiServer:
+        command = [sys.executable, "-m", "laptop_pricing.api.server"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), *self.args]
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.process = subprocess.Popen(
+                command, env=self.env, cwd=str(REPO_ROOT), stdout=out, stderr=err
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.output()}")
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not become healthy:\n{self.output()}")
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self, timeout: float = 30) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def output(self) -> str:
+        parts = [p.read_text(errors="replace") for p in (self.stdout_path, self.stderr_path)]
+        return "\n".join(parts)
+
+    def stdout_json(self) -> list[dict[str, Any]]:
+        lines = self.stdout_path.read_text(errors="replace").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def post_predict(
+    session: requests.Session, url: str, spec: LaptopSpec, key: str | None = None
+) -> requests.Response:
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["x-api-key"] = key
+    return session.post(url + "/predict", json=spec.to_payload(), headers=headers, timeout=30)

@@ -20,6 +20,7 @@ import binascii
 import json
 import logging
 import math
+import threading
 import time
 from typing import Any, Protocol
 
@@ -42,6 +43,7 @@ class NullObserver:
 
 
 _observer: PricingObserver | None = None  # None: the environment's default, built on first use
+_observer_lock = threading.Lock()
 _engine: PricingEngine | None = None
 
 
@@ -56,9 +58,11 @@ def set_observer(observer: PricingObserver | None) -> PricingObserver | None:
 def _current_observer() -> PricingObserver:
     global _observer
     if _observer is None:
-        from laptop_pricing.api.service import default_observer
+        with _observer_lock:  # one default per process: its request log groups all threads' rows
+            if _observer is None:
+                from laptop_pricing.api.service import default_observer
 
-        _observer = default_observer()
+                _observer = default_observer()
     return _observer
 
 
