@@ -1,0 +1,76 @@
+"""HttpPricingClient against our own local API server (the Lambda handler behind a gateway
+stand-in with API keys and a usage plan), started as `python -m laptop_pricing.api.server`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from laptop_pricing.client import HttpPricingClient, LocalPricingClient
+from laptop_pricing.errors import AuthError, RateLimited
+from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.settings import KEYS, env_name
+from tests.browser_support import REPO_ROOT, free_port
+
+KEY = "client-server-test-key"
+
+
+def start_server(tmp_path, *args: str):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {env_name(key) for key in KEYS}}
+    env.update(
+        PRICING_API_KEYS=KEY,
+        PREDICTIONS_DIR=str(tmp_path / "log"),
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "laptop_pricing.api.server", "--host", "127.0.0.1",
+         "--port", str(port), *args],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode())
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1):
+                return process, f"{url}/predict"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("local API server did not start")
+
+
+@pytest.fixture
+def server(tmp_path, request):
+    process, endpoint = start_server(tmp_path, *getattr(request, "param", ()))
+    yield endpoint
+    process.terminate()
+    process.wait(timeout=15)
+
+
+def test_right_key_prices_like_the_in_process_client(server):
+    spec = LaptopSpec.default()
+    assert HttpPricingClient(server, KEY).price(spec) == LocalPricingClient().price(spec)
+
+
+def test_wrong_or_missing_key_is_an_auth_error(server):
+    for key in ("wrong-key", None):
+        with pytest.raises(AuthError) as caught:
+            HttpPricingClient(server, key).price(LaptopSpec.default())
+        assert caught.value.status == 403
+
+
+@pytest.mark.parametrize("server", [("--rate", "0.01", "--burst", "1")], indirect=True)
+def test_usage_plan_throttling_is_rate_limited_with_the_wait(server):
+    client = HttpPricingClient(server, KEY, sleep=lambda s: pytest.fail("must not wait 100 s"))
+    client.price(LaptopSpec.default())
+    with pytest.raises(RateLimited) as caught:
+        client.price(LaptopSpec.default())
+    assert caught.value.retry_after and caught.value.retry_after > 10
