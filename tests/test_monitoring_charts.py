@@ -1,0 +1,158 @@
+"""Aggregates and figure builders: right numbers, right traces, and small JSON whatever the rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from laptop_pricing import schema
+from laptop_pricing.monitoring import aggregate, charts, drift, quality
+
+
+def make_rows(n: int, days: int = 365, seed: int = 0) -> pd.DataFrame:
+    """Request rows shaped like the reader's output, built directly (fast for big n)."""
+    rng = np.random.default_rng(seed)
+    data = {}
+    for field in schema.FIELDS:
+        data[field.name] = pd.Categorical(rng.choice([str(v) for v in field.values], size=n))
+    data["price"] = rng.lognormal(8.4, 0.3, n).round()
+    start = pd.Timestamp("2025-01-01", tz="UTC")
+    data["timestamp"] = start + pd.to_timedelta(rng.integers(0, days * 86_400, n), unit="s")
+    data["model_version"] = pd.Categorical(rng.choice(["1.0.0", "1.1.0"], size=n))
+    data["file"] = pd.Categorical(
+        data["timestamp"].strftime("%Y-%m-%d") + "_laptop_prediction_data.csv"
+    )
+    data["line"] = np.arange(n, dtype=np.int32) + 2
+    return quality.with_in_schema(pd.DataFrame(data).sort_values("timestamp", ignore_index=True))
+
+
+def tiny_rows() -> pd.DataFrame:
+    rows = make_rows(6, days=1)
+    rows["timestamp"] = pd.to_datetime(
+        [
+            "2025-01-01 10:00",
+            "2025-01-01 11:00",
+            "2025-01-02 09:00",
+            "2025-01-02 10:00",
+            "2025-01-02 12:00",
+            "2025-01-03 08:00",
+        ],
+        utc=True,
+    )
+    rows["model_version"] = pd.Categorical(["a", "a", "a", "b", "b", "b"])
+    rows["price"] = [100.0, 300.0, 1000.0, 2000.0, 3000.0, 50.0]
+    rows["ram_gb"] = pd.Categorical(["8", "8", "16", "252", "4", "8"])
+    return rows
+
+
+def test_daily_volume_counts_per_day_and_version():
+    volume = aggregate.daily_volume(tiny_rows())
+    as_dict = {(str(d.date()), v): n for d, v, n in volume.itertuples(index=False)}
+    assert as_dict == {
+        ("2025-01-01", "a"): 2,
+        ("2025-01-02", "a"): 1,
+        ("2025-01-02", "b"): 2,
+        ("2025-01-03", "b"): 1,
+    }
+    figure = charts.volume_figure(volume)
+    assert figure.layout.barmode == "stack"
+    assert [t.name for t in figure.data] == ["versão a", "versão b"]
+    assert sum(sum(t.y) for t in figure.data) == 6
+
+
+def test_daily_price_median_and_band():
+    daily = aggregate.daily_price(tiny_rows()).set_index("day")
+    second = daily.loc[pd.Timestamp("2025-01-02")]
+    assert second["median"] == 2000.0 and second["requests"] == 3
+    assert second["p10"] == pytest.approx(1200.0) and second["p90"] == pytest.approx(2800.0)
+    figure = charts.price_over_time_figure(daily.reset_index())
+    assert [t.name for t in figure.data][1:] == ["faixa de 80% (p10–p90)", "mediana do dia"]
+    assert figure.data[1].fill == "tonexty"
+    assert list(figure.data[2].y) == list(daily["median"])
+    assert figure.layout.separators == ",."
+
+
+def test_histogram_is_pre_binned_and_folds_the_extremes():
+    rows = make_rows(10_000)
+    rows.loc[0, "price"] = 10_000_000.0  # one absurd quote
+    histogram = aggregate.price_histogram(rows, bins=40)
+    assert len(histogram) == 40 and histogram["requests"].sum() == len(rows)
+    assert histogram["right"].max() < 1_000_000
+    figure = charts.price_histogram_figure(histogram)
+    assert len(figure.data) == 1 and len(figure.data[0].x) == 40
+
+
+def test_field_shares_use_schema_labels_and_the_training_share():
+    rows = tiny_rows()
+    reference = drift.Reference(
+        n_rows=4, fields={"ram_gb": {"4": 1, "8": 2, "16": 1, "32": 0}}, price=None
+    )
+    shares = aggregate.field_shares(rows, reference)
+    ram = shares[shares["field"] == "ram_gb"].set_index("label")
+    assert list(ram.index) == ["4 GB", "8 GB", "16 GB", "32 GB", aggregate.OUTSIDE_LABEL]
+    assert ram.loc["8 GB", "requests"] == 3 and ram.loc["8 GB", "share"] == pytest.approx(0.5)
+    assert ram.loc["8 GB", "reference_share"] == pytest.approx(0.5)
+    assert ram.loc[aggregate.OUTSIDE_LABEL, "requests"] == 1
+    ssd = shares[shares["field"] == "ssd"]
+    assert "Nenhum" in set(ssd["label"]) and "1 TB" in set(ssd["label"])
+    figure = charts.shares_figure(shares)
+    titles = [a.text for a in figure.layout.annotations]
+    assert titles == [f.label for f in schema.FIELDS]
+    bars = [t for t in figure.data if t.type == "bar"]
+    assert len(bars) == len(schema.FIELDS)
+    assert any(t.name == "treino" for t in figure.data)
+
+
+def test_version_timeline_and_kpis():
+    rows = tiny_rows()
+    timeline = aggregate.version_timeline(rows)
+    assert list(timeline["model_version"]) == ["a", "b"]
+    assert list(timeline["requests"]) == [3, 3]
+    figure = charts.version_timeline_figure(timeline)
+    assert list(figure.data[0].y) == ["versão a", "versão b"]
+    previous = rows.iloc[:2]
+    kpis = aggregate.kpis(rows.iloc[2:], previous, today=date(2025, 1, 2))
+    assert kpis.requests == 4 and kpis.requests_today == 3 and kpis.versions_active == 2
+    assert kpis.median_price == 1500.0 and kpis.previous_median_price == 200.0
+    assert kpis.median_change == pytest.approx(6.5)
+    assert aggregate.previous_period(date(2025, 1, 10), date(2025, 1, 19)) == (
+        date(2024, 12, 31),
+        date(2025, 1, 9),
+    )
+
+
+def test_filter_rows_by_range_version_and_schema():
+    rows = tiny_rows()
+    assert len(aggregate.filter_rows(rows, date(2025, 1, 2), date(2025, 1, 2))) == 3
+    assert len(aggregate.filter_rows(rows, versions=["b"])) == 3
+    kept = aggregate.filter_rows(rows, only_in_schema=True)
+    assert "252" not in set(kept["ram_gb"].astype(str))
+
+
+def test_empty_rows_give_empty_figures_not_errors():
+    empty = make_rows(0)
+    for figure in (
+        charts.volume_figure(aggregate.daily_volume(empty)),
+        charts.price_over_time_figure(aggregate.daily_price(empty)),
+        charts.price_histogram_figure(aggregate.price_histogram(empty)),
+        charts.shares_figure(aggregate.field_shares(empty)),
+        charts.version_timeline_figure(aggregate.version_timeline(empty)),
+    ):
+        assert charts.figure_bytes(figure) < 50_000
+
+
+def test_figure_json_stays_small_for_a_million_rows():
+    rows = make_rows(1_000_000)
+    figures = [
+        charts.volume_figure(aggregate.daily_volume(rows)),
+        charts.price_over_time_figure(aggregate.daily_price(rows)),
+        charts.price_histogram_figure(aggregate.price_histogram(rows)),
+        charts.shares_figure(aggregate.field_shares(rows)),
+        charts.version_timeline_figure(aggregate.version_timeline(rows)),
+    ]
+    sizes = [charts.figure_bytes(f) for f in figures]
+    assert sum(sizes) < charts.MAX_FIGURE_BYTES
+    assert max(sizes) < 200_000  # one point per day or category, not per request
