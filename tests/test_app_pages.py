@@ -139,3 +139,16 @@ def test_embedded_estimate_is_logged_once_in_the_folder_the_secrets_name(tmp_pat
     assert len(rows) == 1
     assert tuple(rows[0]) == LOG_COLUMNS
     assert rows[0]["brand"] == "asus"
+
+
+def test_history_csv_holds_every_field_price_and_version(api):
+    import pandas as pd
+
+    from components.history import HISTORY_KEY, to_csv
+
+    at = submit(fill(app(secrets_for(api)), {"brand": "hp"}))
+    text = to_csv(pd.DataFrame(at.session_state[HISTORY_KEY])).decode("utf-8-sig")
+    header, row = text.splitlines()
+    assert header.split(";")[1:14] == [f.label for f in FIELDS]
+    assert header.endswith("Preço (R$);Faixa mínima (R$);Faixa máxima (R$);Moeda;Versão do modelo")
+    assert row.split(";")[1] == "HP" and row.endswith("6712;5900;7600;BRL;7")
