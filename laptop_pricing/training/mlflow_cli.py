@@ -13,11 +13,33 @@ Typical cycle (local SQLite store in the repo unless ``MLFLOW_TRACKING_URI`` is 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 
 from laptop_pricing.training.prepare import RAW_DATA_PATH
 
 EXIT_REFUSED = 2
+EXIT_FAILED = 1
+
+
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Print failures of the tracking store as one redacted line, never a traceback: MLflow's
+    connection errors quote the tracking URI, credentials included."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from mlflow.exceptions import MlflowException
+
+        from laptop_pricing.training.registry import RegistryError, redact
+
+        try:
+            return command(args)
+        except (MlflowException, RegistryError, OSError) as error:
+            print(f"{args.command} failed: {redact(str(error))}", file=sys.stderr)
+            return EXIT_FAILED
+
+    return run
 
 
 def _store(args: argparse.Namespace):
@@ -121,7 +143,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--coverage", type=float, default=0.8, help="nominal price-range coverage")
     train.add_argument("--no-register", action="store_true", help="track only; do not register")
     _tracking_option(train)
-    train.set_defaults(run=_train)
+    train.set_defaults(run=_guarded(_train))
 
     promote = commands.add_parser(
         "promote",
@@ -135,7 +157,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="promote even if not better / not comparable"
     )
     _tracking_option(promote)
-    promote.set_defaults(run=_promote)
+    promote.set_defaults(run=_guarded(_promote))
 
     export = commands.add_parser(
         "export",
@@ -148,4 +170,4 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--model-dir", default=None, help="output folder (default: model/)")
     export.add_argument("--alias", default="champion", help="alias to export (default: champion)")
     _tracking_option(export)
-    export.set_defaults(run=_export)
+    export.set_defaults(run=_guarded(_export))

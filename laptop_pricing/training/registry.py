@@ -77,9 +77,23 @@ def resolve_store(uri: str | None = None) -> TrackingStore:
     return TrackingStore(uri)
 
 
+SECRET_ENV = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
+
+
 def redact_uri(uri: str) -> str:
     """A tracking URI fit to print: any ``user:password@`` part is masked."""
-    return re.sub(r"(?<=://)[^/@]+@", "***@", uri)
+    return re.sub(r"(?<=://)[^/@\s]+@", "***@", uri)
+
+
+def redact(text: str) -> str:
+    """Any text fit to print: credentials in URLs and the values of MLflow's secret variables
+    masked (MLflow's own connection errors quote the tracking URI in full)."""
+    text = redact_uri(text)
+    for name in SECRET_ENV:
+        value = os.environ.get(name)
+        if value and len(value) >= 3:
+            text = text.replace(value, "***")
+    return text
 
 
 def connect(store: TrackingStore, experiment: str = EXPERIMENT_NAME) -> tuple[MlflowClient, str]:
