@@ -1,6 +1,19 @@
-"""Model card page: placeholder until the MLflow issue lands."""
+"""Model card page: which model prices the laptops, when it was trained, how far off it runs."""
 
 import streamlit as st
 
+from components.model_card import render, shipped_metadata
+from components.pricing import last_outcome
+from components.settings import app_settings
+
+settings = app_settings()
+
 st.title("Sobre o modelo")
-st.info("Em breve: versão do modelo em uso, métricas de validação e dados de treino.")
+st.caption("O modelo que calcula os preços, quando foi treinado e quanto costuma errar.")
+
+outcome = last_outcome()
+render(
+    shipped_metadata(),
+    api_version=outcome.quote.version if outcome and outcome.quote else None,
+    http_mode=not settings.embedded,
+)

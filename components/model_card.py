@@ -1,0 +1,300 @@
+"""The model card: which model prices the laptops, when it was trained, and how far off it runs.
+
+``describe(metadata)`` is pure (no Streamlit) and turns ``model/model_metadata.json`` into the
+sentences and numbers a clerk reads; ``render(...)`` lays them out. In HTTP mode the API may run
+another version than the one shipped with the app: the page passes the version the API reported
+and the card says which of the two it is describing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+
+from laptop_pricing.formatting import format_price
+
+LOCALE = "pt_BR"
+# Brasília time has had no daylight saving since 2019: a fixed offset needs no tz database.
+BRASILIA = timezone(timedelta(hours=-3), "BRT")
+
+# Model families in words; anything unknown is shown as recorded.
+FAMILY_LABELS: Mapping[str, str] = {
+    "ridge": "Regressão linear (Ridge)",
+    "linear": "Regressão linear",
+    "linear_regression": "Regressão linear",
+    "decision_tree": "Árvore de decisão",
+    "tree": "Árvore de decisão",
+    "random_forest": "Floresta aleatória (Random Forest)",
+    "gradient_boosting": "Gradient Boosting (árvores em sequência)",
+    "hist_gradient_boosting": "Gradient Boosting por histogramas",
+    "xgboost": "XGBoost (árvores em sequência)",
+    "lightgbm": "LightGBM (árvores em sequência)",
+}
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    name: str
+    meaning: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ModelCardFacts:
+    version: str
+    model_name: str
+    family: str
+    trained_at: str
+    typical_error: str | None
+    range_sentence: str | None
+    data_sentence: str | None
+    metrics: tuple[MetricRow, ...] = ()
+    cv_table: tuple[dict[str, Any], ...] = ()
+    source: str | None = None
+    extras: Mapping[str, str] = field(default_factory=dict)
+
+
+def _pct(value: float) -> str:
+    return format_percent(value, "#,##0.0%", locale=LOCALE)
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return "data não registrada"
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(BRASILIA).replace(tzinfo=None)
+    return format_datetime(local, "d 'de' MMMM 'de' y 'às' HH:mm", locale=LOCALE) + (
+        " (horário de Brasília)"
+    )
+
+
+def family_label(family: str | None) -> str:
+    if not family:
+        return "não registrado"
+    return FAMILY_LABELS.get(family, family)
+
+
+def typical_error(metrics: Mapping[str, Any]) -> str | None:
+    """The MAPE and MAE in one sentence a clerk can repeat to a customer."""
+    mape, mae = metrics.get("MAPE"), metrics.get("MAE")
+    if mape is None:
+        return None
+    money = f" ({format_price(round(float(mae)))})" if mae is not None else ""
+    return (
+        f"Em média, o preço estimado erra cerca de {_pct(float(mape))}{money} "
+        "para mais ou para menos em relação ao preço real."
+    )
+
+
+def range_sentence(price_range: Mapping[str, Any] | None) -> str | None:
+    """What the low–high range on the price card means, with the coverage actually measured."""
+    if not price_range:
+        return None
+    nominal = price_range.get("nominal_coverage")
+    measured = price_range.get("measured_coverage")
+    if measured is None:
+        return None
+    in_ten = round(float(measured) * 10)
+    sentence = (
+        f"A faixa de preço mostrada junto com a estimativa contém o preço real em cerca de "
+        f"{in_ten} de cada 10 notebooks (medido em dados que o modelo não viu: "
+        f"{_pct(float(measured))}"
+    )
+    if nominal is not None:
+        sentence += f"; a meta era {_pct(float(nominal))}"
+    return sentence + ")."
+
+
+def data_sentence(metadata: Mapping[str, Any]) -> str | None:
+    n_rows = (metadata.get("reference") or {}).get("n_rows")
+    cv = metadata.get("cv") or {}
+    if not n_rows:
+        return None
+    sentence = f"Treinado com {format_decimal(int(n_rows), locale=LOCALE)} notebooks"
+    if cv.get("n_splits"):
+        folds = int(cv["n_splits"])
+        repeats = int(cv.get("n_repeats") or 1)
+        sentence += (
+            f"; o erro foi medido em validação cruzada ({folds} partes"
+            + (f", repetida {repeats} vezes" if repeats > 1 else "")
+            + ")"
+        )
+    return sentence + "."
+
+
+def _metric_rows(metrics: Mapping[str, Any]) -> tuple[MetricRow, ...]:
+    def spread(name: str, fmt) -> str:
+        std = metrics.get(f"{name}_std")
+        return f" ± {fmt(float(std))}" if std is not None else ""
+
+    rows = []
+    if "MAPE" in metrics:
+        rows.append(
+            MetricRow(
+                "MAPE",
+                "Erro percentual médio",
+                _pct(float(metrics["MAPE"])) + spread("MAPE", _pct),
+            )
+        )
+    if "MAE" in metrics:
+        rows.append(
+            MetricRow(
+                "MAE",
+                "Erro médio em reais",
+                format_price(float(metrics["MAE"])) + spread("MAE", format_price),
+            )
+        )
+    if "R2" in metrics:
+
+        def r2(v: float) -> str:
+            return format_decimal(v, "0.000", locale=LOCALE)
+
+        rows.append(
+            MetricRow(
+                "R²",
+                "Quanto da variação de preço o modelo explica (1 = tudo)",
+                r2(float(metrics["R2"])) + spread("R2", r2),
+            )
+        )
+    if "MSE" in metrics:
+
+        def mse(v: float) -> str:
+            return format_decimal(v, "#,##0", locale=LOCALE)
+
+        rows.append(
+            MetricRow(
+                "MSE",
+                "Erro quadrático médio (R$², pesa mais os erros grandes)",
+                mse(float(metrics["MSE"])) + spread("MSE", mse),
+            )
+        )
+    return tuple(rows)
+
+
+def _cv_rows(metadata: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The families compared, in words and pt-BR numbers, the chosen one marked."""
+    rows = []
+    for row in (metadata.get("cv") or {}).get("table") or ():
+        rows.append(
+            {
+                "Modelo": family_label(row.get("family"))
+                + (" ✔ escolhido" if row.get("family") == metadata.get("family") else ""),
+                "Erro percentual médio (MAPE)": _pct(float(row["MAPE"])),
+                "Erro médio (MAE)": format_price(float(row["MAE"])),
+                "R²": format_decimal(float(row["R2"]), "0.000", locale=LOCALE),
+            }
+        )
+    return tuple(rows)
+
+
+def describe(metadata: Mapping[str, Any]) -> ModelCardFacts:
+    """Everything the card shows, in pt-BR, from the artifact's metadata."""
+    metrics = metadata.get("metrics") or {}
+    source = metadata.get("source")
+    registered = metadata.get("registered_version")
+    extras = {}
+    if registered is not None:
+        extras["Versão no registro MLflow"] = str(registered)
+    if metadata.get("run_id"):
+        extras["Execução MLflow (run id)"] = str(metadata["run_id"])
+    if metadata.get("data_hash"):
+        extras["Dados de treino (hash)"] = str(metadata["data_hash"])[:19] + "…"
+    return ModelCardFacts(
+        version=str(metadata.get("version", "desconhecida")),
+        model_name=str(metadata.get("model_name", "")),
+        family=family_label(metadata.get("family")),
+        trained_at=_when(metadata.get("trained_at")),
+        typical_error=typical_error(metrics),
+        range_sentence=range_sentence(metadata.get("price_range")),
+        data_sentence=data_sentence(metadata),
+        metrics=_metric_rows(metrics),
+        cv_table=_cv_rows(metadata),
+        source=str(source) if source else None,
+        extras=extras,
+    )
+
+
+def shipped_metadata() -> dict[str, Any] | None:
+    """The metadata of the model shipped with the app, or None when it cannot be read."""
+    from laptop_pricing.artifact import ArtifactError, read_metadata
+
+    try:
+        return read_metadata()
+    except ArtifactError:
+        return None
+
+
+def render(
+    metadata: Mapping[str, Any] | None,
+    *,
+    api_version: str | None = None,
+    http_mode: bool = False,
+) -> None:
+    """Lay the card out: ``metadata`` of the shipped artifact, ``api_version`` from the API."""
+    import pandas as pd
+    import streamlit as st
+
+    if metadata is None:
+        st.warning(
+            "Não foi possível ler as informações do modelo embarcado. "
+            "Peça ao responsável pelo sistema para reinstalar o modelo (pasta model/)."
+        )
+        if api_version:
+            st.metric("Versão usada pela API", api_version)
+        return
+
+    facts = describe(metadata)
+    if http_mode:
+        if api_version is None:
+            st.info(
+                "O app consulta a API de preços. A versão que ela usa aparece aqui depois da "
+                "primeira avaliação; abaixo, os dados do modelo que acompanha o app "
+                f"(versão {facts.version})."
+            )
+        elif api_version != facts.version:
+            st.warning(
+                f"A API está usando a versão **{api_version}** do modelo, diferente da versão "
+                f"{facts.version} que acompanha este app. Os números abaixo são da versão "
+                f"{facts.version}."
+            )
+        else:
+            st.success(f"A API está usando esta mesma versão do modelo ({api_version}).")
+
+    left, right = st.columns(2)
+    left.metric("Versão do modelo", facts.version, help="A mesma versão aparece em cada avaliação.")
+    right.metric("Treinado em", facts.trained_at.split(" às ")[0])
+    if facts.typical_error:
+        st.markdown(f"#### {facts.typical_error}")
+    if facts.range_sentence:
+        st.markdown(facts.range_sentence)
+    if facts.data_sentence:
+        st.caption(facts.data_sentence)
+
+    with st.expander("Detalhes técnicos"):
+        st.markdown(f"**Tipo de modelo:** {facts.family}  \n**Treinado em:** {facts.trained_at}")
+        if facts.metrics:
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"Métrica": m.name, "O que mede": m.meaning, "Valor": m.value}
+                        for m in facts.metrics
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+        if facts.cv_table:
+            st.markdown("**Modelos comparados na validação cruzada**")
+            st.dataframe(pd.DataFrame(list(facts.cv_table)), hide_index=True, width="stretch")
+        for label, value in facts.extras.items():
+            st.markdown(f"**{label}:** `{value}`")

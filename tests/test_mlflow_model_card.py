@@ -1,0 +1,87 @@
+"""The model card: the shipped metadata in words a clerk understands, and the API's version.
+
+Pure sentence builders are checked on their own; the page through AppTest in embedded mode, in
+HTTP mode against a real loopback API (tests.client_fault_server) that answers version "7", and
+with no readable model at all.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from components.model_card import describe, range_sentence, typical_error
+from laptop_pricing.artifact import read_metadata
+from tests.app_fixtures import app, clean_env, submit, texts  # noqa: F401
+from tests.client_fault_server import PRICE_BODY, fault_server
+
+pytestmark = pytest.mark.usefixtures("clean_env")
+PAGE = "pages/model_card.py"
+
+
+def test_typical_error_in_percent_and_reais():
+    sentence = typical_error({"MAPE": 0.1296, "MAE": 833.18})
+    assert sentence == (
+        "Em média, o preço estimado erra cerca de 13,0% (R$\xa0833,00) "
+        "para mais ou para menos em relação ao preço real."
+    )
+    assert typical_error({}) is None
+
+
+def test_range_sentence_states_the_measured_coverage():
+    sentence = range_sentence({"nominal_coverage": 0.8, "measured_coverage": 0.827})
+    assert "cerca de 8 de cada 10 notebooks" in sentence
+    assert "82,7%" in sentence and "a meta era 80,0%" in sentence
+    assert range_sentence({"nominal_coverage": 0.8}) is None  # never claim an unmeasured range
+
+
+def test_describe_the_shipped_metadata():
+    metadata = read_metadata()
+    facts = describe(metadata)
+    assert facts.version == str(metadata["version"])
+    assert "horário de Brasília" in facts.trained_at
+    assert [m.name for m in facts.metrics] == ["MAPE", "MAE", "R²", "MSE"]
+    assert len(facts.cv_table) == len(metadata["cv"]["table"])
+    assert sum("escolhido" in row["Modelo"] for row in facts.cv_table) == 1
+
+
+def test_embedded_page_shows_version_date_and_typical_error():
+    metadata = read_metadata()
+    at = app()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    shown = texts(at)
+    assert f"Versão do modelo {metadata['version']}" in shown
+    assert "Em média, o preço estimado erra cerca de" in shown
+    assert "de cada 10 notebooks" in shown
+    assert "API" not in shown  # nothing about an API when none is configured
+
+
+def test_page_without_a_readable_model_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("MODEL_DIR", str(tmp_path / "no-model"))
+    at = app()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "Não foi possível ler as informações do modelo" in texts(at)
+
+
+@pytest.fixture(scope="module")
+def api():
+    with fault_server() as running:
+        yield running
+
+
+def test_http_page_before_any_estimate_explains_where_the_version_will_come_from(api):
+    at = app({"API-ENDPOINT": api.url("/ok"), "API-KEY": "k"})
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "aparece aqui depois da primeira avaliação" in texts(at)
+
+
+def test_http_page_reports_the_version_the_api_answered(api):
+    at = app({"API-ENDPOINT": api.url("/ok"), "API-KEY": "k"})
+    submit(at)
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    shown = texts(at)
+    assert f"A API está usando a versão **{PRICE_BODY['version']}**" in shown
+    assert f"diferente da versão {read_metadata()['version']}" in shown
