@@ -7,21 +7,16 @@ and what to say when there is nothing to show.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from components.monitoring_data import (
-    SAMPLE_DIR,
-    LoadedLog,
-    refresh,
-    use_sample,
-    using_sample,
-)
+from components.monitoring_data import SAMPLE_DIR, refresh, use_sample, using_sample
 from laptop_pricing import schema
 from laptop_pricing.formatting import format_price
-from laptop_pricing.monitoring import aggregate, charts, drift, quality, reader
+from laptop_pricing.monitoring import aggregate, drift, quality, reader
 from laptop_pricing.monitoring.reader import DayFile, LogLocation, LogUnavailable, SetAside
 
 STATUS_LABELS = {
@@ -204,9 +199,7 @@ def filters(files: list[DayFile]) -> tuple[date, date, bool]:
     return start, end, only_in_schema
 
 
-def version_filter(rows: pd.DataFrame, current_version: str | None) -> list[str]:
-    versions = sorted(rows[schema.VERSION_COLUMN].astype(str).unique())
-
+def version_filter(versions: list[str], current_version: str | None) -> list[str]:
     def label(version: str) -> str:
         return f"{version} (atual)" if version == current_version else version
 
@@ -249,17 +242,17 @@ def chart(figure) -> None:
     st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
 
-def charts_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None:
-    chart(charts.volume_figure(aggregate.daily_volume(rows)))
+def charts_section(figures: dict, has_reference: bool) -> None:
+    chart(figures["volume"])
     left, right = st.columns(2)
     with left:
-        chart(charts.price_over_time_figure(aggregate.daily_price(rows)))
+        chart(figures["price"])
     with right:
-        chart(charts.price_histogram_figure(aggregate.price_histogram(rows)))
-    chart(charts.shares_figure(aggregate.field_shares(rows, reference)))
-    if reference is None:
+        chart(figures["histogram"])
+    chart(figures["shares"])
+    if not has_reference:
         st.caption("Sem a distribuição do treino, os gráficos acima mostram só os pedidos.")
-    chart(charts.version_timeline_figure(aggregate.version_timeline(rows)))
+    chart(figures["versions"])
 
 
 def _change_text(field: str, change: tuple[str, float, float]) -> str:
@@ -277,9 +270,9 @@ def _change_text(field: str, change: tuple[str, float, float]) -> str:
     return f"{shown}: {br_percent(before, 0)} → {br_percent(after, 0)}"
 
 
-def drift_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None:
+def drift_section(table: pd.DataFrame | None) -> None:
     st.subheader("Os pedidos ainda se parecem com o treino?")
-    if reference is None:
+    if table is None:
         st.info(
             "O modelo instalado não traz a distribuição dos dados de treino "
             "(`reference` em `model/model_metadata.json`), então não há com o que comparar. "
@@ -287,7 +280,6 @@ def drift_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None
             icon=":material/info:",
         )
         return
-    table = drift.drift_table(rows, reference)
     shown = pd.DataFrame(
         {
             "Campo": [field_label(f) for f in table["field"]],
@@ -325,14 +317,10 @@ def drift_section(rows: pd.DataFrame, reference: drift.Reference | None) -> None
     )
 
 
-def set_aside_in_range(loaded: LoadedLog, start: date, end: date) -> list[SetAside]:
-    names = {f.name for f in loaded.files if start <= f.day <= end}
-    return [s for s in loaded.set_aside if s.file in names]
-
-
-def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: int) -> None:
+def quality_section(
+    report: pd.DataFrame, in_schema: float, set_aside: Sequence[SetAside], files_read: int
+) -> None:
     st.subheader("Qualidade dos dados")
-    report = quality.quality_report(rows)
     left, right = st.columns(2)
     with left:
         st.markdown("**Pedidos com valores fora do esquema** (mantidos nos gráficos)")
@@ -342,7 +330,6 @@ def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: i
                 icon=":material/check_circle:",
             )
         else:
-            in_schema = float(rows[quality.IN_SCHEMA_COLUMN].mean()) if len(rows) else 1.0
             st.caption(
                 f"{br_percent(1 - in_schema)} dos pedidos filtrados têm ao menos um valor que o "
                 "validador da API de hoje recusaria."
@@ -387,16 +374,15 @@ def quality_section(rows: pd.DataFrame, set_aside: list[SetAside], files_read: i
             st.dataframe(aside.astype({"Linha": str}), hide_index=True, width="stretch", height=260)
 
 
-def download(rows: pd.DataFrame, start: date, end: date) -> None:
+def download(rows: Callable[[], pd.DataFrame], count: int, start: date, end: date) -> None:
+    """The filtered rows as CSV, built only when the button is clicked (a year is ~100 MB)."""
+
     def csv_bytes() -> bytes:
-        return (
-            rows.drop(columns=[quality.IN_SCHEMA_COLUMN], errors="ignore")
-            .to_csv(index=False)
-            .encode()
-        )
+        frame = rows().drop(columns=[quality.IN_SCHEMA_COLUMN], errors="ignore")
+        return frame.to_csv(index=False).encode()
 
     st.download_button(
-        f"Baixar os {br_int(len(rows))} pedidos filtrados (CSV)",
+        f"Baixar os {br_int(count)} pedidos filtrados (CSV)",
         data=csv_bytes,
         file_name=f"pedidos_{start:%Y-%m-%d}_a_{end:%Y-%m-%d}.csv",
         mime="text/csv",

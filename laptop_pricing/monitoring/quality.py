@@ -115,7 +115,7 @@ def with_in_schema(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _examples(values: pd.Series, limit: int = 3) -> str:
-    counts = values.astype(str).value_counts()
+    counts = values.value_counts()  # per category for categoricals: no per-row strings
     counts = counts[counts > 0].head(limit)
     return ", ".join(f"{value or '(vazio)'} ({count})" for value, count in counts.items())
 
@@ -132,14 +132,14 @@ def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
         if not count:
             return
         first = int(np.flatnonzero(mask)[0])
-        shown = values(mask) if callable(values) else values[mask]
+        examples = values(mask) if callable(values) else _examples(values[mask])
         records.append(
             (
                 field_name,
                 issue,
                 count,
                 count / total,
-                _examples(shown),
+                examples,
                 str(rows[FILE_COLUMN].iloc[first]),
                 int(rows[LINE_COLUMN].iloc[first]),
             )
@@ -157,16 +157,18 @@ def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
         add(name, NOT_ALLOWED, outside, series)
     mismatch = processor_mismatch_mask(rows)
 
-    def pairs(mask: np.ndarray) -> pd.Series:
-        chosen = rows.loc[mask, ["processor_brand", "processor_name"]].astype(str)
-        return chosen["processor_brand"] + " + " + chosen["processor_name"]
+    def pairs(mask: np.ndarray) -> str:
+        chosen = rows.loc[mask, ["processor_brand", "processor_name"]]
+        counts = chosen.groupby(["processor_brand", "processor_name"], observed=True).size()
+        top = counts.sort_values(ascending=False).head(3)
+        return ", ".join(f"{b} + {n} ({c})" for (b, n), c in top.items())
 
     add("processor_name", PROCESSOR_MISMATCH, mismatch, pairs)
     version = rows[schema.VERSION_COLUMN]
     add(schema.VERSION_COLUMN, UNKNOWN_VERSION, unknown_version_mask(rows), version)
 
-    def stamp_days(mask: np.ndarray) -> pd.Series:
-        return rows.loc[mask, schema.TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d")
+    def stamp_days(mask: np.ndarray) -> str:
+        return _examples(rows.loc[mask, schema.TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d"))
 
     add(schema.TIMESTAMP_COLUMN, OUTSIDE_FILE_DAY, outside_file_day_mask(rows), stamp_days)
     report = pd.DataFrame.from_records(records, columns=list(QUALITY_COLUMNS))

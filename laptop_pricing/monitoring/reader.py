@@ -51,6 +51,9 @@ MISSING_COLUMNS = "missing_columns"
 FETCH_FAILED = "fetch_failed"
 
 _KNOWN_COLUMNS = {c: c for c in schema.LOG_COLUMNS} | dict(schema.LOG_COLUMN_ALIASES)
+# Category columns are dictionary-encoded as they are parsed: 13 fields of a few values each
+# cost an int32 per row instead of a string, and become pandas categoricals without a copy.
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
 class LogUnavailable(RuntimeError):
@@ -304,6 +307,7 @@ _Tokens = tuple[dict[str, pa.Array], np.ndarray, list[SetAside]]
 def _tokenise_fast(data: bytes, columns: list[str], first_data_line: int) -> _Tokens | None:
     """pyarrow's tokenizer; None when the file has defects the slow path reports by line."""
     invalid: list[object] = []
+    kept = [c for c in columns if c in _KNOWN_COLUMNS]
 
     def on_invalid(row: object) -> str:
         invalid.append(row)
@@ -313,11 +317,17 @@ def _tokenise_fast(data: bytes, columns: list[str], first_data_line: int) -> _To
         table = pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(
-                column_names=columns, skip_rows=first_data_line - 1, use_threads=False
+                column_names=columns,
+                skip_rows=first_data_line - 1,
+                use_threads=False,  # files are parsed in parallel, one per worker
+                block_size=len(data) + 1,  # one chunk, so one dictionary per column
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns},
+                column_types={
+                    c: _DICTIONARY if c in CATEGORY_COLUMNS else pa.string() for c in kept
+                },
+                include_columns=kept,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -328,7 +338,7 @@ def _tokenise_fast(data: bytes, columns: list[str], first_data_line: int) -> _To
     if invalid or table.num_rows != newlines - (first_data_line - 1):
         return None  # short/long rows, blank lines or quoted newlines: take the exact path
     lines = np.arange(first_data_line, first_data_line + table.num_rows, dtype=np.int32)
-    return {c: table.column(c).combine_chunks() for c in columns}, lines, []
+    return {c: table.column(c).combine_chunks() for c in kept}, lines, []
 
 
 def _tokenise_slow(
@@ -414,13 +424,18 @@ def _convert(
                     SetAside(day_file.name, int(lines[i]), BAD_PRICE, _short(raw_price[i]))
                 )
     keep = pa.array(~(bad_ts | bad_price))
-    empty = pa.array([""] * n, type=pa.string())
+    zeros = pa.array(np.zeros(n, dtype=np.int32))
     columns: dict[str, pa.Array] = {}
     for name in CATEGORY_COLUMNS:
-        columns[name] = strings.get(name, empty)
+        column = strings.get(name)
+        if column is None:
+            column = pa.DictionaryArray.from_arrays(zeros, pa.array([""], pa.string()))
+        elif not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        columns[name] = column
     columns[schema.PRICE_COLUMN] = prices
     columns[schema.TIMESTAMP_COLUMN] = timestamps
-    columns[FILE_COLUMN] = pa.array([day_file.name] * n, type=pa.string())
+    columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([day_file.name]))
     columns[LINE_COLUMN] = pa.array(lines, type=pa.int32())
     table = pa.table({c: columns[c] for c in ROW_COLUMNS})
     if set_aside:
@@ -444,7 +459,8 @@ def read_log(
     max_workers: int = DEFAULT_WORKERS,
     files: Sequence[DayFile] | None = None,
 ) -> LogReadResult:
-    """Every kept row of the day files from ``start`` to ``end`` (inclusive), sorted by time."""
+    """Every kept row of the day files from ``start`` to ``end`` (inclusive), in file order
+    (day, then line): no global sort, the aggregates do not need one."""
     day_files = list(files) if files is not None else source.list_day_files(start, end)
     parsed = _fetch_and_parse(source, day_files, max_workers)
     tables = [p.table for p in parsed if p.table is not None and p.table.num_rows]
@@ -488,17 +504,9 @@ def _to_frame(tables: Iterable[pa.Table]) -> pd.DataFrame:
             }
         )
         return frame[list(ROW_COLUMNS)]
-    table = pa.concat_tables(tables)
-    encoded = {}
-    for name in table.column_names:
-        column = table.column(name)
-        if name in CATEGORY_COLUMNS or name == FILE_COLUMN:
-            column = pc.dictionary_encode(column)
-        encoded[name] = column
-    frame = pa.table(encoded).to_pandas()
+    frame = pa.concat_tables(tables).to_pandas()
     for name in CATEGORY_COLUMNS:
         frame[name] = _normalise_categories(frame[name], name)
-    frame = frame.sort_values(schema.TIMESTAMP_COLUMN, kind="stable", ignore_index=True)
     return frame
 
 
