@@ -57,6 +57,17 @@ UNAVAILABLE_REASONS = {
 }
 
 
+# Numbers stay numbers in tables (st.dataframe would re-read "0,431" as 431); the browser's
+# locale formats the counts, so a pt-BR browser shows 28.591.
+NUMBER_COLUMNS = {
+    "PSI": st.column_config.NumberColumn(format="%.3f"),
+    "Jensen–Shannon": st.column_config.NumberColumn(format="%.3f"),
+    "Fora do esquema": st.column_config.NumberColumn(format="%.1f%%"),
+    "Parcela": st.column_config.NumberColumn(format="%.1f%%"),
+    "Pedidos": st.column_config.NumberColumn(format="localized"),
+}
+
+
 def field_label(name: str) -> str:
     if name == schema.PRICE_COLUMN:
         return "Preço estimado"
@@ -73,10 +84,6 @@ def br_date(day: date) -> str:
 
 def br_int(value: int) -> str:
     return f"{value:,}".replace(",", ".")
-
-
-def br_decimal(value: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
 
 
 def br_percent(value: float, digits: int = 1) -> str:
@@ -284,14 +291,14 @@ def drift_section(table: pd.DataFrame | None) -> None:
         {
             "Campo": [field_label(f) for f in table["field"]],
             "Situação": [STATUS_LABELS[s] for s in table["status"]],
-            "PSI": [br_decimal(v) for v in table["psi"]],
-            "Jensen–Shannon": [br_decimal(v) for v in table["js"]],
+            "PSI": table["psi"],
+            "Jensen–Shannon": table["js"],
             "Maior mudança (treino → pedidos)": [
                 _change_text(f, c)
                 for f, c in zip(table["field"], table["biggest_change"], strict=True)
             ],
-            "Fora do esquema": [br_percent(v) for v in table["outside_share"]],
-            "Pedidos": [br_int(v) for v in table["rows"]],
+            "Fora do esquema": table["outside_share"] * 100,
+            "Pedidos": table["rows"],
         }
     )
     st.dataframe(
@@ -339,8 +346,8 @@ def quality_section(
                     {
                         "Campo": [field_label(f) for f in report["field"]],
                         "Problema": [QUALITY_ISSUES[i] for i in report["issue"]],
-                        "Pedidos": [br_int(v) for v in report["rows"]],
-                        "Parcela": [br_percent(v) for v in report["share"]],
+                        "Pedidos": report["rows"],
+                        "Parcela": report["share"] * 100,
                         "Valores mais comuns": report["examples"],
                         "Primeiro caso": [
                             f"{f} linha {n}"
@@ -350,6 +357,7 @@ def quality_section(
                 ),
                 hide_index=True,
                 width="stretch",
+                column_config=NUMBER_COLUMNS,
             )
     with right:
         st.markdown("**Linhas deixadas de lado** (não entram em nada)")
