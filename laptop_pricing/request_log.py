@@ -3,15 +3,18 @@
 Two stores sit behind one interface, laid out identically (``log_layout``):
 
 * ``LocalRequestLog`` appends to ``<directory>/<prefix>/YYYY-MM-DD_laptop_prediction_data.csv``
-  under a thread lock and a file lock (``filelock``), so several threads and several processes
-  can write the same day file.
+  under a file lock (``filelock``), so several processes can write the same day file.
 * ``S3RequestLog`` keeps the single daily object the course's readers expect, but replaces the
   course's blind read-modify-write (which lost rows under concurrency) with optimistic
   concurrency: read the object with its ETag, write it back with ``IfMatch`` (or
   ``IfNoneMatch="*"`` when the day is new) and, when another writer got there first (412, or 409
   ``ConditionalRequestConflict``), re-read and retry after a jittered backoff, a bounded number of
-  times. Appends from threads of one process are group-committed: one writer at a time takes every
-  waiting row and writes them in one conditional put, so in-process concurrency costs no retries.
+  times.
+
+In both stores, appends from the threads of one process are group-committed: one writer at a time
+takes every waiting row and writes them together (one file lock, one conditional put), so
+in-process concurrency costs neither lock convoys nor 412 retries, and ``append`` still returns
+only once its own row is stored.
 
 Rows are written by the ``csv`` module (values quoted when needed), the header once per file.
 Timestamps are ISO 8601 in UTC with microseconds and a ``Z``: ``2024-01-16T02:07:31.123456Z``.
@@ -19,6 +22,7 @@ Timestamps are ISO 8601 in UTC with microseconds and a ``Z``: ``2024-01-16T02:07
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -26,7 +30,7 @@ import random
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -130,11 +134,27 @@ def columns_of_existing(header_line: str) -> tuple[str, ...]:
     return mapped
 
 
+@dataclass
+class _Pending:
+    rows: list[LogRow]
+    done: bool = False
+    error: BaseException | None = None
+
+
 class RequestLog(ABC):
-    """Where priced requests are recorded. ``append`` returns once the row is stored."""
+    """Where priced requests are recorded. ``append`` returns once the row is stored.
+
+    Appends from threads of one process are group-committed: one writer at a time takes every
+    row queued so far and stores them together (one file lock, or one conditional put, per batch),
+    so concurrency makes writes larger rather than more numerous.
+    """
 
     def __init__(self, clock: Clock | None = None):
         self.clock: Clock = clock or utc_now
+        self._queue: list[_Pending] = []
+        self._queue_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self.batches = 0  # writes done, for benchmarks and tests
 
     def append(
         self,
@@ -149,8 +169,49 @@ class RequestLog(ABC):
         self._store([row])
         return row
 
+    def _store(self, rows: Sequence[LogRow]) -> None:
+        mine = _Pending(list(rows))
+        with self._queue_lock:
+            self._queue.append(mine)
+        # Whoever holds the write lock writes every row queued so far; a thread whose rows a
+        # previous holder already wrote just returns (or raises that write's error).
+        with self._write_lock:
+            if not mine.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if mine.error is not None:
+            raise mine.error
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        by_day: dict[date, list[tuple[_Pending, LogRow]]] = {}
+        for pending in batch:
+            for row in pending.rows:
+                by_day.setdefault(row.day, []).append((pending, row))
+        failed: dict[int, BaseException] = {}
+        try:
+            with self._batch_guard():
+                for day, items in by_day.items():
+                    try:
+                        self._write_day(day, [row for _, row in items])
+                    except Exception as error:  # raised again in each waiting request's thread
+                        for pending, _ in items:
+                            failed[id(pending)] = error
+        except Exception as error:  # the guard itself failed: nothing of the batch was written
+            for pending in batch:
+                failed.setdefault(id(pending), error)
+        self.batches += 1
+        for pending in batch:
+            pending.error = failed.get(id(pending))
+            pending.done = True
+
+    def _batch_guard(self) -> contextlib.AbstractContextManager[Any]:
+        """Held around one batch's writes (the local store's file lock)."""
+        return contextlib.nullcontext()
+
     @abstractmethod
-    def _store(self, rows: Sequence[LogRow]) -> None: ...
+    def _write_day(self, day: date, rows: list[LogRow]) -> None:
+        """Append rows to one day's file; raise ``RequestLogError`` on failure."""
 
     @abstractmethod
     def describe(self) -> str:
@@ -176,7 +237,6 @@ class LocalRequestLog(RequestLog):
         self.directory = Path(directory)
         self.prefix = prefix.strip("/")
         self.fsync = fsync
-        self._thread_lock = threading.Lock()
         # One lock file per folder, hidden, so the monitoring reader never mistakes it for data.
         self._folder = self.directory / self.prefix if self.prefix else self.directory
         self._file_lock = FileLock(
@@ -193,20 +253,27 @@ class LocalRequestLog(RequestLog):
         path = self.path_for(day)
         return path.read_bytes() if path.exists() else None
 
-    def _store(self, rows: Sequence[LogRow]) -> None:
-        by_day: dict[date, list[LogRow]] = {}
-        for row in rows:
-            by_day.setdefault(row.day, []).append(row)
+    @contextlib.contextmanager
+    def _batch_guard(self) -> Iterator[None]:
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
-            with self._thread_lock, self._file_lock:
-                for day, day_rows in by_day.items():
-                    self._append_file(self.path_for(day), day_rows)
-        except RequestLogError:
-            raise
+            self._file_lock.acquire()
         except OSError as error:  # includes filelock's Timeout
-            reason = getattr(error, "strerror", None) or type(error).__name__
-            raise RequestLogError(f"cannot append to {self.describe()}: {reason}") from error
+            raise self._wrap(error) from error
+        try:
+            yield
+        finally:
+            self._file_lock.release()
+
+    def _wrap(self, error: OSError) -> RequestLogError:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        return RequestLogError(f"cannot append to {self.describe()}: {reason}")
+
+    def _write_day(self, day: date, rows: list[LogRow]) -> None:
+        try:
+            self._append_file(self.path_for(day), rows)
+        except OSError as error:
+            raise self._wrap(error) from error
 
     def _append_file(self, path: Path, rows: Sequence[LogRow]) -> None:
         with open(path, "a+b") as handle:
@@ -228,13 +295,6 @@ class LocalRequestLog(RequestLog):
             handle.flush()
             if self.fsync:
                 os.fsync(handle.fileno())
-
-
-@dataclass
-class _Pending:
-    rows: list[LogRow]
-    done: bool = False
-    error: BaseException | None = None
 
 
 def _error_code(error: BaseException) -> str:
@@ -273,9 +333,6 @@ class S3RequestLog(RequestLog):
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._queue: list[_Pending] = []
-        self._queue_lock = threading.Lock()
-        self._write_lock = threading.Lock()
         self.conflicts = 0  # 412/409 answers seen, for benchmarks and tests
         self.puts = 0
 
@@ -289,35 +346,8 @@ class S3RequestLog(RequestLog):
         body, _ = self._get(self.key_for(day))
         return body
 
-    def _store(self, rows: Sequence[LogRow]) -> None:
-        mine = _Pending(list(rows))
-        with self._queue_lock:
-            self._queue.append(mine)
-        # Group commit: whoever holds the write lock writes every row queued so far; a thread
-        # whose rows a previous holder already wrote just returns.
-        with self._write_lock:
-            if not mine.done:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._write_batch(batch)
-        if mine.error is not None:
-            raise mine.error
-
-    def _write_batch(self, batch: list[_Pending]) -> None:
-        by_day: dict[date, list[tuple[_Pending, LogRow]]] = {}
-        for pending in batch:
-            for row in pending.rows:
-                by_day.setdefault(row.day, []).append((pending, row))
-        failed: dict[int, BaseException] = {}
-        for day, items in by_day.items():
-            try:
-                self._append_day(day, [row for _, row in items])
-            except BaseException as error:  # recorded per waiting request, re-raised there
-                for pending, _ in items:
-                    failed[id(pending)] = error
-        for pending in batch:
-            pending.error = failed.get(id(pending))
-            pending.done = True
+    def _write_day(self, day: date, rows: list[LogRow]) -> None:
+        self._append_day(day, rows)
 
     def _get(self, key: str) -> tuple[bytes | None, str | None]:
         try:
