@@ -350,13 +350,21 @@ class S3RequestLog(RequestLog):
         self._append_day(day, rows)
 
     def _get(self, key: str) -> tuple[bytes | None, str | None]:
+        body, etag, _ = self._get_or_denied(key)
+        return body, etag
+
+    def _get_or_denied(self, key: str) -> tuple[bytes | None, str | None, bool]:
+        """(body, etag, read_denied). Without s3:ListBucket, S3 answers a missing key with 403
+        instead of 404; the caller then tries to create the day file and learns which it was."""
         try:
             response = self.s3.get_object(Bucket=self.bucket, Key=key)
         except Exception as error:
             if _error_code(error) in {"NoSuchKey", "404"}:
-                return None, None
+                return None, None, False
+            if _error_code(error) in {"AccessDenied", "403"} or _status(error) == 403:
+                return None, None, True
             raise self._wrap("read", key, error) from error
-        return response["Body"].read(), response["ETag"]
+        return response["Body"].read(), response["ETag"], False
 
     def _wrap(self, action: str, key: str, error: BaseException) -> RequestLogError:
         code = _error_code(error) or type(error).__name__
@@ -366,7 +374,7 @@ class S3RequestLog(RequestLog):
         key = self.key_for(day)
         last_conflict = ""
         for attempt in range(1, self.max_attempts + 1):
-            body, etag = self._get(key)
+            body, etag, read_denied = self._get_or_denied(key)
             if body is None:
                 payload = header_text() + encode_rows(rows)
                 condition = {"IfNoneMatch": "*"}
@@ -397,6 +405,10 @@ class S3RequestLog(RequestLog):
             except Exception as error:
                 code = _error_code(error)
                 conflict = code in self.CONFLICT_CODES or _status(error) == 412
+                if conflict and read_denied:  # the day file exists: we were denied reading it
+                    raise RequestLogError(
+                        f"cannot read s3://{self.bucket}/{key}: AccessDenied"
+                    ) from error
                 # IfMatch on an object deleted meanwhile answers 404: start again from nothing.
                 vanished = body is not None and code in {"NoSuchKey", "404"}
                 if not (conflict or vanished):

@@ -320,6 +320,31 @@ def test_s3_access_denied_is_a_request_log_error(s3: Any, bucket: str) -> None:
         S3RequestLog(bucket, "p", s3).append(SPEC, 1, "v")
 
 
+def test_s3_without_read_permission_creates_the_day_then_reports_denial(
+    s3: Any, bucket: str
+) -> None:
+    """Least privilege grants GetObject/PutObject but no ListBucket: a missing key reads as 403."""
+    deny_read = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny_read))
+    log = S3RequestLog(bucket, "p", s3)
+    at = datetime(2024, 7, 1, tzinfo=UTC)
+    log.append(SPEC, 1, "v", at=at)  # a 403 on read, then the conditional create succeeds
+    with pytest.raises(RequestLogError, match=r"cannot read .*AccessDenied"):
+        log.append(SPEC, 2, "v", at=at)
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert [r["price"] for r in parse(log.read_day(date(2024, 7, 1)))] == ["1"]
+
+
 def test_factory_picks_the_store_from_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_endpoint: str
 ) -> None:
