@@ -1,0 +1,281 @@
+"""Deploy templates: cfn-lint on the SAM template, and everything Docker would need, minus Docker.
+
+Docker cannot run on these machines, so the image is never built here. What can be checked is:
+the template lints, it wires the API, usage plan, key, bucket and IAM as promised, the Dockerfile
+copies what the handler needs and names it, and the Lambda requirements cover every third-party
+module the handler really imports when it prices a request and writes to S3.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+
+from laptop_pricing.settings import REPO_ROOT
+from tests.service_fixtures import *  # noqa: F403  (the moto fixtures)
+from tests.service_fixtures import MOTO_ENV
+
+INFRA = REPO_ROOT / "infra"
+TEMPLATE = INFRA / "template.yaml"
+
+
+def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
+    executable = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "cfn-lint"
+    return subprocess.run([executable, str(path)], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    parsed, matches = decode(str(TEMPLATE))
+    assert not matches, matches
+    return parsed
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_cfn_lint_passes_on_the_sam_template() -> None:
+    result = cfn_lint(TEMPLATE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cfn_lint_would_catch_a_broken_template(tmp_path: Path) -> None:
+    broken = TEMPLATE.read_text().replace(
+        "DependsOn: PricingApiStage", "DependsOn: NoSuchResource", 1
+    )
+    (tmp_path / "template.yaml").write_text(broken)
+    result = cfn_lint(tmp_path / "template.yaml")
+    assert result.returncode != 0
+    assert "NoSuchResource" in result.stdout
+
+
+def test_the_api_requires_keys_and_the_usage_plan_limits_them(template: dict[str, Any]) -> None:
+    (api,) = resources(template, "AWS::Serverless::Api").values()
+    assert api["Properties"]["Auth"]["ApiKeyRequired"] is True
+    (function,) = resources(template, "AWS::Serverless::Function").values()
+    event = function["Properties"]["Events"]["Predict"]["Properties"]
+    assert (event["Path"], event["Method"], event["Auth"]["ApiKeyRequired"]) == (
+        "/predict",
+        "post",
+        True,
+    )
+    (plan,) = resources(template, "AWS::ApiGateway::UsagePlan").values()
+    props = plan["Properties"]
+    assert props["Throttle"] == {
+        "RateLimit": {"Ref": "ThrottleRateLimit"},
+        "BurstLimit": {"Ref": "ThrottleBurstLimit"},
+    }
+    assert props["Quota"] == {"Limit": {"Ref": "DailyQuota"}, "Period": "DAY"}
+    (plan_key,) = resources(template, "AWS::ApiGateway::UsagePlanKey").values()
+    assert plan_key["Properties"]["KeyId"] == {"Ref": "PricingApiKey"}
+    assert "PricingApiKey" in resources(template, "AWS::ApiGateway::ApiKey")
+
+
+def test_local_server_defaults_match_the_template(template: dict[str, Any]) -> None:
+    from laptop_pricing.api.server import DEFAULT_BURST, DEFAULT_QUOTA, DEFAULT_RATE
+
+    params = template["Parameters"]
+    assert params["ThrottleRateLimit"]["Default"] == DEFAULT_RATE
+    assert params["ThrottleBurstLimit"]["Default"] == DEFAULT_BURST
+    assert params["DailyQuota"]["Default"] == DEFAULT_QUOTA
+
+
+def test_the_log_bucket_is_encrypted_private_and_tls_only(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["PredictionsBucket"]["Properties"]
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    policy = template["Resources"]["PredictionsBucketPolicy"]["Properties"]["PolicyDocument"]
+    (deny,) = policy["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def _allow_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    role = template["Resources"]["PricingFunctionRole"]["Properties"]
+    return [
+        statement
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+    ]
+
+
+def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
+    role = template["Resources"]["PricingFunctionRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role  # no broad managed policy slipped in
+    statements = _allow_statements(template)
+    actions = [
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert all("*" not in action for action in actions), actions
+    s3_statements = [s for s in statements if any(a.startswith("s3:") for a in s["Action"])]
+    (s3_statement,) = s3_statements
+    assert sorted(s3_statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
+    assert s3_statement["Resource"] == {
+        "Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"
+    }
+    logs = [s for s in statements if s not in s3_statements]
+    assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    (function,) = resources(template, "AWS::Serverless::Function").values()
+    assert function["Properties"]["Role"] == {"Fn::GetAtt": ["PricingFunctionRole", "Arn"]}
+    assert "Policies" not in function["Properties"]
+
+
+def test_logs_are_retained_for_a_bounded_time(template: dict[str, Any]) -> None:
+    group = template["Resources"]["PricingFunctionLogGroup"]["Properties"]
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+    (function,) = resources(template, "AWS::Serverless::Function").values()
+    assert function["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": "PricingFunctionLogGroup"}
+
+
+def test_the_function_is_the_image_with_the_handler_and_its_configuration(
+    template: dict[str, Any],
+) -> None:
+    (function,) = resources(template, "AWS::Serverless::Function").values()
+    props = function["Properties"]
+    assert props["PackageType"] == "Image"
+    assert props["Timeout"] < 29  # answers before API Gateway's integration timeout
+    env = props["Environment"]["Variables"]
+    assert env["PREDICTIONS_BUCKET"] == {"Ref": "PredictionsBucket"}
+    assert env["PREDICTIONS_PREFIX"] == {"Ref": "PredictionsPrefix"}
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "LaptopPricing"
+    meta = function["Metadata"]
+    assert (INFRA / meta["DockerContext"] / meta["Dockerfile"]).resolve() == (
+        INFRA / "Dockerfile"
+    ).resolve()
+
+
+def test_dockerfile_uses_the_aws_base_image_copies_the_model_and_names_the_handler() -> None:
+    lines = [
+        line.strip()
+        for line in (INFRA / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert re.fullmatch(r"FROM public\.ecr\.aws/lambda/python:3\.\d+", lines[0])
+    assert "COPY model/ ${LAMBDA_TASK_ROOT}/model/" in lines
+    assert "COPY laptop_pricing/ ${LAMBDA_TASK_ROOT}/laptop_pricing/" in lines
+    assert any("pip install" in line and "requirements-lambda.txt" in line for line in lines)
+    assert json.loads(lines[-1].removeprefix("CMD ")) == ["laptop_pricing.api.handler.handler"]
+    for copied in (
+        "model/model.joblib",
+        "model/model_metadata.json",
+        "laptop_pricing/api/handler.py",
+    ):
+        assert (REPO_ROOT / copied).exists(), copied
+
+
+def test_dockerignore_sends_only_what_the_image_copies() -> None:
+    for path in (REPO_ROOT / ".dockerignore", INFRA / "Dockerfile.dockerignore"):
+        rules = [r for r in path.read_text().splitlines() if r and not r.startswith("#")]
+        assert rules[0] == "*"
+        assert {"!laptop_pricing/", "!model/", "!infra/requirements-lambda.txt"} <= set(rules)
+        assert ".streamlit/" in rules and "var/" in rules
+
+
+def _requirement_names(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-r"):
+            name, version = line.split("==")
+            pins[re.sub(r"\[.*\]", "", name).lower().replace("_", "-")] = version
+    return pins
+
+
+def test_lambda_requirements_are_pinned_like_the_app() -> None:
+    lambda_pins = _requirement_names(INFRA / "requirements-lambda.txt")
+    app_pins = _requirement_names(REPO_ROOT / "requirements.txt")
+    for name, version in lambda_pins.items():
+        assert app_pins.get(name) == version, f"{name} differs from requirements.txt"
+
+
+def _closure(names: set[str]) -> set[str]:
+    """The declared distributions plus everything they require (markers for extras excluded)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            needs = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        for need in needs:
+            if "extra ==" in need or "extra==" in need:
+                continue
+            todo.append(re.split(r"[\s;<>=!~\[(]", need, maxsplit=1)[0].lower().replace("_", "-"))
+    return seen
+
+
+# Runs in a fresh interpreter where only the Lambda image's distributions can be imported: any
+# other installed distribution (pandas, streamlit, mlflow...) raises ModuleNotFoundError.
+IMPORT_PROBE = """
+import json, sys
+from importlib.metadata import packages_distributions
+allowed = set(json.loads(sys.argv[1]))
+owners = packages_distributions()
+
+class OnlyTheImage:
+    def find_spec(self, name, path=None, target=None):
+        dists = owners.get(name.split(".")[0])
+        if dists and not any(d.lower().replace("_", "-") in allowed for d in dists):
+            raise ModuleNotFoundError(f"No module named {name!r} in the Lambda image")
+        return None
+
+sys.meta_path.insert(0, OnlyTheImage())
+from laptop_pricing.api import handler
+from laptop_pricing.schema import LaptopSpec
+event = {"httpMethod": "POST", "body": json.dumps(LaptopSpec.default().to_payload())}
+answer = handler.handler(event, None)
+assert answer["statusCode"] == 200, answer
+mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
+print(json.dumps({"modules": mods, "pandas": "pandas" in sys.modules}))
+"""
+
+
+def test_the_handler_runs_with_only_the_lambda_requirements_importable(
+    tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
+) -> None:
+    allowed = _closure(set(_requirement_names(INFRA / "requirements-lambda.txt")))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(REPO_ROOT),
+        **MOTO_ENV,
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "PREDICTIONS_BUCKET": bucket,
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE, json.dumps(sorted(allowed))],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(tmp_path),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["pandas"] is False
+    # The row went to S3 through the handler's default observer (request log from the env).
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+    # Nothing that .dockerignore leaves out of the image was imported.
+    left_out = ("laptop_pricing.training", "laptop_pricing.monitoring")
+    assert not [m for m in probe["modules"] if m.startswith(left_out)]
