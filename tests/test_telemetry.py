@@ -130,3 +130,23 @@ def test_factory_for_the_app_logs_to_the_settings_folder_quietly(
     assert day_file.read_text().count("\n") == 2
     observer_from_settings(load_settings(), metrics=True).on_priced(SPEC, Priced(1, "v"), 1.0)
     assert len(emf_records(capsys.readouterr().out)) == 1
+
+
+def test_a_store_that_cannot_be_built_still_prices_and_counts_each_miss(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PREDICTIONS_BUCKET", "some-bucket")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "not a url")  # boto3 refuses to build the client
+    observer = observer_from_settings(load_settings(), metrics=True)
+    observer.on_priced(SPEC, Priced(100, "v"), 1.0)
+    observer.on_priced(SPEC, Priced(200, "v"), 1.0)
+    assert observer.failures == 2
+    lines = json_lines(capsys.readouterr().out)
+    errors = [line for line in lines if line.get("level") == "ERROR"]
+    assert len(errors) == 3  # once when built, once per request
+    assert "could not be set up" in errors[-1]["error"]
+    assert [r["RequestLogFailures"] for r in emf_records_from(lines)] == [[1.0], [1.0]]
+
+
+def emf_records_from(lines: list[dict]) -> list[dict]:
+    return [line for line in lines if "_aws" in line]

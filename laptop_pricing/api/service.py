@@ -16,10 +16,17 @@ asked for: ``metrics=True`` is what the Lambda handler and the local server use.
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 from laptop_pricing.api.telemetry import Telemetry
-from laptop_pricing.request_log import Clock, RequestLog, request_log_from_settings
+from laptop_pricing.request_log import (
+    Clock,
+    LogRow,
+    RequestLog,
+    RequestLogError,
+    request_log_from_settings,
+)
 from laptop_pricing.settings import Settings, load_settings
 
 
@@ -57,10 +64,30 @@ def observer_from_settings(
     ``metrics=False`` (the default) suits the embedded app; the Lambda handler and the local API
     server pass ``metrics=True``. ``POWERTOOLS_METRICS_DISABLED=true`` silences EMF either way.
     """
-    return PricingObserver(
-        request_log_from_settings(settings, clock=clock),
-        Telemetry(metrics_enabled=metrics),
-    )
+    telemetry = Telemetry(metrics_enabled=metrics)
+    try:
+        request_log: RequestLog = request_log_from_settings(settings, clock=clock)
+    except Exception as error:  # e.g. a malformed AWS_ENDPOINT_URL: still price, count each miss
+        request_log = UnavailableRequestLog(f"{type(error).__name__}: {error}"[:300])
+        telemetry.request_log_failed(request_log.describe(), error)
+    return PricingObserver(request_log, telemetry)
+
+
+class UnavailableRequestLog(RequestLog):
+    """Stands in for a store that could not be built: every append fails (logged, counted)."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+    def describe(self) -> str:
+        return "unavailable request log"
+
+    def read_day(self, day: date) -> bytes | None:
+        return None
+
+    def _write_day(self, day: date, rows: list[LogRow]) -> None:
+        raise RequestLogError(f"request log could not be set up: {self.reason}")
 
 
 def default_observer() -> PricingObserver:
