@@ -257,6 +257,33 @@ def test_s3_gives_up_after_bounded_attempts_with_jittered_backoff(s3: Any, bucke
     assert "ours" not in log.read_day(date(2024, 5, 1)).decode()
 
 
+class ConflictingClient:
+    """Real S3, except that the first put answers 409 ConditionalRequestConflict, which AWS sends
+    when two conditional writes to one key overlap (moto never does, so it is injected here)."""
+
+    def __init__(self, s3: Any):
+        self.s3, self.conflicted = s3, False
+
+    def get_object(self, **kwargs: Any) -> Any:
+        return self.s3.get_object(**kwargs)
+
+    def put_object(self, **kwargs: Any) -> Any:
+        if not self.conflicted:
+            self.conflicted = True
+            error = {"Code": "ConditionalRequestConflict", "Message": "overlapping writes"}
+            raise ClientError(
+                {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 409}}, "PutObject"
+            )
+        return self.s3.put_object(**kwargs)
+
+
+def test_s3_a_409_conditional_request_conflict_is_retried(s3: Any, bucket: str) -> None:
+    log = S3RequestLog(bucket, "p", ConflictingClient(s3), sleep=lambda _: None)
+    log.append(SPEC, 7, "v", at=datetime(2024, 5, 3, tzinfo=UTC))
+    assert log.conflicts == 1
+    assert [r["price"] for r in parse(log.read_day(date(2024, 5, 3)))] == ["7"]
+
+
 class DuplicatingClient:
     """Our put lands, its answer is lost and the SDK sends it again (which then meets 412)."""
 
