@@ -78,6 +78,9 @@ class CourseRequestLog(RequestLog):
         return self.store.read(day)
 
     def _store(self, rows: Sequence[Any]) -> None:
+        self._write_day(rows[0].day, list(rows))  # no group commit: each request on its own
+
+    def _write_day(self, day: date, rows: list[Any]) -> None:
         for row in rows:
             record = row.as_record()
             line = ",".join(str(record[c]) for c in record)
@@ -140,9 +143,13 @@ def s3_client(endpoint: str) -> Any:
     )
 
 
-def wait_for(url_host: str, port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+def wait_for(url_host: str, port: int, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            proc.errors.seek(0)  # type: ignore[attr-defined]
+            tail = proc.errors.read().decode(errors="replace")[-3000:]  # type: ignore[attr-defined]
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{tail}")
         with contextlib.suppress(OSError), socket.create_connection((url_host, port), 0.5):
             return
         time.sleep(0.1)
@@ -314,7 +321,7 @@ def throughput(
         port = free_port()
         command = [sys.executable, __file__, "--serve", store, str(port), str(folder), endpoint]
         with process(command, CREDENTIALS) as server:
-            wait_for("127.0.0.1", port)
+            wait_for("127.0.0.1", port, server)
             run_client(port, 50, 4)  # warm-up, not counted
             for level in levels:
                 day = datetime.now(UTC).date()
@@ -338,7 +345,8 @@ def throughput(
     return results
 
 
-def prefill(s3: Any, rows: int, day: date) -> None:
+def prefill(s3: Any, rows: int, day: date) -> int:
+    """Write a day object of ``rows`` rows; returns its size in bytes."""
     one = specs(1)[0].as_dict()
     header = ",".join((*FIELD_NAMES, "price", "timestamp", "model_version")) + "\n"
     line = ",".join(str(one[k]) for k in FIELD_NAMES) + ",5000,{ts},1.0.0\n"
@@ -347,7 +355,9 @@ def prefill(s3: Any, rows: int, day: date) -> None:
     body.write(header)
     for i in range(rows):
         body.write(line.format(ts=format_timestamp(at + timedelta(microseconds=i))))
-    s3.put_object(Bucket=BUCKET, Key=day_key(PREFIX, day), Body=body.getvalue().encode())
+    data = body.getvalue().encode()
+    s3.put_object(Bucket=BUCKET, Key=day_key(PREFIX, day), Body=data)
+    return len(data)
 
 
 def slope(s3: Any, sizes: list[int], appends: int) -> dict[str, Any]:
@@ -359,9 +369,12 @@ def slope(s3: Any, sizes: list[int], appends: int) -> dict[str, Any]:
         ("course-s3", CourseRequestLog(S3Objects(s3))),
     ):
         points = []
+        bytes_per_row = 0.0
         for k, size in enumerate(sizes):
             day = date(2030, 1, 1) + timedelta(days=k)
-            prefill(s3, size, day)
+            written = prefill(s3, size, day)
+            if size:
+                bytes_per_row = written / size
             at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12)
             times = []
             for i in range(appends):
@@ -374,15 +387,68 @@ def slope(s3: Any, sizes: list[int], appends: int) -> dict[str, Any]:
         beta = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum(
             (x - mean_x) ** 2 for x in xs
         )
+        per_mb = beta / bytes_per_row * 1_000_000 if bytes_per_row else float("nan")
         out[name] = {
             "points": points,
             "ms_per_1000_rows": beta * 1000,
+            "ms_per_mb": per_mb,
             "intercept_ms": mean_y - beta * mean_x,
+            "bytes_per_row": bytes_per_row,
         }
         print(
             f"  {name:<10} "
             + "  ".join(f"{size:>6} rows: {ms:6.1f} ms" for size, ms in points)
-            + f"  -> slope {beta * 1000:.2f} ms per 1000 rows (~{beta * 1000 / 0.1:.1f} ms/MB)",
+            + f"  -> slope {beta * 1000:.2f} ms per 1000 rows ({per_mb:.1f} ms/MB, "
+            f"{bytes_per_row:.0f} B/row), intercept {mean_y - beta * mean_x:.1f} ms",
+            flush=True,
+        )
+    return out
+
+
+def contention(s3: Any, writer_counts: list[int], appends: int) -> list[dict[str, Any]]:
+    """Lambda-style writers: each its own S3RequestLog on its own thread (one request per
+    container, so no group commit helps), all appending to the same day object."""
+    import threading
+
+    spec = specs(1)[0].as_dict()
+    out = []
+    for k, writers in enumerate(writer_counts):
+        day = date(2031, 1, 1) + timedelta(days=k)
+        at = datetime.combine(day, datetime.min.time(), UTC)
+        logs = [S3RequestLog(BUCKET, PREFIX, s3) for _ in range(writers)]
+        failures = [0] * writers
+
+        def run(w: int, log: S3RequestLog, at: datetime, failures: list[int]) -> None:
+            for i in range(appends):
+                try:
+                    log.append(spec, 1, "bench", at=at + timedelta(microseconds=w * 10**6 + i))
+                except Exception:
+                    failures[w] += 1
+
+        threads = [
+            threading.Thread(target=run, args=(w, logs[w], at, failures)) for w in range(writers)
+        ]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+        stored = count_rows(S3Objects(s3).read(day))
+        attempted = writers * appends
+        result = {
+            "writers": writers,
+            "attempted": attempted,
+            "stored": stored,
+            "failed_and_counted": sum(failures),
+            "conflicts": sum(log.conflicts for log in logs),
+            "rows_per_s": stored / elapsed,
+        }
+        out.append(result)
+        print(
+            f"  {writers:>2} writers x {appends} appends: {stored}/{attempted} stored, "
+            f"{result['failed_and_counted']} given up (logged+counted), "
+            f"{result['conflicts']} conflicts (412), {result['rows_per_s']:.0f} rows/s",
             flush=True,
         )
     return out
@@ -423,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("S3 write cost against the size of the day object:")
         sizes = [0, 5_000, 20_000, 50_000] if args.quick else [0, 10_000, 50_000, 100_000, 200_000]
         slopes = slope(s3, sizes, 5 if args.quick else 15)
+        print("Lambda-style contention on one day object (independent writers, no grouping):")
+        contended = contention(s3, [4, 16], 10 if args.quick else 25)
 
     by = {(r["store"], r["clients"]): r for r in results}
     if not all((s, 1) in by for s in ("local", "course-local", "s3", "course-s3")):
@@ -443,7 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{sum(r['rows_lost'] for r in results if r['store'] in ('local', 's3'))}"
     )
     if args.json:
-        args.json.write_text(json.dumps({"throughput": results, "slope": slopes}, indent=2))
+        report = {"throughput": results, "slope": slopes, "contention": contended}
+        args.json.write_text(json.dumps(report, indent=2))
     return 0
 
 
