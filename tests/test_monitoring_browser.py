@@ -47,5 +47,23 @@ def test_a_year_of_requests_renders_every_section(tmp_path):
         assert page.get_by_text("Pedidos por dia e versão do modelo").count() >= 1
         assert page.locator("[data-testid='stException']").count() == 0
         assert "Traceback" not in page.content()
+        for plot in page.locator(".js-plotly-plot").all():
+            title = plot.locator(".gtitle").bounding_box()
+            assert title is not None
+            for legend in plot.locator("g.legend").all():
+                box = legend.bounding_box()
+                assert not overlaps(title, box), "a legend is drawn on its figure's title"
+                for note in plot.locator("g.annotation").all():  # the subplot titles
+                    assert not overlaps(box, note.bounding_box()), "a legend covers a subplot title"
         path = screenshot(page, "monitoring-year")
         assert path.stat().st_size > 50_000
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    """Two bounding boxes (x, y, width, height in page pixels) share some area."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )

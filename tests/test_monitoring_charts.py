@@ -156,3 +156,35 @@ def test_figure_json_stays_small_for_a_million_rows():
     sizes = [charts.figure_bytes(f) for f in figures]
     assert sum(sizes) < charts.MAX_FIGURE_BYTES
     assert max(sizes) < 200_000  # one point per day or category, not per request
+
+
+def test_legends_sit_under_the_title_not_on_it():
+    """Title and legend are placed in pixels from the top: the legend row starts below the title
+    row and ends above the plots (and above the small multiples' own titles)."""
+    rows = make_rows(2_000)
+    figures = [
+        charts.volume_figure(aggregate.daily_volume(rows)),
+        charts.price_over_time_figure(aggregate.daily_price(rows)),
+        charts.shares_figure(aggregate.field_shares(rows)),
+    ]
+    title_row, legend_row, subplot_title_row = 24, 22, 20  # pixels, generous for 16/12/13 px text
+    for figure in figures:
+        layout = figure.layout
+        assert layout.title.yref == layout.legend.yref == "container"
+        assert layout.title.yanchor == layout.legend.yanchor == "top"
+        height = layout.height
+        title_top = (1 - layout.title.y) * height
+        legend_top = (1 - layout.legend.y) * height
+        assert legend_top >= title_top + title_row
+        above_plots = legend_top + legend_row
+        if layout.annotations:  # subplot titles stand above each plot
+            above_plots += subplot_title_row
+        assert above_plots <= layout.margin.t, layout.title.text
+    for figure in (
+        charts.price_histogram_figure(aggregate.price_histogram(rows)),
+        charts.version_timeline_figure(aggregate.version_timeline(rows)),
+    ):
+        assert figure.layout.showlegend is False
+        assert (
+            1 - figure.layout.title.y
+        ) * figure.layout.height + title_row <= figure.layout.margin.t

@@ -23,15 +23,45 @@ OUTSIDE_COLOR = "#9ca3af"
 DAY_FORMAT = "%d/%m/%Y"
 MAX_FIGURE_BYTES = 2_000_000
 
+# The top margin, in pixels from the figure's top edge, holds the title row, then the legend row
+# under it (never beside it: a long title or a narrow column would make them collide).
+TITLE_TOP = 8
+LEGEND_TOP = 38
+PLOT_TOP_WITH_LEGEND = 70
+PLOT_TOP_WITHOUT_LEGEND = 44
 
-def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
+
+def _layout(
+    figure: go.Figure, title: str, height: int = 360, legend: bool = True, extra_top: int = 0
+) -> go.Figure:
+    """Shared look; the title and the legend are placed in pixels from the top (container
+    coordinates), so they keep their rows whatever the figure's height or width."""
+    top = (PLOT_TOP_WITH_LEGEND if legend else PLOT_TOP_WITHOUT_LEGEND) + extra_top
     figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={
+            "text": title,
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1 - TITLE_TOP / height,
+            "yref": "container",
+            "yanchor": "top",
+            "font": {"size": 16},
+        },
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
         separators=",.",
         template="plotly_white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        showlegend=legend,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1 - LEGEND_TOP / height,
+            "yref": "container",
+            "yanchor": "top",
+        },
         hoverlabel={"namelength": -1},
     )
     return figure
@@ -126,7 +156,10 @@ def price_histogram_figure(histogram: pd.DataFrame, currency: str = "R$") -> go.
     )
     figure.update_yaxes(title_text="pedidos", tickformat=",d")
     figure.update_layout(bargap=0.02)
-    return _layout(figure, "Distribuição dos preços estimados")
+    return _layout(figure, "Distribuição dos preços estimados", legend=False)
+
+
+SUBPLOT_TITLE_ROW = 26
 
 
 def _short(label: str, limit: int = 22) -> str:
@@ -172,15 +205,12 @@ def shares_figure(shares: pd.DataFrame, columns: int = 3) -> go.Figure:
         figure.update_yaxes(autorange="reversed", row=row, col=col)
         figure.update_xaxes(tickformat=".0%", rangemode="tozero", row=row, col=col)
     figure.update_annotations(font_size=13)
-    _layout(
-        figure, "Que notebooks chegam: participação de cada valor por campo", height=230 * rows + 90
+    return _layout(
+        figure,
+        "Que notebooks chegam: participação de cada valor por campo",
+        height=230 * rows + 110,
+        extra_top=SUBPLOT_TITLE_ROW,  # the first row's subplot titles sit above its plots
     )
-    figure.update_layout(
-        margin={"t": 90},
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
-    )
-    figure.layout.legend.y = 1 + 40 / (230 * rows)
-    return figure
 
 
 def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:
@@ -213,7 +243,12 @@ def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:
         )
         figure.update_xaxes(type="date", tickformat="%d/%m/%y")
         figure.update_yaxes(autorange="reversed")
-    return _layout(figure, "Versões do modelo em produção", height=120 + 40 * max(1, len(timeline)))
+    return _layout(
+        figure,
+        "Versões do modelo em produção",
+        height=120 + 40 * max(1, len(timeline)),
+        legend=False,
+    )
 
 
 def figure_bytes(figure: go.Figure) -> int:
