@@ -20,7 +20,8 @@ pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
 
 
 @pytest.fixture
-def fresh_caches():
+def fresh_caches(monkeypatch, tmp_path):
+    monkeypatch.setenv("PREDICTIONS_CACHE_DIR", str(tmp_path / "s3-cache"))  # not the repo's var/
     monitoring_data.refresh()
     yield
     monitoring_data.refresh()
@@ -122,7 +123,7 @@ def test_refresh_reads_new_day_files(clean_env):
     assert metrics(at)["Pedidos no período"] == "17"
 
 
-def test_s3_configured_through_secrets(s3_endpoint):
+def test_s3_configured_through_secrets(s3_endpoint, tmp_path):
     end = date(2025, 5, 31)
     objects = [
         (day_key("logs", end - timedelta(d)), day_csv(end - timedelta(d), 20, seed=d))
@@ -138,6 +139,8 @@ def test_s3_configured_through_secrets(s3_endpoint):
     )
     assert "s3://monitoring-page/logs/" in texts(at)
     assert metrics(at)["Pedidos no período"] == "600"  # default range: the last 30 days
+    cached = {p for p in (tmp_path / "s3-cache").rglob("*") if p.is_file()}
+    assert len(cached) >= 30  # the page keeps what it downloaded, by ETag
     at.button(key="monitoring_refresh").click().run()
     assert metrics(at)["Pedidos no período"] == "600"
 

@@ -16,6 +16,8 @@ flags it (``in_schema`` column) and the page can leave it out.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 import os
 from collections.abc import Iterable, Sequence
@@ -33,6 +35,7 @@ import pyarrow.csv as pacsv
 
 from laptop_pricing import schema
 from laptop_pricing.log_layout import parse_day_file_name
+from laptop_pricing.monitoring.day_file_cache import DayFileCache
 from laptop_pricing.settings import Settings
 
 FILE_COLUMN = "file"
@@ -56,6 +59,18 @@ _KNOWN_COLUMNS = {c: c for c in schema.LOG_COLUMNS} | dict(schema.LOG_COLUMN_ALI
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
+def _parser_variant() -> str:
+    """Names this parser in the disk cache: any change to the reader, the schema or pyarrow
+    makes the parsed tables an older version wrote invisible (the raw bytes stay usable)."""
+    digest = hashlib.sha256(pa.__version__.encode())
+    for module in (__file__, schema.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+PARSER_VARIANT = _parser_variant()
+
+
 class LogUnavailable(RuntimeError):
     """The log cannot be listed at all (bucket missing, access denied, endpoint down)."""
 
@@ -70,6 +85,7 @@ class DayFile:
     day: date
     key: str
     size: int | None = None
+    etag: str | None = None  # S3 only: names the version, so a cached copy can be trusted
 
     @property
     def name(self) -> str:
@@ -98,12 +114,15 @@ class LogSource(Protocol):
 
 @dataclass(frozen=True)
 class LogLocation:
-    """Where the log lives, as plain hashable values (a cache key for the page)."""
+    """Where the log lives, as plain hashable values (a cache key for the page).
+
+    ``cache_dir``: local folder keeping downloaded S3 day files by ETag (None: no disk cache)."""
 
     bucket: str | None
     prefix: str
     directory: str | None
     endpoint_url: str | None = None
+    cache_dir: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LogLocation:
@@ -113,6 +132,9 @@ class LogLocation:
                 prefix=settings.predictions_prefix,
                 directory=None,
                 endpoint_url=settings.aws_endpoint_url,
+                cache_dir=(
+                    str(settings.predictions_cache_dir) if settings.predictions_cache_dir else None
+                ),
             )
         return cls(
             bucket=None,
@@ -127,7 +149,10 @@ class LogLocation:
     def open(self, max_workers: int = DEFAULT_WORKERS) -> LogSource:
         if self.bucket:
             return S3LogSource(
-                self.bucket, self.prefix, s3_client(self.endpoint_url, max_workers=max_workers)
+                self.bucket,
+                self.prefix,
+                s3_client(self.endpoint_url, max_workers=max_workers),
+                cache=DayFileCache(self.cache_dir) if self.cache_dir else None,
             )
         return LocalLogSource(Path(self.directory or "."), self.prefix)
 
@@ -182,12 +207,15 @@ def s3_client(endpoint_url: str | None = None, max_workers: int = DEFAULT_WORKER
 
 
 class S3LogSource:
-    """Day files under ``s3://bucket/prefix/``; listing is paginated (1000 keys per call)."""
+    """Day files under ``s3://bucket/prefix/``; listing is paginated (1000 keys per call).
 
-    def __init__(self, bucket: str, prefix: str, client: Any):
+    With a ``cache``, a file whose listed ETag was downloaded before is read from local disk."""
+
+    def __init__(self, bucket: str, prefix: str, client: Any, cache: DayFileCache | None = None):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client = client
+        self.cache = cache
         self.key_prefix = f"{self.prefix}/" if self.prefix else ""
         self.description = f"s3://{bucket}/{self.key_prefix}"
         self.list_calls = 0
@@ -212,7 +240,7 @@ class S3LogSource:
                     name = key[len(self.key_prefix) :]
                     day = parse_day_file_name(name) if "/" not in name else None
                     if day is not None and _in_range(day, start, end):
-                        found.append(DayFile(day, key, item.get("Size")))
+                        found.append(DayFile(day, key, item.get("Size"), item.get("ETag")))
                 if not page.get("IsTruncated"):
                     return found
                 request["ContinuationToken"] = page["NextContinuationToken"]
@@ -224,8 +252,40 @@ class S3LogSource:
             raise LogUnavailable(self.description, type(error).__name__) from error
 
     def fetch(self, day_file: DayFile) -> bytes:
+        return self._fetch_version(day_file)[0]
+
+    def _fetch_version(
+        self, day_file: DayFile, keep_bytes: bool = True
+    ) -> tuple[bytes, str | None]:
+        """The file's bytes and the ETag they belong to (from the disk cache when it has them)."""
+        if self.cache is not None:
+            data = self.cache.get(self.bucket, day_file.key, day_file.etag, day_file.size)
+            if data is not None:
+                return data, day_file.etag
         response = self.client.get_object(Bucket=self.bucket, Key=day_file.key)
-        return response["Body"].read()
+        data = response["Body"].read()
+        etag = response.get("ETag")
+        if self.cache is not None and keep_bytes:
+            # Stored under the ETag of what was downloaded, in case it changed since the listing.
+            self.cache.put(self.bucket, day_file.key, etag, data)
+        return data, etag
+
+    def read(self, day_file: DayFile) -> ParsedFile:
+        """The parsed file: the cached table of this ETag, else downloaded and parsed, and the
+        table stored for next time. Only the table is stored (writing the bytes as well doubled
+        the cost of a cold load for a copy used only when the reader itself changes)."""
+        cache = self.cache
+        if cache is not None:
+            stored = cache.get_table(self.bucket, day_file.key, day_file.etag, PARSER_VARIANT)
+            if stored is not None:
+                table, notes = stored
+                return ParsedFile(day_file, table, [SetAside(**note) for note in notes])
+        data, etag = self._fetch_version(day_file, keep_bytes=False)
+        parsed = parse_day_file(day_file, data)
+        if cache is not None and parsed.table is not None:
+            notes = [dataclasses.asdict(note) for note in parsed.set_aside]
+            cache.put_table(self.bucket, day_file.key, etag, PARSER_VARIANT, parsed.table, notes)
+        return parsed
 
 
 @dataclass
@@ -472,8 +532,12 @@ def read_log(
 def _fetch_and_parse(
     source: LogSource, day_files: Sequence[DayFile], max_workers: int
 ) -> list[ParsedFile]:
+    read = getattr(source, "read", None)  # a source that can skip the parse (cached tables)
+
     def work(day_file: DayFile) -> ParsedFile:
         try:
+            if read is not None:
+                return read(day_file)
             data = source.fetch(day_file)
         except Exception as error:  # one missing file must not hide the other 364
             reason = getattr(error, "response", {}).get("Error", {}).get("Code")
