@@ -27,23 +27,9 @@ sys.path.insert(0, str(REPO))
 from laptop_pricing.api import handler as api  # noqa: E402
 from laptop_pricing.engine import PricingEngine  # noqa: E402
 from laptop_pricing.features import encode  # noqa: E402
-from laptop_pricing.schema import LaptopSpec  # noqa: E402
+from laptop_pricing.schema import CONTRACT_EXAMPLE, LaptopSpec  # noqa: E402
 
-COURSE_SAMPLE = {
-    "brand": "dell",
-    "processor_brand": "intel",
-    "processor_name": "core i5",
-    "os": "windows",
-    "weight": "casual",
-    "warranty": "2",
-    "touchscreen": "0",
-    "ram_gb": "16",
-    "hdd": "0",
-    "ssd": "256",
-    "graphic_card": "8",
-    "ram_type": "ddr4",
-    "os_bit": "64",
-}
+COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
 
 
 def timed(call, n: int) -> list[float]:

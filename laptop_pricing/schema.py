@@ -206,6 +206,24 @@ FIELDS: tuple[Field, ...] = (
     ),
 )
 
+# The request example of the course contract (PRODUCT.md), as its front end sent it: values as
+# strings. The course's BRL API priced it at about R$ 6.700. Docs, tests and benches share it.
+CONTRACT_EXAMPLE: Mapping[str, str] = {
+    "brand": "dell",
+    "processor_brand": "intel",
+    "processor_name": "core i5",
+    "os": "windows",
+    "weight": "casual",
+    "warranty": "2",
+    "touchscreen": "0",
+    "ram_gb": "16",
+    "hdd": "0",
+    "ssd": "256",
+    "graphic_card": "8",
+    "ram_type": "ddr4",
+    "os_bit": "64",
+}
+
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 FIELDS_BY_NAME: Mapping[str, Field] = {f.name: f for f in FIELDS}
 
@@ -287,7 +305,7 @@ def _derived_feature_order() -> tuple[str, ...]:
 
 
 def _check_feature_order() -> None:
-    if FEATURE_ORDER != _derived_feature_order():
+    if _derived_feature_order() != FEATURE_ORDER:
         raise RuntimeError("schema.FEATURE_ORDER does not match the fields' allowed values")
     if set(NUMERIC_FEATURES) | set(ONE_HOT_FIELDS) != set(FIELD_NAMES):
         raise RuntimeError("every field must be either a numeric feature or one-hot encoded")
@@ -329,13 +347,17 @@ def _normalise(field: Field, raw: Any) -> tuple[Value | None, FieldError | None]
         value: Value = raw.strip().lower()
     else:
         if isinstance(raw, bool):
-            return None, FieldError(field.name, _preview(raw), "must be a whole number", field.values)
+            return None, FieldError(
+                field.name, _preview(raw), "must be a whole number", field.values
+            )
         if isinstance(raw, int):
             value = raw
         elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
             value = int(raw.strip())
         else:
-            return None, FieldError(field.name, _preview(raw), "must be a whole number", field.values)
+            return None, FieldError(
+                field.name, _preview(raw), "must be a whole number", field.values
+            )
     if value not in field.values:
         return None, FieldError(field.name, _preview(raw), "not an allowed value", field.values)
     return value, None

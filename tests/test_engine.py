@@ -12,24 +12,10 @@ import pytest
 
 from laptop_pricing.artifact import REPO_MODEL_DIR, read_metadata
 from laptop_pricing.engine import PricingEngine, Quote
-from laptop_pricing.schema import FIELDS, PROCESSORS_BY_BRAND, LaptopSpec
+from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELDS, PROCESSORS_BY_BRAND, LaptopSpec
 from laptop_pricing.settings import REPO_ROOT
 
-COURSE_SAMPLE = {
-    "brand": "dell",
-    "processor_brand": "intel",
-    "processor_name": "core i5",
-    "os": "windows",
-    "weight": "casual",
-    "warranty": "2",
-    "touchscreen": "0",
-    "ram_gb": "16",
-    "hdd": "0",
-    "ssd": "256",
-    "graphic_card": "8",
-    "ram_type": "ddr4",
-    "os_bit": "64",
-}
+COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
 COURSE_BRL_ANSWER = 6700  # what the course's BRL API answered for COURSE_SAMPLE, about
 
 

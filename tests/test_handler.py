@@ -14,23 +14,15 @@ from hypothesis import strategies as st
 
 from laptop_pricing.api import handler as api
 from laptop_pricing.engine import PricingEngine, Quote
-from laptop_pricing.schema import FIELD_NAMES, FIELDS, PROCESSORS_BY_BRAND, LaptopSpec
+from laptop_pricing.schema import (
+    CONTRACT_EXAMPLE,
+    FIELD_NAMES,
+    FIELDS,
+    PROCESSORS_BY_BRAND,
+    LaptopSpec,
+)
 
-COURSE_SAMPLE = {
-    "brand": "dell",
-    "processor_brand": "intel",
-    "processor_name": "core i5",
-    "os": "windows",
-    "weight": "casual",
-    "warranty": "2",
-    "touchscreen": "0",
-    "ram_gb": "16",
-    "hdd": "0",
-    "ssd": "256",
-    "graphic_card": "8",
-    "ram_type": "ddr4",
-    "os_bit": "64",
-}
+COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
 SECRET_KEY = "k3y-SECRET-do-not-log-9f8e7d"
 
 

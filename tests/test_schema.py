@@ -7,6 +7,7 @@ import pytest
 
 from laptop_pricing.features import FEATURE_INDEX, encode, encode_many
 from laptop_pricing.schema import (
+    CONTRACT_EXAMPLE,
     FEATURE_ORDER,
     FIELD_NAMES,
     FIELDS_BY_NAME,
@@ -17,21 +18,7 @@ from laptop_pricing.schema import (
     LaptopSpec,
 )
 
-COURSE_SAMPLE = {
-    "brand": "dell",
-    "processor_brand": "intel",
-    "processor_name": "core i5",
-    "os": "windows",
-    "weight": "casual",
-    "warranty": "2",
-    "touchscreen": "0",
-    "ram_gb": "16",
-    "hdd": "0",
-    "ssd": "256",
-    "graphic_card": "8",
-    "ram_type": "ddr4",
-    "os_bit": "64",
-}
+COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
 
 
 def errors_by_field(payload) -> dict[str, list[str]]:
