@@ -9,7 +9,12 @@ Two stores sit behind one interface, laid out identically (``log_layout``):
   concurrency: read the object with its ETag, write it back with ``IfMatch`` (or
   ``IfNoneMatch="*"`` when the day is new) and, when another writer got there first (412, or 409
   ``ConditionalRequestConflict``), re-read and retry after a jittered backoff, a bounded number of
-  times.
+  times within a time budget. Independent writers (Lambda containers, one request each) can
+  outlast that budget; the rows then go to a *spill object* of their own
+  (``log_layout.spill_key``, ``IfNoneMatch="*"``, a fresh uuid4 name: nothing can conflict with
+  it), which the monitoring reader reads beside the day file and ``laptop_pricing.api.compact``
+  folds into it. Only when the spill fails too (S3 down, access denied) is the row lost, and
+  that is raised like any other failure.
 
 In both stores, appends from the threads of one process are group-committed: one writer at a time
 takes every waiting row and writes them together (one file lock, one conditional put), so
@@ -38,7 +43,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from laptop_pricing.log_layout import day_key
+from laptop_pricing.log_layout import day_key, spill_key
 from laptop_pricing.schema import (
     FIELD_NAMES,
     LOG_COLUMN_ALIASES,
@@ -72,7 +77,8 @@ class ForeignDayFile(RequestLogError):
 
 
 class ConflictRetriesExhausted(RequestLogError):
-    """Other writers kept changing the day object; the row was not written."""
+    """Other writers kept changing the day object; the row was not written (and, for a writer,
+    could not be spilled either: the message names both causes)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,12 @@ def columns_of_existing(header_line: str) -> tuple[str, ...]:
             f"day file header {names[:20]!r} does not hold the request-log columns"
         )
     return mapped
+
+
+def day_file_columns(text: str) -> tuple[str, ...]:
+    """The column order of a day file's text (ours unless its header says otherwise)."""
+    first_line = text[: text.find("\n") + 1] if "\n" in text else text
+    return LOG_COLUMNS if first_line == header_text() else columns_of_existing(first_line)
 
 
 @dataclass
@@ -308,7 +320,11 @@ def _status(error: BaseException) -> int:
 
 
 class S3RequestLog(RequestLog):
-    """The daily object in S3, appended with conditional writes (see the module docstring)."""
+    """The daily object in S3, appended with conditional writes (see the module docstring).
+
+    ``max_attempts`` and ``time_budget`` (seconds) bound one append's conflicts; when both still
+    allow no win, the rows are spilled (``spill=True``, the default) or the append fails.
+    """
 
     CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 
@@ -323,6 +339,9 @@ class S3RequestLog(RequestLog):
         backoff_cap: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        time_budget: float = 2.0,
+        spill: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         super().__init__(clock)
         self.bucket = bucket
@@ -331,10 +350,16 @@ class S3RequestLog(RequestLog):
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.time_budget = time_budget
+        self.spill = spill
         self._sleep = sleep
+        self._monotonic = monotonic
         self._rng = rng or random.Random()
-        self.conflicts = 0  # 412/409 answers seen, for benchmarks and tests
-        self.puts = 0
+        # Counters for benchmarks and tests (updated by the one thread that holds the write lock).
+        self.conflicts = 0  # 412/409 answers seen
+        self.puts = 0  # day-file writes that landed
+        self.spills = 0  # spill objects written
+        self.spilled_rows = 0
 
     def key_for(self, day: date) -> str:
         return day_key(self.prefix, day)
@@ -372,26 +397,57 @@ class S3RequestLog(RequestLog):
 
     def _append_day(self, day: date, rows: list[LogRow]) -> None:
         key = self.key_for(day)
-        last_conflict = ""
-        for attempt in range(1, self.max_attempts + 1):
-            body, etag, read_denied = self._get_or_denied(key)
-            if body is None:
-                payload = header_text() + encode_rows(rows)
-                condition = {"IfNoneMatch": "*"}
-            else:
-                text = body.decode("utf-8", errors="replace")
-                first_line = text[: text.find("\n") + 1] if "\n" in text else text
-                columns = (
-                    LOG_COLUMNS if first_line == header_text() else columns_of_existing(first_line)
-                )
-                chunk = encode_rows(rows, columns)
-                # An earlier attempt may have landed although its answer was lost (a timeout, or
-                # a retry inside botocore that then saw 412): the rows carry microsecond
-                # timestamps, so finding the exact chunk means it is already stored.
-                if attempt > 1 and chunk in text:
+
+        def merge(text: str | None, attempt: int) -> str | None:
+            if text is None:
+                return header_text() + encode_rows(rows)
+            chunk = encode_rows(rows, day_file_columns(text))
+            # An earlier attempt may have landed although its answer was lost (a timeout, or a
+            # retry inside botocore that then saw 412): the rows carry microsecond timestamps,
+            # so finding the exact chunk means it is already stored.
+            if attempt > 1 and chunk in text:
+                return None
+            return text + ("" if text.endswith("\n") else "\n") + chunk
+
+        outcome = self.update_object(key, merge)
+        if outcome is None:
+            return
+        if self.spill:
+            # The last put may have landed with its answer lost: look once more before spilling.
+            with contextlib.suppress(RequestLogError):  # unreadable: spill all the same
+                body, _ = self._get(key)
+                if body is not None and merge(body.decode("utf-8", errors="replace"), 2) is None:
                     return
-                payload = text + ("" if text.endswith("\n") or not text else "\n") + chunk
-                condition = {"IfMatch": etag}
+            self._spill(day, rows, outcome)
+            return
+        raise ConflictRetriesExhausted(outcome)
+
+    def update_object(
+        self,
+        key: str,
+        merge: Callable[[str | None, int], str | None],
+        max_attempts: int | None = None,
+        time_budget: float | None = None,
+    ) -> str | None:
+        """Rewrite ``key`` to ``merge(current text or None, attempt)`` with a conditional put,
+        re-reading and retrying on conflicts. ``merge`` returning None means nothing to write.
+
+        Returns None when stored (or nothing was needed), else why it gave up (conflicts
+        outlasted ``max_attempts`` or ``time_budget``). Raises ``RequestLogError`` on any other
+        failure. The compactor uses it too, with its own budget.
+        """
+        attempts = max_attempts or self.max_attempts
+        deadline = self._monotonic() + (self.time_budget if time_budget is None else time_budget)
+        last_conflict = ""
+        attempt = 0
+        while True:
+            attempt += 1
+            body, etag, read_denied = self._get_or_denied(key)
+            text = None if body is None else body.decode("utf-8", errors="replace")
+            payload = merge(text, attempt)
+            if payload is None:
+                return None
+            condition = {"IfNoneMatch": "*"} if body is None else {"IfMatch": etag}
             try:
                 self.s3.put_object(
                     Bucket=self.bucket,
@@ -401,7 +457,7 @@ class S3RequestLog(RequestLog):
                     **condition,
                 )
                 self.puts += 1
-                return
+                return None
             except Exception as error:
                 code = _error_code(error)
                 conflict = code in self.CONFLICT_CODES or _status(error) == 412
@@ -415,11 +471,34 @@ class S3RequestLog(RequestLog):
                     raise self._wrap("write", key, error) from error
                 self.conflicts += 1
                 last_conflict = code or "412"
-            self._sleep(self._backoff(attempt))
-        raise ConflictRetriesExhausted(
-            f"gave up on s3://{self.bucket}/{key} after {self.max_attempts} attempts "
-            f"({last_conflict}: other writers kept changing it)"
-        )
+            wait = self._backoff(attempt)
+            if attempt >= attempts or self._monotonic() + wait > deadline:
+                return (
+                    f"gave up on s3://{self.bucket}/{key} after {attempt} attempts "
+                    f"({last_conflict}: other writers kept changing it)"
+                )
+            self._sleep(wait)
+
+    def _spill(self, day: date, rows: list[LogRow], why: str) -> None:
+        """Store the rows as an object no other writer can touch (a fresh uuid4 key, created
+        with ``IfNoneMatch="*"`` so even a clash of uuids could not overwrite anything)."""
+        payload = (header_text() + encode_rows(rows)).encode("utf-8")
+        key = spill_key(self.prefix, day, utc_now())
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=payload,
+                ContentType="text/csv; charset=utf-8",
+                IfNoneMatch="*",
+            )
+        except Exception as error:
+            code = _error_code(error) or type(error).__name__
+            raise ConflictRetriesExhausted(
+                f"{why}; spilling to s3://{self.bucket}/{key} failed too: {code}"
+            ) from error
+        self.spills += 1
+        self.spilled_rows += len(rows)
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""

@@ -34,7 +34,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from laptop_pricing import schema
-from laptop_pricing.log_layout import parse_day_file_name
+from laptop_pricing.log_layout import (
+    day_file_name,
+    is_spill_name,
+    parse_day_file_name,
+    parse_spill_key,
+    spill_root,
+)
 from laptop_pricing.monitoring.day_file_cache import DayFileCache
 from laptop_pricing.settings import Settings
 
@@ -219,8 +225,48 @@ class S3LogSource:
         self.key_prefix = f"{self.prefix}/" if self.prefix else ""
         self.description = f"s3://{bucket}/{self.key_prefix}"
         self.list_calls = 0
+        self.spill_list_calls = 0
 
     def list_day_files(self, start: date | None = None, end: date | None = None) -> list[DayFile]:
+        """The day files in range and, after each day's file, that day's spill objects (rows a
+        writer could not append in time; the compactor later folds them into the day file).
+        ``_spill/`` sorts after the day files: an open-ended listing meets its keys anyway, a
+        bounded one stops before them and lists them separately."""
+        found = self._list_day_objects(start, end)
+        if end is not None:
+            found += self._list_spill_objects(start, end)
+        return sorted(found, key=lambda f: f.day)  # stable: a day's file before its spills
+
+    def _list_spill_objects(self, start: date | None, end: date | None) -> list[DayFile]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        root = spill_root(self.prefix)
+        request: dict[str, Any] = {"Bucket": self.bucket, "Prefix": root}
+        if start is not None:
+            request["StartAfter"] = f"{root}{start:%Y-%m-%d}"
+        end_marker = f"{root}{end + timedelta(days=1):%Y-%m-%d}" if end else None
+        found: list[DayFile] = []
+        try:
+            while True:
+                page = self.client.list_objects_v2(**request)
+                self.spill_list_calls += 1
+                for item in page.get("Contents", []):
+                    if end_marker is not None and item["Key"] >= end_marker:
+                        return found
+                    day = parse_spill_key(self.prefix, item["Key"])
+                    if day is not None and _in_range(day, start, end):
+                        found.append(DayFile(day, item["Key"], item.get("Size"), item.get("ETag")))
+                if not page.get("IsTruncated"):
+                    return found
+                request["ContinuationToken"] = page["NextContinuationToken"]
+                request.pop("StartAfter", None)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "ClientError")
+            raise LogUnavailable(self.description, code) from error
+        except BotoCoreError as error:
+            raise LogUnavailable(self.description, type(error).__name__) from error
+
+    def _list_day_objects(self, start: date | None, end: date | None) -> list[DayFile]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         request: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self.key_prefix}
@@ -238,7 +284,10 @@ class S3LogSource:
                     if end_marker is not None and key >= end_marker:
                         return found
                     name = key[len(self.key_prefix) :]
-                    day = parse_day_file_name(name) if "/" not in name else None
+                    if "/" in name:
+                        day = parse_spill_key(self.prefix, key)
+                    else:
+                        day = parse_day_file_name(name)
                     if day is not None and _in_range(day, start, end):
                         found.append(DayFile(day, key, item.get("Size"), item.get("ETag")))
                 if not page.get("IsTruncated"):
@@ -525,8 +574,22 @@ def read_log(
     parsed = _fetch_and_parse(source, day_files, max_workers)
     tables = [p.table for p in parsed if p.table is not None and p.table.num_rows]
     set_aside = [s for p in parsed for s in p.set_aside]
-    rows = _to_frame(tables)
+    rows = _without_compacted_spill_rows(_to_frame(tables), day_files)
     return LogReadResult(rows, set_aside, day_files)
+
+
+def _without_compacted_spill_rows(rows: pd.DataFrame, day_files: Sequence[DayFile]) -> pd.DataFrame:
+    """Drop spill rows already in their day file: between the compactor's append and its delete
+    both hold the row (the same request: timestamps have microseconds). Only the days that have
+    spill objects are compared, and only spill rows are ever dropped."""
+    spills = {f.name for f in day_files if is_spill_name(f.name)}
+    if not spills or rows.empty:
+        return rows
+    days = {day_file_name(f.day) for f in day_files if f.name in spills}
+    compared = rows[rows[FILE_COLUMN].isin(spills | days)]
+    repeated = compared.duplicated(subset=list(schema.LOG_COLUMNS), keep="first")
+    drop = repeated[repeated & compared[FILE_COLUMN].isin(spills)].index
+    return rows.drop(index=drop).reset_index(drop=True) if len(drop) else rows
 
 
 def _fetch_and_parse(
