@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,28 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     (function,) = resources(template, "AWS::Serverless::Function").values()
     assert function["Properties"]["Role"] == {"Fn::GetAtt": ["PricingFunctionRole", "Arn"]}
     assert "Policies" not in function["Properties"]
+
+
+def test_the_compactor_policy_may_list_and_delete_only_under_the_prefix(
+    template: dict[str, Any],
+) -> None:
+    """The spill objects (<prefix>/_spill/...) fall under the function's Get/Put grant; folding
+    them into the day files also needs List and Delete, which only the compactor's policy has."""
+    from laptop_pricing.log_layout import spill_key
+
+    assert spill_key("laptop-prediction-real-data", date(2024, 5, 1), datetime.now(UTC)).startswith(
+        "laptop-prediction-real-data/"
+    )
+    policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
+    listing, objects = policy["Statement"]
+    assert listing["Action"] == "s3:ListBucket"
+    assert listing["Condition"] == {
+        "StringLike": {"s3:prefix": {"Fn::Sub": "${PredictionsPrefix}/*"}}
+    }
+    assert sorted(objects["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert objects["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"}
+    function_actions = {a for s in _allow_statements(template) for a in s["Action"]}
+    assert not function_actions & {"s3:ListBucket", "s3:DeleteObject"}
 
 
 def test_logs_are_retained_for_a_bounded_time(template: dict[str, Any]) -> None:
