@@ -406,27 +406,38 @@ def slope(s3: Any, sizes: list[int], appends: int) -> dict[str, Any]:
 
 
 def contention(s3: Any, writer_counts: list[int], appends: int) -> list[dict[str, Any]]:
-    """Lambda-style writers: each its own S3RequestLog on its own thread (one request per
-    container, so no group commit helps), all appending to the same day object."""
+    """Lambda-style writers: each its own S3RequestLog and boto3 client on its own thread (one
+    request per container, so no group commit helps), all appending to the same day object with
+    the production budget (10 attempts, 2 s). Rows that cannot win it are spilled; then the
+    compactor folds the spills in, and the day file alone must hold every row exactly once."""
     import threading
 
+    from laptop_pricing.api.compact import Compactor
+
     spec = specs(1)[0].as_dict()
+    endpoint = s3.meta.endpoint_url
     out = []
     for k, writers in enumerate(writer_counts):
         day = date(2031, 1, 1) + timedelta(days=k)
         at = datetime.combine(day, datetime.min.time(), UTC)
-        logs = [S3RequestLog(BUCKET, PREFIX, s3) for _ in range(writers)]
+        logs = [S3RequestLog(BUCKET, PREFIX, s3_client(endpoint)) for _ in range(writers)]
         failures = [0] * writers
+        latencies: list[float] = []
 
-        def run(w: int, log: S3RequestLog, at: datetime, failures: list[int]) -> None:
+        def run(
+            w: int, log: S3RequestLog, at: datetime, failures: list[int], latencies: list[float]
+        ) -> None:
             for i in range(appends):
+                start = time.perf_counter()
                 try:
                     log.append(spec, 1, "bench", at=at + timedelta(microseconds=w * 10**6 + i))
                 except Exception:
                     failures[w] += 1
+                latencies.append(time.perf_counter() - start)
 
         threads = [
-            threading.Thread(target=run, args=(w, logs[w], at, failures)) for w in range(writers)
+            threading.Thread(target=run, args=(w, logs[w], at, failures, latencies))
+            for w in range(writers)
         ]
         start = time.perf_counter()
         for t in threads:
@@ -434,21 +445,40 @@ def contention(s3: Any, writer_counts: list[int], appends: int) -> list[dict[str
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - start
-        stored = count_rows(S3Objects(s3).read(day))
+        in_day_file = count_rows(S3Objects(s3).read(day))
+        spilled = sum(log.spilled_rows for log in logs)
+        lost = sum(failures)
+        compact_start = time.perf_counter()
+        compacted = Compactor(S3RequestLog(BUCKET, PREFIX, s3)).compact_day(day)
+        compact_s = time.perf_counter() - compact_start
+        after = S3Objects(s3).read(day) or b""
+        lines = after.decode().strip().splitlines()[1:]
+        latencies.sort()
         attempted = writers * appends
         result = {
             "writers": writers,
             "attempted": attempted,
-            "stored": stored,
-            "failed_and_counted": sum(failures),
+            "stored_in_day_file": in_day_file,
+            "spilled": spilled,
+            "spill_objects": sum(log.spills for log in logs),
+            "lost": lost,
             "conflicts": sum(log.conflicts for log in logs),
-            "rows_per_s": stored / elapsed,
+            "rows_per_s": (in_day_file + spilled) / elapsed,
+            "p50_ms": latencies[len(latencies) // 2] * 1000,
+            "max_ms": latencies[-1] * 1000,
+            "after_compaction": len(lines),
+            "doubled_after_compaction": len(lines) - len(set(lines)),
+            "compaction_s": compact_s,
+            "compaction_deleted": compacted.deleted,
         }
         out.append(result)
         print(
-            f"  {writers:>2} writers x {appends} appends: {stored}/{attempted} stored, "
-            f"{result['failed_and_counted']} given up (logged+counted), "
-            f"{result['conflicts']} conflicts (412), {result['rows_per_s']:.0f} rows/s",
+            f"  {writers:>2} writers x {appends} appends: {in_day_file} in the day file + "
+            f"{spilled} spilled ({result['spill_objects']} objects) = "
+            f"{in_day_file + spilled}/{attempted}, lost {lost}; {result['conflicts']} conflicts, "
+            f"{result['rows_per_s']:.0f} rows/s, append p50 {result['p50_ms']:.0f} ms "
+            f"max {result['max_ms']:.0f} ms; after compaction ({compact_s:.2f} s): "
+            f"{len(lines)} rows in the day file, {result['doubled_after_compaction']} doubled",
             flush=True,
         )
     return out
@@ -464,6 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--stores", default="none,local,s3,course-local,course-s3")
     parser.add_argument("--requests", type=int, help="requests per concurrency level")
+    parser.add_argument(
+        "--contention-only", action="store_true", help="only the independent-writers section"
+    )
     args = parser.parse_args(argv)
     if args.serve:
         store, port, folder, endpoint = args.serve
@@ -484,6 +517,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         wait_for("127.0.0.1", moto_port)
         s3 = s3_client(endpoint)
         s3.create_bucket(Bucket=BUCKET)
+        if args.contention_only:
+            print("Lambda-style contention on one day object (independent writers, no grouping):")
+            contended = contention(s3, [4, 16], 10 if args.quick else 25)
+            if args.json:
+                args.json.write_text(json.dumps({"contention": contended}, indent=2))
+            return 0
         print("throughput (server and client in separate processes; moto in a third):")
         results = throughput(stores, levels, n, endpoint, s3, Path(tmp))
         print("S3 write cost against the size of the day object:")
