@@ -124,7 +124,6 @@ class FaultServer:
 
     def _our_handler(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         from laptop_pricing.api.handler import handler
-
         from laptop_pricing.client import gateway_event
 
         response = handler(gateway_event(json.loads(body)), None)
