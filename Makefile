@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench model registry
 
 run: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py
@@ -17,8 +17,22 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
+# Every benchmark prints ratios against a baseline measured in the same run.
 bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/bench_handler.py
 	$(BIN)/python bench/bench_submit.py
+	$(BIN)/python bench/bench_service.py
+	$(BIN)/python bench/bench_monitoring.py
+
+# Rebuild model/ from data/ with plain scikit-learn (no MLflow), about a minute.
+model: $(VENV)/.app-installed
+	$(BIN)/python -m laptop_pricing.training build
+
+# The MLflow cycle that produced the shipped model: train, promote the best, export the champion.
+registry: $(VENV)/.dev-installed
+	$(BIN)/python -m laptop_pricing.training train
+	$(BIN)/python -m laptop_pricing.training promote
+	$(BIN)/python -m laptop_pricing.training export
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required: make PYTHON=python3.11 ...")'
