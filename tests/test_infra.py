@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,23 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
+def pricing_function(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]["PricingFunction"]
+
+
+def compactor_function(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]["PredictionsCompactorFunction"]
+
+
+def test_the_template_has_the_pricing_function_and_the_compactor(
+    template: dict[str, Any],
+) -> None:
+    assert set(resources(template, "AWS::Serverless::Function")) == {
+        "PricingFunction",
+        "PredictionsCompactorFunction",
+    }
+
+
 def test_cfn_lint_passes_on_the_sam_template() -> None:
     result = cfn_lint(TEMPLATE)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -62,7 +79,7 @@ def test_cfn_lint_would_catch_a_broken_template(tmp_path: Path) -> None:
 def test_the_api_requires_keys_and_the_usage_plan_limits_them(template: dict[str, Any]) -> None:
     (api,) = resources(template, "AWS::Serverless::Api").values()
     assert api["Properties"]["Auth"]["ApiKeyRequired"] is True
-    (function,) = resources(template, "AWS::Serverless::Function").values()
+    function = pricing_function(template)
     event = function["Properties"]["Events"]["Predict"]["Properties"]
     assert (event["Path"], event["Method"], event["Auth"]["ApiKeyRequired"]) == (
         "/predict",
@@ -102,8 +119,10 @@ def test_the_log_bucket_is_encrypted_private_and_tls_only(template: dict[str, An
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def _allow_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    role = template["Resources"]["PricingFunctionRole"]["Properties"]
+def _allow_statements(
+    template: dict[str, Any], role_name: str = "PricingFunctionRole"
+) -> list[dict[str, Any]]:
+    role = template["Resources"][role_name]["Properties"]
     return [
         statement
         for policy in role["Policies"]
@@ -130,7 +149,7 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     }
     logs = [s for s in statements if s not in s3_statements]
     assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
-    (function,) = resources(template, "AWS::Serverless::Function").values()
+    function = pricing_function(template)
     assert function["Properties"]["Role"] == {"Fn::GetAtt": ["PricingFunctionRole", "Arn"]}
     assert "Policies" not in function["Properties"]
 
@@ -157,18 +176,98 @@ def test_the_compactor_policy_may_list_and_delete_only_under_the_prefix(
     assert not function_actions & {"s3:ListBucket", "s3:DeleteObject"}
 
 
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def test_the_compactor_runs_hourly_from_the_pricing_image_with_its_own_command(
+    template: dict[str, Any],
+) -> None:
+    from laptop_pricing.api import compact
+
+    function = compactor_function(template)
+    props = function["Properties"]
+    assert props["PackageType"] == "Image"
+    (command,) = props["ImageConfig"]["Command"]
+    assert command == "laptop_pricing.api.compact.handler"
+    module, name = command.rsplit(".", 1)
+    assert module == compact.__name__ and callable(getattr(compact, name))
+    # The same build as the pricing function, so sam build makes one image for both.
+    assert function["Metadata"] == pricing_function(template)["Metadata"]
+    (event,) = props["Events"].values()
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"] == "rate(1 hour)"
+    assert event["Properties"].get("State", "ENABLED") == "ENABLED"
+    assert event["Properties"].get("Enabled", True) is True
+    env = props["Environment"]["Variables"]
+    pricing_env = pricing_function(template)["Properties"]["Environment"]["Variables"]
+    for name in ("PREDICTIONS_BUCKET", "PREDICTIONS_PREFIX"):
+        assert env[name] == pricing_env[name]
+    # Room for one day's whole conditional-append budget, and far under Lambda's 15 minutes.
+    assert compact.COMPACT_TIME_BUDGET < props["Timeout"] <= 300
+    assert 128 <= props["MemorySize"] <= 1024
+
+
+def test_the_compactor_policy_is_the_compactor_functions_only_s3_grant(
+    template: dict[str, Any],
+) -> None:
+    props = compactor_function(template)["Properties"]
+    assert props["Role"] == {"Fn::GetAtt": ["PredictionsCompactorRole", "Arn"]}
+    assert "Policies" not in props  # no SAM policy template adds a grant beside the role
+    role = template["Resources"]["PredictionsCompactorRole"]["Properties"]
+    assert role["ManagedPolicyArns"] == [{"Ref": "PredictionsCompactorPolicy"}]
+    inline = _allow_statements(template, "PredictionsCompactorRole")
+    assert {a for s in inline for a in _actions(s)} == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    assert [s["Resource"] for s in inline] == [
+        {"Fn::GetAtt": ["PredictionsCompactorLogGroup", "Arn"]}
+    ]
+    policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
+    granted = [a for s in policy["Statement"] for a in _actions(s)]
+    assert sorted(granted) == [
+        "s3:DeleteObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+    ]
+    every_action = granted + [a for s in inline for a in _actions(s)]
+    assert all("*" not in action for action in every_action), every_action
+
+
+def test_the_pricing_function_still_cannot_list_or_delete(template: dict[str, Any]) -> None:
+    role = template["Resources"]["PricingFunctionRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role  # in particular not the compactor's policy
+    actions = {a for s in _allow_statements(template) for a in _actions(s)}
+    assert actions == {"s3:GetObject", "s3:PutObject", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert "Policies" not in pricing_function(template)["Properties"]
+
+
+def test_the_compactor_logs_to_its_own_group_with_retention(template: dict[str, Any]) -> None:
+    group = template["Resources"]["PredictionsCompactorLogGroup"]["Properties"]
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert (
+        group["LogGroupName"]
+        != (template["Resources"]["PricingFunctionLogGroup"]["Properties"]["LogGroupName"])
+    )
+    logging_config = compactor_function(template)["Properties"]["LoggingConfig"]
+    assert logging_config["LogGroup"] == {"Ref": "PredictionsCompactorLogGroup"}
+
+
 def test_logs_are_retained_for_a_bounded_time(template: dict[str, Any]) -> None:
     group = template["Resources"]["PricingFunctionLogGroup"]["Properties"]
     assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
-    (function,) = resources(template, "AWS::Serverless::Function").values()
+    function = pricing_function(template)
     assert function["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": "PricingFunctionLogGroup"}
 
 
 def test_the_function_is_the_image_with_the_handler_and_its_configuration(
     template: dict[str, Any],
 ) -> None:
-    (function,) = resources(template, "AWS::Serverless::Function").values()
+    function = pricing_function(template)
     props = function["Properties"]
     assert props["PackageType"] == "Image"
     assert props["Timeout"] < 29  # answers before API Gateway's integration timeout
@@ -250,7 +349,7 @@ def _closure(names: set[str]) -> set[str]:
 
 # Runs in a fresh interpreter where only the Lambda image's distributions can be imported: any
 # other installed distribution (pandas, streamlit, mlflow...) raises ModuleNotFoundError.
-IMPORT_PROBE = """
+ONLY_THE_IMAGE = """
 import json, sys
 from importlib.metadata import packages_distributions
 allowed = set(json.loads(sys.argv[1]))
@@ -264,6 +363,11 @@ class OnlyTheImage:
         return None
 
 sys.meta_path.insert(0, OnlyTheImage())
+"""
+
+IMPORT_PROBE = (
+    ONLY_THE_IMAGE
+    + """
 from laptop_pricing.api import handler
 from laptop_pricing.schema import LaptopSpec
 event = {"httpMethod": "POST", "body": json.dumps(LaptopSpec.default().to_payload())}
@@ -272,13 +376,11 @@ assert answer["statusCode"] == 200, answer
 mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
 print(json.dumps({"modules": mods, "pandas": "pandas" in sys.modules}))
 """
+)
 
 
-def test_the_handler_runs_with_only_the_lambda_requirements_importable(
-    tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
-) -> None:
-    allowed = _closure(set(_requirement_names(INFRA / "requirements-lambda.txt")))
-    env = {
+def _probe_env(moto_endpoint: str, bucket: str) -> dict[str, str]:
+    return {
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(REPO_ROOT),
         **MOTO_ENV,
@@ -286,6 +388,13 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
         "PREDICTIONS_BUCKET": bucket,
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
+
+
+def test_the_handler_runs_with_only_the_lambda_requirements_importable(
+    tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
+) -> None:
+    allowed = _closure(set(_requirement_names(INFRA / "requirements-lambda.txt")))
+    env = _probe_env(moto_endpoint, bucket)
     result = subprocess.run(
         [sys.executable, "-c", IMPORT_PROBE, json.dumps(sorted(allowed))],
         capture_output=True,
@@ -300,5 +409,53 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
     # The row went to S3 through the handler's default observer (request log from the env).
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
     # Nothing that .dockerignore leaves out of the image was imported.
+    left_out = ("laptop_pricing.training", "laptop_pricing.monitoring")
+    assert not [m for m in probe["modules"] if m.startswith(left_out)]
+
+
+# The compactor's command in the same image, invoked the way its Schedule event invokes it.
+COMPACTOR_PROBE = (
+    ONLY_THE_IMAGE
+    + """
+from laptop_pricing.api import compact
+event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+answer = compact.handler(event, None)
+mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
+print(json.dumps({"days": answer["days"], "modules": mods, "pandas": "pandas" in sys.modules}))
+"""
+)
+
+
+def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable(
+    tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
+) -> None:
+    from laptop_pricing.log_layout import day_key, spill_root
+    from laptop_pricing.request_log import LogRow, S3RequestLog
+    from laptop_pricing.schema import LaptopSpec
+
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    log = S3RequestLog(bucket, "logs", s3)
+    spec = LaptopSpec.default().as_dict()
+    for day in (yesterday, today):
+        at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=1)
+        log._spill(day, [LogRow(spec, 4321, "v1", at)], "")
+    allowed = _closure(set(_requirement_names(INFRA / "requirements-lambda.txt")))
+    result = subprocess.run(
+        [sys.executable, "-c", COMPACTOR_PROBE, json.dumps(sorted(allowed))],
+        capture_output=True,
+        text=True,
+        env={**_probe_env(moto_endpoint, bucket), "PREDICTIONS_PREFIX": "logs"},
+        cwd=str(tmp_path),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [line.split(":")[0] for line in probe["days"]] == [str(today), str(yesterday)]
+    assert probe["pandas"] is False
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=spill_root("logs"))["KeyCount"] == 0
+    for day in (yesterday, today):
+        body = s3.get_object(Bucket=bucket, Key=day_key("logs", day))["Body"].read().decode()
+        assert body.count("4321") == 1
     left_out = ("laptop_pricing.training", "laptop_pricing.monitoring")
     assert not [m for m in probe["modules"] if m.startswith(left_out)]

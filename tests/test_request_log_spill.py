@@ -381,3 +381,58 @@ def test_the_compactor_command_line(moto_endpoint: str, s3: Any, bucket: str) ->
     assert "0 spill objects" in again.stdout and again.returncode == 0
     no_bucket = run("--all", PREDICTIONS_BUCKET="")
     assert no_bucket.returncode == 1 and "PREDICTIONS_BUCKET is not set" in no_bucket.stderr
+
+
+# What EventBridge sends a Schedule target (the handler does not depend on its content).
+SCHEDULED_EVENT = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2024-05-02T00:05:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/stack-Hourly"],
+    "detail": {},
+}
+
+
+def test_the_scheduled_handler_compacts_today_and_yesterday_past_a_stuck_day(
+    moto_endpoint: str, s3: Any, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from laptop_pricing.api import compact
+
+    for name, value in {
+        **MOTO_ENV,
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "PREDICTIONS_BUCKET": bucket,
+        "PREDICTIONS_PREFIX": "p",
+    }.items():
+        monkeypatch.setenv(name, value)
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    log = S3RequestLog(bucket, "p", s3)
+    for day, price in ((yesterday, 111), (today, 222)):
+        log.append(SPEC, price, "day", at=datetime.combine(day, datetime.min.time(), UTC))
+        at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=1)
+        log._spill(day, [log_row(price + 1, "sp", at)], "")
+
+    answer = compact.handler(SCHEDULED_EVENT, None)
+    assert [line.split(":")[0] for line in answer["days"]] == [str(today), str(yesterday)]
+    assert spill_keys(s3, bucket) == []
+    for day, price in ((yesterday, 111), (today, 222)):
+        assert sorted(r["price"] for r in day_rows(s3, bucket, day=day)) == [
+            str(price),
+            str(price + 1),
+        ]
+
+    # An older day that can never be compacted (its day file is not a request log) is reported,
+    # and fails the invocation, but does not hold back the newer days.
+    stuck = today - timedelta(days=5)
+    s3.put_object(Bucket=bucket, Key=day_key("p", stuck), Body=b"a,b,c\n1,2,3\n")
+    log._spill(stuck, [log_row(5, "sp", datetime.combine(stuck, datetime.min.time(), UTC))], "")
+    log._spill(today, [log_row(333, "sp", datetime.now(UTC))], "")
+    with pytest.raises(compact.CompactionError, match=f"1 days not compacted: {stuck}"):
+        compact.handler(SCHEDULED_EVENT, None)
+    assert "333" in [r["price"] for r in day_rows(s3, bucket, day=today)]
+    assert [parse_spill_key("p", key) for key in spill_keys(s3, bucket)] == [stuck]

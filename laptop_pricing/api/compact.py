@@ -3,6 +3,8 @@
     python -m laptop_pricing.api.compact --day 2024-05-01
     python -m laptop_pricing.api.compact --all        # every day that has spill objects
 
+In AWS, ``handler`` runs hourly as ``PredictionsCompactorFunction`` (``infra/template.yaml``).
+
 Configuration as for the service: ``PREDICTIONS_BUCKET``, ``PREDICTIONS_PREFIX``, optional
 ``AWS_ENDPOINT_URL``, credentials from the AWS chain. It needs ``s3:ListBucket`` (prefix
 ``<prefix>/*``) and ``s3:GetObject``/``s3:PutObject``/``s3:DeleteObject`` on ``<prefix>/*``
@@ -252,9 +254,25 @@ def compactor_from_settings(settings: Settings) -> Compactor:
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    """For a scheduled Lambda: compacts every day with spill objects."""
-    results = compactor_from_settings(load_settings()).compact_all()
-    return {"days": [result.summary() for result in results]}
+    """The hourly scheduled Lambda (``PredictionsCompactorFunction``; the EventBridge event's
+    content is not used): compacts every day that has spill objects, today's and yesterday's
+    included. Newest first, and a day that fails does not stop the others, so one stuck day (a
+    foreign day file, say) cannot hold back today's; the invocation still fails afterwards so
+    the failure shows in the function's Errors metric and log."""
+    compactor = compactor_from_settings(load_settings())
+    summaries: list[str] = []
+    failures: list[str] = []
+    for day in reversed(compactor.spill_days()):
+        try:
+            summaries.append(compactor.compact_day(day).summary())
+        except CompactionError as error:
+            message = str(error)
+            failures.append(message if message.startswith(str(day)) else f"{day}: {message}")
+    for summary in summaries:
+        print(summary)
+    if failures:
+        raise CompactionError(f"{len(failures)} days not compacted: " + "; ".join(failures))
+    return {"days": summaries}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
