@@ -49,13 +49,10 @@ UNEXPECTED = (
 )
 
 
-def field_label(name: str) -> str:
-    field = FIELDS_BY_NAME.get(name)
-    return field.label if field else name
-
-
 def invalid_fields(names: Iterable[str]) -> str:
-    labels = list(dict.fromkeys(field_label(n) for n in names if n != "data"))
+    """Name the form fields at fault by their labels. Anything else the service names ("data",
+    "body", an unknown key) is not something the clerk can fix on the form, nor pt-BR."""
+    labels = list(dict.fromkeys(FIELDS_BY_NAME[n].label for n in names if n in FIELDS_BY_NAME))
     return INVALID_FIELDS.format(fields=", ".join(labels)) if labels else INVALID_DATA
 
 

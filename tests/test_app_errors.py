@@ -81,3 +81,11 @@ def test_wait_text_is_human():
     assert messages.wait_text(0.2) == "1 s"
     assert messages.wait_text(30) == "30 s"
     assert messages.wait_text(600) == "10 min"
+
+
+def test_invalid_fields_names_only_form_fields_in_pt_br():
+    assert messages.invalid_fields(["ram_gb", "data", "ram_gb"]) == (
+        "Dados inválidos em: Memória RAM. Confira esses campos e tente de novo."
+    )
+    # Names the service may send that are not on the form must not reach the page in English.
+    assert messages.invalid_fields(["body", "color", "data"]) == messages.INVALID_DATA
