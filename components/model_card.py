@@ -1,9 +1,10 @@
 """The model card: which model prices the laptops, when it was trained, and how far off it runs.
 
 ``describe(metadata)`` is pure (no Streamlit) and turns ``model/model_metadata.json`` into the
-sentences and numbers a clerk reads; ``render(...)`` lays them out. In HTTP mode the API may run
-another version than the one shipped with the app: the page passes the version the API reported
-and the card says which of the two it is describing.
+sentences and numbers a clerk reads; ``shipped_facts()`` caches that for the shipped model and
+``render(...)`` lays it out. In HTTP mode the API may run another version than the one shipped
+with the app: the page passes the version the API reported and the card says which of the two
+it is describing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import streamlit as st
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
@@ -224,27 +226,42 @@ def describe(metadata: Mapping[str, Any]) -> ModelCardFacts:
     )
 
 
-def shipped_metadata() -> dict[str, Any] | None:
-    """The metadata of the model shipped with the app, or None when it cannot be read."""
+def shipped_facts() -> ModelCardFacts | None:
+    """The card of the model shipped with the app, or None when its metadata cannot be read.
+
+    Read and put into words once per metadata file version (keyed by folder and mtime), not on
+    every rerun: the Babel formatting alone costs about a millisecond.
+    """
+    from laptop_pricing.artifact import METADATA_FILE, default_model_dir
+
+    path = default_model_dir() / METADATA_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _facts_of(str(path.parent), stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _facts_of(model_dir: str, stamp: int | None) -> ModelCardFacts | None:
     from laptop_pricing.artifact import ArtifactError, read_metadata
 
     try:
-        return read_metadata()
+        return describe(read_metadata(model_dir))
     except ArtifactError:
         return None
 
 
 def render(
-    metadata: Mapping[str, Any] | None,
+    facts: ModelCardFacts | None,
     *,
     api_version: str | None = None,
     http_mode: bool = False,
 ) -> None:
-    """Lay the card out: ``metadata`` of the shipped artifact, ``api_version`` from the API."""
+    """Lay the card out: ``facts`` of the shipped artifact, ``api_version`` from the API."""
     import pandas as pd
-    import streamlit as st
 
-    if metadata is None:
+    if facts is None:
         st.warning(
             "Não foi possível ler as informações do modelo embarcado. "
             "Peça ao responsável pelo sistema para reinstalar o modelo (pasta model/)."
@@ -253,7 +270,6 @@ def render(
             st.metric("Versão usada pela API", api_version)
         return
 
-    facts = describe(metadata)
     if http_mode:
         if api_version is None:
             st.info(

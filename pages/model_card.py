@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.model_card import render, shipped_metadata
+from components.model_card import render, shipped_facts
 from components.pricing import last_outcome
 from components.settings import app_settings
 
@@ -13,7 +13,7 @@ st.caption("O modelo que calcula os preços, quando foi treinado e quanto costum
 
 outcome = last_outcome()
 render(
-    shipped_metadata(),
+    shipped_facts(),
     api_version=outcome.quote.version if outcome and outcome.quote else None,
     http_mode=not settings.embedded,
 )
