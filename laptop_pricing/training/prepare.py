@@ -31,7 +31,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from laptop_pricing.schema import FIELD_NAMES, PROCESSORS_BY_BRAND, InvalidSpec, LaptopSpec
+from laptop_pricing.schema import (
+    FIELD_NAMES,
+    FIELDS_BY_NAME,
+    PROCESSORS_BY_BRAND,
+    InvalidSpec,
+    LaptopSpec,
+)
 from laptop_pricing.settings import REPO_ROOT
 
 logger = logging.getLogger(__name__)
@@ -44,9 +50,11 @@ TABLE_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, PRICE_COLUMN)
 # BRL = round(INR x 0.067); the notebook outputs we could check match it row for row.
 INR_TO_BRL = 0.067
 
-KEPT_BRANDS = ("asus", "dell", "hp", "lenovo")
-KEPT_PROCESSORS = ("core i3", "core i5", "core i7", "ryzen 5", "ryzen 7")
-WEIGHTS = {"casual": "casual", "gaming": "gaming", "thinnlight": "thinnlight"}
+OTHER = "other"
+# Raw values the schema keeps by name (from the schema, not a second list); the rest: OTHER.
+KEPT_BRANDS = tuple(v for v in FIELDS_BY_NAME["brand"].values if v != OTHER)
+KEPT_PROCESSORS = tuple(v for v in FIELDS_BY_NAME["processor_name"].values if v != OTHER)
+WEIGHTS = FIELDS_BY_NAME["weight"].values  # the raw file's names, lower-cased; no "other"
 _SIZE = re.compile(r"^\s*(\d+)\s*gb\s*$", re.IGNORECASE)
 _BITS = re.compile(r"^\s*(32|64)\s*-?\s*bit\s*$", re.IGNORECASE)
 _WARRANTY = re.compile(r"^\s*(\d+)\s*years?\s*$", re.IGNORECASE)
@@ -100,25 +108,25 @@ def _processor(brand: object, name: object) -> tuple[str, str]:
     if brand_text not in PROCESSORS_BY_BRAND:
         raise RawDataError(f"processor_brand: unknown {brand!r}")
     if brand_text == "m1" or name_text == "m1":
-        return "m1", "other"
-    return brand_text, name_text if name_text in KEPT_PROCESSORS else "other"
+        return "m1", OTHER
+    return brand_text, name_text if name_text in KEPT_PROCESSORS else OTHER
 
 
 def _weight(value: object) -> str:
     text = str(value).strip().lower()
     if text not in WEIGHTS:
         raise RawDataError(f"weight: unknown {value!r}")
-    return WEIGHTS[text]
+    return text
 
 
 def _row(raw: pd.Series) -> dict[str, object]:
     brand = str(raw["brand"]).strip().lower()
     processor_brand, processor_name = _processor(raw["processor_brand"], raw["processor_name"])
     return {
-        "brand": brand if brand in KEPT_BRANDS else "other",
+        "brand": brand if brand in KEPT_BRANDS else OTHER,
         "processor_brand": processor_brand,
         "processor_name": processor_name,
-        "os": "windows" if str(raw["os"]).strip().lower() == "windows" else "other",
+        "os": "windows" if str(raw["os"]).strip().lower() == "windows" else OTHER,
         "weight": _weight(raw["weight"]),
         "warranty": _warranty(raw["warranty"]),
         "touchscreen": _yes_no(raw["Touchscreen"], "Touchscreen"),
@@ -126,7 +134,7 @@ def _row(raw: pd.Series) -> dict[str, object]:
         "hdd": _size_gb(raw["hdd"], "hdd"),
         "ssd": _size_gb(raw["ssd"], "ssd"),
         "graphic_card": _size_gb(raw["graphic_card_gb"], "graphic_card_gb"),
-        "ram_type": "ddr4" if str(raw["ram_type"]).strip().lower() == "ddr4" else "other",
+        "ram_type": "ddr4" if str(raw["ram_type"]).strip().lower() == "ddr4" else OTHER,
         "os_bit": _os_bit(raw["os_bit"]),
         PRICE_COLUMN: round(float(raw["Price"]) * INR_TO_BRL),
     }
