@@ -306,12 +306,7 @@ def drift_section(table: pd.DataFrame | None) -> None:
         hide_index=True,
         height=36 * (len(shown) + 1) + 4,
         width="stretch",
-        column_config={
-            "PSI": st.column_config.NumberColumn(format="%.3f"),
-            "Jensen–Shannon": st.column_config.NumberColumn(format="%.3f"),
-            "Fora do esquema": st.column_config.NumberColumn(format="%.1f%%"),
-            "Pedidos": st.column_config.NumberColumn(format="localized"),
-        },
+        column_config=NUMBER_COLUMNS,
     )
     counts = table["status"].value_counts()
     st.caption(
