@@ -10,7 +10,6 @@ from components.settings import app_settings
 from laptop_pricing.monitoring.aggregate import previous_period
 from laptop_pricing.monitoring.reader import LogUnavailable
 
-st.set_page_config(layout="wide")
 st.title("Monitoramento")
 st.caption("O que os balconistas avaliaram e se o modelo ainda vê o tipo de notebook que aprendeu.")
 
