@@ -361,19 +361,9 @@ def client_from_settings(settings: Settings) -> PricingClient:
     return LocalPricingClient()
 
 
-def configure_embedded_logging(settings: Settings) -> bool:
-    """Make the in-process handler log priced requests where the app's settings say.
+def configure_embedded_logging(settings: Settings) -> None:
+    """Make the in-process handler log priced requests where the app's settings say."""
+    from laptop_pricing.api.handler import set_observer
+    from laptop_pricing.api.service import observer_from_settings
 
-    Uses the API service's factory (``laptop_pricing.api.service.observer_from_settings``) and
-    the handler's observer seam when both exist; returns whether logging was wired.
-    """
-    try:
-        from laptop_pricing.api import handler as handler_module
-        from laptop_pricing.api.service import observer_from_settings
-    except ImportError:
-        return False
-    plug = getattr(handler_module, "set_observer", None)
-    if plug is None:
-        return False
-    plug(observer_from_settings(settings))
-    return True
+    set_observer(observer_from_settings(settings))
