@@ -9,7 +9,13 @@ import pytest
 from components.mode_notice import EMBEDDED_NOTICE
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.formatting import format_price
-from laptop_pricing.schema import FIELDS, LOG_COLUMNS, PROCESSORS_BY_BRAND, LaptopSpec
+from laptop_pricing.schema import (
+    FIELDS,
+    FIELDS_BY_NAME,
+    LOG_COLUMNS,
+    PROCESSORS_BY_BRAND,
+    LaptopSpec,
+)
 from tests.app_fixtures import PAGES, app, clean_env, fill, submit, texts, widget  # noqa: F401
 from tests.client_fault_server import fault_server
 
@@ -50,8 +56,8 @@ def test_form_has_one_widget_per_field_of_the_schema_kind(api):
 def test_option_labels_come_from_the_schema():
     at = app()
     brand = widget(at, "brand")
-    assert brand.options == [o.label for o in FIELDS[0].options]
-    assert widget(at, "ssd").options[0] == "Nenhum"
+    assert brand.options == [o.label for o in FIELDS_BY_NAME["brand"].options]
+    assert widget(at, "ssd").options[0] == FIELDS_BY_NAME["ssd"].option_label(0) == "Nenhum"
 
 
 def test_warranty_is_bounded_to_the_allowed_years():
@@ -64,7 +70,9 @@ def test_warranty_is_bounded_to_the_allowed_years():
 def test_processor_options_follow_the_processor_brand(brand):
     at = fill(app(), {"processor_brand": brand})
     processor = widget(at, "processor_name")
-    assert processor.options == [FIELDS[2].option_label(v) for v in PROCESSORS_BY_BRAND[brand]]
+    assert processor.options == [
+        FIELDS_BY_NAME["processor_name"].option_label(v) for v in PROCESSORS_BY_BRAND[brand]
+    ]
     assert processor.value in PROCESSORS_BY_BRAND[brand]
 
 
