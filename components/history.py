@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
 from laptop_pricing.engine import Quote
-from laptop_pricing.formatting import format_price
+from laptop_pricing.formatting import BRASILIA, format_price
 from laptop_pricing.schema import FIELDS, LaptopSpec
 
 HISTORY_KEY = "estimate_history"
 DOWNLOAD_KEY = "history_download"
-# Brazil (Brasília time) has had no daylight saving since 2019: a fixed offset needs no tzdata.
-BRASILIA = timezone(timedelta(hours=-3), "BRT")
 TIME_COLUMN = "Horário"
 PRICE_COLUMN = "Preço (R$)"
 SHOWN_COLUMNS = (TIME_COLUMN, "Marca", "Processador", "Memória RAM", PRICE_COLUMN)

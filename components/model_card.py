@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from laptop_pricing.formatting import format_price
-
-LOCALE = "pt_BR"
-# Brasília time has had no daylight saving since 2019: a fixed offset needs no tz database.
-BRASILIA = timezone(timedelta(hours=-3), "BRT")
+from laptop_pricing.formatting import BRASILIA, LOCALE, format_price
 
 # Model families in words; anything unknown is shown as recorded.
 FAMILY_LABELS: Mapping[str, str] = {

@@ -6,9 +6,13 @@ carries its own CLDR data, so this works under ``LANG=C`` too.
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 from babel.numbers import format_currency
 
 LOCALE = "pt_BR"
+# Brasília time has had no daylight saving since 2019: a fixed offset needs no tz database.
+BRASILIA = timezone(timedelta(hours=-3), "BRT")
 DEFAULT_CURRENCY = "BRL"
 
 
