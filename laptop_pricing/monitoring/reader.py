@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -238,9 +238,35 @@ class S3LogSource:
         return sorted(found, key=lambda f: f.day)  # stable: a day's file before its spills
 
     def _list_spill_objects(self, start: date | None, end: date | None) -> list[DayFile]:
+        return self._list_range(
+            spill_root(self.prefix),
+            start,
+            end,
+            lambda key: parse_spill_key(self.prefix, key),
+            "spill_list_calls",
+        )
+
+    def _list_day_objects(self, start: date | None, end: date | None) -> list[DayFile]:
+        def day_of(key: str) -> date | None:
+            name = key[len(self.key_prefix) :]
+            if "/" in name:
+                return parse_spill_key(self.prefix, key)
+            return parse_day_file_name(name)
+
+        return self._list_range(self.key_prefix, start, end, day_of, "list_calls")
+
+    def _list_range(
+        self,
+        root: str,
+        start: date | None,
+        end: date | None,
+        day_of: Callable[[str], date | None],
+        counter: str,
+    ) -> list[DayFile]:
+        """Page through the keys under ``root`` from ``start`` to ``end``: keys sort by day, so
+        the listing starts after the day before and stops at the first key past the range."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        root = spill_root(self.prefix)
         request: dict[str, Any] = {"Bucket": self.bucket, "Prefix": root}
         if start is not None:
             request["StartAfter"] = f"{root}{start:%Y-%m-%d}"
@@ -249,45 +275,12 @@ class S3LogSource:
         try:
             while True:
                 page = self.client.list_objects_v2(**request)
-                self.spill_list_calls += 1
-                for item in page.get("Contents", []):
-                    if end_marker is not None and item["Key"] >= end_marker:
-                        return found
-                    day = parse_spill_key(self.prefix, item["Key"])
-                    if day is not None and _in_range(day, start, end):
-                        found.append(DayFile(day, item["Key"], item.get("Size"), item.get("ETag")))
-                if not page.get("IsTruncated"):
-                    return found
-                request["ContinuationToken"] = page["NextContinuationToken"]
-                request.pop("StartAfter", None)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "ClientError")
-            raise LogUnavailable(self.description, code) from error
-        except BotoCoreError as error:
-            raise LogUnavailable(self.description, type(error).__name__) from error
-
-    def _list_day_objects(self, start: date | None, end: date | None) -> list[DayFile]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        request: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self.key_prefix}
-        if start is not None:
-            # Keys sort by day: every key of `start` or later is greater than this one.
-            request["StartAfter"] = f"{self.key_prefix}{start:%Y-%m-%d}"
-        end_marker = f"{self.key_prefix}{end + timedelta(days=1):%Y-%m-%d}" if end else None
-        found: list[DayFile] = []
-        try:
-            while True:
-                page = self.client.list_objects_v2(**request)
-                self.list_calls += 1
+                setattr(self, counter, getattr(self, counter) + 1)
                 for item in page.get("Contents", []):
                     key = item["Key"]
                     if end_marker is not None and key >= end_marker:
                         return found
-                    name = key[len(self.key_prefix) :]
-                    if "/" in name:
-                        day = parse_spill_key(self.prefix, key)
-                    else:
-                        day = parse_day_file_name(name)
+                    day = day_of(key)
                     if day is not None and _in_range(day, start, end):
                         found.append(DayFile(day, key, item.get("Size"), item.get("ETag")))
                 if not page.get("IsTruncated"):
