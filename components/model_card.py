@@ -130,52 +130,33 @@ def data_sentence(metadata: Mapping[str, Any]) -> str | None:
     return sentence + "."
 
 
+def _r2(value: float) -> str:
+    return format_decimal(value, "0.000", locale=LOCALE)
+
+
+def _squared_reais(value: float) -> str:
+    return format_decimal(value, "#,##0", locale=LOCALE)
+
+
+# The course's four metrics, in the order the card shows them: name, meaning, formatter.
+_METRICS = (
+    ("MAPE", "Erro percentual médio", _pct),
+    ("MAE", "Erro médio em reais", format_price),
+    ("R2", "Quanto da variação de preço o modelo explica (1 = tudo)", _r2),
+    ("MSE", "Erro quadrático médio (R$², pesa mais os erros grandes)", _squared_reais),
+)
+
+
 def _metric_rows(metrics: Mapping[str, Any]) -> tuple[MetricRow, ...]:
-    def spread(name: str, fmt) -> str:
-        std = metrics.get(f"{name}_std")
-        return f" ± {fmt(float(std))}" if std is not None else ""
-
     rows = []
-    if "MAPE" in metrics:
-        rows.append(
-            MetricRow(
-                "MAPE",
-                "Erro percentual médio",
-                _pct(float(metrics["MAPE"])) + spread("MAPE", _pct),
-            )
-        )
-    if "MAE" in metrics:
-        rows.append(
-            MetricRow(
-                "MAE",
-                "Erro médio em reais",
-                format_price(float(metrics["MAE"])) + spread("MAE", format_price),
-            )
-        )
-    if "R2" in metrics:
-
-        def r2(v: float) -> str:
-            return format_decimal(v, "0.000", locale=LOCALE)
-
-        rows.append(
-            MetricRow(
-                "R²",
-                "Quanto da variação de preço o modelo explica (1 = tudo)",
-                r2(float(metrics["R2"])) + spread("R2", r2),
-            )
-        )
-    if "MSE" in metrics:
-
-        def mse(v: float) -> str:
-            return format_decimal(v, "#,##0", locale=LOCALE)
-
-        rows.append(
-            MetricRow(
-                "MSE",
-                "Erro quadrático médio (R$², pesa mais os erros grandes)",
-                mse(float(metrics["MSE"])) + spread("MSE", mse),
-            )
-        )
+    for name, meaning, fmt in _METRICS:
+        if name not in metrics:
+            continue
+        value = fmt(float(metrics[name]))
+        std = metrics.get(f"{name}_std")
+        if std is not None:
+            value += f" ± {fmt(float(std))}"
+        rows.append(MetricRow("R²" if name == "R2" else name, meaning, value))
     return tuple(rows)
 
 
