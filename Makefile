@@ -1,17 +1,22 @@
 # Two entry points: `make run` (install the app and start it, embedded mode) and
-# `make test` (install everything, lint, run the whole suite). Python 3.11+ as $(PYTHON).
+# `make test` (install everything, provision Chromium and poppler-utils, lint, run the whole
+# suite). Python 3.11+ as $(PYTHON).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench model registry
+.PHONY: run test provision lint bench model registry
 
 run: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py
 
-test: $(VENV)/.dev-installed
+test: provision
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The OS packages the tests need beyond pip (scripts/provision-test-os.sh: apt, else Playwright).
+provision: $(VENV)/.dev-installed
+	VENV_PYTHON=$(BIN)/python scripts/provision-test-os.sh
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .

@@ -11,7 +11,8 @@ Reusable by every page's browser tests::
             page.get_by_text("Avaliar notebook usado").wait_for()
             screenshot(page, "estimate-empty")
 
-A missing Chromium is a failure with instructions, never a skip: CI installs it (see .ci/run).
+A missing Chromium is a failure with instructions, never a skip: `make test` provisions it first
+(``scripts/provision-test-os.sh``: Debian's package, else Playwright's own build).
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ from pathlib import Path
 
 import pytest
 
+from laptop_pricing.settings import KEYS, env_name
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = REPO_ROOT / "artifacts"
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", DEBIAN_CHROMIUM)
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
@@ -43,15 +47,9 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-# Settings that would point a test app at a real deployment; tests start from a clean slate.
-_SETTINGS_ENV = (
-    "API_ENDPOINT",
-    "API_KEY",
-    "PREDICTIONS_BUCKET",
-    "PREDICTIONS_PREFIX",
-    "PREDICTIONS_DIR",
-    "AWS_ENDPOINT_URL",
-)
+# Every setting (derived from settings.KEYS, so a new key is scrubbed too) would point a test
+# app at a developer's deployment; tests start from a clean slate.
+SETTINGS_ENV = frozenset(env_name(key) for key in KEYS)
 
 
 def free_port() -> int:
@@ -81,7 +79,7 @@ class StreamlitServer:
         self.startup_timeout = startup_timeout
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_ENV}
+        self.env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
         self.env.update(env or {})
         ARTIFACTS_DIR.mkdir(exist_ok=True)
         self.log_path = ARTIFACTS_DIR / f"streamlit-{self.port}.log"
@@ -147,16 +145,31 @@ class StreamlitServer:
         self.stop()
 
 
+def _playwright_chromium() -> str | None:
+    """Playwright's own Chromium build, when `playwright install chromium` has fetched it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        path = playwright.chromium.executable_path
+    return path if Path(path).is_file() else None
+
+
 def require_chromium() -> str:
-    """The Chromium binary; fails (does not skip) with what to do when it is absent."""
-    if not (Path(CHROMIUM_PATH).is_file() or shutil.which(CHROMIUM_PATH)):
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM_PATH}. Browser tests must run: install it with "
-            "`sudo apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this) or set "
-            "CHROMIUM_PATH to a Chromium binary.",
-            pytrace=False,
-        )
-    return CHROMIUM_PATH
+    """The Chromium binary; fails (does not skip) with what to do when it is absent.
+
+    CHROMIUM_PATH when set, else Debian's package, else the build `playwright install` fetched
+    (what ``scripts/provision-test-os.sh`` falls back to without apt rights).
+    """
+    if Path(CHROMIUM_PATH).is_file() or shutil.which(CHROMIUM_PATH):
+        return CHROMIUM_PATH
+    if "CHROMIUM_PATH" not in os.environ and (fallback := _playwright_chromium()):
+        return fallback
+    pytest.fail(
+        f"Chromium not found at {CHROMIUM_PATH}. Browser tests must run: `make test` installs "
+        "it (scripts/provision-test-os.sh), or `sudo apt-get install -y chromium`, or set "
+        "CHROMIUM_PATH to a Chromium binary.",
+        pytrace=False,
+    )
 
 
 @contextlib.contextmanager
