@@ -1,27 +1,19 @@
-"""Shared helpers for the app's AppTest tests: a clean environment and a way to drive the form."""
+"""Shared helpers for the app's AppTest tests: run the app and drive the form by key.
+
+The ``clean_env`` fixture they go with is in ``conftest.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from laptop_pricing.settings import KEYS, env_name
 from tests.browser_support import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
 PAGES = ("pages/estimate.py", "pages/monitoring.py", "pages/model_card.py")
-
-
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    """No settings from the developer's shell; the local request log goes to a temp folder."""
-    for key in KEYS:
-        monkeypatch.delenv(env_name(key), raising=False)
-    monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path / "predictions"))
-    return tmp_path
 
 
 def app(secrets: Mapping[str, Any] | None = None) -> AppTest:

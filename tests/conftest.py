@@ -1,10 +1,18 @@
-"""Fixtures every area's tests share."""
+"""Fixtures every area's tests share, found by pytest by name (no imports in test modules).
+
+The moto S3 fixtures (``moto_endpoint``, ``s3``, ``bucket``, ``s3_endpoint``) live beside their
+helpers in ``service_fixtures`` and ``monitoring_fixtures`` and are registered here as plugins.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+
+from laptop_pricing.settings import KEYS, env_name
+
+pytest_plugins = ("tests.service_fixtures", "tests.monitoring_fixtures")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -19,3 +27,13 @@ def _request_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> I
     patch.delenv("PREDICTIONS_BUCKET", raising=False)
     yield
     patch.undo()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> object:
+    """No settings from the developer's shell (every key of ``settings.KEYS``); the local
+    request log goes to a temp folder."""
+    for key in KEYS:
+        monkeypatch.delenv(env_name(key), raising=False)
+    monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path / "predictions"))
+    return tmp_path

@@ -1,7 +1,7 @@
 """Fixtures for the pricing-service tests: a real S3 API (moto's server) on a free loopback port.
 
-Import the fixtures into a test module with ``from tests.service_fixtures import *`` (pytest
-finds them by name). Each test gets its own bucket, so tests never see each other's objects.
+``conftest.py`` registers this module as a plugin, so every test module finds the fixtures by
+name. Each test gets its own bucket, so tests never see each other's objects.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components import messages
-from tests.app_fixtures import app, clean_env, fill, submit, texts, widget  # noqa: F401
+from tests.app_fixtures import app, fill, submit, texts, widget
 from tests.browser_support import free_port
 from tests.client_fault_server import fault_server
 

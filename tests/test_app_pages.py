@@ -16,7 +16,7 @@ from laptop_pricing.schema import (
     PROCESSORS_BY_BRAND,
     LaptopSpec,
 )
-from tests.app_fixtures import PAGES, app, clean_env, fill, submit, texts, widget  # noqa: F401
+from tests.app_fixtures import PAGES, app, fill, submit, texts, widget
 from tests.client_fault_server import fault_server
 
 pytestmark = pytest.mark.usefixtures("clean_env")

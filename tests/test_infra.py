@@ -21,7 +21,6 @@ import pytest
 from cfnlint.decode import decode
 
 from laptop_pricing.settings import REPO_ROOT
-from tests.service_fixtures import *  # noqa: F403  (the moto fixtures)
 from tests.service_fixtures import MOTO_ENV
 
 INFRA = REPO_ROOT / "infra"

@@ -11,7 +11,7 @@ import pytest
 
 from components.model_card import describe, range_sentence, typical_error
 from laptop_pricing.artifact import read_metadata
-from tests.app_fixtures import app, clean_env, submit, texts  # noqa: F401
+from tests.app_fixtures import app, submit, texts
 from tests.client_fault_server import PRICE_BODY, fault_server
 
 pytestmark = pytest.mark.usefixtures("clean_env")

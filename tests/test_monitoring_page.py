@@ -10,12 +10,9 @@ from components import monitoring_data
 from laptop_pricing.log_layout import day_key
 from laptop_pricing.monitoring.synthetic import day_csv
 from laptop_pricing.settings import DEFAULT_PREFIX
-from tests import app_fixtures, monitoring_fixtures
 from tests.app_fixtures import app, texts
 from tests.monitoring_fixtures import put_objects, write_files
 
-s3_endpoint = monitoring_fixtures.s3_endpoint
-clean_env = app_fixtures.clean_env
 pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
 
 

@@ -26,7 +26,6 @@ from laptop_pricing.request_log import (
 )
 from laptop_pricing.schema import LOG_COLUMNS, LaptopSpec
 from laptop_pricing.settings import load_settings
-from tests.service_fixtures import *  # noqa: F403  (the moto fixtures)
 from tests.service_fixtures import varied_specs
 
 SPEC = LaptopSpec.default().as_dict()

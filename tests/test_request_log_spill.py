@@ -22,7 +22,6 @@ from laptop_pricing.monitoring.reader import S3LogSource, read_log
 from laptop_pricing.request_log import ConflictRetriesExhausted, S3RequestLog, encode_rows
 from laptop_pricing.schema import LOG_COLUMNS, LaptopSpec
 from laptop_pricing.settings import REPO_ROOT
-from tests.service_fixtures import *  # noqa: F403  (the moto fixtures)
 from tests.service_fixtures import MOTO_ENV, s3_client
 
 SPEC = LaptopSpec.default().as_dict()

@@ -17,7 +17,6 @@ import pytest
 import requests
 
 from laptop_pricing.schema import FIELD_NAMES, LOG_COLUMNS, LaptopSpec
-from tests.service_fixtures import *  # noqa: F403  (the moto fixtures)
 from tests.service_fixtures import MOTO_ENV, ApiServer, post_predict, varied_specs
 
 PREFIX = "laptop-prediction-real-data"
