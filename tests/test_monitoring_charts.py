@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from laptop_pricing import schema
-from laptop_pricing.monitoring import aggregate, charts, drift, quality
+from laptop_pricing.monitoring import aggregate, charts, drift, quality, view
 
 
 def make_rows(n: int, days: int = 365, seed: int = 0) -> pd.DataFrame:
@@ -132,28 +132,20 @@ def test_filter_rows_by_range_version_and_schema():
     assert "252" not in set(kept["ram_gb"].astype(str))
 
 
+def figure_bytes(figure) -> int:
+    """Size of the JSON the browser receives for this figure."""
+    return len(figure.to_json().encode("utf-8"))
+
+
 def test_empty_rows_give_empty_figures_not_errors():
-    empty = make_rows(0)
-    for figure in (
-        charts.volume_figure(aggregate.daily_volume(empty)),
-        charts.price_over_time_figure(aggregate.daily_price(empty)),
-        charts.price_histogram_figure(aggregate.price_histogram(empty)),
-        charts.shares_figure(aggregate.field_shares(empty)),
-        charts.version_timeline_figure(aggregate.version_timeline(empty)),
-    ):
-        assert charts.figure_bytes(figure) < 50_000
+    figures = view.figures(make_rows(0))
+    assert len(figures) == 5
+    for figure in figures.values():
+        assert figure_bytes(figure) < 50_000
 
 
 def test_figure_json_stays_small_for_a_million_rows():
-    rows = make_rows(1_000_000)
-    figures = [
-        charts.volume_figure(aggregate.daily_volume(rows)),
-        charts.price_over_time_figure(aggregate.daily_price(rows)),
-        charts.price_histogram_figure(aggregate.price_histogram(rows)),
-        charts.shares_figure(aggregate.field_shares(rows)),
-        charts.version_timeline_figure(aggregate.version_timeline(rows)),
-    ]
-    sizes = [charts.figure_bytes(f) for f in figures]
+    sizes = [figure_bytes(f) for f in view.figures(make_rows(1_000_000)).values()]
     assert sum(sizes) < charts.MAX_FIGURE_BYTES
     assert max(sizes) < 200_000  # one point per day or category, not per request
 
@@ -188,3 +180,24 @@ def test_legends_sit_under_the_title_not_on_it():
         assert (
             1 - figure.layout.title.y
         ) * figure.layout.height + title_row <= figure.layout.margin.t
+
+
+def test_one_day_of_few_requests_gets_one_day_tick_and_unit_count_steps():
+    figures = view.figures(make_rows(3, days=1))
+    for name in ("volume", "price", "versions"):
+        axis = figures[name].layout.xaxis
+        assert axis.tickmode == "array", name
+        assert list(axis.ticktext) == ["01/01/25"], name
+    for name in ("volume", "histogram"):
+        axis = figures[name].layout.yaxis
+        assert (axis.tickformat, axis.dtick) == (",d", 1), name
+
+
+def test_a_week_ticks_every_day_and_a_year_leaves_whole_day_steps_to_plotly():
+    week = view.figures(make_rows(700, days=7))
+    assert len(week["volume"].layout.xaxis.ticktext) == 7
+    year = view.figures(make_rows(20_000, days=365))
+    for name in ("volume", "price", "versions"):
+        axis = year[name].layout.xaxis
+        assert axis.tickmode is None and axis.tickformat == "%d/%m/%y", name
+    assert year["volume"].layout.yaxis.dtick is None  # big counts: Plotly's integer steps

@@ -21,7 +21,14 @@ PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#8
 TRAINING_COLOR = "#111827"
 OUTSIDE_COLOR = "#9ca3af"
 DAY_FORMAT = "%d/%m/%Y"
+TICK_DAY_FORMAT = "%d/%m/%y"
 MAX_FIGURE_BYTES = 2_000_000
+# Up to this many days every day gets its own tick; beyond it Plotly's automatic ticks already
+# step by two days or more (it draws at most 10 ticks), so they never fall within a day.
+MAX_DAY_TICKS = 10
+MAX_MARKED_DAYS = 31
+# Up to this count an automatic axis could step by 0.5 (shown rounded: "0 1 1 2 2 3").
+MAX_UNIT_STEP_COUNT = 6
 
 # The top margin, in pixels from the figure's top edge, holds the title row, then the legend row
 # under it (never beside it: a long title or a narrow column would make them collide).
@@ -67,6 +74,27 @@ def _layout(
     return figure
 
 
+def day_axis(figure: go.Figure, first: pd.Timestamp, last: pd.Timestamp) -> None:
+    """Date ticks as whole days whatever the span: for a short span (one day, a week) Plotly's
+    automatic ticks fall every few hours and repeat the day ("24/11/26 24/11/26 25/11/26")."""
+    days = pd.date_range(pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize())
+    if len(days) <= MAX_DAY_TICKS:
+        figure.update_xaxes(
+            tickmode="array",
+            tickvals=list(days),
+            ticktext=[f"{day:{TICK_DAY_FORMAT}}" for day in days],
+        )
+    else:
+        figure.update_xaxes(tickformat=TICK_DAY_FORMAT)
+
+
+def count_axis(figure: go.Figure, largest: float, title: str) -> None:
+    """Counts as integers: a step of one for small counts, where Plotly would step by halves."""
+    figure.update_yaxes(title_text=title, tickformat=",d", rangemode="tozero")
+    if largest <= MAX_UNIT_STEP_COUNT:
+        figure.update_yaxes(tick0=0, dtick=1)
+
+
 def version_colors(versions: list[str]) -> dict[str, str]:
     """A stable colour per version (sorted order), shared by the volume and timeline charts."""
     return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(sorted(versions))}
@@ -89,8 +117,10 @@ def volume_figure(volume: pd.DataFrame) -> go.Figure:
             ),
         )
     figure.update_layout(barmode="stack", bargap=0.1)
-    figure.update_xaxes(tickformat="%d/%m/%y")
-    figure.update_yaxes(title_text="pedidos por dia", tickformat=",d")
+    if len(volume):
+        day_axis(figure, volume["day"].min(), volume["day"].max())
+    largest = volume.groupby("day")["requests"].sum().max() if len(volume) else 0
+    count_axis(figure, largest, "pedidos por dia")
     return _layout(figure, "Pedidos por dia e versão do modelo")
 
 
@@ -117,7 +147,10 @@ def price_over_time_figure(daily: pd.DataFrame, currency: str = "R$") -> go.Figu
             hoverinfo="skip",
         )
         figure.add_scatter(
-            x=daily["day"], y=daily["median"], mode="lines", name="mediana do dia",
+            x=daily["day"], y=daily["median"], name="mediana do dia",
+            # A point per day is visible only with a marker when the days are few (one day
+            # draws no line at all).
+            mode="lines+markers" if len(daily) <= MAX_MARKED_DAYS else "lines",
             line={"color": PALETTE[0], "width": 2},
             customdata=daily[["p10", "p90", "requests"]].to_numpy(),
             hovertemplate=(
@@ -126,7 +159,7 @@ def price_over_time_figure(daily: pd.DataFrame, currency: str = "R$") -> go.Figu
                 "<br>%{customdata[2]:,} pedidos<extra></extra>"
             ),
         )  # fmt: skip
-    figure.update_xaxes(tickformat="%d/%m/%y")
+        day_axis(figure, daily["day"].min(), daily["day"].max())
     figure.update_yaxes(
         title_text=f"preço ({currency})", tickprefix=f"{currency} ", tickformat=",.0f"
     )
@@ -154,7 +187,7 @@ def price_histogram_figure(histogram: pd.DataFrame, currency: str = "R$") -> go.
     figure.update_xaxes(
         title_text=f"preço ({currency})", tickprefix=f"{currency} ", tickformat=",.0f"
     )
-    figure.update_yaxes(title_text="pedidos", tickformat=",d")
+    count_axis(figure, histogram["requests"].max() if len(histogram) else 0, "pedidos")
     figure.update_layout(bargap=0.02)
     return _layout(figure, "Distribuição dos preços estimados", legend=False)
 
@@ -241,7 +274,10 @@ def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:
             ),
             showlegend=False,
         )
-        figure.update_xaxes(type="date", tickformat="%d/%m/%y")
+        # From the first day's midnight to the end of the last day, so the day ticks sit inside.
+        start, end = first.min().normalize(), (last.max() + pd.Timedelta(days=1)).normalize()
+        figure.update_xaxes(type="date", range=[start, end])
+        day_axis(figure, start, end - pd.Timedelta(days=1))
         figure.update_yaxes(autorange="reversed")
     return _layout(
         figure,
@@ -249,8 +285,3 @@ def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:
         height=120 + 40 * max(1, len(timeline)),
         legend=False,
     )
-
-
-def figure_bytes(figure: go.Figure) -> int:
-    """Size of the JSON the browser receives for this figure."""
-    return len(figure.to_json().encode("utf-8"))
