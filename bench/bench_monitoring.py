@@ -115,7 +115,7 @@ def child_page(endpoint: str, cache_dir: str | None) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from components.monitoring_data import load_log
-    from laptop_pricing.monitoring import aggregate, charts
+    from laptop_pricing.monitoring import view
     from laptop_pricing.monitoring.reader import LogLocation
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
@@ -147,20 +147,14 @@ def child_page(endpoint: str, cache_dir: str | None) -> dict:
     requests = next(m.value for m in at.metric if m.label == "Pedidos no período")
     location = LogLocation(BUCKET, PREFIX, None, endpoint, cache_dir)
     rows = load_log(location, date(END.year - 1, END.month, END.day), END).rows
-    figures = [
-        charts.volume_figure(aggregate.daily_volume(rows)),
-        charts.price_over_time_figure(aggregate.daily_price(rows)),
-        charts.price_histogram_figure(aggregate.price_histogram(rows)),
-        charts.shares_figure(aggregate.field_shares(rows)),
-        charts.version_timeline_figure(aggregate.version_timeline(rows)),
-    ]
+    figures = view.figures(rows).values()
     return {
         "first_run_30_days": first,
         "year_cold_run": year_cold,
         "warm_reruns": warm,
         "refreshes": refreshes,
         "requests_shown": requests,
-        "figure_bytes": [charts.figure_bytes(f) for f in figures],
+        "figure_bytes": [len(f.to_json().encode("utf-8")) for f in figures],
         "rss_mb": peak_rss_mb(),
     }
 

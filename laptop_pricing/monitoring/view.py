@@ -35,6 +35,18 @@ def period_versions(rows: pd.DataFrame, start: date, end: date) -> tuple[int, li
     return len(in_range), versions
 
 
+def figures(rows: pd.DataFrame, reference: drift.Reference | None = None) -> dict[str, go.Figure]:
+    """The page's five figures, by name, each built from a small aggregate of ``rows``: the one
+    list of them (the page, the tests and the bench all use it)."""
+    return {
+        "volume": charts.volume_figure(aggregate.daily_volume(rows)),
+        "price": charts.price_over_time_figure(aggregate.daily_price(rows)),
+        "histogram": charts.price_histogram_figure(aggregate.price_histogram(rows)),
+        "shares": charts.shares_figure(aggregate.field_shares(rows, reference)),
+        "versions": charts.version_timeline_figure(aggregate.version_timeline(rows)),
+    }
+
+
 def compute_view(
     rows: pd.DataFrame,
     set_aside: Sequence[SetAside],
@@ -57,17 +69,10 @@ def compute_view(
     kpis = aggregate.kpis(shown, previous, today)
     if shown.empty:
         return MonitoringView(kpis, set_aside=kept_aside, files_read=len(names))
-    figures = {
-        "volume": charts.volume_figure(aggregate.daily_volume(shown)),
-        "price": charts.price_over_time_figure(aggregate.daily_price(shown)),
-        "histogram": charts.price_histogram_figure(aggregate.price_histogram(shown)),
-        "shares": charts.shares_figure(aggregate.field_shares(shown, reference)),
-        "versions": charts.version_timeline_figure(aggregate.version_timeline(shown)),
-    }
     in_schema = in_range.get(quality.IN_SCHEMA_COLUMN)
     return MonitoringView(
         kpis=kpis,
-        figures=figures,
+        figures=figures(shown, reference),
         drift_table=drift.drift_table(shown, reference) if reference else None,
         quality_report=quality.quality_report(in_range),
         in_schema_share=float(in_schema.mean()) if in_schema is not None and len(in_range) else 1.0,
