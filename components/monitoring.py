@@ -15,7 +15,7 @@ import streamlit as st
 
 from components.monitoring_data import SAMPLE_DIR, refresh, use_sample, using_sample
 from laptop_pricing import schema
-from laptop_pricing.formatting import format_price
+from laptop_pricing.formatting import format_day, format_int, format_percent, format_whole_price
 from laptop_pricing.monitoring import aggregate, drift, quality, reader
 from laptop_pricing.monitoring.reader import DayFile, LogLocation, LogUnavailable, SetAside
 
@@ -76,18 +76,6 @@ def field_label(name: str) -> str:
     if name == schema.TIMESTAMP_COLUMN:
         return "Data e hora"
     return schema.FIELDS_BY_NAME[name].label
-
-
-def br_date(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
-def br_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def br_percent(value: float, digits: int = 1) -> str:
-    return f"{value * 100:.{digits}f}%".replace(".", ",")
 
 
 def describe_location(location: LogLocation) -> str:
@@ -184,7 +172,7 @@ def filters(files: list[DayFile]) -> tuple[date, date, bool]:
         max_value=newest,
         format="DD/MM/YYYY",
         key=RANGE_KEY,
-        help=f"Há registros de {br_date(oldest)} a {br_date(newest)} (dias em UTC).",
+        help=f"Há registros de {format_day(oldest)} a {format_day(newest)} (dias em UTC).",
     )
     shortcuts.segmented_control(
         "Atalhos",
@@ -224,23 +212,25 @@ def version_filter(versions: list[str], current_version: str | None) -> list[str
 def kpi_row(kpis: aggregate.Kpis, set_aside: int, start: date, end: date) -> None:
     columns = st.columns(5)
     columns[0].metric(
-        "Pedidos no período", br_int(kpis.requests), help=f"De {br_date(start)} a {br_date(end)}."
+        "Pedidos no período",
+        format_int(kpis.requests),
+        help=f"De {format_day(start)} a {format_day(end)}.",
     )
-    columns[1].metric("Pedidos hoje (UTC)", br_int(kpis.requests_today))
+    columns[1].metric("Pedidos hoje (UTC)", format_int(kpis.requests_today))
     change = kpis.median_change
     columns[2].metric(
         "Preço mediano",
-        format_price(kpis.median_price) if kpis.median_price is not None else "—",
-        delta=f"{br_percent(change)} vs. período anterior" if change is not None else None,
+        format_whole_price(kpis.median_price) if kpis.median_price is not None else "—",
+        delta=f"{format_percent(change)} vs. período anterior" if change is not None else None,
         delta_color="off",
         help="Comparado com o período imediatamente anterior, de mesma duração."
         if change is not None
         else "Sem pedidos no período anterior de mesma duração para comparar.",
     )
-    columns[3].metric("Versões ativas", br_int(kpis.versions_active))
+    columns[3].metric("Versões ativas", format_int(kpis.versions_active))
     columns[4].metric(
         "Linhas deixadas de lado",
-        br_int(set_aside),
+        format_int(set_aside),
         help="Linhas dos arquivos do período que não puderam ser lidas (veja Qualidade dos dados).",
     )
 
@@ -267,14 +257,14 @@ def _change_text(field: str, change: tuple[str, float, float]) -> str:
     if value == drift.OUTSIDE_BIN:
         shown = aggregate.OUTSIDE_LABEL.lower()
     elif field == schema.PRICE_COLUMN:
-        shown = "R$ " + re.sub(r"\d+", lambda m: br_int(int(m.group())), value)
+        shown = "R$ " + re.sub(r"\d+", lambda m: format_int(int(m.group())), value)
     elif field in schema.FIELDS_BY_NAME:
         f = schema.FIELDS_BY_NAME[field]
         raw = next((v for v in f.values if str(v) == value), value)
         shown = f.option_label(raw)
     else:
         shown = value
-    return f"{shown}: {br_percent(before, 0)} → {br_percent(after, 0)}"
+    return f"{shown}: {format_percent(before, 0)} → {format_percent(after, 0)}"
 
 
 def drift_section(table: pd.DataFrame | None) -> None:
@@ -333,8 +323,8 @@ def quality_section(
             )
         else:
             st.caption(
-                f"{br_percent(1 - in_schema)} dos pedidos filtrados têm ao menos um valor que o "
-                "validador da API de hoje recusaria."
+                f"{format_percent(1 - in_schema)} dos pedidos filtrados têm ao menos um valor "
+                "que o validador da API de hoje recusaria."
             )
             st.dataframe(
                 pd.DataFrame(
@@ -358,7 +348,7 @@ def quality_section(
         st.markdown("**Linhas deixadas de lado** (não entram em nada)")
         if not set_aside:
             st.success(
-                f"Nenhuma: todas as linhas dos {br_int(files_read)} arquivos do período "
+                f"Nenhuma: todas as linhas dos {format_int(files_read)} arquivos do período "
                 "foram aproveitadas.",
                 icon=":material/check_circle:",
             )
@@ -373,7 +363,9 @@ def quality_section(
                     "Detalhe": [s.detail for s in set_aside],
                 }
             )
-            st.caption(f"{br_int(len(aside))} linhas ou arquivos, com o lugar exato de cada um.")
+            st.caption(
+                f"{format_int(len(aside))} linhas ou arquivos, com o lugar exato de cada um."
+            )
             st.dataframe(aside.astype({"Linha": str}), hide_index=True, width="stretch", height=260)
 
 
@@ -385,7 +377,7 @@ def download(rows: Callable[[], pd.DataFrame], count: int, start: date, end: dat
         return frame.to_csv(index=False).encode()
 
     st.download_button(
-        f"Baixar os {br_int(count)} pedidos filtrados (CSV)",
+        f"Baixar os {format_int(count)} pedidos filtrados (CSV)",
         data=csv_bytes,
         file_name=f"pedidos_{start:%Y-%m-%d}_a_{end:%Y-%m-%d}.csv",
         mime="text/csv",

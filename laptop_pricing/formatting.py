@@ -1,14 +1,17 @@
-"""Money the Brazilian way with Babel (``R$ 6.712,00``), independent of the machine's locale.
+"""Numbers, money, percentages and dates the Brazilian way, with Babel: the one pt-BR formatter.
 
 ``locale.setlocale('pt_BR')`` crashed the course app where that locale is not installed; Babel
-carries its own CLDR data, so this works under ``LANG=C`` too.
+carries its own CLDR data, so this works under ``LANG=C`` too. Pages never format by hand
+(``f"{n:,}".replace(",", ".")``): they call these.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
-from babel.numbers import format_currency
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_percent as babel_format_percent
 
 LOCALE = "pt_BR"
 # Brasília time has had no daylight saving since 2019: a fixed offset needs no tz database.
@@ -19,3 +22,30 @@ DEFAULT_CURRENCY = "BRL"
 def format_price(amount: float, currency: str | None = None) -> str:
     """``6712 -> 'R$\\xa06.712,00'`` (Babel puts a non-breaking space after the symbol)."""
     return format_currency(amount, currency or DEFAULT_CURRENCY, locale=LOCALE)
+
+
+def format_whole_price(amount: float, currency: str | None = None) -> str:
+    """``3840.4 -> 'R$\xa03.840'``: whole reais, where a KPI has no room (or need) for cents."""
+    return format_currency(
+        round(amount),
+        currency or DEFAULT_CURRENCY,
+        format="¤\xa0#,##0",
+        locale=LOCALE,
+        currency_digits=False,
+    )
+
+
+def format_int(value: int) -> str:
+    """``28591 -> '28.591'``."""
+    return format_decimal(value, format="#,##0", locale=LOCALE)
+
+
+def format_percent(share: float, digits: int = 1) -> str:
+    """``0.1234 -> '12,3%'`` (a share between 0 and 1; ``digits`` after the comma)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return babel_format_percent(share, format=pattern, locale=LOCALE)
+
+
+def format_day(day: date) -> str:
+    """``date(2025, 6, 3) -> '03/06/2025'``."""
+    return babel_format_date(day, "dd/MM/yyyy", locale=LOCALE)

@@ -7,6 +7,7 @@ import streamlit as st
 from components import monitoring as ui
 from components import monitoring_data as data
 from components.settings import app_settings
+from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.aggregate import previous_period
 from laptop_pricing.monitoring.reader import LogUnavailable
 
@@ -32,7 +33,7 @@ with st.spinner("Lendo os registros do período…"):
     requests, versions = data.period_versions(*window, start, end)
 if not requests:
     ui.sample_offer(
-        f"Nenhum pedido registrado entre {ui.br_date(start)} e {ui.br_date(end)}. "
+        f"Nenhum pedido registrado entre {format_day(start)} e {format_day(end)}. "
         "Escolha outro período."
     )
     st.stop()

@@ -3,8 +3,15 @@
 import os
 import subprocess
 import sys
+from datetime import date
 
-from laptop_pricing.formatting import format_price
+from laptop_pricing.formatting import (
+    format_day,
+    format_int,
+    format_percent,
+    format_price,
+    format_whole_price,
+)
 from tests.browser_support import REPO_ROOT
 
 
@@ -31,3 +38,13 @@ def test_same_text_under_lang_c_where_pt_br_locale_is_missing():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["C", "'R$\\xa06.712,00'"]
+
+
+def test_counts_percentages_dates_and_whole_prices_the_brazilian_way():
+    assert format_int(28591) == "28.591"
+    assert format_int(1_234_567) == "1.234.567"
+    assert format_percent(0.1234) == "12,3%"
+    assert format_percent(-0.05, 0) == "-5%"
+    assert format_day(date(2025, 6, 3)) == "03/06/2025"
+    assert format_whole_price(3840.4) == "R$\xa03.840"
+    assert format_whole_price(13840.6) == "R$\xa013.841"
