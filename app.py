@@ -2,11 +2,14 @@
 
 import streamlit as st
 
+from components.document_language import declare_language
+
 st.set_page_config(
     page_title="Avaliação de notebooks usados",
     page_icon=":material/laptop:",
     layout="wide",
 )
+declare_language()
 
 pages = [
     st.Page("pages/estimate.py", title="Avaliar notebook", icon=":material/sell:", default=True),
