@@ -8,7 +8,6 @@ that accepts every shape seen in the wild and raise the typed errors of ``laptop
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import random
@@ -18,8 +17,18 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    InvalidHeader,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+    ResponseError,
+)
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
 
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
@@ -177,36 +186,80 @@ def _field_errors(body: str | bytes | None) -> list[FieldError]:
     return errors
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), by urllib3;
+    ``None`` when absent or unreadable."""
     if not value:
         return None
-    value = value.strip()
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return float(Retry().parse_retry_after(value))
+    except InvalidHeader:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
 
 
 # ---------------------------------------------------------------------------------------------
 # HTTP
 
+# Only what cannot have priced anything twice: the gateway or the service turned it away.
+RETRY_STATUSES = frozenset({429, 503})
+
+
+class BudgetRetry(Retry):
+    """urllib3's ``Retry`` (status list, Retry-After, exponential back-off with jitter), plus the
+    one thing it does not do: stop when the next wait would overrun a wall-clock deadline for
+    the whole call. urllib3 bounds the number of attempts, not the time they take together.
+
+    ``sleeper`` replaces ``time.sleep`` for the waits (tests record them instead of waiting).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        deadline: float = math.inf,
+        margin: float = 0.0,
+        sleeper: Callable[[float], None] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.margin = margin
+        self.sleeper = sleeper
+
+    def new(self, **kwargs: Any) -> BudgetRetry:
+        retry = super().new(**kwargs)
+        retry.deadline, retry.margin, retry.sleeper = self.deadline, self.margin, self.sleeper
+        return retry
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        return parse_retry_after(response.headers.get("Retry-After"))
+
+    def upcoming_wait(self, response: BaseHTTPResponse | None) -> float:
+        """What ``sleep`` will wait: the server's Retry-After, else urllib3's back-off."""
+        retry_after = (
+            self.get_retry_after(response) if response and self.respect_retry_after_header else None
+        )
+        return self.get_backoff_time() if retry_after is None else retry_after
+
+    def increment(self, *args: Any, **kwargs: Any) -> BudgetRetry:
+        retry = super().increment(*args, **kwargs)
+        response = kwargs.get("response")
+        if time.monotonic() + retry.upcoming_wait(response) + self.margin > self.deadline:
+            reason = kwargs.get("error") or ResponseError("the retry time budget is spent")
+            raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url"), reason)
+        return retry
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        (self.sleeper or backoff_sleep)(self.upcoming_wait(response))
+
 
 class HttpPricingClient(PricingClient):
-    """The deployed pricing API over HTTP(S).
+    """The deployed pricing API over HTTP(S), through one urllib3 connection pool.
 
-    Retries only what cannot have priced anything twice: a refused connection (nothing was
-    sent), 429 and 503 (the gateway or service turned the request away). A timeout, a 500 or a
-    504 is not retried: the request may have been priced and logged already. All attempts and
-    waits together stay within ``retry_budget`` seconds (about 10 s).
+    Retries only what cannot have priced anything twice: a connection never made (nothing was
+    sent), 429 and 503 (the gateway or service turned the request away), as urllib3's ``Retry``
+    does it (Retry-After honoured, else back-off). A read timeout, a 500 or a 504 is not retried:
+    the request may have been priced and logged already. All attempts and waits together stay
+    within ``retry_budget`` seconds (about 10 s).
     """
 
     def __init__(
@@ -218,82 +271,75 @@ class HttpPricingClient(PricingClient):
         read_timeout: float | None = None,
         retry_budget: float | None = None,
         max_attempts: int = 3,
-        backoff: float = 0.5,
-        session: requests.Session | None = None,
+        backoff: float = 0.25,
         sleep: Callable[[float], None] | None = None,
     ):
         if not endpoint or not endpoint.startswith(("http://", "https://")):
             raise ValueError("endpoint must be an http(s) URL")
         self.endpoint = endpoint
-        self.timeout = (connect_timeout or CONNECT_TIMEOUT, read_timeout or READ_TIMEOUT)
+        self.timeout = urllib3.Timeout(
+            connect=connect_timeout or CONNECT_TIMEOUT, read=read_timeout or READ_TIMEOUT
+        )
         self.retry_budget = RETRY_BUDGET if retry_budget is None else retry_budget
         self.max_attempts = max_attempts
         self.backoff = backoff
         self._sleep = sleep
-        self._session = session or requests.Session()
-        self._session.headers.update({"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
         if api_key:
-            self._session.headers["x-api-key"] = api_key
+            headers["x-api-key"] = api_key
+        self._pool = urllib3.PoolManager(headers=headers, maxsize=4)
 
     def __repr__(self) -> str:  # never show the key
         return f"HttpPricingClient(endpoint={self.endpoint!r})"
 
     def close(self) -> None:
-        self._session.close()
+        self._pool.clear()
+
+    def retry_policy(self) -> BudgetRetry:
+        """A fresh policy per call: its deadline is this call's."""
+        return BudgetRetry(
+            total=self.max_attempts - 1,
+            read=False,  # the request reached the service: it may have priced
+            other=0,
+            redirect=False,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"POST"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,  # the last 429/503 comes back as a response, read below
+            backoff_factor=self.backoff,
+            backoff_jitter=self.backoff / 2,
+            deadline=time.monotonic() + self.retry_budget,
+            margin=float(self.timeout.connect_timeout or 0),
+            sleeper=self._sleep,
+        )
 
     def price(self, spec: LaptopSpec) -> Quote:
-        body = json.dumps(spec.to_payload())
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._attempt(body)
-            except (ConnectionFailed, RateLimited, ServiceUnavailable) as error:
-                delay = self._retry_delay(error, attempt)
-                elapsed = time.monotonic() - started
-                if (
-                    delay is None
-                    or attempt >= self.max_attempts
-                    or elapsed + delay + self.timeout[0] > self.retry_budget
-                ):
-                    raise
-                (self._sleep or backoff_sleep)(delay)
-
-    def _retry_delay(self, error: PricingError, attempt: int) -> float | None:
-        if isinstance(error, ConnectionFailed) and not error.never_sent:
-            return None
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            return error.retry_after
-        return self.backoff * (2 ** (attempt - 1)) * (1 + random.random() / 4)
-
-    def _attempt(self, body: str) -> Quote:
+        body = json.dumps(spec.to_payload()).encode()
         try:
-            response = self._session.post(self.endpoint, data=body, timeout=self.timeout)
-        except requests.exceptions.ConnectTimeout:
-            raise Timeout("pricing API did not accept the connection in time") from None
-        except requests.exceptions.ReadTimeout:
-            raise Timeout("pricing API did not answer in time") from None
-        except requests.exceptions.ConnectionError as exc:
+            response = self._pool.request(
+                "POST", self.endpoint, body=body, timeout=self.timeout, retries=self.retry_policy()
+            )
+        except MaxRetryError as exc:
+            reason = exc.reason
+            if isinstance(reason, NewConnectionError):
+                raise ConnectionFailed(
+                    f"could not reach the pricing API: {type(reason).__name__}", never_sent=True
+                ) from None
+            if isinstance(reason, ConnectTimeoutError):
+                raise Timeout("pricing API did not accept the connection in time") from None
             raise ConnectionFailed(
-                f"could not reach the pricing API: {type(exc).__name__}", _never_sent(exc)
+                f"could not reach the pricing API: {type(reason).__name__}"
             ) from None
-        except requests.exceptions.RequestException as exc:
+        except ReadTimeoutError:
+            raise Timeout("pricing API did not answer in time") from None
+        except HTTPError as exc:
             raise ConnectionFailed(f"pricing API request failed: {type(exc).__name__}") from None
-        return quote_from_response(response.status_code, response.content, response.headers)
+        return quote_from_response(response.status, response.data, response.headers)
 
 
 def backoff_sleep(seconds: float) -> None:
     """The wait between retries (a module function so tests can skip the waiting)."""
     time.sleep(seconds)
-
-
-def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
-    """True when the connection was never established, so retrying cannot price twice."""
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError)
 
 
 # ---------------------------------------------------------------------------------------------

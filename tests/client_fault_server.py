@@ -115,7 +115,7 @@ class FaultServer:
             time.sleep(SLOW_SECONDS)
             return STATIC["/ok"]
         if path == "/429-then-ok":  # throttled once, with a short Retry-After, then priced
-            return (429, {"Retry-After": "0.2"}, b"{}") if hit == 1 else STATIC["/ok"]
+            return (429, {"Retry-After": "1"}, b"{}") if hit == 1 else STATIC["/ok"]
         if path == "/503-then-ok":
             return STATIC["/503"] if hit == 1 else STATIC["/ok"]
         if path == "/handler":
