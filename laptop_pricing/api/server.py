@@ -17,6 +17,12 @@ What a request meets, in API Gateway's order:
 ``GET /health`` needs no key. Unknown routes answer 403 ``Missing Authentication Token``, as API
 Gateway does. SIGTERM (or Ctrl-C) stops accepting connections, lets requests in flight finish
 (their request-log rows included) and exits 0.
+
+Slow or greedy clients: a connection must send its request headers within ``--header-timeout``
+(10 s; else it is closed) and its body within ``--body-timeout`` (10 s; else 408); a body over
+1 MiB is refused with 413 before it counts against the key's quota; past ``--max-connections``
+(256) open connections a request gets 503. A client that disconnects mid-body is one log line,
+not a traceback.
 """
 
 from __future__ import annotations
@@ -38,13 +44,16 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from laptop_pricing.api import telemetry
 
 MAX_BODY_BYTES = 1024 * 1024
+HEADER_TIMEOUT = 10.0  # seconds for a request line and headers to arrive
+BODY_TIMEOUT = 10.0  # seconds for the whole body to arrive once the headers are in
+MAX_CONNECTIONS = 256  # open connections (or requests in flight) before answering 503
 # The usage plan that applies when keys are configured and no flag or variable says otherwise;
 # the same numbers as infra/template.yaml's defaults.
 DEFAULT_RATE = 50.0
@@ -212,11 +221,30 @@ def lambda_to_http(result: Any, request_id: str) -> Response:
     return Response(content, status_code=status, headers=headers)
 
 
+class BodyTooLarge(Exception):
+    """The body is over MAX_BODY_BYTES."""
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body, refusing (``BodyTooLarge``) past ``limit`` bytes without reading on."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def build_app(
     handler: Handler | None = None,
     gateway: Gateway | None = None,
     timeout: float = 29.0,
     warm: Callable[[], Any] | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> Starlette:
     """The ASGI app. ``handler`` defaults to the Lambda handler (and its default observer)."""
     if handler is None:
@@ -228,6 +256,19 @@ def build_app(
     limit = asyncio.Semaphore(512)
 
     async def predict(request: Request) -> Response:
+        # The body first: an oversized or never-finished body must not spend the key's quota.
+        try:
+            async with asyncio.timeout(body_timeout):
+                body = await read_body(request)
+        except BodyTooLarge:
+            log.info("request refused", extra={"status": 413, "reason": "body too large"})
+            return _message(413, "Request Too Long")
+        except TimeoutError:
+            log.info("request refused", extra={"status": 408, "reason": "body too slow"})
+            return _message(408, "Request Timeout", {"Connection": "close"})
+        except ClientDisconnect:
+            log.info("client disconnected before sending the whole body")
+            return Response(status_code=400)  # nobody is left to read it
         admission = gateway.admit(request.headers.get("x-api-key"))
         if admission.status == 403:
             log.info("request refused", extra={"status": 403, "reason": admission.reason})
@@ -238,14 +279,6 @@ def build_app(
                 extra={"status": 429, "reason": admission.reason, "key_id": admission.key_id},
             )
             return _message(429, "Too Many Requests", {"Retry-After": str(admission.retry_after)})
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return _message(413, "Request Too Long")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return _message(413, "Request Too Long")
         request_id = str(uuid.uuid4())
         event = rest_proxy_event(request, body, admission.key_id, request_id)
         try:
@@ -321,6 +354,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--timeout", type=float, default=29.0, help="integration timeout in seconds (504 after)"
     )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_TIMEOUT,
+        help="seconds for a request's line and headers to arrive (connection closed after)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=BODY_TIMEOUT,
+        help="seconds for a request's body to arrive (408 after)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help="open connections before a request gets 503",
+    )
     parser.add_argument("--log-level", default="warning", help="uvicorn's own log level")
     return parser.parse_args(argv)
 
@@ -336,7 +387,63 @@ def keys_from_env() -> list[str]:
     return [k.strip() for k in os.environ.get("PRICING_API_KEYS", "").split(",") if k.strip()]
 
 
-def serve(app: Starlette, host: str, port: int, log_level: str = "warning") -> None:
+def header_timeout_protocol(header_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol plus a deadline for each request's line and headers.
+
+    uvicorn has none: its keep-alive timer runs only between requests and stops at the first
+    byte, so a client sending half a request line holds a connection (and a slot under
+    ``--max-connections``) forever. The timer runs while a connection waits for headers and
+    stops when a request starts.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if not self.transport.is_closing():
+                telemetry.logger.info("connection closed: request headers too slow")
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def handle_events(self) -> None:
+            before = self.cycle
+            super().handle_events()
+            if self.cycle is not before:  # a request line and its headers arrived
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            self._arm()  # before super(): a pipelined request it starts disarms it again
+            super().on_response_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeaderTimeoutProtocol
+
+
+def serve(
+    app: Starlette,
+    host: str,
+    port: int,
+    log_level: str = "warning",
+    header_timeout: float = HEADER_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
+) -> None:
     """Run until SIGTERM/SIGINT; uvicorn then drains requests in flight before returning."""
     import uvicorn
 
@@ -365,6 +472,8 @@ def serve(app: Starlette, host: str, port: int, log_level: str = "warning") -> N
         access_log=False,  # per-request facts live in the EMF record; no header ever logged
         timeout_graceful_shutdown=30,
         lifespan="on",
+        http=header_timeout_protocol(header_timeout),
+        limit_concurrency=max_connections,
     )
     DrainingServer(config).run()
 
@@ -384,7 +493,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         get_engine()
         set_observer(default_observer())
 
-    app = build_app(gateway=gateway, timeout=args.timeout, warm=warm)
+    app = build_app(
+        gateway=gateway, timeout=args.timeout, warm=warm, body_timeout=args.body_timeout
+    )
     telemetry.logger.info(
         "pricing API starting",
         extra={
@@ -395,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "quota": plan.quota,
         },
     )
-    serve(app, args.host, args.port, args.log_level)
+    serve(app, args.host, args.port, args.log_level, args.header_timeout, args.max_connections)
     telemetry.logger.info("pricing API stopped")
     return 0
 
