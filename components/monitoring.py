@@ -18,6 +18,7 @@ from laptop_pricing import schema
 from laptop_pricing.formatting import format_day, format_int, format_percent, format_whole_price
 from laptop_pricing.monitoring import aggregate, drift, quality, reader
 from laptop_pricing.monitoring.reader import DayFile, LogLocation, LogUnavailable, SetAside
+from laptop_pricing.monitoring.view import Filters
 
 STATUS_LABELS = {
     drift.DRIFT: "drift",
@@ -152,8 +153,9 @@ def _apply_preset(oldest: date, newest: date) -> None:
     st.session_state[RANGE_KEY] = (start, newest)
 
 
-def filters(files: list[DayFile]) -> tuple[date, date, bool]:
-    """Date range (bounded by the days that have files), shortcuts and the in-schema switch."""
+def filters(files: list[DayFile]) -> Filters:
+    """Date range (bounded by the days that have files), shortcuts and the in-schema switch;
+    the versions are chosen after, among those of the period (``version_filter``)."""
     oldest, newest = files[0].day, files[-1].day
     saved = st.session_state.get(RANGE_KEY)
     seen_newest = st.session_state.get("monitoring_newest")
@@ -191,7 +193,7 @@ def filters(files: list[DayFile]) -> tuple[date, date, bool]:
         help="Deixa de fora dos gráficos os pedidos com valores que o modelo não conhece "
         "(ex.: RAM de 252 GB). Eles continuam contados no painel de qualidade.",
     )
-    return start, end, only_in_schema
+    return Filters(start, end, only_in_schema=only_in_schema)
 
 
 def version_filter(versions: list[str], current_version: str | None) -> list[str]:
@@ -209,12 +211,12 @@ def version_filter(versions: list[str], current_version: str | None) -> list[str
     )
 
 
-def kpi_row(kpis: aggregate.Kpis, set_aside: int, start: date, end: date) -> None:
+def kpi_row(kpis: aggregate.Kpis, set_aside: int, filters: Filters) -> None:
     columns = st.columns(5)
     columns[0].metric(
         "Pedidos no período",
         format_int(kpis.requests),
-        help=f"De {format_day(start)} a {format_day(end)}.",
+        help=f"De {format_day(filters.start)} a {format_day(filters.end)}.",
     )
     columns[1].metric("Pedidos hoje (UTC)", format_int(kpis.requests_today))
     change = kpis.median_change
@@ -369,7 +371,7 @@ def quality_section(
             st.dataframe(aside.astype({"Linha": str}), hide_index=True, width="stretch", height=260)
 
 
-def download(rows: Callable[[], pd.DataFrame], count: int, start: date, end: date) -> None:
+def download(rows: Callable[[], pd.DataFrame], count: int, filters: Filters) -> None:
     """The filtered rows as CSV, built only when the button is clicked (a year is ~100 MB)."""
 
     def csv_bytes() -> bytes:
@@ -379,7 +381,7 @@ def download(rows: Callable[[], pd.DataFrame], count: int, start: date, end: dat
     st.download_button(
         f"Baixar os {format_int(count)} pedidos filtrados (CSV)",
         data=csv_bytes,
-        file_name=f"pedidos_{start:%Y-%m-%d}_a_{end:%Y-%m-%d}.csv",
+        file_name=f"pedidos_{filters.start:%Y-%m-%d}_a_{filters.end:%Y-%m-%d}.csv",
         mime="text/csv",
         key="monitoring_download",
         icon=":material/download:",

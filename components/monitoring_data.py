@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from laptop_pricing.artifact import ArtifactError, read_metadata
-from laptop_pricing.monitoring import aggregate, quality, view
+from laptop_pricing.monitoring import quality, view
 from laptop_pricing.monitoring.drift import Reference, ReferenceMissing
 from laptop_pricing.monitoring.reader import DayFile, LogLocation, SetAside, read_log
 from laptop_pricing.settings import REPO_ROOT, Settings
@@ -64,51 +64,25 @@ def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
-def period_versions(
-    location: LogLocation, load_start: date, load_end: date, start: date, end: date
-) -> tuple[int, list[str]]:
-    return view.period_versions(load_log(location, load_start, load_end).rows, start, end)
+def period_versions(location: LogLocation, filters: view.Filters) -> tuple[int, list[str]]:
+    """Requests in the period and the model versions that answered them."""
+    rows = load_log(location, *filters.load_window()).rows
+    return view.period_versions(rows, filters.start, filters.end)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
 def monitoring_view(
-    location: LogLocation,
-    load_start: date,
-    load_end: date,
-    start: date,
-    end: date,
-    versions: tuple[str, ...],
-    only_in_schema: bool,
-    today: date,
+    location: LogLocation, filters: view.Filters, today: date
 ) -> view.MonitoringView:
     """KPIs, figures and tables for one filter choice: a rerun redraws from this small object."""
-    loaded = load_log(location, load_start, load_end)
+    loaded = load_log(location, *filters.load_window())
     reference, _ = training_reference()
-    return view.compute_view(
-        loaded.rows,
-        loaded.set_aside,
-        loaded.files,
-        start,
-        end,
-        versions,
-        only_in_schema,
-        today,
-        reference,
-    )
+    return view.compute_view(loaded.rows, loaded.set_aside, loaded.files, filters, today, reference)
 
 
-def filtered_rows(
-    location: LogLocation,
-    load_start: date,
-    load_end: date,
-    start: date,
-    end: date,
-    versions: tuple[str, ...],
-    only_in_schema: bool,
-) -> pd.DataFrame:
+def filtered_rows(location: LogLocation, filters: view.Filters) -> pd.DataFrame:
     """The rows behind the current view (for the CSV download, built only when clicked)."""
-    rows = load_log(location, load_start, load_end).rows
-    return aggregate.filter_rows(rows, start, end, list(versions), only_in_schema)
+    return filters.apply(load_log(location, *filters.load_window()).rows)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

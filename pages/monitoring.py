@@ -8,7 +8,6 @@ from components import monitoring as ui
 from components import monitoring_data as data
 from components.settings import app_settings
 from laptop_pricing.formatting import format_day
-from laptop_pricing.monitoring.aggregate import previous_period
 from laptop_pricing.monitoring.reader import LogUnavailable
 
 st.title("Monitoramento")
@@ -26,25 +25,23 @@ if not files:
     ui.empty_log(location)
     st.stop()
 
-start, end, only_in_schema = ui.filters(files)
-# One load covers the period and the one before it (for the median's change).
-window = (location, max(previous_period(start, end)[0], files[0].day), end)
+filters = ui.filters(files)
 with st.spinner("Lendo os registros do período…"):
-    requests, versions = data.period_versions(*window, start, end)
+    requests, versions = data.period_versions(location, filters)
 if not requests:
     ui.sample_offer(
-        f"Nenhum pedido registrado entre {format_day(start)} e {format_day(end)}. "
-        "Escolha outro período."
+        f"Nenhum pedido registrado entre {format_day(filters.start)} e "
+        f"{format_day(filters.end)}. Escolha outro período."
     )
     st.stop()
 
 _, current_version = data.training_reference()
-chosen = tuple(ui.version_filter(versions, current_version))
-if not chosen:
+filters = filters.with_versions(ui.version_filter(versions, current_version))
+if not filters.versions:
     st.info("Escolha ao menos uma versão do modelo para ver os gráficos.", icon=":material/info:")
     st.stop()
-view = data.monitoring_view(*window, start, end, chosen, only_in_schema, ui.today_utc())
-ui.kpi_row(view.kpis, len(view.set_aside), start, end)
+view = data.monitoring_view(location, filters, ui.today_utc())
+ui.kpi_row(view.kpis, len(view.set_aside), filters)
 if view.kpis.requests == 0:
     st.info(
         "Nenhum pedido dentro do esquema no período para as versões escolhidas. "
@@ -56,5 +53,4 @@ if view.kpis.requests == 0:
 ui.charts_section(view.figures, view.drift_table is not None)
 ui.drift_section(view.drift_table)
 ui.quality_section(view.quality_report, view.in_schema_share, view.set_aside, view.files_read)
-rows = partial(data.filtered_rows, *window, start, end, chosen, only_in_schema)
-ui.download(rows, view.kpis.requests, start, end)
+ui.download(partial(data.filtered_rows, location, filters), view.kpis.requests, filters)

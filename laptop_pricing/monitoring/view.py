@@ -7,7 +7,7 @@ the page caches it per filter choice and a rerun redraws without touching the ro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
@@ -15,6 +15,28 @@ import plotly.graph_objects as go
 
 from laptop_pricing.monitoring import aggregate, charts, drift, quality
 from laptop_pricing.monitoring.reader import DayFile, SetAside
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One choice on the monitoring page: the period (UTC days, inclusive), the model versions
+    (empty: all) and the in-schema switch. Frozen and hashable, so it keys the page's caches."""
+
+    start: date
+    end: date
+    versions: tuple[str, ...] = ()
+    only_in_schema: bool = False
+
+    def with_versions(self, versions: Sequence[str]) -> Filters:
+        return replace(self, versions=tuple(versions))
+
+    def load_window(self) -> tuple[date, date]:
+        """The days to read: the period and the one before it (for the median's change)."""
+        return aggregate.previous_period(self.start, self.end)[0], self.end
+
+    def apply(self, rows: pd.DataFrame) -> pd.DataFrame:
+        versions = list(self.versions) or None
+        return aggregate.filter_rows(rows, self.start, self.end, versions, self.only_in_schema)
 
 
 @dataclass(frozen=True)
@@ -51,19 +73,15 @@ def compute_view(
     rows: pd.DataFrame,
     set_aside: Sequence[SetAside],
     files: Sequence[DayFile],
-    start: date,
-    end: date,
-    versions: Sequence[str],
-    only_in_schema: bool,
+    filters: Filters,
     today: date,
     reference: drift.Reference | None,
 ) -> MonitoringView:
-    in_range = aggregate.filter_rows(rows, start, end, versions=list(versions))
-    shown = aggregate.filter_rows(in_range, only_in_schema=only_in_schema)
+    start, end = filters.start, filters.end
+    in_range = aggregate.filter_rows(rows, start, end, versions=list(filters.versions) or None)
+    shown = aggregate.filter_rows(in_range, only_in_schema=filters.only_in_schema)
     previous_start, previous_end = aggregate.previous_period(start, end)
-    previous = aggregate.filter_rows(
-        rows, previous_start, previous_end, list(versions), only_in_schema
-    )
+    previous = replace(filters, start=previous_start, end=previous_end).apply(rows)
     names = {f.name for f in files if start <= f.day <= end}
     kept_aside = tuple(s for s in set_aside if s.file in names)
     kpis = aggregate.kpis(shown, previous, today)

@@ -1,0 +1,31 @@
+"""The monitoring page's filter choice as one frozen value: it keys caches, loads the period and
+the one before it, and filters rows the way the page shows them."""
+
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError
+from datetime import date
+
+import pytest
+
+from laptop_pricing.monitoring import aggregate, view
+from tests.test_monitoring_charts import make_rows
+
+
+def test_filters_are_frozen_hashable_and_load_the_previous_period_too():
+    filters = view.Filters(date(2025, 1, 8), date(2025, 1, 14))
+    assert hash(filters) == hash(view.Filters(date(2025, 1, 8), date(2025, 1, 14)))
+    with pytest.raises(FrozenInstanceError):
+        filters.start = date(2025, 1, 1)  # type: ignore[misc]
+    assert filters.load_window() == (date(2025, 1, 1), date(2025, 1, 14))
+    chosen = filters.with_versions(["1.1.0"])
+    assert chosen.versions == ("1.1.0",) and filters.versions == ()
+
+
+def test_apply_keeps_the_period_the_versions_and_the_in_schema_rows():
+    rows = make_rows(5_000, days=30)
+    filters = view.Filters(date(2025, 1, 5), date(2025, 1, 20), ("1.0.0",), only_in_schema=True)
+    expected = aggregate.filter_rows(rows, date(2025, 1, 5), date(2025, 1, 20), ["1.0.0"], True)
+    assert filters.apply(rows).equals(expected)
+    everything = view.Filters(date(2025, 1, 1), date(2025, 1, 30))
+    assert len(everything.apply(rows)) == len(rows)  # no versions chosen: every version
