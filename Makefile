@@ -28,6 +28,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_submit.py
 	$(BIN)/python bench/bench_service.py
 	$(BIN)/python bench/bench_monitoring.py
+	$(BIN)/python bench/bench_group_commit.py
 
 # Rebuild model/ from data/ with plain scikit-learn (no MLflow), about a minute.
 model: $(VENV)/.app-installed
