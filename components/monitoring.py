@@ -18,7 +18,7 @@ from laptop_pricing import schema
 from laptop_pricing.formatting import format_day, format_int, format_percent, format_whole_price
 from laptop_pricing.monitoring import aggregate, drift, quality, reader
 from laptop_pricing.monitoring.reader import DayFile, LogLocation, LogUnavailable, SetAside
-from laptop_pricing.monitoring.view import Filters
+from laptop_pricing.monitoring.view import SHARES, Filters
 
 STATUS_LABELS = {
     drift.DRIFT: "drift",
@@ -241,6 +241,9 @@ def chart(figure) -> None:
     st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
 
+SHARE_COLUMNS = 3
+
+
 def charts_section(figures: dict, has_reference: bool) -> None:
     chart(figures["volume"])
     left, right = st.columns(2)
@@ -248,9 +251,20 @@ def charts_section(figures: dict, has_reference: bool) -> None:
         chart(figures["price"])
     with right:
         chart(figures["histogram"])
-    chart(figures["shares"])
-    if not has_reference:
-        st.caption("Sem a distribuição do treino, os gráficos acima mostram só os pedidos.")
+    st.markdown("**Que notebooks chegam:** participação de cada valor, por campo")
+    st.caption(
+        "Barras azuis: parcela nos pedidos do período; traço preto: parcela nos dados de treino."
+        if has_reference
+        else "Sem a distribuição do treino, os gráficos mostram só os pedidos."
+    )
+    # One figure per field in columns: three across on a computer, one under the other on a
+    # phone (Streamlit stacks columns on narrow screens).
+    shares = [figure for name, figure in figures.items() if name.startswith(SHARES)]
+    for first in range(0, len(shares), SHARE_COLUMNS):
+        row = shares[first : first + SHARE_COLUMNS]
+        for column, figure in zip(st.columns(SHARE_COLUMNS), row, strict=False):
+            with column:
+                chart(figure)
     chart(figures["versions"])
 
 

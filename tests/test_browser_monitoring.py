@@ -8,6 +8,7 @@ import pytest
 
 from laptop_pricing.artifact import read_metadata
 from laptop_pricing.monitoring.synthetic import day_files
+from laptop_pricing.schema import FIELDS
 from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
 from tests.monitoring_fixtures import write_files
 
@@ -43,7 +44,7 @@ def test_a_year_of_requests_renders_every_section(tmp_path):
         page.get_by_text("Qualidade dos dados").wait_for(timeout=60_000)
         wait_for_app_idle(page)
         page.wait_for_timeout(1500)  # let Plotly finish drawing before the picture
-        assert page.locator(".js-plotly-plot").count() == 5
+        assert page.locator(".js-plotly-plot").count() == 4 + len(FIELDS)  # one per field
         assert page.get_by_text("Pedidos por dia e versão do modelo").count() >= 1
         assert page.locator("[data-testid='stException']").count() == 0
         assert "Traceback" not in page.content()

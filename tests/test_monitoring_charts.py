@@ -98,12 +98,14 @@ def test_field_shares_use_schema_labels_and_the_training_share():
     assert ram.loc[aggregate.OUTSIDE_LABEL, "requests"] == 1
     ssd = shares[shares["field"] == "ssd"]
     assert "Nenhum" in set(ssd["label"]) and "1 TB" in set(ssd["label"])
-    figure = charts.shares_figure(shares)
-    titles = [a.text for a in figure.layout.annotations]
-    assert titles == [f.label for f in schema.FIELDS]
-    bars = [t for t in figure.data if t.type == "bar"]
-    assert len(bars) == len(schema.FIELDS)
-    assert any(t.name == "treino" for t in figure.data)
+    figures = charts.field_share_figures(shares)
+    assert list(figures) == [f.name for f in schema.FIELDS]
+    assert [f.layout.title.text for f in figures.values()] == [f.label for f in schema.FIELDS]
+    for figure in figures.values():
+        assert figure.data[0].type == "bar"
+        assert figure.layout.height >= 90 + 24 * 2  # grows with the field's values
+    ram = figures["ram_gb"]
+    assert [t.name for t in ram.data] == ["pedidos", "treino"]
 
 
 def test_version_timeline_and_kpis():
@@ -139,7 +141,8 @@ def figure_bytes(figure) -> int:
 
 def test_empty_rows_give_empty_figures_not_errors():
     figures = view.figures(make_rows(0))
-    assert len(figures) == 5
+    assert list(figures)[:4] == ["volume", "price", "histogram", "versions"]
+    assert len(figures) == 4 + len(schema.FIELDS)  # a share figure per field, all zero
     for figure in figures.values():
         assert figure_bytes(figure) < 50_000
 
@@ -157,7 +160,6 @@ def test_legends_sit_under_the_title_not_on_it():
     figures = [
         charts.volume_figure(aggregate.daily_volume(rows)),
         charts.price_over_time_figure(aggregate.daily_price(rows)),
-        charts.shares_figure(aggregate.field_shares(rows)),
     ]
     title_row, legend_row, subplot_title_row = 24, 22, 20  # pixels, generous for 16/12/13 px text
     for figure in figures:
@@ -175,6 +177,7 @@ def test_legends_sit_under_the_title_not_on_it():
     for figure in (
         charts.price_histogram_figure(aggregate.price_histogram(rows)),
         charts.version_timeline_figure(aggregate.version_timeline(rows)),
+        *charts.field_share_figures(aggregate.field_shares(rows)).values(),
     ):
         assert figure.layout.showlegend is False
         assert (

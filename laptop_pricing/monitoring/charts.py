@@ -7,11 +7,8 @@ figure's JSON has one point per day or category. Numbers use the Brazilian separ
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from laptop_pricing import schema
 from laptop_pricing.monitoring.aggregate import OUTSIDE_LABEL
@@ -192,58 +189,48 @@ def price_histogram_figure(histogram: pd.DataFrame, currency: str = "R$") -> go.
     return _layout(figure, "Distribuição dos preços estimados", legend=False)
 
 
-SUBPLOT_TITLE_ROW = 26
+SHARE_ROW_HEIGHT = 24  # pixels per value of a field (one bar and its training mark)
+SHARE_LABEL_LIMIT = 24
 
 
-def _short(label: str, limit: int = 22) -> str:
+def _short(label: str, limit: int = SHARE_LABEL_LIMIT) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def shares_figure(shares: pd.DataFrame, columns: int = 3) -> go.Figure:
-    """Small multiples: per field, the share of each value in the requests (bars) and in the
-    training data (black marks). RAM, SSD, HDD and video memory are categories here."""
-    fields = list(dict.fromkeys(shares["field"])) if len(shares) else []
-    rows = max(1, math.ceil(len(fields) / columns))
-    titles = [shares.loc[shares["field"] == f, "field_label"].iloc[0] for f in fields]
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=titles or None,
-        horizontal_spacing=0.16,
-        vertical_spacing=0.26 / rows,
-    )
-    for index, field_name in enumerate(fields):
-        part = shares[shares["field"] == field_name]
-        row, col = index // columns + 1, index % columns + 1
-        labels = [_short(label) for label in part["label"]]
-        colors = [
-            OUTSIDE_COLOR if label == OUTSIDE_LABEL else PALETTE[0] for label in part["label"]
-        ]
-        figure.add_bar(
-            x=part["share"], y=labels, orientation="h", marker_color=colors,
-            name="pedidos", legendgroup="requests", showlegend=index == 0,
-            customdata=part["requests"].to_numpy(),
-            hovertemplate="%{y}: %{x:.1%} (%{customdata:,} pedidos)<extra></extra>",
-            row=row, col=col,
+def field_share_figure(part: pd.DataFrame, title: str) -> go.Figure:
+    """One field: the share of each value in the requests (bars) and in the training data
+    (black marks). A figure per field, so the page can lay them out in columns that stack on a
+    phone (one figure of small multiples cannot reflow and gets cut at 390 px)."""
+    figure = go.Figure()
+    labels = [_short(label) for label in part["label"]]
+    colors = [OUTSIDE_COLOR if label == OUTSIDE_LABEL else PALETTE[0] for label in part["label"]]
+    figure.add_bar(
+        x=part["share"], y=labels, orientation="h", marker_color=colors, name="pedidos",
+        customdata=part["requests"].to_numpy(),
+        hovertemplate="%{y}: %{x:.1%} (%{customdata:,} pedidos)<extra></extra>",
+    )  # fmt: skip
+    if part["reference_share"].notna().any():
+        figure.add_scatter(
+            x=part["reference_share"], y=labels, mode="markers", name="treino",
+            marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": TRAINING_COLOR}},
+            hovertemplate="%{y} no treino: %{x:.1%}<extra></extra>",
         )  # fmt: skip
-        if part["reference_share"].notna().any():
-            figure.add_scatter(
-                x=part["reference_share"], y=labels, mode="markers",
-                marker={"symbol": "line-ns", "size": 14,
-                        "line": {"width": 3, "color": TRAINING_COLOR}},
-                name="treino", legendgroup="training", showlegend=index == 0,
-                hovertemplate="%{y} no treino: %{x:.1%}<extra></extra>",
-                row=row, col=col,
-            )  # fmt: skip
-        figure.update_yaxes(autorange="reversed", row=row, col=col)
-        figure.update_xaxes(tickformat=".0%", rangemode="tozero", row=row, col=col)
-    figure.update_annotations(font_size=13)
-    return _layout(
-        figure,
-        "Que notebooks chegam: participação de cada valor por campo",
-        height=230 * rows + 110,
-        extra_top=SUBPLOT_TITLE_ROW,  # the first row's subplot titles sit above its plots
-    )
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(tickformat=".0%", rangemode="tozero", nticks=4)
+    figure = _layout(figure, title, height=90 + SHARE_ROW_HEIGHT * len(part), legend=False)
+    figure.update_layout(title_font_size=14, bargap=0.25)
+    return figure
+
+
+def field_share_figures(shares: pd.DataFrame) -> dict[str, go.Figure]:
+    """``field_share_figure`` for every field of ``aggregate.field_shares``, in schema order."""
+    fields = list(dict.fromkeys(shares["field"])) if len(shares) else []
+    return {
+        name: field_share_figure(
+            part := shares[shares["field"] == name], str(part["field_label"].iloc[0])
+        )
+        for name in fields
+    }
 
 
 def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:

@@ -57,15 +57,20 @@ def period_versions(rows: pd.DataFrame, start: date, end: date) -> tuple[int, li
     return len(in_range), versions
 
 
+SHARES = "shares."  # key prefix of the one-field share figures: "shares.ram_gb", ...
+
+
 def figures(rows: pd.DataFrame, reference: drift.Reference | None = None) -> dict[str, go.Figure]:
-    """The page's five figures, by name, each built from a small aggregate of ``rows``: the one
-    list of them (the page, the tests and the bench all use it)."""
+    """The page's figures, by name, each built from a small aggregate of ``rows``: volume,
+    price, histogram, versions, then one share figure per field (``SHARES`` + field name). The
+    one list of them: the page, the tests and the bench all use it."""
+    shares = charts.field_share_figures(aggregate.field_shares(rows, reference))
     return {
         "volume": charts.volume_figure(aggregate.daily_volume(rows)),
         "price": charts.price_over_time_figure(aggregate.daily_price(rows)),
         "histogram": charts.price_histogram_figure(aggregate.price_histogram(rows)),
-        "shares": charts.shares_figure(aggregate.field_shares(rows, reference)),
         "versions": charts.version_timeline_figure(aggregate.version_timeline(rows)),
+        **{SHARES + name: figure for name, figure in shares.items()},
     }
 
 
