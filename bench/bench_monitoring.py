@@ -341,7 +341,8 @@ def main() -> None:
             f"requests"
         )
         print(
-            f"figure JSON for the year: {sum(page['figure_bytes']):,} bytes in 5 figures "
+            f"figure JSON for the year: {sum(page['figure_bytes']):,} bytes in "
+            f"{len(page['figure_bytes'])} figures "
             f"({', '.join(f'{n:,}' for n in page['figure_bytes'])}); bound 2,000,000"
         )
         print(f"page process peak RSS {page['rss_mb']:.0f} MB")
