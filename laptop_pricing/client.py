@@ -49,7 +49,8 @@ class PricingClient(ABC):
     embedded: bool = False
 
     @abstractmethod
-    def price(self, spec: LaptopSpec) -> Quote: ...
+    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
+        """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,6 +197,15 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now)
 
 
+def request_payload(spec: LaptopSpec, clerk_email: str | None = None) -> dict[str, Any]:
+    """The course's ``{"data": {...}}``, plus ``clerk_email`` beside it when someone signed in
+    (only the e-mail: never the name or a token)."""
+    payload: dict[str, Any] = spec.to_payload()
+    if clerk_email:
+        payload["clerk_email"] = clerk_email
+    return payload
+
+
 # ---------------------------------------------------------------------------------------------
 # HTTP
 
@@ -241,8 +251,8 @@ class HttpPricingClient(PricingClient):
     def close(self) -> None:
         self._session.close()
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        body = json.dumps(spec.to_payload())
+    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
+        body = json.dumps(request_payload(spec, clerk_email))
         started = time.monotonic()
         attempt = 0
         while True:
@@ -342,8 +352,8 @@ class LocalPricingClient(PricingClient):
             handler = lambda_handler
         self._handler = handler
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        response = self._handler(gateway_event(spec.to_payload()), None)
+    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
+        response = self._handler(gateway_event(request_payload(spec, clerk_email)), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")

@@ -12,7 +12,7 @@ from laptop_pricing.settings import KEYS, env_name
 from tests.browser_support import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
-PAGES = ("pages/estimate.py", "pages/monitoring.py", "pages/model_card.py")
+PAGES = ("views/estimate.py", "views/monitoring.py", "views/model_card.py")
 
 
 @pytest.fixture

@@ -114,8 +114,8 @@ def test_changed_form_after_a_price_says_the_price_is_stale(api):
 
 def test_form_keeps_its_values_after_visiting_another_page(api):
     at = fill(app(secrets_for(api)), {"brand": "lenovo", "warranty": 2})
-    at.switch_page("pages/monitoring.py").run()
-    at.switch_page("pages/estimate.py").run()
+    at.switch_page("views/monitoring.py").run()
+    at.switch_page("views/estimate.py").run()
     assert widget(at, "brand").value == "lenovo"
     assert widget(at, "warranty").value == 2
 

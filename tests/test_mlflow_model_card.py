@@ -15,7 +15,7 @@ from tests.app_fixtures import app, clean_env, submit, texts  # noqa: F401
 from tests.client_fault_server import PRICE_BODY, fault_server
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-PAGE = "pages/model_card.py"
+PAGE = "views/model_card.py"
 
 
 def test_typical_error_in_percent_and_reais():

@@ -29,7 +29,7 @@ def fresh_caches(monkeypatch, tmp_path):
 
 def monitoring(secrets=None):
     at = app(secrets)
-    at.switch_page("pages/monitoring.py").run()
+    at.switch_page("views/monitoring.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -535,6 +535,13 @@ def _convert(
         elif not pa.types.is_dictionary(column.type):
             column = pc.dictionary_encode(column)
         columns[name] = column
+    for name in schema.APPENDED_LOG_COLUMNS:  # files written before the column existed lack it
+        column = strings.get(name)
+        if column is None:
+            column = pa.DictionaryArray.from_arrays(zeros, pa.array([""], pa.string()))
+        elif not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        columns[name] = column
     columns[schema.PRICE_COLUMN] = prices
     columns[schema.TIMESTAMP_COLUMN] = timestamps
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([day_file.name]))
@@ -617,6 +624,7 @@ def _to_frame(tables: Iterable[pa.Table]) -> pd.DataFrame:
         frame = pd.DataFrame(
             {
                 **{c: pd.Categorical([]) for c in CATEGORY_COLUMNS},
+                **{c: pd.Categorical([]) for c in schema.APPENDED_LOG_COLUMNS},
                 schema.PRICE_COLUMN: pd.Series([], dtype="float64"),
                 schema.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
                 FILE_COLUMN: pd.Categorical([]),
