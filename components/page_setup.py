@@ -135,6 +135,7 @@ def _account_box(visitor: Visitor) -> None:
         st.caption(f"Perfil: {ROLE_LABELS[visitor.role]}")
         if st.button("Sair", key="sign_out", icon=":material/logout:"):
             st.logout()
+            st.stop()  # the browser is being sent to sign out: draw nothing more
 
 
 def _refused_page(page: AppPage, verdict: Verdict) -> st.Page:
