@@ -40,7 +40,7 @@ NEEDS_SIGN_IN_SETUP = (
 )
 OWNERS_ONLY = "Esta página é só para os donos da loja. Você entrou como balconista."
 NOT_ON_A_LIST = (
-    "O e-mail **{email}** não está na lista de acesso da loja. Peça a quem administra o app "
+    "O e-mail `{email}` não está na lista de acesso da loja. Peça a quem administra o app "
     "para incluí-lo em `CLERK-EMAILS` (balconistas) ou `OWNER-EMAILS` (donos) e entre de novo."
 )
 SIGN_IN_TEXT = "Este app é da equipe da loja. Entre com a sua conta da loja para avaliar notebooks."
@@ -89,14 +89,14 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
         provider = settings.auth.provider if settings.auth else None
         return _everywhere(pages, lambda: _sign_in_screen(provider), "Entrar")
     if door is Door.SIGN_IN and visitor.role is Role.NONE:
-        _account_box(visitor)
         return _everywhere(pages, lambda: _not_on_a_list_screen(visitor), "Sem acesso")
 
     _door_note(visitor)
+    verdicts = [(page, decide(visitor, page.url_path)) for page in pages]
+    home = next((page for page, verdict in verdicts if verdict is Verdict.ALLOWED), None)
     entries = []
     default_set = False
-    for page in pages:
-        verdict = decide(visitor, page.url_path)
+    for page, verdict in verdicts:
         if verdict is Verdict.ALLOWED:
             entries.append(
                 st.Page(
@@ -109,7 +109,7 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
             )
             default_set = True
         else:
-            entries.append(_refused_page(page, verdict))
+            entries.append(_refused_page(page, verdict, home))
     return st.navigation(entries)
 
 
@@ -131,20 +131,26 @@ def _door_note(visitor: Visitor) -> None:
 
 def _account_box(visitor: Visitor) -> None:
     with st.sidebar:
-        st.caption(f"Conectado como **{visitor.email or 'conta sem e-mail'}**")
+        st.caption(f"Conectado como `{visitor.email or 'conta sem e-mail'}`")
         st.caption(f"Perfil: {ROLE_LABELS[visitor.role]}")
-        if st.button("Sair", key="sign_out", icon=":material/logout:"):
-            st.logout()
-            st.stop()  # the browser is being sent to sign out: draw nothing more
+        _sign_out_button()
 
 
-def _refused_page(page: AppPage, verdict: Verdict) -> st.Page:
+def _sign_out_button() -> None:
+    if st.button("Sair", key="sign_out", icon=":material/logout:"):
+        st.logout()
+        st.stop()  # the browser is being sent to sign out: draw nothing more
+
+
+def _refused_page(page: AppPage, verdict: Verdict, home: AppPage | None) -> st.Page:
     """Same URL and title as the real page, hidden from the navigation, showing only why."""
     message = NEEDS_SIGN_IN_SETUP if verdict is Verdict.NEEDS_SIGN_IN_SETUP else OWNERS_ONLY
 
     def refused() -> None:
         st.title(page.title)
         st.error(message, icon=":material/lock:")
+        if home is not None:
+            st.page_link(home.path, label=f"Ir para “{home.title}”", icon=home.icon)
 
     return st.Page(
         refused, title=page.title, icon=page.icon, url_path=page.url_path, visibility="hidden"
@@ -178,3 +184,4 @@ def _sign_in_screen(provider: str | None) -> None:
 def _not_on_a_list_screen(visitor: Visitor) -> None:
     st.title("Sem acesso")
     st.error(NOT_ON_A_LIST.format(email=visitor.email or "(sem e-mail)"), icon=":material/block:")
+    _sign_out_button()
