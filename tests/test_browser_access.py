@@ -37,7 +37,7 @@ NAV = ["Avaliar notebook", "Monitoramento", "Sobre o modelo"]
 PAGES = {
     "": ("Avaliar notebook usado", "Calcular preço"),
     "monitoring": ("Monitoramento", "Atualizar"),
-    "model_card": ("Sobre o modelo", "Tipo de modelo"),
+    "model_card": ("Sobre o modelo", "O modelo que calcula os preços"),
 }
 
 
