@@ -9,6 +9,7 @@ authorization form, token and userinfo endpoints, end-session. Its authorization
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ SIGN_IN_BUTTON = "Entrar com a conta da loja"
 def oidc_provider() -> Iterator[str]:
     """The provider's base URL (``http://127.0.0.1:<port>``) while it serves."""
     port = free_port()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not one line per request
     server = werkzeug.serving.make_server(
         "127.0.0.1", port, oidc_provider_mock.app(require_nonce=False), threaded=True
     )
