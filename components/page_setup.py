@@ -26,7 +26,7 @@ ENTRY_KEY = "page_entry"
 SIGN_IN_URL = "entrar"
 
 ROLE_LABELS = {Role.OWNER: "dono da loja", Role.CLERK: "balconista", Role.NONE: "sem acesso"}
-OPEN_LOCAL_NOTE = "Acesso aberto: o login está desligado (uso nesta máquina, sem API nem bucket)."
+OPEN_LOCAL_NOTE = "Acesso aberto: o login está desligado (uso local, nada da loja configurado)."
 OPEN_PRODUCTION_WARNING = (
     "**Este app está aberto a qualquer pessoa que tenha o endereço.** O login não está "
     "configurado: quem administra o app deve configurar a seção `[auth]` e as listas "
