@@ -1,8 +1,14 @@
-"""Router only: page config, the list of pages, run. Pages and components hold the rest."""
+"""Router only: page config, the door every page goes through, the list of pages, run.
+
+The page files live in ``views/``: a folder named ``pages/`` next to this file would switch
+Streamlit to its legacy multipage mode, which on a fresh server runs a deep-linked page without
+this router (and so without sign-in). ``components.page_setup`` decides who sees what.
+"""
 
 import streamlit as st
 
 from components.document_language import declare_language
+from components.page_setup import AppPage, open_app
 
 st.set_page_config(
     page_title="Avaliação de notebooks usados",
@@ -11,10 +17,10 @@ st.set_page_config(
 )
 declare_language()
 
-pages = [
-    st.Page("pages/estimate.py", title="Avaliar notebook", icon=":material/sell:", default=True),
-    st.Page("pages/monitoring.py", title="Monitoramento", icon=":material/monitoring:"),
-    st.Page("pages/model_card.py", title="Sobre o modelo", icon=":material/description:"),
-]
+PAGES = (
+    AppPage("views/estimate.py", "estimate", "Avaliar notebook", ":material/sell:"),
+    AppPage("views/monitoring.py", "monitoring", "Monitoramento", ":material/monitoring:"),
+    AppPage("views/model_card.py", "model_card", "Sobre o modelo", ":material/description:"),
+)
 
-st.navigation(pages).run()
+open_app(PAGES).run()

@@ -124,7 +124,7 @@ def child_page(endpoint: str, cache_dir: str | None) -> dict:
     at.secrets["AWS-ENDPOINT-URL"] = endpoint
     at.secrets["PREDICTIONS-CACHE-DIR"] = cache_dir or "off"
     at.run()
-    at.switch_page("pages/monitoring.py")
+    at.switch_page("views/monitoring.py")
     t0 = time.perf_counter()
     at.run()
     first = time.perf_counter() - t0

@@ -57,8 +57,10 @@ def warm_up(settings: Settings) -> None:
         logger.warning("warm-up failed; the first estimate will report it", exc_info=True)
 
 
-def submit(values: dict, settings: Settings) -> Outcome:
-    """Price the laptop described by ``values``; never raises, the outcome says what happened."""
+def submit(values: dict, settings: Settings, clerk_email: str | None = None) -> Outcome:
+    """Price the laptop described by ``values``; never raises, the outcome says what happened.
+
+    ``clerk_email`` (the signed-in clerk) goes with the request into the request log."""
     try:
         spec = LaptopSpec.from_payload(values)
     except InvalidSpec as error:
@@ -66,7 +68,7 @@ def submit(values: dict, settings: Settings) -> Outcome:
     else:
         try:
             with st.spinner("Calculando o preço…"):
-                quote = pricing_client(settings).price(spec)
+                quote = pricing_client(settings).price(spec, clerk_email=clerk_email)
         except PricingError as error:
             logger.warning("pricing failed: %s: %s", type(error).__name__, error)
             outcome = Outcome(values, message=messages.for_error(error))

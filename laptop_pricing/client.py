@@ -58,7 +58,8 @@ class PricingClient(ABC):
     embedded: bool = False
 
     @abstractmethod
-    def price(self, spec: LaptopSpec) -> Quote: ...
+    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
+        """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,6 +198,15 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+def request_payload(spec: LaptopSpec, clerk_email: str | None = None) -> dict[str, Any]:
+    """The course's ``{"data": {...}}``, plus ``clerk_email`` beside it when someone signed in
+    (only the e-mail: never the name or a token)."""
+    payload: dict[str, Any] = spec.to_payload()
+    if clerk_email:
+        payload["clerk_email"] = clerk_email
+    return payload
+
+
 # ---------------------------------------------------------------------------------------------
 # HTTP
 
@@ -313,8 +323,8 @@ class HttpPricingClient(PricingClient):
             sleeper=self._sleep,
         )
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        body = json.dumps(spec.to_payload()).encode()
+    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
+        body = json.dumps(request_payload(spec, clerk_email)).encode()
         try:
             response = self._pool.request(
                 "POST", self.endpoint, body=body, timeout=self.timeout, retries=self.retry_policy()
@@ -388,8 +398,8 @@ class LocalPricingClient(PricingClient):
             handler = lambda_handler
         self._handler = handler
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        response = self._handler(gateway_event(spec.to_payload()), None)
+    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
+        response = self._handler(gateway_event(request_payload(spec, clerk_email)), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")

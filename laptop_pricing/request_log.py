@@ -45,6 +45,8 @@ from filelock import FileLock
 
 from laptop_pricing.log_layout import day_key, spill_key
 from laptop_pricing.schema import (
+    APPENDED_LOG_COLUMNS,
+    CLERK_EMAIL_COLUMN,
     FIELD_NAMES,
     LOG_COLUMN_ALIASES,
     LOG_COLUMNS,
@@ -89,6 +91,7 @@ class LogRow:
     price: int
     model_version: str
     at: datetime
+    clerk_email: str = ""
 
     @property
     def day(self) -> date:
@@ -102,6 +105,7 @@ class LogRow:
         record[PRICE_COLUMN] = self.price
         record[TIMESTAMP_COLUMN] = format_timestamp(self.at)
         record[VERSION_COLUMN] = self.model_version
+        record[CLERK_EMAIL_COLUMN] = self.clerk_email
         return record
 
 
@@ -133,7 +137,11 @@ def columns_of_existing(header_line: str) -> tuple[str, ...]:
     """
     names = next(csv.reader([header_line]), [])
     mapped = tuple(LOG_COLUMN_ALIASES.get(name.strip(), name.strip()) for name in names)
-    if sorted(mapped) != sorted(LOG_COLUMNS):
+    # A file started before a column was appended keeps its own columns for the rest of the day.
+    required = [c for c in LOG_COLUMNS if c not in APPENDED_LOG_COLUMNS]
+    if sorted(c for c in mapped if c not in APPENDED_LOG_COLUMNS) != sorted(required) or len(
+        set(mapped)
+    ) != len(mapped):
         raise ForeignDayFile(
             f"day file header {names[:20]!r} does not hold the request-log columns"
         )
@@ -174,9 +182,12 @@ class RequestLog(ABC):
         price: int,
         model_version: str,
         at: datetime | None = None,
+        clerk_email: str | None = None,
     ) -> LogRow:
         """Store one row; raises ``RequestLogError`` when it could not be stored."""
-        row = LogRow(dict(fields), int(price), str(model_version), at or self.clock())
+        row = LogRow(
+            dict(fields), int(price), str(model_version), at or self.clock(), clerk_email or ""
+        )
         row.as_record()  # a malformed row fails here, alone, not inside a shared batch
         self._store([row])
         return row

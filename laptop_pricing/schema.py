@@ -289,7 +289,17 @@ FEATURE_ORDER: tuple[str, ...] = (
 PRICE_COLUMN = "price"
 TIMESTAMP_COLUMN = "timestamp"
 VERSION_COLUMN = "model_version"
-LOG_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, PRICE_COLUMN, TIMESTAMP_COLUMN, VERSION_COLUMN)
+# Appended after the course's columns; day files written before a column existed lack it, and
+# readers fill it empty (writers keep such a file's own columns for the rest of that day).
+CLERK_EMAIL_COLUMN = "clerk_email"  # the signed-in clerk who asked for the price; empty if open
+APPENDED_LOG_COLUMNS: tuple[str, ...] = (CLERK_EMAIL_COLUMN,)
+LOG_COLUMNS: tuple[str, ...] = (
+    *FIELD_NAMES,
+    PRICE_COLUMN,
+    TIMESTAMP_COLUMN,
+    VERSION_COLUMN,
+    *APPENDED_LOG_COLUMNS,
+)
 # Older column names written by the course API, mapped to ours.
 LOG_COLUMN_ALIASES: Mapping[str, str] = {
     **{alias: f.name for f in FIELDS for alias in f.aliases},

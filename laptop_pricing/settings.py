@@ -3,21 +3,34 @@
 The package never imports Streamlit: the page hands its secrets in as a plain mapping (see
 ``components.settings``). In ``secrets.toml`` the course's hyphenated names are used
 (``API-ENDPOINT``); the environment uses the upper-case underscore form (``API_ENDPOINT``).
+
+Every setting is validated here, once, when the settings are loaded: a malformed URL, a prefix
+with a leading slash, a folder that is a file or not writable, a bad e-mail list entry or an
+incomplete ``[auth]`` section raises ``InvalidSettings`` listing each problem by key. Nothing falls
+back to another mode: the caller shows the problems (the app, in pt-BR) or fails (the Lambda).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from laptop_pricing.access import parse_email_list
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
 DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
 DEFAULT_PREDICTIONS_CACHE_DIR = REPO_ROOT / "var" / "cache" / "s3"
 CACHE_OFF = frozenset({"off", "none", "0", "false"})
+AUTH_SECTION = "auth"
+AUTH_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+AUTH_CALLBACK_PATH = "/oauth2callback"
+BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 # secrets.toml key -> meaning. The environment name is derived by ``env_name``.
 KEYS: Mapping[str, str] = {
@@ -28,11 +41,35 @@ KEYS: Mapping[str, str] = {
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
     "AWS-ENDPOINT-URL": "S3-compatible endpoint (MinIO, moto, LocalStack)",
     "PREDICTIONS-CACHE-DIR": "local folder keeping downloaded S3 day files by ETag ('off': none)",
+    "CLERK-EMAILS": "who may price when sign-in is on: addresses or @domain entries",
+    "OWNER-EMAILS": "who may also see monitoring, model card and policy: addresses or @domain",
 }
 
 
 def env_name(key: str) -> str:
     return key.replace("-", "_").upper()
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bad setting: its key as the admin writes it, what is wrong (a code the page words),
+    and the offending value when it is safe to show (never a secret)."""
+
+    key: str
+    code: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        shown = f" ({self.value!r})" if self.value is not None else ""
+        return f"{self.key}: {self.code}{shown}"
+
+
+class InvalidSettings(ValueError):
+    """One or more settings are malformed; ``problems`` names each by key."""
+
+    def __init__(self, problems: list[SettingProblem]):
+        super().__init__("invalid settings: " + "; ".join(str(p) for p in problems))
+        self.problems = problems
 
 
 def read_setting(
@@ -41,13 +78,18 @@ def read_setting(
     """One setting by its secrets.toml name; empty strings count as unset."""
     value = os.environ.get(env_name(key))
     if value is None and secrets:
-        try:
-            value = secrets.get(key)
-        except Exception:  # a broken secrets source must not take the page down
-            value = None
+        value = secrets.get(key)
     if value is None or str(value).strip() == "":
         return default
     return str(value).strip()
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Sign-in is configured (``[auth]`` in the secrets). Holds the provider to pass to
+    ``st.login`` (None: the default provider written directly in ``[auth]``), never a secret."""
+
+    provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,11 +101,19 @@ class Settings:
     predictions_dir: Path
     aws_endpoint_url: str | None
     predictions_cache_dir: Path | None = None
+    clerk_emails: tuple[str, ...] = ()
+    owner_emails: tuple[str, ...] = ()
+    auth: AuthSettings | None = None
 
     @property
     def embedded(self) -> bool:
         """No endpoint configured: price in-process with the shipped model."""
         return self.api_endpoint is None
+
+    @property
+    def production(self) -> bool:
+        """An API endpoint or a bucket is configured: the store's real service and data."""
+        return self.api_endpoint is not None or self.predictions_bucket is not None
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.api_key else "unset"
@@ -74,24 +124,128 @@ class Settings:
             f"predictions_prefix={self.predictions_prefix!r}, "
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
-            f"predictions_cache_dir={cache_dir!r})"
+            f"predictions_cache_dir={cache_dir!r}, "
+            f"clerk_emails=<{len(self.clerk_emails)}>, owner_emails=<{len(self.owner_emails)}>, "
+            f"auth={self.auth!r})"
         )
 
 
 def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
-    return Settings(
-        api_endpoint=read_setting("API-ENDPOINT", secrets),
-        api_key=read_setting("API-KEY", secrets),
-        predictions_bucket=read_setting("PREDICTIONS-BUCKET", secrets),
-        predictions_prefix=read_setting("PREDICTIONS-PREFIX", secrets, DEFAULT_PREFIX).strip("/"),
-        predictions_dir=Path(
-            read_setting("PREDICTIONS-DIR", secrets, str(DEFAULT_PREDICTIONS_DIR))
-        ),
-        aws_endpoint_url=read_setting("AWS-ENDPOINT-URL", secrets),
-        predictions_cache_dir=_cache_dir(
-            read_setting("PREDICTIONS-CACHE-DIR", secrets, str(DEFAULT_PREDICTIONS_CACHE_DIR))
-        ),
+    """The validated settings; raises ``InvalidSettings`` naming every bad key."""
+    problems: list[SettingProblem] = []
+    endpoint = _url("API-ENDPOINT", read_setting("API-ENDPOINT", secrets), problems)
+    bucket = read_setting("PREDICTIONS-BUCKET", secrets)
+    if bucket is not None and not (BUCKET_PATTERN.fullmatch(bucket) and ".." not in bucket):
+        problems.append(SettingProblem("PREDICTIONS-BUCKET", "bucket", bucket[:80]))
+    prefix = read_setting("PREDICTIONS-PREFIX", secrets, DEFAULT_PREFIX)
+    if prefix.startswith("/") or "//" in prefix or "\\" in prefix:
+        problems.append(SettingProblem("PREDICTIONS-PREFIX", "prefix", prefix[:80]))
+    predictions_dir = Path(read_setting("PREDICTIONS-DIR", secrets, str(DEFAULT_PREDICTIONS_DIR)))
+    if bucket is None:  # the local folder is where the log goes: it must take files
+        _writable_folder("PREDICTIONS-DIR", predictions_dir, problems)
+    cache_dir = _cache_dir(
+        read_setting("PREDICTIONS-CACHE-DIR", secrets, str(DEFAULT_PREDICTIONS_CACHE_DIR))
     )
+    if bucket is not None and cache_dir is not None:
+        _writable_folder("PREDICTIONS-CACHE-DIR", cache_dir, problems)
+    settings = Settings(
+        api_endpoint=endpoint,
+        api_key=read_setting("API-KEY", secrets),
+        predictions_bucket=bucket,
+        predictions_prefix=prefix.rstrip("/"),
+        predictions_dir=predictions_dir,
+        aws_endpoint_url=_url(
+            "AWS-ENDPOINT-URL", read_setting("AWS-ENDPOINT-URL", secrets), problems
+        ),
+        predictions_cache_dir=cache_dir,
+        clerk_emails=_emails("CLERK-EMAILS", secrets, problems),
+        owner_emails=_emails("OWNER-EMAILS", secrets, problems),
+        auth=_auth((secrets or {}).get(AUTH_SECTION), problems),
+    )
+    if problems:
+        raise InvalidSettings(problems)
+    return settings
+
+
+def _url(key: str, value: str | None, problems: list[SettingProblem]) -> str | None:
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        problems.append(SettingProblem(key, "url", value[:120]))
+    return value
+
+
+def _writable_folder(key: str, folder: Path, problems: list[SettingProblem]) -> None:
+    """A folder that exists and takes files, or can be created under one that does."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        problems.append(SettingProblem(key, "not_a_folder", str(existing)[:200]))
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problems.append(SettingProblem(key, "not_writable", str(existing)[:200]))
+
+
+def _emails(key: str, secrets: Mapping[str, Any] | None, problems: list) -> tuple[str, ...]:
+    raw = os.environ.get(env_name(key))
+    if raw is None and secrets:
+        raw = secrets.get(key)
+    if isinstance(raw, list | tuple):  # secrets.toml may hold a TOML array
+        raw = ",".join(str(item) for item in raw)
+    try:
+        return parse_email_list(None if raw is None else str(raw))
+    except ValueError as bad:
+        problems.append(SettingProblem(key, "email", str(bad)))
+        return ()
+
+
+def _auth(section: Any, problems: list[SettingProblem]) -> AuthSettings | None:
+    """The ``[auth]`` section as Streamlit documents it: ``redirect_uri`` (ending in
+    ``/oauth2callback``), ``cookie_secret`` and one provider, written directly in the section
+    or as one sub-table such as ``[auth.google]``."""
+    if section is None:
+        return None
+    if not isinstance(section, Mapping):
+        problems.append(SettingProblem("[auth]", "auth_not_a_section"))
+        return None
+    redirect = section.get("redirect_uri")
+    if not isinstance(redirect, str) or not redirect.strip():
+        problems.append(SettingProblem("[auth] redirect_uri", "missing"))
+    else:
+        before = len(problems)
+        _url("[auth] redirect_uri", redirect.replace("{port}", "8501"), problems)
+        if len(problems) == before and not redirect.rstrip().endswith(AUTH_CALLBACK_PATH):
+            problems.append(SettingProblem("[auth] redirect_uri", "callback", redirect[:120]))
+    if not isinstance(section.get("cookie_secret"), str) or not section["cookie_secret"].strip():
+        problems.append(SettingProblem("[auth] cookie_secret", "missing"))
+    if "client_id" in section:
+        _provider("[auth]", section, problems)
+        return AuthSettings(provider=None)
+    providers = [name for name, value in section.items() if isinstance(value, Mapping)]
+    providers = [name for name in providers if name != "client_kwargs"]
+    if len(providers) != 1:
+        problems.append(SettingProblem("[auth]", "auth_provider", str(len(providers))))
+        return None
+    name = providers[0]
+    if "_" in name:  # st.login refuses provider names with underscores
+        problems.append(SettingProblem(f"[auth.{name}]", "auth_provider_name", name))
+    _provider(f"[auth.{name}]", section[name], problems)
+    return AuthSettings(provider=name)
+
+
+def _provider(where: str, section: Mapping[str, Any], problems: list[SettingProblem]) -> None:
+    for key in AUTH_PROVIDER_KEYS:
+        value = section.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(SettingProblem(f"{where} {key}", "missing"))
+    metadata_url = section.get("server_metadata_url")
+    if isinstance(metadata_url, str) and metadata_url.strip():
+        _url(f"{where} server_metadata_url", metadata_url, problems)
 
 
 def _cache_dir(value: str | None) -> Path | None:

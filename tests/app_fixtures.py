@@ -9,17 +9,44 @@ from collections.abc import Mapping
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from tests.browser_support import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
-PAGES = ("pages/estimate.py", "pages/monitoring.py", "pages/model_card.py")
+PAGES = ("views/estimate.py", "views/monitoring.py", "views/model_card.py")
 
 
-def app(secrets: Mapping[str, Any] | None = None) -> AppTest:
+OWNER = "dona@loja.com.br"
+CLERK = "ana@loja.com.br"
+# An [auth] section as Streamlit documents it; AppTest never contacts the provider (at.user
+# stands in for the identity cookie), the real sign-in runs in tests/test_sign_in_browser.py.
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "app-test-cookie-secret-0123456789",
+    "client_id": "app-test-client",
+    "client_secret": "app-test-client-secret",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+SIGN_IN = {"auth": AUTH, "CLERK-EMAILS": f"{CLERK}, @balcao.loja.com.br", "OWNER-EMAILS": OWNER}
+
+
+def app(
+    secrets: Mapping[str, Any] | None = None,
+    user: str | None = None,
+    url_path: str | None = None,
+) -> AppTest:
+    """The app after its first run. ``user``: that e-mail signed in, with sign-in configured
+    (``SIGN_IN``: OWNER is an owner, CLERK a clerk). ``url_path``: the first run opens that URL,
+    as a deep link would (AppTest has no public way to open a path registered for a callable)."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if user is not None:
+        secrets = {**SIGN_IN, **(secrets or {})}
+        at.user = {"is_logged_in": True, "email": user, "name": "Nome Que Não Vai Ao Log"}
     for key, value in (secrets or {}).items():
         at.secrets[key] = value
+    if url_path:
+        at._page_hash = calc_hash(url_path)
     return at.run()
 
 

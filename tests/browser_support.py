@@ -73,11 +73,16 @@ class StreamlitServer:
         env: Mapping[str, str] | None = None,
         cwd: Path = REPO_ROOT,
         startup_timeout: float = 60.0,
+        secrets_file: Path | None = None,
+        port: int | None = None,
     ):
+        """``secrets_file``: read the secrets from that file only (not .streamlit/secrets.toml).
+        ``port``: a fixed port, e.g. to restart a server where a sign-in cookie is valid."""
         self.script = script
+        self.secrets_file = secrets_file
         self.cwd = Path(cwd)
         self.startup_timeout = startup_timeout
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
         self.env.update(env or {})
@@ -99,6 +104,8 @@ class StreamlitServer:
             "--browser.gatherUsageStats=false",
             "--global.developmentMode=false",
         ]
+        if self.secrets_file is not None:
+            command.append(f"--secrets.files={self.secrets_file}")
         log = self.log_path.open("wb")
         self._process = subprocess.Popen(
             command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT

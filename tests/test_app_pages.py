@@ -16,7 +16,7 @@ from laptop_pricing.schema import (
     PROCESSORS_BY_BRAND,
     LaptopSpec,
 )
-from tests.app_fixtures import PAGES, app, fill, submit, texts, widget
+from tests.app_fixtures import CLERK, OWNER, PAGES, app, fill, submit, texts, widget
 from tests.client_fault_server import fault_server
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -35,7 +35,7 @@ def secrets_for(api, path="/ok"):
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("with_secrets", [False, True], ids=["no-secrets", "secrets"])
 def test_every_page_renders_without_exception(api, page, with_secrets):
-    at = app(secrets_for(api) if with_secrets else None)
+    at = app(secrets_for(api), user=OWNER) if with_secrets else app()
     assert not at.exception
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -106,16 +106,16 @@ def test_history_keeps_each_estimate_and_offers_a_csv(api):
 
 
 def test_changed_form_after_a_price_says_the_price_is_stale(api):
-    at = submit(app(secrets_for(api)))
+    at = submit(app(secrets_for(api), user=CLERK))
     assert not at.warning
     at = fill(at, {"ram_gb": 32})
     assert at.metric and "mudaram" in at.warning[0].value
 
 
 def test_form_keeps_its_values_after_visiting_another_page(api):
-    at = fill(app(secrets_for(api)), {"brand": "lenovo", "warranty": 2})
-    at.switch_page("pages/monitoring.py").run()
-    at.switch_page("pages/estimate.py").run()
+    at = fill(app(secrets_for(api), user=OWNER), {"brand": "lenovo", "warranty": 2})
+    at.switch_page("views/monitoring.py").run()
+    at.switch_page("views/estimate.py").run()
     assert widget(at, "brand").value == "lenovo"
     assert widget(at, "warranty").value == 2
 

@@ -30,7 +30,9 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[LaptopSpec, Quote, float]] = []
 
-    def on_priced(self, spec: LaptopSpec, quote: Quote, latency_ms: float) -> None:
+    def on_priced(
+        self, spec: LaptopSpec, quote: Quote, latency_ms: float, clerk_email: str | None = None
+    ) -> None:
         self.calls.append((spec, quote, latency_ms))
 
 

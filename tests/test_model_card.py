@@ -11,11 +11,11 @@ import pytest
 
 from components.model_card import describe, range_sentence, typical_error
 from laptop_pricing.artifact import read_metadata
-from tests.app_fixtures import app, submit, texts
+from tests.app_fixtures import OWNER, app, submit, texts
 from tests.client_fault_server import PRICE_BODY, fault_server
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-PAGE = "pages/model_card.py"
+PAGE = "views/model_card.py"
 
 
 def test_typical_error_in_percent_and_reais():
@@ -71,14 +71,14 @@ def api():
 
 
 def test_http_page_before_any_estimate_explains_where_the_version_will_come_from(api):
-    at = app({"API-ENDPOINT": api.url("/ok"), "API-KEY": "k"})
+    at = app({"API-ENDPOINT": api.url("/ok"), "API-KEY": "k"}, user=OWNER)
     at.switch_page(PAGE).run()
     assert not at.exception
     assert "aparece aqui depois da primeira avaliação" in texts(at)
 
 
 def test_http_page_reports_the_version_the_api_answered(api):
-    at = app({"API-ENDPOINT": api.url("/ok"), "API-KEY": "k"})
+    at = app({"API-ENDPOINT": api.url("/ok"), "API-KEY": "k"}, user=OWNER)
     submit(at)
     assert not at.exception
     at.switch_page(PAGE).run()

@@ -16,10 +16,7 @@ from laptop_pricing.monitoring.day_file_cache import DayFileCache
 from laptop_pricing.monitoring.reader import LogLocation, S3LogSource, read_log, s3_client
 from laptop_pricing.monitoring.synthetic import day_csv
 from laptop_pricing.settings import load_settings
-from tests import monitoring_fixtures
 from tests.monitoring_fixtures import put_objects
-
-s3_endpoint = monitoring_fixtures.s3_endpoint
 
 END = date(2025, 6, 30)
 DAYS = 20

@@ -10,7 +10,7 @@ from components import monitoring_data
 from laptop_pricing.log_layout import day_key
 from laptop_pricing.monitoring.synthetic import day_csv
 from laptop_pricing.settings import DEFAULT_PREFIX
-from tests.app_fixtures import app, texts
+from tests.app_fixtures import OWNER, app, texts
 from tests.monitoring_fixtures import put_objects, write_files
 
 pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
@@ -25,8 +25,9 @@ def fresh_caches(monkeypatch, tmp_path):
 
 
 def monitoring(secrets=None):
-    at = app(secrets)
-    at.switch_page("pages/monitoring.py").run()
+    # A bucket is a production setting: the store's data is shown to a signed-in owner only.
+    at = app(secrets, user=OWNER if secrets and "PREDICTIONS-BUCKET" in secrets else None)
+    at.switch_page("views/monitoring.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -92,7 +93,7 @@ def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
         (day_key(DEFAULT_PREFIX, end - timedelta(d)), day_csv(end - timedelta(d), 40))
         for d in range(3)
     ]
-    broken = day_csv(end - timedelta(days=3), 5).decode().replace(",1.0.0\n", ",1.0.0,extra\n", 2)
+    broken = day_csv(end - timedelta(days=3), 5).decode().replace(".com.br\n", ".com.br,extra\n", 2)
     write_files(
         folder, [*good, (day_key(DEFAULT_PREFIX, end - timedelta(days=3)), broken.encode())]
     )

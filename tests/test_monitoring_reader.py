@@ -29,10 +29,7 @@ from laptop_pricing.monitoring.reader import (
 )
 from laptop_pricing.monitoring.synthetic import day_csv
 from laptop_pricing.request_log import LocalRequestLog
-from tests import monitoring_fixtures
 from tests.monitoring_fixtures import SAMPLE_DIR, put_objects, write_files
-
-s3_endpoint = monitoring_fixtures.s3_endpoint
 
 DAY = date(2024, 3, 5)
 FILE = DayFile(DAY, day_file_name(DAY))
@@ -40,7 +37,21 @@ HEADER = ",".join(schema.LOG_COLUMNS)
 COURSE_HEADER = HEADER.replace("graphic_card,", "graphic_card_gb,").replace(
     ",price,", ",prediction,"
 )
-GOOD = "dell,intel,core i5,windows,casual,2,0,16,0,256,8,ddr4,64,6712,2024-03-05T10:00:00Z,1.0.0"
+GOOD = (
+    "dell,intel,core i5,windows,casual,2,0,16,0,256,8,ddr4,64,6712,2024-03-05T10:00:00Z,1.0.0,"
+    "ana@loja.com.br"
+)
+BEFORE_CLERK_EMAIL = GOOD.rsplit(",", 1)[0]  # rows written before the clerk_email column
+
+
+def test_files_from_before_the_clerk_email_read_with_it_empty():
+    old_header = ",".join(c for c in schema.LOG_COLUMNS if c not in schema.APPENDED_LOG_COLUMNS)
+    for text in (f"{old_header}\n{BEFORE_CLERK_EMAIL}\n", f"{BEFORE_CLERK_EMAIL}\n"):
+        rows, aside = parse(text)
+        assert aside == [] and len(rows) == 1
+        assert rows["clerk_email"].iloc[0] == "" and rows["price"].iloc[0] == 6712
+    rows, _ = parse(f"{HEADER}\n{GOOD}\n")
+    assert rows["clerk_email"].iloc[0] == "ana@loja.com.br"
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from laptop_pricing.request_log import (
     format_timestamp,
     request_log_from_settings,
 )
-from laptop_pricing.schema import LOG_COLUMNS, LaptopSpec
+from laptop_pricing.schema import APPENDED_LOG_COLUMNS, LOG_COLUMNS, LaptopSpec
 from laptop_pricing.settings import load_settings
 from tests.service_fixtures import varied_specs
 
@@ -53,7 +53,8 @@ def parse(data: bytes) -> list[dict[str, str]]:
     rows = list(reader)
     for row in rows:
         assert None not in row, f"row has extra cells: {row}"
-        assert all(row[c] != "" for c in LOG_COLUMNS), f"row has empty cells: {row}"
+        required = [c for c in LOG_COLUMNS if c not in APPENDED_LOG_COLUMNS]  # may be empty
+        assert all(row[c] != "" for c in required), f"row has empty cells: {row}"
         datetime.fromisoformat(row["timestamp"])  # every timestamp parses
     return rows
 
@@ -153,6 +154,28 @@ def test_local_appends_to_a_course_file_in_its_own_column_order(tmp_path: Path) 
     assert last["prediction"] == "4321"
     assert last["graphic_card_gb"] == str(SPEC["graphic_card"])
     assert last["model_version"] == "v9"
+
+
+def test_the_clerk_email_is_the_last_column_and_empty_when_nobody_signed_in(tmp_path: Path) -> None:
+    log = LocalRequestLog(tmp_path, "p")
+    at = datetime(2024, 1, 16, 12, tzinfo=UTC)
+    log.append(SPEC, 4321, "v9", at=at, clerk_email="ana@loja.com.br")
+    log.append(SPEC, 1234, "v9", at=at)
+    rows = parse(log.read_day(date(2024, 1, 16)))
+    assert LOG_COLUMNS[-1] == "clerk_email"
+    assert [r["clerk_email"] for r in rows] == ["ana@loja.com.br", ""]
+
+
+def test_a_day_file_from_before_the_clerk_email_keeps_its_own_columns(tmp_path: Path) -> None:
+    """A file started by the previous version (no clerk_email) is appended to as it is."""
+    old_columns = [c for c in LOG_COLUMNS if c not in APPENDED_LOG_COLUMNS]
+    log = LocalRequestLog(tmp_path, "p")
+    path = log.path_for(date(2024, 1, 16))
+    path.parent.mkdir(parents=True)
+    path.write_text(",".join(old_columns) + "\n")
+    log.append(SPEC, 4321, "v9", at=datetime(2024, 1, 16, 12, tzinfo=UTC), clerk_email="a@b.com")
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert list(rows[0]) == old_columns and rows[0]["price"] == "4321"
 
 
 def test_local_refuses_a_foreign_header_without_touching_the_file(tmp_path: Path) -> None:

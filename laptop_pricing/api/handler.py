@@ -7,10 +7,10 @@ as the course contract says, plus ``currency`` and ``range``. Anything a client 
 not a valid laptop gets a 400 listing every field at fault, never a 500.
 
 Seam for the request log and metrics: ``set_observer(obs)``; ``obs.on_priced(spec, quote,
-latency_ms)`` is called once per priced request, after pricing and before the answer. Until one
-is plugged, the default is built from the environment on first use
-(``laptop_pricing.api.service.default_observer``: request log + EMF metrics). The event, its
-headers and the API key are never logged.
+latency_ms, clerk_email=...)`` is called once per priced request, after pricing and before the
+answer (``clerk_email``: the optional field of that name beside ``data``). Until one is plugged, the
+default is built from the environment on first use (``laptop_pricing.api.service.default_observer``:
+request log + EMF metrics). The event, its headers and the API key are never logged.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import threading
 import time
 from typing import Any, Protocol
 
+from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from laptop_pricing.engine import PricingEngine, Quote
 from laptop_pricing.schema import FieldError, InvalidSpec, LaptopSpec
 
@@ -31,14 +32,19 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
 JSON_HEADERS = {"Content-Type": "application/json"}
+CLERK_EMAIL_FIELD = "clerk_email"  # optional, beside "data": who asked, for the request log
 
 
 class PricingObserver(Protocol):
-    def on_priced(self, spec: LaptopSpec, quote: Quote, latency_ms: float) -> None: ...
+    def on_priced(
+        self, spec: LaptopSpec, quote: Quote, latency_ms: float, clerk_email: str | None = None
+    ) -> None: ...
 
 
 class NullObserver:
-    def on_priced(self, spec: LaptopSpec, quote: Quote, latency_ms: float) -> None:
+    def on_priced(
+        self, spec: LaptopSpec, quote: Quote, latency_ms: float, clerk_email: str | None = None
+    ) -> None:
         return None
 
 
@@ -147,6 +153,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
             raise _body_error('body must be a JSON object like {"data": {...}}')
         if "data" not in request:
             raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
+        clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
         spec = LaptopSpec.from_payload(request["data"])
     except InvalidSpec as error:
         return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
@@ -158,12 +165,23 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     try:
         quote = get_engine().price(spec)
         latency_ms = (time.perf_counter() - start) * 1000.0
-        _current_observer().on_priced(spec, quote, latency_ms)
+        _current_observer().on_priced(spec, quote, latency_ms, clerk_email=clerk_email)
     except Exception:
         # Our fault, not the client's: say so without echoing the request.
         logger.exception("pricing failed")
         return _response(500, {"message": "Internal error"})
     return _response(200, quote.as_body())
+
+
+def _clerk_email(value: Any) -> str | None:
+    """The optional ``clerk_email`` beside ``data`` (the app's signed-in clerk), for the log."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not EMAIL_PATTERN.fullmatch(value.strip()):
+        raise BadRequest([FieldError(CLERK_EMAIL_FIELD, _echo(value), "not an e-mail address")])
+    if len(value.strip()) > MAX_EMAIL_LENGTH:
+        raise BadRequest([FieldError(CLERK_EMAIL_FIELD, None, "longer than 254 characters")])
+    return value.strip().lower()
 
 
 def _errors(errors: list[FieldError]) -> list[dict[str, Any]]:

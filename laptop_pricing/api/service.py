@@ -1,9 +1,9 @@
 """What happens after a request is priced: the request-log row and the metrics record.
 
 ``PricingObserver`` plugs into the Lambda handler's seam (``handler.set_observer``): the handler
-calls ``on_priced(spec, quote, latency_ms)`` once per priced request. The observer never raises:
-if the request log cannot be written, the clerk still gets the price, the failure is logged
-(store and cause, no secret) and counted (``RequestLogFailures`` in the same EMF record, and
+calls ``on_priced(spec, quote, latency_ms, clerk_email=...)`` once per priced request. The observer
+never raises: if the request log cannot be written, the clerk still gets the price, the failure is
+logged (store and cause, no secret) and counted (``RequestLogFailures`` in the same EMF record, and
 ``failures`` here). Losing the row is the lesser harm: a clerk with a customer at the counter must
 not be told "try again" because monitoring storage hiccupped, and an alarm on the metric tells
 whoever looks after the service.
@@ -39,12 +39,14 @@ class PricingObserver:
         self.failures = 0
         self._count_lock = threading.Lock()
 
-    def on_priced(self, spec: Any, quote: Any, latency_ms: float) -> None:
+    def on_priced(
+        self, spec: Any, quote: Any, latency_ms: float, clerk_email: str | None = None
+    ) -> None:
         fields = spec.as_dict()
         log_failed = False
         if self.request_log is not None:
             try:
-                self.request_log.append(fields, quote.price, quote.version)
+                self.request_log.append(fields, quote.price, quote.version, clerk_email=clerk_email)
             except Exception as error:
                 log_failed = True
                 with self._count_lock:

@@ -381,6 +381,14 @@ def _first_line(text_start: bytes) -> str:
     return line.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
+def _headerless_columns(first_line: str) -> list[str]:
+    """Our columns, without the appended ones when the rows predate them."""
+    width = len(next(csv.reader([first_line]), []))
+    if width >= len(schema.LOG_COLUMNS):
+        return list(schema.LOG_COLUMNS)
+    return [c for c in schema.LOG_COLUMNS if c not in schema.APPENDED_LOG_COLUMNS]
+
+
 def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
     """Parse one day file's bytes into a table of ``ROW_COLUMNS`` plus what was set aside."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -388,7 +396,7 @@ def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
     if not data.strip():
         return ParsedFile(day_file, None)
     header = _header_columns(_first_line(data[:4096]))
-    columns = header or list(schema.LOG_COLUMNS)
+    columns = header or _headerless_columns(_first_line(data[:4096]))
     missing = [c for c in (schema.PRICE_COLUMN, schema.TIMESTAMP_COLUMN) if c not in columns]
     if missing:
         return ParsedFile(
@@ -535,6 +543,13 @@ def _convert(
         elif not pa.types.is_dictionary(column.type):
             column = pc.dictionary_encode(column)
         columns[name] = column
+    for name in schema.APPENDED_LOG_COLUMNS:  # files written before the column existed lack it
+        column = strings.get(name)
+        if column is None:
+            column = pa.DictionaryArray.from_arrays(zeros, pa.array([""], pa.string()))
+        elif not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        columns[name] = column
     columns[schema.PRICE_COLUMN] = prices
     columns[schema.TIMESTAMP_COLUMN] = timestamps
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([day_file.name]))
@@ -617,6 +632,7 @@ def _to_frame(tables: Iterable[pa.Table]) -> pd.DataFrame:
         frame = pd.DataFrame(
             {
                 **{c: pd.Categorical([]) for c in CATEGORY_COLUMNS},
+                **{c: pd.Categorical([]) for c in schema.APPENDED_LOG_COLUMNS},
                 schema.PRICE_COLUMN: pd.Series([], dtype="float64"),
                 schema.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
                 FILE_COLUMN: pd.Categorical([]),

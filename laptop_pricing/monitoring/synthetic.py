@@ -20,6 +20,9 @@ from laptop_pricing.log_layout import day_key
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 
 
+SAMPLE_CLERKS = ("ana@loja.exemplo.com.br", "bruno@loja.exemplo.com.br")
+
+
 def day_csv(
     day: date,
     rows: int,
@@ -79,6 +82,7 @@ def day_csv(
                 int(price[i]),
                 moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 versions[previous if use_previous[i] else current],
+                SAMPLE_CLERKS[i % len(SAMPLE_CLERKS)],
             ]
         )
     return buffer.getvalue().encode()

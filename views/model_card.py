@@ -3,10 +3,10 @@
 import streamlit as st
 
 from components.model_card import render, shipped_facts
+from components.page_setup import page_entry
 from components.pricing import last_outcome
-from components.settings import app_settings
 
-settings = app_settings()
+settings = page_entry().settings
 
 st.title("Sobre o modelo")
 st.caption("O modelo que calcula os preços, quando foi treinado e quanto costuma errar.")

@@ -6,14 +6,14 @@ import streamlit as st
 
 from components import monitoring as ui
 from components import monitoring_data as data
-from components.settings import app_settings
+from components.page_setup import page_entry
 from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.reader import LogUnavailable
 
 st.title("Monitoramento")
 st.caption("O que os balconistas avaliaram e se o modelo ainda vê o tipo de notebook que aprendeu.")
 
-location = data.location_for(app_settings())
+location = data.location_for(page_entry().settings)
 ui.source_bar(location)
 try:
     files = data.list_days(location)

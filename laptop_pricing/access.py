@@ -1,0 +1,152 @@
+"""Who may open which page: the two roles, the e-mail lists that grant them, and the door.
+
+The rules live here, away from Streamlit, so they are tested as plain functions and read the same
+wherever a decision is taken. The page setup (``components.page_setup``) asks ``decide`` for each
+page and only arranges what the answer says.
+
+* ``Door``: how the app is entered. With sign-in configured (the ``[auth]`` secrets section and
+  ``st.login``), every page needs a signed-in e-mail on a list. Without it, the embedded default on
+  one's own machine (no API endpoint, no bucket) stays open; a production setting (endpoint or
+  bucket) without sign-in opens only the estimate page and refuses the store's data.
+* ``Role``: clerks price and record; owners also see monitoring, the model card and the policy.
+* E-mail lists (``CLERK-EMAILS``, ``OWNER-EMAILS``): addresses or ``@domain`` entries, separated
+  by commas, semicolons or white space, compared case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+
+_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+EMAIL_PATTERN = re.compile(rf"{_LOCAL}@{_DOMAIN}")
+DOMAIN_ENTRY_PATTERN = re.compile(rf"@{_DOMAIN}")
+MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit
+
+
+class Role(IntEnum):
+    """Ordered: a higher role sees everything a lower one does."""
+
+    NONE = 0
+    CLERK = 1
+    OWNER = 2
+
+
+class Door(Enum):
+    OPEN_LOCAL = "open_local"  # embedded default, no sign-in configured: open, said discreetly
+    OPEN_PRODUCTION = "open_production"  # endpoint or bucket, no sign-in: estimate only, warned
+    SIGN_IN = "sign_in"  # [auth] configured: a signed-in e-mail on a list
+
+
+class Verdict(Enum):
+    ALLOWED = "allowed"
+    SIGN_IN_REQUIRED = "sign_in_required"  # not signed in yet
+    NOT_ON_A_LIST = "not_on_a_list"  # signed in, e-mail on no list (or not verified)
+    OWNERS_ONLY = "owners_only"  # a clerk opened an owner's page
+    NEEDS_SIGN_IN_SETUP = "needs_sign_in_setup"  # production without [auth]: store data refused
+
+
+# Every page of the app by its URL path, and the least role that may open it. The router builds
+# its navigation from this table (a test ties the two together).
+PAGE_ROLES: Mapping[str, Role] = {
+    "estimate": Role.CLERK,
+    "monitoring": Role.OWNER,
+    "model_card": Role.OWNER,
+    "policy": Role.OWNER,
+}
+
+
+def parse_email_list(text: str | None) -> tuple[str, ...]:
+    """Entries of an e-mail list, lower-cased; raises ``ValueError`` naming the first bad one."""
+    entries = []
+    for raw in re.split(r"[,;\s]+", text or ""):
+        if not raw:
+            continue
+        entry = raw.lower()
+        if len(entry) > MAX_EMAIL_LENGTH or not (
+            EMAIL_PATTERN.fullmatch(entry) or DOMAIN_ENTRY_PATTERN.fullmatch(entry)
+        ):
+            raise ValueError(raw[:80])
+        entries.append(entry)
+    return tuple(dict.fromkeys(entries))
+
+
+def matches(email: str, entries: Iterable[str]) -> bool:
+    """True when ``email`` is one of the addresses or ends with one of the ``@domain`` entries."""
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.fullmatch(email):
+        return False
+    domain = email[email.rindex("@") :]
+    return any(entry == email or (entry.startswith("@") and entry == domain) for entry in entries)
+
+
+def role_for(email: str | None, clerks: Iterable[str], owners: Iterable[str]) -> Role:
+    """The owner list wins over the clerk list; an e-mail on neither has no role."""
+    if not email:
+        return Role.NONE
+    if matches(email, owners):
+        return Role.OWNER
+    if matches(email, clerks):
+        return Role.CLERK
+    return Role.NONE
+
+
+def door_for(*, sign_in_configured: bool, production: bool) -> Door:
+    if sign_in_configured:
+        return Door.SIGN_IN
+    return Door.OPEN_PRODUCTION if production else Door.OPEN_LOCAL
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The person in front of the page, as far as the door is concerned (no name, no token)."""
+
+    door: Door
+    signed_in: bool = False
+    email: str | None = None
+    role: Role = Role.NONE
+
+    @classmethod
+    def arriving(
+        cls,
+        door: Door,
+        user: Mapping[str, object],
+        clerks: Iterable[str] = (),
+        owners: Iterable[str] = (),
+    ) -> Visitor:
+        """From ``st.user``'s claims. Only the sign-in door reads them; the open doors grant a
+        role by configuration: every page locally, the estimate only in production."""
+        if door is Door.OPEN_LOCAL:
+            return cls(door, role=Role.OWNER)
+        if door is Door.OPEN_PRODUCTION:
+            return cls(door, role=Role.CLERK)
+        if not user.get("is_logged_in"):
+            return cls(door)
+        email = user.get("email")
+        email = email.strip().lower() if isinstance(email, str) and email.strip() else None
+        if user.get("email_verified") is False:  # a provider that says so: not proven theirs
+            return cls(door, signed_in=True, email=email)
+        return cls(door, signed_in=True, email=email, role=role_for(email, clerks, owners))
+
+    @property
+    def clerk_email(self) -> str | None:
+        """The e-mail that goes into the request log: only a signed-in one with a role."""
+        return self.email if self.signed_in and self.role >= Role.CLERK else None
+
+
+def decide(visitor: Visitor, page: str) -> Verdict:
+    """May this visitor open this page (by URL path)? Unknown pages are owners' pages."""
+    needed = PAGE_ROLES.get(page, Role.OWNER)
+    if visitor.door is Door.SIGN_IN:
+        if not visitor.signed_in:
+            return Verdict.SIGN_IN_REQUIRED
+        if visitor.role is Role.NONE:
+            return Verdict.NOT_ON_A_LIST
+    if visitor.role >= needed:
+        return Verdict.ALLOWED
+    if visitor.door is Door.OPEN_PRODUCTION:
+        return Verdict.NEEDS_SIGN_IN_SETUP
+    return Verdict.OWNERS_ONLY
