@@ -289,7 +289,15 @@ FEATURE_ORDER: tuple[str, ...] = (
 PRICE_COLUMN = "price"
 TIMESTAMP_COLUMN = "timestamp"
 VERSION_COLUMN = "model_version"
-LOG_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, PRICE_COLUMN, TIMESTAMP_COLUMN, VERSION_COLUMN)
+# Names the request a row records (a client's retry carries the same id; see docs/api.md).
+REQUEST_ID_COLUMN = "request_id"
+LOG_COLUMNS: tuple[str, ...] = (
+    *FIELD_NAMES,
+    PRICE_COLUMN,
+    TIMESTAMP_COLUMN,
+    VERSION_COLUMN,
+    REQUEST_ID_COLUMN,
+)
 # Older column names written by the course API, mapped to ours.
 LOG_COLUMN_ALIASES: Mapping[str, str] = {
     **{alias: f.name for f in FIELDS for alias in f.aliases},

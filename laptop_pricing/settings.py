@@ -16,8 +16,6 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
 DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
-DEFAULT_PREDICTIONS_CACHE_DIR = REPO_ROOT / "var" / "cache" / "s3"
-CACHE_OFF = frozenset({"off", "none", "0", "false"})
 
 # secrets.toml key -> meaning. The environment name is derived by ``env_name``.
 KEYS: Mapping[str, str] = {
@@ -27,8 +25,15 @@ KEYS: Mapping[str, str] = {
     "PREDICTIONS-PREFIX": "key prefix of the day files",
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
     "AWS-ENDPOINT-URL": "S3-compatible endpoint (MinIO, moto, LocalStack)",
-    "PREDICTIONS-CACHE-DIR": "local folder keeping downloaded S3 day files by ETag ('off': none)",
+    "REQUEST-LOG-DEADLINE-SECONDS": "wall-clock limit of one request-log write (connect, read, "
+    "retries, disk), after which the price is answered and the row counted lost",
 }
+DEFAULT_REQUEST_LOG_DEADLINE = 1.0
+MAX_REQUEST_LOG_DEADLINE = 10.0
+
+
+class SettingError(ValueError):
+    """A setting holds a value that cannot work; the message names the key."""
 
 
 def env_name(key: str) -> str:
@@ -58,7 +63,7 @@ class Settings:
     predictions_prefix: str
     predictions_dir: Path
     aws_endpoint_url: str | None
-    predictions_cache_dir: Path | None = None
+    request_log_deadline: float = DEFAULT_REQUEST_LOG_DEADLINE
 
     @property
     def embedded(self) -> bool:
@@ -67,14 +72,13 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.api_key else "unset"
-        cache_dir = str(self.predictions_cache_dir) if self.predictions_cache_dir else None
         return (
             f"Settings(api_endpoint={self.api_endpoint!r}, api_key=<{key}>, "
             f"predictions_bucket={self.predictions_bucket!r}, "
             f"predictions_prefix={self.predictions_prefix!r}, "
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
-            f"predictions_cache_dir={cache_dir!r})"
+            f"request_log_deadline={self.request_log_deadline!r})"
         )
 
 
@@ -88,11 +92,20 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
             read_setting("PREDICTIONS-DIR", secrets, str(DEFAULT_PREDICTIONS_DIR))
         ),
         aws_endpoint_url=read_setting("AWS-ENDPOINT-URL", secrets),
-        predictions_cache_dir=_cache_dir(
-            read_setting("PREDICTIONS-CACHE-DIR", secrets, str(DEFAULT_PREDICTIONS_CACHE_DIR))
-        ),
+        request_log_deadline=_deadline(read_setting("REQUEST-LOG-DEADLINE-SECONDS", secrets)),
     )
 
 
-def _cache_dir(value: str | None) -> Path | None:
-    return None if value is None or value.lower() in CACHE_OFF else Path(value)
+def _deadline(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_REQUEST_LOG_DEADLINE
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_REQUEST_LOG_DEADLINE:
+        raise SettingError(
+            f"REQUEST-LOG-DEADLINE-SECONDS must be a number of seconds above 0 and at most "
+            f"{MAX_REQUEST_LOG_DEADLINE:g}, not {value[:20]!r}"
+        )
+    return seconds

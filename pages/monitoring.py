@@ -8,7 +8,7 @@ from components import monitoring as ui
 from components import monitoring_data as data
 from components.settings import app_settings
 from laptop_pricing.monitoring.aggregate import previous_period
-from laptop_pricing.monitoring.reader import LogUnavailable
+from laptop_pricing.monitoring.sources import LogUnavailable
 
 st.title("Monitoramento")
 st.caption("O que os balconistas avaliaram e se o modelo ainda vê o tipo de notebook que aprendeu.")

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from laptop_pricing import schema
-from laptop_pricing.log_layout import day_key
+from laptop_pricing.request_log.layout import LogLayout
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 
@@ -119,7 +119,7 @@ def day_files(
         else:
             rows = rows_per_day
         yield (
-            day_key(prefix, day),
+            LogLayout(prefix).day_key(day),
             day_csv(
                 day,
                 rows,
