@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # the compactor (Lambda image, no pandas) imports this module too
+    import pandas as pd
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,6 +34,8 @@ def _neutralise_any(value: Any) -> Any:
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells (object, string and categorical columns) are neutralised."""
+    import pandas as pd
+
     safe = frame.copy()
     for name in safe.columns:
         column = safe[name]

@@ -7,7 +7,8 @@ reasons below.
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import UTC, datetime
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,11 +29,21 @@ def parse_timestamps(raw: pa.Array) -> pa.Array:
         return pc.assume_timezone(course, "UTC")
     except pa.ArrowInvalid:
         pass
-    text = pd.Series(stripped.to_numpy(zero_copy_only=False), dtype=object)
-    iso = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-    course_format = pd.to_datetime(text, format=COURSE_TIMESTAMP_FORMAT, errors="coerce", utc=True)
-    merged = iso.fillna(course_format).astype("datetime64[us, UTC]")
-    return pa.array(merged.array, type=TIMESTAMP_TYPE)
+    # Mixed or broken values (old files only): one value at a time.
+    return pa.array([_timestamp(v) for v in stripped.to_pylist()], type=TIMESTAMP_TYPE)
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.strptime(text, COURSE_TIMESTAMP_FORMAT)
+        except ValueError:
+            return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_prices(raw: pa.Array) -> pa.Array:
@@ -40,10 +51,16 @@ def parse_prices(raw: pa.Array) -> pa.Array:
     try:
         prices = pc.cast(stripped, pa.float64())
     except pa.ArrowInvalid:
-        text = pd.Series(stripped.to_numpy(zero_copy_only=False), dtype=object)
-        prices = pa.array(pd.to_numeric(text, errors="coerce").astype("float64"), pa.float64())
+        prices = pa.array([_number(v) for v in stripped.to_pylist()], pa.float64())
     usable = pc.and_(pc.is_finite(prices), pc.greater(prices, 0))
     return pc.if_else(pc.fill_null(usable, False), prices, None)
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def short(value: object) -> str:
