@@ -1,6 +1,7 @@
 """Synthetic request logs laid out like the real one, for benchmarks, tests and demos.
 
-Rows follow the writer's format (``request_log``: csv-module quoting, ISO 8601 UTC with ``Z``).
+Rows follow the compactor's day-file format (``laptop_pricing.request_log``: csv-module quoting,
+ISO 8601 UTC with ``Z``, a request id per row). Test and benchmark data only.
 The mix of laptops drifts slowly over the year and a new model version takes over part-way, so
 a year of it exercises every chart; ``out_of_schema`` adds course-style bad values.
 """
@@ -79,6 +80,8 @@ def day_csv(
                 int(price[i]),
                 moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 versions[previous if use_previous[i] else current],
+                f"{day:%Y%m%d}-{seed}-{i:06d}",  # request id
+                *("" for _ in schema.LOG_COLUMNS[len(schema.FIELD_NAMES) + 4 :]),
             ]
         )
     return buffer.getvalue().encode()

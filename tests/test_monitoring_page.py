@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pytest
 
 from components import monitoring_data
-from laptop_pricing.log_layout import day_key
-from laptop_pricing.monitoring.synthetic import day_csv
+from laptop_pricing.request_log import LogLayout
 from laptop_pricing.settings import DEFAULT_PREFIX
 from tests import app_fixtures, monitoring_fixtures
 from tests.app_fixtures import app, texts
 from tests.monitoring_fixtures import put_objects, write_files
+from tests.synthetic_logs import day_csv
 
 s3_endpoint = monitoring_fixtures.s3_endpoint
 clean_env = app_fixtures.clean_env
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
 
 @pytest.fixture
 def fresh_caches(monkeypatch, tmp_path):
-    monkeypatch.setenv("PREDICTIONS_CACHE_DIR", str(tmp_path / "s3-cache"))  # not the repo's var/
     monitoring_data.refresh()
     yield
     monitoring_data.refresh()
@@ -92,12 +91,13 @@ def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
     end = date(2025, 3, 10)
     folder = clean_env / "predictions"
     good = [
-        (day_key(DEFAULT_PREFIX, end - timedelta(d)), day_csv(end - timedelta(d), 40))
+        (LogLayout(DEFAULT_PREFIX).day_key(end - timedelta(d)), day_csv(end - timedelta(d), 40))
         for d in range(3)
     ]
     broken = day_csv(end - timedelta(days=3), 5).decode().replace(",1.0.0\n", ",1.0.0,extra\n", 2)
     write_files(
-        folder, [*good, (day_key(DEFAULT_PREFIX, end - timedelta(days=3)), broken.encode())]
+        folder,
+        [*good, (LogLayout(DEFAULT_PREFIX).day_key(end - timedelta(days=3)), broken.encode())],
     )
     at = monitoring()
     shown = metrics(at)
@@ -110,11 +110,11 @@ def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
 def test_refresh_reads_new_day_files(clean_env):
     folder = clean_env / "predictions"
     first = date(2025, 3, 1)
-    write_files(folder, [(day_key(DEFAULT_PREFIX, first), day_csv(first, 10))])
+    write_files(folder, [(LogLayout(DEFAULT_PREFIX).day_key(first), day_csv(first, 10))])
     at = monitoring()
     assert metrics(at)["Pedidos no período"] == "10"
     second = first + timedelta(days=1)
-    write_files(folder, [(day_key(DEFAULT_PREFIX, second), day_csv(second, 7))])
+    write_files(folder, [(LogLayout(DEFAULT_PREFIX).day_key(second), day_csv(second, 7))])
     at.run()
     assert metrics(at)["Pedidos no período"] == "10"  # cached until the TTL or Atualizar
     at.button(key="monitoring_refresh").click().run()
@@ -126,7 +126,7 @@ def test_refresh_reads_new_day_files(clean_env):
 def test_s3_configured_through_secrets(s3_endpoint, tmp_path):
     end = date(2025, 5, 31)
     objects = [
-        (day_key("logs", end - timedelta(d)), day_csv(end - timedelta(d), 20, seed=d))
+        (LogLayout("logs").day_key(end - timedelta(d)), day_csv(end - timedelta(d), 20, seed=d))
         for d in range(45)
     ]
     put_objects(s3_endpoint, "monitoring-page", objects)

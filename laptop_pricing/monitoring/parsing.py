@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,6 +80,7 @@ TORN_RECORDS = "torn_records"
 
 _KNOWN_COLUMNS = {c: c for c in schema.LOG_COLUMNS} | dict(schema.LOG_COLUMN_ALIASES)
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAGIC = {
     b"\x1f\x8b": "gzip",
     b"PK\x03\x04": "zip",
@@ -112,10 +114,12 @@ def _not_a_csv(name: str, data: bytes) -> ParsedFile | None:
         return _whole_file(name, NOT_TEXT, "UTF-16")
     if b"\x00" in data:
         return _whole_file(name, NOT_TEXT, "bytes nulos")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return _whole_file(name, NOT_TEXT, f"byte inválido na posição {error.start}")
+    sample = data[:8192]
+    garbled = len(_CONTROL.findall(sample)) + sample.decode("utf-8", errors="replace").count(
+        "\ufffd"
+    )
+    if garbled > len(sample) * 0.05:  # binary; a stray Latin-1 letter is kept as text
+        return _whole_file(name, NOT_TEXT, "conteúdo binário")
     if b"\n" not in data and data.count(b"\r") > 1:
         return _whole_file(name, CR_ONLY)
     return None
