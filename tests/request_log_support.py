@@ -145,3 +145,41 @@ def s3_objects(client: Any, bucket: str, prefix: str) -> list[str]:
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
         for o in page.get("Contents", [])
     ]
+
+
+def logged_rows(store: RecordStore, day: date | None = None) -> list[dict[str, str]]:
+    """Compact ``day`` twice (closing it), then the day CSV's rows, each checked: a laptop, an
+    integer price, a timestamp; and the rollup holding exactly the same request ids."""
+    from laptop_pricing.schema import FIELD_NAMES, LaptopSpec
+
+    when = day or today()
+    compact_closed(store, when)
+    compact_closed(store, when)
+    frame = day_csv_frame(store, when)
+    rows = frame.to_dict("records")
+    for row in rows:
+        LaptopSpec.from_payload({k: row[k] for k in FIELD_NAMES})
+        int(row["price"])
+        datetime.fromisoformat(row["timestamp"])
+    assert sorted(rollup_frame(store, when)["request_id"]) == sorted(frame["request_id"])
+    return rows
+
+
+def local_logged_rows(folder: Path) -> list[dict[str, str]]:
+    return logged_rows(local_store(folder))
+
+
+def assert_exactly_logged(answers: list[tuple[Any, dict]], rows: list[dict[str, str]]) -> None:
+    """Every answered request is one row (same fields, same price): none lost, none doubled."""
+    from collections import Counter
+
+    from laptop_pricing.schema import FIELD_NAMES
+
+    sent = Counter(
+        (tuple(str(v) for v in spec.as_dict().values()), str(body["prediction"]))
+        for spec, body in answers
+    )
+    logged = Counter((tuple(r[k] for k in FIELD_NAMES), r["price"]) for r in rows)
+    assert len(rows) == len(answers)
+    assert len({r["request_id"] for r in rows}) == len(rows)
+    assert logged == sent

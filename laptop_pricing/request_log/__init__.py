@@ -18,6 +18,9 @@ from laptop_pricing.settings import Settings
 
 # Settling an unanswered put, and the compactor: patient, nobody waits at a counter.
 SETTLE_TIMEOUTS = s3.Timeouts(connect=2.0, read=5.0, attempts=1)
+# How long past its deadline an unanswered put is retried before the row is counted lost; the
+# compactor's margin (2 minutes) stays far above it, so a day never closes over a late write.
+SETTLE_WINDOW_PER_DEADLINE = 10
 
 
 def writer_timeouts(deadline: float) -> s3.Timeouts:
@@ -48,8 +51,11 @@ def request_log_from_settings(
     kind: RecordKind = PREDICTIONS,
     prefix: str | None = None,
 ) -> RequestLog:
+    deadline = settings.request_log_deadline
     return RequestLog(
-        store_from_settings(settings, kind, prefix), deadline=settings.request_log_deadline
+        store_from_settings(settings, kind, prefix),
+        deadline=deadline,
+        settle_seconds=SETTLE_WINDOW_PER_DEADLINE * deadline,
     )
 
 

@@ -135,7 +135,7 @@ class LocalRecordStore(RecordStore):
         return self.directory / key
 
     def describe(self) -> str:
-        return f"local folder {self.path(self.layout.root)}"
+        return f"local folder {self.path(self.layout.root)}".rstrip("/")
 
     def put(self, record: PendingRecord, deadline: float) -> None:
         path = self.path(self.layout.local_records_file(record.day))
@@ -244,7 +244,7 @@ class S3RecordStore(RecordStore):
         self.keeps_watermark = True
 
     def describe(self) -> str:
-        return f"s3://{self.bucket}/{self.layout.root}"
+        return f"s3://{self.bucket}/{self.layout.root}".rstrip("/")
 
     def put(self, record: PendingRecord, deadline: float) -> None:
         """Plain PutObject, retried while the deadline leaves room for another attempt (the
