@@ -108,12 +108,13 @@ def test_s3_without_the_bucket_still_answers_and_logs_the_failure(
     assert response.status_code == 200
     assert isinstance(response.json()["prediction"], int)
     lines = server.stdout_json()
-    (failure,) = [line for line in lines if line.get("message", "").startswith("request log")]
+    # (a first write slower than the deadline is logged as pending, then as lost: once)
+    (failure,) = [line for line in lines if line.get("message", "").startswith("request log row")]
     assert failure["level"] == "ERROR"
     assert "NoSuchBucket" in failure["error"]
     assert failure["store"] == "s3://bucket-that-is-not/laptop-prediction-real-data"
-    (record,) = [line for line in lines if "_aws" in line]
-    assert record["RequestLogFailures"] == [1.0]
+    records = [line for line in lines if "_aws" in line]
+    assert sum(r["RequestLogFailures"][0] for r in records) == 1
 
 
 def test_s3_access_denied_still_answers_and_logs_the_failure(

@@ -52,8 +52,10 @@ def request_log_from_settings(
     prefix: str | None = None,
 ) -> RequestLog:
     deadline = settings.request_log_deadline
+    store = store_from_settings(settings, kind, prefix)
+    store.warm()
     return RequestLog(
-        store_from_settings(settings, kind, prefix),
+        store,
         deadline=deadline,
         settle_seconds=SETTLE_WINDOW_PER_DEADLINE * deadline,
     )

@@ -77,6 +77,10 @@ class RecordStore(ABC):
     def put(self, record: PendingRecord, deadline: float) -> None:
         """Store one record before ``deadline`` (``time.monotonic``) or raise RecordNotStored."""
 
+    def warm(self) -> None:
+        """Pay the first call's setup (credentials, endpoint rules, a connection) now, at
+        start-up, instead of inside the first clerk's deadline. Any answer will do."""
+
     def settle(self, record: PendingRecord, until: float) -> bool:
         """After an ambiguous failure: try to learn the record's fate before ``until``.
         True once it is certainly stored; False when that could not be established."""
@@ -264,6 +268,10 @@ class S3RecordStore(RecordStore):
                 raise RecordNotStored(s3.error_code(failure), ambiguous=ambiguous)
             time.sleep(pause)
             pause *= 2
+
+    def warm(self) -> None:
+        with contextlib.suppress(*s3.S3_ERRORS):  # 403 without ListBucket still warms
+            self.client.head_bucket(Bucket=self.bucket)
 
     def _put(self, client: Any, record: PendingRecord) -> None:
         client.put_object(
