@@ -39,11 +39,15 @@ SERVICE = "pricing-api"
 REDACTED = "***"
 
 
+_emit_lock = threading.RLock()  # one line at a time (EMF or log): no interleaved JSON on stdout
+
+
 class _CurrentStdout:
     """Writes to whatever ``sys.stdout`` is now (Lambda, uvicorn, or a test capturing it)."""
 
     def write(self, text: str) -> int:
-        return sys.stdout.write(text)
+        with _emit_lock:  # never between an EMF record's text and its newline
+            return sys.stdout.write(text)
 
     def flush(self) -> None:
         sys.stdout.flush()
@@ -79,7 +83,6 @@ class _Redactor(logging.Filter):
 logger = Logger(service=SERVICE, stream=_CurrentStdout())
 _redactor = _Redactor()
 logger.addFilter(_redactor)
-_emit_lock = threading.Lock()  # one EMF line at a time: no interleaved JSON on stdout
 
 
 def redact(secrets: Iterable[str]) -> None:
