@@ -93,6 +93,15 @@ def merge_rows(id_column: str, existing: Sequence[Row], records: Sequence[Row]) 
     return merged + sorted(fresh.values(), key=lambda row: row.get("timestamp", ""))
 
 
+@dataclass
+class _Closing:
+    """A closed day's rows, waiting for its month's rollup write."""
+
+    day: date
+    rows: list[Row]
+    digest: str
+
+
 class Compactor:
     def __init__(self, store: RecordStore, clock: Clock | None = None, margin: timedelta = MARGIN):
         self.store = store
@@ -101,13 +110,33 @@ class Compactor:
         self.margin = margin
 
     def compact_day(self, day: date) -> DayCompaction:
-        with self.store.compaction_lock(LOCK_TIMEOUT):
-            try:
-                return self._compact_day(day)
-            except StoreError as error:
-                raise CompactionError(f"{day}: {error}") from error
+        return self.compact_days([day])[0]
 
-    def _compact_day(self, day: date) -> DayCompaction:
+    def compact_days(self, days: Sequence[date]) -> list[DayCompaction]:
+        """Each day's file, then one rollup write per month for the days that closed (a backfill
+        of a year rewrites each month once, not once per day)."""
+        results: list[DayCompaction] = []
+        closing: dict[tuple[int, int], list[_Closing]] = {}
+        with self.store.compaction_lock(LOCK_TIMEOUT):
+            for day in days:
+                try:
+                    result, closed = self._compact_day(day)
+                except StoreError as error:
+                    raise CompactionError(f"{day}: {error}") from error
+                results.append(result)
+                if closed is not None:
+                    closing.setdefault((day.year, day.month), []).append(closed)
+            for (year, month), items in closing.items():
+                try:
+                    changed = self._roll_up(year, month, items)
+                except StoreError as error:
+                    raise CompactionError(f"{year}-{month:02d}: {error}") from error
+                for result in results:
+                    if result.day in changed:
+                        result.rolled_up = True
+        return results
+
+    def _compact_day(self, day: date) -> tuple[DayCompaction, _Closing | None]:
         now = self.clock()
         result = DayCompaction(day)
         existing, watermark = self.store.read_day_file(day)
@@ -134,23 +163,35 @@ class Compactor:
             self.store.write_day_file(day, data, new_watermark)
             result.wrote_day_file = data != existing
         result.closed = now >= day_end + self.margin
-        if result.closed:
-            result.rolled_up = self._roll_up(day, merged, data)
-        return result
+        if not result.closed:
+            return result, None
+        return result, _Closing(day, merged, rollup.digest(data))
 
-    def _roll_up(self, day: date, rows: list[Row], data: bytes) -> bool:
-        table, notes = rollup.day_table(self.kind, schema.PRICE_COLUMN, day, rows)
-        closed = rollup.ClosedDay(len(rows), rollup.digest(data), notes)
+    def _roll_up(self, year: int, month: int, days: list[_Closing]) -> set[date]:
+        """Replace the closed days in the month's rollup; the days whose content changed."""
         for _ in range(ROLLUP_ATTEMPTS):
-            current, token = self.store.read_rollup(day.year, day.month)
-            month = rollup.read_month(current)
-            known = month.closed.get(day)
-            if known is not None and known.digest == closed.digest:
-                return False
-            payload = rollup.with_day(month, day, table, closed)
-            if self.store.write_rollup(day.year, day.month, payload, token):
-                return True
-        raise CompactionError(f"{day}: the month's rollup kept changing under other runs")
+            current, token = self.store.read_rollup(year, month)
+            rolled = rollup.read_month(current)
+            changed = [
+                item
+                for item in days
+                if (known := rolled.closed.get(item.day)) is None or known.digest != item.digest
+            ]
+            if not changed:
+                return set()
+            replacements = {}
+            for item in changed:
+                table, notes = rollup.day_table(self.kind, schema.PRICE_COLUMN, item.day, item.rows)
+                replacements[item.day] = (
+                    table,
+                    rollup.ClosedDay(len(item.rows), item.digest, notes),
+                )
+            payload = rollup.with_days(rolled, replacements)
+            if self.store.write_rollup(year, month, payload, token):
+                return {item.day for item in changed}
+        raise CompactionError(
+            f"{year}-{month:02d}: the month's rollup kept changing under other runs"
+        )
 
     def days(self, everything: bool = False) -> list[date]:
         """Days to compact: every day with records or a day file, or the recent ones."""
@@ -197,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         compactor = compactor_from_environment()
         days = [args.day] if args.day else compactor.days(everything=args.all)
-        results = [compactor.compact_day(day) for day in days]
+        results = compactor.compact_days(days)
     except (CompactionError, StoreError) as error:
         print(f"compaction failed: {error}", file=sys.stderr)
         return 1

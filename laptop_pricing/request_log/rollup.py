@@ -110,20 +110,21 @@ def closed_days_of(data: bytes) -> dict[date, ClosedDay]:
     return {date.fromisoformat(k): ClosedDay.from_json(v) for k, v in raw.items()}
 
 
-def with_day(month: MonthRollup, day: date, table: pa.Table, closed: ClosedDay) -> bytes:
-    """The month's Parquet bytes with ``day`` replaced by ``table``."""
+def with_days(month: MonthRollup, days: Mapping[date, tuple[pa.Table, ClosedDay]]) -> bytes:
+    """The month's Parquet bytes with each of ``days`` replaced by its table."""
     tables = []
     if month.table is not None and month.table.num_rows:
-        keep = pc.not_equal(month.table.column(DAY_COLUMN), pa.scalar(day, pa.date32()))
+        replaced = pa.array(sorted(days), pa.date32())
+        keep = pc.invert(pc.is_in(month.table.column(DAY_COLUMN), value_set=replaced))
         tables.append(month.table.filter(keep))
-    tables.append(table)
+    tables += [table for table, _ in days.values()]
     merged = pa.concat_tables(tables, promote_options="permissive")
     order = pc.sort_indices(merged, [(DAY_COLUMN, "ascending"), (SOURCE_LINE_COLUMN, "ascending")])
     merged = merged.take(order)
-    days = {**month.closed, day: closed}
+    closed = {**month.closed, **{day: info for day, (_, info) in days.items()}}
     metadata = {
         CLOSED_DAYS_METADATA: json.dumps(
-            {d.isoformat(): days[d].as_json() for d in sorted(days)}
+            {d.isoformat(): closed[d].as_json() for d in sorted(closed)}
         ).encode()
     }
     merged = merged.replace_schema_metadata(metadata)

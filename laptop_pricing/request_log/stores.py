@@ -80,6 +80,7 @@ class RecordStore(ABC):
     def warm(self) -> None:
         """Pay the first call's setup (credentials, endpoint rules, a connection) now, at
         start-up, instead of inside the first clerk's deadline. Any answer will do."""
+        return None
 
     def settle(self, record: PendingRecord, until: float) -> bool:
         """After an ambiguous failure: try to learn the record's fate before ``until``.
