@@ -136,13 +136,13 @@ class HeldStore(LocalRecordStore):
         self.release = threading.Event()
         self.fail = fail
 
-    def put(self, record: PendingRecord, deadline: float) -> None:
+    def put(self, record: PendingRecord, deadline: float) -> int:
         self.release.wait(10)
         if self.fail:
             from laptop_pricing.request_log.stores import RecordNotStored
 
             raise RecordNotStored("disk gone")
-        super().put(record, deadline)
+        return super().put(record, deadline)
 
 
 @pytest.mark.parametrize("fails", [False, True])

@@ -39,7 +39,7 @@ def store_from_settings(
             settings.predictions_bucket,
             layout,
             s3.s3_client(
-                settings.aws_endpoint_url, writer_timeouts(settings.request_log_deadline), pool=64
+                settings.aws_endpoint_url, writer_timeouts(settings.request_log_deadline), pool=16
             ),
             s3.s3_client(settings.aws_endpoint_url, SETTLE_TIMEOUTS, pool=16),
         )

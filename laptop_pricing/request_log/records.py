@@ -22,12 +22,6 @@ def encode_record(values: Mapping[str, object]) -> bytes:
     return b"\n" + body.encode("utf-8") + b"\n"
 
 
-def stored_length(line: bytes) -> int:
-    """Bytes of ``line`` that must be on disk for the record to read back (all but the last
-    newline: the next record's leading newline ends it)."""
-    return len(line) - 1
-
-
 @dataclass
 class DecodedRecords:
     records: list[dict[str, str]]

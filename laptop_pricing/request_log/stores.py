@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 
 from laptop_pricing import s3
 from laptop_pricing.request_log.layout import LogLayout, parse_day
-from laptop_pricing.request_log.records import DecodedRecords, decode_records, stored_length
+from laptop_pricing.request_log.records import DecodedRecords, decode_records
 
 WATERMARK_METADATA = "records-through"
 # Errors raised before the request could leave: the object was certainly not stored.
@@ -54,12 +54,23 @@ class RecordNotStored(RuntimeError):
 
 @dataclass(frozen=True)
 class PendingRecord:
-    """A record ready to store: its day, key (S3) and encoded line."""
+    """Records of one day ready to store together: the key (S3) and their lines, end to end.
+    ``ends`` are the byte offsets where each record's line ends."""
 
     day: date
     key: str
     line: bytes
     record_id: str
+    ends: tuple[int, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.ends) or 1
+
+    def stored_within(self, written: int) -> int:
+        """How many leading records read back when ``written`` bytes reached the file."""
+        ends = self.ends or (len(self.line),)
+        return sum(1 for end in ends if written >= end - 1)
 
 
 class RecordStore(ABC):
@@ -70,12 +81,18 @@ class RecordStore(ABC):
     def describe(self) -> str:
         """Where records go, for logs (no secrets)."""
 
-    def pending(self, day: date, at: datetime, record_id: str, line: bytes) -> PendingRecord:
-        return PendingRecord(day, self.layout.record_key(day, at, record_id), line, record_id)
+    def pending(self, day: date, at: datetime, record_id: str, lines: list[bytes]) -> PendingRecord:
+        ends, total = [], 0
+        for line in lines:
+            total += len(line)
+            ends.append(total)
+        key = self.layout.record_key(day, at, record_id)
+        return PendingRecord(day, key, b"".join(lines), record_id, tuple(ends))
 
     @abstractmethod
-    def put(self, record: PendingRecord, deadline: float) -> None:
-        """Store one record before ``deadline`` (``time.monotonic``) or raise RecordNotStored."""
+    def put(self, record: PendingRecord, deadline: float) -> int:
+        """Store the records before ``deadline`` (``time.monotonic``): how many (leading ones)
+        were stored, or RecordNotStored when none was."""
 
     def warm(self) -> None:
         """Pay the first call's setup (credentials, endpoint rules, a connection) now, at
@@ -142,7 +159,7 @@ class LocalRecordStore(RecordStore):
     def describe(self) -> str:
         return f"local folder {self.path(self.layout.root)}".rstrip("/")
 
-    def put(self, record: PendingRecord, deadline: float) -> None:
+    def put(self, record: PendingRecord, deadline: float) -> int:
         path = self.path(self.layout.local_records_file(record.day))
         try:
             if path.parent not in self._made:
@@ -155,8 +172,10 @@ class LocalRecordStore(RecordStore):
                 os.close(descriptor)
         except OSError as error:
             raise RecordNotStored(error.strerror or type(error).__name__) from error
-        if written < stored_length(record.line):
+        stored = record.stored_within(written)
+        if stored == 0:
             raise RecordNotStored(f"short write ({written} of {len(record.line)} bytes)")
+        return stored
 
     def record_days(self) -> list[date]:
         folder = self.path(self.layout.records_root)
@@ -251,15 +270,15 @@ class S3RecordStore(RecordStore):
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.layout.root}".rstrip("/")
 
-    def put(self, record: PendingRecord, deadline: float) -> None:
-        """Plain PutObject, retried while the deadline leaves room for another attempt (the
-        client's own limits keep one attempt inside the deadline)."""
+    def put(self, record: PendingRecord, deadline: float) -> int:
+        """One plain PutObject of an object holding the records, retried while the deadline
+        leaves room for another attempt (the client's own limits keep one attempt inside it)."""
         pause = 0.02
         ambiguous = False
         while True:
             try:
                 self._put(self.client, record)
-                return
+                return record.count
             except s3.S3_ERRORS as error:
                 failure = error
             # A put that got no answer may have landed; S3's own error answers and failures to

@@ -12,22 +12,23 @@ metric record of that request says it). When the caller has stopped waiting, ``w
 lost. A put that got no answer (a read timeout: S3 may have stored it) is settled by putting the
 same bytes again, which is harmless; only if that too gets no answer within ``settle_seconds``
 is the record counted lost, flagged ``unconfirmed`` (it cannot be known). A write that had not
-even started by its deadline is dropped and counted lost: it was never sent.
+even started by the end of the settle window is dropped and counted lost: it was never sent.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 
 from laptop_pricing.request_log.layout import LogLayout, format_timestamp
 from laptop_pricing.request_log.records import encode_record
-from laptop_pricing.request_log.stores import PendingRecord, RecordNotStored, RecordStore
+from laptop_pricing.request_log.stores import RecordNotStored, RecordStore
 
 DEFAULT_DEADLINE = 1.0
 DEFAULT_SETTLE_SECONDS = 30.0
@@ -80,7 +81,9 @@ class Accounting:
 
 @dataclass
 class _Ticket:
-    record: PendingRecord
+    at: datetime
+    record_id: str
+    line: bytes
     deadline: float
     on_late: Callable[[Settled], None] | None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -90,22 +93,38 @@ class _Ticket:
 
 
 class RequestLog:
-    """Records of one kind into one store, each under ``deadline`` seconds."""
+    """Records of one kind into one store, each under ``deadline`` seconds.
+
+    Group commit: ``writers`` threads each take every record queued so far and store them
+    together (one ``os.write``, or one object), so a burst makes writes larger rather than more
+    numerous, while a lone record is written at once on its own."""
 
     def __init__(
         self,
         store: RecordStore,
         deadline: float = DEFAULT_DEADLINE,
         settle_seconds: float = DEFAULT_SETTLE_SECONDS,
-        workers: int = 64,
+        writers: int = 8,
+        max_batch: int = 500,
     ):
         if not deadline > 0:
             raise ValueError("the request-log deadline must be positive")
         self.store = store
         self.deadline = deadline
         self.settle_seconds = settle_seconds
+        self.max_batch = max_batch
         self.accounting = Accounting()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="request-log")
+        self.batches = 0  # stores made, for benchmarks
+        self._queue: deque[_Ticket] = deque()
+        self._ready = threading.Condition()
+        self._writers = [
+            threading.Thread(target=self._write_loop, name=f"request-log-{n}", daemon=True)
+            for n in range(writers)
+        ]
+        for thread in self._writers:
+            thread.start()
+        # Daemon threads would die with the interpreter: give records in flight their fate.
+        atexit.register(self.drain, deadline + settle_seconds + 10)
 
     @property
     def layout(self) -> LogLayout:
@@ -130,13 +149,14 @@ class RequestLog:
         record_id = str(row[kind.id_column])
         if not record_id:
             raise ValueError(f"a {kind.name} record needs its {kind.id_column}")
-        record = self.store.pending(
-            moment.astimezone(UTC).date(), moment, record_id, encode_record(row)
+        ticket = _Ticket(
+            moment, record_id, encode_record(row), time.monotonic() + self.deadline, on_late
         )
-        ticket = _Ticket(record, time.monotonic() + self.deadline, on_late)
         with self.accounting.lock:
             self.accounting.in_flight += 1
-        self._pool.submit(self._run, ticket)
+        with self._ready:
+            self._queue.append(ticket)
+            self._ready.notify()
         ticket.done.wait(max(0.0, ticket.deadline - time.monotonic()))
         with ticket.lock:
             settled = ticket.settled
@@ -145,35 +165,62 @@ class RequestLog:
                 return WriteResult(Fate.PENDING, "deadline passed")
         return WriteResult(Fate.STORED if settled.stored else Fate.LOST, settled.reason)
 
-    def _run(self, ticket: _Ticket) -> None:
+    def _write_loop(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue:
+                    self._ready.wait()
+                batch = [
+                    self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))
+                ]
+            by_day: dict[date, list[_Ticket]] = {}
+            for ticket in batch:
+                by_day.setdefault(ticket.at.astimezone(UTC).date(), []).append(ticket)
+            for day, tickets in by_day.items():
+                self._run(day, tickets)
+
+    def _run(self, day: date, tickets: list[_Ticket]) -> None:
+        started = time.monotonic()
+        live = []
+        for ticket in tickets:
+            if started >= ticket.deadline + self.settle_seconds:
+                self._settle(ticket, False, "not started before the settle window ended")
+            else:
+                live.append(ticket)
+        if not live:
+            return
+        first = live[0]
+        record = self.store.pending(day, first.at, first.record_id, [t.line for t in live])
+        # A batch queued past its deadline (every writer busy) still gets one full attempt: its
+        # callers have their answers already, and its fate is counted late.
+        deadline = max(min(t.deadline for t in live), started + self.deadline)
+        until = min(t.deadline for t in live) + self.settle_seconds
         try:
-            if time.monotonic() >= ticket.deadline:
-                self._settle(ticket, False, "not started before the deadline")
-                return
             try:
-                self.store.put(ticket.record, ticket.deadline)
+                stored = self.store.put(record, deadline)
             except RecordNotStored as failure:
-                if failure.ambiguous:
-                    until = ticket.deadline + self.settle_seconds
-                    if self.store.settle(ticket.record, until):
-                        self._settle(ticket, True)
-                    else:
-                        self._settle(ticket, False, failure.reason, unconfirmed=True)
+                if failure.ambiguous and self.store.settle(record, until):
+                    stored = len(live)
                 else:
-                    self._settle(ticket, False, failure.reason)
-                return
-            self._settle(ticket, True)
+                    for ticket in live:
+                        self._settle(ticket, False, failure.reason, failure.ambiguous)
+                    return
+            self.batches += 1
+            for n, ticket in enumerate(live):
+                if n < stored:
+                    self._settle(ticket, True)
+                else:
+                    self._settle(ticket, False, "short write")
         finally:
-            if ticket.settled is None:  # a bug in a store: the record is certainly not counted
-                self._settle(ticket, False, "internal error")
+            for ticket in live:  # a bug in a store: the record is certainly not counted
+                if ticket.settled is None:
+                    self._settle(ticket, False, "internal error")
 
     def _settle(
         self, ticket: _Ticket, stored: bool, reason: str = "", unconfirmed: bool = False
     ) -> None:
         with ticket.lock:
-            settled = Settled(
-                ticket.record.record_id, stored, ticket.abandoned, reason, unconfirmed
-            )
+            settled = Settled(ticket.record_id, stored, ticket.abandoned, reason, unconfirmed)
             ticket.settled = settled
         counts = self.accounting
         with counts.lock:
