@@ -33,6 +33,21 @@ from tests.service_fixtures import MOTO_ENV, ApiServer, varied_specs
 DEADLINE = 0.5
 
 
+@pytest.fixture(autouse=True)
+def _moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in MOTO_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def healthy_slowest(tmp_path: Path, n: int, threads: int) -> float:
+    """The slowest answer of the same load against a healthy local log, in this run: what the
+    machine itself costs (2 shared cores), so the assertions below measure only the log."""
+    env = {"PREDICTIONS_DIR": str(tmp_path / "healthy"), "REQUEST_LOG_DEADLINE_SECONDS": "0.5"}
+    with ApiServer(tmp_path, env) as server:
+        results = fire(server.url, varied_specs(n), threads=threads)
+    return max(elapsed for _, _, elapsed, _ in results)
+
+
 def fire(
     url: str, specs: list[LaptopSpec], threads: int, ids: list[str] | None = None
 ) -> list[tuple[LaptopSpec, dict, float, int]]:
@@ -69,6 +84,7 @@ def failures_counted(server: ApiServer) -> float:
 
 
 def test_a_stalled_s3_endpoint_never_holds_an_answer_past_the_deadline(tmp_path: Path) -> None:
+    machine = healthy_slowest(tmp_path, 60, threads=12)
     with stalled_endpoint() as endpoint:
         env = {
             **MOTO_ENV,
@@ -81,11 +97,12 @@ def test_a_stalled_s3_endpoint_never_holds_an_answer_past_the_deadline(tmp_path:
             assert server.stop(timeout=60) == 0  # waits for every write's fate
     assert [status for *_, status in results] == [200] * 60  # no 5xx
     times = sorted(round(elapsed, 2) for _, _, elapsed, _ in results)
-    assert times[-1] < DEADLINE + 0.5, times
+    assert times[-1] < machine + DEADLINE + 0.5, (machine, times)
     assert failures_counted(server) == 60  # nothing was stored, each row counted lost once
 
 
 def test_a_held_lock_never_holds_an_answer_and_nothing_is_lost(tmp_path: Path) -> None:
+    machine = healthy_slowest(tmp_path, 200, threads=20)
     folder = tmp_path / "predictions"
     (folder / PREFIX).mkdir(parents=True)
     env = {"PREDICTIONS_DIR": str(folder), "REQUEST_LOG_DEADLINE_SECONDS": str(DEADLINE)}
@@ -94,7 +111,7 @@ def test_a_held_lock_never_holds_an_answer_and_nothing_is_lost(tmp_path: Path) -
         results = fire(server.url, varied_specs(200), threads=20)
         assert server.stop() == 0
     slowest = max(elapsed for _, _, elapsed, _ in results)
-    assert slowest < DEADLINE + 0.5, slowest
+    assert slowest < machine + DEADLINE + 0.5, (machine, slowest)
     assert failures_counted(server) == 0
     assert_exactly_logged(answers_of(results), local_logged_rows(folder))
 
