@@ -1,23 +1,21 @@
-"""Monitoring reader benchmark: a year of day files in moto S3, our reader vs the course's.
+"""Monitoring reader benchmark: a year of the request log in moto S3, our reader vs the course's.
 
     python bench/bench_monitoring.py [--days 365] [--rows 3000] [--repeats 3]
 
 Starts ``moto_server`` in its own process on a free loopback port (S3 is another machine in
-production, so it must not share the reader's GIL), uploads ``days`` synthetic day files of
-``rows`` rows, then measures, each cold load in a fresh child process:
+production, so it must not share the reader's GIL), uploads ``days`` synthetic day CSVs of
+``rows`` rows, then measures, each cold load in a fresh child process (no disk cache exists):
 
-* baseline: the course-style reader — paginated listing, then ``get_object`` + ``pd.read_csv``
-  per file, one after the other, and ``pd.concat``;
-* ours, truly cold: ``laptop_pricing.monitoring.reader.read_log`` (concurrent fetch + pyarrow
-  parse) plus the schema check (``with_in_schema``) — everything the page's cached loader does —
-  with an empty disk cache (so it also pays for filling it);
-* ours, cold process with a warm disk cache: the same in a new process once the day files are
-  on disk (what "Atualizar", a TTL expiry or a restarted app pays when no file changed);
+* baseline: the course-style reader — listing, then ``get_object`` + ``pd.read_csv`` per day
+  file, one after the other, and ``pd.concat``;
+* ours on day CSVs only (what a log that was never compacted costs: concurrent fetch + pyarrow);
+* the compactor closing the whole year into the Parquet rollup (a backfill, timed);
+* ours on the rollup: ``laptop_pricing.monitoring.reading.read_log`` plus the schema check
+  (``with_in_schema``) — everything the page's cached loader does — from a dozen month files;
 
-and prints the ratios (target >= 3x), each child's peak RSS, then through AppTest the whole year
-cold, the warm ``st.cache_data`` rerun (target <= 0.5 s) and "Atualizar" (caches cleared, disk
-cache warm), with their ratios against the same baseline, and the bytes of figure JSON the page
-sends.
+and prints the ratios (target >= 4x and under 1 s), each child's peak RSS (target <= 400 MB),
+then through AppTest the page: the whole year cold, warm ``st.cache_data`` reruns and
+"Atualizar", and the bytes of figure JSON the page sends.
 """
 
 from __future__ import annotations
@@ -26,12 +24,10 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -39,6 +35,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from laptop_pricing.settings import KEYS, env_name  # noqa: E402  (after the path insert)
 
 BUCKET = "bench-monitoring"
 PREFIX = "laptop-prediction-real-data"
@@ -73,7 +71,10 @@ def child_baseline(endpoint: str) -> dict:
     start = time.perf_counter()
     client = boto3.client("s3", endpoint_url=endpoint)
     keys = []
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=PREFIX):
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix=PREFIX + "/", Delimiter="/"
+    )
+    for page in pages:
         keys += [item["Key"] for item in page.get("Contents", [])]
     frames = []
     for key in keys:
@@ -84,15 +85,16 @@ def child_baseline(endpoint: str) -> dict:
     return {"seconds": seconds, "rows": len(rows), "rss_mb": peak_rss_mb(), "rss0": baseline_rss}
 
 
-def child_ours(endpoint: str, cache_dir: str | None) -> dict:
+def child_ours(endpoint: str) -> dict:
     import boto3  # noqa: F401  (imported before the clock starts, as in the baseline)
 
     from laptop_pricing.monitoring import quality
-    from laptop_pricing.monitoring.reader import LogLocation, read_log
+    from laptop_pricing.monitoring.reading import read_log
+    from laptop_pricing.monitoring.sources import LogLocation
 
     baseline_rss = peak_rss_mb()
     start = time.perf_counter()
-    source = LogLocation(BUCKET, PREFIX, None, endpoint, cache_dir).open()
+    source = LogLocation(BUCKET, PREFIX, None, endpoint).open()
     downloads = []
     source.client.meta.events.register("before-call.s3.GetObject", lambda **_: downloads.append(1))
     result = read_log(source)
@@ -102,27 +104,31 @@ def child_ours(endpoint: str, cache_dir: str | None) -> dict:
         "seconds": seconds,
         "rows": len(rows),
         "set_aside": len(result.set_aside),
-        "parsed_from_cache": source.cache.table_hits if source.cache else 0,
         "downloads": len(downloads),
         "rss_mb": peak_rss_mb(),
         "rss0": baseline_rss,
     }
 
 
-def child_page(endpoint: str, cache_dir: str | None) -> dict:
+def child_page(endpoint: str) -> dict:
     """The page through AppTest: first run loads, then warm reruns from ``st.cache_data``, then
-    "Atualizar" (Streamlit caches cleared; the disk cache, filled by the first load, stays)."""
+    "Atualizar" (Streamlit caches cleared: the rollup is read again)."""
     from streamlit.testing.v1 import AppTest
 
     from components.monitoring_data import load_log
     from laptop_pricing.monitoring import view
-    from laptop_pricing.monitoring.reader import LogLocation
+    from laptop_pricing.monitoring.sources import LogLocation
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
     at.secrets["PREDICTIONS-BUCKET"] = BUCKET
     at.secrets["PREDICTIONS-PREFIX"] = PREFIX
     at.secrets["AWS-ENDPOINT-URL"] = endpoint
-    at.secrets["PREDICTIONS-CACHE-DIR"] = cache_dir or "off"
+    # A bucket is a production setting: the monitoring page opens for a signed-in owner only.
+    from tests.app_fixtures import OWNER, SIGN_IN
+
+    for key, value in SIGN_IN.items():
+        at.secrets[key] = value
+    at.user = {"is_logged_in": True, "email": OWNER}
     at.run()
     at.switch_page("views/monitoring.py")
     t0 = time.perf_counter()
@@ -145,7 +151,7 @@ def child_page(endpoint: str, cache_dir: str | None) -> dict:
         refreshes.append(time.perf_counter() - t0)
     assert not at.exception, [e.value for e in at.exception]
     requests = next(m.value for m in at.metric if m.label == "Pedidos no período")
-    location = LogLocation(BUCKET, PREFIX, None, endpoint, cache_dir)
+    location = LogLocation(BUCKET, PREFIX, None, endpoint)
     rows = load_log(location, date(END.year - 1, END.month, END.day), END).rows
     figures = view.figures(rows).values()
     return {
@@ -178,18 +184,10 @@ def add_network_latency(milliseconds: float) -> None:
     URLLib3Session.send = delayed
 
 
-def run_child(
-    kind: str, endpoint: str, latency_ms: float = 0.0, cache_dir: str | None = None
-) -> dict:
+def run_child(kind: str, endpoint: str, latency_ms: float = 0.0) -> dict:
     env = {**os.environ, **AWS_ENV}
-    for key in (
-        "PREDICTIONS_BUCKET",
-        "PREDICTIONS_PREFIX",
-        "PREDICTIONS_DIR",
-        "AWS_ENDPOINT_URL",
-        "PREDICTIONS_CACHE_DIR",
-    ):
-        env.pop(key, None)
+    for key in KEYS:
+        env.pop(env_name(key), None)
     output = subprocess.run(
         [
             sys.executable,
@@ -200,7 +198,6 @@ def run_child(
             endpoint,
             "--latency-ms",
             str(latency_ms),
-            *(["--cache-dir", cache_dir] if cache_dir else []),
         ],
         env=env,
         cwd=REPO,
@@ -218,7 +215,7 @@ def upload(endpoint: str, days: int, rows: int) -> tuple[int, float]:
     import boto3
     from botocore.config import Config
 
-    from laptop_pricing.monitoring.synthetic import day_files
+    from tests.synthetic_logs import day_files
 
     client = boto3.client("s3", endpoint_url=endpoint, config=Config(max_pool_connections=16))
     client.create_bucket(Bucket=BUCKET)
@@ -238,6 +235,25 @@ def runs(results: list[dict]) -> str:
     return ", ".join(f"{r['seconds']:.2f}" for r in results)
 
 
+def compact_year(endpoint: str, days: int) -> float:
+    """The compactor closing every day into the rollup, as a run after the last day would."""
+    from datetime import UTC, datetime, timedelta
+
+    from laptop_pricing.request_log import LogLayout
+    from laptop_pricing.request_log.compact import Compactor
+    from laptop_pricing.request_log.stores import S3RecordStore
+    from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
+
+    store = S3RecordStore(BUCKET, LogLayout(PREFIX), s3_client(endpoint, READ_TIMEOUTS))
+    later = datetime(END.year, END.month, END.day, tzinfo=UTC) + timedelta(days=1, hours=1)
+    compactor = Compactor(store, clock=lambda: later)
+    t0 = time.perf_counter()
+    results = compactor.compact_days(store.day_file_days())
+    seconds = time.perf_counter() - t0
+    assert len(results) == days and all(r.closed for r in results)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
@@ -245,7 +261,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--child", choices=sorted(CHILDREN))
     parser.add_argument("--endpoint")
-    parser.add_argument("--cache-dir")
     parser.add_argument(
         "--latency-ms",
         type=float,
@@ -256,11 +271,7 @@ def main() -> None:
     if args.child:
         os.environ.update(AWS_ENV)
         add_network_latency(args.latency_ms)
-        child = CHILDREN[args.child]
-        if args.child == "baseline":
-            print(json.dumps(child(args.endpoint)))
-        else:
-            print(json.dumps(child(args.endpoint, args.cache_dir)))
+        print(json.dumps(CHILDREN[args.child](args.endpoint)))
         return
 
     os.environ.update(AWS_ENV)
@@ -282,85 +293,64 @@ def main() -> None:
                     raise
                 time.sleep(0.2)
         size, upload_seconds = upload(endpoint, args.days, args.rows)
+        expected_rows = args.days * args.rows
         print(
-            f"data: {args.days} day files x {args.rows} rows = {args.days * args.rows:,} rows, "
+            f"data: {args.days} day files x {args.rows} rows = {expected_rows:,} rows, "
             f"{size / 1e6:.0f} MB in moto_server (separate process), uploaded in "
             f"{upload_seconds:.1f} s"
         )
-        scratch = Path(tempfile.mkdtemp(prefix="bench-monitoring-cache-"))
-        baseline, uncached, cold, disk = [], [], [], []
-        for index in range(args.repeats):  # interleaved, so drift in machine load hits all
-            cache_dir = str(scratch / f"run-{index}")  # empty: truly cold
+        baseline, csv_only, rolled = [], [], []
+        for _ in range(args.repeats):
             baseline.append(run_child("baseline", endpoint))
-            uncached.append(run_child("ours", endpoint))  # no disk cache: what writing it costs
-            cold.append(run_child("ours", endpoint, cache_dir=cache_dir))
-            disk.append(run_child("ours", endpoint, cache_dir=cache_dir))  # filled by `cold`
-        expected_rows = args.days * args.rows
-        assert {r["rows"] for r in baseline + uncached + cold + disk} == {expected_rows}
-        assert {r["downloads"] for r in cold} == {args.days}
-        assert {r["downloads"] for r in disk} == {0}, "warm disk cache still downloaded files"
-        assert {r["parsed_from_cache"] for r in disk} == {args.days}
+            csv_only.append(run_child("ours", endpoint))
+        compaction = compact_year(endpoint, args.days)
+        print(f"compactor, closing the year into the rollup (backfill): {compaction:.1f} s")
+        for _ in range(args.repeats):  # interleaved, so drift in machine load hits both
+            baseline.append(run_child("baseline", endpoint))
+            rolled.append(run_child("ours", endpoint))
+        assert {r["rows"] for r in baseline + csv_only + rolled} == {expected_rows}
         b = statistics.median(r["seconds"] for r in baseline)
-        u = statistics.median(r["seconds"] for r in uncached)
-        c = statistics.median(r["seconds"] for r in cold)
-        d = statistics.median(r["seconds"] for r in disk)
+        c = statistics.median(r["seconds"] for r in csv_only)
+        r = statistics.median(x["seconds"] for x in rolled)
         print(
             f"baseline, course-style cold load (sequential get_object + read_csv): {b:.2f} s "
-            f"(runs {runs(baseline)}), peak RSS {max(r['rss_mb'] for r in baseline):.0f} MB"
+            f"(runs {runs(baseline)}), peak RSS {max(x['rss_mb'] for x in baseline):.0f} MB"
         )
         print(
-            f"ours without the disk cache (concurrent fetch + pyarrow + schema check): {u:.2f} s "
-            f"(runs {runs(uncached)}) -> {b / u:.2f}x"
+            f"ours on day CSVs only (never compacted; concurrent fetch + pyarrow + schema check): "
+            f"{c:.2f} s (runs {runs(csv_only)}), peak RSS "
+            f"{max(x['rss_mb'] for x in csv_only):.0f} MB -> {b / c:.2f}x"
         )
         print(
-            f"(a) ours, truly cold (empty disk cache; concurrent fetch + pyarrow + schema check "
-            f"+ cache writes): {c:.2f} s (runs {runs(cold)}), peak RSS "
-            f"{max(r['rss_mb'] for r in cold):.0f} MB (after imports {cold[0]['rss0']:.0f} MB)"
-            f" -> {b / c:.2f}x  (target >= 3x)"
+            f"ours on the rollup, cold, no disk cache ({rolled[0]['downloads']} GetObject): "
+            f"{r:.2f} s (runs {runs(rolled)}), peak RSS {max(x['rss_mb'] for x in rolled):.0f} MB "
+            f"(after imports {rolled[0]['rss0']:.0f} MB) -> {b / r:.2f}x  "
+            f"(target >= 4x and < 1 s; RSS target <= 400 MB)"
         )
-        print(
-            f"(b) ours, cold process + warm disk cache (1 listing, 0 GetObject, parsed tables "
-            f"read back): {d:.2f} s "
-            f"(runs {runs(disk)}), peak RSS {max(r['rss_mb'] for r in disk):.0f} MB"
-            f" -> {b / d:.2f}x  (target >= 3x)"
-        )
-        page_cache = str(scratch / "page")
-        page = run_child("page", endpoint, cache_dir=page_cache)
+        page = run_child("page", endpoint)
         warm = page["warm_reruns"]
-        refreshes = page["refreshes"]
         w = statistics.median(warm)
         print(
-            f"(c) page warm rerun from st.cache_data (AppTest, whole year): "
-            f"{', '.join(f'{x:.2f}' for x in warm)} s (target <= 0.5 s) -> {b / w:.1f}x"
-        )
-        print(
             f"page (AppTest): first run, default 30 days {page['first_run_30_days']:.2f} s; "
-            f"whole year {page['year_cold_run']:.2f} s (disk cache held only those 60 days); "
-            f"'Atualizar' on the whole year (Streamlit caches cleared, disk warm) "
-            f"{', '.join(f'{x:.2f}' for x in refreshes)} s; shows {page['requests_shown']} "
-            f"requests"
+            f"whole year cold {page['year_cold_run']:.2f} s -> {b / page['year_cold_run']:.2f}x; "
+            f"warm reruns from st.cache_data {', '.join(f'{x:.2f}' for x in warm)} s "
+            f"-> {b / w:.1f}x; 'Atualizar' {', '.join(f'{x:.2f}' for x in page['refreshes'])} s; "
+            f"shows {page['requests_shown']} requests"
         )
         print(
             f"figure JSON for the year: {sum(page['figure_bytes']):,} bytes in "
-            f"{len(page['figure_bytes'])} figures "
-            f"({', '.join(f'{n:,}' for n in page['figure_bytes'])}); bound 2,000,000"
+            f"{len(page['figure_bytes'])} figures; "
+            f"page process peak RSS {page['rss_mb']:.0f} MB (target <= 400 MB)"
         )
-        print(f"page process peak RSS {page['rss_mb']:.0f} MB")
         if args.latency_ms > 0:
-            lb, lc, ld = [], [], []
-            for index in range(args.repeats):
-                cache_dir = str(scratch / f"latency-{index}")
-                lb.append(run_child("baseline", endpoint, args.latency_ms))
-                lc.append(run_child("ours", endpoint, args.latency_ms, cache_dir))
-                ld.append(run_child("ours", endpoint, args.latency_ms, cache_dir))
-            lbm, lcm, ldm = (statistics.median(r["seconds"] for r in x) for x in (lb, lc, ld))
+            lb = [run_child("baseline", endpoint, args.latency_ms) for _ in range(args.repeats)]
+            lr = [run_child("ours", endpoint, args.latency_ms) for _ in range(args.repeats)]
+            lbm, lrm = (statistics.median(x["seconds"] for x in v) for v in (lb, lr))
             print(
                 f"with {args.latency_ms:g} ms network latency per request (real S3 is not on "
-                f"loopback): course-style {lbm:.2f} s (runs {runs(lb)}); ours truly cold "
-                f"{lcm:.2f} s (runs {runs(lc)}) -> {lbm / lcm:.2f}x; ours warm disk "
-                f"{ldm:.2f} s (runs {runs(ld)}) -> {lbm / ldm:.2f}x"
+                f"loopback): course-style {lbm:.2f} s (runs {runs(lb)}); ours on the rollup "
+                f"{lrm:.2f} s (runs {runs(lr)}) -> {lbm / lrm:.2f}x"
             )
-        shutil.rmtree(scratch, ignore_errors=True)
     finally:
         server.terminate()
         server.wait(timeout=10)

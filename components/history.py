@@ -9,6 +9,7 @@ import streamlit as st
 
 from laptop_pricing.engine import Quote
 from laptop_pricing.formatting import BRASILIA, format_price
+from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.schema import FIELDS, LaptopSpec
 
 HISTORY_KEY = "estimate_history"
@@ -37,8 +38,9 @@ def history_frame() -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """Semicolon-separated, decimal comma, UTF-8 with BOM: opens right in Excel pt-BR."""
-    return frame.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    """Semicolon-separated, decimal comma, UTF-8 with BOM: opens right in Excel pt-BR; formula
+    cells neutralised (``laptop_pricing.safe_csv``)."""
+    return frame_to_csv(frame, sep=";", decimal=",", encoding="utf-8-sig")
 
 
 def history_section() -> None:

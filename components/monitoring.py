@@ -16,9 +16,10 @@ import streamlit as st
 from components.monitoring_data import SAMPLE_DIR, refresh, use_sample, using_sample
 from laptop_pricing import schema
 from laptop_pricing.formatting import format_day, format_int, format_percent, format_whole_price
-from laptop_pricing.monitoring import aggregate, drift, quality, reader
-from laptop_pricing.monitoring.reader import DayFile, LogLocation, LogUnavailable, SetAside
+from laptop_pricing.monitoring import aggregate, drift, parsing, quality, sources
+from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable, SetAside
 from laptop_pricing.monitoring.view import SHARES, Filters
+from laptop_pricing.safe_csv import frame_to_csv
 
 STATUS_LABELS = {
     drift.DRIFT: "drift",
@@ -33,12 +34,22 @@ STATUS_COLORS = {
     "poucos dados": "color: #6b7280",
 }
 SET_ASIDE_REASONS = {
-    reader.SHORT_ROW: "linha com valores a menos",
-    reader.LONG_ROW: "linha com valores a mais",
-    reader.BAD_TIMESTAMP: "data e hora ilegíveis",
-    reader.BAD_PRICE: "preço ausente, não numérico ou não positivo",
-    reader.MISSING_COLUMNS: "arquivo sem a coluna de preço ou de data",
-    reader.FETCH_FAILED: "arquivo não pôde ser baixado",
+    parsing.SHORT_ROW: "linha com valores a menos",
+    parsing.LONG_ROW: "linha com valores a mais",
+    parsing.CELL_TOO_LONG: "linha com um valor grande demais",
+    parsing.BAD_TIMESTAMP: "data e hora ilegíveis",
+    parsing.BAD_PRICE: "preço ausente, não numérico ou não positivo",
+    parsing.MISSING_COLUMNS: "arquivo sem a coluna de preço ou de data",
+    parsing.EMPTY: "arquivo vazio",
+    parsing.COMPRESSED: "arquivo compactado, não é um CSV",
+    parsing.NOT_TEXT: "arquivo que não é texto UTF-8",
+    parsing.CR_ONLY: "arquivo com quebras de linha antigas (só CR)",
+    parsing.UNREADABLE: "arquivo ilegível",
+    parsing.TORN_RECORDS: "registros interrompidos no meio (queda do servidor)",
+    sources.FETCH_FAILED: "arquivo não pôde ser baixado",
+    sources.TOO_LARGE: "arquivo grande demais para um dia (não foi baixado)",
+    sources.BAD_DAY_NAME: "nome de arquivo com uma data que não existe",
+    sources.DAY_OUT_OF_RANGE: "dia fora do período que a página mostra",
 }
 QUALITY_ISSUES = {
     quality.NOT_ALLOWED: "valor fora dos permitidos",
@@ -390,7 +401,7 @@ def download(rows: Callable[[], pd.DataFrame], count: int, filters: Filters) -> 
 
     def csv_bytes() -> bytes:
         frame = rows().drop(columns=[quality.IN_SCHEMA_COLUMN], errors="ignore")
-        return frame.to_csv(index=False).encode()
+        return frame_to_csv(frame)
 
     st.download_button(
         f"Baixar os {format_int(count)} pedidos filtrados (CSV)",

@@ -2,7 +2,7 @@
 training reference. The "Atualizar" button clears both caches.
 
 The day files that exist are listed once per TTL; a load reads only the files of the days asked
-for, concurrently (``laptop_pricing.monitoring.reader``). The sample course logs the repo ships are
+for, concurrently (``laptop_pricing.monitoring.reading``). The sample course logs the repo ships are
 read in place from ``data/request-logs-sample/`` — never copied into the clerk's log folder, so
 two-year-old course requests can never mix with the store's own.
 """
@@ -18,7 +18,8 @@ import streamlit as st
 from laptop_pricing.artifact import ArtifactError, read_metadata
 from laptop_pricing.monitoring import quality, view
 from laptop_pricing.monitoring.drift import Reference, ReferenceMissing
-from laptop_pricing.monitoring.reader import DayFile, LogLocation, SetAside, read_log
+from laptop_pricing.monitoring.reading import read_log
+from laptop_pricing.monitoring.sources import DayFile, LogLocation, SetAside
 from laptop_pricing.settings import REPO_ROOT, Settings
 
 TTL_SECONDS = 300
@@ -53,13 +54,12 @@ def using_sample() -> bool:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def list_days(location: LogLocation) -> list[DayFile]:
     """Day files of the whole log (names only). Raises ``LogUnavailable``; errors are not cached."""
-    return location.open().list_day_files()
+    return location.open().list().files
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
 def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
-    files = [f for f in list_days(location) if start <= f.day <= end]
-    result = read_log(location.open(), files=files)
+    result = read_log(location.open(), start, end)
     return LoadedLog(quality.with_in_schema(result.rows), result.set_aside, result.files)
 
 

@@ -37,8 +37,18 @@ _PROBLEM_WORDS = {
     "auth_provider": "precisa de um provedor: client_id, client_secret e server_metadata_url "
     "na própria seção [auth] ou em uma única subseção como [auth.google]",
     "auth_provider_name": "o nome do provedor não pode ter “_” (use, por exemplo, [auth.google])",
+    "seconds": "precisa ser um número de segundos maior que 0 e no máximo 10 (por exemplo, 1)",
 }
-_SHOWN_VALUE = {"url", "bucket", "prefix", "not_a_folder", "not_writable", "email", "callback"}
+_SHOWN_VALUE = {
+    "url",
+    "bucket",
+    "prefix",
+    "not_a_folder",
+    "not_writable",
+    "email",
+    "callback",
+    "seconds",
+}
 _logged: set[tuple[SettingProblem, ...]] = set()
 
 

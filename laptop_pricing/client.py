@@ -383,19 +383,16 @@ def gateway_event(payload: Mapping[str, Any], path: str = "/predict") -> dict[st
 
 
 class LocalPricingClient(PricingClient):
-    """The Lambda handler called in this process: the embedded default, no server, no cloud.
+    """The Lambda handler's logic called in this process: the embedded default, no server.
 
-    ``handler`` defaults to ``laptop_pricing.api.handler.handler``. Its answer goes through the
-    same parser as an HTTP answer, so both clients fail and succeed the same way.
+    ``handler`` is a ``laptop_pricing.api.handler.PricingHandler`` (or any callable taking the
+    event and a context) built with its engine and request log. Its answer goes through the same
+    parser as an HTTP answer, so both clients fail and succeed the same way.
     """
 
     embedded = True
 
-    def __init__(self, handler: Callable[[dict, Any], dict] | None = None):
-        if handler is None:
-            from laptop_pricing.api.handler import handler as lambda_handler
-
-            handler = lambda_handler
+    def __init__(self, handler: Callable[[dict, Any], dict]):
         self._handler = handler
 
     def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
@@ -410,16 +407,11 @@ class LocalPricingClient(PricingClient):
 
 
 def client_from_settings(settings: Settings) -> PricingClient:
-    """HTTP to the configured endpoint, or the embedded handler logging to the local folder."""
+    """HTTP to the configured endpoint, or the embedded handler, built here with the shipped
+    engine and the request log the settings name (the local folder the monitoring page reads)."""
     if settings.api_endpoint:
         return HttpPricingClient(settings.api_endpoint, settings.api_key)
-    configure_embedded_logging(settings)
-    return LocalPricingClient()
-
-
-def configure_embedded_logging(settings: Settings) -> None:
-    """Make the in-process handler log priced requests where the app's settings say."""
-    from laptop_pricing.api.handler import set_observer
+    from laptop_pricing.api.handler import PricingHandler, get_engine
     from laptop_pricing.api.service import observer_from_settings
 
-    set_observer(observer_from_settings(settings))
+    return LocalPricingClient(PricingHandler(get_engine(), observer_from_settings(settings)))

@@ -290,9 +290,10 @@ PRICE_COLUMN = "price"
 TIMESTAMP_COLUMN = "timestamp"
 VERSION_COLUMN = "model_version"
 # Appended after the course's columns; day files written before a column existed lack it, and
-# readers fill it empty (writers keep such a file's own columns for the rest of that day).
+# readers fill it empty.
+REQUEST_ID_COLUMN = "request_id"  # names the request a row records (a retry carries the same id)
 CLERK_EMAIL_COLUMN = "clerk_email"  # the signed-in clerk who asked for the price; empty if open
-APPENDED_LOG_COLUMNS: tuple[str, ...] = (CLERK_EMAIL_COLUMN,)
+APPENDED_LOG_COLUMNS: tuple[str, ...] = (REQUEST_ID_COLUMN, CLERK_EMAIL_COLUMN)
 LOG_COLUMNS: tuple[str, ...] = (
     *FIELD_NAMES,
     PRICE_COLUMN,

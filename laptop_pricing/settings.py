@@ -25,8 +25,9 @@ from laptop_pricing.access import parse_email_list
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
 DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
-DEFAULT_PREDICTIONS_CACHE_DIR = REPO_ROOT / "var" / "cache" / "s3"
-CACHE_OFF = frozenset({"off", "none", "0", "false"})
+# The request log's wall-clock limit per write (connect, read, retries and locks together).
+DEFAULT_REQUEST_LOG_DEADLINE = 1.0
+MAX_REQUEST_LOG_DEADLINE = 10.0
 AUTH_SECTION = "auth"
 AUTH_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 AUTH_CALLBACK_PATH = "/oauth2callback"
@@ -40,9 +41,10 @@ KEYS: Mapping[str, str] = {
     "PREDICTIONS-PREFIX": "key prefix of the day files",
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
     "AWS-ENDPOINT-URL": "S3-compatible endpoint (MinIO, moto, LocalStack)",
-    "PREDICTIONS-CACHE-DIR": "local folder keeping downloaded S3 day files by ETag ('off': none)",
     "CLERK-EMAILS": "who may price when sign-in is on: addresses or @domain entries",
     "OWNER-EMAILS": "who may also see monitoring, model card and policy: addresses or @domain",
+    "REQUEST-LOG-DEADLINE-SECONDS": "wall-clock limit of one request-log write (connect, read, "
+    "retries, disk), after which the price is answered and the row counted lost",
 }
 
 
@@ -100,10 +102,10 @@ class Settings:
     predictions_prefix: str
     predictions_dir: Path
     aws_endpoint_url: str | None
-    predictions_cache_dir: Path | None = None
     clerk_emails: tuple[str, ...] = ()
     owner_emails: tuple[str, ...] = ()
     auth: AuthSettings | None = None
+    request_log_deadline: float = DEFAULT_REQUEST_LOG_DEADLINE
 
     @property
     def embedded(self) -> bool:
@@ -117,16 +119,14 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.api_key else "unset"
-        cache_dir = str(self.predictions_cache_dir) if self.predictions_cache_dir else None
         return (
             f"Settings(api_endpoint={self.api_endpoint!r}, api_key=<{key}>, "
             f"predictions_bucket={self.predictions_bucket!r}, "
             f"predictions_prefix={self.predictions_prefix!r}, "
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
-            f"predictions_cache_dir={cache_dir!r}, "
             f"clerk_emails=<{len(self.clerk_emails)}>, owner_emails=<{len(self.owner_emails)}>, "
-            f"auth={self.auth!r})"
+            f"auth={self.auth!r}, request_log_deadline={self.request_log_deadline!r})"
         )
 
 
@@ -143,11 +143,6 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
     predictions_dir = Path(read_setting("PREDICTIONS-DIR", secrets, str(DEFAULT_PREDICTIONS_DIR)))
     if bucket is None:  # the local folder is where the log goes: it must take files
         _writable_folder("PREDICTIONS-DIR", predictions_dir, problems)
-    cache_dir = _cache_dir(
-        read_setting("PREDICTIONS-CACHE-DIR", secrets, str(DEFAULT_PREDICTIONS_CACHE_DIR))
-    )
-    if bucket is not None and cache_dir is not None:
-        _writable_folder("PREDICTIONS-CACHE-DIR", cache_dir, problems)
     settings = Settings(
         api_endpoint=endpoint,
         api_key=read_setting("API-KEY", secrets),
@@ -157,10 +152,12 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         aws_endpoint_url=_url(
             "AWS-ENDPOINT-URL", read_setting("AWS-ENDPOINT-URL", secrets), problems
         ),
-        predictions_cache_dir=cache_dir,
         clerk_emails=_emails("CLERK-EMAILS", secrets, problems),
         owner_emails=_emails("OWNER-EMAILS", secrets, problems),
         auth=_auth((secrets or {}).get(AUTH_SECTION), problems),
+        request_log_deadline=_deadline(
+            read_setting("REQUEST-LOG-DEADLINE-SECONDS", secrets), problems
+        ),
     )
     if problems:
         raise InvalidSettings(problems)
@@ -248,5 +245,16 @@ def _provider(where: str, section: Mapping[str, Any], problems: list[SettingProb
         _url(f"{where} server_metadata_url", metadata_url, problems)
 
 
-def _cache_dir(value: str | None) -> Path | None:
-    return None if value is None or value.lower() in CACHE_OFF else Path(value)
+def _deadline(value: str | None, problems: list[SettingProblem]) -> float:
+    """Seconds above 0 and at most ``MAX_REQUEST_LOG_DEADLINE`` (a write may never hold a price
+    longer than the gateway's own limits allow)."""
+    if value is None:
+        return DEFAULT_REQUEST_LOG_DEADLINE
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_REQUEST_LOG_DEADLINE:
+        problems.append(SettingProblem("REQUEST-LOG-DEADLINE-SECONDS", "seconds", value[:20]))
+        return DEFAULT_REQUEST_LOG_DEADLINE
+    return seconds

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from laptop_pricing.monitoring.reader import s3_client
+from laptop_pricing import s3
 from tests.browser_support import free_port
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "request-logs-sample"
@@ -48,6 +48,11 @@ def s3_endpoint() -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def s3_client(endpoint: str, max_workers: int = 16):
+    """A client with the reader's limits (credentials from the environment: moto's values)."""
+    return s3.s3_client(endpoint, s3.READ_TIMEOUTS, pool=max_workers)
 
 
 def put_objects(endpoint: str, bucket: str, objects: Iterable[tuple[str, bytes]]) -> None:

@@ -13,6 +13,12 @@ from laptop_pricing.errors import BadRequest, InvalidResponse, UpstreamError
 from laptop_pricing.schema import LaptopSpec
 from tests.client_fault_server import fault_server
 
+
+def embedded() -> LocalPricingClient:
+    """The embedded client with its dependencies passed in (no request log: not under test)."""
+    return LocalPricingClient(handler_module.PricingHandler(handler_module.get_engine()))
+
+
 SPECS = [
     LaptopSpec.default(),
     LaptopSpec.from_payload(
@@ -31,7 +37,7 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS)
 def test_local_client_gives_the_engines_quote(spec):
     expected = PricingEngine.load().price(spec)
-    quote = LocalPricingClient().price(spec)
+    quote = embedded().price(spec)
     assert (quote.price, quote.low, quote.high) == (expected.price, expected.low, expected.high)
     assert (quote.currency, quote.version) == (expected.currency, expected.version)
 
@@ -40,7 +46,7 @@ def test_local_and_http_clients_agree_on_the_same_handler():
     spec = SPECS[1]
     with fault_server() as server:
         over_http = HttpPricingClient(server.url("/handler")).price(spec)
-    assert LocalPricingClient().price(spec) == over_http
+    assert embedded().price(spec) == over_http
 
 
 def test_the_event_is_what_api_gateway_sends():
@@ -66,3 +72,28 @@ def test_handler_answers_are_mapped_to_typed_errors():
         )
     with pytest.raises(InvalidResponse):
         LocalPricingClient(lambda e, c: None).price(LaptopSpec.default())
+
+
+def test_embedded_client_from_settings_logs_to_the_settings_folder(tmp_path, monkeypatch):
+    """The embedded client's request log is built from the settings and passed in: no module
+    global decides where its rows go."""
+    from laptop_pricing.client import client_from_settings
+    from laptop_pricing.request_log.records import decode_records
+    from laptop_pricing.settings import load_settings
+
+    monkeypatch.delenv("API_ENDPOINT", raising=False)
+    monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path / "a"))
+    first = client_from_settings(load_settings())
+    monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path / "b"))
+    second = client_from_settings(load_settings())
+    first.price(LaptopSpec.default())
+    second.price(LaptopSpec.default())
+    second.price(LaptopSpec.default())
+    counts = {
+        name: sum(
+            len(decode_records(p.read_bytes()).records)
+            for p in (tmp_path / name).rglob("_records/*.jsonl")
+        )
+        for name in ("a", "b")
+    }
+    assert counts == {"a": 1, "b": 2}

@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from laptop_pricing.api.handler import PricingHandler, get_engine
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient
 from laptop_pricing.errors import AuthError, RateLimited
 from laptop_pricing.schema import LaptopSpec
@@ -57,7 +58,9 @@ def server(tmp_path, request):
 
 def test_right_key_prices_like_the_in_process_client(server):
     spec = LaptopSpec.default()
-    assert HttpPricingClient(server, KEY).price(spec) == LocalPricingClient().price(spec)
+    assert HttpPricingClient(server, KEY).price(spec) == LocalPricingClient(
+        PricingHandler(get_engine())
+    ).price(spec)
 
 
 def test_wrong_or_missing_key_is_an_auth_error(server):

@@ -29,19 +29,29 @@ SECRET_KEY = "k3y-SECRET-do-not-log-9f8e7d"
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[LaptopSpec, Quote, float]] = []
+        self.request_ids: list[str] = []
 
     def on_priced(
-        self, spec: LaptopSpec, quote: Quote, latency_ms: float, clerk_email: str | None = None
+        self,
+        spec: LaptopSpec,
+        quote: Quote,
+        latency_ms: float,
+        request_id: str,
+        clerk_email: str | None = None,
     ) -> None:
         self.calls.append((spec, quote, latency_ms))
+        self.request_ids.append(request_id)
+
+
+RECORDER = Recorder()
+handle = api.PricingHandler(api.get_engine(), RECORDER)  # dependencies passed in, no global
 
 
 @pytest.fixture
 def recorder():
-    observer = Recorder()
-    previous = api.set_observer(observer)
-    yield observer
-    api.set_observer(previous)
+    RECORDER.calls.clear()
+    RECORDER.request_ids.clear()
+    return RECORDER
 
 
 def rest_event(body: Any, method: str = "POST", base64_body: bool = False) -> dict[str, Any]:
@@ -100,7 +110,7 @@ def error_fields(response: dict[str, Any]) -> list[str]:
     ids=["direct", "rest-proxy", "rest-proxy-base64", "function-url", "function-url-base64"],
 )
 def test_every_event_shape_is_priced(event, recorder):
-    status, body = answer(api.handler(event, None))
+    status, body = answer(handle(event, None))
     assert status == 200
     expected = PricingEngine.load().price(LaptopSpec.from_payload(COURSE_SAMPLE))
     assert body == {
@@ -114,9 +124,9 @@ def test_every_event_shape_is_priced(event, recorder):
 
 
 def test_observer_gets_spec_quote_and_latency_once_per_priced_request(recorder):
-    api.handler({"data": COURSE_SAMPLE})
-    api.handler({"data": {**COURSE_SAMPLE, "ram_gb": 8}})
-    api.handler({"data": {**COURSE_SAMPLE, "ram_gb": 252}})  # refused: not observed
+    handle({"data": COURSE_SAMPLE})
+    handle({"data": {**COURSE_SAMPLE, "ram_gb": 8}})
+    handle({"data": {**COURSE_SAMPLE, "ram_gb": 252}})  # refused: not observed
     assert [spec.ram_gb for spec, _, _ in recorder.calls] == [16, 8]
     spec, quote, latency_ms = recorder.calls[0]
     assert spec == LaptopSpec.from_payload(COURSE_SAMPLE)
@@ -124,19 +134,41 @@ def test_observer_gets_spec_quote_and_latency_once_per_priced_request(recorder):
     assert 0 < latency_ms < 60_000
 
 
-def test_set_observer_returns_the_previous_one_and_none_means_no_op(recorder):
-    previous = api.set_observer(None)
-    assert previous is recorder
-    status, _ = answer(api.handler({"data": COURSE_SAMPLE}))
+def test_a_handler_without_an_observer_prices_and_records_nothing(recorder):
+    status, _ = answer(api.PricingHandler(api.get_engine())({"data": COURSE_SAMPLE}))
     assert status == 200
     assert recorder.calls == []
-    api.set_observer(recorder)
+
+
+def test_the_lambda_entry_point_builds_its_handler_once_from_the_environment():
+    first = api.lambda_entry()
+    assert api.lambda_entry() is first
+    assert answer(api.handler({"data": COURSE_SAMPLE}))[0] == 200
+
+
+class Context:
+    aws_request_id = "lambda-context-id"
+
+
+def test_the_request_id_is_the_clients_then_the_gateways_then_the_lambdas(recorder):
+    event = rest_event({"data": COURSE_SAMPLE})
+    event["headers"]["X-Request-Id"] = "click-42"
+    event["requestContext"]["requestId"] = "gateway-1"
+    handle(event, Context())
+    del event["headers"]["X-Request-Id"]
+    handle(event, Context())
+    del event["requestContext"]["requestId"]
+    handle(event, Context())
+    event["headers"]["x-request-id"] = "not allowed/../" * 3  # unsafe: ignored
+    handle(event, None)
+    assert recorder.request_ids[:3] == ["click-42", "gateway-1", "lambda-context-id"]
+    assert len(recorder.request_ids[3]) == 32  # a fresh uuid4
 
 
 def test_missing_and_invalid_fields_are_all_listed(recorder):
     data = {**COURSE_SAMPLE, "ram_gb": "252", "brand": "core i3", "color": "red"}
     del data["ssd"]
-    fields = error_fields(api.handler(rest_event({"data": data})))
+    fields = error_fields(handle(rest_event({"data": data})))
     assert sorted(fields) == sorted(["ram_gb", "brand", "ssd", "color"])
     assert recorder.calls == []
 
@@ -166,30 +198,30 @@ def test_missing_and_invalid_fields_are_all_listed(recorder):
     ],
 )
 def test_bad_bodies_get_400_with_the_field_at_fault(event, field):
-    assert field in error_fields(api.handler(event, None))
+    assert field in error_fields(handle(event, None))
 
 
 def test_huge_integer_in_a_direct_invoke_is_echoed_safely():
-    response = api.handler({"data": {**COURSE_SAMPLE, "ram_gb": 10**5000}})
+    response = handle({"data": {**COURSE_SAMPLE, "ram_gb": 10**5000}})
     assert "ram_gb" in error_fields(response)
     assert len(response["body"]) < 5000
 
 
 @pytest.mark.parametrize("make", [rest_event, url_event])
 def test_other_methods_get_405(make):
-    status, body = answer(api.handler(make({"data": COURSE_SAMPLE}, method="GET")))
+    status, body = answer(handle(make({"data": COURSE_SAMPLE}, method="GET")))
     assert status == 405
     assert body["errors"][0]["field"] == "method"
 
 
-def test_internal_failure_is_a_500_without_the_request(monkeypatch, caplog, capsys):
+def test_internal_failure_is_a_500_without_the_request(caplog, capsys):
     class Broken:
         def price(self, spec):
             raise RuntimeError("model file vanished")
 
-    monkeypatch.setattr(api, "_engine", Broken())
     caplog.set_level(logging.DEBUG)
-    status, body = answer(api.handler(rest_event({"data": COURSE_SAMPLE})))
+    broken = api.PricingHandler(Broken(), RECORDER)  # type: ignore[arg-type]
+    status, body = answer(broken(rest_event({"data": COURSE_SAMPLE})))
     assert status == 500
     assert body == {"message": "Internal error"}
     assert "pricing failed" in caplog.text
@@ -207,7 +239,7 @@ def test_event_headers_and_key_are_never_logged(caplog, capsys, recorder):
         rest_event({"data": COURSE_SAMPLE}, method="DELETE"),
     ]
     for event in events:
-        api.handler(event, None)
+        handle(event, None)
     captured = capsys.readouterr()
     logged = caplog.text + captured.out + captured.err
     assert SECRET_KEY not in logged
@@ -291,7 +323,7 @@ def events(draw) -> Any:
 @given(event=events())
 def test_fuzzed_events_never_get_a_500(event, recorder):
     before = len(recorder.calls)
-    status, body = answer(api.handler(event, None))
+    status, body = answer(handle(event, None))
     assert status in (200, 400, 405), body
     if status == 200:
         assert isinstance(body["prediction"], int) and body["prediction"] > 0
@@ -307,6 +339,6 @@ def test_fuzzed_events_never_get_a_500(event, recorder):
 )
 @given(data=valid_data, shape=st.sampled_from([lambda d: d, rest_event, url_event]))
 def test_every_valid_laptop_is_priced_like_the_engine_prices_it(data, shape, recorder):
-    status, body = answer(api.handler(shape({"data": data}), None))
+    status, body = answer(handle(shape({"data": data}), None))
     assert status == 200, body
     assert body["prediction"] == PricingEngine.load().price(LaptopSpec.from_payload(data)).price

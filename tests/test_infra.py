@@ -142,9 +142,9 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     assert all("*" not in action for action in actions), actions
     s3_statements = [s for s in statements if any(a.startswith("s3:") for a in s["Action"])]
     (s3_statement,) = s3_statements
-    assert sorted(s3_statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
+    assert s3_statement["Action"] == ["s3:PutObject"]  # a writer only puts records
     assert s3_statement["Resource"] == {
-        "Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"
+        "Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_records/*"
     }
     logs = [s for s in statements if s not in s3_statements]
     assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -153,26 +153,53 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     assert "Policies" not in function["Properties"]
 
 
-def test_the_compactor_policy_may_list_and_delete_only_under_the_prefix(
+def test_the_compactor_policy_may_list_read_and_write_only_under_the_prefix(
     template: dict[str, Any],
 ) -> None:
-    """The spill objects (<prefix>/_spill/...) fall under the function's Get/Put grant; folding
-    them into the day files also needs List and Delete, which only the compactor's policy has."""
-    from laptop_pricing.log_layout import spill_key
+    """Records, day files and rollup all live under <prefix>/; the compactor lists, reads and
+    writes there and deletes nothing (the lifecycle rule expires records)."""
+    from laptop_pricing.request_log import LogLayout
 
-    assert spill_key("laptop-prediction-real-data", date(2024, 5, 1), datetime.now(UTC)).startswith(
-        "laptop-prediction-real-data/"
-    )
+    layout = LogLayout("laptop-prediction-real-data")
+    for key in (layout.records_root, layout.rollup_key(2024, 5), layout.day_key(date(2024, 5, 1))):
+        assert key.startswith("laptop-prediction-real-data/")
     policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
     listing, objects = policy["Statement"]
     assert listing["Action"] == "s3:ListBucket"
     assert listing["Condition"] == {
         "StringLike": {"s3:prefix": {"Fn::Sub": "${PredictionsPrefix}/*"}}
     }
-    assert sorted(objects["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert sorted(objects["Action"]) == ["s3:GetObject", "s3:PutObject"]
     assert objects["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"}
     function_actions = {a for s in _allow_statements(template) for a in s["Action"]}
-    assert not function_actions & {"s3:ListBucket", "s3:DeleteObject"}
+    assert not function_actions & {"s3:ListBucket", "s3:DeleteObject", "s3:GetObject"}
+
+
+def test_records_expire_long_after_the_compactor_folded_them(template: dict[str, Any]) -> None:
+    from laptop_pricing.request_log import compact
+
+    bucket = template["Resources"]["PredictionsBucket"]["Properties"]
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Prefix"] == {"Fn::Sub": "${PredictionsPrefix}/_records/"}
+    assert rule["Status"] == "Enabled"
+    assert rule["ExpirationInDays"] * 24 * 3600 > 30 * compact.MARGIN.total_seconds()
+
+
+def test_the_glue_table_reads_the_rollup_with_its_columns_and_partitions(
+    template: dict[str, Any],
+) -> None:
+    from laptop_pricing.request_log import rollup
+    from laptop_pricing.schema import LOG_COLUMNS
+
+    table = template["Resources"]["RequestLogRollupTable"]["Properties"]["TableInput"]
+    assert [c["Name"] for c in table["PartitionKeys"]] == ["year", "month"]
+    columns = [c["Name"] for c in table["StorageDescriptor"]["Columns"]]
+    assert columns == [*LOG_COLUMNS, rollup.DAY_COLUMN, rollup.SOURCE_LINE_COLUMN]
+    assert table["StorageDescriptor"]["Location"] == {
+        "Fn::Sub": "s3://${PredictionsBucket}/${PredictionsPrefix}/_rollup/"
+    }
+    assert table["Parameters"]["projection.enabled"] == "true"
+    assert "MapredParquetInputFormat" in table["StorageDescriptor"]["InputFormat"]
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -183,13 +210,13 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 def test_the_compactor_runs_hourly_from_the_pricing_image_with_its_own_command(
     template: dict[str, Any],
 ) -> None:
-    from laptop_pricing.api import compact
+    from laptop_pricing.request_log import compact
 
     function = compactor_function(template)
     props = function["Properties"]
     assert props["PackageType"] == "Image"
     (command,) = props["ImageConfig"]["Command"]
-    assert command == "laptop_pricing.api.compact.handler"
+    assert command == "laptop_pricing.request_log.compact.handler"
     module, name = command.rsplit(".", 1)
     assert module == compact.__name__ and callable(getattr(compact, name))
     # The same build as the pricing function, so sam build makes one image for both.
@@ -203,8 +230,8 @@ def test_the_compactor_runs_hourly_from_the_pricing_image_with_its_own_command(
     pricing_env = pricing_function(template)["Properties"]["Environment"]["Variables"]
     for name in ("PREDICTIONS_BUCKET", "PREDICTIONS_PREFIX"):
         assert env[name] == pricing_env[name]
-    # Room for one day's whole conditional-append budget, and far under Lambda's 15 minutes.
-    assert compact.COMPACT_TIME_BUDGET < props["Timeout"] <= 300
+    # Room for the rollup's retries beside another run, and far under Lambda's 15 minutes.
+    assert compact.ROLLUP_ATTEMPTS * 10 < props["Timeout"] <= 300
     assert 128 <= props["MemorySize"] <= 1024
 
 
@@ -227,7 +254,6 @@ def test_the_compactor_policy_is_the_compactor_functions_only_s3_grant(
     policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
     granted = [a for s in policy["Statement"] for a in _actions(s)]
     assert sorted(granted) == [
-        "s3:DeleteObject",
         "s3:GetObject",
         "s3:ListBucket",
         "s3:PutObject",
@@ -240,7 +266,7 @@ def test_the_pricing_function_still_cannot_list_or_delete(template: dict[str, An
     role = template["Resources"]["PricingFunctionRole"]["Properties"]
     assert "ManagedPolicyArns" not in role  # in particular not the compactor's policy
     actions = {a for s in _allow_statements(template) for a in _actions(s)}
-    assert actions == {"s3:GetObject", "s3:PutObject", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert actions == {"s3:PutObject", "logs:CreateLogStream", "logs:PutLogEvents"}
     assert "Policies" not in pricing_function(template)["Properties"]
 
 
@@ -416,7 +442,7 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
 COMPACTOR_PROBE = (
     ONLY_THE_IMAGE
     + """
-from laptop_pricing.api import compact
+from laptop_pricing.request_log import compact
 event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
 answer = compact.handler(event, None)
 mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
@@ -428,17 +454,18 @@ print(json.dumps({"days": answer["days"], "modules": mods, "pandas": "pandas" in
 def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable(
     tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
 ) -> None:
-    from laptop_pricing.log_layout import day_key, spill_root
-    from laptop_pricing.request_log import LogRow, S3RequestLog
+    from laptop_pricing.api.service import prediction_values
+    from laptop_pricing.request_log import LogLayout, RequestLog
+    from laptop_pricing.request_log.stores import S3RecordStore
     from laptop_pricing.schema import LaptopSpec
 
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)
-    log = S3RequestLog(bucket, "logs", s3)
+    log = RequestLog(S3RecordStore(bucket, LogLayout("logs"), s3))
     spec = LaptopSpec.default().as_dict()
     for day in (yesterday, today):
-        at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=1)
-        log._spill(day, [LogRow(spec, 4321, "v1", at)], "")
+        at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(minutes=1)
+        log.write(prediction_values(spec, 4321, "v1", f"r-{day}", at), at=at)
     allowed = _closure(set(_requirement_names(INFRA / "requirements-lambda.txt")))
     result = subprocess.run(
         [sys.executable, "-c", COMPACTOR_PROBE, json.dumps(sorted(allowed))],
@@ -452,9 +479,11 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert [line.split(":")[0] for line in probe["days"]] == [str(today), str(yesterday)]
     assert probe["pandas"] is False
-    assert s3.list_objects_v2(Bucket=bucket, Prefix=spill_root("logs"))["KeyCount"] == 0
+    layout = LogLayout("logs")
     for day in (yesterday, today):
-        body = s3.get_object(Bucket=bucket, Key=day_key("logs", day))["Body"].read().decode()
+        body = s3.get_object(Bucket=bucket, Key=layout.day_key(day))["Body"].read().decode()
         assert body.count("4321") == 1
+    rollup_key = layout.rollup_key(yesterday.year, yesterday.month)
+    assert s3.head_object(Bucket=bucket, Key=rollup_key)["ContentLength"] > 0  # yesterday closed
     left_out = ("laptop_pricing.training", "laptop_pricing.monitoring")
     assert not [m for m in probe["modules"] if m.startswith(left_out)]

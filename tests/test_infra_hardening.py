@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
-from laptop_pricing.log_layout import spill_root
+from laptop_pricing.request_log import LogLayout
 from laptop_pricing.settings import REPO_ROOT
 
 TEMPLATE = REPO_ROOT / "infra" / "template.yaml"
@@ -44,14 +44,14 @@ def test_the_log_bucket_is_versioned_and_keeps_overwritten_versions_30_days(temp
     assert "ExpirationInDays" not in versions  # current day files are never expired
 
 
-def test_only_old_spill_objects_expire_and_their_prefix_is_the_writers(template):
+def test_only_folded_request_records_expire_and_their_prefix_is_the_writers(template):
     rules = props(template, "PredictionsBucket")["LifecycleConfiguration"]["Rules"]
     expiring = [rule for rule in rules if "ExpirationInDays" in rule]
     assert len(expiring) == 1
-    spill = expiring[0]
-    assert spill["ExpirationInDays"] == 30
-    assert spill["Prefix"] == {"Fn::Sub": "${PredictionsPrefix}/_spill/"}
-    assert spill_root("${PredictionsPrefix}") == "${PredictionsPrefix}/_spill/"
+    records = expiring[0]
+    assert records["ExpirationInDays"] == 35  # long after the hourly compactor folded them
+    assert records["Prefix"] == {"Fn::Sub": "${PredictionsPrefix}/_records/"}
+    assert LogLayout("${PredictionsPrefix}").records_root == "${PredictionsPrefix}/_records/"
 
 
 def test_bucket_access_is_logged_to_a_private_bucket_that_only_s3_logging_writes(template):

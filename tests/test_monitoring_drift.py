@@ -10,7 +10,9 @@ import pytest
 
 from laptop_pricing import schema
 from laptop_pricing.monitoring import drift
-from laptop_pricing.monitoring.reader import LocalLogSource, read_log
+from laptop_pricing.monitoring.reading import read_log
+from laptop_pricing.monitoring.sources import LocalLogSource
+from laptop_pricing.request_log import LogLayout
 from tests.monitoring_fixtures import SAMPLE_DIR
 
 
@@ -108,7 +110,7 @@ def test_table_flags_the_shifted_field_and_price_worst_first():
 def test_values_outside_the_schema_count_as_drift_on_the_real_logs():
     train = sample_rows(20_000, seed=1)
     reference = drift.Reference.from_metadata(reference_from(train, train["price"].to_numpy()))
-    rows = read_log(LocalLogSource(SAMPLE_DIR)).rows
+    rows = read_log(LocalLogSource(SAMPLE_DIR, LogLayout(""))).rows
     table = drift.drift_table(rows, reference).set_index("field")
     assert table.loc["ram_gb", "status"] == drift.DRIFT
     assert table.loc["ram_gb", "outside_share"] > 0.7

@@ -9,31 +9,54 @@ import pandas as pd
 import pytest
 
 from laptop_pricing import schema
-from laptop_pricing.log_layout import day_file_name, day_key
+from laptop_pricing.api.service import prediction_values
 from laptop_pricing.monitoring import quality
-from laptop_pricing.monitoring.reader import (
+from laptop_pricing.monitoring.parsing import (
     BAD_PRICE,
     BAD_TIMESTAMP,
-    FETCH_FAILED,
+    EMPTY,
     LONG_ROW,
     MISSING_COLUMNS,
     SHORT_ROW,
+    parse_day_file,
+    to_frame,
+)
+from laptop_pricing.monitoring.reading import read_log
+from laptop_pricing.monitoring.sources import (
+    FETCH_FAILED,
     DayFile,
     LocalLogSource,
     LogLocation,
     LogUnavailable,
     S3LogSource,
-    parse_day_file,
-    read_log,
-    s3_client,
 )
-from laptop_pricing.monitoring.synthetic import day_csv
-from laptop_pricing.request_log import LocalRequestLog
-from tests.monitoring_fixtures import SAMPLE_DIR, put_objects, write_files
+from laptop_pricing.request_log import LogLayout, RequestLog
+from laptop_pricing.request_log.stores import LocalRecordStore
+from tests.monitoring_fixtures import SAMPLE_DIR, put_objects, s3_client, write_files
+from tests.synthetic_logs import day_csv
+
+
+def day_key(prefix: str, day: date) -> str:
+    return LogLayout(prefix).day_key(day)
+
+
+def day_file_name(day: date) -> str:
+    return LogLayout("").day_file_name(day)
+
+
+def list_calls(client) -> list[str]:
+    """Records each ListObjectsV2 request the client makes (a page of at most 1000 keys)."""
+    calls: list[str] = []
+    client.meta.events.register(
+        "provide-client-params.s3.ListObjectsV2",
+        lambda params, **_: calls.append(params.get("Prefix")),
+    )
+    return calls
+
 
 DAY = date(2024, 3, 5)
 FILE = DayFile(DAY, day_file_name(DAY))
-HEADER = ",".join(schema.LOG_COLUMNS)
+HEADER = ",".join(c for c in schema.LOG_COLUMNS if c != schema.REQUEST_ID_COLUMN)
 COURSE_HEADER = HEADER.replace("graphic_card,", "graphic_card_gb,").replace(
     ",price,", ",prediction,"
 )
@@ -56,7 +79,7 @@ def test_files_from_before_the_clerk_email_read_with_it_empty():
 
 @pytest.fixture(scope="module")
 def sample():
-    return read_log(LocalLogSource(SAMPLE_DIR))
+    return read_log(LocalLogSource(SAMPLE_DIR, LogLayout("")))
 
 
 # --- The two real course logs -----------------------------------------------------------------
@@ -122,11 +145,12 @@ def test_vectorised_schema_check_agrees_with_laptop_spec_row_by_row(sample):
 
 
 def test_reads_what_the_request_log_writer_writes(tmp_path):
-    log = LocalRequestLog(tmp_path, prefix="logs")
+    log = RequestLog(LocalRecordStore(tmp_path, LogLayout("logs")))
     at = datetime(2024, 3, 5, 23, 59, 59, 123456, tzinfo=UTC)
-    log.append(schema.LaptopSpec.default().as_dict(), 6712, "2.0.0", at=at)
-    log.append({**schema.LaptopSpec.default().as_dict(), "brand": "hp"}, 7000, "2.0.0", at=at)
-    result = read_log(LocalLogSource(tmp_path, "logs"))
+    spec = schema.LaptopSpec.default().as_dict()
+    log.write(prediction_values(spec, 6712, "2.0.0", "a", at), at=at)
+    log.write(prediction_values({**spec, "brand": "hp"}, 7000, "2.0.0", "b", at), at=at)
+    result = read_log(LocalLogSource(tmp_path, LogLayout("logs")))
     assert result.set_aside == []
     assert list(result.rows["brand"].astype(str)) == ["dell", "hp"]
     assert result.rows["timestamp"].iloc[0] == pd.Timestamp(at)
@@ -144,9 +168,7 @@ def parse(text: str | bytes):
 
 
 def read_from_tables(parsed):
-    from laptop_pricing.monitoring.reader import _to_frame
-
-    return _to_frame([parsed.table] if parsed.table is not None else [])
+    return to_frame([parsed.table] if parsed.table is not None else [])
 
 
 def test_clean_file_keeps_every_line():
@@ -164,7 +186,7 @@ def test_format_variants_read_the_same_row(variant):
     if variant == "course_header":
         header = COURSE_HEADER
     if variant == "quoted":
-        header = ",".join(f'"{c}"' for c in schema.LOG_COLUMNS)
+        header = ",".join(f'"{c}"' for c in HEADER.split(","))
         row = ",".join(f'"{v}"' for v in GOOD.split(","))
     if variant == "upper_case":
         row = GOOD.replace("dell,intel,core i5", " DELL , Intel,Core i5")
@@ -260,7 +282,7 @@ def test_quoted_newline_keeps_physical_line_numbers():
 
 
 def test_columns_in_another_order_and_unknown_columns():
-    columns = [*reversed(schema.LOG_COLUMNS), "client_ip"]
+    columns = [*reversed(HEADER.split(",")), "client_ip"]
     values = [*reversed(GOOD.split(",")), "10.0.0.1"]
     rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
     assert aside == []
@@ -268,8 +290,8 @@ def test_columns_in_another_order_and_unknown_columns():
 
 
 def test_missing_field_column_keeps_rows_and_flags_the_field():
-    columns = [c for c in schema.LOG_COLUMNS if c != "os_bit"]
-    values = [v for c, v in zip(schema.LOG_COLUMNS, GOOD.split(","), strict=True) if c != "os_bit"]
+    columns = [c for c in HEADER.split(",") if c != "os_bit"]
+    values = [v for c, v in zip(HEADER.split(","), GOOD.split(","), strict=True) if c != "os_bit"]
     rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
     assert aside == [] and len(rows) == 1
     report = quality.quality_report(rows).set_index(["field", "issue"])
@@ -277,7 +299,7 @@ def test_missing_field_column_keeps_rows_and_flags_the_field():
 
 
 def test_file_without_price_or_timestamp_column_is_set_aside_whole():
-    columns = [c for c in schema.LOG_COLUMNS if c != "price"]
+    columns = [c for c in HEADER.split(",") if c != "price"]
     parsed = parse_day_file(FILE, (",".join(columns) + "\nx\n").encode())
     assert parsed.table is None
     assert [(s.file, s.line, s.reason) for s in parsed.set_aside] == [
@@ -286,7 +308,7 @@ def test_file_without_price_or_timestamp_column_is_set_aside_whole():
 
 
 def test_empty_file_and_invalid_utf8():
-    assert parse("")[0].empty and parse("")[1] == []
+    assert parse("")[0].empty and parse("")[1] == [(None, EMPTY)]
     rows, aside = parse((f"{HEADER}\n" + GOOD.replace("dell", "d\xe9ll")).encode("latin-1"))
     assert aside == [] and len(rows) == 1
     assert not quality.in_schema_mask(rows)[0]
@@ -310,14 +332,14 @@ def test_local_listing_uses_names_and_the_range(tmp_path):
     (tmp_path / "p" / "notes.csv").write_text("x")
     (tmp_path / "p" / "sub").mkdir()
     (tmp_path / "p" / "sub" / day_file_name(days[0])).write_text(HEADER)
-    source = LocalLogSource(tmp_path, "p")
-    assert [f.day for f in source.list_day_files()] == days
-    listed = source.list_day_files(date(2024, 1, 3), date(2024, 1, 5))
+    source = LocalLogSource(tmp_path, LogLayout("p"))
+    assert [f.day for f in source.list().files] == days
+    listed = source.list(date(2024, 1, 3), date(2024, 1, 5)).files
     assert [f.day for f in listed] == days[2:5]
     result = read_log(source, date(2024, 1, 3), date(2024, 1, 5))
     assert len(result.rows) == 9
     assert set(result.rows["timestamp"].dt.date) == set(days[2:5])
-    assert LocalLogSource(tmp_path / "absent").list_day_files() == []
+    assert LocalLogSource(tmp_path / "absent", LogLayout("")).list().files == []
 
 
 # --- S3 through moto_server -------------------------------------------------------------------
@@ -336,21 +358,25 @@ def big_bucket(s3_endpoint):
 
 
 def test_s3_listing_paginates_past_1000_keys(big_bucket):
-    source = S3LogSource("monitoring-many", "logs", s3_client(big_bucket))
-    listed = source.list_day_files()
+    client = s3_client(big_bucket)
+    calls = list_calls(client)
+    listed = S3LogSource("monitoring-many", LogLayout("logs"), client).list().files
     assert [f.day for f in listed] == MANY_DAYS
-    assert source.list_calls == 2  # 1100 day keys + 2 others: two pages of at most 1000
+    # 1100 day keys: two pages of at most 1000, then one call for the records' day folders
+    assert calls == ["logs/", "logs/", "logs/_records/"]
 
 
 def test_s3_range_listing_starts_after_the_day_before_and_stops_past_the_end(big_bucket):
-    source = S3LogSource("monitoring-many", "logs", s3_client(big_bucket))
+    client = s3_client(big_bucket)
+    calls = list_calls(client)
+    source = S3LogSource("monitoring-many", LogLayout("logs"), client)
     start, end = MANY_DAYS[-30], MANY_DAYS[-21]
-    listed = source.list_day_files(start, end)
+    listed = source.list(start, end).files
     assert [f.day for f in listed] == MANY_DAYS[-30:-20]
-    assert source.list_calls == 1  # StartAfter skipped the first three years
-    early = S3LogSource("monitoring-many", "logs", s3_client(big_bucket))
-    assert [f.day for f in early.list_day_files(MANY_DAYS[0], MANY_DAYS[1])] == MANY_DAYS[:2]
-    assert early.list_calls == 1  # stopped at the end of the range, no second page
+    assert calls == ["logs/", "logs/_records/"]  # StartAfter skipped the first three years
+    calls.clear()
+    assert [f.day for f in source.list(MANY_DAYS[0], MANY_DAYS[1]).files] == MANY_DAYS[:2]
+    assert calls == ["logs/", "logs/_records/"]  # stopped at the end of the range
 
 
 def test_s3_read_over_a_year_concurrently(big_bucket):
@@ -363,8 +389,8 @@ def test_s3_read_over_a_year_concurrently(big_bucket):
 
 def test_s3_file_deleted_after_listing_is_reported_not_fatal(big_bucket):
     client = s3_client(big_bucket)
-    source = S3LogSource("monitoring-many", "logs", client)
-    files = source.list_day_files(MANY_DAYS[10], MANY_DAYS[12])
+    source = S3LogSource("monitoring-many", LogLayout("logs"), client)
+    files = source.list(MANY_DAYS[10], MANY_DAYS[12]).files
     ghost = DayFile(MANY_DAYS[10] - timedelta(days=5000), "logs/" + day_file_name(date(2000, 1, 1)))
     result = read_log(source, files=[*files, ghost])
     assert len(result.rows) == 6
@@ -374,7 +400,7 @@ def test_s3_file_deleted_after_listing_is_reported_not_fatal(big_bucket):
 
 
 def test_s3_missing_bucket_is_a_typed_error(s3_endpoint):
-    source = S3LogSource("no-such-bucket", "logs", s3_client(s3_endpoint))
+    source = S3LogSource("no-such-bucket", LogLayout("logs"), s3_client(s3_endpoint))
     with pytest.raises(LogUnavailable) as caught:
-        source.list_day_files()
+        source.list()
     assert caught.value.reason == "NoSuchBucket"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from laptop_pricing.api.service import PricingObserver, observer_from_settings
 from laptop_pricing.api.telemetry import NAMESPACE, Telemetry, redact
-from laptop_pricing.request_log import LocalRequestLog
+from laptop_pricing.request_log import LogLayout, RequestLog
+from laptop_pricing.request_log.records import decode_records
+from laptop_pricing.request_log.stores import LocalRecordStore, PendingRecord
 from laptop_pricing.schema import FIELD_NAMES, LaptopSpec
 from laptop_pricing.settings import load_settings
 
@@ -80,7 +83,7 @@ def test_registered_secrets_never_reach_a_log_line(capsys: pytest.CaptureFixture
     redact([secret])
     telemetry = Telemetry()
     telemetry.logger.info("calling with %s", secret)
-    telemetry.request_log_failed("s3://bucket/p", RuntimeError(f"denied for {secret}"))
+    telemetry.request_log_failed("s3://bucket/p", f"RuntimeError: denied for {secret}")
     out = capsys.readouterr().out
     assert secret not in out
     lines = json_lines(out)
@@ -89,17 +92,21 @@ def test_registered_secrets_never_reach_a_log_line(capsys: pytest.CaptureFixture
     assert lines[1]["level"] == "ERROR"
 
 
+def local_log(directory: Path, deadline: float = 1.0) -> RequestLog:
+    return RequestLog(LocalRecordStore(directory, LogLayout("p")), deadline=deadline)
+
+
 def test_observer_answers_even_when_the_log_fails_and_counts_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    observer = PricingObserver(LocalRequestLog(not_a_folder, "p"), Telemetry())
-    observer.on_priced(SPEC, Priced(6712, "1.0.0"), 2.0)  # must not raise
+    observer = PricingObserver(local_log(not_a_folder), Telemetry())
+    observer.on_priced(SPEC, Priced(6712, "1.0.0"), 2.0, "req-1")  # must not raise
     assert observer.failures == 1
     lines = json_lines(capsys.readouterr().out)
     (error,) = [line for line in lines if line.get("level") == "ERROR"]
-    assert "request log write failed" in error["message"]
+    assert "request log row lost" in error["message"]
     assert error["store"].startswith("local folder")
     (record,) = [line for line in lines if "_aws" in line]
     assert record["RequestLogFailures"] == [1.0]
@@ -109,12 +116,60 @@ def test_observer_answers_even_when_the_log_fails_and_counts_it(
 def test_observer_writes_the_row_then_the_record(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    at = datetime(2024, 2, 3, 10, tzinfo=UTC)
-    log = LocalRequestLog(tmp_path, "p", clock=lambda: at)
-    PricingObserver(log, Telemetry()).on_priced(SPEC, Priced(5000, "2.0.0"), 1.0)
-    text = log.read_day(date(2024, 2, 3)).decode()
-    assert text.splitlines()[1].endswith(",5000,2024-02-03T10:00:00.000000Z,2.0.0")
+    PricingObserver(local_log(tmp_path), Telemetry()).on_priced(
+        SPEC, Priced(5000, "2.0.0"), 1.0, "req-7"
+    )
+    day = datetime.now(UTC).date()
+    data = (tmp_path / "p" / "_records" / f"{day}.jsonl").read_bytes()
+    (row,) = decode_records(data).records
+    assert (row["price"], row["model_version"], row["request_id"]) == ("5000", "2.0.0", "req-7")
+    assert row["timestamp"].startswith(f"{day}T") and row["timestamp"].endswith("Z")
     assert emf_records(capsys.readouterr().out)[0]["RequestLogFailures"] == [0.0]
+
+
+class HeldStore(LocalRecordStore):
+    """A local store whose writes wait for ``release`` (a disk that stalls), then succeed or
+    fail as told."""
+
+    def __init__(self, directory: Path, fail: bool = False):
+        super().__init__(directory, LogLayout("p"))
+        self.release = threading.Event()
+        self.fail = fail
+
+    def put(self, record: PendingRecord, deadline: float) -> int:
+        self.release.wait(10)
+        if self.fail:
+            from laptop_pricing.request_log.stores import RecordNotStored
+
+            raise RecordNotStored("disk gone")
+        return super().put(record, deadline)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_row_settled_after_the_deadline_is_counted_once_by_a_second_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fails: bool
+) -> None:
+    store = HeldStore(tmp_path, fail=fails)
+    log = RequestLog(store, deadline=0.05)
+    observer = PricingObserver(log, Telemetry())
+    observer.on_priced(SPEC, Priced(5000, "2.0.0"), 1.0, "req-late")
+    first = emf_records(capsys.readouterr().out)
+    assert [r["RequestLogFailures"] for r in first] == [[0.0]]  # answered, fate unknown yet
+    store.release.set()
+    assert log.drain(5)
+    second = emf_records(capsys.readouterr().out)
+    assert [r["RequestLogFailures"] for r in second] == [[1.0 if fails else 0.0]]
+    assert second[0]["RequestLogLate"] == [1.0]
+    assert observer.failures == int(fails)
+    assert log.accounting.snapshot() == {
+        "stored": int(not fails),
+        "lost": int(fails),
+        "late": 1,
+        "unconfirmed": 0,
+        "in_flight": 0,
+    }
+    records = list((tmp_path / "p" / "_records").glob("*.jsonl"))
+    assert sum(len(decode_records(p.read_bytes()).records) for p in records) == int(not fails)
 
 
 def test_factory_for_the_app_logs_to_the_settings_folder_quietly(
@@ -124,11 +179,11 @@ def test_factory_for_the_app_logs_to_the_settings_folder_quietly(
     monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path))
     monkeypatch.setenv("PREDICTIONS_PREFIX", "logs")
     observer = observer_from_settings(load_settings())
-    observer.on_priced(SPEC, Priced(4000, "3.0.0"), 1.0)
+    observer.on_priced(SPEC, Priced(4000, "3.0.0"), 1.0, "a")
     assert capsys.readouterr().out == ""  # embedded default: no EMF noise on stdout
-    (day_file,) = (tmp_path / "logs").glob("*_laptop_prediction_data.csv")
-    assert day_file.read_text().count("\n") == 2
-    observer_from_settings(load_settings(), metrics=True).on_priced(SPEC, Priced(1, "v"), 1.0)
+    (records,) = (tmp_path / "logs" / "_records").glob("*.jsonl")
+    assert len(decode_records(records.read_bytes()).records) == 1
+    observer_from_settings(load_settings(), metrics=True).on_priced(SPEC, Priced(1, "v"), 1.0, "b")
     assert len(emf_records(capsys.readouterr().out)) == 1
 
 
@@ -138,8 +193,8 @@ def test_a_store_that_cannot_be_built_still_prices_and_counts_each_miss(
     monkeypatch.setenv("PREDICTIONS_BUCKET", "some-bucket")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "not a url")  # boto3 refuses to build the client
     observer = observer_from_settings(load_settings(), metrics=True)
-    observer.on_priced(SPEC, Priced(100, "v"), 1.0)
-    observer.on_priced(SPEC, Priced(200, "v"), 1.0)
+    observer.on_priced(SPEC, Priced(100, "v"), 1.0, "x")
+    observer.on_priced(SPEC, Priced(200, "v"), 1.0, "y")
     assert observer.failures == 2
     lines = json_lines(capsys.readouterr().out)
     errors = [line for line in lines if line.get("level") == "ERROR"]

@@ -8,7 +8,7 @@ from components import monitoring as ui
 from components import monitoring_data as data
 from components.page_setup import page_entry
 from laptop_pricing.formatting import format_day
-from laptop_pricing.monitoring.reader import LogUnavailable
+from laptop_pricing.monitoring.sources import LogUnavailable
 
 st.title("Monitoramento")
 st.caption("O que os balconistas avaliaram e se o modelo ainda vê o tipo de notebook que aprendeu.")

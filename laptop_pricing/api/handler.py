@@ -6,11 +6,17 @@ URL event (body a string, maybe base64). Always answers proxy style
 as the course contract says, plus ``currency`` and ``range``. Anything a client can send that is
 not a valid laptop gets a 400 listing every field at fault, never a 500.
 
-Seam for the request log and metrics: ``set_observer(obs)``; ``obs.on_priced(spec, quote,
-latency_ms, clerk_email=...)`` is called once per priced request, after pricing and before the
-answer (``clerk_email``: the optional field of that name beside ``data``). Until one is plugged, the
-default is built from the environment on first use (``laptop_pricing.api.service.default_observer``:
-request log + EMF metrics). The event, its headers and the API key are never logged.
+Dependencies are passed in: ``PricingHandler(engine, observer)`` is the handler with its engine
+and its observer (``observer.on_priced(spec, quote, latency_ms, request_id, clerk_email)``, called
+once per priced request, after pricing and before the answer; ``clerk_email`` is the optional
+field of that name beside ``data``). ``handler``, the Lambda entry point, builds its own once
+per process from the environment (engine + request log + EMF metrics); the embedded
+app and the local server build theirs from their settings. The event, its headers and the API
+key are never logged.
+
+Request id: a client-sent ``X-Request-Id`` (letters, digits, ``-_.``, up to 100) when present,
+so a retry of the same click carries the same id and the log keeps one row; else API Gateway's
+``requestContext.requestId``, else the Lambda context's id, else a fresh uuid4.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import binascii
 import json
 import logging
 import math
+import re
 import threading
 import time
+import uuid
 from typing import Any, Protocol
 
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
@@ -37,46 +45,42 @@ CLERK_EMAIL_FIELD = "clerk_email"  # optional, beside "data": who asked, for the
 
 class PricingObserver(Protocol):
     def on_priced(
-        self, spec: LaptopSpec, quote: Quote, latency_ms: float, clerk_email: str | None = None
+        self,
+        spec: LaptopSpec,
+        quote: Quote,
+        latency_ms: float,
+        request_id: str,
+        clerk_email: str | None = None,
     ) -> None: ...
 
 
 class NullObserver:
+    """Records nothing (benchmarks of the pricing path alone)."""
+
     def on_priced(
-        self, spec: LaptopSpec, quote: Quote, latency_ms: float, clerk_email: str | None = None
+        self,
+        spec: LaptopSpec,
+        quote: Quote,
+        latency_ms: float,
+        request_id: str,
+        clerk_email: str | None = None,
     ) -> None:
         return None
 
 
-_observer: PricingObserver | None = None  # None: the environment's default, built on first use
-_observer_lock = threading.Lock()
 _engine: PricingEngine | None = None
-
-
-def set_observer(observer: PricingObserver | None) -> PricingObserver | None:
-    """Plug the request log / metrics in (None restores the no-op); returns the previous one."""
-    global _observer
-    previous = _observer
-    _observer = observer if observer is not None else NullObserver()
-    return previous
-
-
-def _current_observer() -> PricingObserver:
-    global _observer
-    if _observer is None:
-        with _observer_lock:  # one default per process: its request log groups all threads' rows
-            if _observer is None:
-                from laptop_pricing.api.service import default_observer
-
-                _observer = default_observer()
-    return _observer
+_engine_lock = threading.Lock()
+_entry: PricingHandler | None = None
+_entry_lock = threading.Lock()
 
 
 def get_engine() -> PricingEngine:
     """The process's engine, loaded on first use (a Lambda cold start) and kept."""
     global _engine
     if _engine is None:
-        _engine = PricingEngine.load()
+        with _engine_lock:
+            if _engine is None:
+                _engine = PricingEngine.load()
     return _engine
 
 
@@ -145,32 +149,82 @@ def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None 
     }
 
 
-def handler(event: Any, context: Any = None) -> dict[str, Any]:
-    start = time.perf_counter()
-    try:
-        request = _request_object(event)
-        if not isinstance(request, dict):
-            raise _body_error('body must be a JSON object like {"data": {...}}')
-        if "data" not in request:
-            raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
-        clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
-        spec = LaptopSpec.from_payload(request["data"])
-    except InvalidSpec as error:
-        return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
-    except BadRequest as error:
-        headers = {"Allow": "POST"} if error.status == 405 else None
-        body = {"message": "Invalid request", "errors": _errors(error.errors)}
-        return _response(error.status, body, headers)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
-    try:
-        quote = get_engine().price(spec)
-        latency_ms = (time.perf_counter() - start) * 1000.0
-        _current_observer().on_priced(spec, quote, latency_ms, clerk_email=clerk_email)
-    except Exception:
-        # Our fault, not the client's: say so without echoing the request.
-        logger.exception("pricing failed")
-        return _response(500, {"message": "Internal error"})
-    return _response(200, quote.as_body())
+
+def request_id_of(event: Any, context: Any) -> str:
+    """The id the request-log row carries (see the module docstring)."""
+    headers = event.get("headers") if isinstance(event, dict) else None
+    if isinstance(headers, dict):
+        for name, value in headers.items():
+            is_id = str(name).lower() == "x-request-id" and isinstance(value, str)
+            if is_id and _REQUEST_ID.match(value):
+                return value
+    request_context = event.get("requestContext") if isinstance(event, dict) else None
+    if isinstance(request_context, dict):
+        gateway_id = request_context.get("requestId")
+        if isinstance(gateway_id, str) and _REQUEST_ID.match(gateway_id):
+            return gateway_id
+    context_id = getattr(context, "aws_request_id", None)
+    if isinstance(context_id, str) and _REQUEST_ID.match(context_id):
+        return context_id
+    return uuid.uuid4().hex
+
+
+class PricingHandler:
+    """The Lambda handler's logic, with its engine and observer passed in."""
+
+    def __init__(self, engine: PricingEngine, observer: PricingObserver | None = None):
+        self.engine = engine
+        self.observer: PricingObserver = observer or NullObserver()
+
+    def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        start = time.perf_counter()
+        try:
+            request = _request_object(event)
+            if not isinstance(request, dict):
+                raise _body_error('body must be a JSON object like {"data": {...}}')
+            if "data" not in request:
+                raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
+            clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
+            spec = LaptopSpec.from_payload(request["data"])
+        except InvalidSpec as error:
+            return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
+        except BadRequest as error:
+            headers = {"Allow": "POST"} if error.status == 405 else None
+            body = {"message": "Invalid request", "errors": _errors(error.errors)}
+            return _response(error.status, body, headers)
+
+        try:
+            quote = self.engine.price(spec)
+            latency_ms = (time.perf_counter() - start) * 1000.0
+            self.observer.on_priced(
+                spec, quote, latency_ms, request_id_of(event, context), clerk_email=clerk_email
+            )
+        except Exception:
+            # Our fault, not the client's: say so without echoing the request.
+            logger.exception("pricing failed")
+            return _response(500, {"message": "Internal error"})
+        return _response(200, quote.as_body())
+
+
+def lambda_entry() -> PricingHandler:
+    """The Lambda's handler, built once per process: engine, request log, EMF metrics."""
+    global _entry
+    if _entry is None:
+        with _entry_lock:
+            if _entry is None:
+                from laptop_pricing.api.service import observer_from_settings
+                from laptop_pricing.settings import load_settings
+
+                observer = observer_from_settings(load_settings(), metrics=True)
+                _entry = PricingHandler(get_engine(), observer)
+    return _entry
+
+
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """The Lambda entry point (``laptop_pricing.api.handler.handler``)."""
+    return lambda_entry()(event, context)
 
 
 def _clerk_email(value: Any) -> str | None:

@@ -246,7 +246,7 @@ def build_app(
     warm: Callable[[], Any] | None = None,
     body_timeout: float = BODY_TIMEOUT,
 ) -> Starlette:
-    """The ASGI app. ``handler`` defaults to the Lambda handler (and its default observer)."""
+    """The ASGI app. ``handler`` defaults to the Lambda entry point (built from the environment)."""
     if handler is None:
         from laptop_pricing.api.handler import handler as lambda_handler
 
@@ -438,16 +438,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = plan_from(args, bool(keys))
     gateway = Gateway(keys, plan)
 
-    def warm() -> None:
-        """Like a Lambda init: load the model and build the observer before the first request."""
-        from laptop_pricing.api.handler import get_engine, set_observer
-        from laptop_pricing.api.service import default_observer
+    from laptop_pricing.api.handler import PricingHandler, get_engine
+    from laptop_pricing.api.service import observer_from_settings
+    from laptop_pricing.settings import load_settings
 
-        get_engine()
-        set_observer(default_observer())
-
+    # Like a Lambda init: the model and the request log, built once, before the first request.
+    handler = PricingHandler(get_engine(), observer_from_settings(load_settings(), metrics=True))
     app = build_app(
-        gateway=gateway, timeout=args.timeout, warm=warm, body_timeout=args.body_timeout
+        handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout
     )
     telemetry.logger.info(
         "pricing API starting",

@@ -1,97 +1,128 @@
-"""What happens after a request is priced: the request-log row and the metrics record.
+"""What happens after a request is priced: the request-log record and the metrics record.
 
-``PricingObserver`` plugs into the Lambda handler's seam (``handler.set_observer``): the handler
-calls ``on_priced(spec, quote, latency_ms, clerk_email=...)`` once per priced request. The observer
-never raises: if the request log cannot be written, the clerk still gets the price, the failure is
-logged (store and cause, no secret) and counted (``RequestLogFailures`` in the same EMF record, and
-``failures`` here). Losing the row is the lesser harm: a clerk with a customer at the counter must
-not be told "try again" because monitoring storage hiccupped, and an alarm on the metric tells
-whoever looks after the service.
+``PricingObserver.on_priced`` is called by the handler once per priced request. It never raises
+and never waits longer than the request log's deadline: if the row cannot be stored in time the
+clerk still gets the price. Every row's fate is counted exactly once (``RequestLogFailures``):
 
-``observer_from_settings(settings)`` is the public factory (the Streamlit app uses it in embedded
-mode, so it logs to the same local folder its monitoring page reads). Metrics are off unless
-asked for: ``metrics=True`` is what the Lambda handler and the local server use.
+* stored or lost within the deadline: the request's own EMF record says 0 or 1;
+* still in flight at the deadline: that record says 0, and a second record with
+  ``RequestLogFailures`` 0 or 1 and ``RequestLogLate`` 1 follows when the store answers.
+
+``observer_from_settings(settings)`` builds the request log the settings name (S3 bucket, else
+the local folder). Metrics are off unless asked for: the Lambda and the local server pass
+``metrics=True``; the embedded app does not.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError
+
+from laptop_pricing import schema
 from laptop_pricing.api.telemetry import Telemetry
-from laptop_pricing.request_log import (
-    Clock,
-    LogRow,
-    RequestLog,
-    RequestLogError,
-    request_log_from_settings,
-)
-from laptop_pricing.settings import Settings, load_settings
+from laptop_pricing.request_log import RequestLog, request_log_from_settings
+from laptop_pricing.request_log.layout import format_timestamp
+from laptop_pricing.request_log.writer import Fate, Settled
+from laptop_pricing.settings import Settings
+
+
+def prediction_values(
+    fields: Mapping[str, Any],
+    price: int,
+    model_version: str,
+    request_id: str,
+    at: datetime,
+    clerk_email: str | None = None,
+) -> dict[str, object]:
+    """One request-log row: the fields, the price, the time, the version and the request id
+    (columns other issues add are filled by their owners' code through ``extra``)."""
+    missing = [name for name in schema.FIELD_NAMES if name not in fields]
+    if missing:
+        raise ValueError(f"request-log row lacks fields: {', '.join(missing)}")
+    values: dict[str, object] = {name: fields[name] for name in schema.FIELD_NAMES}
+    values[schema.PRICE_COLUMN] = int(price)
+    values[schema.TIMESTAMP_COLUMN] = format_timestamp(at)
+    values[schema.VERSION_COLUMN] = model_version
+    values[schema.REQUEST_ID_COLUMN] = request_id
+    values[schema.CLERK_EMAIL_COLUMN] = clerk_email or ""
+    return values
 
 
 class PricingObserver:
-    """Writes the request-log row, then one EMF record, for each priced request."""
+    """Writes the request-log row, then one EMF record, for each priced request.
 
-    def __init__(self, request_log: RequestLog | None, telemetry: Telemetry | None = None):
+    ``request_log`` None with ``unavailable`` set: the log could not be built (a malformed
+    endpoint, say); every priced request then counts as one lost row, loudly."""
+
+    def __init__(
+        self,
+        request_log: RequestLog | None,
+        telemetry: Telemetry | None = None,
+        unavailable: str | None = None,
+    ):
         self.request_log = request_log
         self.telemetry = telemetry or Telemetry(metrics_enabled=False)
-        self.failures = 0
+        self.unavailable = unavailable
+        self.failures = 0  # rows known lost, for tests and benches
         self._count_lock = threading.Lock()
 
+    def describe(self) -> str:
+        return self.request_log.describe() if self.request_log else "unavailable request log"
+
     def on_priced(
-        self, spec: Any, quote: Any, latency_ms: float, clerk_email: str | None = None
+        self,
+        spec: Any,
+        quote: Any,
+        latency_ms: float,
+        request_id: str,
+        clerk_email: str | None = None,
     ) -> None:
         fields = spec.as_dict()
-        log_failed = False
+        lost = False
         if self.request_log is not None:
-            try:
-                self.request_log.append(fields, quote.price, quote.version, clerk_email=clerk_email)
-            except Exception as error:
-                log_failed = True
-                with self._count_lock:
-                    self.failures += 1
-                self.telemetry.request_log_failed(self.request_log.describe(), error)
+            values = prediction_values(
+                fields, quote.price, quote.version, request_id, datetime.now(UTC), clerk_email
+            )
+            result = self.request_log.write(values, on_late=self._settled_late)
+            if result.fate is Fate.LOST:
+                lost = True
+                self._count(result.reason)
+            elif result.fate is Fate.PENDING:
+                self.telemetry.request_log_pending(self.describe())
+        elif self.unavailable is not None:
+            lost = True
+            self._count(f"request log could not be set up: {self.unavailable}")
         try:
-            self.telemetry.record_priced(fields, quote.price, quote.version, latency_ms, log_failed)
+            self.telemetry.record_priced(fields, quote.price, quote.version, latency_ms, lost)
         except Exception as error:  # metrics must never cost the clerk the answer
             self.telemetry.telemetry_failed(error)
 
+    def _count(self, reason: str) -> None:
+        with self._count_lock:
+            self.failures += 1
+        self.telemetry.request_log_failed(self.describe(), reason)
 
-def observer_from_settings(
-    settings: Settings, *, metrics: bool = False, clock: Clock | None = None
-) -> PricingObserver:
-    """The request log named by the settings (S3 bucket, else the local folder) plus telemetry.
+    def _settled_late(self, settled: Settled) -> None:
+        if not settled.stored:
+            with self._count_lock:
+                self.failures += 1
+        reason = settled.reason + (" (unconfirmed: may exist)" if settled.unconfirmed else "")
+        self.telemetry.request_log_settled_late(self.describe(), not settled.stored, reason)
 
-    ``metrics=False`` (the default) suits the embedded app; the Lambda handler and the local API
-    server pass ``metrics=True``. ``POWERTOOLS_METRICS_DISABLED=true`` silences EMF either way.
-    """
+
+def observer_from_settings(settings: Settings, *, metrics: bool = False) -> PricingObserver:
+    """The request log named by the settings plus telemetry. ``metrics=False`` (the default)
+    suits the embedded app; the Lambda and the local API server pass ``metrics=True``.
+    ``POWERTOOLS_METRICS_DISABLED=true`` silences EMF either way."""
     telemetry = Telemetry(metrics_enabled=metrics)
     try:
-        request_log: RequestLog = request_log_from_settings(settings, clock=clock)
-    except Exception as error:  # e.g. a malformed AWS_ENDPOINT_URL: still price, count each miss
-        request_log = UnavailableRequestLog(f"{type(error).__name__}: {error}"[:300])
-        telemetry.request_log_failed(request_log.describe(), error)
+        request_log = request_log_from_settings(settings)
+    except (ValueError, BotoCoreError) as error:  # e.g. a malformed AWS_ENDPOINT_URL
+        reason = f"{type(error).__name__}: {error}"[:300]
+        telemetry.request_log_failed("unavailable request log", reason)
+        return PricingObserver(None, telemetry, unavailable=reason)
     return PricingObserver(request_log, telemetry)
-
-
-class UnavailableRequestLog(RequestLog):
-    """Stands in for a store that could not be built: every append fails (logged, counted)."""
-
-    def __init__(self, reason: str):
-        super().__init__()
-        self.reason = reason
-
-    def describe(self) -> str:
-        return "unavailable request log"
-
-    def read_day(self, day: date) -> bytes | None:
-        return None
-
-    def _write_day(self, day: date, rows: list[LogRow]) -> None:
-        raise RequestLogError(f"request log could not be set up: {self.reason}")
-
-
-def default_observer() -> PricingObserver:
-    """The Lambda's observer: configuration from the environment, metrics on."""
-    return observer_from_settings(load_settings(), metrics=True)

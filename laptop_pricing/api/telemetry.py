@@ -39,11 +39,15 @@ SERVICE = "pricing-api"
 REDACTED = "***"
 
 
+_emit_lock = threading.RLock()  # one line at a time (EMF or log): no interleaved JSON on stdout
+
+
 class _CurrentStdout:
     """Writes to whatever ``sys.stdout`` is now (Lambda, uvicorn, or a test capturing it)."""
 
     def write(self, text: str) -> int:
-        return sys.stdout.write(text)
+        with _emit_lock:  # never between an EMF record's text and its newline
+            return sys.stdout.write(text)
 
     def flush(self) -> None:
         sys.stdout.flush()
@@ -79,7 +83,6 @@ class _Redactor(logging.Filter):
 logger = Logger(service=SERVICE, stream=_CurrentStdout())
 _redactor = _Redactor()
 logger.addFilter(_redactor)
-_emit_lock = threading.Lock()  # one EMF line at a time: no interleaved JSON on stdout
 
 
 def redact(secrets: Iterable[str]) -> None:
@@ -120,12 +123,34 @@ class Telemetry:
         with _emit_lock:
             metrics.flush_metrics()
 
-    def request_log_failed(self, where: str, error: BaseException) -> None:
-        """The priced answer still goes back; the failure is logged here and counted in EMF."""
+    def request_log_failed(self, where: str, reason: str) -> None:
+        """The priced answer still goes back; the lost row is logged here and counted in EMF."""
         self.logger.error(
-            "request log write failed; the price was still returned",
-            extra={"store": where, "error": f"{type(error).__name__}: {error}"[:500]},
+            "request log row lost; the price was still returned",
+            extra={"store": where, "error": reason[:500]},
         )
+
+    def request_log_pending(self, where: str) -> None:
+        """The deadline passed before the store answered: the price went back without waiting."""
+        self.logger.warning(
+            "request log write outlasted its deadline; its fate is counted when known",
+            extra={"store": where},
+        )
+
+    def request_log_settled_late(self, where: str, lost: bool, reason: str) -> None:
+        """The fate of a row whose request was answered before the store: its own EMF record,
+        so ``RequestLogFailures`` sums to the rows lost (the answer's record counted it 0)."""
+        if lost:
+            self.request_log_failed(where, reason)
+        if not self.metrics_enabled:
+            return
+        provider = AmazonCloudWatchEMFProvider(namespace=self.namespace, service=SERVICE)
+        metrics = Metrics(namespace=self.namespace, service=SERVICE, provider=provider)
+        metrics.add_metric(name="RequestLogFailures", unit=MetricUnit.Count, value=int(lost))
+        metrics.add_metric(name="RequestLogLate", unit=MetricUnit.Count, value=1)
+        metrics.add_dimensions(service=SERVICE)
+        with _emit_lock:
+            metrics.flush_metrics()
 
     def telemetry_failed(self, error: BaseException) -> None:
         self.logger.warning("metrics record failed", extra={"error": type(error).__name__})

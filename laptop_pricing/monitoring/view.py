@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from laptop_pricing.monitoring import aggregate, charts, drift, quality
-from laptop_pricing.monitoring.reader import DayFile, SetAside
+from laptop_pricing.monitoring.sources import DayFile, SetAside
 
 
 @dataclass(frozen=True)

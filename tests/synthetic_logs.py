@@ -1,6 +1,7 @@
 """Synthetic request logs laid out like the real one, for benchmarks, tests and demos.
 
-Rows follow the writer's format (``request_log``: csv-module quoting, ISO 8601 UTC with ``Z``).
+Rows follow the compactor's day-file format (``laptop_pricing.request_log``: csv-module quoting,
+ISO 8601 UTC with ``Z``, a request id per row). Test and benchmark data only.
 The mix of laptops drifts slowly over the year and a new model version takes over part-way, so
 a year of it exercises every chart; ``out_of_schema`` adds course-style bad values.
 """
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from laptop_pricing import schema
-from laptop_pricing.log_layout import day_key
+from laptop_pricing.request_log.layout import LogLayout
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 
@@ -82,7 +83,9 @@ def day_csv(
                 int(price[i]),
                 moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 versions[previous if use_previous[i] else current],
+                f"{day:%Y%m%d}-{seed}-{i:06d}",  # request id
                 SAMPLE_CLERKS[i % len(SAMPLE_CLERKS)],
+                *("" for _ in schema.LOG_COLUMNS[len(schema.FIELD_NAMES) + 5 :]),
             ]
         )
     return buffer.getvalue().encode()
@@ -123,7 +126,7 @@ def day_files(
         else:
             rows = rows_per_day
         yield (
-            day_key(prefix, day),
+            LogLayout(prefix).day_key(day),
             day_csv(
                 day,
                 rows,

@@ -1,4 +1,8 @@
-"""The request log: one CSV row per priced request, one file per UTC day; no row lost or doubled.
+"""BENCHMARK BASELINE ONLY: the request log as it was before issue #9 (day-file appends with a
+file lock / S3 conditional writes and spill objects), kept verbatim so bench_service.py can
+measure the old design in the same run as the new one. Not imported by the package.
+
+The request log: one CSV row per priced request, one file per UTC day; no row lost or doubled.
 
 Two stores sit behind one interface, laid out identically (``log_layout``):
 
@@ -34,6 +38,7 @@ import os
 import random
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,18 +48,29 @@ from typing import Any
 
 from filelock import FileLock
 
-from laptop_pricing.log_layout import day_key, spill_key
 from laptop_pricing.schema import (
     APPENDED_LOG_COLUMNS,
     CLERK_EMAIL_COLUMN,
     FIELD_NAMES,
     LOG_COLUMN_ALIASES,
-    LOG_COLUMNS,
     PRICE_COLUMN,
     TIMESTAMP_COLUMN,
     VERSION_COLUMN,
 )
-from laptop_pricing.settings import Settings
+
+
+def day_key(prefix: str, day: date) -> str:
+    name = f"{day:%Y-%m-%d}_laptop_prediction_data.csv"
+    return f"{prefix}/{name}" if prefix else name
+
+
+def spill_key(prefix: str, day: date, moment: datetime) -> str:
+    stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"{prefix}/_spill/{day:%Y-%m-%d}/{stamp}-{uuid.uuid4().hex}.csv"
+
+
+# The old design's 16 columns (no request id).
+LOG_COLUMNS = (*FIELD_NAMES, PRICE_COLUMN, TIMESTAMP_COLUMN, VERSION_COLUMN)
 
 Clock = Callable[[], datetime]
 
@@ -514,29 +530,3 @@ class S3RequestLog(RequestLog):
     def _backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
         return self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
-
-
-def s3_client_for(settings: Settings) -> Any:
-    """A boto3 S3 client from the standard AWS chain, pointed at ``AWS_ENDPOINT_URL`` if set."""
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        connect_timeout=3,
-        read_timeout=10,
-        retries={"mode": "standard", "max_attempts": 3},
-        max_pool_connections=32,
-    )
-    return boto3.client("s3", endpoint_url=settings.aws_endpoint_url, config=config)
-
-
-def request_log_from_settings(settings: Settings, clock: Clock | None = None) -> RequestLog:
-    """``PREDICTIONS_BUCKET`` set: the S3 day objects; otherwise the local folder."""
-    if settings.predictions_bucket:
-        return S3RequestLog(
-            settings.predictions_bucket,
-            settings.predictions_prefix,
-            s3_client_for(settings),
-            clock=clock,
-        )
-    return LocalRequestLog(settings.predictions_dir, settings.predictions_prefix, clock=clock)

@@ -1,0 +1,431 @@
+"""Turning fetched bytes into rows: day CSVs, records and rollup months, one Arrow table each.
+
+What counts as a row: a line with the right number of values, a readable timestamp and a positive
+price. Anything else is *set aside* and reported (file, line, reason), and a whole file that
+cannot be a day file says why (``empty``, ``compressed``, ``not_text``, ``cr_only``,
+``unreadable``...): nothing disappears silently and nothing raises. Values outside the schema
+(RAM 252 GB, a processor name as brand) do not make a row invalid: the API did price that
+request; ``quality`` flags it.
+
+A clean day CSV is tokenised by ``pyarrow.csv`` in one vectorised pass; a file with defects takes
+the ``csv`` module's path, which gives each set-aside row its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from laptop_pricing import schema
+from laptop_pricing.monitoring.sources import DayFile, SetAside
+from laptop_pricing.request_log import rollup
+from laptop_pricing.request_log.layout import LogLayout
+from laptop_pricing.request_log.records import decode_records
+from laptop_pricing.request_log.values import (
+    BAD_PRICE,
+    BAD_TIMESTAMP,
+    parse_prices,
+    parse_timestamps,
+    short,
+)
+
+FILE_COLUMN = "file"
+LINE_COLUMN = "line"
+CATEGORY_COLUMNS: tuple[str, ...] = (*schema.FIELD_NAMES, schema.VERSION_COLUMN)
+_SPECIAL = {
+    *CATEGORY_COLUMNS,
+    schema.PRICE_COLUMN,
+    schema.TIMESTAMP_COLUMN,
+    schema.REQUEST_ID_COLUMN,
+}
+# Columns other issues append to the log (quote id, offer...): kept as dictionary-encoded text.
+TEXT_COLUMNS: tuple[str, ...] = tuple(c for c in schema.LOG_COLUMNS if c not in _SPECIAL)
+DICTIONARY_COLUMNS: tuple[str, ...] = (*CATEGORY_COLUMNS, *TEXT_COLUMNS)
+# The page's rows: every log column but the request id (used only to drop repeats), file, line.
+ROW_COLUMNS: tuple[str, ...] = (
+    *(c for c in schema.LOG_COLUMNS if c != schema.REQUEST_ID_COLUMN),
+    FILE_COLUMN,
+    LINE_COLUMN,
+)
+# A file without a header holds the course's columns in the course's order.
+HEADERLESS_COLUMNS: tuple[str, ...] = (
+    *schema.FIELD_NAMES,
+    schema.PRICE_COLUMN,
+    schema.TIMESTAMP_COLUMN,
+    schema.VERSION_COLUMN,
+)
+
+# Why a row or a file was set aside (the page turns these codes into words).
+SHORT_ROW = "short_row"
+LONG_ROW = "long_row"
+CELL_TOO_LONG = "cell_too_long"
+MISSING_COLUMNS = "missing_columns"
+EMPTY = "empty"
+COMPRESSED = "compressed"
+NOT_TEXT = "not_text"
+CR_ONLY = "cr_only"
+UNREADABLE = "unreadable"
+TORN_RECORDS = "torn_records"
+
+_KNOWN_COLUMNS = {c: c for c in schema.LOG_COLUMNS} | dict(schema.LOG_COLUMN_ALIASES)
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"PK\x03\x04": "zip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"PAR1": "parquet",
+}
+
+
+@dataclass
+class ParsedFile:
+    name: str
+    table: pa.Table | None
+    set_aside: list[SetAside] = field(default_factory=list)
+    request_ids: pa.Array | None = None  # aligned with ``table``'s rows, when the file has them
+
+
+def _whole_file(name: str, reason: str, detail: str = "") -> ParsedFile:
+    return ParsedFile(name, None, [SetAside(name, None, reason, detail)])
+
+
+def _not_a_csv(name: str, data: bytes) -> ParsedFile | None:
+    """Why these bytes cannot be a day file's text, or None when they can."""
+    if not data.strip():
+        return _whole_file(name, EMPTY)
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return _whole_file(name, COMPRESSED, kind)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _whole_file(name, NOT_TEXT, "UTF-16")
+    if b"\x00" in data:
+        return _whole_file(name, NOT_TEXT, "bytes nulos")
+    sample = data[:8192]
+    garbled = len(_CONTROL.findall(sample)) + sample.decode("utf-8", errors="replace").count(
+        "\ufffd"
+    )
+    if garbled > len(sample) * 0.05:  # binary; a stray Latin-1 letter is kept as text
+        return _whole_file(name, NOT_TEXT, "conteúdo binário")
+    if b"\n" not in data and data.count(b"\r") > 1:
+        return _whole_file(name, CR_ONLY)
+    return None
+
+
+def _normalise_header(token: str) -> str:
+    return token.strip().strip('"').strip().lower()
+
+
+def _header_columns(first_line: str) -> list[str] | None:
+    """Column names when the first line is a header; None when it already holds data."""
+    tokens = next(csv.reader([first_line]), [])
+    names = [_normalise_header(t) for t in tokens]
+    if sum(1 for n in names if n in _KNOWN_COLUMNS) < 3:
+        return None
+    columns: list[str] = []
+    for position, name in enumerate(names):
+        column = _KNOWN_COLUMNS.get(name, f"_unknown_{position}")
+        columns.append(column if column not in columns else f"_duplicate_{position}")
+    return columns
+
+
+def _first_line(text_start: bytes) -> str:
+    end = text_start.find(b"\n")
+    line = text_start if end < 0 else text_start[:end]
+    return line.rstrip(b"\r").decode("utf-8", errors="replace")
+
+
+def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
+    """One day CSV's bytes as a table of ``ROW_COLUMNS`` (plus request ids) and what was set
+    aside. Never raises for the file's content."""
+    name = day_file.name
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    refused = _not_a_csv(name, data)
+    if refused is not None:
+        return refused
+    try:
+        header = _header_columns(_first_line(data[:4096]))
+        columns = header or list(HEADERLESS_COLUMNS)
+        missing = [c for c in (schema.PRICE_COLUMN, schema.TIMESTAMP_COLUMN) if c not in columns]
+        if missing:
+            return _whole_file(name, MISSING_COLUMNS, ", ".join(missing))
+        first_data_line = 2 if header else 1
+        tokens = _tokenise_fast(data, columns, first_data_line)
+        if tokens is None:
+            tokens = _tokenise_slow(name, data, columns, first_data_line)
+        strings, lines, set_aside = tokens
+        return convert(name, strings, lines, set_aside)
+    except (ValueError, pa.ArrowException, csv.Error) as error:  # a defect no check foresaw
+        return _whole_file(name, UNREADABLE, type(error).__name__)
+
+
+_Tokens = tuple[dict[str, pa.Array], np.ndarray, list[SetAside]]
+
+
+def _tokenise_fast(data: bytes, columns: list[str], first_data_line: int) -> _Tokens | None:
+    """pyarrow's tokenizer; None when the file has defects the slow path reports by line."""
+    invalid: list[object] = []
+    kept = [c for c in columns if c in _KNOWN_COLUMNS]
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(
+                column_names=columns,
+                skip_rows=first_data_line - 1,
+                use_threads=False,  # files are parsed in parallel, one per worker
+                block_size=len(data) + 1,  # one chunk, so one dictionary per column
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={
+                    c: _DICTIONARY if c in DICTIONARY_COLUMNS else pa.string() for c in kept
+                },
+                include_columns=kept,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if invalid or table.num_rows != newlines - (first_data_line - 1):
+        return None  # short/long rows, blank lines or quoted newlines: take the exact path
+    lines = np.arange(first_data_line, first_data_line + table.num_rows, dtype=np.int32)
+    return {c: table.column(c).combine_chunks() for c in kept}, lines, []
+
+
+def _tokenise_slow(name: str, data: bytes, columns: list[str], first_data_line: int) -> _Tokens:
+    """The csv module, line by line, so every set-aside row gets its physical line number."""
+    text = data.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    width = len(columns)
+    values: list[list[str]] = [[] for _ in columns]
+    lines: list[int] = []
+    set_aside: list[SetAside] = []
+    line_start = 1
+    while True:
+        line = line_start
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a cell past the csv module's limit (128 KB)
+            line_start = reader.line_num + 1
+            set_aside.append(SetAside(name, line, CELL_TOO_LONG, str(error)[:60]))
+            continue
+        line_start = reader.line_num + 1
+        if line < first_data_line or not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            reason = SHORT_ROW if len(row) < width else LONG_ROW
+            set_aside.append(SetAside(name, line, reason, f"{len(row)} valores, esperados {width}"))
+            continue
+        for column_values, cell in zip(values, row, strict=True):
+            column_values.append(cell)
+        lines.append(line)
+    arrays = {c: pa.array(v, type=pa.string()) for c, v in zip(columns, values, strict=True)}
+    return arrays, np.asarray(lines, dtype=np.int32), set_aside
+
+
+def _dictionary(column: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
+    if column is None:
+        return pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, dtype=np.int32)), pa.array([""], pa.string())
+        )
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        return column
+    return pc.dictionary_encode(column.cast(pa.string()))
+
+
+def convert(
+    name: str,
+    strings: dict[str, pa.Array],
+    lines: np.ndarray,
+    set_aside: list[SetAside] | None = None,
+) -> ParsedFile:
+    """Typed rows from text columns; unreadable times and prices set aside by line."""
+    set_aside = list(set_aside or [])
+    n = len(lines)
+    if n == 0:
+        return ParsedFile(name, None, set_aside)
+    timestamps = parse_timestamps(strings[schema.TIMESTAMP_COLUMN])
+    prices = parse_prices(strings[schema.PRICE_COLUMN])
+    bad_ts = pc.is_null(timestamps).to_numpy(zero_copy_only=False)
+    bad_price = pc.is_null(prices).to_numpy(zero_copy_only=False)
+    if bad_ts.any() or bad_price.any():
+        raw_ts = strings[schema.TIMESTAMP_COLUMN].to_pylist()
+        raw_price = strings[schema.PRICE_COLUMN].to_pylist()
+        for i in np.flatnonzero(bad_ts | bad_price):
+            if bad_ts[i]:
+                set_aside.append(SetAside(name, int(lines[i]), BAD_TIMESTAMP, short(raw_ts[i])))
+            else:
+                set_aside.append(SetAside(name, int(lines[i]), BAD_PRICE, short(raw_price[i])))
+    zeros = pa.array(np.zeros(n, dtype=np.int32))
+    columns: dict[str, pa.Array] = {c: _dictionary(strings.get(c), n) for c in DICTIONARY_COLUMNS}
+    columns[schema.PRICE_COLUMN] = prices
+    columns[schema.TIMESTAMP_COLUMN] = timestamps
+    columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([name]))
+    columns[LINE_COLUMN] = pa.array(lines, type=pa.int32())
+    table = pa.table({c: columns[c] for c in ROW_COLUMNS})
+    ids = strings.get(schema.REQUEST_ID_COLUMN)
+    ids = ids.cast(pa.string()) if ids is not None else None
+    if bad_ts.any() or bad_price.any():
+        keep = pa.array(~(bad_ts | bad_price))
+        table = table.filter(keep)
+        ids = ids.filter(keep) if ids is not None else None
+    return ParsedFile(name, table, set_aside, ids)
+
+
+def parse_records(day_file: DayFile, data: bytes) -> ParsedFile:
+    """A day's uncompacted records; torn lines (a crash mid-write) are counted, not kept."""
+    name = day_file.name
+    decoded = decode_records(data)
+    notes = []
+    if decoded.torn:
+        notes.append(SetAside(name, None, TORN_RECORDS, f"{decoded.torn} registros incompletos"))
+    if not decoded.records:
+        return ParsedFile(name, None, notes)
+    strings = {
+        c: pa.array([r.get(c, "") for r in decoded.records], pa.string())
+        for c in schema.LOG_COLUMNS
+    }
+    lines = np.arange(1, len(decoded.records) + 1, dtype=np.int32)
+    return convert(name, strings, lines, notes)
+
+
+def parse_rollup_month(
+    layout: LogLayout, data: bytes, days: set[date]
+) -> tuple[pa.Table | None, set[date], list[SetAside]]:
+    """The rows of ``days`` that the month's rollup holds as closed, those days, and the rows
+    its compaction set aside."""
+    closed = {d: info for d, info in rollup.closed_days_of(data).items() if d in days}
+    if not closed:
+        return None, set(), []
+    notes = [
+        SetAside(layout.day_file_name(d), line, reason, detail)
+        for d, info in sorted(closed.items())
+        for line, reason, detail in info.set_aside
+    ]
+    available = set(pq.read_schema(io.BytesIO(data)).names)
+    wanted = [c for c in ROW_COLUMNS if c in available] + [
+        rollup.DAY_COLUMN,
+        rollup.SOURCE_LINE_COLUMN,
+    ]
+    table = pq.read_table(
+        io.BytesIO(data),
+        columns=wanted,
+        read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available],
+        filters=[(rollup.DAY_COLUMN, "in", sorted(closed))],
+    )
+    n = table.num_rows
+    if n == 0:
+        return None, set(closed), notes
+    day_codes = pc.dictionary_encode(table.column(rollup.DAY_COLUMN)).combine_chunks()
+    names = [layout.day_file_name(d) for d in day_codes.dictionary.to_pylist()]
+    columns: dict[str, pa.Array] = {
+        c: _dictionary(table.column(c) if c in available else None, n) for c in DICTIONARY_COLUMNS
+    }
+    columns[schema.PRICE_COLUMN] = table.column(schema.PRICE_COLUMN).combine_chunks()
+    columns[schema.TIMESTAMP_COLUMN] = (
+        table.column(schema.TIMESTAMP_COLUMN).combine_chunks().cast(pa.timestamp("us", tz="UTC"))
+    )
+    columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
+    columns[LINE_COLUMN] = table.column(rollup.SOURCE_LINE_COLUMN).combine_chunks()
+    return pa.table({c: columns[c] for c in ROW_COLUMNS}), set(closed), notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables to the page's frame
+
+
+def to_frame(tables: Iterable[pa.Table]) -> pd.DataFrame:
+    tables = list(tables)
+    if not tables:
+        frame = pd.DataFrame(
+            {
+                **{c: pd.Categorical([]) for c in DICTIONARY_COLUMNS},
+                schema.PRICE_COLUMN: pd.Series([], dtype="float64"),
+                schema.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
+                FILE_COLUMN: pd.Categorical([]),
+                LINE_COLUMN: pd.Series([], dtype="int32"),
+            }
+        )
+        return frame[list(ROW_COLUMNS)]
+    frame = pa.concat_tables(tables).to_pandas()
+    for name in CATEGORY_COLUMNS:
+        frame[name] = _normalise_categories(frame[name], name)
+    return frame
+
+
+def _normalise_value(field_name: str, value: str) -> str:
+    """What the API validator would see: trimmed; category names lower-case; '016' -> '16'.
+    (A download neutralises formula cells after this, so trimming can never re-arm one.)"""
+    text = value.strip()
+    if field_name == schema.VERSION_COLUMN:
+        return text
+    kind = schema.FIELDS_BY_NAME[field_name].kind
+    if kind == schema.CATEGORY:
+        return text.lower()
+    return str(int(text)) if text.isascii() and text.isdigit() else text
+
+
+def _normalise_categories(series: pd.Series, field_name: str) -> pd.Series:
+    categorical = series.astype("category") if series.dtype != "category" else series
+    categories = [str(c) for c in categorical.cat.categories]
+    normalised = [_normalise_value(field_name, c) for c in categories]
+    if normalised == categories:
+        return categorical
+    new_categories = list(dict.fromkeys(normalised))
+    position = {c: i for i, c in enumerate(new_categories)}
+    mapping = np.array([position[c] for c in normalised] + [-1], dtype=np.int32)
+    codes = mapping[categorical.cat.codes.to_numpy()]  # code -1 (missing) maps to the last slot
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=new_categories), index=series.index
+    )
+
+
+def drop_repeated_requests(kept: Sequence[ParsedFile], records: ParsedFile) -> ParsedFile:
+    """The records whose request id is not already in ``kept`` (nor earlier in the records)."""
+    if records.table is None or records.request_ids is None:
+        return records
+    seen = {
+        value
+        for parsed in kept
+        if parsed.request_ids is not None
+        for value in parsed.request_ids.to_pylist()
+        if value
+    }
+    mask = []
+    for value in records.request_ids.to_pylist():
+        fresh = not value or value not in seen
+        mask.append(fresh)
+        if value:
+            seen.add(value)
+    keep = pa.array(mask)
+    return ParsedFile(
+        records.name,
+        records.table.filter(keep),
+        records.set_aside,
+        records.request_ids.filter(keep),
+    )

@@ -1,0 +1,144 @@
+"""Where a record kind lives: day files, per-request records and the Parquet rollup.
+
+For a kind (the request log's predictions; later the trade-in outcomes) under ``<prefix>/``:
+
+* ``YYYY-MM-DD<day_file_suffix>``: the day CSV the course's readers know
+  (``2024-05-01_laptop_prediction_data.csv``), written whole by the compactor;
+* ``_records/YYYY-MM-DD/<UTC time>-<record id>.json`` (S3): one small object per record,
+  ``_records/YYYY-MM-DD.jsonl`` (local folder): one appended line per record;
+* ``_rollup/year=YYYY/month=MM/data.parquet``: the closed days of a month, Hive-partitioned.
+
+``_`` sorts after every digit, so a listing of day files can stop before the sub-folders.
+The same relative paths are used under the local folder and in the bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from laptop_pricing import schema
+
+RECORDS_FOLDER = "_records"
+ROLLUP_FOLDER = "_rollup"
+ROLLUP_FILE = "data.parquet"
+# The oldest day a log can hold (the course ran in 2023); anything older is not a real day.
+FIRST_DAY = date(2020, 1, 1)
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record: its columns (in order), id and time columns, and day-file suffix."""
+
+    name: str
+    columns: tuple[str, ...]
+    id_column: str
+    timestamp_column: str
+    day_file_suffix: str
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = {self.id_column, self.timestamp_column} - set(self.columns)
+        if missing:
+            raise ValueError(f"record kind {self.name} lacks columns {sorted(missing)}")
+
+    def canonical(self, name: str) -> str:
+        """A column name as this kind calls it (older spellings mapped, e.g. ``prediction``)."""
+        cleaned = name.strip().strip('"').strip().lower()
+        return self.aliases.get(cleaned, cleaned)
+
+
+PREDICTIONS = RecordKind(
+    name="prediction",
+    columns=schema.LOG_COLUMNS,
+    id_column=schema.REQUEST_ID_COLUMN,
+    timestamp_column=schema.TIMESTAMP_COLUMN,
+    day_file_suffix="_laptop_prediction_data.csv",
+    aliases=schema.LOG_COLUMN_ALIASES,
+)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with microseconds, e.g. ``2024-01-16T02:07:31.123456Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("record timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def safe_record_id(record_id: str) -> str:
+    """The id as it may appear in a key: kept when plain, else a digest of it."""
+    if _SAFE_ID.match(record_id):
+        return record_id
+    return hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class LogLayout:
+    """The keys (or relative paths) of one kind under one prefix."""
+
+    prefix: str
+    kind: RecordKind = PREDICTIONS
+
+    @property
+    def root(self) -> str:
+        prefix = self.prefix.strip("/")
+        return f"{prefix}/" if prefix else ""
+
+    # Day files -------------------------------------------------------------------------------
+
+    def day_file_name(self, day: date) -> str:
+        return f"{day:%Y-%m-%d}{self.kind.day_file_suffix}"
+
+    def day_key(self, day: date) -> str:
+        return self.root + self.day_file_name(day)
+
+    def day_name_pattern(self) -> re.Pattern[str]:
+        return re.compile(r"^(\d{4}-\d{2}-\d{2})" + re.escape(self.kind.day_file_suffix) + "$")
+
+    # Records ---------------------------------------------------------------------------------
+
+    @property
+    def records_root(self) -> str:
+        return f"{self.root}{RECORDS_FOLDER}/"
+
+    def records_day_prefix(self, day: date) -> str:
+        return f"{self.records_root}{day:%Y-%m-%d}/"
+
+    def record_key(self, day: date, at: datetime, record_id: str) -> str:
+        """One record's object: its write time first, so a day's records list in time order."""
+        stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        return f"{self.records_day_prefix(day)}{stamp}-{safe_record_id(record_id)}.json"
+
+    def records_watermark(self, day: date, at: datetime) -> str:
+        """A key that sorts after every record of ``day`` written before ``at``."""
+        stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        return f"{self.records_day_prefix(day)}{stamp}"
+
+    def local_records_file(self, day: date) -> str:
+        return f"{self.records_root}{day:%Y-%m-%d}.jsonl"
+
+    # Rollup ----------------------------------------------------------------------------------
+
+    @property
+    def rollup_root(self) -> str:
+        return f"{self.root}{ROLLUP_FOLDER}/"
+
+    def rollup_key(self, year: int, month: int) -> str:
+        return f"{self.rollup_root}year={year:04d}/month={month:02d}/{ROLLUP_FILE}"
+
+
+def parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def day_of_day_file(name: str, kind: RecordKind = PREDICTIONS) -> date | None:
+    """The day a day file holds, from its (base) name; None for anything else."""
+    match = LogLayout("", kind).day_name_pattern().match(name.rsplit("/", 1)[-1])
+    return parse_day(match.group(1)) if match else None

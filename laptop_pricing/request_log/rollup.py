@@ -1,0 +1,133 @@
+"""The columnar rollup: one Parquet file per month, ``_rollup/year=YYYY/month=MM/data.parquet``.
+
+It holds the *closed* days of the month (a day is closed once the compactor runs after its end
+plus a safety margin, when no write can still land in it): the rows of the day file, typed
+(``price`` double, ``timestamp`` UTC, the rest text), plus ``day`` and ``source_line`` (the row's
+line in the day CSV). Rows whose time or price cannot be read stay out and are listed, with the
+reason, in the file's metadata, so the page can still say what it set aside. Hive partitioning
+lets Athena (the Glue table in ``infra/template.yaml``), DuckDB or Spark query it as it stands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from laptop_pricing.request_log.layout import RecordKind
+from laptop_pricing.request_log.values import (
+    BAD_PRICE,
+    BAD_TIMESTAMP,
+    parse_prices,
+    parse_timestamps,
+    short,
+)
+
+DAY_COLUMN = "day"
+SOURCE_LINE_COLUMN = "source_line"
+CLOSED_DAYS_METADATA = b"laptop_pricing.closed_days"
+
+
+@dataclass
+class ClosedDay:
+    """What the rollup knows about one closed day."""
+
+    rows: int
+    digest: str  # of the day CSV it was built from: same digest, nothing to redo
+    set_aside: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, detail)
+
+    def as_json(self) -> dict[str, object]:
+        return {"rows": self.rows, "digest": self.digest, "set_aside": self.set_aside}
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, object]) -> ClosedDay:
+        notes = value.get("set_aside") or []
+        return cls(
+            int(value.get("rows", 0)),  # type: ignore[call-overload]
+            str(value.get("digest", "")),
+            [(int(n[0]), str(n[1]), str(n[2])) for n in notes],  # type: ignore[union-attr]
+        )
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:24]
+
+
+def day_table(
+    kind: RecordKind, price_column: str, day: date, rows: Sequence[Mapping[str, str]]
+) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """The typed rows of one day (kept ones) and the (line, reason, detail) of the others."""
+    text = {
+        name: pa.array([row.get(name, "") for row in rows], pa.string()) for name in kind.columns
+    }
+    timestamps = parse_timestamps(text[kind.timestamp_column])
+    prices = parse_prices(text[price_column])
+    bad_time = pc.is_null(timestamps).to_numpy(zero_copy_only=False)
+    bad_price = pc.is_null(prices).to_numpy(zero_copy_only=False)
+    lines = np.arange(2, len(rows) + 2, dtype=np.int32)
+    notes: list[tuple[int, str, str]] = []
+    for i in np.flatnonzero(bad_time | bad_price):
+        if bad_time[i]:
+            notes.append((int(lines[i]), BAD_TIMESTAMP, short(rows[i].get(kind.timestamp_column))))
+        else:
+            notes.append((int(lines[i]), BAD_PRICE, short(rows[i].get(price_column))))
+    columns: dict[str, pa.Array] = dict(text)
+    columns[kind.timestamp_column] = timestamps
+    columns[price_column] = prices
+    columns[DAY_COLUMN] = pa.array([day] * len(rows), pa.date32())
+    columns[SOURCE_LINE_COLUMN] = pa.array(lines, pa.int32())
+    table = pa.table(columns).filter(pa.array(~(bad_time | bad_price)))
+    return table, notes
+
+
+@dataclass
+class MonthRollup:
+    table: pa.Table | None
+    closed: dict[date, ClosedDay]
+
+
+def read_month(data: bytes | None) -> MonthRollup:
+    if data is None:
+        return MonthRollup(None, {})
+    table = pq.read_table(io.BytesIO(data))
+    raw = (table.schema.metadata or {}).get(CLOSED_DAYS_METADATA, b"{}")
+    closed = {date.fromisoformat(k): ClosedDay.from_json(v) for k, v in json.loads(raw).items()}
+    return MonthRollup(table, closed)
+
+
+def closed_days_of(data: bytes) -> dict[date, ClosedDay]:
+    """The closed days from a month file's footer only."""
+    metadata = pq.read_schema(io.BytesIO(data)).metadata or {}
+    raw = json.loads(metadata.get(CLOSED_DAYS_METADATA, b"{}"))
+    return {date.fromisoformat(k): ClosedDay.from_json(v) for k, v in raw.items()}
+
+
+def with_days(month: MonthRollup, days: Mapping[date, tuple[pa.Table, ClosedDay]]) -> bytes:
+    """The month's Parquet bytes with each of ``days`` replaced by its table."""
+    tables = []
+    if month.table is not None and month.table.num_rows:
+        replaced = pa.array(sorted(days), pa.date32())
+        keep = pc.invert(pc.is_in(month.table.column(DAY_COLUMN), value_set=replaced))
+        tables.append(month.table.filter(keep))
+    tables += [table for table, _ in days.values()]
+    merged = pa.concat_tables(tables, promote_options="permissive")
+    order = pc.sort_indices(merged, [(DAY_COLUMN, "ascending"), (SOURCE_LINE_COLUMN, "ascending")])
+    merged = merged.take(order)
+    closed = {**month.closed, **{day: info for day, (_, info) in days.items()}}
+    metadata = {
+        CLOSED_DAYS_METADATA: json.dumps(
+            {d.isoformat(): closed[d].as_json() for d in sorted(closed)}
+        ).encode()
+    }
+    merged = merged.replace_schema_metadata(metadata)
+    sink = io.BytesIO()
+    pq.write_table(merged, sink, compression="zstd")
+    return sink.getvalue()

@@ -1,0 +1,109 @@
+"""The one S3 helper: a client with explicit timeouts, error codes, and paged listings.
+
+Every S3 caller (request-log writers, compactor, monitoring reader) builds its client here, so
+no call can fall back to botocore's defaults (60 s connect, 60 s read, 3-5 attempts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+# The only exceptions an S3 call raises for a store-side or network fault.
+S3_ERRORS: tuple[type[BaseException], ...] = (ClientError, BotoCoreError)
+MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-attempt socket limits and the number of attempts botocore may make."""
+
+    connect: float
+    read: float
+    attempts: int = 1
+
+    @property
+    def worst_case(self) -> float:
+        """The longest one call can take when every attempt times out (backoff excluded)."""
+        return (self.connect + self.read) * self.attempts
+
+
+# Reading the log for the page or compacting it: nobody is waiting at a counter.
+READ_TIMEOUTS = Timeouts(connect=3.0, read=15.0, attempts=3)
+
+
+def s3_client(endpoint_url: str | None, timeouts: Timeouts, pool: int = 16) -> Any:
+    """A boto3 S3 client from the standard AWS chain with the given limits."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=timeouts.connect,
+        read_timeout=timeouts.read,
+        retries={"mode": "standard", "total_max_attempts": timeouts.attempts},
+        max_pool_connections=pool,
+    )
+    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+
+
+def error_code(error: BaseException) -> str:
+    """S3's error code (``NoSuchKey``, ``AccessDenied``...) or the exception's class name."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__
+
+
+def is_missing(error: BaseException) -> bool:
+    return isinstance(error, ClientError) and error_code(error) in MISSING_CODES
+
+
+@dataclass(frozen=True)
+class Listed:
+    key: str
+    size: int
+    etag: str
+
+
+def list_objects(
+    client: Any,
+    bucket: str,
+    prefix: str,
+    start_after: str | None = None,
+    stop_at: str | None = None,
+    delimiter: str | None = None,
+) -> Iterator[Listed]:
+    """Every object under ``prefix`` in key order, after ``start_after`` and before ``stop_at``.
+
+    Raises ``ClientError``/``BotoCoreError`` (the caller names the location)."""
+    request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if delimiter:
+        request["Delimiter"] = delimiter  # sub-folders are skipped, not listed
+    if start_after:
+        request["StartAfter"] = start_after
+    while True:
+        page = client.list_objects_v2(**request)
+        for item in page.get("Contents", []):
+            if stop_at is not None and item["Key"] >= stop_at:
+                return
+            yield Listed(item["Key"], int(item.get("Size", 0)), str(item.get("ETag", "")))
+        if not page.get("IsTruncated"):
+            return
+        request["ContinuationToken"] = page["NextContinuationToken"]
+        request.pop("StartAfter", None)
+
+
+def list_folders(client: Any, bucket: str, prefix: str) -> list[str]:
+    """The immediate sub-folders (common prefixes, with their trailing ``/``) under ``prefix``."""
+    request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
+    folders: list[str] = []
+    while True:
+        page = client.list_objects_v2(**request)
+        folders += [item["Prefix"] for item in page.get("CommonPrefixes", [])]
+        if not page.get("IsTruncated"):
+            return folders
+        request["ContinuationToken"] = page["NextContinuationToken"]
