@@ -7,7 +7,6 @@ door's setup ran (our title and navigation), and that a refused page shows why a
 from __future__ import annotations
 
 import ast
-import csv
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,6 +21,7 @@ from components.page_setup import (
 from laptop_pricing.access import PAGE_ROLES
 from tests.app_fixtures import APP, CLERK, OWNER, SIGN_IN, app, submit, texts
 from tests.browser_support import REPO_ROOT
+from tests.request_log_support import local_logged_rows
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -174,18 +174,16 @@ def test_an_unverified_email_gets_no_role():
 def test_the_signed_in_clerk_email_goes_into_the_request_log(clean_env):
     at = submit(app(user=CLERK))
     assert at.metric and not at.error
-    files = list((clean_env / "predictions").rglob("*_laptop_prediction_data.csv"))
-    with files[0].open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = local_logged_rows(clean_env / "predictions")
     assert [r["clerk_email"] for r in rows] == [CLERK]
-    assert "Nome Que Não Vai Ao Log" not in files[0].read_text()
+    stored = b"".join(p.read_bytes() for p in (clean_env / "predictions").rglob("*") if p.is_file())
+    assert "Nome Que Não Vai Ao Log".encode() not in stored
 
 
 def test_open_local_logs_no_email(clean_env):
     submit(app())
-    files = list((clean_env / "predictions").rglob("*_laptop_prediction_data.csv"))
-    with files[0].open(newline="") as handle:
-        assert [r["clerk_email"] for r in csv.DictReader(handle)] == [""]
+    rows = local_logged_rows(clean_env / "predictions")
+    assert [r["clerk_email"] for r in rows] == [""]
 
 
 BAD = {

@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from laptop_pricing.artifact import read_metadata
-from laptop_pricing.monitoring.synthetic import day_files
+from tests.synthetic_logs import day_files
 from tests.browser_support import (
     ARTIFACTS_DIR,
     StreamlitServer,

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from laptop_pricing.artifact import read_metadata
-from laptop_pricing.monitoring.synthetic import day_files
+from tests.synthetic_logs import day_files
 from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
 from tests.monitoring_fixtures import write_files
 

@@ -23,38 +23,40 @@ class Recorder:
     def __init__(self) -> None:
         self.emails: list[str | None] = []
 
-    def on_priced(self, spec, quote, latency_ms, clerk_email=None) -> None:
+    def on_priced(self, spec, quote, latency_ms, request_id, clerk_email=None) -> None:
         self.emails.append(clerk_email)
 
 
 @pytest.fixture
 def recorder():
-    observer = Recorder()
-    previous = api.set_observer(observer)
-    yield observer
-    api.set_observer(previous)
+    return Recorder()
 
 
-def test_the_handler_hands_the_email_to_the_observer_lower_cased(recorder):
+@pytest.fixture
+def handler(recorder):
+    return api.PricingHandler(api.get_engine(), recorder)
+
+
+def test_the_handler_hands_the_email_to_the_observer_lower_cased(handler, recorder):
     body = {"data": dict(CONTRACT_EXAMPLE), "clerk_email": " Ana@Loja.com.br "}
-    assert api.handler(gateway_event(body))["statusCode"] == 200
-    assert api.handler(gateway_event({"data": dict(CONTRACT_EXAMPLE)}))["statusCode"] == 200
+    assert handler(gateway_event(body))["statusCode"] == 200
+    assert handler(gateway_event({"data": dict(CONTRACT_EXAMPLE)}))["statusCode"] == 200
     assert recorder.emails == ["ana@loja.com.br", None]
 
 
 @pytest.mark.parametrize(
     "bad", ["Ana Souza", 42, {"email": "a@b.com"}, "a@b", "x" * 250 + "@b.com"]
 )
-def test_a_bad_email_is_a_400_naming_the_field_and_nothing_is_logged(recorder, bad):
-    response = api.handler(gateway_event({"data": dict(CONTRACT_EXAMPLE), "clerk_email": bad}))
+def test_a_bad_email_is_a_400_naming_the_field_and_nothing_is_logged(handler, recorder, bad):
+    response = handler(gateway_event({"data": dict(CONTRACT_EXAMPLE), "clerk_email": bad}))
     assert response["statusCode"] == 400
     assert [e["field"] for e in json.loads(response["body"])["errors"]] == ["clerk_email"]
     assert recorder.emails == []
 
 
-def test_the_local_client_sends_it_to_the_handler(recorder):
-    LocalPricingClient().price(SPEC, clerk_email=CLERK)
-    LocalPricingClient().price(SPEC)
+def test_the_local_client_sends_it_to_the_handler(handler, recorder):
+    LocalPricingClient(handler).price(SPEC, clerk_email=CLERK)
+    LocalPricingClient(handler).price(SPEC)
     assert recorder.emails == [CLERK, None]
 
 
