@@ -203,11 +203,13 @@ def screenshot(page: object, name: str, full_page: bool = True) -> Path:
     return path
 
 
-def wait_for_app_idle(page: object, timeout_ms: int = 30_000) -> None:
+def wait_for_app_idle(page: object, timeout_ms: int = 90_000) -> None:
     """Wait until the rerun a click triggered (if any) has finished.
 
     Streamlit marks the app ``data-test-script-state="running"`` while the script runs; a rerun
-    starts a few milliseconds after the click, so give it up to a second to start.
+    starts a few milliseconds after the click, so give it up to a second to start. The generous
+    limit is for a year of data on 2 cores shared with other work (30 s timed out in a full run
+    under load); a healthy rerun takes a second or two.
     """
     app = '[data-testid="stApp"]'
     with contextlib.suppress(Exception):
