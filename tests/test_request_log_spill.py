@@ -310,6 +310,29 @@ def test_compaction_appends_to_a_course_file_in_its_column_order(s3: Any, bucket
     assert (last["prediction"], last["graphic_card_gb"]) == ("4321", str(SPEC["graphic_card"]))
 
 
+def test_compacting_twice_into_a_file_from_before_clerk_email_doubles_nothing(
+    s3: Any, bucket: str
+) -> None:
+    """The old file keeps its columns (the e-mail is dropped there); a spill that is still in
+    place after a first compaction (its delete failed) must be recognised, not appended again."""
+    from laptop_pricing.request_log import LogRow
+
+    day = date(2024, 1, 16)
+    old_columns = [c for c in LOG_COLUMNS if c != "clerk_email"]
+    s3.put_object(
+        Bucket=bucket, Key=day_key("p", day), Body=(",".join(old_columns) + "\n").encode()
+    )
+    log = S3RequestLog(bucket, "p", s3)
+    row = LogRow(SPEC, 4321, "v9", datetime(2024, 1, 16, 12, tzinfo=UTC), "ana@loja.com.br")
+    for _ in range(2):
+        log._spill(day, [row], "")
+        first = Compactor(log).compact_day(day)
+    assert (first.rows_appended, first.rows_already_present) == (0, 1)
+    body = s3.get_object(Bucket=bucket, Key=day_key("p", day))["Body"].read().decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["price"] for r in rows] == ["4321"] and list(rows[0]) == old_columns
+
+
 def test_a_malformed_spill_object_is_left_in_place(s3: Any, bucket: str) -> None:
     spill_rows(s3, bucket, 1)
     bad = spill_day_prefix("p", DAY) + "20240501T120000.000000Z-" + "0" * 32 + ".csv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ def test_observer_writes_the_row_then_the_record(
     log = LocalRequestLog(tmp_path, "p", clock=lambda: at)
     PricingObserver(log, Telemetry()).on_priced(SPEC, Priced(5000, "2.0.0"), 1.0)
     text = log.read_day(date(2024, 2, 3)).decode()
-    assert text.splitlines()[1].endswith(",5000,2024-02-03T10:00:00.000000Z,2.0.0")
+    assert text.splitlines()[1].endswith(",5000,2024-02-03T10:00:00.000000Z,2.0.0,")  # no clerk
     assert emf_records(capsys.readouterr().out)[0]["RequestLogFailures"] == [0.0]
 
 
@@ -135,9 +136,12 @@ def test_factory_for_the_app_logs_to_the_settings_folder_quietly(
 def test_a_store_that_cannot_be_built_still_prices_and_counts_each_miss(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PREDICTIONS_BUCKET", "some-bucket")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "not a url")  # boto3 refuses to build the client
-    observer = observer_from_settings(load_settings(), metrics=True)
+    # load_settings refuses such a URL (tests/test_settings.py); the observer must still hold
+    # if a store cannot be built, so it gets the settings as they are.
+    settings = dataclasses.replace(
+        load_settings(), predictions_bucket="some-bucket", aws_endpoint_url="not a url"
+    )  # boto3 refuses to build the client
+    observer = observer_from_settings(settings, metrics=True)
     observer.on_priced(SPEC, Priced(100, "v"), 1.0)
     observer.on_priced(SPEC, Priced(200, "v"), 1.0)
     assert observer.failures == 2
