@@ -13,7 +13,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from laptop_pricing.artifact import read_metadata
-from tests.synthetic_logs import day_files
 from tests.browser_support import (
     ARTIFACTS_DIR,
     StreamlitServer,
@@ -22,6 +21,7 @@ from tests.browser_support import (
     wait_for_app_idle,
 )
 from tests.monitoring_fixtures import write_files
+from tests.synthetic_logs import day_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

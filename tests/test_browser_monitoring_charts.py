@@ -10,9 +10,9 @@ from datetime import date, datetime
 import pytest
 
 from laptop_pricing.artifact import read_metadata
-from tests.synthetic_logs import day_files
 from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
 from tests.monitoring_fixtures import write_files
+from tests.synthetic_logs import day_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

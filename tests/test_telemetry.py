@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -190,9 +191,12 @@ def test_factory_for_the_app_logs_to_the_settings_folder_quietly(
 def test_a_store_that_cannot_be_built_still_prices_and_counts_each_miss(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PREDICTIONS_BUCKET", "some-bucket")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "not a url")  # boto3 refuses to build the client
-    observer = observer_from_settings(load_settings(), metrics=True)
+    # load_settings refuses such a URL (tests/test_settings.py); the observer must still hold
+    # if a store cannot be built, so it gets the settings as they are.
+    settings = dataclasses.replace(
+        load_settings(), predictions_bucket="some-bucket", aws_endpoint_url="not a url"
+    )  # boto3 refuses to build the client
+    observer = observer_from_settings(settings, metrics=True)
     observer.on_priced(SPEC, Priced(100, "v"), 1.0, "x")
     observer.on_priced(SPEC, Priced(200, "v"), 1.0, "y")
     assert observer.failures == 2

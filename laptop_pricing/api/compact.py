@@ -98,10 +98,23 @@ class MalformedSpill(ValueError):
 def _canonical(columns: Sequence[str], rows: list[list[str]], strict: bool = False) -> list[Row]:
     """Rows reordered into LOG_COLUMNS order. A day file's rows of the wrong width (a torn
     line) are skipped; in a spill object (``strict``) one makes the whole object refused."""
-    position = [columns.index(c) for c in LOG_COLUMNS]
+    # A file from before an appended column (clerk_email) lacks it: that value reads empty.
+    position = [columns.index(c) if c in columns else None for c in LOG_COLUMNS]
     if strict and any(len(row) != len(columns) for row in rows):
         raise MalformedSpill("a row has the wrong number of values")
-    return [tuple(row[i] for i in position) for row in rows if len(row) == len(columns)]
+    return [
+        tuple("" if i is None else row[i] for i in position)
+        for row in rows
+        if len(row) == len(columns)
+    ]
+
+
+def _as_stored_in(columns: Sequence[str], row: Row) -> Row:
+    """The row as a day file with these columns keeps it (appended columns it lacks: empty),
+    so a row already folded into an older-layout day file is recognised, not appended twice."""
+    return tuple(
+        value if name in columns else "" for name, value in zip(LOG_COLUMNS, row, strict=True)
+    )
 
 
 def _encode(rows: Sequence[Row], columns: Sequence[str]) -> str:
@@ -190,7 +203,7 @@ class Compactor:
             columns = day_file_columns(text)
             _, existing_cells = _rows_of(text)
             existing = set(_canonical(columns, existing_cells))
-            new = [row for row in pending if row not in existing]
+            new = [row for row in pending if _as_stored_in(columns, row) not in existing]
             counts.update(appended=len(new), present=len(pending) - len(new))
             if not new:
                 return None
