@@ -45,6 +45,8 @@ from filelock import FileLock
 
 from laptop_pricing.log_layout import day_key, spill_key
 from laptop_pricing.schema import (
+    APPENDED_LOG_COLUMNS,
+    COURSE_FIELD_NAMES,
     FIELD_NAMES,
     LOG_COLUMN_ALIASES,
     LOG_COLUMNS,
@@ -95,14 +97,19 @@ class LogRow:
         return self.at.astimezone(UTC).date()
 
     def as_record(self) -> dict[str, Any]:
-        missing = [name for name in FIELD_NAMES if name not in self.fields]
+        missing = [name for name in COURSE_FIELD_NAMES if name not in self.fields]
         if missing:
             raise ValueError(f"request-log row lacks fields: {', '.join(missing)}")
-        record = {name: self.fields[name] for name in FIELD_NAMES}
+        record = {name: _cell(self.fields.get(name)) for name in FIELD_NAMES}
         record[PRICE_COLUMN] = self.price
         record[TIMESTAMP_COLUMN] = format_timestamp(self.at)
         record[VERSION_COLUMN] = self.model_version
         return record
+
+
+def _cell(value: Any) -> Any:
+    """An optional field not informed is an empty cell."""
+    return "" if value is None else value
 
 
 def _writer(buffer: io.StringIO) -> Any:
@@ -133,7 +140,14 @@ def columns_of_existing(header_line: str) -> tuple[str, ...]:
     """
     names = next(csv.reader([header_line]), [])
     mapped = tuple(LOG_COLUMN_ALIASES.get(name.strip(), name.strip()) for name in names)
-    if sorted(mapped) != sorted(LOG_COLUMNS):
+    # A file begun before columns were appended (v1 fields only) keeps its header; its new rows
+    # follow it, so the appended values are left out of that day's file only.
+    lacking = set(LOG_COLUMNS) - set(mapped)
+    if (
+        len(set(mapped)) != len(mapped)
+        or not set(mapped) <= set(LOG_COLUMNS)
+        or not lacking <= set(APPENDED_LOG_COLUMNS)
+    ):
         raise ForeignDayFile(
             f"day file header {names[:20]!r} does not hold the request-log columns"
         )

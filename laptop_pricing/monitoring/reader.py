@@ -388,7 +388,8 @@ def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
     if not data.strip():
         return ParsedFile(day_file, None)
     header = _header_columns(_first_line(data[:4096]))
-    columns = header or list(schema.LOG_COLUMNS)
+    # Only files from before our writer (which always writes a header) lack one: v1 columns.
+    columns = header or [c for c in schema.LOG_COLUMNS if c not in schema.APPENDED_LOG_COLUMNS]
     missing = [c for c in (schema.PRICE_COLUMN, schema.TIMESTAMP_COLUMN) if c not in columns]
     if missing:
         return ParsedFile(

@@ -73,14 +73,13 @@ def day_csv(
     writer.writerow(schema.LOG_COLUMNS)
     for i in range(rows):
         moment = start + timedelta(seconds=int(seconds[i]), microseconds=int(i % 1_000_000))
-        writer.writerow(
-            [
-                *(columns[name][i] for name in schema.FIELD_NAMES),
-                int(price[i]),
-                moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                versions[previous if use_previous[i] else current],
-            ]
-        )
+        record = {
+            **{name: columns[name][i] for name in schema.FIELD_NAMES},
+            schema.PRICE_COLUMN: int(price[i]),
+            schema.TIMESTAMP_COLUMN: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            schema.VERSION_COLUMN: versions[previous if use_previous[i] else current],
+        }
+        writer.writerow([record[column] for column in schema.LOG_COLUMNS])
     return buffer.getvalue().encode()
 
 
