@@ -37,10 +37,10 @@ def test_range_sentence_states_the_measured_coverage():
 def test_describe_the_shipped_metadata():
     metadata = read_metadata()
     facts = describe(metadata)
-    assert facts.version == str(metadata["version"])
+    assert facts.version == metadata.version
     assert "horário de Brasília" in facts.trained_at
     assert [m.name for m in facts.metrics] == ["MAPE", "MAE", "R²", "MSE"]
-    assert len(facts.cv_table) == len(metadata["cv"]["table"])
+    assert len(facts.cv_table) == len(metadata.cv.table)
     assert sum("escolhido" in row["Modelo"] for row in facts.cv_table) == 1
 
 
@@ -50,7 +50,7 @@ def test_embedded_page_shows_version_date_and_typical_error():
     at.switch_page(PAGE).run()
     assert not at.exception
     shown = texts(at)
-    assert f"Versão do modelo {metadata['version']}" in shown
+    assert f"Versão do modelo {metadata.version}" in shown
     assert "Em média, o preço estimado erra cerca de" in shown
     assert "de cada 10 notebooks" in shown
     assert "API" not in shown  # nothing about an API when none is configured
@@ -84,4 +84,4 @@ def test_http_page_reports_the_version_the_api_answered(api):
     at.switch_page(PAGE).run()
     shown = texts(at)
     assert f"A API está usando a versão **{PRICE_BODY['version']}**" in shown
-    assert f"diferente da versão {read_metadata()['version']}" in shown
+    assert f"diferente da versão {read_metadata().version}" in shown
