@@ -108,10 +108,10 @@ def _export(args: argparse.Namespace) -> int:
     except (ExportRefused, RegistryError) as error:
         print(f"export refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
-    metrics = result.metadata.get("metrics", {})
+    metrics = result.metadata.metrics
     print(
         f"model/ <- laptop-pricing-model version {result.version} "
-        f"({result.metadata.get('family')}, CV MAPE {metrics.get('MAPE', float('nan')):.4f}, "
+        f"({result.metadata.family}, CV MAPE {metrics.get('MAPE', float('nan')):.4f}, "
         f"run {result.run_id}) in {result.model_dir}"
     )
     return 0
