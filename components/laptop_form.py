@@ -19,8 +19,11 @@ SUBMIT_KEY = "submit"
 
 # How the form is laid out for a clerk reading a spec sheet: (section title, field names).
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Notebook", ("brand", "weight", "os", "os_bit", "touchscreen", "warranty")),
-    ("Processador e memória", ("processor_brand", "processor_name", "ram_gb", "ram_type")),
+    ("Notebook", ("brand", "weight", "os", "os_bit", "touchscreen", "warranty", "msoffice")),
+    (
+        "Processador e memória",
+        ("processor_brand", "processor_name", "processor_gnrtn", "ram_gb", "ram_type"),
+    ),
     ("Armazenamento e vídeo", ("ssd", "hdd", "graphic_card")),
 )
 assert sorted(n for _, names in SECTIONS for n in names) == sorted(f.name for f in FIELDS)
@@ -66,7 +69,7 @@ def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
             help=field.help,
             key=key,
         )
-    options = options if options is not None else field.values
+    options = options if options is not None else field.form_values
     if field.widget == "radio":
         return st.radio(
             field.label,

@@ -66,7 +66,7 @@ def submit(values: dict, settings: Settings) -> Outcome:
     else:
         try:
             with st.spinner("Calculando o preço…"):
-                quote = pricing_client(settings).price(spec)
+                quote = pricing_client(settings).price(spec, explain=True)
         except PricingError as error:
             logger.warning("pricing failed: %s: %s", type(error).__name__, error)
             outcome = Outcome(values, message=messages.for_error(error))

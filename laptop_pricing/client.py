@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from laptop_pricing.comparables import Comparable
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
     AuthError,
@@ -33,6 +34,7 @@ from laptop_pricing.errors import (
     Timeout,
     UpstreamError,
 )
+from laptop_pricing.explanation import Contribution, Explanation
 from laptop_pricing.schema import FieldError, LaptopSpec
 from laptop_pricing.settings import Settings
 
@@ -49,7 +51,16 @@ class PricingClient(ABC):
     embedded: bool = False
 
     @abstractmethod
-    def price(self, spec: LaptopSpec) -> Quote: ...
+    def price(self, spec: LaptopSpec, *, explain: bool = False) -> Quote:
+        """The quote; with ``explain`` also each field's R$ contribution and comparables."""
+
+
+def request_payload(spec: LaptopSpec, *, explain: bool = False) -> dict[str, Any]:
+    """The request body: the contract's ``{"data": ...}``, plus ``"explain": true`` if asked."""
+    payload: dict[str, Any] = spec.to_payload()
+    if explain:
+        payload["explain"] = True
+    return payload
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,7 +134,41 @@ def _quote_from_payload(payload: dict[str, Any]) -> Quote:
         currency=currency if isinstance(currency, str) and currency else DEFAULT_CURRENCY,
         version=str(version) if version not in (None, "") else UNKNOWN_VERSION,
         coverage=coverage,
+        explanation=_explanation(payload.get("explanation")),
+        comparables=_comparables(payload.get("comparables")),
     )
+
+
+def _explanation(raw: Any) -> Explanation | None:
+    """The explanation when the answer holds a well-formed one (an extra: never fails a price)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("contributions"), list):
+        return None
+    try:
+        return Explanation(
+            baseline=_amount(raw["baseline"], "explanation.baseline"),
+            contributions=tuple(
+                Contribution(str(item["field"]), item.get("value"), round(float(item["amount"])))
+                for item in raw["contributions"]
+            ),
+        )
+    except (InvalidResponse, KeyError, TypeError, ValueError):
+        return None
+
+
+def _comparables(raw: Any) -> tuple[Comparable, ...]:
+    if not isinstance(raw, list):
+        return ()
+    try:
+        return tuple(
+            Comparable(
+                fields=dict(item["data"]),
+                price=_amount(item["price"], "comparables.price"),
+                same_processor=bool(item.get("same_processor", False)),
+            )
+            for item in raw
+        )
+    except (InvalidResponse, KeyError, TypeError, ValueError):
+        return ()
 
 
 def _amount(value: Any, name: str) -> int:
@@ -241,8 +286,8 @@ class HttpPricingClient(PricingClient):
     def close(self) -> None:
         self._session.close()
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        body = json.dumps(spec.to_payload())
+    def price(self, spec: LaptopSpec, *, explain: bool = False) -> Quote:
+        body = json.dumps(request_payload(spec, explain=explain))
         started = time.monotonic()
         attempt = 0
         while True:
@@ -342,8 +387,8 @@ class LocalPricingClient(PricingClient):
             handler = lambda_handler
         self._handler = handler
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        response = self._handler(gateway_event(spec.to_payload()), None)
+    def price(self, spec: LaptopSpec, *, explain: bool = False) -> Quote:
+        response = self._handler(gateway_event(request_payload(spec, explain=explain)), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")

@@ -3,8 +3,10 @@
 Accepts a direct invoke ``{"data": {...}}``, an API Gateway REST proxy event and a Lambda function
 URL event (body a string, maybe base64). Always answers proxy style
 ``{"statusCode", "headers", "body"}``; the success body holds ``prediction`` (int) and ``version``
-as the course contract says, plus ``currency`` and ``range``. Anything a client can send that is
-not a valid laptop gets a 400 listing every field at fault, never a 500.
+as the course contract says, plus ``currency`` and ``range``; with ``"explain": true`` beside
+``data`` also ``explanation`` (baseline and each field's R$ contribution, adding up to
+``prediction``) and ``comparables`` (the closest real laptops of the training data). Anything a
+client can send that is not a valid laptop gets a 400 listing every field at fault, never a 500.
 
 Seam for the request log and metrics: ``set_observer(obs)``; ``obs.on_priced(spec, quote,
 latency_ms)`` is called once per priced request, after pricing and before the answer. Until one
@@ -148,6 +150,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         if "data" not in request:
             raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
         spec = LaptopSpec.from_payload(request["data"])
+        explain = _explain_flag(request)
     except InvalidSpec as error:
         return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
     except BadRequest as error:
@@ -156,14 +159,28 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         return _response(error.status, body, headers)
 
     try:
-        quote = get_engine().price(spec)
+        engine = get_engine()
+        quote = engine.price(spec)
+        body = quote.as_body()
+        if explain:
+            body.update(engine.explanation_body(spec, quote))
         latency_ms = (time.perf_counter() - start) * 1000.0
         _current_observer().on_priced(spec, quote, latency_ms)
     except Exception:
         # Our fault, not the client's: say so without echoing the request.
         logger.exception("pricing failed")
         return _response(500, {"message": "Internal error"})
-    return _response(200, quote.as_body())
+    return _response(200, body)
+
+
+def _explain_flag(request: dict[str, Any]) -> bool:
+    """``"explain": true`` beside ``data`` asks for the explanation and comparable laptops."""
+    flag = request.get("explain", False)
+    if not isinstance(flag, bool):
+        raise BadRequest(
+            [FieldError("explain", _echo(flag), "must be true or false", (True, False))]
+        )
+    return flag
 
 
 def _errors(errors: list[FieldError]) -> list[dict[str, Any]]:
