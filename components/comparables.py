@@ -11,7 +11,7 @@ import streamlit as st
 
 from laptop_pricing.comparables import Comparable
 from laptop_pricing.engine import Quote
-from laptop_pricing.formatting import format_price
+from laptop_pricing.formatting import format_whole_price
 from laptop_pricing.schema import FIELDS_BY_NAME
 
 TITLE = "Notebooks parecidos nos nossos dados"
@@ -49,7 +49,7 @@ def comparables_section(quote: Quote) -> None:
         st.markdown(f"**{TITLE}**")
         st.markdown(
             "\n".join(
-                f"- {comparable_line(c)} — **{format_price(c.price).replace(',00', '')}**"
+                f"- {comparable_line(c)} — **{format_whole_price(c.price, quote.currency)}**"
                 for c in quote.comparables
             )
         )

@@ -11,7 +11,7 @@ import streamlit as st
 
 from laptop_pricing.engine import Quote
 from laptop_pricing.explanation import Contribution, Explanation
-from laptop_pricing.formatting import format_price
+from laptop_pricing.formatting import format_whole_price
 from laptop_pricing.schema import FIELDS_BY_NAME
 
 TOP = 4
@@ -20,8 +20,7 @@ TITLE = "Por que este preço"
 
 def signed_amount(amount: int, currency: str | None = None) -> str:
     """``820 -> '+ R$ 820'``, ``-300 -> '− R$ 300'`` (whole reais, the true minus sign)."""
-    text = format_price(abs(amount), currency).replace(",00", "")
-    return f"{'+' if amount >= 0 else '−'} {text}"
+    return f"{'+' if amount >= 0 else '−'} {format_whole_price(abs(amount), currency)}"
 
 
 def contribution_text(contribution: Contribution) -> str:
@@ -54,7 +53,8 @@ def explanation_section(quote: Quote) -> None:
     with st.container(border=True, key="price_explanation"):
         st.markdown(f"**{TITLE}**")
         st.caption(
-            f"Um notebook típico dos nossos dados vale {format_price(explanation.baseline)}. "
+            "Um notebook típico dos nossos dados vale "
+            f"{format_whole_price(explanation.baseline, quote.currency)}. "
             "O que mais mudou o preço deste:"
         )
         st.markdown(

@@ -19,3 +19,15 @@ DEFAULT_CURRENCY = "BRL"
 def format_price(amount: float, currency: str | None = None) -> str:
     """``6712 -> 'R$\\xa06.712,00'`` (Babel puts a non-breaking space after the symbol)."""
     return format_currency(amount, currency or DEFAULT_CURRENCY, locale=LOCALE)
+
+
+def format_whole_price(amount: float, currency: str | None = None) -> str:
+    """``4420 -> 'R$\xa04.420'``: whole reais, for amounts that are rounded by nature (the
+    contributions of an explanation, comparable laptops' prices)."""
+    return format_currency(
+        amount,
+        currency or DEFAULT_CURRENCY,
+        format="¤\xa0#,##0",
+        locale=LOCALE,
+        currency_digits=False,
+    )

@@ -187,9 +187,9 @@ def test_cli_build_writes_a_loadable_artifact(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "decision_tree" in out and "ridge" in out and "measured" in out
     _, loaded, _ = load_artifact(tmp_path)
-    assert loaded["version"] == "test-1"
-    best = min(loaded["cv"]["table"], key=lambda r: r["MAPE"])
-    assert loaded["family"] == best["family"]
+    assert loaded.version == "test-1"
+    best = min(loaded.cv.table, key=lambda r: r["MAPE"])
+    assert loaded.family == best["family"]
 
 
 def test_committed_model_meets_the_issue_targets():
@@ -211,4 +211,7 @@ def test_committed_model_meets_the_issue_targets():
     assert metadata.metrics["MAPE_v1"] <= 0.1296
     assert abs(metadata.price_range.measured_coverage - 0.8) < 0.05
     assert metadata.data_hash == data_hash()
+    # Shipped from the registry, not from a local build: the champion alias of a registered run.
+    assert metadata.source and metadata.source.startswith("models:/laptop-pricing-model@champion")
+    assert metadata.registered_version is not None and metadata.run_id
     load_artifact()  # feature order and model hash check out
