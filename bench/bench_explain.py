@@ -100,7 +100,7 @@ def main() -> int:
         "engine.comparables only": lambda: engine.comparables(spec),
     }
     if booster is not None:
-        paths = {"bare booster.predict(row)": lambda: booster.predict(row), **paths}
+        paths = {"bare booster.predict(row)": lambda: booster.predict(row, num_threads=1), **paths}
     samples: dict[str, list[float]] = {name: [] for name in paths}
     for call in paths.values():
         timed(call, 200)

@@ -11,7 +11,9 @@ few multiplications.
 Hot path: when the model is a LightGBM regressor on log price (wrapped in scikit-learn's
 ``TransformedTargetRegressor``), the engine calls its raw booster directly (about 0.03 ms instead
 of 0.5 ms through the scikit-learn wrapper) and takes ``exp`` itself; the same booster's
-``pred_contrib`` gives the exact TreeSHAP values the explanation needs.
+``pred_contrib`` gives the exact TreeSHAP values the explanation needs. Always one thread: a
+single row gains nothing from OpenMP, and on a busy machine its spinning threads made a
+predict 40x slower (measured: 17 ms instead of 0.4 ms under load).
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ class PricingEngine:
         """The unrounded price in BRL."""
         row = encode(spec)
         if self._booster is not None:
-            return math.exp(float(self._booster.predict(row)[0]))
+            return math.exp(float(self._booster.predict(row, num_threads=1)[0]))
         return float(self._model.predict(row)[0])
 
     def price(self, spec: LaptopSpec) -> Quote:
@@ -142,7 +144,7 @@ class PricingEngine:
         log price: ``sum(per_field) + expected == log(price)``."""
         if self._booster is None:
             raise ExplanationUnavailable(f"model family {self._metadata.family} has no TreeSHAP")
-        contributions = self._booster.predict(encode(spec), pred_contrib=True)[0]
+        contributions = self._booster.predict(encode(spec), pred_contrib=True, num_threads=1)[0]
         per_field = np.array([contributions[FIELD_COLUMNS[name]].sum() for name in FIELD_NAMES])
         return per_field, float(contributions[-1])
 
