@@ -98,7 +98,7 @@ def main() -> int:
             samples[name] += timed(call, args.calls)
 
     bare_p50, bare_p99 = stats(samples["bare model.predict(row)"])
-    print(f"model: {engine.metadata['family']} {engine.version}")
+    print(f"model: {engine.metadata.family} {engine.version}")
     print(f"{args.rounds} rounds x {args.calls} calls per path, interleaved")
     print(f"{'path':<28} {'p50 ms':>8} {'p99 ms':>8} {'p50 / bare':>11} {'p99 / bare':>11}")
     for name in paths:

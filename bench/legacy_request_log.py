@@ -51,6 +51,7 @@ from filelock import FileLock
 from laptop_pricing.schema import (
     APPENDED_LOG_COLUMNS,
     CLERK_EMAIL_COLUMN,
+    COURSE_FIELD_NAMES,
     FIELD_NAMES,
     LOG_COLUMN_ALIASES,
     PRICE_COLUMN,
@@ -114,15 +115,20 @@ class LogRow:
         return self.at.astimezone(UTC).date()
 
     def as_record(self) -> dict[str, Any]:
-        missing = [name for name in FIELD_NAMES if name not in self.fields]
+        missing = [name for name in COURSE_FIELD_NAMES if name not in self.fields]
         if missing:
             raise ValueError(f"request-log row lacks fields: {', '.join(missing)}")
-        record = {name: self.fields[name] for name in FIELD_NAMES}
+        record = {name: _cell(self.fields.get(name)) for name in FIELD_NAMES}
         record[PRICE_COLUMN] = self.price
         record[TIMESTAMP_COLUMN] = format_timestamp(self.at)
         record[VERSION_COLUMN] = self.model_version
         record[CLERK_EMAIL_COLUMN] = self.clerk_email
         return record
+
+
+def _cell(value: Any) -> Any:
+    """An optional field not informed is an empty cell."""
+    return "" if value is None else value
 
 
 def _writer(buffer: io.StringIO) -> Any:

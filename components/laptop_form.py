@@ -16,11 +16,17 @@ from laptop_pricing.schema import FIELDS, FIELDS_BY_NAME, PROCESSORS_BY_BRAND, F
 
 SAVED_KEY = "laptop_form_values"
 SUBMIT_KEY = "submit"
+# The widget value of "não sei" for an optional field whose not-informed state is None
+# (a radio holding None shows nothing selected).
+NOT_INFORMED = "not_informed"
 
 # How the form is laid out for a clerk reading a spec sheet: (section title, field names).
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Notebook", ("brand", "weight", "os", "os_bit", "touchscreen", "warranty")),
-    ("Processador e memória", ("processor_brand", "processor_name", "ram_gb", "ram_type")),
+    ("Notebook", ("brand", "weight", "os", "os_bit", "touchscreen", "warranty", "msoffice")),
+    (
+        "Processador e memória",
+        ("processor_brand", "processor_name", "processor_gnrtn", "ram_gb", "ram_type"),
+    ),
     ("Armazenamento e vídeo", ("ssd", "hdd", "graphic_card")),
 )
 assert sorted(n for _, names in SECTIONS for n in names) == sorted(f.name for f in FIELDS)
@@ -40,7 +46,8 @@ def _initial_values() -> None:
     for field in FIELDS:
         key = widget_key(field.name)
         if key not in st.session_state:
-            st.session_state[key] = saved.get(field.name, field.default)
+            value = saved.get(field.name, field.default)
+            st.session_state[key] = NOT_INFORMED if value is None else value
 
 
 def _keep_processor_valid() -> None:
@@ -66,19 +73,19 @@ def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
             help=field.help,
             key=key,
         )
-    options = options if options is not None else field.values
+    if options is None:
+        options = tuple(NOT_INFORMED if v is None else v for v in field.form_values)
+
+    def label(value: Any) -> str:
+        return field.option_label(None if value == NOT_INFORMED else value)
+
     if field.widget == "radio":
-        return st.radio(
-            field.label,
-            options,
-            format_func=field.option_label,
-            help=field.help,
-            horizontal=True,
-            key=key,
+        chosen = st.radio(
+            field.label, options, format_func=label, help=field.help, horizontal=True, key=key
         )
-    return st.selectbox(
-        field.label, options, format_func=field.option_label, help=field.help, key=key
-    )
+    else:
+        chosen = st.selectbox(field.label, options, format_func=label, help=field.help, key=key)
+    return None if chosen == NOT_INFORMED else chosen
 
 
 def laptop_form() -> dict[str, Any]:

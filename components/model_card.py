@@ -18,7 +18,9 @@ import streamlit as st
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
+from laptop_pricing.artifact import ModelMetadata, PriceRange
 from laptop_pricing.formatting import BRASILIA, LOCALE, format_price
+from laptop_pricing.schema import FIELDS
 
 # Model families in words; anything unknown is shown as recorded.
 FAMILY_LABELS: Mapping[str, str] = {
@@ -32,6 +34,7 @@ FAMILY_LABELS: Mapping[str, str] = {
     "hist_gradient_boosting": "Gradient Boosting por histogramas",
     "xgboost": "XGBoost (árvores em sequência)",
     "lightgbm": "LightGBM (árvores em sequência)",
+    "lightgbm_monotone": "LightGBM com restrições monotônicas (RAM, SSD, vídeo)",
 }
 
 
@@ -53,6 +56,7 @@ class ModelCardFacts:
     data_sentence: str | None
     metrics: tuple[MetricRow, ...] = ()
     cv_table: tuple[dict[str, Any], ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()  # (label, what it is / whether optional)
     source: str | None = None
     extras: Mapping[str, str] = field(default_factory=dict)
 
@@ -94,12 +98,12 @@ def typical_error(metrics: Mapping[str, Any]) -> str | None:
     )
 
 
-def range_sentence(price_range: Mapping[str, Any] | None) -> str | None:
+def range_sentence(price_range: PriceRange | None) -> str | None:
     """What the low–high range on the price card means, with the coverage actually measured."""
     if not price_range:
         return None
-    nominal = price_range.get("nominal_coverage")
-    measured = price_range.get("measured_coverage")
+    nominal = price_range.nominal_coverage
+    measured = price_range.measured_coverage
     if measured is None:
         return None
     in_ten = round(float(measured) * 10)
@@ -113,15 +117,15 @@ def range_sentence(price_range: Mapping[str, Any] | None) -> str | None:
     return sentence + ")."
 
 
-def data_sentence(metadata: Mapping[str, Any]) -> str | None:
-    n_rows = (metadata.get("reference") or {}).get("n_rows")
-    cv = metadata.get("cv") or {}
+def data_sentence(metadata: ModelMetadata) -> str | None:
+    n_rows = (metadata.reference or {}).get("n_rows")
+    cv = metadata.cv
     if not n_rows:
         return None
     sentence = f"Treinado com {format_decimal(int(n_rows), locale=LOCALE)} notebooks"
-    if cv.get("n_splits"):
-        folds = int(cv["n_splits"])
-        repeats = int(cv.get("n_repeats") or 1)
+    if cv is not None and cv.n_splits:
+        folds = cv.n_splits
+        repeats = cv.n_repeats
         sentence += (
             f"; o erro foi medido em validação cruzada ({folds} partes"
             + (f", repetida {repeats} vezes" if repeats > 1 else "")
@@ -160,45 +164,54 @@ def _metric_rows(metrics: Mapping[str, Any]) -> tuple[MetricRow, ...]:
     return tuple(rows)
 
 
-def _cv_rows(metadata: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
-    """The families compared, in words and pt-BR numbers, the chosen one marked."""
+def _cv_rows(metadata: ModelMetadata) -> tuple[dict[str, Any], ...]:
+    """The families compared, in words and pt-BR numbers, the chosen one marked; the MAPE of
+    the same laptops described with the course's 13 fields beside it when it was measured."""
     rows = []
-    for row in (metadata.get("cv") or {}).get("table") or ():
-        rows.append(
-            {
-                "Modelo": family_label(row.get("family"))
-                + (" ✔ escolhido" if row.get("family") == metadata.get("family") else ""),
-                "Erro percentual médio (MAPE)": _pct(float(row["MAPE"])),
-                "Erro médio (MAE)": format_price(float(row["MAE"])),
-                "R²": format_decimal(float(row["R2"]), "0.000", locale=LOCALE),
-            }
-        )
+    for row in metadata.cv.table if metadata.cv else ():
+        shown = {
+            "Modelo": family_label(row.get("family"))
+            + (" ✔ escolhido" if row.get("family") == metadata.family else ""),
+            "Erro percentual médio (MAPE)": _pct(float(row["MAPE"])),
+        }
+        if row.get("MAPE_v1") is not None:
+            shown["MAPE só com os 13 campos do curso"] = _pct(float(row["MAPE_v1"]))
+        shown["Erro médio (MAE)"] = format_price(float(row["MAE"]))
+        shown["R²"] = format_decimal(float(row["R2"]), "0.000", locale=LOCALE)
+        rows.append(shown)
     return tuple(rows)
 
 
-def describe(metadata: Mapping[str, Any]) -> ModelCardFacts:
+def _field_rows() -> tuple[tuple[str, str], ...]:
+    """What the model reads: each form field, and whether the clerk may leave it as "não sei"."""
+    return tuple(
+        (f.label, "opcional (“Não sei” é aceito)" if not f.required else "obrigatório")
+        for f in FIELDS
+    )
+
+
+def describe(metadata: ModelMetadata) -> ModelCardFacts:
     """Everything the card shows, in pt-BR, from the artifact's metadata."""
-    metrics = metadata.get("metrics") or {}
-    source = metadata.get("source")
-    registered = metadata.get("registered_version")
+    metrics = metadata.metrics
     extras = {}
-    if registered is not None:
-        extras["Versão no registro MLflow"] = str(registered)
-    if metadata.get("run_id"):
-        extras["Execução MLflow (run id)"] = str(metadata["run_id"])
-    if metadata.get("data_hash"):
-        extras["Dados de treino (hash)"] = str(metadata["data_hash"])[:19] + "…"
+    if metadata.registered_version is not None:
+        extras["Versão no registro MLflow"] = str(metadata.registered_version)
+    if metadata.run_id:
+        extras["Execução MLflow (run id)"] = metadata.run_id
+    if metadata.data_hash:
+        extras["Dados de treino (hash)"] = metadata.data_hash[:19] + "…"
     return ModelCardFacts(
-        version=str(metadata.get("version", "desconhecida")),
-        model_name=str(metadata.get("model_name", "")),
-        family=family_label(metadata.get("family")),
-        trained_at=_when(metadata.get("trained_at")),
+        version=metadata.version,
+        model_name=metadata.model_name,
+        family=family_label(metadata.family),
+        trained_at=_when(metadata.trained_at),
         typical_error=typical_error(metrics),
-        range_sentence=range_sentence(metadata.get("price_range")),
+        range_sentence=range_sentence(metadata.price_range),
         data_sentence=data_sentence(metadata),
         metrics=_metric_rows(metrics),
         cv_table=_cv_rows(metadata),
-        source=str(source) if source else None,
+        fields=_field_rows(),
+        source=metadata.source,
         extras=extras,
     )
 
@@ -289,5 +302,12 @@ def render(
         if facts.cv_table:
             st.markdown("**Modelos comparados na validação cruzada**")
             st.dataframe(pd.DataFrame(list(facts.cv_table)), hide_index=True, width="stretch")
+        if facts.fields:
+            st.markdown("**O que o modelo usa** (os campos do formulário)")
+            st.dataframe(
+                pd.DataFrame(list(facts.fields), columns=["Campo", "Preenchimento"]),
+                hide_index=True,
+                width="stretch",
+            )
         for label, value in facts.extras.items():
             st.markdown(f"**{label}:** `{value}`")

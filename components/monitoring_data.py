@@ -92,11 +92,10 @@ def training_reference() -> tuple[Reference | None, str | None]:
         metadata = read_metadata()
     except ArtifactError:
         return None, None
-    version = metadata.get("version")
     try:
-        return Reference.from_metadata(metadata), str(version) if version else None
+        return Reference.from_metadata(metadata), metadata.version
     except ReferenceMissing:
-        return None, str(version) if version else None
+        return None, metadata.version
 
 
 def refresh() -> None:

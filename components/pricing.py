@@ -68,7 +68,7 @@ def submit(values: dict, settings: Settings, clerk_email: str | None = None) -> 
     else:
         try:
             with st.spinner("Calculando o preço…"):
-                quote = pricing_client(settings).price(spec, clerk_email=clerk_email)
+                quote = pricing_client(settings).price(spec, clerk_email=clerk_email, explain=True)
         except PricingError as error:
             logger.warning("pricing failed: %s: %s", type(error).__name__, error)
             outcome = Outcome(values, message=messages.for_error(error))

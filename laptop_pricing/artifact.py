@@ -1,7 +1,9 @@
 """The shipped model: ``model/model.joblib`` plus ``model/model_metadata.json``.
 
-- ``read_metadata(model_dir=None) -> dict``: the metadata alone (cheap; no scikit-learn import),
-  for the model card and the drift reference.
+- ``read_metadata(model_dir=None) -> ModelMetadata``: the metadata alone, parsed and validated
+  once into frozen dataclasses (cheap; no scikit-learn import), for the model card, the drift
+  reference and the engine. A file missing a key the readers need is an ``ArtifactError`` here,
+  not a ``KeyError`` in one of them.
 - ``load_artifact(model_dir=None) -> Artifact(model, metadata, model_dir)``: refuses, with
   ``ArtifactSchemaMismatch``, an artifact whose feature order is not ``schema.FEATURE_ORDER``, and
   with ``ArtifactError`` a model file whose hash is not the one the metadata names (a half-written
@@ -10,7 +12,8 @@
   before writing, then replaces each file atomically (temp file + ``os.replace``); the metadata
   gets ``model_sha256`` so a reader can tell the pair belongs together.
 
-``model_dir`` defaults to ``$MODEL_DIR`` when set, else ``<repo>/model``.
+``model_dir`` defaults to ``$MODEL_DIR`` when set, else ``<repo>/model``. Writers (training,
+export) build the metadata as a JSON-ready dict; every reader gets a ``ModelMetadata``.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from laptop_pricing.schema import FEATURE_ORDER
+from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS_BY_NAME, INTEGER
 from laptop_pricing.settings import REPO_ROOT
 
 MODEL_NAME = "laptop-pricing-model"
@@ -40,9 +45,163 @@ class ArtifactSchemaMismatch(ArtifactError):
     """The artifact was trained on a different feature order than the schema defines."""
 
 
+@dataclass(frozen=True)
+class PriceRange:
+    """The calibrated range: ``[price * low_factor, price * high_factor]``."""
+
+    method: str
+    nominal_coverage: float | None
+    low_factor: float
+    high_factor: float
+    measured_coverage: float | None = None
+    measured_coverage_std: float | None = None
+    relative_width: float | None = None
+
+
+@dataclass(frozen=True)
+class CvSummary:
+    """The validation protocol and every family's row of the CV table (best MAPE first)."""
+
+    n_splits: int
+    n_repeats: int
+    seed: int
+    selection_metric: str
+    table: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ComparablesIndex:
+    """Real laptops of the training data (fields and BRL price), for "comparable laptops"."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """``model_metadata.json`` as the readers use it; ``raw`` keeps the JSON as written."""
+
+    model_name: str
+    version: str
+    family: str | None
+    currency: str
+    feature_order: tuple[str, ...]
+    trained_at: str | None = None
+    data_hash: str | None = None
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    cv: CvSummary | None = None
+    price_range: PriceRange | None = None
+    reference: Mapping[str, Any] | None = None
+    comparables: ComparablesIndex | None = None
+    explanation_baseline: str | None = None
+    source: str | None = None
+    run_id: str | None = None
+    registered_version: int | None = None
+    model_sha256: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "model metadata") -> ModelMetadata:
+        """Validate once; every problem is an ``ArtifactError`` naming the key."""
+        if not isinstance(data, Mapping):
+            raise ArtifactError(f"{where}: not a JSON object")
+
+        def need(key: str) -> Any:
+            if data.get(key) in (None, ""):
+                raise ArtifactError(f"{where}: missing {key!r}")
+            return data[key]
+
+        try:
+            return cls(
+                model_name=str(data.get("model_name") or MODEL_NAME),
+                version=str(need("version")),
+                family=_opt_str(data.get("family")),
+                currency=str(data.get("currency") or "BRL"),
+                feature_order=tuple(str(name) for name in need("feature_order")),
+                trained_at=_opt_str(data.get("trained_at")),
+                data_hash=_opt_str(data.get("data_hash")),
+                metrics={str(k): float(v) for k, v in (data.get("metrics") or {}).items()},
+                cv=_cv(data.get("cv")),
+                price_range=_price_range(data.get("price_range")),
+                reference=data.get("reference")
+                if isinstance(data.get("reference"), Mapping)
+                else None,
+                comparables=_comparables(data.get("comparables")),
+                explanation_baseline=_opt_str(data.get("explanation_baseline")),
+                source=_opt_str(data.get("source")),
+                run_id=_opt_str(data.get("run_id")),
+                registered_version=(
+                    int(data["registered_version"])
+                    if data.get("registered_version") is not None
+                    else None
+                ),
+                model_sha256=_opt_str(data.get("model_sha256")),
+                raw=data,
+            )
+        except (TypeError, ValueError, KeyError) as error:
+            raise ArtifactError(f"{where}: malformed ({type(error).__name__}: {error})") from error
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _cv(data: Any) -> CvSummary | None:
+    if not isinstance(data, Mapping):
+        return None
+    return CvSummary(
+        n_splits=int(data.get("n_splits") or 0),
+        n_repeats=int(data.get("n_repeats") or 1),
+        seed=int(data.get("seed") or 0),
+        selection_metric=str(data.get("selection_metric") or "MAPE"),
+        table=tuple(dict(row) for row in data.get("table") or ()),
+    )
+
+
+def _price_range(data: Any) -> PriceRange | None:
+    if not isinstance(data, Mapping) or not data:
+        return None
+    return PriceRange(
+        method=str(data.get("method") or ""),
+        nominal_coverage=_opt_float(data.get("nominal_coverage")),
+        low_factor=float(data.get("low_factor", 1.0)),
+        high_factor=float(data.get("high_factor", 1.0)),
+        measured_coverage=_opt_float(data.get("measured_coverage")),
+        measured_coverage_std=_opt_float(data.get("measured_coverage_std")),
+        relative_width=_opt_float(data.get("relative_width")),
+    )
+
+
+def _comparables(data: Any) -> ComparablesIndex | None:
+    """The index's rows are CSV lines in ``columns`` order; numbers become ints, empty None."""
+    if not isinstance(data, Mapping):
+        return None
+    columns = tuple(str(c) for c in data["columns"])
+    expected = (*FIELD_NAMES, "price")
+    if columns != expected:
+        raise ValueError(f"comparables columns {columns} are not {expected}")
+    integer = [name == "price" or FIELDS_BY_NAME[name].kind == INTEGER for name in columns]
+    rows = []
+    for line in data["rows"]:
+        cells = str(line).split(",")
+        if len(cells) != len(columns):
+            raise ValueError(f"comparables row {line!r} does not have one value per column")
+        rows.append(
+            tuple(
+                None if cell == "" else int(cell) if is_int else cell
+                for cell, is_int in zip(cells, integer, strict=True)
+            )
+        )
+    return ComparablesIndex(columns, tuple(rows))
+
+
 class Artifact(NamedTuple):
     model: Any
-    metadata: dict[str, Any]
+    metadata: ModelMetadata
     model_dir: Path
 
 
@@ -64,14 +223,15 @@ def check_feature_order(feature_order: Any, where: str) -> None:
         )
 
 
-def read_metadata(model_dir: str | Path | None = None) -> dict[str, Any]:
+def read_metadata(model_dir: str | Path | None = None) -> ModelMetadata:
     path = _resolve(model_dir) / METADATA_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise ArtifactError(f"no model metadata at {path}") from error
     except (OSError, ValueError) as error:
         raise ArtifactError(f"cannot read model metadata {path}: {error}") from error
+    return ModelMetadata.from_json(data, str(path))
 
 
 def _sha256(path: Path) -> str:
@@ -83,11 +243,11 @@ def load_artifact(model_dir: str | Path | None = None) -> Artifact:
 
     directory = _resolve(model_dir)
     metadata = read_metadata(directory)
-    check_feature_order(metadata.get("feature_order"), str(directory / METADATA_FILE))
+    check_feature_order(metadata.feature_order, str(directory / METADATA_FILE))
     model_path = directory / MODEL_FILE
     if not model_path.is_file():
         raise ArtifactError(f"no model file at {model_path}")
-    expected = metadata.get("model_sha256")
+    expected = metadata.model_sha256
     if expected and _sha256(model_path) != expected:
         raise ArtifactError(
             f"{model_path} does not match the sha256 in its metadata "

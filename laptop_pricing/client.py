@@ -30,6 +30,7 @@ from urllib3.exceptions import (
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from laptop_pricing.comparables import Comparable
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
     AuthError,
@@ -42,6 +43,7 @@ from laptop_pricing.errors import (
     Timeout,
     UpstreamError,
 )
+from laptop_pricing.explanation import Contribution, Explanation
 from laptop_pricing.schema import FieldError, LaptopSpec
 from laptop_pricing.settings import Settings
 
@@ -58,8 +60,11 @@ class PricingClient(ABC):
     embedded: bool = False
 
     @abstractmethod
-    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
-        """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log."""
+    def price(
+        self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
+    ) -> Quote:
+        """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log;
+        ``explain``: also each field's R$ contribution and comparable laptops."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +138,41 @@ def _quote_from_payload(payload: dict[str, Any]) -> Quote:
         currency=currency if isinstance(currency, str) and currency else DEFAULT_CURRENCY,
         version=str(version) if version not in (None, "") else UNKNOWN_VERSION,
         coverage=coverage,
+        explanation=_explanation(payload.get("explanation")),
+        comparables=_comparables(payload.get("comparables")),
     )
+
+
+def _explanation(raw: Any) -> Explanation | None:
+    """The explanation when the answer holds a well-formed one (an extra: never fails a price)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("contributions"), list):
+        return None
+    try:
+        return Explanation(
+            baseline=_amount(raw["baseline"], "explanation.baseline"),
+            contributions=tuple(
+                Contribution(str(item["field"]), item.get("value"), round(float(item["amount"])))
+                for item in raw["contributions"]
+            ),
+        )
+    except (InvalidResponse, KeyError, TypeError, ValueError):
+        return None
+
+
+def _comparables(raw: Any) -> tuple[Comparable, ...]:
+    if not isinstance(raw, list):
+        return ()
+    try:
+        return tuple(
+            Comparable(
+                fields=dict(item["data"]),
+                price=_amount(item["price"], "comparables.price"),
+                same_processor=bool(item.get("same_processor", False)),
+            )
+            for item in raw
+        )
+    except (InvalidResponse, KeyError, TypeError, ValueError):
+        return ()
 
 
 def _amount(value: Any, name: str) -> int:
@@ -198,12 +237,16 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
-def request_payload(spec: LaptopSpec, clerk_email: str | None = None) -> dict[str, Any]:
+def request_payload(
+    spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
+) -> dict[str, Any]:
     """The course's ``{"data": {...}}``, plus ``clerk_email`` beside it when someone signed in
-    (only the e-mail: never the name or a token)."""
+    (only the e-mail: never the name or a token) and ``"explain": true`` when asked."""
     payload: dict[str, Any] = spec.to_payload()
     if clerk_email:
         payload["clerk_email"] = clerk_email
+    if explain:
+        payload["explain"] = True
     return payload
 
 
@@ -323,8 +366,10 @@ class HttpPricingClient(PricingClient):
             sleeper=self._sleep,
         )
 
-    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
-        body = json.dumps(request_payload(spec, clerk_email)).encode()
+    def price(
+        self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
+    ) -> Quote:
+        body = json.dumps(request_payload(spec, clerk_email, explain=explain)).encode()
         try:
             response = self._pool.request(
                 "POST", self.endpoint, body=body, timeout=self.timeout, retries=self.retry_policy()
@@ -395,8 +440,12 @@ class LocalPricingClient(PricingClient):
     def __init__(self, handler: Callable[[dict, Any], dict]):
         self._handler = handler
 
-    def price(self, spec: LaptopSpec, clerk_email: str | None = None) -> Quote:
-        response = self._handler(gateway_event(request_payload(spec, clerk_email)), None)
+    def price(
+        self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
+    ) -> Quote:
+        response = self._handler(
+            gateway_event(request_payload(spec, clerk_email, explain=explain)), None
+        )
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")

@@ -25,7 +25,8 @@ def format_price(amount: float, currency: str | None = None) -> str:
 
 
 def format_whole_price(amount: float, currency: str | None = None) -> str:
-    """``3840.4 -> 'R$\xa03.840'``: whole reais, where a KPI has no room (or need) for cents."""
+    """``3840.4 -> 'R$\xa03.840'``: whole reais, where a KPI has no room (or need) for cents, and
+    for amounts rounded by nature (an explanation's contributions, comparable laptops' prices)."""
     return format_currency(
         round(amount),
         currency or DEFAULT_CURRENCY,

@@ -1,6 +1,11 @@
 """The one definition of a pricing request.
 
-Every consumer reads the 13 fields from here: the clerk's form (labels, widgets, options, help),
+Contract v2: the course's 13 fields (v1) plus two optional ones a clerk reads off the laptop
+(``processor_gnrtn``, ``msoffice``), and the real brand and processor names beside the course's
+coarse "other". A v1 payload still validates: an absent optional field reads as its ``missing``
+value ("not available" for the generation, ``None`` = not informed for MS Office).
+
+Every consumer reads the fields from here: the clerk's form (labels, widgets, options, help),
 the payload builder, the API validator, the feature encoder (``FEATURE_ORDER``) and the request-log
 reader (``LOG_COLUMNS`` and column aliases). Order is always a tuple written out below, never the
 iteration order of a set, so it is the same in every process.
@@ -8,6 +13,7 @@ iteration order of a set, so it is the same in every process.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,14 +42,27 @@ class Field:
     label: str
     help: str
     widget: Literal["selectbox", "radio", "number_input"]
-    default: Value
+    default: Value | None
     aliases: tuple[str, ...] = ()
+    required: bool = True
+    # What an absent optional field reads as; None means "not informed" (no value at all).
+    missing: Value | None = None
+    missing_label: str = "Não sei"
 
     @property
     def values(self) -> tuple[Value, ...]:
         return tuple(option.value for option in self.options)
 
-    def option_label(self, value: Value) -> str:
+    @property
+    def form_values(self) -> tuple[Value | None, ...]:
+        """What the form offers: the allowed values, plus None ("não sei") when that is a state."""
+        if not self.required and self.missing is None:
+            return (None, *self.values)
+        return self.values
+
+    def option_label(self, value: Value | None) -> str:
+        if value is None:
+            return self.missing_label
         for option in self.options:
             if option.value == value:
                 return option.label
@@ -77,7 +96,11 @@ FIELDS: tuple[Field, ...] = (
             ("dell", "Dell"),
             ("hp", "HP"),
             ("lenovo", "Lenovo"),
-            ("other", "Outra (Acer, Apple, MSI, Avita…)"),
+            ("acer", "Acer"),
+            ("msi", "MSI"),
+            ("apple", "Apple"),
+            ("avita", "Avita"),
+            ("other", "Outra marca"),
         ),
         label="Marca",
         help="Fabricante do notebook, como aparece na tampa ou na etiqueta de baixo.",
@@ -100,12 +123,21 @@ FIELDS: tuple[Field, ...] = (
             ("core i3", "Core i3"),
             ("core i5", "Core i5"),
             ("core i7", "Core i7"),
+            ("core i9", "Core i9"),
+            ("celeron dual", "Celeron Dual Core"),
+            ("pentium quad", "Pentium Quad Core"),
+            ("ryzen 3", "Ryzen 3"),
             ("ryzen 5", "Ryzen 5"),
             ("ryzen 7", "Ryzen 7"),
-            ("other", "Outro (Celeron, Pentium, i9, Ryzen 3/9, M1)"),
+            ("ryzen 9", "Ryzen 9"),
+            ("m1", "Apple M1"),
+            ("other", "Outro"),
         ),
         label="Processador",
-        help="Modelo do processador. As opções acompanham o fabricante escolhido.",
+        help=(
+            "Modelo do processador, no adesivo do teclado ou no sistema. Windows: Configurações › "
+            "Sistema › Sobre. Mac: menu Apple › Sobre Este Mac. As opções acompanham o fabricante."
+        ),
         widget="selectbox",
         default="core i5",
     ),
@@ -204,6 +236,39 @@ FIELDS: tuple[Field, ...] = (
         widget="radio",
         default=64,
     ),
+    # Contract v2: optional, appended after the course's 13 so their order stays the contract's.
+    Field(
+        name="processor_gnrtn",
+        kind=CATEGORY,
+        options=(
+            *(Option(f"{n}th", f"{n}ª geração") for n in range(4, 13)),
+            Option("not available", "Não sei"),
+        ),
+        label="Geração do processador",
+        help=(
+            "O número depois do hífen no nome do processador: i5-1135G7 → 11ª geração, "
+            "i7-10510U → 10ª, i3-8130U → 8ª. Windows: Configurações › Sistema › Sobre "
+            "(Processador). Mac com M1: escolha “Não sei”. Sem a informação, “Não sei”."
+        ),
+        widget="selectbox",
+        default="not available",
+        required=False,
+        missing="not available",
+    ),
+    Field(
+        name="msoffice",
+        kind=INTEGER,
+        options=_opts((0, "Não"), (1, "Sim")),
+        label="Vem com Microsoft Office",
+        help=(
+            "Office (Word, Excel) com licença do notebook. Windows: procure “Word” no menu "
+            "Iniciar; Mac: pasta Aplicativos. Na dúvida, “Não sei”."
+        ),
+        widget="radio",
+        default=None,
+        required=False,
+        missing=None,
+    ),
 )
 
 # The request example of the course contract (PRODUCT.md), as its front end sent it: values as
@@ -226,17 +291,28 @@ CONTRACT_EXAMPLE: Mapping[str, str] = {
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 FIELDS_BY_NAME: Mapping[str, Field] = {f.name: f for f in FIELDS}
+# The course's contract (v1): these 13 are required and come first everywhere.
+COURSE_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+V2_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS if not f.required)
+# What a v1 client can say for the fields v2 refines: the coarse "other" for every name the
+# course's contract did not know (the model learned these from v1 copies of the training rows).
+COURSE_VALUES: Mapping[str, tuple[Value, ...]] = {
+    "brand": ("asus", "dell", "hp", "lenovo", "other"),
+    "processor_name": ("core i3", "core i5", "core i7", "ryzen 5", "ryzen 7", "other"),
+}
 
 # Which processor names each processor brand makes. The form only offers these, and the
-# validator refuses the rest (the course let "M1 + Ryzen 7" through).
+# validator refuses the rest (the course let "M1 + Ryzen 7" through). "other" is the course's
+# coarse value (a v1 client's Celeron or Ryzen 3); M1 keeps it for v1 payloads.
 PROCESSORS_BY_BRAND: Mapping[str, tuple[str, ...]] = {
-    "intel": ("core i3", "core i5", "core i7", "other"),
-    "amd": ("ryzen 5", "ryzen 7", "other"),
-    "m1": ("other",),
+    "intel": ("core i3", "core i5", "core i7", "core i9", "celeron dual", "pentium quad", "other"),
+    "amd": ("ryzen 3", "ryzen 5", "ryzen 7", "ryzen 9", "other"),
+    "m1": ("m1", "other"),
 }
 
 # Model input columns, in the order the model was trained with. Written out so that no set or
 # dict iteration can reorder it; ``_check_feature_order`` proves it matches FIELDS at import time.
+# One-hot groups of an optional field with ``missing=None`` are all zeros when it is absent.
 NUMERIC_FEATURES: tuple[str, ...] = (
     "ram_gb",
     "ssd",
@@ -253,6 +329,8 @@ ONE_HOT_FIELDS: tuple[str, ...] = (
     "os",
     "weight",
     "ram_type",
+    "processor_gnrtn",
+    "msoffice",
 )
 FEATURE_ORDER: tuple[str, ...] = (
     "ram_gb",
@@ -266,6 +344,10 @@ FEATURE_ORDER: tuple[str, ...] = (
     "brand_dell",
     "brand_hp",
     "brand_lenovo",
+    "brand_acer",
+    "brand_msi",
+    "brand_apple",
+    "brand_avita",
     "brand_other",
     "processor_brand_intel",
     "processor_brand_amd",
@@ -273,8 +355,14 @@ FEATURE_ORDER: tuple[str, ...] = (
     "processor_name_core i3",
     "processor_name_core i5",
     "processor_name_core i7",
+    "processor_name_core i9",
+    "processor_name_celeron dual",
+    "processor_name_pentium quad",
+    "processor_name_ryzen 3",
     "processor_name_ryzen 5",
     "processor_name_ryzen 7",
+    "processor_name_ryzen 9",
+    "processor_name_m1",
     "processor_name_other",
     "os_windows",
     "os_other",
@@ -283,9 +371,26 @@ FEATURE_ORDER: tuple[str, ...] = (
     "weight_thinnlight",
     "ram_type_ddr4",
     "ram_type_other",
+    "processor_gnrtn_4th",
+    "processor_gnrtn_5th",
+    "processor_gnrtn_6th",
+    "processor_gnrtn_7th",
+    "processor_gnrtn_8th",
+    "processor_gnrtn_9th",
+    "processor_gnrtn_10th",
+    "processor_gnrtn_11th",
+    "processor_gnrtn_12th",
+    "processor_gnrtn_not available",
+    "msoffice_0",
+    "msoffice_1",
 )
+# The fields where the domain is sure: more never lowers the price, all else equal. The model is
+# trained with monotone constraints on them (tests/test_model_v2.py proves it on random laptops).
+MONOTONE_INCREASING: tuple[str, ...] = ("ram_gb", "ssd", "graphic_card")
 
-# Request-log columns (one CSV row per priced request). Timestamps are ISO 8601 UTC.
+# Request-log columns (one CSV row per priced request). Timestamps are ISO 8601 UTC. The course's
+# 13 fields, price, timestamp and version first (the layout of its day files); later columns are
+# appended after them, and a reader fills them empty in files written before they existed.
 PRICE_COLUMN = "price"
 TIMESTAMP_COLUMN = "timestamp"
 VERSION_COLUMN = "model_version"
@@ -293,9 +398,9 @@ VERSION_COLUMN = "model_version"
 # readers fill it empty.
 REQUEST_ID_COLUMN = "request_id"  # names the request a row records (a retry carries the same id)
 CLERK_EMAIL_COLUMN = "clerk_email"  # the signed-in clerk who asked for the price; empty if open
-APPENDED_LOG_COLUMNS: tuple[str, ...] = (REQUEST_ID_COLUMN, CLERK_EMAIL_COLUMN)
+APPENDED_LOG_COLUMNS: tuple[str, ...] = (REQUEST_ID_COLUMN, CLERK_EMAIL_COLUMN, *V2_FIELD_NAMES)
 LOG_COLUMNS: tuple[str, ...] = (
-    *FIELD_NAMES,
+    *COURSE_FIELD_NAMES,
     PRICE_COLUMN,
     TIMESTAMP_COLUMN,
     VERSION_COLUMN,
@@ -320,6 +425,13 @@ def _check_feature_order() -> None:
         raise RuntimeError("schema.FEATURE_ORDER does not match the fields' allowed values")
     if set(NUMERIC_FEATURES) | set(ONE_HOT_FIELDS) != set(FIELD_NAMES):
         raise RuntimeError("every field must be either a numeric feature or one-hot encoded")
+    if FIELD_NAMES[: len(COURSE_FIELD_NAMES)] != COURSE_FIELD_NAMES:
+        raise RuntimeError("optional (v2) fields must come after the course's required ones")
+    for name, coarse in COURSE_VALUES.items():
+        if not set(coarse) <= set(FIELDS_BY_NAME[name].values):
+            raise RuntimeError(f"COURSE_VALUES[{name!r}] holds values the field does not allow")
+    if not set(MONOTONE_INCREASING) <= set(NUMERIC_FEATURES):
+        raise RuntimeError("monotone constraints apply to numeric features only")
 
 
 _check_feature_order()
@@ -391,6 +503,8 @@ class LaptopSpec:
     graphic_card: int
     ram_type: str
     os_bit: int
+    processor_gnrtn: str = "not available"
+    msoffice: int | None = None  # None: not informed (a v1 payload, or the clerk does not know)
 
     @classmethod
     def from_payload(cls, data: Any) -> LaptopSpec:
@@ -400,6 +514,9 @@ class LaptopSpec:
         errors: list[FieldError] = []
         values: dict[str, Value] = {}
         for field in FIELDS:
+            if not field.required and _not_informed(data.get(field.name)):
+                values[field.name] = field.missing  # absent, null or "": not informed
+                continue
             if field.name not in data:
                 errors.append(FieldError(field.name, None, "missing", field.values))
                 continue
@@ -429,13 +546,36 @@ class LaptopSpec:
     def default(cls) -> LaptopSpec:
         return cls(**{f.name: f.default for f in FIELDS})
 
-    def as_dict(self) -> dict[str, Value]:
-        """Field values in contract order."""
+    def as_dict(self) -> dict[str, Value | None]:
+        """Field values in contract order (None for an optional field not informed)."""
         return {name: getattr(self, name) for name in FIELD_NAMES}
 
     def to_payload(self) -> dict[str, dict[str, str]]:
-        """The request body the course contract defines (values as strings, like its front end)."""
-        return {"data": {name: str(value) for name, value in self.as_dict().items()}}
+        """The request body the contract defines (values as strings, like the course's front
+        end); an optional field at its "not informed" value is left out, as a v1 client leaves
+        it out, so a v1 laptop makes exactly the course's payload."""
+        values = self.as_dict()
+        return {
+            "data": {
+                f.name: str(values[f.name])
+                for f in FIELDS
+                if f.required or values[f.name] not in (None, f.missing)
+            }
+        }
+
+    def course_view(self) -> LaptopSpec:
+        """This laptop as a v1 client could describe it: coarse brand and processor, no
+        generation, no MS Office (what the v1 column of the CV table measures)."""
+        coarse = {
+            name: value if value in COURSE_VALUES[name] else "other"
+            for name, value in ((n, getattr(self, n)) for n in COURSE_VALUES)
+        }
+        missing = {f.name: f.missing for f in FIELDS if not f.required}
+        return dataclasses.replace(self, **coarse, **missing)
+
+
+def _not_informed(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _preview(value: Any) -> Any:

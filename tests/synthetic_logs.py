@@ -77,17 +77,15 @@ def day_csv(
     writer.writerow(schema.LOG_COLUMNS)
     for i in range(rows):
         moment = start + timedelta(seconds=int(seconds[i]), microseconds=int(i % 1_000_000))
-        writer.writerow(
-            [
-                *(columns[name][i] for name in schema.FIELD_NAMES),
-                int(price[i]),
-                moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                versions[previous if use_previous[i] else current],
-                f"{day:%Y%m%d}-{seed}-{i:06d}",  # request id
-                SAMPLE_CLERKS[i % len(SAMPLE_CLERKS)],
-                *("" for _ in schema.LOG_COLUMNS[len(schema.FIELD_NAMES) + 5 :]),
-            ]
-        )
+        record = {
+            **{name: columns[name][i] for name in schema.FIELD_NAMES},
+            schema.PRICE_COLUMN: int(price[i]),
+            schema.TIMESTAMP_COLUMN: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            schema.VERSION_COLUMN: versions[previous if use_previous[i] else current],
+            schema.REQUEST_ID_COLUMN: f"{day:%Y%m%d}-{seed}-{i:06d}",
+            schema.CLERK_EMAIL_COLUMN: SAMPLE_CLERKS[i % len(SAMPLE_CLERKS)],
+        }
+        writer.writerow([record.get(column, "") for column in schema.LOG_COLUMNS])
     return buffer.getvalue().encode()
 
 

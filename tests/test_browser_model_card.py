@@ -23,7 +23,7 @@ def test_model_card_page_in_the_browser(tmp_path):
         page.get_by_role("heading", name="Sobre o modelo").wait_for(timeout=30_000)
         wait_for_app_idle(page)
         page.get_by_text("Em média, o preço estimado erra cerca de").wait_for()
-        assert page.get_by_text(str(metadata["version"]), exact=True).count() >= 1
+        assert page.get_by_text(metadata.version, exact=True).count() >= 1
         page.get_by_text("Detalhes técnicos").click()
         page.get_by_text("Modelos comparados na validação cruzada").wait_for()
         wait_for_app_idle(page)

@@ -19,12 +19,12 @@ END = date(2025, 6, 30)
 
 def test_a_year_of_requests_renders_every_section(tmp_path):
     metadata = read_metadata()
-    versions = ("2025.01.10-ridge", "2025.03.02-gradient_boosting", metadata["version"])
+    versions = ("2025.01.10-ridge", "2025.03.02-gradient_boosting", metadata.version)
     days = day_files(
         END,
         365,
         prefix="laptop-prediction-real-data",
-        reference=metadata["reference"]["fields"],
+        reference=metadata.reference["fields"],
         versions=versions,
     )
     write_files(tmp_path, days)

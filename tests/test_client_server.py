@@ -63,6 +63,18 @@ def test_right_key_prices_like_the_in_process_client(server):
     ).price(spec)
 
 
+def test_explain_over_http_brings_the_same_explanation_and_comparables(server):
+    spec = LaptopSpec.from_payload(
+        {**LaptopSpec.default().to_payload()["data"], "processor_gnrtn": "11th", "msoffice": "1"}
+    )
+    quote = HttpPricingClient(server, KEY).price(spec, explain=True)
+    assert quote == LocalPricingClient().price(spec, explain=True)
+    explanation = quote.explanation
+    assert explanation is not None and 3 <= len(quote.comparables) <= 5
+    assert explanation.baseline + sum(c.amount for c in explanation.contributions) == quote.price
+    assert HttpPricingClient(server, KEY).price(spec).explanation is None  # only when asked
+
+
 def test_wrong_or_missing_key_is_an_auth_error(server):
     for key in ("wrong-key", None):
         with pytest.raises(AuthError) as caught:

@@ -37,11 +37,11 @@ def test_quote_is_whole_brl_with_a_range_around_the_price(engine):
         assert all(isinstance(v, int) for v in (quote.price, quote.low, quote.high))
         assert quote.low < quote.price < quote.high
         assert quote.currency == "BRL"
-        assert quote.version == metadata["version"]
-        assert quote.coverage == metadata["price_range"]["nominal_coverage"]
-        factors = metadata["price_range"]
-        assert quote.low == pytest.approx(quote.price * factors["low_factor"], abs=1)
-        assert quote.high == pytest.approx(quote.price * factors["high_factor"], abs=1)
+        assert quote.version == metadata.version
+        assert quote.coverage == metadata.price_range.nominal_coverage
+        factors = metadata.price_range
+        assert quote.low == pytest.approx(quote.price * factors.low_factor, abs=1)
+        assert quote.high == pytest.approx(quote.price * factors.high_factor, abs=1)
 
 
 def test_price_is_deterministic_and_differs_with_the_laptop(engine):
@@ -71,7 +71,7 @@ def test_every_allowed_value_prices_to_a_plausible_amount(engine):
 def test_load_is_cached_per_folder(engine):
     assert PricingEngine.load() is engine
     assert PricingEngine.load(REPO_MODEL_DIR) is engine
-    assert engine.metadata["feature_order"] == read_metadata()["feature_order"]
+    assert engine.metadata.feature_order == read_metadata().feature_order
 
 
 def test_quote_body_keeps_the_contract_fields(engine):

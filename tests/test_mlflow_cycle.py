@@ -37,8 +37,9 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def first(store):
-    """First session: ridge vs decision tree; the best is registered as version 1."""
-    return tracking.train_and_track(store, families=["ridge", "decision_tree"], **BUDGET)
+    """First session: ridge vs LightGBM (the shipped family, logged through skops); the best
+    is registered as version 1."""
+    return tracking.train_and_track(store, families=["ridge", "lightgbm"], **BUDGET)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_session_logs_a_parent_and_one_nested_run_per_family(store, first):
     parent = client.get_run(first.parent_run_id)
     assert parent.data.params["data_hash"].startswith("sha256:")
     assert parent.data.tags["git_commit"]
-    assert set(first.run_ids) == {"ridge", "decision_tree"}
+    assert set(first.run_ids) == {"ridge", "lightgbm"}
     for family, run_id in first.run_ids.items():
         run = client.get_run(run_id)
         assert run.data.tags["mlflow.parentRunId"] == first.parent_run_id
@@ -97,15 +98,17 @@ def test_cycle_exports_the_champion_that_prices_like_the_logged_model(
     model_dir = tmp_path / "model"
     result = export_champion(store, model_dir)
     shipped = load_artifact(model_dir)  # passes the schema check and the file hash check
-    assert shipped.metadata["feature_order"] == list(FEATURE_ORDER)
-    assert shipped.metadata["version"] == result.version == "1"
-    assert shipped.metadata["run_id"] == first.best_run_id
-    assert shipped.metadata["source"].startswith("models:/laptop-pricing-model@champion")
-    assert shipped.metadata["downloaded_at"].endswith("Z")
-    for key in ("reference", "price_range", "cv", "metrics", "data_hash", "trained_at"):
-        assert shipped.metadata[key], key
-    assert set(shipped.metadata["metrics"]) >= {"MSE", "MAE", "R2", "MAPE", "MAPE_std"}
-    assert 0.5 < shipped.metadata["price_range"]["measured_coverage"] <= 1.0
+    metadata = shipped.metadata
+    assert metadata.feature_order == FEATURE_ORDER
+    assert metadata.version == result.version == "1"
+    assert metadata.run_id == first.best_run_id
+    assert metadata.source.startswith("models:/laptop-pricing-model@champion")
+    assert metadata.raw["downloaded_at"].endswith("Z")
+    for value in (metadata.reference, metadata.price_range, metadata.cv, metadata.data_hash):
+        assert value
+    assert metadata.trained_at and metadata.comparables and metadata.comparables.rows
+    assert set(metadata.metrics) >= {"MSE", "MAE", "R2", "MAPE", "MAPE_std", "MAPE_v1"}
+    assert 0.5 < metadata.price_range.measured_coverage <= 1.0
 
     X = encode_many(table[list(FIELD_NAMES)].to_dict("records"))
     logged = mlflow.sklearn.load_model(first.model_uri)

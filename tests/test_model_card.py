@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from components.model_card import describe, range_sentence, typical_error
-from laptop_pricing.artifact import read_metadata
+from laptop_pricing.artifact import PriceRange, read_metadata
 from tests.app_fixtures import OWNER, app, submit, texts
 from tests.client_fault_server import PRICE_BODY, fault_server
 
@@ -28,20 +28,24 @@ def test_typical_error_in_percent_and_reais():
 
 
 def test_range_sentence_states_the_measured_coverage():
-    sentence = range_sentence({"nominal_coverage": 0.8, "measured_coverage": 0.827})
+    measured = PriceRange("conformal", 0.8, 0.85, 1.28, measured_coverage=0.827)
+    sentence = range_sentence(measured)
     assert "cerca de 8 de cada 10 notebooks" in sentence
     assert "82,7%" in sentence and "a meta era 80,0%" in sentence
-    assert range_sentence({"nominal_coverage": 0.8}) is None  # never claim an unmeasured range
+    unmeasured = PriceRange("conformal", 0.8, 0.85, 1.28)
+    assert range_sentence(unmeasured) is None  # never claim an unmeasured range
 
 
 def test_describe_the_shipped_metadata():
     metadata = read_metadata()
     facts = describe(metadata)
-    assert facts.version == str(metadata["version"])
+    assert facts.version == metadata.version
     assert "horário de Brasília" in facts.trained_at
     assert [m.name for m in facts.metrics] == ["MAPE", "MAE", "R²", "MSE"]
-    assert len(facts.cv_table) == len(metadata["cv"]["table"])
+    assert len(facts.cv_table) == len(metadata.cv.table)
     assert sum("escolhido" in row["Modelo"] for row in facts.cv_table) == 1
+    assert all("MAPE só com os 13 campos do curso" in row for row in facts.cv_table)
+    assert ("Geração do processador", "opcional (“Não sei” é aceito)") in facts.fields
 
 
 def test_embedded_page_shows_version_date_and_typical_error():
@@ -50,7 +54,7 @@ def test_embedded_page_shows_version_date_and_typical_error():
     at.switch_page(PAGE).run()
     assert not at.exception
     shown = texts(at)
-    assert f"Versão do modelo {metadata['version']}" in shown
+    assert f"Versão do modelo {metadata.version}" in shown
     assert "Em média, o preço estimado erra cerca de" in shown
     assert "de cada 10 notebooks" in shown
     assert "API" not in shown  # nothing about an API when none is configured
@@ -84,4 +88,4 @@ def test_http_page_reports_the_version_the_api_answered(api):
     at.switch_page(PAGE).run()
     shown = texts(at)
     assert f"A API está usando a versão **{PRICE_BODY['version']}**" in shown
-    assert f"diferente da versão {read_metadata()['version']}" in shown
+    assert f"diferente da versão {read_metadata().version}" in shown

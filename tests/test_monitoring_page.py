@@ -78,11 +78,13 @@ def test_drift_table_uses_the_shipped_model_reference():
     at = monitoring()
     at.button(key="monitoring_load_sample").click().run()
     drift_table = next(d.value for d in at.dataframe if "PSI" in getattr(d.value, "columns", []))
-    assert len(drift_table) == 14  # 13 fields and the price
+    assert len(drift_table) == 16  # the 13 fields of the course, the 2 of v2, and the price
     statuses = list(drift_table["Situação"])
     assert statuses[0] == "drift"  # worst first; RAM 252 GB and INR-scale prices do drift
     by_field = dict(zip(drift_table["Campo"], drift_table["Situação"], strict=True))
     assert by_field["Memória RAM"] == "drift"
+    # The course's day files carry no v2 columns: not informed is no verdict, never drift.
+    assert by_field["Vem com Microsoft Office"] == "poucos dados"
 
 
 def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
@@ -93,8 +95,7 @@ def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
         for d in range(3)
     ]
     lines = day_csv(end - timedelta(days=3), 5).decode().split("\n")
-    lines[1] += ",extra"  # two rows with a value too many
-    lines[2] += ",extra"
+    lines[1:3] = [f"{line},extra" for line in lines[1:3]]  # two rows with a value too many
     broken = "\n".join(lines)
     write_files(
         folder,

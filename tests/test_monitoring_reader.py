@@ -56,14 +56,14 @@ def list_calls(client) -> list[str]:
 
 DAY = date(2024, 3, 5)
 FILE = DayFile(DAY, day_file_name(DAY))
-HEADER = ",".join(c for c in schema.LOG_COLUMNS if c != schema.REQUEST_ID_COLUMN)
+# A v1 day file (the course's 13 fields, price, timestamp, version): most tests read these, as
+# the reader must keep doing; test_v2_day_file_reads_the_appended_fields reads the current one.
+V1_COLUMNS = tuple(c for c in schema.LOG_COLUMNS if c not in schema.APPENDED_LOG_COLUMNS)
+HEADER = ",".join(V1_COLUMNS)
 COURSE_HEADER = HEADER.replace("graphic_card,", "graphic_card_gb,").replace(
     ",price,", ",prediction,"
 )
-GOOD = (
-    "dell,intel,core i5,windows,casual,2,0,16,0,256,8,ddr4,64,6712,2024-03-05T10:00:00Z,1.0.0,"
-    "ana@loja.com.br"
-)
+GOOD = "dell,intel,core i5,windows,casual,2,0,16,0,256,8,ddr4,64,6712,2024-03-05T10:00:00Z,1.0.0"
 BEFORE_CLERK_EMAIL = GOOD.rsplit(",", 1)[0]  # rows written before the clerk_email column
 
 
@@ -171,6 +171,17 @@ def read_from_tables(parsed):
     return to_frame([parsed.table] if parsed.table is not None else [])
 
 
+def test_v2_day_file_reads_the_appended_fields_and_v1_rows_leave_them_empty():
+    v2 = ",".join(schema.LOG_COLUMNS)
+    rows, aside = parse(f"{v2}\n{GOOD},11th,1\n{GOOD},,\n")
+    assert aside == []
+    assert list(rows["processor_gnrtn"].astype(str)) == ["11th", ""]
+    assert list(rows["msoffice"].astype(str)) == ["1", ""]
+    v1_rows, _ = parse(f"{HEADER}\n{GOOD}\n")
+    assert list(v1_rows["msoffice"].astype(str)) == [""]
+    assert quality.in_schema_mask(rows).all() and quality.in_schema_mask(v1_rows).all()
+
+
 def test_clean_file_keeps_every_line():
     rows, aside = parse(f"{HEADER}\n{GOOD}\n{GOOD}\n")
     assert len(rows) == 2 and aside == []
@@ -186,7 +197,7 @@ def test_format_variants_read_the_same_row(variant):
     if variant == "course_header":
         header = COURSE_HEADER
     if variant == "quoted":
-        header = ",".join(f'"{c}"' for c in HEADER.split(","))
+        header = ",".join(f'"{c}"' for c in V1_COLUMNS)
         row = ",".join(f'"{v}"' for v in GOOD.split(","))
     if variant == "upper_case":
         row = GOOD.replace("dell,intel,core i5", " DELL , Intel,Core i5")
@@ -282,7 +293,7 @@ def test_quoted_newline_keeps_physical_line_numbers():
 
 
 def test_columns_in_another_order_and_unknown_columns():
-    columns = [*reversed(HEADER.split(",")), "client_ip"]
+    columns = [*reversed(V1_COLUMNS), "client_ip"]
     values = [*reversed(GOOD.split(",")), "10.0.0.1"]
     rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
     assert aside == []
@@ -290,8 +301,8 @@ def test_columns_in_another_order_and_unknown_columns():
 
 
 def test_missing_field_column_keeps_rows_and_flags_the_field():
-    columns = [c for c in HEADER.split(",") if c != "os_bit"]
-    values = [v for c, v in zip(HEADER.split(","), GOOD.split(","), strict=True) if c != "os_bit"]
+    columns = [c for c in V1_COLUMNS if c != "os_bit"]
+    values = [v for c, v in zip(V1_COLUMNS, GOOD.split(","), strict=True) if c != "os_bit"]
     rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
     assert aside == [] and len(rows) == 1
     report = quality.quality_report(rows).set_index(["field", "issue"])
@@ -299,7 +310,7 @@ def test_missing_field_column_keeps_rows_and_flags_the_field():
 
 
 def test_file_without_price_or_timestamp_column_is_set_aside_whole():
-    columns = [c for c in HEADER.split(",") if c != "price"]
+    columns = [c for c in V1_COLUMNS if c != "price"]
     parsed = parse_day_file(FILE, (",".join(columns) + "\nx\n").encode())
     assert parsed.table is None
     assert [(s.file, s.line, s.reason) for s in parsed.set_aside] == [

@@ -17,6 +17,7 @@ from laptop_pricing.training.prepare import (
     RAW_DATA_PATH,
     TABLE_COLUMNS,
     RawDataError,
+    course_view_rows,
     data_hash,
     prepare_table,
 )
@@ -75,29 +76,52 @@ def test_warranty_is_parsed_to_years(joined):
     assert set(joined["warranty"]) == {0, 1, 2, 3}
 
 
-def test_ryzen_3_becomes_other_never_ryzen_7(joined):
+def test_ryzen_3_keeps_its_name_never_ryzen_7(joined):
     ryzen3 = joined[joined["raw_processor_name"] == "Ryzen 3"]
     assert len(ryzen3) > 0
-    assert (ryzen3["processor_name"] == "other").all()
+    assert (ryzen3["processor_name"] == "ryzen 3").all()
     ryzen7 = joined[joined["processor_name"] == "ryzen 7"]
     assert set(ryzen7["raw_processor_name"]) == {"Ryzen 7"}
 
 
-def test_processor_names_outside_the_schema_become_other(joined):
-    kept = {"Core i3": "core i3", "Core i5": "core i5", "Core i7": "core i7"}
-    kept |= {"Ryzen 5": "ryzen 5", "Ryzen 7": "ryzen 7"}
-    expected = joined["raw_processor_name"].map(lambda name: kept.get(name, "other"))
+def test_processor_names_keep_their_real_name(joined):
+    expected = joined["raw_processor_name"].str.lower()
     assert (joined["processor_name"] == expected).all()
-    others = set(joined.loc[joined["processor_name"] == "other", "raw_processor_name"])
-    assert {"Ryzen 9", "Core i9", "Celeron Dual", "Pentium Quad", "M1"} <= others
+    assert {"core i9", "ryzen 3", "ryzen 9", "celeron dual", "pentium quad", "m1"} <= set(
+        joined["processor_name"]
+    )
+    assert not (joined["processor_name"] == "other").any()  # "other" is only a v1 client's word
+
+
+def test_generation_and_ms_office_are_read_from_the_raw_file(joined):
+    assert (joined["processor_gnrtn"] == joined["raw_processor_gnrtn"].str.lower()).all()
+    assert (joined["msoffice"] == (joined["raw_msoffice"] == "Yes").astype(int)).all()
+    assert (joined["processor_gnrtn"] == "not available").sum() > 150
 
 
 def test_m1_rows_are_consistent(joined):
     m1 = joined[(joined["raw_processor_brand"] == "M1") | (joined["raw_processor_name"] == "M1")]
     assert len(m1) > 0
     assert (m1["processor_brand"] == "m1").all()
-    assert (m1["processor_name"] == "other").all()
+    assert (m1["processor_name"] == "m1").all()
     assert (joined.loc[joined["processor_brand"] == "m1", "raw_processor_name"] == "M1").all()
+
+
+def test_course_view_rows_are_what_a_v1_client_sends(table):
+    rows = course_view_rows(table)
+    assert len(rows) == len(table)
+    for row, (_, real) in zip(rows, table.iterrows(), strict=True):
+        assert row["brand"] in ("asus", "dell", "hp", "lenovo", "other")
+        assert row["processor_name"] in (
+            "core i3",
+            "core i5",
+            "core i7",
+            "ryzen 5",
+            "ryzen 7",
+            "other",
+        )
+        assert (row["processor_gnrtn"], row["msoffice"]) == ("not available", None)
+        assert row["ram_gb"] == real["ram_gb"]
 
 
 def test_impossible_intel_ryzen_row_is_dropped_and_reported(table, raw):
@@ -129,11 +153,9 @@ def test_exact_duplicates_dropped(table, raw):
     )
 
 
-def test_brands_os_and_ram_type_collapse_to_other(joined):
-    brands = joined["raw_brand"].str.lower()
-    expected = brands.where(brands.isin(["asus", "dell", "hp", "lenovo"]), "other")
-    assert (joined["brand"] == expected).all()
-    assert {"acer", "msi", "apple", "avita"} <= set(brands[joined["brand"] == "other"])
+def test_brands_keep_their_name_os_and_ram_type_collapse_to_other(joined):
+    assert (joined["brand"] == joined["raw_brand"].str.lower()).all()
+    assert {"acer", "msi", "apple", "avita"} <= set(joined["brand"])
     os_expected = joined["raw_os"].map(lambda v: "windows" if v == "Windows" else "other")
     assert (joined["os"] == os_expected).all()
     ram_expected = joined["raw_ram_type"].map(lambda v: "ddr4" if v == "DDR4" else "other")

@@ -8,12 +8,14 @@ import pytest
 from laptop_pricing.features import FEATURE_INDEX, encode, encode_many
 from laptop_pricing.schema import (
     CONTRACT_EXAMPLE,
+    COURSE_FIELD_NAMES,
     FEATURE_ORDER,
     FIELD_NAMES,
     FIELDS_BY_NAME,
     LOG_COLUMN_ALIASES,
     LOG_COLUMNS,
     PROCESSORS_BY_BRAND,
+    V2_FIELD_NAMES,
     InvalidSpec,
     LaptopSpec,
 )
@@ -30,8 +32,8 @@ def errors_by_field(payload) -> dict[str, list[str]]:
     return found
 
 
-def test_thirteen_fields_in_contract_order():
-    assert FIELD_NAMES == (
+def test_the_course_thirteen_fields_come_first_in_contract_order_then_the_optional_ones():
+    assert COURSE_FIELD_NAMES == (
         "brand",
         "processor_brand",
         "processor_name",
@@ -46,7 +48,11 @@ def test_thirteen_fields_in_contract_order():
         "ram_type",
         "os_bit",
     )
-    assert LOG_COLUMNS[:13] == FIELD_NAMES
+    assert (*COURSE_FIELD_NAMES, "processor_gnrtn", "msoffice") == FIELD_NAMES
+    assert not any(FIELDS_BY_NAME[n].required for n in V2_FIELD_NAMES)
+    # Log rows: the course's 13 fields, price, timestamp, version, then the appended columns.
+    assert LOG_COLUMNS[:16] == (*COURSE_FIELD_NAMES, "price", "timestamp", "model_version")
+    assert LOG_COLUMNS[16:18] == V2_FIELD_NAMES
     assert LOG_COLUMN_ALIASES["graphic_card_gb"] == "graphic_card"
     assert LOG_COLUMN_ALIASES["prediction"] == "price"
 
@@ -59,12 +65,12 @@ def test_allowed_values_match_the_product_table():
     assert FIELDS_BY_NAME["warranty"].values == (0, 1, 2, 3)
     for field in FIELDS_BY_NAME.values():
         assert field.label and field.help
-        assert field.default in field.values
+        assert field.default in field.form_values
         assert all(isinstance(o.label, str) and o.label.strip() == o.label for o in field.options)
 
 
 def test_feature_order_is_explicit_and_one_column_per_value():
-    assert len(FEATURE_ORDER) == len(set(FEATURE_ORDER)) == 28
+    assert len(FEATURE_ORDER) == len(set(FEATURE_ORDER)) == 50
     assert FEATURE_ORDER[:7] == (
         "ram_gb",
         "ssd",
@@ -76,6 +82,44 @@ def test_feature_order_is_explicit_and_one_column_per_value():
     )
     assert "weight_thinnlight" in FEATURE_ORDER
     assert "processor_name_core i5" in FEATURE_ORDER
+    assert FEATURE_ORDER[-12:] == (
+        *(f"processor_gnrtn_{n}th" for n in range(4, 13)),
+        "processor_gnrtn_not available",
+        "msoffice_0",
+        "msoffice_1",
+    )
+
+
+def test_v2_fields_are_optional_and_read_as_not_informed_when_absent():
+    v1 = LaptopSpec.from_payload(COURSE_SAMPLE)
+    assert (v1.processor_gnrtn, v1.msoffice) == ("not available", None)
+    assert LaptopSpec.from_payload({**COURSE_SAMPLE, "msoffice": None}) == v1
+    v2 = LaptopSpec.from_payload(
+        {**COURSE_SAMPLE, "brand": "MSI", "processor_gnrtn": "11TH", "msoffice": 1}
+    )
+    assert (v2.brand, v2.processor_gnrtn, v2.msoffice) == ("msi", "11th", 1)
+    assert v2.to_payload()["data"]["msoffice"] == "1"
+    assert v2.course_view().to_payload() == {"data": {**COURSE_SAMPLE, "brand": "other"}}
+    # Not informed: the one-hot group of MS Office is all zeros.
+    row = encode(v1)[0]
+    assert row[FEATURE_INDEX["msoffice_0"]] == row[FEATURE_INDEX["msoffice_1"]] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("processor_gnrtn", "13th"), ("processor_gnrtn", 11), ("msoffice", "2"), ("msoffice", True)],
+)
+def test_wrong_v2_values_are_refused_naming_the_field(field, value):
+    assert list(errors_by_field({**COURSE_SAMPLE, field: value})) == [field]
+
+
+def test_real_processors_belong_to_their_brand():
+    for brand, name in (("intel", "core i9"), ("amd", "ryzen 3"), ("m1", "m1")):
+        spec = LaptopSpec.from_payload(
+            {**COURSE_SAMPLE, "processor_brand": brand, "processor_name": name}
+        )
+        assert spec.processor_name == name
+    assert list(errors_by_field({**COURSE_SAMPLE, "processor_name": "m1"})) == ["processor_name"]
 
 
 def test_course_sample_validates_and_normalises_strings_to_ints():
@@ -163,12 +207,13 @@ def test_encode_sets_exactly_the_named_columns():
         "os_windows",
         "weight_casual",
         "ram_type_ddr4",
+        "processor_gnrtn_not available",  # absent from the course payload: not available
     ):
         expected[FEATURE_INDEX[column]] = 1.0
     np.testing.assert_array_equal(row[0], expected)
 
 
 def test_encode_many_refuses_unknown_category():
-    row = {**LaptopSpec.default().as_dict(), "brand": "acer"}
+    row = {**LaptopSpec.default().as_dict(), "brand": "toshiba"}
     with pytest.raises(ValueError, match="brand"):
         encode_many([row])

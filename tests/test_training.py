@@ -99,7 +99,12 @@ def test_metadata_has_the_agreed_keys(metadata, table):
     assert metadata["currency"] == "BRL"
     assert metadata["trained_at"].endswith("Z")
     assert metadata["feature_order"] == list(FEATURE_ORDER)
-    assert set(metadata["metrics"]) == {*METRICS, *(f"{m}_std" for m in METRICS)}
+    assert set(metadata["metrics"]) == {
+        *METRICS,
+        *(f"{m}_std" for m in METRICS),
+        "MAPE_v1",
+        "MAPE_v1_std",
+    }
     assert metadata["cv"]["n_splits"] == 3 and len(metadata["cv"]["table"]) == 2
     assert {"method", "nominal_coverage", "measured_coverage"} <= set(metadata["price_range"])
     json.dumps(metadata)  # serialisable as is
@@ -124,8 +129,8 @@ def test_artifact_round_trip(tmp_path, final, metadata, table):
     model, loaded, directory = load_artifact(tmp_path)
     assert directory == tmp_path
     assert (
-        loaded["model_sha256"]
-        and {k: v for k, v in loaded.items() if k != "model_sha256"} == metadata
+        loaded.model_sha256
+        and {k: v for k, v in loaded.raw.items() if k != "model_sha256"} == metadata
     )
     X, _ = features_and_target(table)
     np.testing.assert_array_equal(model.predict(X[:20]), final.model.predict(X[:20]))
@@ -182,21 +187,31 @@ def test_cli_build_writes_a_loadable_artifact(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "decision_tree" in out and "ridge" in out and "measured" in out
     _, loaded, _ = load_artifact(tmp_path)
-    assert loaded["version"] == "test-1"
-    best = min(loaded["cv"]["table"], key=lambda r: r["MAPE"])
-    assert loaded["family"] == best["family"]
+    assert loaded.version == "test-1"
+    best = min(loaded.cv.table, key=lambda r: r["MAPE"])
+    assert loaded.family == best["family"]
 
 
 def test_committed_model_meets_the_issue_targets():
-    """The shipped model/: chosen by CV MAPE, MAPE <= 0.13, honest 80% range, current schema."""
+    """The shipped model/: chosen by CV MAPE among every family, under the 5x3 protocol; on
+    the v1 view of the same folds no worse than the v1 model's 0.1296; honest 80% range."""
     metadata = read_metadata()
-    table = metadata["cv"]["table"]
-    assert metadata["family"] == min(table, key=lambda r: r["MAPE"])["family"]
-    assert {"linear_regression", "decision_tree", "random_forest", "gradient_boosting"} <= {
-        r["family"] for r in table
-    }
-    assert metadata["cv"]["n_splits"] * metadata["cv"]["n_repeats"] >= 10
-    assert metadata["metrics"]["MAPE"] <= 0.13
-    assert abs(metadata["price_range"]["measured_coverage"] - 0.8) < 0.05
-    assert metadata["data_hash"] == data_hash()
+    table = metadata.cv.table
+    assert metadata.family == min(table, key=lambda r: r["MAPE"])["family"]
+    assert {
+        "linear_regression",
+        "decision_tree",
+        "random_forest",
+        "gradient_boosting",
+        "lightgbm",
+        "lightgbm_monotone",
+    } <= {r["family"] for r in table}
+    assert (metadata.cv.n_splits, metadata.cv.n_repeats) == (5, 3)
+    assert metadata.metrics["MAPE"] <= 0.1296
+    assert metadata.metrics["MAPE_v1"] <= 0.1296
+    assert abs(metadata.price_range.measured_coverage - 0.8) < 0.05
+    assert metadata.data_hash == data_hash()
+    # Shipped from the registry, not from a local build: the champion alias of a registered run.
+    assert metadata.source and metadata.source.startswith("models:/laptop-pricing-model@champion")
+    assert metadata.registered_version is not None and metadata.run_id
     load_artifact()  # feature order and model hash check out

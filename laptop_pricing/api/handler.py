@@ -3,8 +3,10 @@
 Accepts a direct invoke ``{"data": {...}}``, an API Gateway REST proxy event and a Lambda function
 URL event (body a string, maybe base64). Always answers proxy style
 ``{"statusCode", "headers", "body"}``; the success body holds ``prediction`` (int) and ``version``
-as the course contract says, plus ``currency`` and ``range``. Anything a client can send that is
-not a valid laptop gets a 400 listing every field at fault, never a 500.
+as the course contract says, plus ``currency`` and ``range``; with ``"explain": true`` beside
+``data`` also ``explanation`` (baseline and each field's R$ contribution, adding up to
+``prediction``) and ``comparables`` (the closest real laptops of the training data). Anything a
+client can send that is not a valid laptop gets a 400 listing every field at fault, never a 500.
 
 Dependencies are passed in: ``PricingHandler(engine, observer)`` is the handler with its engine
 and its observer (``observer.on_priced(spec, quote, latency_ms, request_id, clerk_email)``, called
@@ -188,6 +190,7 @@ class PricingHandler:
                 raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
             clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
             spec = LaptopSpec.from_payload(request["data"])
+            explain = _explain_flag(request)
         except InvalidSpec as error:
             return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
         except BadRequest as error:
@@ -197,6 +200,9 @@ class PricingHandler:
 
         try:
             quote = self.engine.price(spec)
+            body = quote.as_body()
+            if explain:
+                body.update(self.engine.explanation_body(spec, quote))
             latency_ms = (time.perf_counter() - start) * 1000.0
             self.observer.on_priced(
                 spec, quote, latency_ms, request_id_of(event, context), clerk_email=clerk_email
@@ -205,7 +211,7 @@ class PricingHandler:
             # Our fault, not the client's: say so without echoing the request.
             logger.exception("pricing failed")
             return _response(500, {"message": "Internal error"})
-        return _response(200, quote.as_body())
+        return _response(200, body)
 
 
 def lambda_entry() -> PricingHandler:
@@ -236,6 +242,16 @@ def _clerk_email(value: Any) -> str | None:
     if len(value.strip()) > MAX_EMAIL_LENGTH:
         raise BadRequest([FieldError(CLERK_EMAIL_FIELD, None, "longer than 254 characters")])
     return value.strip().lower()
+
+
+def _explain_flag(request: dict[str, Any]) -> bool:
+    """``"explain": true`` beside ``data`` asks for the explanation and comparable laptops."""
+    flag = request.get("explain", False)
+    if not isinstance(flag, bool):
+        raise BadRequest(
+            [FieldError("explain", _echo(flag), "must be true or false", (True, False))]
+        )
+    return flag
 
 
 def _errors(errors: list[FieldError]) -> list[dict[str, Any]]:

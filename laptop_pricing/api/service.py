@@ -38,12 +38,14 @@ def prediction_values(
     at: datetime,
     clerk_email: str | None = None,
 ) -> dict[str, object]:
-    """One request-log row: the fields, the price, the time, the version and the request id
-    (columns other issues add are filled by their owners' code through ``extra``)."""
-    missing = [name for name in schema.FIELD_NAMES if name not in fields]
+    """One request-log row: the fields, the price, the time, the version, the request id and the
+    clerk. An optional (v2) field the client did not send is an empty cell."""
+    missing = [name for name in schema.COURSE_FIELD_NAMES if name not in fields]
     if missing:
         raise ValueError(f"request-log row lacks fields: {', '.join(missing)}")
-    values: dict[str, object] = {name: fields[name] for name in schema.FIELD_NAMES}
+    values: dict[str, object] = {
+        name: "" if fields.get(name) is None else fields[name] for name in schema.FIELD_NAMES
+    }
     values[schema.PRICE_COLUMN] = int(price)
     values[schema.TIMESTAMP_COLUMN] = format_timestamp(at)
     values[schema.VERSION_COLUMN] = model_version

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
 from laptop_pricing import schema
+from laptop_pricing.artifact import ModelMetadata
 
 EPSILON = 1e-4
 WARNING_PSI = 0.1
@@ -61,8 +62,12 @@ class Reference:
     price: PriceReference | None
 
     @classmethod
-    def from_metadata(cls, metadata: Mapping[str, Any]) -> Reference:
-        reference = metadata.get("reference") if isinstance(metadata, Mapping) else None
+    def from_metadata(cls, metadata: ModelMetadata) -> Reference:
+        """The training distribution of the shipped model (``metadata.reference``)."""
+        return cls.from_reference(metadata.reference)
+
+    @classmethod
+    def from_reference(cls, reference: Mapping[str, Any] | None) -> Reference:
         if not isinstance(reference, Mapping) or not isinstance(reference.get("fields"), Mapping):
             raise ReferenceMissing("model metadata has no reference.fields")
         fields = {
@@ -153,12 +158,24 @@ class Comparison:
 
 
 def field_comparison(rows: pd.DataFrame, field_name: str, reference: Reference) -> Comparison:
-    allowed = [str(v) for v in schema.FIELDS_BY_NAME[field_name].values]
+    """An optional (v2) field left empty reads as its ``missing`` value ("not available" for the
+    generation); when that is "not informed", the empty rows are left out of the comparison, so
+    day files written before the field existed, and v1 clients, do not count as drift."""
+    field = schema.FIELDS_BY_NAME[field_name]
+    allowed = [str(v) for v in field.values]
     expected_counts = reference.fields.get(field_name, {})
     counts = rows[field_name].value_counts() if len(rows) else pd.Series(dtype="int64")
     counts.index = counts.index.astype(str)
+    counts = counts.groupby(level=0).sum()
+    informed = len(rows)
+    if not field.required and "" in counts.index:
+        empty = int(counts.pop(""))
+        if field.missing is None:
+            informed -= empty
+        else:
+            counts[str(field.missing)] = counts.get(str(field.missing), 0) + empty
     actual = [int(counts.get(v, 0)) for v in allowed]
-    actual.append(len(rows) - sum(actual))
+    actual.append(informed - sum(actual))
     expected = [float(expected_counts.get(v, 0)) for v in allowed] + [0.0]
     return Comparison(field_name, (*allowed, OUTSIDE_BIN), np.array(expected), np.array(actual))
 

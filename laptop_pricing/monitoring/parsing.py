@@ -60,7 +60,7 @@ ROW_COLUMNS: tuple[str, ...] = (
 )
 # A file without a header holds the course's columns in the course's order.
 HEADERLESS_COLUMNS: tuple[str, ...] = (
-    *schema.FIELD_NAMES,
+    *schema.COURSE_FIELD_NAMES,
     schema.PRICE_COLUMN,
     schema.TIMESTAMP_COLUMN,
     schema.VERSION_COLUMN,

@@ -50,9 +50,12 @@ def missing_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
 
 
 def outside_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
-    """Rows whose value for this field the schema refuses (missing values included)."""
+    """Rows whose value for this field the schema refuses (missing values included, except for
+    an optional v2 field: empty there means "not informed", and v1 day files lack the column)."""
     allowed = set(allowed_strings(field_name))
     series = rows[field_name]
+    if not schema.FIELDS_BY_NAME[field_name].required:
+        return _category_mask(series, lambda c: c not in allowed and c != "")
     return (series.cat.codes.to_numpy() == -1) | _category_mask(series, lambda c: c not in allowed)
 
 
@@ -99,7 +102,7 @@ def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
 
 
 def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:
-    """True where ``LaptopSpec.from_payload`` would accept the row's 13 fields."""
+    """True where ``LaptopSpec.from_payload`` would accept the row's fields."""
     bad = np.zeros(len(rows), dtype=bool)
     for name in schema.FIELD_NAMES:
         bad |= outside_mask(rows, name)
@@ -153,7 +156,8 @@ def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
             as_processor = _category_mask(series, lambda c: c in _PROCESSOR_NAMES)
             add(name, PROCESSOR_AS_BRAND, as_processor & outside, series)
             outside &= ~as_processor
-        add(name, MISSING, missing, series)
+        if schema.FIELDS_BY_NAME[name].required:
+            add(name, MISSING, missing, series)
         add(name, NOT_ALLOWED, outside, series)
     mismatch = processor_mismatch_mask(rows)
 

@@ -20,11 +20,15 @@ from laptop_pricing.training.prepare import RAW_DATA_PATH
 
 
 def _print_table(rows: list[dict]) -> None:
-    print(f"{'family':<20} {'MAPE':>16} {'MAE':>18} {'MSE':>24} {'R2':>16} {'predict ms':>10}")
+    print(
+        f"{'family':<20} {'MAPE (v2)':>16} {'MAPE (v1 view)':>16} {'MAE':>18} {'MSE':>24} "
+        f"{'R2':>16} {'predict ms':>10}"
+    )
     for r in rows:
+        v1 = f"{r['MAPE_v1']:>7.4f} ± {r['MAPE_v1_std']:<6.4f} " if "MAPE_v1" in r else " " * 17
         print(
             f"{r['family']:<20} "
-            f"{r['MAPE']:>7.4f} ± {r['MAPE_std']:<6.4f} "
+            f"{r['MAPE']:>7.4f} ± {r['MAPE_std']:<6.4f} {v1}"
             f"{r['MAE']:>8.1f} ± {r['MAE_std']:<7.1f} "
             f"{r['MSE']:>11.0f} ± {r['MSE_std']:<10.0f} "
             f"{r['R2']:>7.4f} ± {r['R2_std']:<6.4f} "
@@ -52,7 +56,8 @@ def _build(args: argparse.Namespace) -> int:
         f"chosen: {metadata['family']} (version {metadata['version']}); "
         f"range {price_range['nominal_coverage']:.0%} nominal, "
         f"{price_range['measured_coverage']:.3f} ± {price_range['measured_coverage_std']:.3f} "
-        f"measured on held-out folds; factors "
+        f"measured on held-out folds (v1 view {price_range.get('measured_coverage_v1', 0):.3f}); "
+        "factors "
         f"{price_range['low_factor']:.3f}..{price_range['high_factor']:.3f}"
     )
     return 0

@@ -23,7 +23,9 @@ import numpy as np
 from mlflow.models import Model
 
 from laptop_pricing.artifact import (
+    ArtifactError,
     ArtifactSchemaMismatch,
+    ModelMetadata,
     check_feature_order,
     default_model_dir,
     load_artifact,
@@ -45,7 +47,7 @@ class ExportResult:
     model_dir: Path
     version: str
     run_id: str | None
-    metadata: dict[str, Any]
+    metadata: ModelMetadata
 
 
 def _signature_columns(local_dir: Path) -> list[str] | None:
@@ -92,7 +94,11 @@ def export_champion(
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
         where = f"{uri} (version {mv.version})"
         try:
-            check_feature_order(metadata.get("feature_order"), where)
+            logged = ModelMetadata.from_json(metadata, where)
+        except ArtifactError as error:
+            raise ExportRefused(f"refused: {error}; model/ left untouched") from error
+        try:
+            check_feature_order(logged.feature_order, where)
             columns = _signature_columns(local)
             if columns is not None and columns != list(FEATURE_ORDER):
                 raise ArtifactSchemaMismatch(
@@ -127,7 +133,7 @@ def export_champion(
 
     shipped = load_artifact(target)
     _check_same_predictions(model, shipped.model)
-    say(f"exported version {mv.version} ({metadata.get('family')}) to {target}")
+    say(f"exported version {mv.version} ({shipped.metadata.family}) to {target}")
     return ExportResult(target, str(mv.version), mv.run_id, shipped.metadata)
 
 

@@ -62,10 +62,11 @@ def _train(args: argparse.Namespace) -> int:
         register=not args.no_register,
         progress=stderr_progress(),
     )
-    print(f"{'family':<20} {'MAPE':>17} {'MAE (R$)':>18} {'R2':>16}  run")
+    print(f"{'family':<20} {'MAPE':>17} {'MAPE v1 view':>17} {'MAE (R$)':>18} {'R2':>16}  run")
     for row in session.cv_table:
+        v1 = f"{row['MAPE_v1']:>8.4f} ± {row['MAPE_v1_std']:<6.4f} " if "MAPE_v1" in row else ""
         print(
-            f"{row['family']:<20} {row['MAPE']:>8.4f} ± {row['MAPE_std']:<6.4f} "
+            f"{row['family']:<20} {row['MAPE']:>8.4f} ± {row['MAPE_std']:<6.4f} {v1}"
             f"{row['MAE']:>8.1f} ± {row['MAE_std']:<7.1f} {row['R2']:>7.4f} ± {row['R2_std']:<6.4f}"
             f"  {session.run_ids[row['family']]}"
         )
@@ -108,10 +109,10 @@ def _export(args: argparse.Namespace) -> int:
     except (ExportRefused, RegistryError) as error:
         print(f"export refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
-    metrics = result.metadata.get("metrics", {})
+    metrics = result.metadata.metrics
     print(
         f"model/ <- laptop-pricing-model version {result.version} "
-        f"({result.metadata.get('family')}, CV MAPE {metrics.get('MAPE', float('nan')):.4f}, "
+        f"({result.metadata.family}, CV MAPE {metrics.get('MAPE', float('nan')):.4f}, "
         f"run {result.run_id}) in {result.model_dir}"
     )
     return 0

@@ -3,20 +3,24 @@
 Public functions (the MLflow wrapper calls these):
 
 - ``prepare_table(raw_path=RAW_DATA_PATH) -> pandas.DataFrame``: one row per laptop, columns
-  ``schema.FIELD_NAMES + ("price",)``, price in BRL. ``table.attrs["preparation"]`` holds a report
-  of what was dropped and why (JSON-serialisable; it goes into the artifact's metadata);
-  ``table.attrs["raw_lines"]`` the raw-file line each row came from (for audits and tests).
+  ``schema.FIELD_NAMES + ("price",)`` (contract v2: real brand and processor names, generation,
+  MS Office), price in BRL. ``table.attrs["preparation"]`` holds a report of what was dropped and
+  why (JSON-serialisable; it goes into the artifact's metadata); ``table.attrs["raw_lines"]`` the
+  raw-file line each row came from (for audits and tests).
+- ``course_view_rows(table) -> list[dict]``: the same laptops as a v1 client describes them
+  (coarse brand and processor, no generation, no MS Office): the copies the model trains on so
+  that a v1 payload still prices well, and the rows the v1 column of the CV table scores.
 - ``data_hash(path=RAW_DATA_PATH) -> str``: ``"sha256:<hex>"`` of the raw file's bytes.
 
 What differs from the course's ``make_dataset.py``, on purpose:
 
 - ``graphic_card`` is the GPU memory from the raw ``graphic_card_gb`` column; the course copied
   ``ram_gb`` into it.
-- ``ryzen 3`` (and Ryzen 9, Core i9, Celeron, Pentium) become ``other``; the course made Ryzen 3 a
-  Ryzen 7. Apple M1 rows become processor_brand ``m1`` / processor_name ``other``, the only pair
-  ``schema.PROCESSORS_BY_BRAND`` allows for M1.
+- Brands and processors keep their real names (the course's contract lumped Acer, MSI, Apple,
+  Avita, Core i9, Ryzen 3/9, Celeron, Pentium and M1 into "other"; it also made Ryzen 3 a Ryzen
+  7). A name the schema does not know becomes ``other``.
 - A raw row that no laptop can be (an Intel "Ryzen 7") is dropped and reported, not kept.
-- Exact duplicate raw rows are dropped; so are rows that become identical once mapped to the 13
+- Exact duplicate raw rows are dropped; so are rows that become identical once mapped to the
   fields and price (they would sit in both the train and the test fold and flatter the CV).
 - Every prepared row must validate through ``LaptopSpec.from_payload``: the table can only hold
   what the API accepts.
@@ -54,6 +58,7 @@ OTHER = "other"
 # Raw values the schema keeps by name (from the schema, not a second list); the rest: OTHER.
 KEPT_BRANDS = tuple(v for v in FIELDS_BY_NAME["brand"].values if v != OTHER)
 KEPT_PROCESSORS = tuple(v for v in FIELDS_BY_NAME["processor_name"].values if v != OTHER)
+GENERATIONS = FIELDS_BY_NAME["processor_gnrtn"].values
 WEIGHTS = FIELDS_BY_NAME["weight"].values  # the raw file's names, lower-cased; no "other"
 _SIZE = re.compile(r"^\s*(\d+)\s*gb\s*$", re.IGNORECASE)
 _BITS = re.compile(r"^\s*(32|64)\s*-?\s*bit\s*$", re.IGNORECASE)
@@ -108,8 +113,15 @@ def _processor(brand: object, name: object) -> tuple[str, str]:
     if brand_text not in PROCESSORS_BY_BRAND:
         raise RawDataError(f"processor_brand: unknown {brand!r}")
     if brand_text == "m1" or name_text == "m1":
-        return "m1", OTHER
+        return "m1", "m1"
     return brand_text, name_text if name_text in KEPT_PROCESSORS else OTHER
+
+
+def _generation(value: object) -> str:
+    text = str(value).strip().lower()
+    if text not in GENERATIONS:
+        raise RawDataError(f"processor_gnrtn: unknown {value!r}")
+    return text
 
 
 def _weight(value: object) -> str:
@@ -136,12 +148,14 @@ def _row(raw: pd.Series) -> dict[str, object]:
         "graphic_card": _size_gb(raw["graphic_card_gb"], "graphic_card_gb"),
         "ram_type": "ddr4" if str(raw["ram_type"]).strip().lower() == "ddr4" else OTHER,
         "os_bit": _os_bit(raw["os_bit"]),
+        "processor_gnrtn": _generation(raw["processor_gnrtn"]),
+        "msoffice": _yes_no(raw["msoffice"], "msoffice"),
         PRICE_COLUMN: round(float(raw["Price"]) * INR_TO_BRL),
     }
 
 
 def prepare_table(raw_path: str | Path = RAW_DATA_PATH) -> pd.DataFrame:
-    """The training table (13 fields + BRL price), deterministic for a given raw file.
+    """The training table (the v2 fields + BRL price), deterministic for a given raw file.
 
     Rows keep the raw file's order (minus the dropped ones) and a fresh 0..n-1 index.
     """
@@ -207,3 +221,11 @@ def prepare_table(raw_path: str | Path = RAW_DATA_PATH) -> pd.DataFrame:
     table.attrs["preparation"] = report
     table.attrs["raw_lines"] = raw_lines  # each row's line in the raw file (1 = header)
     return table
+
+
+def course_view_rows(table: pd.DataFrame) -> list[dict[str, object]]:
+    """Each row as a v1 client describes that laptop (``LaptopSpec.course_view``)."""
+    return [
+        LaptopSpec(**row).course_view().as_dict()
+        for row in table[list(FIELD_NAMES)].to_dict("records")
+    ]

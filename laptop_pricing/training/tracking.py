@@ -49,7 +49,12 @@ from laptop_pricing.training.prepare import PRICE_COLUMN, RAW_DATA_PATH, data_ha
 METADATA_FILE = "model_metadata.json"
 MODEL_NAME_IN_RUN = "model"
 # Packages the logged model needs to load and predict (pinned to what trained it).
-MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "joblib")
+MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "joblib", "lightgbm")
+# Types outside scikit-learn the skops format may load: LightGBM's regressor and booster (the
+# booster is stored as LightGBM's own text model, not as pickled code).
+TRUSTED_FOREIGN_TYPES = frozenset(
+    {"lightgbm.sklearn.LGBMRegressor", "lightgbm.basic.Booster", "collections.OrderedDict"}
+)
 
 Progress = Callable[[str], None]
 
@@ -108,11 +113,16 @@ def validation_protocol(
 
 
 def _skops_trusted_types(model: Any) -> list[str]:
-    """scikit-learn's own internal types the skops format asks us to trust (tree structures)."""
+    """The types the skops format asks us to trust: scikit-learn's own (tree structures) and
+    LightGBM's regressor and booster; anything else is refused."""
     import skops.io
 
     untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    foreign = [name for name in untrusted if not name.startswith("sklearn.")]
+    foreign = [
+        name
+        for name in untrusted
+        if not name.startswith("sklearn.") and name not in TRUSTED_FOREIGN_TYPES
+    ]
     if foreign:
         raise TypeError(f"model holds types outside scikit-learn: {foreign}")
     return untrusted

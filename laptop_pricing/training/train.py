@@ -46,9 +46,16 @@ from sklearn.model_selection import KFold, RepeatedKFold
 from sklearn.tree import DecisionTreeRegressor
 
 from laptop_pricing.artifact import MODEL_NAME, write_artifact
+from laptop_pricing.explanation import BASELINE_METHOD
 from laptop_pricing.features import encode_many
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS
-from laptop_pricing.training.prepare import PRICE_COLUMN, RAW_DATA_PATH, data_hash, prepare_table
+from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS, MONOTONE_INCREASING
+from laptop_pricing.training.prepare import (
+    PRICE_COLUMN,
+    RAW_DATA_PATH,
+    course_view_rows,
+    data_hash,
+    prepare_table,
+)
 
 __all__ = [
     "FAMILIES",
@@ -70,7 +77,37 @@ METRICS = ("MSE", "MAE", "R2", "MAPE")
 REFERENCE_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 RANGE_METHOD = "split-conformal on out-of-fold log residuals"
 
-# name -> factory(seed) of the log-price regressor. The names are the course's.
+# Copies of each training row as a v1 client describes it (``course_view_rows``), at this weight:
+# they teach the model the coarse values and the "not informed" state so that a v1 payload still
+# prices well, without drowning the v2 rows (measured: 0.6 keeps both CV columns on target, 1.0
+# costs the v2 column, 0.3 the v1 column; docs/training.md).
+COPY_WEIGHT = 0.6
+
+
+def _monotone_vector(fields: Sequence[str]) -> list[int]:
+    return [1 if name in fields else 0 for name in FEATURE_ORDER]
+
+
+def _lightgbm(seed: int, **params: Any) -> Any:
+    from lightgbm import LGBMRegressor
+
+    base = dict(
+        objective="l1",
+        n_estimators=800,
+        learning_rate=0.03,
+        num_leaves=15,
+        min_child_samples=3,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.5,
+        random_state=seed,
+        n_jobs=1,
+        verbose=-1,
+    )
+    return LGBMRegressor(**{**base, **params})
+
+
+# name -> factory(seed) of the log-price regressor. The first five are the course's names.
 FAMILIES: Mapping[str, Callable[[int], Any]] = {
     "linear_regression": lambda seed: LinearRegression(),
     "ridge": lambda seed: Ridge(alpha=1.0),
@@ -88,7 +125,21 @@ FAMILIES: Mapping[str, Callable[[int], Any]] = {
         subsample=0.8,
         random_state=seed,
     ),
+    # The same median regression in LightGBM: small leaves for 800 rows, half the columns per
+    # tree. Its raw booster predicts in ~0.03 ms and gives exact TreeSHAP (``pred_contrib``).
+    "lightgbm": lambda seed: _lightgbm(seed),
+    # LightGBM refuses monotone constraints with the L1 objective; Huber on log price is the
+    # closest objective that takes them. RAM, SSD and video memory never lower the price.
+    "lightgbm_monotone": lambda seed: _lightgbm(
+        seed,
+        objective="huber",
+        alpha=0.1,
+        monotone_constraints=_monotone_vector(MONOTONE_INCREASING),
+        monotone_constraints_method="advanced",
+    ),
 }
+# The fields each family guarantees to be non-decreasing in (the metadata records it).
+MONOTONE_FIELDS: Mapping[str, tuple[str, ...]] = {"lightgbm_monotone": MONOTONE_INCREASING}
 
 
 def make_model(family: str, seed: int = 0) -> TransformedTargetRegressor:
@@ -97,6 +148,27 @@ def make_model(family: str, seed: int = 0) -> TransformedTargetRegressor:
     return TransformedTargetRegressor(
         regressor=FAMILIES[family](seed), func=np.log, inverse_func=np.exp, check_inverse=False
     )
+
+
+@dataclass(frozen=True)
+class TrainingRows:
+    """The encoded table twice: as v2 payloads (``X``) and as v1 payloads (``X_v1``)."""
+
+    X: np.ndarray
+    X_v1: np.ndarray
+    y: np.ndarray
+
+    def fit(self, family: str, rows: np.ndarray, seed: int) -> TransformedTargetRegressor:
+        """``family`` fitted on ``rows`` plus their v1 copies (weight ``COPY_WEIGHT``)."""
+        X = np.vstack([self.X[rows], self.X_v1[rows]])
+        y = np.concatenate([self.y[rows], self.y[rows]])
+        weights = np.concatenate([np.ones(len(rows)), np.full(len(rows), COPY_WEIGHT)])
+        return make_model(family, seed).fit(X, y, sample_weight=weights)
+
+
+def training_rows(table: pd.DataFrame) -> TrainingRows:
+    X, y = features_and_target(table)
+    return TrainingRows(X, encode_many(course_view_rows(table)), y)
 
 
 def features_and_target(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -123,6 +195,15 @@ class FamilyResult:
     oof_log_residuals: np.ndarray  # shape (n_repeats, n_rows): log(price) - log(prediction)
     fit_seconds: float
     predict_ms: float  # median single-row predict latency of a fitted fold model
+    fold_metrics_v1: list[dict[str, float]] = field(default_factory=list)  # same folds, v1 view
+
+    @property
+    def mean_v1(self) -> dict[str, float]:
+        return {m: float(np.mean([f[m] for f in self.fold_metrics_v1])) for m in METRICS}
+
+    @property
+    def std_v1(self) -> dict[str, float]:
+        return {m: float(np.std([f[m] for f in self.fold_metrics_v1])) for m in METRICS}
 
     @property
     def mean(self) -> dict[str, float]:
@@ -139,6 +220,10 @@ class FamilyResult:
         for metric in METRICS:
             row[metric] = mean[metric]
             row[f"{metric}_std"] = std[metric]
+        if self.fold_metrics_v1:
+            row["MAPE_v1"] = self.mean_v1["MAPE"]
+            row["MAPE_v1_std"] = self.std_v1["MAPE"]
+            row["MAE_v1"] = self.mean_v1["MAE"]
         row["folds"] = len(self.fold_metrics)
         row["fit_seconds"] = round(self.fit_seconds, 3)
         row["predict_ms"] = round(self.predict_ms, 4)
@@ -162,31 +247,46 @@ def compare_families(
     n_repeats: int = 3,
     seed: int = 0,
 ) -> list[FamilyResult]:
-    """Repeated k-fold CV of each family on identical folds; best MAPE first."""
-    X, y = features_and_target(table)
-    folds = list(RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed).split(X))
+    """Repeated k-fold CV of each family on identical folds; best MAPE first.
+
+    Every training fold gets its rows' v1 copies; every test fold is scored twice, as the v2
+    payloads (``MAPE``, the selection metric) and as the v1 payloads of the same laptops
+    (``MAPE_v1``).
+    """
+    data = training_rows(table)
+    y = data.y
+    folds = list(
+        RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed).split(data.X)
+    )
     results = []
     for family in families or tuple(FAMILIES):
-        fold_metrics = []
+        fold_metrics, fold_metrics_v1 = [], []
         residuals = np.full((n_repeats, len(y)), np.nan)
         fit_seconds = 0.0
         model = None
         for i, (train, test) in enumerate(folds):
-            model = make_model(family, seed)
             start = time.perf_counter()
-            model.fit(X[train], y[train])
+            model = data.fit(family, train, seed)
             fit_seconds += time.perf_counter() - start
-            predicted = model.predict(X[test])
+            predicted = model.predict(data.X[test])
             fold_metrics.append(_metrics(y[test], predicted))
+            fold_metrics_v1.append(_metrics(y[test], model.predict(data.X_v1[test])))
             residuals[i // n_splits, test] = np.log(y[test]) - np.log(predicted)
         result = FamilyResult(
             family=family,
             fold_metrics=fold_metrics,
             oof_log_residuals=residuals,
             fit_seconds=fit_seconds / len(folds),
-            predict_ms=_single_row_ms(model, X[:1]),
+            predict_ms=_single_row_ms(model, data.X[:1]),
+            fold_metrics_v1=fold_metrics_v1,
         )
-        logger.info("%s: MAPE %.4f ± %.4f", family, result.mean["MAPE"], result.std["MAPE"])
+        logger.info(
+            "%s: MAPE %.4f ± %.4f (v1 view %.4f)",
+            family,
+            result.mean["MAPE"],
+            result.std["MAPE"],
+            result.mean_v1["MAPE"],
+        )
         results.append(result)
     return sorted(results, key=lambda r: r.mean["MAPE"])
 
@@ -202,13 +302,13 @@ def _range_quantiles(residuals: np.ndarray, coverage: float) -> tuple[float, flo
     return float(np.quantile(finite, tail)), float(np.quantile(finite, 1.0 - tail))
 
 
-def _oof_log_residuals(
-    X: np.ndarray, y: np.ndarray, family: str, n_splits: int, seed: int
-) -> np.ndarray:
-    residuals = np.empty(len(y))
-    for train, test in KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(X):
-        model = make_model(family, seed).fit(X[train], y[train])
-        residuals[test] = np.log(y[test]) - np.log(model.predict(X[test]))
+def _oof_log_residuals(data: TrainingRows, rows: np.ndarray, family: str, n_splits: int, seed: int):
+    """Out-of-fold log residuals of ``rows`` (v2 payloads), by k-fold within ``rows``."""
+    residuals = np.empty(len(rows))
+    for train, test in KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(rows):
+        model = data.fit(family, rows[train], seed)
+        predicted = model.predict(data.X[rows[test]])
+        residuals[test] = np.log(data.y[rows[test]]) - np.log(predicted)
     return residuals
 
 
@@ -223,23 +323,27 @@ def measure_range_coverage(
     """Coverage of the range on data neither the model nor its calibration saw.
 
     For each outer fold: calibrate the residual quantiles by inner k-fold on the training part,
-    fit on the training part, and count how many held-out prices fall inside [low, high].
+    fit on the training part, and count how many held-out prices fall inside [low, high], for
+    the v2 payloads and for the v1 view of the same laptops (``measured_coverage_v1``).
     """
-    X, y = features_and_target(table)
+    data = training_rows(table)
+    y = data.y
     outer = RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed + 1)
-    inside = []
-    widths = []
-    for train, test in outer.split(X):
+    inside, inside_v1, widths = [], [], []
+    for train, test in outer.split(data.X):
         low_q, high_q = _range_quantiles(
-            _oof_log_residuals(X[train], y[train], family, n_splits, seed), coverage
+            _oof_log_residuals(data, train, family, n_splits, seed), coverage
         )
-        predicted = make_model(family, seed).fit(X[train], y[train]).predict(X[test])
-        low, high = predicted * np.exp(low_q), predicted * np.exp(high_q)
-        inside.append(float(np.mean((y[test] >= low) & (y[test] <= high))))
-        widths.append(float(np.mean((high - low) / predicted)))
+        model = data.fit(family, train, seed)
+        for X, shares in ((data.X, inside), (data.X_v1, inside_v1)):
+            predicted = model.predict(X[test])
+            low, high = predicted * np.exp(low_q), predicted * np.exp(high_q)
+            shares.append(float(np.mean((y[test] >= low) & (y[test] <= high))))
+        widths.append(float(np.exp(high_q) - np.exp(low_q)))
     return {
         "measured_coverage": float(np.mean(inside)),
         "measured_coverage_std": float(np.std(inside)),
+        "measured_coverage_v1": float(np.mean(inside_v1)),
         "relative_width": float(np.mean(widths)),
         "folds": len(inside),
     }
@@ -269,13 +373,14 @@ def fit_final(
     given, else a fresh k-fold): free at predict time, and honest because it is measured on
     held-out folds (``measure_range_coverage``).
     """
-    X, y = features_and_target(table)
+    data = training_rows(table)
+    every_row = np.arange(len(data.y))
     if cv_result is not None and cv_result.family == family:
         residuals = cv_result.oof_log_residuals.ravel()
     else:
-        residuals = _oof_log_residuals(X, y, family, n_splits, seed)
+        residuals = _oof_log_residuals(data, every_row, family, n_splits, seed)
     low_q, high_q = _range_quantiles(residuals, coverage)
-    model = make_model(family, seed).fit(X, y)
+    model = data.fit(family, every_row, seed)
     price_range: dict[str, Any] = {
         "method": RANGE_METHOD,
         "nominal_coverage": coverage,
@@ -308,6 +413,17 @@ def _reference(table: pd.DataFrame, predictions: np.ndarray) -> dict[str, Any]:
             str(q): float(np.quantile(predictions, q)) for q in REFERENCE_QUANTILES
         },
     }
+
+
+def comparables_index(table: pd.DataFrame) -> dict[str, Any]:
+    """The real rows (fields and BRL price) the engine picks comparable laptops from, one CSV
+    line each (no value holds a comma) so the metadata stays small and readable."""
+    columns = [*FIELD_NAMES, PRICE_COLUMN]
+    rows = [
+        ",".join("" if value is None else str(value) for value in row)
+        for row in table[columns].itertuples(index=False, name=None)
+    ]
+    return {"columns": columns, "rows": rows}
 
 
 def build_metadata(
@@ -348,6 +464,15 @@ def build_metadata(
         "price_range": dict(price_range),
         "reference": _reference(table, model.predict(X)),
         "preparation": table.attrs.get("preparation", {}),
+        "contract": "v2",
+        "training_copies": {
+            "what": "each training row again as a v1 client describes it (coarse brand and "
+            "processor, generation not available, MS Office not informed)",
+            "weight": COPY_WEIGHT,
+        },
+        "monotone_constraints": list(MONOTONE_FIELDS.get(family, ())),
+        "explanation_baseline": BASELINE_METHOD,
+        "comparables": comparables_index(table),
         "sklearn_version": sklearn.__version__,
         "params": {
             k: v
@@ -360,6 +485,9 @@ def build_metadata(
         for metric in METRICS:
             metadata["metrics"][metric] = mean[metric]
             metadata["metrics"][f"{metric}_std"] = std[metric]
+        if chosen.fold_metrics_v1:
+            metadata["metrics"]["MAPE_v1"] = chosen.mean_v1["MAPE"]
+            metadata["metrics"]["MAPE_v1_std"] = chosen.std_v1["MAPE"]
     if source:
         metadata["source"] = source
     return metadata

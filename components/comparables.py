@@ -1,0 +1,56 @@
+"""Comparable laptops: real laptops of the model's data close to this one, with their prices.
+
+What the clerk shows a customer who asks "why so little?". One short line per laptop (brand,
+processor and generation, RAM, storage, video) so it fits a phone; the processor family that
+matches comes first (the engine orders them).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from laptop_pricing.comparables import Comparable
+from laptop_pricing.engine import Quote
+from laptop_pricing.formatting import format_whole_price
+from laptop_pricing.schema import FIELDS_BY_NAME
+
+TITLE = "Notebooks parecidos nos nossos dados"
+
+
+def _label(name: str, value: object) -> str:
+    field = FIELDS_BY_NAME[name]
+    if field.kind == "integer" and isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return field.option_label(value)  # type: ignore[arg-type]
+
+
+def comparable_line(comparable: Comparable) -> str:
+    """``'Dell · Core i5 (11ª geração) · 16 GB · SSD 512 GB'``."""
+    f = comparable.fields
+    processor = _label("processor_name", f.get("processor_name"))
+    generation = f.get("processor_gnrtn")
+    if generation and generation != "not available":
+        processor += f" ({_label('processor_gnrtn', generation)})"
+    parts = [_label("brand", f.get("brand")), processor, f"{_label('ram_gb', f.get('ram_gb'))}"]
+    if f.get("ssd"):
+        parts.append(f"SSD {_label('ssd', f.get('ssd'))}")
+    if f.get("hdd"):
+        parts.append(f"HD {_label('hdd', f.get('hdd'))}")
+    if f.get("graphic_card"):
+        parts.append(f"vídeo {_label('graphic_card', f.get('graphic_card'))}")
+    return " · ".join(parts)
+
+
+def comparables_section(quote: Quote) -> None:
+    """Draw the comparable laptops of ``quote`` (nothing when the answer carries none)."""
+    if not quote.comparables:
+        return
+    with st.container(border=True, key="comparables"):
+        st.markdown(f"**{TITLE}**")
+        st.markdown(
+            "\n".join(
+                f"- {comparable_line(c)} — **{format_whole_price(c.price, quote.currency)}**"
+                for c in quote.comparables
+            )
+        )
+        st.caption("Preços dos anúncios com que o modelo aprendeu, convertidos para reais.")
