@@ -36,7 +36,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -45,11 +45,13 @@ from filelock import FileLock
 
 from laptop_pricing.log_layout import day_key, spill_key
 from laptop_pricing.schema import (
+    BASE_LOG_COLUMNS,
     FIELD_NAMES,
     LOG_COLUMN_ALIASES,
     LOG_COLUMNS,
     PRICE_COLUMN,
     TIMESTAMP_COLUMN,
+    TRADE_IN_LOG_COLUMNS,
     VERSION_COLUMN,
 )
 from laptop_pricing.settings import Settings
@@ -89,6 +91,8 @@ class LogRow:
     price: int
     model_version: str
     at: datetime
+    # The trade-in cells (quote id, answers, offer, policy version, validity): empty when absent.
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def day(self) -> date:
@@ -102,6 +106,12 @@ class LogRow:
         record[PRICE_COLUMN] = self.price
         record[TIMESTAMP_COLUMN] = format_timestamp(self.at)
         record[VERSION_COLUMN] = self.model_version
+        unknown = set(self.extra) - set(TRADE_IN_LOG_COLUMNS)
+        if unknown:
+            raise ValueError(f"request-log row has unknown columns: {', '.join(sorted(unknown))}")
+        for column in TRADE_IN_LOG_COLUMNS:
+            value = self.extra.get(column)
+            record[column] = "" if value is None else value
         return record
 
 
@@ -133,11 +143,35 @@ def columns_of_existing(header_line: str) -> tuple[str, ...]:
     """
     names = next(csv.reader([header_line]), [])
     mapped = tuple(LOG_COLUMN_ALIASES.get(name.strip(), name.strip()) for name in names)
-    if sorted(mapped) != sorted(LOG_COLUMNS):
+    # A file written before the trade-in columns were appended holds only the base columns.
+    known = len(set(mapped)) == len(mapped) and set(mapped) <= set(LOG_COLUMNS)
+    if not known or not set(BASE_LOG_COLUMNS) <= set(mapped):
         raise ForeignDayFile(
             f"day file header {names[:20]!r} does not hold the request-log columns"
         )
     return mapped
+
+
+def upgrade_day_text(text: str) -> str:
+    """A day file that lacks columns appended since it was started, with those columns added at
+    its end (its own names and order kept, the new cells empty), so new rows keep all their
+    cells. A row of the wrong width (a torn line) is kept as it was."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return header_text()
+    line = io.StringIO()
+    _writer(line).writerow(header)
+    missing = [c for c in LOG_COLUMNS if c not in columns_of_existing(line.getvalue())]
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    writer.writerow([*header, *missing])
+    for row in reader:
+        if len(row) == len(header):
+            writer.writerow([*row, *([""] * len(missing))])
+        elif any(cell.strip() for cell in row):
+            writer.writerow(row)
+    return buffer.getvalue()
 
 
 def day_file_columns(text: str) -> tuple[str, ...]:
@@ -174,9 +208,15 @@ class RequestLog(ABC):
         price: int,
         model_version: str,
         at: datetime | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> LogRow:
-        """Store one row; raises ``RequestLogError`` when it could not be stored."""
-        row = LogRow(dict(fields), int(price), str(model_version), at or self.clock())
+        """Store one row; raises ``RequestLogError`` when it could not be stored.
+
+        ``extra``: the trade-in cells (``schema.TRADE_IN_LOG_COLUMNS``) of a request that carried
+        a condition."""
+        row = LogRow(
+            dict(fields), int(price), str(model_version), at or self.clock(), dict(extra or {})
+        )
         row.as_record()  # a malformed row fails here, alone, not inside a shared batch
         self._store([row])
         return row
@@ -299,6 +339,12 @@ class LocalRequestLog(RequestLog):
                 first_line = handle.readline().decode("utf-8", errors="replace")
                 if first_line != header_text():
                     columns = columns_of_existing(first_line)
+                if len(columns) < len(LOG_COLUMNS) and any(row.extra for row in rows):
+                    # The file predates appended columns that these rows fill: add them.
+                    handle.seek(0)
+                    text = upgrade_day_text(handle.read().decode("utf-8", errors="replace"))
+                    self._replace_file(path, text + encode_rows(rows, day_file_columns(text)))
+                    return
                 handle.seek(size - 1)
                 if handle.read(1) != b"\n":  # a torn last line must not swallow our row
                     prefix = "\n"
@@ -307,6 +353,16 @@ class LocalRequestLog(RequestLog):
             handle.flush()
             if self.fsync:
                 os.fsync(handle.fileno())
+
+    def _replace_file(self, path: Path, text: str) -> None:
+        """Rewrite a day file whole (held under the file lock), atomically for readers."""
+        temporary = path.with_name(f".{path.name}.upgrade")
+        with open(temporary, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            if self.fsync:
+                os.fsync(handle.fileno())
+        os.replace(temporary, path)
 
 
 def _error_code(error: BaseException) -> str:
@@ -401,7 +457,11 @@ class S3RequestLog(RequestLog):
         def merge(text: str | None, attempt: int) -> str | None:
             if text is None:
                 return header_text() + encode_rows(rows)
-            chunk = encode_rows(rows, day_file_columns(text))
+            columns = day_file_columns(text)
+            if len(columns) < len(LOG_COLUMNS) and any(row.extra for row in rows):
+                text = upgrade_day_text(text)  # predates appended columns these rows fill
+                columns = day_file_columns(text)
+            chunk = encode_rows(rows, columns)
             # An earlier attempt may have landed although its answer was lost (a timeout, or a
             # retry inside botocore that then saw 412): the rows carry microsecond timestamps,
             # so finding the exact chunk means it is already stored.

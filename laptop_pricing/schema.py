@@ -289,7 +289,35 @@ FEATURE_ORDER: tuple[str, ...] = (
 PRICE_COLUMN = "price"
 TIMESTAMP_COLUMN = "timestamp"
 VERSION_COLUMN = "model_version"
-LOG_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, PRICE_COLUMN, TIMESTAMP_COLUMN, VERSION_COLUMN)
+BASE_LOG_COLUMNS: tuple[str, ...] = (
+    *FIELD_NAMES,
+    PRICE_COLUMN,
+    TIMESTAMP_COLUMN,
+    VERSION_COLUMN,
+)
+# Trade-in columns, appended (issue 10): empty for a request without a condition, absent from
+# older day files (readers fill them empty). ``condition`` checks the answer columns at import.
+QUOTE_ID_COLUMN = "quote_id"
+OFFER_COLUMN = "offer"
+POLICY_VERSION_COLUMN = "policy_version"
+VALID_UNTIL_COLUMN = "valid_until"
+CONDITION_LOG_COLUMNS: tuple[str, ...] = (
+    "condition_powers_on",
+    "condition_screen",
+    "condition_body",
+    "condition_keyboard_ports",
+    "condition_battery",
+    "condition_charger",
+    "condition_locks_removed",
+)
+TRADE_IN_LOG_COLUMNS: tuple[str, ...] = (
+    QUOTE_ID_COLUMN,
+    *CONDITION_LOG_COLUMNS,
+    OFFER_COLUMN,
+    POLICY_VERSION_COLUMN,
+    VALID_UNTIL_COLUMN,
+)
+LOG_COLUMNS: tuple[str, ...] = (*BASE_LOG_COLUMNS, *TRADE_IN_LOG_COLUMNS)
 # Older column names written by the course API, mapped to ours.
 LOG_COLUMN_ALIASES: Mapping[str, str] = {
     **{alias: f.name for f in FIELDS for alias in f.aliases},

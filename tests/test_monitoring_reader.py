@@ -36,7 +36,7 @@ s3_endpoint = monitoring_fixtures.s3_endpoint
 
 DAY = date(2024, 3, 5)
 FILE = DayFile(DAY, day_file_name(DAY))
-HEADER = ",".join(schema.LOG_COLUMNS)
+HEADER = ",".join(schema.BASE_LOG_COLUMNS)
 COURSE_HEADER = HEADER.replace("graphic_card,", "graphic_card_gb,").replace(
     ",price,", ",prediction,"
 )
@@ -153,7 +153,7 @@ def test_format_variants_read_the_same_row(variant):
     if variant == "course_header":
         header = COURSE_HEADER
     if variant == "quoted":
-        header = ",".join(f'"{c}"' for c in schema.LOG_COLUMNS)
+        header = ",".join(f'"{c}"' for c in schema.BASE_LOG_COLUMNS)
         row = ",".join(f'"{v}"' for v in GOOD.split(","))
     if variant == "upper_case":
         row = GOOD.replace("dell,intel,core i5", " DELL , Intel,Core i5")
@@ -249,7 +249,7 @@ def test_quoted_newline_keeps_physical_line_numbers():
 
 
 def test_columns_in_another_order_and_unknown_columns():
-    columns = [*reversed(schema.LOG_COLUMNS), "client_ip"]
+    columns = [*reversed(schema.BASE_LOG_COLUMNS), "client_ip"]
     values = [*reversed(GOOD.split(",")), "10.0.0.1"]
     rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
     assert aside == []
@@ -257,8 +257,10 @@ def test_columns_in_another_order_and_unknown_columns():
 
 
 def test_missing_field_column_keeps_rows_and_flags_the_field():
-    columns = [c for c in schema.LOG_COLUMNS if c != "os_bit"]
-    values = [v for c, v in zip(schema.LOG_COLUMNS, GOOD.split(","), strict=True) if c != "os_bit"]
+    columns = [c for c in schema.BASE_LOG_COLUMNS if c != "os_bit"]
+    values = [
+        v for c, v in zip(schema.BASE_LOG_COLUMNS, GOOD.split(","), strict=True) if c != "os_bit"
+    ]
     rows, aside = parse(",".join(columns) + "\n" + ",".join(values) + "\n")
     assert aside == [] and len(rows) == 1
     report = quality.quality_report(rows).set_index(["field", "issue"])
@@ -266,7 +268,7 @@ def test_missing_field_column_keeps_rows_and_flags_the_field():
 
 
 def test_file_without_price_or_timestamp_column_is_set_aside_whole():
-    columns = [c for c in schema.LOG_COLUMNS if c != "price"]
+    columns = [c for c in schema.BASE_LOG_COLUMNS if c != "price"]
     parsed = parse_day_file(FILE, (",".join(columns) + "\nx\n").encode())
     assert parsed.table is None
     assert [(s.file, s.line, s.reason) for s in parsed.set_aside] == [

@@ -24,7 +24,7 @@ from laptop_pricing.request_log import (
     format_timestamp,
     request_log_from_settings,
 )
-from laptop_pricing.schema import LOG_COLUMNS, LaptopSpec
+from laptop_pricing.schema import BASE_LOG_COLUMNS, LOG_COLUMNS, LaptopSpec
 from laptop_pricing.settings import load_settings
 from tests.service_fixtures import *  # noqa: F403  (the moto fixtures)
 from tests.service_fixtures import varied_specs
@@ -54,7 +54,7 @@ def parse(data: bytes) -> list[dict[str, str]]:
     rows = list(reader)
     for row in rows:
         assert None not in row, f"row has extra cells: {row}"
-        assert all(row[c] != "" for c in LOG_COLUMNS), f"row has empty cells: {row}"
+        assert all(row[c] != "" for c in BASE_LOG_COLUMNS), f"row has empty cells: {row}"
         datetime.fromisoformat(row["timestamp"])  # every timestamp parses
     return rows
 

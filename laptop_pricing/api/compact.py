@@ -43,6 +43,7 @@ from laptop_pricing.request_log import (
     day_file_columns,
     header_text,
     s3_client_for,
+    upgrade_day_text,
 )
 from laptop_pricing.schema import LOG_COLUMNS
 from laptop_pricing.settings import Settings, load_settings
@@ -98,10 +99,14 @@ class MalformedSpill(ValueError):
 def _canonical(columns: Sequence[str], rows: list[list[str]], strict: bool = False) -> list[Row]:
     """Rows reordered into LOG_COLUMNS order. A day file's rows of the wrong width (a torn
     line) are skipped; in a spill object (``strict``) one makes the whole object refused."""
-    position = [columns.index(c) for c in LOG_COLUMNS]
+    position = [columns.index(c) if c in columns else None for c in LOG_COLUMNS]
     if strict and any(len(row) != len(columns) for row in rows):
         raise MalformedSpill("a row has the wrong number of values")
-    return [tuple(row[i] for i in position) for row in rows if len(row) == len(columns)]
+    return [
+        tuple("" if i is None else row[i] for i in position)
+        for row in rows
+        if len(row) == len(columns)
+    ]
 
 
 def _encode(rows: Sequence[Row], columns: Sequence[str]) -> str:
@@ -194,6 +199,10 @@ class Compactor:
             counts.update(appended=len(new), present=len(pending) - len(new))
             if not new:
                 return None
+            absent = [LOG_COLUMNS.index(c) for c in LOG_COLUMNS if c not in columns]
+            if any(row[i] for row in new for i in absent):  # predates columns these rows fill
+                text = upgrade_day_text(text)
+                columns = day_file_columns(text)
             return text + ("" if text.endswith("\n") else "\n") + _encode(new, columns)
 
         try:

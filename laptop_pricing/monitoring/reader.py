@@ -47,6 +47,8 @@ from laptop_pricing.settings import Settings
 FILE_COLUMN = "file"
 LINE_COLUMN = "line"
 CATEGORY_COLUMNS: tuple[str, ...] = (*schema.FIELD_NAMES, schema.VERSION_COLUMN)
+# Appended columns kept as text, as written (empty in rows and files that predate them).
+TEXT_COLUMNS: tuple[str, ...] = schema.TRADE_IN_LOG_COLUMNS
 ROW_COLUMNS: tuple[str, ...] = (*schema.LOG_COLUMNS, FILE_COLUMN, LINE_COLUMN)
 COURSE_TIMESTAMP_FORMAT = "%d-%m-%Y %H:%M"
 DEFAULT_WORKERS = 16
@@ -388,7 +390,8 @@ def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
     if not data.strip():
         return ParsedFile(day_file, None)
     header = _header_columns(_first_line(data[:4096]))
-    columns = header or list(schema.LOG_COLUMNS)
+    # A file without a header predates the appended columns (our writers always write one).
+    columns = header or list(schema.BASE_LOG_COLUMNS)
     missing = [c for c in (schema.PRICE_COLUMN, schema.TIMESTAMP_COLUMN) if c not in columns]
     if missing:
         return ParsedFile(
@@ -427,7 +430,8 @@ def _tokenise_fast(data: bytes, columns: list[str], first_data_line: int) -> _To
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={
-                    c: _DICTIONARY if c in CATEGORY_COLUMNS else pa.string() for c in kept
+                    c: _DICTIONARY if c in CATEGORY_COLUMNS or c in TEXT_COLUMNS else pa.string()
+                    for c in kept
                 },
                 include_columns=kept,
                 strings_can_be_null=False,
@@ -535,6 +539,13 @@ def _convert(
         elif not pa.types.is_dictionary(column.type):
             column = pc.dictionary_encode(column)
         columns[name] = column
+    for name in TEXT_COLUMNS:
+        column = strings.get(name)
+        if column is None:
+            column = pa.DictionaryArray.from_arrays(zeros, pa.array([""], pa.string()))
+        elif not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        columns[name] = column
     columns[schema.PRICE_COLUMN] = prices
     columns[schema.TIMESTAMP_COLUMN] = timestamps
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([day_file.name]))
@@ -616,7 +627,7 @@ def _to_frame(tables: Iterable[pa.Table]) -> pd.DataFrame:
     if not tables:
         frame = pd.DataFrame(
             {
-                **{c: pd.Categorical([]) for c in CATEGORY_COLUMNS},
+                **{c: pd.Categorical([]) for c in (*CATEGORY_COLUMNS, *TEXT_COLUMNS)},
                 schema.PRICE_COLUMN: pd.Series([], dtype="float64"),
                 schema.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
                 FILE_COLUMN: pd.Categorical([]),
