@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from laptop_pricing.condition import PAYLOAD_KEY, Condition
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
     AuthError,
@@ -35,6 +36,7 @@ from laptop_pricing.errors import (
 )
 from laptop_pricing.schema import FieldError, LaptopSpec
 from laptop_pricing.settings import Settings
+from laptop_pricing.trade_in import InvalidTradeInAnswer, TradeInQuote
 
 DEFAULT_CURRENCY = "BRL"
 UNKNOWN_VERSION = "desconhecida"
@@ -51,6 +53,15 @@ class PricingClient(ABC):
     @abstractmethod
     def price(self, spec: LaptopSpec) -> Quote: ...
 
+    def price_trade_in(self, spec: LaptopSpec, condition: Condition) -> tuple[Quote, TradeInQuote]:
+        """The market estimate and the store's offer for a laptop in a given condition."""
+        raise NotImplementedError
+
+
+def trade_in_payload(spec: LaptopSpec, condition: Condition) -> dict[str, Any]:
+    """The course request plus the ``condition`` object."""
+    return {**spec.to_payload(), PAYLOAD_KEY: condition.as_dict()}
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading answers (shared by both clients)
@@ -62,6 +73,20 @@ def quote_from_response(status: int, body: str | bytes | None, headers: Mapping[
         payload = _json_object(body)
         return _quote_from_payload(payload)
     raise error_for_status(status, body, headers)
+
+
+def trade_in_from_response(
+    status: int, body: str | bytes | None, headers: Mapping[str, str], condition: Condition
+) -> tuple[Quote, TradeInQuote]:
+    """The Quote and the trade-in quote of an answer to a request that carried a condition."""
+    quote = quote_from_response(status, body, headers)
+    payload = _json_object(body)
+    if "prediction" not in payload and isinstance(payload.get("body"), str | bytes):
+        payload = _json_object(payload["body"])  # the wrapped shape
+    try:
+        return quote, TradeInQuote.from_body(payload, condition, quote.price)
+    except InvalidTradeInAnswer as error:
+        raise InvalidResponse(f"pricing API answer: {error}") from None
 
 
 def error_for_status(
@@ -242,13 +267,22 @@ class HttpPricingClient(PricingClient):
         self._session.close()
 
     def price(self, spec: LaptopSpec) -> Quote:
-        body = json.dumps(spec.to_payload())
+        return self._post(spec.to_payload(), quote_from_response)
+
+    def price_trade_in(self, spec: LaptopSpec, condition: Condition) -> tuple[Quote, TradeInQuote]:
+        def read(status: int, body: bytes, headers: Mapping[str, str]) -> Any:
+            return trade_in_from_response(status, body, headers, condition)
+
+        return self._post(trade_in_payload(spec, condition), read)
+
+    def _post(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+        body = json.dumps(payload)
         started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._attempt(body)
+                return self._attempt(body, read)
             except (ConnectionFailed, RateLimited, ServiceUnavailable) as error:
                 delay = self._retry_delay(error, attempt)
                 elapsed = time.monotonic() - started
@@ -267,7 +301,7 @@ class HttpPricingClient(PricingClient):
             return error.retry_after
         return self.backoff * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
-    def _attempt(self, body: str) -> Quote:
+    def _attempt(self, body: str, read: Callable[..., Any] = quote_from_response) -> Any:
         try:
             response = self._session.post(self.endpoint, data=body, timeout=self.timeout)
         except requests.exceptions.ConnectTimeout:
@@ -280,7 +314,7 @@ class HttpPricingClient(PricingClient):
             ) from None
         except requests.exceptions.RequestException as exc:
             raise ConnectionFailed(f"pricing API request failed: {type(exc).__name__}") from None
-        return quote_from_response(response.status_code, response.content, response.headers)
+        return read(response.status_code, response.content, response.headers)
 
 
 def backoff_sleep(seconds: float) -> None:
@@ -343,14 +377,23 @@ class LocalPricingClient(PricingClient):
         self._handler = handler
 
     def price(self, spec: LaptopSpec) -> Quote:
-        response = self._handler(gateway_event(spec.to_payload()), None)
+        return self._call(spec.to_payload(), quote_from_response)
+
+    def price_trade_in(self, spec: LaptopSpec, condition: Condition) -> tuple[Quote, TradeInQuote]:
+        def read(status: int, body: str | None, headers: Mapping[str, str]) -> Any:
+            return trade_in_from_response(status, body, headers, condition)
+
+        return self._call(trade_in_payload(spec, condition), read)
+
+    def _call(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+        response = self._handler(gateway_event(payload), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")
         if isinstance(body, dict):
             body = json.dumps(body)
         headers = response.get("headers") or {}
-        return quote_from_response(response["statusCode"], body, headers)
+        return read(response["statusCode"], body, headers)
 
 
 def client_from_settings(settings: Settings) -> PricingClient:

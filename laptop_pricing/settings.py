@@ -28,7 +28,10 @@ KEYS: Mapping[str, str] = {
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
     "AWS-ENDPOINT-URL": "S3-compatible endpoint (MinIO, moto, LocalStack)",
     "PREDICTIONS-CACHE-DIR": "local folder keeping downloaded S3 day files by ETag ('off': none)",
+    "POLICY-PATH": "the store's trade-in policy (TOML); default: policy/store_policy.toml",
+    "STORE-NAME": "store name printed on the customer's PDF quote",
 }
+DEFAULT_STORE_NAME = "Loja de notebooks"
 
 
 def env_name(key: str) -> str:
@@ -59,6 +62,8 @@ class Settings:
     predictions_dir: Path
     aws_endpoint_url: str | None
     predictions_cache_dir: Path | None = None
+    policy_path: Path | None = None  # None: the policy committed in the repo
+    store_name: str = DEFAULT_STORE_NAME
 
     @property
     def embedded(self) -> bool:
@@ -74,7 +79,9 @@ class Settings:
             f"predictions_prefix={self.predictions_prefix!r}, "
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
-            f"predictions_cache_dir={cache_dir!r})"
+            f"predictions_cache_dir={cache_dir!r}, "
+            f"policy_path={str(self.policy_path) if self.policy_path else None!r}, "
+            f"store_name={self.store_name!r})"
         )
 
 
@@ -91,7 +98,13 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         predictions_cache_dir=_cache_dir(
             read_setting("PREDICTIONS-CACHE-DIR", secrets, str(DEFAULT_PREDICTIONS_CACHE_DIR))
         ),
+        policy_path=_optional_path(read_setting("POLICY-PATH", secrets)),
+        store_name=read_setting("STORE-NAME", secrets, DEFAULT_STORE_NAME) or DEFAULT_STORE_NAME,
     )
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _cache_dir(value: str | None) -> Path | None:

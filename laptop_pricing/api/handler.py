@@ -6,8 +6,16 @@ URL event (body a string, maybe base64). Always answers proxy style
 as the course contract says, plus ``currency`` and ``range``. Anything a client can send that is
 not a valid laptop gets a 400 listing every field at fault, never a 500.
 
+Trade-in: a request may carry ``condition`` beside ``data`` (``laptop_pricing.condition``); the
+answer then adds the store's offer under its policy (``laptop_pricing.trade_in``): ``offer``,
+``quote_id``, ``valid_until``, ``policy_version``, ``deductions``, ``no_offer_reason``. Without
+``condition`` the answer is exactly the course's. The policy (``POLICY_PATH``) is loaded once;
+a policy with an error is never half-used: every request gets a 500 and the log one line
+naming the key (the local server and a Lambda cold start refuse to start on it).
+
 Seam for the request log and metrics: ``set_observer(obs)``; ``obs.on_priced(spec, quote,
-latency_ms)`` is called once per priced request, after pricing and before the answer. Until one
+latency_ms)`` is called once per priced request, after pricing and before the answer (with
+``trade_in=`` the quote too, when the request had a condition). Until one
 is plugged, the default is built from the environment on first use
 (``laptop_pricing.api.service.default_observer``: request log + EMF metrics). The event, its
 headers and the API key are never logged.
@@ -20,12 +28,17 @@ import binascii
 import json
 import logging
 import math
+import os
 import threading
 import time
 from typing import Any, Protocol
 
+from laptop_pricing.condition import PAYLOAD_KEY, Condition, InvalidCondition
 from laptop_pricing.engine import PricingEngine, Quote
+from laptop_pricing.policy import PolicyError, load_policy, policy_path
 from laptop_pricing.schema import FieldError, InvalidSpec, LaptopSpec
+from laptop_pricing.settings import load_settings
+from laptop_pricing.trade_in import QuoteIssuer, TradeInQuote
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +51,21 @@ class PricingObserver(Protocol):
 
 
 class NullObserver:
-    def on_priced(self, spec: LaptopSpec, quote: Quote, latency_ms: float) -> None:
+    def on_priced(
+        self,
+        spec: LaptopSpec,
+        quote: Quote,
+        latency_ms: float,
+        trade_in: TradeInQuote | None = None,
+    ) -> None:
         return None
 
 
 _observer: PricingObserver | None = None  # None: the environment's default, built on first use
 _observer_lock = threading.Lock()
 _engine: PricingEngine | None = None
+_issuer: QuoteIssuer | None = None
+_issuer_lock = threading.Lock()
 
 
 def set_observer(observer: PricingObserver | None) -> PricingObserver | None:
@@ -72,6 +93,26 @@ def get_engine() -> PricingEngine:
     if _engine is None:
         _engine = PricingEngine.load()
     return _engine
+
+
+def get_issuer() -> QuoteIssuer:
+    """The process's quote issuer under the store policy of ``POLICY_PATH``, loaded once.
+
+    Raises ``PolicyError`` (naming the key at fault) for a policy that cannot be used."""
+    global _issuer
+    if _issuer is None:
+        with _issuer_lock:
+            if _issuer is None:
+                _issuer = QuoteIssuer(load_policy(policy_path(load_settings())))
+    return _issuer
+
+
+def set_issuer(issuer: QuoteIssuer | None) -> QuoteIssuer | None:
+    """Plug a quote issuer in (None: load the policy of ``POLICY_PATH`` again on next use)."""
+    global _issuer
+    previous = _issuer
+    _issuer = issuer
+    return previous
 
 
 class BadRequest(Exception):
@@ -147,23 +188,52 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
             raise _body_error('body must be a JSON object like {"data": {...}}')
         if "data" not in request:
             raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
-        spec = LaptopSpec.from_payload(request["data"])
-    except InvalidSpec as error:
-        return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
+        spec, condition = _laptop_and_condition(request)
     except BadRequest as error:
         headers = {"Allow": "POST"} if error.status == 405 else None
         body = {"message": "Invalid request", "errors": _errors(error.errors)}
         return _response(error.status, body, headers)
 
     try:
+        issuer = get_issuer()
+    except PolicyError as error:
+        logger.error("store policy unusable, nothing priced: %s", error)
+        return _response(500, {"message": "Internal error"})
+    try:
         quote = get_engine().price(spec)
+        body = quote.as_body()
+        trade_in = None
+        if condition is not None:
+            trade_in = issuer.issue(quote.price, condition)
+            body.update(trade_in.body_fields())
         latency_ms = (time.perf_counter() - start) * 1000.0
-        _current_observer().on_priced(spec, quote, latency_ms)
+        if trade_in is None:
+            _current_observer().on_priced(spec, quote, latency_ms)
+        else:
+            _current_observer().on_priced(spec, quote, latency_ms, trade_in=trade_in)
     except Exception:
         # Our fault, not the client's: say so without echoing the request.
         logger.exception("pricing failed")
         return _response(500, {"message": "Internal error"})
-    return _response(200, quote.as_body())
+    return _response(200, body)
+
+
+def _laptop_and_condition(request: dict[str, Any]) -> tuple[LaptopSpec, Condition | None]:
+    """Validate ``data`` and the optional ``condition`` together: one 400 names every fault."""
+    errors: list[FieldError] = []
+    spec = condition = None
+    try:
+        spec = LaptopSpec.from_payload(request["data"])
+    except InvalidSpec as error:
+        errors.extend(error.errors)
+    if request.get(PAYLOAD_KEY) is not None:
+        try:
+            condition = Condition.from_payload(request[PAYLOAD_KEY])
+        except InvalidCondition as error:
+            errors.extend(error.errors)
+    if errors or spec is None:
+        raise BadRequest(errors)
+    return spec, condition
 
 
 def _errors(errors: list[FieldError]) -> list[dict[str, Any]]:
@@ -179,3 +249,16 @@ def _echo(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     return str(value)[:64]
+
+
+def refuse_to_start_on_a_bad_policy() -> None:
+    """Load the store policy now; on a bad one print one line naming the key and exit 1
+    (no traceback). A Lambda cold start and the local server call this before serving."""
+    try:
+        get_issuer()
+    except PolicyError as error:
+        raise SystemExit(f"Refusing to start: {error}") from None
+
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):  # a Lambda cold start: fail the init, not requests
+    refuse_to_start_on_a_bad_policy()

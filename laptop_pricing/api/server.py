@@ -371,6 +371,9 @@ def serve(app: Starlette, host: str, port: int, log_level: str = "warning") -> N
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from laptop_pricing.api.handler import refuse_to_start_on_a_bad_policy
+
+    refuse_to_start_on_a_bad_policy()  # a bad store policy: one line naming the key, exit 1
     keys = keys_from_env()
     telemetry.redact(keys)
     plan = plan_from(args, bool(keys))

@@ -39,12 +39,23 @@ class PricingObserver:
         self.failures = 0
         self._count_lock = threading.Lock()
 
-    def on_priced(self, spec: Any, quote: Any, latency_ms: float) -> None:
+    def on_priced(
+        self, spec: Any, quote: Any, latency_ms: float, trade_in: Any | None = None
+    ) -> None:
         fields = spec.as_dict()
         log_failed = False
         if self.request_log is not None:
             try:
-                self.request_log.append(fields, quote.price, quote.version)
+                if trade_in is None:
+                    self.request_log.append(fields, quote.price, quote.version)
+                else:  # the row lands in the day its quote id names
+                    self.request_log.append(
+                        fields,
+                        quote.price,
+                        quote.version,
+                        at=trade_in.quoted_at,
+                        extra=trade_in.log_values(),
+                    )
             except Exception as error:
                 log_failed = True
                 with self._count_lock:

@@ -1,0 +1,122 @@
+"""Find a quote again by its id (*Buscar cotação*): one day of the request log, one row.
+
+The quote id names the UTC day whose file holds the quote's row, so a lookup reads exactly one
+day through the request log's read API (``read_day(day) -> bytes | None``, local folder or S3).
+``QuoteLookup`` depends only on that callable: when the request log's storage changes, it is
+re-pointed by passing another one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from laptop_pricing.condition import Condition
+from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.quote_id import parse_quote_id, quote_id_day
+from laptop_pricing.schema import (
+    FIELD_NAMES,
+    LOG_COLUMN_ALIASES,
+    OFFER_COLUMN,
+    POLICY_VERSION_COLUMN,
+    PRICE_COLUMN,
+    QUOTE_ID_COLUMN,
+    TIMESTAMP_COLUMN,
+    VALID_UNTIL_COLUMN,
+    VERSION_COLUMN,
+    InvalidSpec,
+    LaptopSpec,
+)
+
+ReadDay = Callable[[date], bytes | None]
+
+
+def brasilia_today() -> date:
+    return datetime.now(BRASILIA).date()
+
+
+@dataclass(frozen=True)
+class StoredQuote:
+    """A quote as the request log keeps it."""
+
+    quote_id: str
+    quoted_at: datetime
+    spec: LaptopSpec | None
+    condition: Condition | None
+    market_estimate: int
+    offer: int | None
+    policy_version: str
+    valid_until: date
+    model_version: str
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    status: Literal["valid", "expired", "unknown"]
+    quote_id: str
+    quote: StoredQuote | None = None
+
+
+class QuoteLookup:
+    """Looks quotes up in the request log. ``find`` raises ``InvalidQuoteId`` for text that is
+    not a quote id and lets the request log's own error through when the day cannot be read."""
+
+    def __init__(self, read_day: ReadDay, today: Callable[[], date] = brasilia_today):
+        self._read_day = read_day
+        self._today = today
+
+    def find(self, text: str) -> LookupResult:
+        quote_id = parse_quote_id(text)
+        data = self._read_day(quote_id_day(quote_id))
+        row = _row_with(data, quote_id) if data else None
+        quote = _stored_quote(row) if row else None
+        if quote is None:
+            return LookupResult("unknown", quote_id)
+        status = "expired" if self._today() > quote.valid_until else "valid"
+        return LookupResult(status, quote_id, quote)
+
+
+def _row_with(data: bytes, quote_id: str) -> dict[str, str] | None:
+    """The row holding ``quote_id``: a byte search first, so only two lines are parsed."""
+    needle = quote_id.encode("ascii")
+    at = data.find(needle)
+    if at < 0:
+        return None
+    header_end = data.find(b"\n")
+    line_start = data.rfind(b"\n", 0, at) + 1
+    line_end = data.find(b"\n", at)
+    header = data[:header_end].decode("utf-8", errors="replace").lstrip("\ufeff")
+    line = data[line_start : line_end if line_end >= 0 else len(data)]
+    names = [LOG_COLUMN_ALIASES.get(n.strip(), n.strip()) for n in next(csv.reader([header]))]
+    cells = next(csv.reader(io.StringIO(line.decode("utf-8", errors="replace"))), [])
+    if len(cells) != len(names):
+        return None
+    row = dict(zip(names, cells, strict=True))
+    return row if row.get(QUOTE_ID_COLUMN) == quote_id else None
+
+
+def _stored_quote(row: Mapping[str, Any]) -> StoredQuote | None:
+    try:
+        quoted_at = datetime.fromisoformat(str(row[TIMESTAMP_COLUMN])).astimezone(UTC)
+        offer = str(row.get(OFFER_COLUMN) or "").strip()
+        try:
+            spec: LaptopSpec | None = LaptopSpec.from_payload({n: row[n] for n in FIELD_NAMES})
+        except InvalidSpec:
+            spec = None
+        return StoredQuote(
+            quote_id=str(row[QUOTE_ID_COLUMN]),
+            quoted_at=quoted_at,
+            spec=spec,
+            condition=Condition.from_log_values(row),
+            market_estimate=int(float(row[PRICE_COLUMN])),
+            offer=int(offer) if offer else None,
+            policy_version=str(row.get(POLICY_VERSION_COLUMN) or ""),
+            valid_until=date.fromisoformat(str(row[VALID_UNTIL_COLUMN])),
+            model_version=str(row.get(VERSION_COLUMN) or ""),
+        )
+    except (KeyError, ValueError):
+        return None
