@@ -82,16 +82,14 @@ def compute_offer(market_estimate: int, condition: Condition, policy: StorePolic
     """The offer for a laptop the model values at ``market_estimate`` reais."""
     market = max(0, int(market_estimate))
     resale = market * round(policy.resale_share_pct * 100) // 10_000
-    refusal = next(
-        (
-            answer_ref(question, answer)
-            for question, answer in condition.answers()
-            if answer_ref(question, answer) in policy.no_offer_answers
-        ),
-        None,
-    )
-    if refusal is not None:
-        return _no_offer(market, resale, (), refusal, policy, refusal in policy.never_buy)
+    refusals = [
+        answer_ref(question, answer)
+        for question, answer in condition.answers()
+        if answer_ref(question, answer) in policy.no_offer_answers
+    ]
+    if refusals:  # an answer the store never buys with outranks one it buys for parts
+        never = [ref for ref in refusals if ref in policy.never_buy]
+        return _no_offer(market, resale, (), (never or refusals)[0], policy, bool(never))
 
     deductions: list[Deduction] = []
     remaining = resale
