@@ -401,7 +401,18 @@ def client_from_settings(settings: Settings) -> PricingClient:
     if settings.api_endpoint:
         return HttpPricingClient(settings.api_endpoint, settings.api_key)
     configure_embedded_logging(settings)
+    configure_embedded_policy(settings)
     return LocalPricingClient()
+
+
+def configure_embedded_policy(settings: Settings) -> None:
+    """Make the in-process handler quote under the policy the app's settings name (secrets
+    included); raises ``PolicyError`` naming the key when that policy cannot be used."""
+    from laptop_pricing.api.handler import set_issuer
+    from laptop_pricing.policy import load_policy, policy_path
+    from laptop_pricing.trade_in import QuoteIssuer
+
+    set_issuer(QuoteIssuer(load_policy(policy_path(settings))))
 
 
 def configure_embedded_logging(settings: Settings) -> None:

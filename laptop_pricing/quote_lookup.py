@@ -65,9 +65,9 @@ class QuoteLookup:
     """Looks quotes up in the request log. ``find`` raises ``InvalidQuoteId`` for text that is
     not a quote id and lets the request log's own error through when the day cannot be read."""
 
-    def __init__(self, read_day: ReadDay, today: Callable[[], date] = brasilia_today):
+    def __init__(self, read_day: ReadDay, today: Callable[[], date] | None = None):
         self._read_day = read_day
-        self._today = today
+        self._today = today or (lambda: brasilia_today())  # looked up per call: tests move it
 
     def find(self, text: str) -> LookupResult:
         quote_id = parse_quote_id(text)
