@@ -61,14 +61,14 @@ def market_text(quote: Quote) -> str:
     return text
 
 
-def _breakdown(trade_in: TradeInQuote, currency: str) -> str:
+def breakdown_lines(trade_in: TradeInQuote, currency: str) -> str:
+    """From the resale value to the offer, one line per rule, amounts in reais."""
     offer = trade_in.offer
-    lines = [f"| Revenda de um usado perfeito | {format_price(offer.resale_value, currency)} |"]
+    lines = [f"Revenda de um usado perfeito: {format_price(offer.resale_value, currency)}"]
     for deduction in offer.deductions:
-        amount = format_price(deduction.amount, currency)
-        lines.append(f"| − {deduction_label(deduction)} | −{amount} |")
-    lines.append(f"| **Oferta** | **{format_price(offer.amount or 0, currency)}** |")
-    return "| Cálculo | Valor |\n|:--|--:|\n" + "\n".join(lines)
+        lines.append(f"− {deduction_label(deduction)}: {format_price(deduction.amount, currency)}")
+    lines.append(f"= Oferta: {format_price(offer.amount or 0, currency)}")
+    return "  \n".join(lines)
 
 
 def scroll_into_view(key: str, nonce: int) -> None:
@@ -116,12 +116,11 @@ def offer_card(
         else:
             st.error(f"**Sem oferta.** {offer.no_offer_reason}", icon=":material/block:")
         st.markdown(
-            f"Válida até **{trade_in.valid_until:%d/%m/%Y}** · Cotação **{trade_in.quote_id}**"
+            f"Cotação **{trade_in.quote_id}**  \nVálida até **{trade_in.valid_until:%d/%m/%Y}**"
         )
         st.markdown(market_text(quote))
         if offer.basis == "condition":
-            with st.expander("Como a oferta foi calculada", expanded=True):
-                st.markdown(_breakdown(trade_in, quote.currency))
+            st.caption(breakdown_lines(trade_in, quote.currency))
         pdf_download(trade_in, spec, store_name, quote.currency)
         st.caption(f"Versão do modelo: {quote.version} · Política: {trade_in.policy_version}")
 

@@ -68,7 +68,7 @@ class _QuotePdf(FPDF):
     def text_line(self, text: str, size: float, bold: bool = False, colour=INK, h=None) -> None:
         self.set_font(FONT, "B" if bold else "", size)
         self.set_text_color(*colour)
-        self.multi_cell(0, h or size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, h or size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def section(self, title: str) -> None:
         self.ln(4)
