@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from laptop_pricing.schema import CONDITION_LOG_COLUMNS, FieldError, _preview
@@ -173,6 +174,10 @@ def answer_ref(question: Question, answer: Answer) -> str:
 
 
 ANSWER_REFS: tuple[str, ...] = tuple(answer_ref(q, a) for q in QUESTIONS for a in q.answers)
+# (question key, answer value) -> (question, answer, ref): the offer reads it once per request.
+_ANSWERS: Mapping[tuple[str, type, AnswerValue], tuple[Question, Answer, str]] = {
+    (q.key, type(a.value), a.value): (q, a, answer_ref(q, a)) for q in QUESTIONS for a in q.answers
+}
 
 
 class InvalidCondition(ValueError):
@@ -246,7 +251,15 @@ class Condition:
         return {key: getattr(self, key) for key in QUESTION_KEYS}
 
     def answers(self) -> tuple[tuple[Question, Answer], ...]:
-        return tuple((q, q.answer(getattr(self, q.key))) for q in QUESTIONS)
+        return tuple((q, a) for q, a, _ in self.answer_refs)
+
+    @cached_property
+    def answer_refs(self) -> tuple[tuple[Question, Answer, str], ...]:
+        """Each question with its answer and the policy's name for it, in question order."""
+        return tuple(
+            _ANSWERS[(key, type(value), value)]
+            for key, value in ((key, getattr(self, key)) for key in QUESTION_KEYS)
+        )
 
     def log_values(self) -> dict[str, str]:
         """Request-log cells: the API values, booleans as ``true``/``false``."""

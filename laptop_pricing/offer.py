@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from laptop_pricing.condition import QUESTIONS_BY_KEY, Condition, answer_ref
+from laptop_pricing.condition import QUESTIONS_BY_KEY, Condition
 from laptop_pricing.policy import StorePolicy
 
 MARGIN_RULE = "margin"
@@ -82,24 +82,21 @@ def compute_offer(market_estimate: int, condition: Condition, policy: StorePolic
     """The offer for a laptop the model values at ``market_estimate`` reais."""
     market = max(0, int(market_estimate))
     resale = market * round(policy.resale_share_pct * 100) // 10_000
-    refusals = [
-        answer_ref(question, answer)
-        for question, answer in condition.answers()
-        if answer_ref(question, answer) in policy.no_offer_answers
-    ]
+    answers = condition.answer_refs
+    refusals = [ref for _, _, ref in answers if ref in policy.no_offer_answers]
     if refusals:  # an answer the store never buys with outranks one it buys for parts
         never = [ref for ref in refusals if ref in policy.never_buy]
         return _no_offer(market, resale, (), (never or refusals)[0], policy, bool(never))
 
     deductions: list[Deduction] = []
     remaining = resale
-    for question, answer in condition.answers():
+    for question, answer, ref in answers:
         percent = policy.deduction_pct(question.key, answer.key)
         if percent <= 0:
             continue
         amount = min(remaining, round(resale * percent / 100))
         remaining -= amount
-        deductions.append(Deduction(answer_ref(question, answer), amount, percent))
+        deductions.append(Deduction(ref, amount, percent))
     margin = round(remaining * policy.margin_pct / 100)
     deductions.append(Deduction(MARGIN_RULE, margin, policy.margin_pct))
     after_margin = remaining - margin

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-import secrets
+import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +28,9 @@ BODY_SYMBOLS = 8
 LENGTH = DAY_SYMBOLS + BODY_SYMBOLS + 1
 RANDOM_BITS = 13
 MAX_DAYS = 32**DAY_SYMBOLS
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DAY = (EPOCH - _UNIX_EPOCH.date()).days
+_ONE_MS = timedelta(milliseconds=1)
 
 
 class InvalidQuoteId(ValueError):
@@ -90,20 +93,20 @@ def quote_id_day(quote_id: str) -> date:
 class QuoteIdGenerator:
     """Makes quote ids; thread-safe, and never the same id twice in one process."""
 
-    def __init__(self, random_bits: Callable[[int], int] = secrets.randbits):
-        self._random_bits = random_bits
+    def __init__(self, random_bits: Callable[[int], int] | None = None):
+        # Seeded from the OS per generator; ids need to differ, not to be secret.
+        self._random_bits = random_bits or random.Random().getrandbits
         self._last: tuple[int, int] | None = None  # (day number, body)
         self._lock = threading.Lock()
 
     def new(self, moment: datetime) -> str:
         if moment.tzinfo is None:
             raise ValueError("quote ids need a timezone-aware time")
-        moment = moment.astimezone(UTC)
-        day = (moment.date() - EPOCH).days
+        milliseconds = (moment - _UNIX_EPOCH) // _ONE_MS  # exact integer arithmetic
+        days, millisecond = divmod(milliseconds, 86_400_000)
+        day = days - _EPOCH_DAY
         if not 0 <= day < MAX_DAYS:
             raise ValueError(f"{moment.date()} is outside the days a quote id can name")
-        midnight = datetime.combine(moment.date(), datetime.min.time(), UTC)
-        millisecond = (moment - midnight) // timedelta(milliseconds=1)
         body = (millisecond << RANDOM_BITS) | self._random_bits(RANDOM_BITS)
         with self._lock:
             if self._last is not None and self._last[0] == day and body <= self._last[1]:
