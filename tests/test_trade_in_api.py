@@ -23,6 +23,7 @@ from laptop_pricing.quote_id import quote_id_day
 from laptop_pricing.quote_lookup import QuoteLookup
 from laptop_pricing.request_log import LocalRequestLog
 from laptop_pricing.schema import CONTRACT_EXAMPLE, TRADE_IN_LOG_COLUMNS, LaptopSpec
+from laptop_pricing.trade_in import QuoteIssuer
 from tests.service_fixtures import ApiServer
 
 SCRATCHED = {**Condition.best().as_dict(), "screen": "scratched", "battery": "weak"}
@@ -31,6 +32,14 @@ COURSE_ANSWER_KEYS = {"prediction", "version", "currency", "range"}
 
 def body_of(response: dict) -> dict:
     return json.loads(response["body"])
+
+
+@pytest.fixture(autouse=True)
+def committed_policy():
+    """Quote under the committed policy, whatever an earlier test in this process plugged in."""
+    previous = set_issuer(QuoteIssuer(load_policy()))
+    yield
+    set_issuer(previous)
 
 
 @pytest.fixture
