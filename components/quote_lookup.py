@@ -11,6 +11,7 @@ from laptop_pricing.formatting import format_price
 from laptop_pricing.quote_id import InvalidQuoteId
 from laptop_pricing.quote_lookup import LookupResult, QuoteLookup
 from laptop_pricing.request_log import RequestLogError, request_log_from_settings
+from laptop_pricing.schema import FIELDS_BY_NAME
 from laptop_pricing.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -69,10 +70,8 @@ def quote_lookup_section(settings: Settings) -> None:
         )
         if quote.spec is not None:
             values = quote.spec.as_dict()
-            st.caption(
-                f"{quote.spec.brand.title()} · {values['processor_name'].title()} · "
-                f"{values['ram_gb']} GB RAM"
-            )
+            shown = ("brand", "processor_name", "ram_gb", "ssd")
+            st.caption(" · ".join(FIELDS_BY_NAME[n].option_label(values[n]) for n in shown))
         if result.status == "valid":
             stored_pdf_download(
                 quote.quote_id,

@@ -13,7 +13,7 @@ import pytest
 from laptop_pricing.api.service import PricingObserver, observer_from_settings
 from laptop_pricing.api.telemetry import NAMESPACE, Telemetry, redact
 from laptop_pricing.request_log import LocalRequestLog
-from laptop_pricing.schema import FIELD_NAMES, LaptopSpec
+from laptop_pricing.schema import FIELD_NAMES, TRADE_IN_LOG_COLUMNS, LaptopSpec
 from laptop_pricing.settings import load_settings
 
 SPEC = LaptopSpec.default()
@@ -113,7 +113,10 @@ def test_observer_writes_the_row_then_the_record(
     log = LocalRequestLog(tmp_path, "p", clock=lambda: at)
     PricingObserver(log, Telemetry()).on_priced(SPEC, Priced(5000, "2.0.0"), 1.0)
     text = log.read_day(date(2024, 2, 3)).decode()
-    assert text.splitlines()[1].endswith(",5000,2024-02-03T10:00:00.000000Z,2.0.0")
+    empty_trade_in_cells = "," * len(TRADE_IN_LOG_COLUMNS)  # a request without a condition
+    assert text.splitlines()[1].endswith(
+        ",5000,2024-02-03T10:00:00.000000Z,2.0.0" + empty_trade_in_cells
+    )
     assert emf_records(capsys.readouterr().out)[0]["RequestLogFailures"] == [0.0]
 
 
