@@ -65,8 +65,8 @@ def quote_lookup_section(settings: Settings) -> None:
             st.success(VALID.format(day=day), icon=":material/event_available:")
         offer = "sem oferta" if quote.offer is None else format_price(quote.offer)
         st.markdown(
-            f"Cotação **{quote.quote_id}** · oferta **{offer}** · "
-            f"estimativa de mercado {format_price(quote.market_estimate)}"
+            f"Cotação **{quote.quote_id}**  \nOferta: **{offer}**  \n"
+            f"Estimativa de mercado: {format_price(quote.market_estimate)}"
         )
         if quote.spec is not None:
             values = quote.spec.as_dict()

@@ -14,7 +14,7 @@ from components.settings import app_settings
 
 settings = app_settings()
 
-heading, lookup = st.columns([3, 2], gap="large", vertical_alignment="bottom")
+heading, lookup = st.columns([3, 2], gap="large", vertical_alignment="top")
 with heading:
     st.title("Avaliar notebook usado")
     st.caption("Preencha os dados e o estado do notebook e clique em **Calcular oferta**.")
