@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 from laptop_pricing.schema import CONDITION_LOG_COLUMNS, FieldError, _preview
@@ -43,9 +43,11 @@ class Question:
     short_label: str
     widget: Literal["radio"] = "radio"
 
-    @property
-    def values(self) -> tuple[AnswerValue, ...]:
-        return tuple(answer.value for answer in self.answers)
+    values: tuple[AnswerValue, ...] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Read on every request: computed once (a cached_property takes a lock on each read).
+        object.__setattr__(self, "values", tuple(answer.value for answer in self.answers))
 
     @property
     def field(self) -> str:
@@ -221,7 +223,8 @@ class Condition:
                     )
                 )
             elif question.kind == "choice" and (
-                not isinstance(raw, str) or raw.strip().lower() not in question.values
+                raw not in question.values  # the usual case: exactly an allowed value
+                and (not isinstance(raw, str) or raw.strip().lower() not in question.values)
             ):
                 errors.append(
                     FieldError(
@@ -253,7 +256,7 @@ class Condition:
     def answers(self) -> tuple[tuple[Question, Answer], ...]:
         return tuple((q, a) for q, a, _ in self.answer_refs)
 
-    @cached_property
+    @property
     def answer_refs(self) -> tuple[tuple[Question, Answer, str], ...]:
         """Each question with its answer and the policy's name for it, in question order."""
         return tuple(

@@ -53,7 +53,7 @@ class TradeInQuote:
             "no_offer_reason": self.offer.no_offer_reason,
             "offer_basis": self.offer.basis,
             "resale_value": self.offer.resale_value,
-            "quoted_at": self.quoted_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "quoted_at": self.quoted_at.isoformat().replace("+00:00", "Z"),  # held in UTC
         }
 
     def log_values(self) -> dict[str, str]:
