@@ -1,11 +1,11 @@
 """Submit-to-price time, measured in one run so the numbers can be compared on a noisy machine.
 
-1. AppTest, embedded default: click "Calcular preço" and rerun the page until the price is shown.
+1. AppTest, embedded default: click "Calcular oferta" and rerun the page until the price is shown.
 2. AppTest, HTTP: the same, with API-ENDPOINT pointing at the local API server
    (``python -m laptop_pricing.api.server`` on a free loopback port, with an API key).
    Reported against (1) as a ratio: the cost of going over HTTP instead of in-process.
 3. The clients alone (LocalPricingClient vs HttpPricingClient), to show where the time goes.
-4. Real Chromium: from the click on "Calcular preço" to the price being visible.
+4. Real Chromium: from the click on "Calcular oferta" to the price being visible.
 
     python bench/bench_submit.py [--repeat 30] [--browser-repeat 8] [--no-browser]
 
@@ -128,11 +128,11 @@ def bench_browser(repeat: int, predictions_dir: Path) -> tuple[float, list[float
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         for _ in range(repeat + 1):
             page.goto(server.url)  # a fresh session: no price on screen yet
-            page.get_by_role("button", name="Calcular preço").wait_for(timeout=30_000)
+            page.get_by_role("button", name="Calcular oferta").wait_for(timeout=30_000)
             wait_for_app_idle(page)
             price = page.locator('[data-testid="stMetricValue"]')
             started = time.perf_counter()
-            page.get_by_role("button", name="Calcular preço").click()
+            page.get_by_role("button", name="Calcular oferta").click()
             price.wait_for(state="visible", timeout=30_000)
             elapsed = time.perf_counter() - started
             if "R$" not in price.inner_text():

@@ -170,6 +170,28 @@ def columns_of_existing(header_line: str) -> tuple[str, ...]:
     return mapped
 
 
+def upgrade_day_text(text: str) -> str:
+    """A day file that lacks columns appended since it was started, with those columns added at
+    its end (its own names and order kept, the new cells empty), so new rows keep all their
+    cells. A row of the wrong width (a torn line) is kept as it was."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return header_text()
+    line = io.StringIO()
+    _writer(line).writerow(header)
+    missing = [c for c in LOG_COLUMNS if c not in columns_of_existing(line.getvalue())]
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    writer.writerow([*header, *missing])
+    for row in reader:
+        if len(row) == len(header):
+            writer.writerow([*row, *([""] * len(missing))])
+        elif any(cell.strip() for cell in row):
+            writer.writerow(row)
+    return buffer.getvalue()
+
+
 def day_file_columns(text: str) -> tuple[str, ...]:
     """The column order of a day file's text (ours unless its header says otherwise)."""
     first_line = text[: text.find("\n") + 1] if "\n" in text else text
@@ -332,6 +354,12 @@ class LocalRequestLog(RequestLog):
                 first_line = handle.readline().decode("utf-8", errors="replace")
                 if first_line != header_text():
                     columns = columns_of_existing(first_line)
+                if len(columns) < len(LOG_COLUMNS) and any(row.extra for row in rows):
+                    # The file predates appended columns that these rows fill: add them.
+                    handle.seek(0)
+                    text = upgrade_day_text(handle.read().decode("utf-8", errors="replace"))
+                    self._replace_file(path, text + encode_rows(rows, day_file_columns(text)))
+                    return
                 handle.seek(size - 1)
                 if handle.read(1) != b"\n":  # a torn last line must not swallow our row
                     prefix = "\n"
@@ -340,6 +368,16 @@ class LocalRequestLog(RequestLog):
             handle.flush()
             if self.fsync:
                 os.fsync(handle.fileno())
+
+    def _replace_file(self, path: Path, text: str) -> None:
+        """Rewrite a day file whole (held under the file lock), atomically for readers."""
+        temporary = path.with_name(f".{path.name}.upgrade")
+        with open(temporary, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            if self.fsync:
+                os.fsync(handle.fileno())
+        os.replace(temporary, path)
 
 
 def _error_code(error: BaseException) -> str:
@@ -434,7 +472,11 @@ class S3RequestLog(RequestLog):
         def merge(text: str | None, attempt: int) -> str | None:
             if text is None:
                 return header_text() + encode_rows(rows)
-            chunk = encode_rows(rows, day_file_columns(text))
+            columns = day_file_columns(text)
+            if len(columns) < len(LOG_COLUMNS) and any(row.extra for row in rows):
+                text = upgrade_day_text(text)  # predates appended columns these rows fill
+                columns = day_file_columns(text)
+            chunk = encode_rows(rows, columns)
             # An earlier attempt may have landed although its answer was lost (a timeout, or a
             # retry inside botocore that then saw 412): the rows carry microsecond timestamps,
             # so finding the exact chunk means it is already stored.

@@ -109,4 +109,6 @@ def laptop_form() -> dict[str, Any]:
 
 
 def submit_button() -> bool:
-    return st.button("Calcular preço", type="primary", key=SUBMIT_KEY, width="stretch")
+    return st.button(
+        "Calcular oferta", type="primary", key=SUBMIT_KEY, width="stretch", icon=":material/sell:"
+    )

@@ -23,7 +23,7 @@ AUTH = (
     "Avise o responsável pelo sistema para conferir a chave da API."
 )
 RATE_LIMITED = (
-    "Muitas consultas em pouco tempo. Aguarde {wait} e clique em **Calcular preço** de novo."
+    "Muitas consultas em pouco tempo. Aguarde {wait} e clique em **Calcular oferta** de novo."
 )
 SERVICE_DOWN = (
     "O serviço de preços está fora do ar no momento. Tente de novo em alguns minutos; "
@@ -31,7 +31,7 @@ SERVICE_DOWN = (
 )
 TIMEOUT = (
     "Tempo esgotado: o serviço de preços demorou demais para responder. "
-    "Clique em **Calcular preço** de novo em instantes."
+    "Clique em **Calcular oferta** de novo em instantes."
 )
 CONNECTION = (
     "Não foi possível conectar ao serviço de preços. Verifique a conexão com a internet "
@@ -47,6 +47,14 @@ UNEXPECTED = (
     "Não foi possível calcular o preço agora. Tente de novo; "
     "se continuar, avise o responsável pelo sistema."
 )
+
+
+UNANSWERED = "Falta responder sobre o estado: {questions}. Responda e clique de novo."
+
+
+def unanswered(labels: Iterable[str]) -> str:
+    names = ", ".join(label.rstrip("?") for label in labels)
+    return UNANSWERED.format(questions=names)
 
 
 def invalid_fields(names: Iterable[str]) -> str:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components import history, messages
+from components.condition_form import answered_condition, unanswered
 from laptop_pricing.client import PricingClient, client_from_settings
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import PricingError
 from laptop_pricing.schema import InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings
+from laptop_pricing.trade_in import TradeInQuote
 
 logger = logging.getLogger(__name__)
 OUTCOME_KEY = "last_outcome"
@@ -24,11 +26,25 @@ OUTCOME_KEY = "last_outcome"
 
 @dataclass(frozen=True)
 class Outcome:
-    """The last submit: the laptop asked about and either its quote or the clerk's message."""
+    """The last submit: the laptop and condition asked about, and either the market estimate
+    (with the store's offer when the condition was answered) or the clerk's message."""
 
     values: dict
     quote: Quote | None = None
     message: str | None = None
+    answers: dict | None = None
+    trade_in: TradeInQuote | None = None
+    submit_number: int = 0
+
+    @property
+    def spec(self) -> LaptopSpec | None:
+        try:
+            return LaptopSpec.from_payload(self.values)
+        except InvalidSpec:
+            return None
+
+    def is_stale(self, values: dict, answers: dict) -> bool:
+        return self.values != values or (self.answers or {}) != answers
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,29 +73,56 @@ def warm_up(settings: Settings) -> None:
         logger.warning("warm-up failed; the first estimate will report it", exc_info=True)
 
 
-def submit(values: dict, settings: Settings, clerk_email: str | None = None) -> Outcome:
-    """Price the laptop described by ``values``; never raises, the outcome says what happened.
-
-    ``clerk_email`` (the signed-in clerk) goes with the request into the request log."""
+def submit(
+    values: dict, answers: dict, settings: Settings, clerk_email: str | None = None
+) -> Outcome:
+    """Price the laptop described by ``values`` and, when every condition question is answered,
+    get the store's offer; never raises, the outcome says what happened. ``clerk_email`` (the
+    signed-in clerk) goes with the request into the request log."""
+    number = st.session_state.get("submit_count", 0) + 1
+    st.session_state["submit_count"] = number
+    missing = unanswered(answers)
     try:
         spec = LaptopSpec.from_payload(values)
     except InvalidSpec as error:
-        outcome = Outcome(values, message=messages.invalid_fields([e.field for e in error.errors]))
+        message = messages.invalid_fields([e.field for e in error.errors])
+        outcome = Outcome(values, message=message, answers=answers, submit_number=number)
     else:
-        try:
-            with st.spinner("Calculando o preço…"):
-                quote = pricing_client(settings).price(spec, clerk_email=clerk_email, explain=True)
-        except PricingError as error:
-            logger.warning("pricing failed: %s: %s", type(error).__name__, error)
-            outcome = Outcome(values, message=messages.for_error(error))
-        except Exception:  # a bug or a broken model must not show the clerk a traceback
-            logger.exception("pricing failed unexpectedly")
-            outcome = Outcome(values, message=messages.UNEXPECTED)
+        if missing and len(missing) < len(answers):  # half answered: finish before pricing
+            message = messages.unanswered(q.label for q in missing)
+            outcome = Outcome(values, message=message, answers=answers, submit_number=number)
         else:
-            outcome = Outcome(values, quote=quote)
-            history.record(spec, quote)
+            outcome = _price(spec, values, answers, settings, number, clerk_email)
     st.session_state[OUTCOME_KEY] = outcome
     return outcome
+
+
+def _price(
+    spec: LaptopSpec,
+    values: dict,
+    answers: dict,
+    settings: Settings,
+    number: int,
+    clerk_email: str | None,
+) -> Outcome:
+    condition = answered_condition(answers)
+    trade_in = None
+    try:
+        with st.spinner("Calculando a oferta…"):
+            client = pricing_client(settings)
+            if condition is None:
+                quote = client.price(spec, clerk_email, explain=True)
+            else:
+                quote, trade_in = client.price_trade_in(spec, condition, clerk_email, explain=True)
+    except PricingError as error:
+        logger.warning("pricing failed: %s: %s", type(error).__name__, error)
+        message = messages.for_error(error)
+        return Outcome(values, message=message, answers=answers, submit_number=number)
+    except Exception:  # a bug or a broken model must not show the clerk a traceback
+        logger.exception("pricing failed unexpectedly")
+        return Outcome(values, message=messages.UNEXPECTED, answers=answers, submit_number=number)
+    history.record(spec, quote, trade_in)
+    return Outcome(values, quote, None, answers, trade_in, number)
 
 
 def last_outcome() -> Outcome | None:

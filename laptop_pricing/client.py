@@ -31,6 +31,7 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from laptop_pricing.comparables import Comparable
+from laptop_pricing.condition import PAYLOAD_KEY, Condition
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
     AuthError,
@@ -46,6 +47,7 @@ from laptop_pricing.errors import (
 from laptop_pricing.explanation import Contribution, Explanation
 from laptop_pricing.schema import FieldError, LaptopSpec
 from laptop_pricing.settings import Settings
+from laptop_pricing.trade_in import InvalidTradeInAnswer, TradeInQuote
 
 DEFAULT_CURRENCY = "BRL"
 UNKNOWN_VERSION = "desconhecida"
@@ -66,6 +68,17 @@ class PricingClient(ABC):
         """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log;
         ``explain``: also each field's R$ contribution and comparable laptops."""
 
+    @abstractmethod
+    def price_trade_in(
+        self,
+        spec: LaptopSpec,
+        condition: Condition,
+        clerk_email: str | None = None,
+        *,
+        explain: bool = False,
+    ) -> tuple[Quote, TradeInQuote]:
+        """The market estimate and the store's offer for a laptop in a given condition."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading answers (shared by both clients)
@@ -77,6 +90,20 @@ def quote_from_response(status: int, body: str | bytes | None, headers: Mapping[
         payload = _json_object(body)
         return _quote_from_payload(payload)
     raise error_for_status(status, body, headers)
+
+
+def trade_in_from_response(
+    status: int, body: str | bytes | None, headers: Mapping[str, str], condition: Condition
+) -> tuple[Quote, TradeInQuote]:
+    """The Quote and the trade-in quote of an answer to a request that carried a condition."""
+    quote = quote_from_response(status, body, headers)
+    payload = _json_object(body)
+    if "prediction" not in payload and isinstance(payload.get("body"), str | bytes):
+        payload = _json_object(payload["body"])  # the wrapped shape
+    try:
+        return quote, TradeInQuote.from_body(payload, condition, quote.price)
+    except InvalidTradeInAnswer as error:
+        raise InvalidResponse(f"pricing API answer: {error}") from None
 
 
 def error_for_status(
@@ -238,11 +265,18 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def request_payload(
-    spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
+    spec: LaptopSpec,
+    clerk_email: str | None = None,
+    *,
+    explain: bool = False,
+    condition: Condition | None = None,
 ) -> dict[str, Any]:
-    """The course's ``{"data": {...}}``, plus ``clerk_email`` beside it when someone signed in
-    (only the e-mail: never the name or a token) and ``"explain": true`` when asked."""
+    """The course's ``{"data": {...}}``, plus beside it: ``clerk_email`` when someone signed in
+    (only the e-mail: never the name or a token), ``"explain": true`` when asked, and the
+    laptop's ``condition`` for a trade-in offer."""
     payload: dict[str, Any] = spec.to_payload()
+    if condition is not None:
+        payload[PAYLOAD_KEY] = condition.as_dict()
     if clerk_email:
         payload["clerk_email"] = clerk_email
     if explain:
@@ -369,7 +403,24 @@ class HttpPricingClient(PricingClient):
     def price(
         self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
     ) -> Quote:
-        body = json.dumps(request_payload(spec, clerk_email, explain=explain)).encode()
+        return self._post(request_payload(spec, clerk_email, explain=explain), quote_from_response)
+
+    def price_trade_in(
+        self,
+        spec: LaptopSpec,
+        condition: Condition,
+        clerk_email: str | None = None,
+        *,
+        explain: bool = False,
+    ) -> tuple[Quote, TradeInQuote]:
+        def read(status: int, body: bytes, headers: Mapping[str, str]) -> Any:
+            return trade_in_from_response(status, body, headers, condition)
+
+        payload = request_payload(spec, clerk_email, explain=explain, condition=condition)
+        return self._post(payload, read)
+
+    def _post(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+        body = json.dumps(payload).encode()
         try:
             response = self._pool.request(
                 "POST", self.endpoint, body=body, timeout=self.timeout, retries=self.retry_policy()
@@ -389,7 +440,7 @@ class HttpPricingClient(PricingClient):
             raise Timeout("pricing API did not answer in time") from None
         except HTTPError as exc:
             raise ConnectionFailed(f"pricing API request failed: {type(exc).__name__}") from None
-        return quote_from_response(response.status, response.data, response.headers)
+        return read(response.status, response.data, response.headers)
 
 
 def backoff_sleep(seconds: float) -> None:
@@ -443,24 +494,46 @@ class LocalPricingClient(PricingClient):
     def price(
         self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
     ) -> Quote:
-        response = self._handler(
-            gateway_event(request_payload(spec, clerk_email, explain=explain)), None
-        )
+        return self._call(request_payload(spec, clerk_email, explain=explain), quote_from_response)
+
+    def price_trade_in(
+        self,
+        spec: LaptopSpec,
+        condition: Condition,
+        clerk_email: str | None = None,
+        *,
+        explain: bool = False,
+    ) -> tuple[Quote, TradeInQuote]:
+        def read(status: int, body: str | None, headers: Mapping[str, str]) -> Any:
+            return trade_in_from_response(status, body, headers, condition)
+
+        payload = request_payload(spec, clerk_email, explain=explain, condition=condition)
+        return self._call(payload, read)
+
+    def _call(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+        response = self._handler(gateway_event(payload), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")
         if isinstance(body, dict):
             body = json.dumps(body)
         headers = response.get("headers") or {}
-        return quote_from_response(response["statusCode"], body, headers)
+        return read(response["statusCode"], body, headers)
 
 
 def client_from_settings(settings: Settings) -> PricingClient:
     """HTTP to the configured endpoint, or the embedded handler, built here with the shipped
-    engine and the request log the settings name (the local folder the monitoring page reads)."""
+    engine, the request log the settings name (the local folder the monitoring page reads) and
+    the store policy they name. Raises ``PolicyError`` naming the key when that policy cannot be
+    used."""
     if settings.api_endpoint:
         return HttpPricingClient(settings.api_endpoint, settings.api_key)
     from laptop_pricing.api.handler import PricingHandler, get_engine
     from laptop_pricing.api.service import observer_from_settings
+    from laptop_pricing.policy import load_policy, policy_path
+    from laptop_pricing.trade_in import QuoteIssuer
 
-    return LocalPricingClient(PricingHandler(get_engine(), observer_from_settings(settings)))
+    issuer = QuoteIssuer(load_policy(policy_path(settings)))
+    return LocalPricingClient(
+        PricingHandler(get_engine(), observer_from_settings(settings), issuer)
+    )

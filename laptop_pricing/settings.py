@@ -45,7 +45,10 @@ KEYS: Mapping[str, str] = {
     "OWNER-EMAILS": "who may also see monitoring, model card and policy: addresses or @domain",
     "REQUEST-LOG-DEADLINE-SECONDS": "wall-clock limit of one request-log write (connect, read, "
     "retries, disk), after which the price is answered and the row counted lost",
+    "POLICY-PATH": "the store's trade-in policy (TOML); default: policy/store_policy.toml",
+    "STORE-NAME": "store name printed on the customer's PDF quote",
 }
+DEFAULT_STORE_NAME = "Loja de notebooks"
 
 
 def env_name(key: str) -> str:
@@ -106,6 +109,8 @@ class Settings:
     owner_emails: tuple[str, ...] = ()
     auth: AuthSettings | None = None
     request_log_deadline: float = DEFAULT_REQUEST_LOG_DEADLINE
+    policy_path: Path | None = None  # None: the policy committed in the repo
+    store_name: str = DEFAULT_STORE_NAME
 
     @property
     def embedded(self) -> bool:
@@ -126,7 +131,9 @@ class Settings:
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
             f"clerk_emails=<{len(self.clerk_emails)}>, owner_emails=<{len(self.owner_emails)}>, "
-            f"auth={self.auth!r}, request_log_deadline={self.request_log_deadline!r})"
+            f"auth={self.auth!r}, request_log_deadline={self.request_log_deadline!r}, "
+            f"policy_path={str(self.policy_path) if self.policy_path else None!r}, "
+            f"store_name={self.store_name!r})"
         )
 
 
@@ -158,6 +165,8 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         request_log_deadline=_deadline(
             read_setting("REQUEST-LOG-DEADLINE-SECONDS", secrets), problems
         ),
+        policy_path=_optional_path(read_setting("POLICY-PATH", secrets)),
+        store_name=read_setting("STORE-NAME", secrets, DEFAULT_STORE_NAME) or DEFAULT_STORE_NAME,
     )
     if problems:
         raise InvalidSettings(problems)
@@ -258,3 +267,7 @@ def _deadline(value: str | None, problems: list[SettingProblem]) -> float:
         problems.append(SettingProblem("REQUEST-LOG-DEADLINE-SECONDS", "seconds", value[:20]))
         return DEFAULT_REQUEST_LOG_DEADLINE
     return seconds
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -80,3 +80,14 @@ def texts(at: AppTest) -> str:
         parts.extend(str(e.value) for e in getattr(at, kind))
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     return "\n".join(parts)
+
+
+def market_estimate(at: AppTest) -> str | None:
+    """The model's market estimate the offer card shows (smaller than the offer), if any."""
+    from components.offer_card import MARKET_LABEL
+
+    for element in at.markdown:
+        text = str(element.value)
+        if text.startswith(f"{MARKET_LABEL}: **"):
+            return text[len(MARKET_LABEL) + 4 :].split("**", 1)[0]
+    return None

@@ -17,7 +17,17 @@ from laptop_pricing.schema import (
     PROCESSORS_BY_BRAND,
     LaptopSpec,
 )
-from tests.app_fixtures import CLERK, OWNER, PAGES, app, fill, submit, texts, widget
+from tests.app_fixtures import (
+    CLERK,
+    OWNER,
+    PAGES,
+    app,
+    fill,
+    market_estimate,
+    submit,
+    texts,
+    widget,
+)
 from tests.client_fault_server import fault_server
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -89,7 +99,7 @@ def test_changing_brand_keeps_a_valid_processor_and_keeps_one_that_still_fits():
 def test_http_mode_prices_and_shows_brazilian_money_range_and_version(api):
     at = submit(fill(app(secrets_for(api)), {"brand": "hp", "ram_gb": 16}))
     assert not at.exception
-    assert at.metric[0].value == "R$\xa06.712,00"
+    assert market_estimate(at) == "R$\xa06.712,00"
     page = texts(at)
     assert "entre R$\xa05.900,00 e R$\xa07.600,00" in page
     assert "Versão do modelo: 7" in page
@@ -110,7 +120,7 @@ def test_changed_form_after_a_price_says_the_price_is_stale(api):
     at = submit(app(secrets_for(api), user=CLERK))
     assert not at.warning
     at = fill(at, {"ram_gb": 32})
-    assert at.metric and "mudaram" in at.warning[0].value
+    assert market_estimate(at) and "mudaram" in at.warning[0].value
 
 
 def test_form_keeps_its_values_after_visiting_another_page(api):
@@ -129,7 +139,7 @@ def test_embedded_default_prices_a_laptop_without_any_configuration():
         {**LaptopSpec.default().as_dict(), **values, "processor_name": "ryzen 3"}
     )
     expected = PricingEngine.load().price(spec)
-    assert at.metric[0].value == format_price(expected.price, expected.currency)
+    assert market_estimate(at) == format_price(expected.price, expected.currency)
     page = texts(at)
     assert f"Versão do modelo: {expected.version}" in page
     assert EMBEDDED_NOTICE in page
@@ -140,7 +150,7 @@ def test_embedded_estimate_is_logged_once_in_the_folder_the_secrets_name(tmp_pat
     monkeypatch.delenv("PREDICTIONS_DIR")
     folder = tmp_path / "from-secrets"
     at = submit(fill(app({"PREDICTIONS-DIR": str(folder)}), {"brand": "asus"}))
-    assert at.metric and not at.error
+    assert market_estimate(at) and not at.error
     files = list(folder.rglob("*_laptop_prediction_data.csv"))
     assert len(files) == 1
     with files[0].open(newline="") as handle:
@@ -159,5 +169,9 @@ def test_history_csv_holds_every_field_price_and_version(api):
     text = to_csv(pd.DataFrame(at.session_state[HISTORY_KEY])).decode("utf-8-sig")
     header, row = text.splitlines()
     assert header.split(";")[1 : 1 + len(FIELDS)] == [f.label for f in FIELDS]
-    assert header.endswith("Preço (R$);Faixa mínima (R$);Faixa máxima (R$);Moeda;Versão do modelo")
-    assert row.split(";")[1] == "HP" and row.endswith("6712;5900;7600;BRL;7")
+    assert header.endswith(
+        "Estimativa de mercado (R$);Faixa mínima (R$);Faixa máxima (R$);Moeda;Versão do modelo;"
+        "Oferta (R$);Cotação;Válida até"
+    )
+    # No condition answered: no offer and no quote, the cells stay empty.
+    assert row.split(";")[1] == "HP" and row.endswith("6712;5900;7600;BRL;7;;;")

@@ -57,10 +57,11 @@ def test_clerk_prices_a_laptop_and_switches_page(browser, tmp_path):
         choose(page, "field_processor_name", "Ryzen 7")
         choose(page, "field_ram_gb", "16 GB")
         choose(page, "field_ssd", "512 GB")
-        page.get_by_role("button", name="Calcular preço").click()
-        price = page.locator('[data-testid="stMetricValue"]')
-        price.wait_for(timeout=30_000)
-        assert PRICE.fullmatch(price.inner_text().strip().replace("\xa0", " "))
+        page.get_by_role("button", name="Calcular oferta").click()
+        # No condition answered: the market estimate, and a request to answer the condition.
+        estimate = page.get_by_text("Estimativa de mercado do modelo")
+        estimate.wait_for(timeout=30_000)
+        assert PRICE.search(estimate.inner_text().replace("\xa0", " "))
         page.get_by_text("Faixa provável: entre R$").wait_for()
         page.get_by_text("Modo embutido").wait_for()
         page.get_by_text("Avaliações desta sessão").wait_for()
@@ -90,7 +91,7 @@ def test_a_refused_key_reads_as_a_message_not_a_traceback(browser, tmp_path):
     ):
         page = open_app(browser, server)
         assert page.get_by_text("Modo embutido").count() == 0
-        page.get_by_role("button", name="Calcular preço").click()
+        page.get_by_role("button", name="Calcular oferta").click()
         page.get_by_text(AUTH.split(":")[0]).wait_for(timeout=30_000)
         body = page.locator("body").inner_text()
         assert "Traceback" not in body and "browser-secret-key" not in body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components import messages
-from tests.app_fixtures import app, fill, submit, texts, widget
+from tests.app_fixtures import app, fill, market_estimate, submit, texts, widget
 from tests.browser_support import free_port
 from tests.client_fault_server import fault_server
 
@@ -41,7 +41,7 @@ def test_each_fault_shows_its_message_and_keeps_the_form(api, path, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1
     assert CASES[path] in at.error[0].value
-    assert not at.metric
+    assert not market_estimate(at)
     assert KEY not in texts(at)
     assert widget(at, "brand").value == "asus"  # the clerk does not retype anything
 
@@ -49,7 +49,7 @@ def test_each_fault_shows_its_message_and_keeps_the_form(api, path, monkeypatch)
 def test_wrapped_answer_is_priced(api):
     at = submit(app({"API-ENDPOINT": api.url("/wrapped")}))
     assert not at.exception and not at.error
-    assert at.metric[0].value == "R$\xa06.712,00"
+    assert market_estimate(at) == "R$\xa06.712,00"
 
 
 def test_read_timeout_says_tempo_esgotado(api, monkeypatch):
@@ -73,7 +73,7 @@ def test_a_later_success_replaces_the_error(api):
     assert at.error
     at.secrets["API-ENDPOINT"] = api.url("/ok")
     at = submit(at)
-    assert not at.error and at.metric
+    assert not at.error and market_estimate(at)
 
 
 def test_wait_text_is_human():

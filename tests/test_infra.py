@@ -398,6 +398,10 @@ from laptop_pricing.schema import LaptopSpec
 event = {"httpMethod": "POST", "body": json.dumps(LaptopSpec.default().to_payload())}
 answer = handler.handler(event, None)
 assert answer["statusCode"] == 200, answer
+from laptop_pricing.condition import Condition
+payload = {**LaptopSpec.default().to_payload(), "condition": Condition.best().as_dict()}
+offer = handler.handler({"httpMethod": "POST", "body": json.dumps(payload)}, None)
+assert offer["statusCode"] == 200 and json.loads(offer["body"])["quote_id"], offer
 mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
 print(json.dumps({"modules": mods, "pandas": "pandas" in sys.modules}))
 """
@@ -432,7 +436,7 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["pandas"] is False
     # The row went to S3 through the handler's default observer (request log from the env).
-    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1  # both rows: one day file
     # Nothing that .dockerignore leaves out of the image was imported.
     left_out = ("laptop_pricing.training", "laptop_pricing.monitoring")
     assert not [m for m in probe["modules"] if m.startswith(left_out)]

@@ -1,36 +1,54 @@
-"""Estimate page: the clerk describes the laptop and gets the trade-in price."""
+"""Estimate page: the clerk describes the laptop and its condition and gets the store's offer."""
 
 import streamlit as st
 
 from components.comparables import comparables_section
+from components.condition_form import condition_form
 from components.history import history_section
 from components.laptop_form import laptop_form, submit_button
 from components.mode_notice import mode_notice
+from components.offer_card import error_card, offer_card, scroll_into_view
 from components.page_setup import page_entry
-from components.price_card import error_card, price_card
+from components.policy_check import require_usable_policy
 from components.price_explanation import explanation_section
 from components.pricing import last_outcome, submit, warm_up
+from components.quote_lookup import quote_lookup_section
 
 entry = page_entry()
 settings = entry.settings
 
-st.title("Avaliar notebook usado")
-st.caption("Preencha os dados do notebook do cliente e clique em **Calcular preço**.")
+heading, lookup = st.columns([3, 2], gap="large", vertical_alignment="top")
+with heading:
+    st.title("Avaliar notebook usado")
+    st.caption("Preencha os dados e o estado do notebook e clique em **Calcular oferta**.")
+with lookup:
+    quote_lookup_section(settings)
+require_usable_policy(settings)
 
 values = laptop_form()
-result, past = st.columns([2, 3], gap="large")
-with result:
-    if submit_button():
-        submit(values, settings, clerk_email=entry.visitor.clerk_email)
+condition, result = st.columns([3, 2], gap="large")
+with condition, st.container(border=True):
+    answers = condition_form()
+with result, st.container(key="result_area"):
+    clicked = submit_button()
+    if clicked:
+        submit(values, answers, settings, clerk_email=entry.visitor.clerk_email)
     outcome = last_outcome()
     if outcome and outcome.quote:
-        price_card(outcome.quote, stale=outcome.values != values)
+        offer_card(
+            outcome.quote,
+            outcome.trade_in,
+            outcome.spec,
+            settings.store_name,
+            stale=outcome.is_stale(values, answers),
+        )
         explanation_section(outcome.quote)
         comparables_section(outcome.quote)
     elif outcome and outcome.message:
         error_card(outcome.message)
-with past:
-    history_section()
 
+history_section()
 mode_notice(settings)
+if clicked and outcome:
+    scroll_into_view("result_area", outcome.submit_number)
 warm_up(settings)

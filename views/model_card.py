@@ -10,6 +10,12 @@ settings = page_entry().settings
 
 st.title("Sobre o modelo")
 st.caption("O modelo que calcula os preços, quando foi treinado e quanto costuma errar.")
+st.info(
+    "O modelo estima o **valor de mercado** do notebook, a partir de preços de anúncio. "
+    "Essa estimativa **não é a oferta**: a oferta da loja parte dela e desconta a revenda de "
+    "usado, a margem, o custo de preparo e o estado do aparelho, conforme a política da loja.",
+    icon=":material/info:",
+)
 
 outcome = last_outcome()
 render(

@@ -8,17 +8,24 @@ as the course contract says, plus ``currency`` and ``range``; with ``"explain": 
 ``prediction``) and ``comparables`` (the closest real laptops of the training data). Anything a
 client can send that is not a valid laptop gets a 400 listing every field at fault, never a 500.
 
-Dependencies are passed in: ``PricingHandler(engine, observer)`` is the handler with its engine
-and its observer (``observer.on_priced(spec, quote, latency_ms, request_id, clerk_email)``, called
-once per priced request, after pricing and before the answer; ``clerk_email`` is the optional
-field of that name beside ``data``). ``handler``, the Lambda entry point, builds its own once
-per process from the environment (engine + request log + EMF metrics); the embedded
-app and the local server build theirs from their settings. The event, its headers and the API
-key are never logged.
+Dependencies are passed in: ``PricingHandler(engine, observer, issuer)`` is the handler with its
+engine, its observer and its quote issuer. ``observer.on_priced(spec, quote, latency_ms,
+request_id, clerk_email, trade_in)`` is called once per priced request, after pricing and
+before the answer (``clerk_email`` is the optional field of that name beside ``data``).
+``handler``, the Lambda entry point, builds its own once per process from the environment
+(engine + request log + EMF metrics + store policy); the embedded app and the local server build
+theirs from their settings. The event, its headers and the API key are never logged.
 
 Request id: a client-sent ``X-Request-Id`` (letters, digits, ``-_.``, up to 100) when present,
 so a retry of the same click carries the same id and the log keeps one row; else API Gateway's
 ``requestContext.requestId``, else the Lambda context's id, else a fresh uuid4.
+
+Trade-in: a request may carry ``condition`` beside ``data`` (``laptop_pricing.condition``); the
+answer then adds the store's offer under its policy (``laptop_pricing.trade_in``): ``offer``,
+``quote_id``, ``valid_until``, ``policy_version``, ``deductions``, ``no_offer_reason``. Without
+``condition`` the answer is exactly the course's. The policy (``POLICY_PATH``) is loaded once,
+when the handler is built; a policy with an error is never half-used: the local server and a
+Lambda cold start refuse to start on it, naming the key.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import binascii
 import json
 import logging
 import math
+import os
 import re
 import threading
 import time
@@ -35,8 +43,12 @@ import uuid
 from typing import Any, Protocol
 
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
+from laptop_pricing.condition import PAYLOAD_KEY, Condition, InvalidCondition
 from laptop_pricing.engine import PricingEngine, Quote
+from laptop_pricing.policy import PolicyError, load_policy, policy_path
 from laptop_pricing.schema import FieldError, InvalidSpec, LaptopSpec
+from laptop_pricing.settings import Settings, load_settings
+from laptop_pricing.trade_in import QuoteIssuer, TradeInQuote
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +78,7 @@ class NullObserver:
         latency_ms: float,
         request_id: str,
         clerk_email: str | None = None,
+        trade_in: TradeInQuote | None = None,
     ) -> None:
         return None
 
@@ -176,9 +189,16 @@ def request_id_of(event: Any, context: Any) -> str:
 class PricingHandler:
     """The Lambda handler's logic, with its engine and observer passed in."""
 
-    def __init__(self, engine: PricingEngine, observer: PricingObserver | None = None):
+    def __init__(
+        self,
+        engine: PricingEngine,
+        observer: PricingObserver | None = None,
+        issuer: QuoteIssuer | None = None,
+    ):
+        """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here)."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
+        self.issuer = issuer
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
         start = time.perf_counter()
@@ -189,10 +209,10 @@ class PricingHandler:
             if "data" not in request:
                 raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
             clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
-            spec = LaptopSpec.from_payload(request["data"])
+            spec, condition = _laptop_and_condition(request)
             explain = _explain_flag(request)
-        except InvalidSpec as error:
-            return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
+            if condition is not None and self.issuer is None:
+                raise BadRequest([FieldError(PAYLOAD_KEY, None, "this service makes no offers")])
         except BadRequest as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
             body = {"message": "Invalid request", "errors": _errors(error.errors)}
@@ -201,11 +221,20 @@ class PricingHandler:
         try:
             quote = self.engine.price(spec)
             body = quote.as_body()
+            trade_in = None
+            if condition is not None and self.issuer is not None:
+                trade_in = self.issuer.issue(quote.price, condition)
+                body.update(trade_in.body_fields())
             if explain:
                 body.update(self.engine.explanation_body(spec, quote))
             latency_ms = (time.perf_counter() - start) * 1000.0
             self.observer.on_priced(
-                spec, quote, latency_ms, request_id_of(event, context), clerk_email=clerk_email
+                spec,
+                quote,
+                latency_ms,
+                request_id_of(event, context),
+                clerk_email=clerk_email,
+                trade_in=trade_in,
             )
         except Exception:
             # Our fault, not the client's: say so without echoing the request.
@@ -221,10 +250,11 @@ def lambda_entry() -> PricingHandler:
         with _entry_lock:
             if _entry is None:
                 from laptop_pricing.api.service import observer_from_settings
-                from laptop_pricing.settings import load_settings
 
-                observer = observer_from_settings(load_settings(), metrics=True)
-                _entry = PricingHandler(get_engine(), observer)
+                settings = load_settings()
+                issuer = issuer_or_exit(settings)
+                observer = observer_from_settings(settings, metrics=True)
+                _entry = PricingHandler(get_engine(), observer, issuer)
     return _entry
 
 
@@ -254,6 +284,24 @@ def _explain_flag(request: dict[str, Any]) -> bool:
     return flag
 
 
+def _laptop_and_condition(request: dict[str, Any]) -> tuple[LaptopSpec, Condition | None]:
+    """Validate ``data`` and the optional ``condition`` together: one 400 names every fault."""
+    errors: list[FieldError] = []
+    spec = condition = None
+    try:
+        spec = LaptopSpec.from_payload(request["data"])
+    except InvalidSpec as error:
+        errors.extend(error.errors)
+    if request.get(PAYLOAD_KEY) is not None:
+        try:
+            condition = Condition.from_payload(request[PAYLOAD_KEY])
+        except InvalidCondition as error:
+            errors.extend(error.errors)
+    if errors or spec is None:
+        raise BadRequest(errors)
+    return spec, condition
+
+
 def _errors(errors: list[FieldError]) -> list[dict[str, Any]]:
     return [{**e.as_dict(), "value": _echo(e.value)} for e in errors]
 
@@ -267,3 +315,17 @@ def _echo(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     return str(value)[:64]
+
+
+def issuer_or_exit(settings: Settings) -> QuoteIssuer:
+    """The quote issuer under the settings' store policy; on a bad policy print one line naming
+    the key and exit 1 (no traceback). A Lambda cold start and the local server call this before
+    serving, so a half-read policy never prices."""
+    try:
+        return QuoteIssuer(load_policy(policy_path(settings)))
+    except PolicyError as error:
+        raise SystemExit(f"Refusing to start: {error}") from None
+
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):  # a Lambda cold start: fail the init, not requests
+    lambda_entry()

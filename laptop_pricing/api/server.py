@@ -438,12 +438,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = plan_from(args, bool(keys))
     gateway = Gateway(keys, plan)
 
-    from laptop_pricing.api.handler import PricingHandler, get_engine
+    from laptop_pricing.api.handler import PricingHandler, get_engine, issuer_or_exit
     from laptop_pricing.api.service import observer_from_settings
     from laptop_pricing.settings import load_settings
 
-    # Like a Lambda init: the model and the request log, built once, before the first request.
-    handler = PricingHandler(get_engine(), observer_from_settings(load_settings(), metrics=True))
+    # Like a Lambda init: the policy (a bad one: one line naming the key, exit 1), the model and
+    # the request log, built once, before the first request.
+    settings = load_settings()
+    issuer = issuer_or_exit(settings)
+    observer = observer_from_settings(settings, metrics=True)
+    handler = PricingHandler(get_engine(), observer, issuer)
     app = build_app(
         handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout
     )

@@ -82,13 +82,18 @@ class PricingObserver:
         latency_ms: float,
         request_id: str,
         clerk_email: str | None = None,
+        trade_in: Any | None = None,
     ) -> None:
         fields = spec.as_dict()
         lost = False
         if self.request_log is not None:
+            # A quote's row lands in the day its quote id names.
+            at = trade_in.quoted_at if trade_in is not None else datetime.now(UTC)
             values = prediction_values(
-                fields, quote.price, quote.version, request_id, datetime.now(UTC), clerk_email
+                fields, quote.price, quote.version, request_id, at, clerk_email
             )
+            if trade_in is not None:
+                values.update(trade_in.log_values())
             result = self.request_log.write(values, on_late=self._settled_late)
             if result.fate is Fate.LOST:
                 lost = True

@@ -93,6 +93,17 @@ def merge_rows(id_column: str, existing: Sequence[Row], records: Sequence[Row]) 
     return merged + sorted(fresh.values(), key=lambda row: row.get("timestamp", ""))
 
 
+def day_rows(store: RecordStore, day: date) -> list[Row]:
+    """One day as the compactor would fold it now: the day file's rows, then the records it does
+    not hold yet (one row per request id). A reader that needs today before the next compaction
+    (a quote looked up by id) reads this. Raises ``StoreError`` or ``UnreadableDayFile``."""
+    data, watermark = store.read_day_file(day)
+    kind = store.layout.kind
+    existing = decode_day_csv(kind, data).rows if data else []
+    records = store.read_records(day, after=watermark).records
+    return merge_rows(kind.id_column, existing, records)
+
+
 @dataclass
 class _Closing:
     """A closed day's rows, waiting for its month's rollup write."""

@@ -1,0 +1,129 @@
+"""The answer the clerk came for: the store's offer, large, and how it was reached.
+
+The market estimate and its range come smaller, below it: the model's estimate is not what the
+store pays. Then each deduction in reais, the validity, the quote id and the customer's PDF.
+Right after a click the card is scrolled into view, so the answer is on screen without the
+clerk scrolling, on a laptop screen or a phone.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from components.quote_document import pdf_download
+from laptop_pricing.condition import QUESTIONS_BY_KEY
+from laptop_pricing.engine import Quote
+from laptop_pricing.formatting import format_price
+from laptop_pricing.offer import MARGIN_RULE, PROCESSING_RULE, ROUNDING_RULE, Deduction
+from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.trade_in import TradeInQuote
+
+CARD_KEY = "offer_card"
+OFFER_LABEL = "Oferta da loja"
+MARKET_LABEL = "Estimativa de mercado do modelo (não é a oferta)"
+ANSWER_THE_CONDITION = (
+    "Responda às perguntas sobre o estado do notebook e clique de novo para ver a oferta da loja."
+)
+STALE = (
+    "Os dados do notebook ou do estado mudaram depois deste cálculo. "
+    "Clique em **Calcular oferta** para atualizar."
+)
+
+
+def percent_text(value: float) -> str:
+    return f"{value:g}".replace(".", ",") + " %"
+
+
+def deduction_label(deduction: Deduction) -> str:
+    if deduction.rule == MARGIN_RULE:
+        return f"Margem da loja ({percent_text(deduction.percent or 0)})"
+    if deduction.rule == PROCESSING_RULE:
+        return "Custo de preparo (limpeza, testes, formatação)"
+    if deduction.rule == ROUNDING_RULE:
+        return "Arredondamento"
+    question_key, answer_key = deduction.rule.split(".", 1)
+    question = QUESTIONS_BY_KEY.get(question_key)
+    if question is None:
+        return deduction.rule
+    answer = question.answer_by_key(answer_key)
+    percent = f" ({percent_text(deduction.percent)})" if deduction.percent is not None else ""
+    return f"{question.short_label}: {answer.label.lower()}{percent}"
+
+
+def market_text(quote: Quote) -> str:
+    text = f"{MARKET_LABEL}: **{format_price(quote.price, quote.currency)}**"
+    if quote.low is not None and quote.high is not None:
+        low = format_price(quote.low, quote.currency)
+        high = format_price(quote.high, quote.currency)
+        text += f"  \nFaixa provável: entre {low} e {high}"
+    return text
+
+
+def breakdown_lines(trade_in: TradeInQuote, currency: str) -> str:
+    """From the resale value to the offer, one line per rule, amounts in reais."""
+    offer = trade_in.offer
+    lines = [f"Revenda de um usado perfeito: {format_price(offer.resale_value, currency)}"]
+    for deduction in offer.deductions:
+        lines.append(f"− {deduction_label(deduction)}: {format_price(deduction.amount, currency)}")
+    lines.append(f"= Oferta: {format_price(offer.amount or 0, currency)}")
+    return "  \n".join(lines)
+
+
+def scroll_into_view(key: str, nonce: int) -> None:
+    """Bring the card into view once, right after the click that produced it (``nonce``
+    changes per click, so a later rerun does not scroll the page again)."""
+    selector = json.dumps(f".st-key-{key}")
+    st.html(
+        f"""<script data-nonce="{nonce}">
+        (function () {{
+          const started = Date.now();
+          function bring() {{
+            const card = document.querySelector({selector});
+            if (card && card.getBoundingClientRect().height > 0) {{
+              card.scrollIntoView({{block: "nearest"}});
+            }}
+            if (Date.now() - started < 1500) setTimeout(bring, 100);
+          }}
+          bring();
+        }})();
+        </script>""",
+        unsafe_allow_javascript=True,
+    )
+
+
+def offer_card(
+    quote: Quote,
+    trade_in: TradeInQuote | None,
+    spec: LaptopSpec | None,
+    store_name: str,
+    stale: bool = False,
+) -> None:
+    with st.container(border=True, key=CARD_KEY):
+        if stale:
+            st.warning(STALE, icon=":material/edit:")
+        if trade_in is None:
+            st.info(ANSWER_THE_CONDITION, icon=":material/checklist:")
+            st.markdown(market_text(quote))
+            st.caption(f"Versão do modelo: {quote.version}")
+            return
+        offer = trade_in.offer
+        if offer.amount is not None:
+            st.metric(OFFER_LABEL, format_price(offer.amount, quote.currency))
+            if offer.basis == "parts":
+                st.caption(offer.no_offer_reason or "")
+        else:
+            st.error(f"**Sem oferta.** {offer.no_offer_reason}", icon=":material/block:")
+        st.markdown(
+            f"Cotação **{trade_in.quote_id}**  \nVálida até **{trade_in.valid_until:%d/%m/%Y}**"
+        )
+        st.markdown(market_text(quote))
+        if offer.basis == "condition":
+            st.caption(breakdown_lines(trade_in, quote.currency))
+        pdf_download(trade_in, spec, store_name, quote.currency)
+        st.caption(f"Versão do modelo: {quote.version} · Política: {trade_in.policy_version}")
+
+
+def error_card(message: str) -> None:
+    st.error(message, icon=":material/error:")

@@ -1,0 +1,136 @@
+"""The store's offer for a laptop: pure arithmetic on the market estimate, the answers and the
+policy. No I/O, no clock: ``compute_offer(market_estimate, condition, policy) -> Offer``.
+
+In whole reais, in this order (docs/trade-in.md has a worked example):
+
+1. resale value = market estimate × resale share, rounded down;
+2. minus each answer's deduction, a % of the resale value (never below zero in total);
+3. minus the store's margin, a % of what is left;
+4. minus the processing cost;
+5. rounded down to the rounding step (what rounding took is listed too, so the lines add up).
+
+Below the minimum offer, or for an answer the policy refuses (does not power on, locks not
+removed), there is no offer: ``amount`` is None and ``no_offer_reason`` says why in one
+sentence, unless the policy pays a fixed parts value for that case. The offer is never negative
+and never above the market estimate, and a worse answer never raises it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from laptop_pricing.condition import QUESTIONS_BY_KEY, Condition
+from laptop_pricing.policy import StorePolicy
+
+MARGIN_RULE = "margin"
+PROCESSING_RULE = "processing_cost"
+ROUNDING_RULE = "rounding"
+BELOW_MINIMUM = "below_minimum"
+
+# The sentence the clerk reads (and may say to the customer) for each no-offer case.
+NO_OFFER_REASONS: dict[str, str] = {
+    "powers_on.no": "A loja não compra para revenda notebooks que não ligam.",
+    "locks_removed.no": (
+        "A loja só compra notebooks sem senhas nem contas: peça ao cliente para removê-las "
+        "e avalie de novo."
+    ),
+    BELOW_MINIMUM: "Pelo estado informado, o valor fica abaixo da oferta mínima da loja.",
+}
+PARTS_SUFFIX = " A loja paga o valor de peças."
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """One rule applied between the resale value and the offer, with its amount in reais."""
+
+    rule: str  # "screen.scratched", "margin", "processing_cost", "rounding"
+    amount: int
+    percent: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"rule": self.rule, "amount": self.amount}
+        if self.percent is not None:
+            body["percent"] = self.percent
+        return body
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the store offers, and how it got there from the market estimate."""
+
+    market_estimate: int
+    resale_value: int
+    deductions: tuple[Deduction, ...]
+    amount: int | None  # None: no offer
+    basis: Literal["condition", "parts", "none"]
+    no_offer_code: str | None = None
+    no_offer_reason: str | None = None
+
+    @property
+    def answer_deductions(self) -> tuple[Deduction, ...]:
+        """Only the deductions for answers (not margin, processing or rounding)."""
+        fixed = {MARGIN_RULE, PROCESSING_RULE, ROUNDING_RULE}
+        return tuple(d for d in self.deductions if d.rule not in fixed)
+
+
+def round_down(value: int, step: int) -> int:
+    return (value // step) * step if value > 0 else 0
+
+
+def compute_offer(market_estimate: int, condition: Condition, policy: StorePolicy) -> Offer:
+    """The offer for a laptop the model values at ``market_estimate`` reais."""
+    market = max(0, int(market_estimate))
+    resale = market * round(policy.resale_share_pct * 100) // 10_000
+    answers = condition.answer_refs
+    refusals = [ref for _, _, ref in answers if ref in policy.no_offer_answers]
+    if refusals:  # an answer the store never buys with outranks one it buys for parts
+        never = [ref for ref in refusals if ref in policy.never_buy]
+        return _no_offer(market, resale, (), (never or refusals)[0], policy, bool(never))
+
+    deductions: list[Deduction] = []
+    remaining = resale
+    for question, answer, ref in answers:
+        percent = policy.deduction_pct(question.key, answer.key)
+        if percent <= 0:
+            continue
+        amount = min(remaining, round(resale * percent / 100))
+        remaining -= amount
+        deductions.append(Deduction(ref, amount, percent))
+    margin = round(remaining * policy.margin_pct / 100)
+    deductions.append(Deduction(MARGIN_RULE, margin, policy.margin_pct))
+    after_margin = remaining - margin
+    processing = min(after_margin, policy.processing_cost)
+    deductions.append(Deduction(PROCESSING_RULE, processing))
+    before_rounding = after_margin - processing
+    offer = round_down(before_rounding, policy.rounding_step)
+    if before_rounding - offer:
+        deductions.append(Deduction(ROUNDING_RULE, before_rounding - offer))
+    if offer < policy.minimum_offer or offer <= 0:
+        return _no_offer(market, resale, tuple(deductions), BELOW_MINIMUM, policy, False)
+    return Offer(market, resale, tuple(deductions), min(offer, market), "condition")
+
+
+def no_offer_reason(code: str) -> str:
+    """The sentence for a no-offer case; any answer a policy refuses gets one."""
+    if code in NO_OFFER_REASONS:
+        return NO_OFFER_REASONS[code]
+    question_key, answer_key = code.split(".", 1)
+    question = QUESTIONS_BY_KEY[question_key]
+    answer = question.answer_by_key(answer_key)
+    return f"A loja não compra para revenda notebooks com “{question.short_label}: {answer.label}”."
+
+
+def _no_offer(
+    market: int,
+    resale: int,
+    deductions: tuple[Deduction, ...],
+    code: str,
+    policy: StorePolicy,
+    never_buy: bool,
+) -> Offer:
+    reason = no_offer_reason(code)
+    parts = min(policy.parts_value, market)
+    if parts > 0 and not never_buy:
+        return Offer(market, resale, deductions, parts, "parts", code, reason + PARTS_SUFFIX)
+    return Offer(market, resale, deductions, None, "none", code, reason)

@@ -1,0 +1,99 @@
+"""Find a quote again by its id (*Buscar cotação*): one day of the request log, one row.
+
+The quote id names the UTC day whose rows hold the quote, so a lookup reads exactly one day
+through the request log (``request_log.compact.day_rows``: the day file plus the records not yet
+folded into it, local folder or S3). ``QuoteLookup`` depends only on that callable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from laptop_pricing.condition import Condition
+from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.quote_id import parse_quote_id, quote_id_day
+from laptop_pricing.schema import (
+    FIELD_NAMES,
+    OFFER_COLUMN,
+    POLICY_VERSION_COLUMN,
+    PRICE_COLUMN,
+    QUOTE_ID_COLUMN,
+    TIMESTAMP_COLUMN,
+    VALID_UNTIL_COLUMN,
+    VERSION_COLUMN,
+    InvalidSpec,
+    LaptopSpec,
+)
+
+DayRows = Callable[[date], Iterable[Mapping[str, str]]]
+
+
+def brasilia_today() -> date:
+    return datetime.now(BRASILIA).date()
+
+
+@dataclass(frozen=True)
+class StoredQuote:
+    """A quote as the request log keeps it."""
+
+    quote_id: str
+    quoted_at: datetime
+    spec: LaptopSpec | None
+    condition: Condition | None
+    market_estimate: int
+    offer: int | None
+    policy_version: str
+    valid_until: date
+    model_version: str
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    status: Literal["valid", "expired", "unknown"]
+    quote_id: str
+    quote: StoredQuote | None = None
+
+
+class QuoteLookup:
+    """Looks quotes up in the request log. ``find`` raises ``InvalidQuoteId`` for text that is
+    not a quote id and lets the request log's own error through when the day cannot be read."""
+
+    def __init__(self, day_rows: DayRows, today: Callable[[], date] | None = None):
+        self._day_rows = day_rows
+        self._today = today or (lambda: brasilia_today())  # looked up per call: tests move it
+
+    def find(self, text: str) -> LookupResult:
+        quote_id = parse_quote_id(text)
+        rows = self._day_rows(quote_id_day(quote_id))
+        row = next((r for r in rows if r.get(QUOTE_ID_COLUMN) == quote_id), None)
+        quote = _stored_quote(row) if row else None
+        if quote is None:
+            return LookupResult("unknown", quote_id)
+        status = "expired" if self._today() > quote.valid_until else "valid"
+        return LookupResult(status, quote_id, quote)
+
+
+def _stored_quote(row: Mapping[str, Any]) -> StoredQuote | None:
+    try:
+        quoted_at = datetime.fromisoformat(str(row[TIMESTAMP_COLUMN])).astimezone(UTC)
+        offer = str(row.get(OFFER_COLUMN) or "").strip()
+        try:
+            spec: LaptopSpec | None = LaptopSpec.from_payload({n: row[n] for n in FIELD_NAMES})
+        except InvalidSpec:
+            spec = None
+        return StoredQuote(
+            quote_id=str(row[QUOTE_ID_COLUMN]),
+            quoted_at=quoted_at,
+            spec=spec,
+            condition=Condition.from_log_values(row),
+            market_estimate=int(float(row[PRICE_COLUMN])),
+            offer=int(offer) if offer else None,
+            policy_version=str(row.get(POLICY_VERSION_COLUMN) or ""),
+            valid_until=date.fromisoformat(str(row[VALID_UNTIL_COLUMN])),
+            model_version=str(row.get(VERSION_COLUMN) or ""),
+        )
+    except (KeyError, ValueError):
+        return None

@@ -1,0 +1,146 @@
+"""The customer's PDF quote: store, quote id (text and QR code), dates, laptop, condition, offer.
+
+``quote_pdf(document) -> bytes`` is pure (no Streamlit, no I/O besides the bundled fonts). The
+fonts are DejaVu Sans, shipped in ``laptop_pricing/fonts`` with their licence, so accents print
+right (``Válida até``, ``não``) on any machine, with no system font package needed.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+
+from laptop_pricing.condition import Condition
+from laptop_pricing.formatting import BRASILIA, format_price
+from laptop_pricing.schema import FIELDS, LaptopSpec
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
+INK = (33, 37, 41)
+MUTED = (96, 103, 112)
+ACCENT = (13, 110, 77)
+RULE = (206, 212, 218)
+INSPECTION_LINE = (
+    "O valor final é confirmado na inspeção do notebook na loja: se o estado não for o "
+    "informado acima, a oferta pode mudar."
+)
+
+
+@dataclass(frozen=True)
+class QuoteDocument:
+    """Everything the printed quote shows."""
+
+    store_name: str
+    quote_id: str
+    quoted_at: datetime
+    valid_until: date
+    offer: int | None
+    no_offer_reason: str | None
+    spec: LaptopSpec | None
+    condition: Condition | None
+    currency: str = "BRL"
+
+
+def pdf_file_name(document: QuoteDocument) -> str:
+    return f"cotacao-{document.quote_id}.pdf"
+
+
+def _qr_png(text: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
+    buffer.seek(0)
+    return buffer
+
+
+class _QuotePdf(FPDF):
+    def __init__(self) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_margins(18, 16, 18)
+        self.set_auto_page_break(auto=True, margin=16)
+
+    def text_line(self, text: str, size: float, bold: bool = False, colour=INK, h=None) -> None:
+        self.set_font(FONT, "B" if bold else "", size)
+        self.set_text_color(*colour)
+        self.multi_cell(0, h or size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def section(self, title: str) -> None:
+        self.ln(4)
+        self.set_draw_color(*RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(2.5)
+        self.text_line(title, 12, bold=True)
+        self.ln(1)
+
+    def pairs(self, rows: list[tuple[str, str]]) -> None:
+        label_width = 70
+        for label, value in rows:
+            self.set_font(FONT, "", 10)
+            self.set_text_color(*MUTED)
+            self.cell(label_width, 6.2, label)
+            self.set_text_color(*INK)
+            self.multi_cell(0, 6.2, value, new_x="LMARGIN", new_y="NEXT")
+
+
+def quote_pdf(document: QuoteDocument) -> bytes:
+    """The quote as a one-page A4 PDF."""
+    pdf = _QuotePdf()
+    pdf.set_title(f"Cotação {document.quote_id}")
+    pdf.set_author(document.store_name)
+    pdf.set_creator("Laptop Pricing")
+    pdf.add_page()
+
+    qr_size = 38
+    qr_x = pdf.w - pdf.r_margin - qr_size
+    pdf.image(_qr_png(document.quote_id), x=qr_x, y=pdf.t_margin, w=qr_size, h=qr_size)
+    pdf.set_right_margin(pdf.r_margin + qr_size + 6)
+    pdf.text_line(document.store_name, 18, bold=True, h=9)
+    pdf.text_line("Cotação de troca de notebook usado", 12, colour=MUTED, h=7)
+    pdf.ln(5)
+    pdf.text_line("Código da cotação", 9, colour=MUTED, h=5)
+    pdf.text_line(document.quote_id, 20, bold=True, h=10)
+    quoted = document.quoted_at.astimezone(BRASILIA)
+    pdf.text_line(f"Feita em {quoted:%d/%m/%Y} às {quoted:%H:%M} (horário de Brasília)", 10, h=6)
+    pdf.text_line(f"Válida até {document.valid_until:%d/%m/%Y}", 10, bold=True, h=6)
+    pdf.set_right_margin(18)
+    pdf.set_y(max(pdf.get_y(), pdf.t_margin + qr_size) + 6)
+
+    top = pdf.get_y()
+    pdf.set_fill_color(232, 245, 239)
+    box_height = 26 if document.offer is not None else 30
+    pdf.rect(pdf.l_margin, top, pdf.w - pdf.l_margin - pdf.r_margin, box_height, style="F")
+    pdf.set_xy(pdf.l_margin + 5, top + 3.5)
+    if document.offer is not None:
+        pdf.text_line("Oferta da loja pelo seu notebook", 11, colour=MUTED, h=6)
+        pdf.set_x(pdf.l_margin + 5)
+        pdf.text_line(format_price(document.offer, document.currency), 26, True, ACCENT, h=13)
+    else:
+        pdf.text_line("Sem oferta de compra", 16, bold=True, h=9)
+        pdf.set_x(pdf.l_margin + 5)
+        pdf.text_line(document.no_offer_reason or "", 11, h=6)
+    pdf.set_y(top + box_height + 2)
+
+    if document.spec is not None:
+        pdf.section("Notebook")
+        values = document.spec.as_dict()
+        pdf.pairs([(f.label, f.option_label(values[f.name])) for f in FIELDS])
+    if document.condition is not None:
+        pdf.section("Estado informado")
+        pdf.pairs([(q.short_label, a.label) for q, a in document.condition.answers()])
+
+    pdf.section("Importante")
+    pdf.text_line(INSPECTION_LINE, 10, h=5.5)
+    pdf.ln(1)
+    pdf.text_line(
+        f"Apresente este código na loja até {document.valid_until:%d/%m/%Y}. "
+        "Depois dessa data, faça uma nova avaliação.",
+        10,
+        h=5.5,
+    )
+    return bytes(pdf.output())

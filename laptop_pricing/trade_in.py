@@ -1,0 +1,139 @@
+"""A trade-in quote: the offer for one laptop in one condition, with an id and a validity.
+
+``QuoteIssuer(policy)`` is what the API holds: ``issue(market_estimate, condition)`` computes
+the offer (``laptop_pricing.offer``), gives it a quote id (``laptop_pricing.quote_id``) and the
+date it is valid until. ``TradeInQuote`` turns into the API answer's added fields
+(``body_fields``), back from them on the client (``from_body``), and into the request-log cells
+that let it be found again (``log_values``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from laptop_pricing.condition import Condition
+from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.offer import Deduction, Offer, compute_offer
+from laptop_pricing.policy import StorePolicy
+from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
+from laptop_pricing.schema import (
+    OFFER_COLUMN,
+    POLICY_VERSION_COLUMN,
+    QUOTE_ID_COLUMN,
+    VALID_UNTIL_COLUMN,
+)
+
+Clock = Callable[[], datetime]
+
+
+class InvalidTradeInAnswer(ValueError):
+    """An API answer whose trade-in fields cannot be read."""
+
+
+@dataclass(frozen=True)
+class TradeInQuote:
+    quote_id: str
+    quoted_at: datetime  # UTC
+    valid_until: date  # last day (Brasília) the offer holds
+    policy_version: str
+    condition: Condition
+    offer: Offer
+
+    def body_fields(self) -> dict[str, Any]:
+        """What the API answer adds beside ``prediction`` when the request had a condition."""
+        return {
+            "offer": self.offer.amount,
+            "quote_id": self.quote_id,
+            "valid_until": self.valid_until.isoformat(),
+            "policy_version": self.policy_version,
+            "deductions": [d.as_dict() for d in self.offer.deductions],
+            "no_offer_reason": self.offer.no_offer_reason,
+            "offer_basis": self.offer.basis,
+            "resale_value": self.offer.resale_value,
+            "quoted_at": self.quoted_at.isoformat().replace("+00:00", "Z"),  # held in UTC
+        }
+
+    def log_values(self) -> dict[str, str]:
+        """The request-log cells of this quote (``schema.TRADE_IN_LOG_COLUMNS``)."""
+        return {
+            QUOTE_ID_COLUMN: self.quote_id,
+            **self.condition.log_values(),
+            OFFER_COLUMN: "" if self.offer.amount is None else str(self.offer.amount),
+            POLICY_VERSION_COLUMN: self.policy_version,
+            VALID_UNTIL_COLUMN: self.valid_until.isoformat(),
+        }
+
+    @classmethod
+    def from_body(
+        cls, body: Mapping[str, Any], condition: Condition, market_estimate: int
+    ) -> TradeInQuote:
+        """Read the trade-in fields of an API answer (the client knows the condition it sent)."""
+        try:
+            offer_amount = body["offer"]
+            if offer_amount is not None and (
+                isinstance(offer_amount, bool) or not isinstance(offer_amount, int)
+            ):
+                raise InvalidTradeInAnswer("offer is not a whole number")
+            deductions = tuple(
+                Deduction(
+                    str(item["rule"]),
+                    int(item["amount"]),
+                    float(item["percent"]) if item.get("percent") is not None else None,
+                )
+                for item in body.get("deductions") or ()
+            )
+            basis = body.get("offer_basis") or ("condition" if offer_amount is not None else "none")
+            offer = Offer(
+                market_estimate=market_estimate,
+                resale_value=int(body.get("resale_value") or 0),
+                deductions=deductions,
+                amount=offer_amount,
+                basis=basis if basis in ("condition", "parts", "none") else "none",
+                no_offer_reason=body.get("no_offer_reason") or None,
+            )
+            quoted_at = body.get("quoted_at")
+            return cls(
+                quote_id=parse_quote_id(str(body["quote_id"])),
+                quoted_at=(
+                    datetime.fromisoformat(quoted_at) if quoted_at else datetime.now(UTC)
+                ).astimezone(UTC),
+                valid_until=date.fromisoformat(str(body["valid_until"])),
+                policy_version=str(body["policy_version"]),
+                condition=condition,
+                offer=offer,
+            )
+        except (KeyError, TypeError, ValueError, InvalidQuoteId) as error:
+            raise InvalidTradeInAnswer(f"trade-in fields unreadable: {error}") from None
+
+
+def valid_until(quoted_at: datetime, validity_days: int) -> date:
+    """The last day the quote holds: its Brasília date plus the policy's validity (0 = today)."""
+    return quoted_at.astimezone(BRASILIA).date() + timedelta(days=validity_days)
+
+
+class QuoteIssuer:
+    """Turns a market estimate and a condition into a quote under one policy."""
+
+    def __init__(
+        self,
+        policy: StorePolicy,
+        ids: QuoteIdGenerator | None = None,
+        clock: Clock | None = None,
+    ):
+        self.policy = policy
+        self.ids = ids or QuoteIdGenerator()
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+
+    def issue(self, market_estimate: int, condition: Condition) -> TradeInQuote:
+        now = self.clock().astimezone(UTC)
+        return TradeInQuote(
+            quote_id=self.ids.new(now),
+            quoted_at=now,
+            valid_until=valid_until(now, self.policy.validity_days),
+            policy_version=self.policy.version,
+            condition=condition,
+            offer=compute_offer(market_estimate, condition, self.policy),
+        )

@@ -1,0 +1,148 @@
+"""The trade-in flow in AppTest: laptop, condition, offer card, quote lookup, history, PDF."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from components import messages
+from components.condition_form import widget_key
+from components.history import HISTORY_KEY, to_csv
+from components.offer_card import ANSWER_THE_CONDITION, MARKET_LABEL, OFFER_LABEL
+from components.quote_document import PDF_CACHE_KEY
+from components.quote_lookup import EXPIRED, INVALID, UNKNOWN
+from laptop_pricing.condition import QUESTIONS, QUESTIONS_BY_KEY
+from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.policy import DEFAULT_POLICY_PATH
+from laptop_pricing.quote_id import QuoteIdGenerator
+from tests.app_fixtures import app, clean_env, fill, submit, texts  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("clean_env")
+SCRATCHED = {
+    "powers_on": True,
+    "screen": "scratched",
+    "body": "like_new",
+    "keyboard_ports": "ok",
+    "battery": "weak",
+    "charger": True,
+    "locks_removed": True,
+}
+
+
+def answer(at, answers):
+    for key, value in answers.items():
+        next(r for r in at.radio if r.key == widget_key(QUESTIONS_BY_KEY[key])).set_value(value)
+        at.run()
+    return at
+
+
+def offer_metric(at):
+    return next(m for m in at.metric if m.label == OFFER_LABEL)
+
+
+def test_the_condition_questions_come_from_the_module_unanswered():
+    at = app()
+    radios = {r.key: r for r in at.radio}
+    for question in QUESTIONS:
+        radio = radios[widget_key(question)]
+        assert radio.label == question.label
+        assert radio.options == [a.label for a in question.answers]
+        assert radio.value is None
+
+
+def test_without_answers_the_clerk_sees_the_market_estimate_and_is_asked_for_the_condition():
+    at = submit(app())
+    assert not at.exception and not at.error
+    assert ANSWER_THE_CONDITION in [i.value for i in at.info]
+    assert MARKET_LABEL in texts(at)
+    assert not any(m.label == OFFER_LABEL for m in at.metric)
+
+
+def test_half_answered_names_the_questions_left():
+    at = submit(answer(app(), {"screen": "perfect", "battery": "normal"}))
+    assert at.error and at.error[0].value.startswith(messages.UNANSWERED.split("{")[0])
+    assert "Carregador original junto" in at.error[0].value
+
+
+def test_the_whole_flow_offer_card_history_pdf_and_lookup(tmp_path):
+    at = fill(app({"STORE-NAME": "Loja Teste Ação"}), {"brand": "lenovo", "ram_gb": 16})
+    at = submit(answer(at, SCRATCHED))
+    assert not at.exception and not at.error
+    offer = offer_metric(at).value
+    assert offer.startswith("R$\xa0") and offer.endswith(",00")
+    page = texts(at)
+    assert "Válida até" in page and "Cotação" in page and MARKET_LABEL in page
+    assert "Tela: riscos leves (10 %)" in page and "Margem da loja (20 %)" in page
+    history = at.session_state[HISTORY_KEY]
+    quote_id = history[-1]["Cotação"]
+    assert len(quote_id) == 14 and history[-1]["Oferta (R$)"] > 0
+
+    csv_text = to_csv(pd.DataFrame(history)).decode("utf-8-sig")
+    assert "Oferta (R$);Cotação" in csv_text.splitlines()[0] and quote_id in csv_text
+
+    pdf = next(iter(at.session_state[PDF_CACHE_KEY].values()))
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Loja Teste Ação" in text and quote_id in text
+    assert offer.replace("\xa0", " ") in text.replace("\xa0", " ")
+    assert "Válida até" in text and "confirmado na inspeção" in text
+
+    at.text_input(key="quote_lookup").input(quote_id.lower().replace("-", "")).run()
+    assert not at.exception
+    assert any("Cotação válida até" in s.value for s in at.success)
+    assert quote_id in texts(at)
+
+    at.text_input(key="quote_lookup").input("ABCD").run()
+    assert INVALID in [e.value for e in at.error]
+    other = QuoteIdGenerator().new(datetime.now(BRASILIA) - timedelta(days=3))
+    at.text_input(key="quote_lookup").input(other).run()
+    assert UNKNOWN.format(quote_id=other) in [w.value for w in at.warning]
+
+
+@pytest.fixture
+def restore_issuer():
+    """The embedded client plugs its policy into the process's handler: undo it afterwards."""
+    from laptop_pricing.api.handler import set_issuer
+
+    previous = set_issuer(None)
+    yield
+    set_issuer(previous)
+
+
+@pytest.mark.usefixtures("restore_issuer")
+def test_a_quote_past_its_validity_reads_as_expired(monkeypatch, tmp_path):
+    policy = tmp_path / "same-day.toml"
+    policy.write_text(
+        DEFAULT_POLICY_PATH.read_text().replace("validity_days = 7", "validity_days = 0")
+    )
+    monkeypatch.setenv("POLICY_PATH", str(policy))
+    at = submit(answer(app(), SCRATCHED))
+    quote_id = at.session_state[HISTORY_KEY][-1]["Cotação"]
+    tomorrow = datetime.now(BRASILIA).date() + timedelta(days=1)
+    monkeypatch.setattr("laptop_pricing.quote_lookup.brasilia_today", lambda: tomorrow)
+    from components import quote_lookup
+
+    quote_lookup._lookup.clear()
+    at.text_input(key="quote_lookup").input(quote_id).run()
+    today = datetime.now(BRASILIA).date()
+    assert EXPIRED.format(day=f"{today:%d/%m/%Y}") in [w.value for w in at.warning]
+
+
+def test_no_offer_shows_the_reason_instead_of_an_amount():
+    at = submit(answer(app(), {**SCRATCHED, "powers_on": False}))
+    assert not any(m.label == OFFER_LABEL for m in at.metric)
+    assert "não ligam" in at.error[0].value and "Sem oferta" in at.error[0].value
+
+
+def test_a_bad_policy_stops_the_page_with_one_message_naming_the_key(monkeypatch, tmp_path):
+    policy = tmp_path / "bad.toml"
+    policy.write_text(
+        DEFAULT_POLICY_PATH.read_text().replace("margin_pct = 20", 'margin_pct = "vinte"')
+    )
+    at = app({"POLICY-PATH": str(policy)})
+    assert not at.exception
+    assert len(at.error) == 1 and "offer.margin_pct" in at.error[0].value
+    assert not [b for b in at.button if b.key == "submit"]

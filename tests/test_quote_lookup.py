@@ -1,0 +1,79 @@
+"""Buscar cotação: a quote found again in its day of the request log, local folder and S3."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from laptop_pricing.api.service import prediction_values
+from laptop_pricing.condition import Condition
+from laptop_pricing.policy import load_policy
+from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator
+from laptop_pricing.quote_lookup import QuoteLookup
+from laptop_pricing.request_log import RequestLog
+from laptop_pricing.request_log.compact import day_rows
+from laptop_pricing.request_log.writer import Fate
+from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.trade_in import QuoteIssuer
+from tests.request_log_support import compact_closed, local_store, s3_store
+
+NOON = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+WORN = dataclasses.replace(Condition.best(), body="worn", charger=False)
+
+
+def write(log: RequestLog, values: dict) -> None:
+    assert log.write(values).fate is Fate.STORED
+
+
+def issue_and_log(log: RequestLog, moment: datetime, market: int = 5000):
+    issuer = QuoteIssuer(load_policy(), QuoteIdGenerator(), clock=lambda: moment)
+    quote = issuer.issue(market, WORN)
+    spec = LaptopSpec.default().as_dict()
+    values = prediction_values(spec, market, "v1", f"q-{moment:%H%M%S}", quote.quoted_at)
+    write(log, {**values, **quote.log_values()})
+    return quote
+
+
+def check_found_expired_and_unknown(store, compact: bool) -> None:
+    log = RequestLog(store, deadline=5.0)
+    for i in range(20):  # other quotes and plain requests around it in the same day
+        issue_and_log(log, NOON - timedelta(minutes=i + 1), market=3000 + i)
+        at = NOON - timedelta(seconds=i)
+        write(log, prediction_values(LaptopSpec.default().as_dict(), 1234, "v1", f"p-{i}", at))
+    quote = issue_and_log(log, NOON)
+    if compact:  # found in the compacted day file as well as in the records of the day
+        compact_closed(store, NOON.date())
+
+    def rows(day):
+        return day_rows(store, day)
+
+    on_the_day = QuoteLookup(rows, today=lambda: date(2026, 3, 10))
+    found = on_the_day.find(quote.quote_id)
+    assert found.status == "valid"
+    assert found.quote.offer == quote.offer.amount and found.quote.market_estimate == 5000
+    assert found.quote.condition == WORN and found.quote.spec == LaptopSpec.default()
+    assert found.quote.valid_until == quote.valid_until == date(2026, 3, 17)
+    assert found.quote.quoted_at == NOON
+    last_day = QuoteLookup(rows, today=lambda: date(2026, 3, 17))
+    assert last_day.find(quote.quote_id).status == "valid"
+    later = QuoteLookup(rows, today=lambda: date(2026, 3, 18))
+    expired = later.find(quote.quote_id)
+    assert expired.status == "expired" and expired.quote.offer == quote.offer.amount
+    unknown_same_day = QuoteIdGenerator().new(NOON + timedelta(hours=1))
+    assert on_the_day.find(unknown_same_day).status == "unknown"
+    unknown_no_file = QuoteIdGenerator().new(NOON - timedelta(days=40))
+    assert on_the_day.find(unknown_no_file).status == "unknown"
+    with pytest.raises(InvalidQuoteId):
+        on_the_day.find("ABCD")
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["records", "compacted"])
+def test_lookup_in_the_local_folder(tmp_path, compact):
+    check_found_expired_and_unknown(local_store(tmp_path), compact)
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["records", "compacted"])
+def test_lookup_in_s3(moto_endpoint, bucket, compact):
+    check_found_expired_and_unknown(s3_store(moto_endpoint, bucket), compact)
