@@ -18,18 +18,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from laptop_pricing.request_log import LocalRequestLog
+from datetime import UTC, datetime
+
+from laptop_pricing.api.service import prediction_values
+from laptop_pricing.request_log import LocalRecordStore, LogLayout, RequestLog
 from laptop_pricing.schema import LaptopSpec
 
-FIELDS = LaptopSpec.default().to_payload()["data"]
+FIELDS = LaptopSpec.default().as_dict()
 
 
 def run(rows: int, threads: int) -> tuple[int, float]:
     with tempfile.TemporaryDirectory() as folder:
-        log = LocalRequestLog(folder, "bench")
+        log = RequestLog(LocalRecordStore(folder, LogLayout("bench")), deadline=10.0)
+
+        def one(i: int) -> None:
+            log.write(prediction_values(FIELDS, i + 1, "bench", f"r-{i}", datetime.now(UTC)))
+
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(lambda i: log.append(FIELDS, i, "bench"), range(rows)))
+            list(pool.map(one, range(rows)))
         return log.batches, time.perf_counter() - started
 
 
