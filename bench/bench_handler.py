@@ -75,20 +75,20 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    api.set_observer(api.NullObserver())  # time the pricing path, not the request log
     engine = PricingEngine.load()
+    handler = api.PricingHandler(engine, api.NullObserver())  # the pricing path, not the log
     model = engine.model
     spec = LaptopSpec.from_payload(COURSE_SAMPLE)
     row = encode(spec)
     direct = {"data": COURSE_SAMPLE}
     proxy = {"httpMethod": "POST", "body": json.dumps(direct), "isBase64Encoded": False}
-    assert api.handler(direct)["statusCode"] == 200
+    assert handler(direct)["statusCode"] == 200
 
     paths = {
         "bare model.predict(row)": lambda: model.predict(row),
         "engine.price(spec)": lambda: engine.price(spec),
-        "handler(direct invoke)": lambda: api.handler(direct),
-        "handler(REST proxy body)": lambda: api.handler(proxy),
+        "handler(direct invoke)": lambda: handler(direct),
+        "handler(REST proxy body)": lambda: handler(proxy),
     }
     samples: dict[str, list[float]] = {name: [] for name in paths}
     for call in paths.values():  # warm-up
