@@ -9,10 +9,9 @@ import pytest
 
 @pytest.fixture(autouse=True, scope="session")
 def _request_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The handler's default observer logs to PREDICTIONS_DIR: keep test requests out of var/.
-
-    Tests that need the rows in a folder of their own plug an observer with
-    ``handler.set_observer(observer_from_settings(...))`` instead of relying on this default.
+    """The Lambda entry point's request log goes to PREDICTIONS_DIR: keep test requests out of
+    var/. Tests that need the rows in a folder of their own build a ``PricingHandler`` with
+    their own observer instead of relying on this default.
     """
     patch = pytest.MonkeyPatch()
     patch.setenv("PREDICTIONS_DIR", str(tmp_path_factory.mktemp("predictions")))
