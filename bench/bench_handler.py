@@ -76,8 +76,7 @@ def main() -> int:
     args = parser.parse_args()
 
     engine = PricingEngine.load()
-    # No observer: time the pricing path, not the request log.
-    handler = api.PricingHandler(engine)
+    handler = api.PricingHandler(engine, api.NullObserver())  # the pricing path, not the log
     model = engine.model
     spec = LaptopSpec.from_payload(COURSE_SAMPLE)
     row = encode(spec)

@@ -28,6 +28,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from laptop_pricing.api.handler import PricingHandler, get_engine  # noqa: E402
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient  # noqa: E402
 from laptop_pricing.schema import LaptopSpec  # noqa: E402
 from tests.browser_support import (  # noqa: E402
@@ -104,7 +105,7 @@ def bench_apptest(secrets: dict[str, str], repeat: int) -> list[float]:
 def bench_clients(endpoint: str, repeat: int) -> dict[str, list[float]]:
     spec = LaptopSpec.default()
     clients = {
-        "local_client": LocalPricingClient(),
+        "local_client": LocalPricingClient(PricingHandler(get_engine())),
         "http_client": HttpPricingClient(endpoint, API_KEY),
     }
     results: dict[str, list[float]] = {name: [] for name in clients}

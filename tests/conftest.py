@@ -17,10 +17,9 @@ pytest_plugins = ("tests.service_fixtures", "tests.monitoring_fixtures")
 
 @pytest.fixture(autouse=True, scope="session")
 def _request_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The handler's default request log goes to PREDICTIONS_DIR: keep test requests out of var/.
-
-    Tests that need the rows in a folder of their own build a ``PricingHandler`` with an observer
-    from their own settings instead of relying on this default.
+    """The Lambda entry point's request log goes to PREDICTIONS_DIR: keep test requests out of
+    var/. Tests that need the rows in a folder of their own build a ``PricingHandler`` with
+    their own observer instead of relying on this default.
     """
     patch = pytest.MonkeyPatch()
     patch.setenv("PREDICTIONS_DIR", str(tmp_path_factory.mktemp("predictions")))

@@ -127,24 +127,38 @@ class Compactor:
         """Each day's file, then one rollup write per month for the days that closed (a backfill
         of a year rewrites each month once, not once per day)."""
         results: list[DayCompaction] = []
-        closing: dict[tuple[int, int], list[_Closing]] = {}
+        closing: list[_Closing] = []
+
+        def roll_up() -> None:
+            """Write the month of the days closed so far (one month in memory at a time)."""
+            if not closing:
+                return
+            year, month = closing[0].day.year, closing[0].day.month
+            try:
+                changed = self._roll_up(year, month, closing)
+            except StoreError as error:
+                raise CompactionError(f"{year}-{month:02d}: {error}") from error
+            for result in results:
+                if result.day in changed:
+                    result.rolled_up = True
+            closing.clear()
+
         with self.store.compaction_lock(LOCK_TIMEOUT):
-            for day in days:
+            for day in sorted(days):
                 try:
                     result, closed = self._compact_day(day)
                 except StoreError as error:
                     raise CompactionError(f"{day}: {error}") from error
                 results.append(result)
-                if closed is not None:
-                    closing.setdefault((day.year, day.month), []).append(closed)
-            for (year, month), items in closing.items():
-                try:
-                    changed = self._roll_up(year, month, items)
-                except StoreError as error:
-                    raise CompactionError(f"{year}-{month:02d}: {error}") from error
-                for result in results:
-                    if result.day in changed:
-                        result.rolled_up = True
+                if closed is None:
+                    continue
+                if closing and (closing[0].day.year, closing[0].day.month) != (
+                    day.year,
+                    day.month,
+                ):
+                    roll_up()
+                closing.append(closed)
+            roll_up()
         return results
 
     def _compact_day(self, day: date) -> tuple[DayCompaction, _Closing | None]:

@@ -222,6 +222,9 @@ class RequestLog:
         with ticket.lock:
             settled = Settled(ticket.record_id, stored, ticket.abandoned, reason, unconfirmed)
             ticket.settled = settled
+        if settled.late and ticket.on_late is not None:
+            # Before the count: ``drain`` (shutdown) must not return while a fate is reported.
+            ticket.on_late(settled)
         counts = self.accounting
         with counts.lock:
             counts.in_flight -= 1
@@ -233,8 +236,6 @@ class RequestLog:
             counts.late += int(settled.late)
             counts.lock.notify_all()
         ticket.done.set()
-        if settled.late and ticket.on_late is not None:
-            ticket.on_late(settled)
 
     def drain(self, timeout: float) -> bool:
         """Wait until every record written so far has its fate (tests, shutdown)."""
