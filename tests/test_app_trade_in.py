@@ -19,7 +19,7 @@ from laptop_pricing.condition import QUESTIONS, QUESTIONS_BY_KEY
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.policy import DEFAULT_POLICY_PATH
 from laptop_pricing.quote_id import QuoteIdGenerator
-from tests.app_fixtures import app, clean_env, fill, submit, texts  # noqa: F401
+from tests.app_fixtures import app, fill, submit, texts
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 SCRATCHED = {
@@ -102,17 +102,6 @@ def test_the_whole_flow_offer_card_history_pdf_and_lookup(tmp_path):
     assert UNKNOWN.format(quote_id=other) in [w.value for w in at.warning]
 
 
-@pytest.fixture
-def restore_issuer():
-    """The embedded client plugs its policy into the process's handler: undo it afterwards."""
-    from laptop_pricing.api.handler import set_issuer
-
-    previous = set_issuer(None)
-    yield
-    set_issuer(previous)
-
-
-@pytest.mark.usefixtures("restore_issuer")
 def test_a_quote_past_its_validity_reads_as_expired(monkeypatch, tmp_path):
     policy = tmp_path / "same-day.toml"
     policy.write_text(

@@ -18,13 +18,15 @@ from laptop_pricing.request_log.writer import Fate
 from laptop_pricing.schema import LaptopSpec
 from laptop_pricing.trade_in import QuoteIssuer
 from tests.request_log_support import compact_closed, local_store, s3_store
+from tests.service_fixtures import MOTO_ENV
 
 NOON = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 WORN = dataclasses.replace(Condition.best(), body="worn", charger=False)
 
 
-def write(log: RequestLog, values: dict) -> None:
-    assert log.write(values).fate is Fate.STORED
+def write(log: RequestLog, values: dict, at: datetime) -> None:
+    """Store one record in the day of ``at`` (the day a quote id names), as the service does."""
+    assert log.write(values, at=at).fate is Fate.STORED
 
 
 def issue_and_log(log: RequestLog, moment: datetime, market: int = 5000):
@@ -32,7 +34,7 @@ def issue_and_log(log: RequestLog, moment: datetime, market: int = 5000):
     quote = issuer.issue(market, WORN)
     spec = LaptopSpec.default().as_dict()
     values = prediction_values(spec, market, "v1", f"q-{moment:%H%M%S}", quote.quoted_at)
-    write(log, {**values, **quote.log_values()})
+    write(log, {**values, **quote.log_values()}, quote.quoted_at)
     return quote
 
 
@@ -41,7 +43,8 @@ def check_found_expired_and_unknown(store, compact: bool) -> None:
     for i in range(20):  # other quotes and plain requests around it in the same day
         issue_and_log(log, NOON - timedelta(minutes=i + 1), market=3000 + i)
         at = NOON - timedelta(seconds=i)
-        write(log, prediction_values(LaptopSpec.default().as_dict(), 1234, "v1", f"p-{i}", at))
+        values = prediction_values(LaptopSpec.default().as_dict(), 1234, "v1", f"p-{i}", at)
+        write(log, values, at)
     quote = issue_and_log(log, NOON)
     if compact:  # found in the compacted day file as well as in the records of the day
         compact_closed(store, NOON.date())
@@ -75,5 +78,9 @@ def test_lookup_in_the_local_folder(tmp_path, compact):
 
 
 @pytest.mark.parametrize("compact", [False, True], ids=["records", "compacted"])
-def test_lookup_in_s3(moto_endpoint, bucket, compact):
-    check_found_expired_and_unknown(s3_store(moto_endpoint, bucket), compact)
+def test_lookup_in_s3(monkeypatch, moto_endpoint, bucket, compact):
+    for name, value in MOTO_ENV.items():  # the store's client reads the standard AWS chain
+        monkeypatch.setenv(name, value)
+    store = s3_store(moto_endpoint, bucket)
+    store.warm()  # as the service does at start, not inside the first record's deadline
+    check_found_expired_and_unknown(store, compact)

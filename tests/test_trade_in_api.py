@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
 from laptop_pricing.api import handler as handler_module
-from laptop_pricing.api.handler import get_engine, handler, set_issuer, set_observer
+from laptop_pricing.api.handler import PricingHandler, get_engine, issuer_or_exit
 from laptop_pricing.api.service import PricingObserver
-from laptop_pricing.client import HttpPricingClient, LocalPricingClient
+from laptop_pricing.client import HttpPricingClient, LocalPricingClient, client_from_settings
 from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.offer import compute_offer
-from laptop_pricing.policy import DEFAULT_POLICY_PATH, load_policy
+from laptop_pricing.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
 from laptop_pricing.quote_id import quote_id_day
 from laptop_pricing.quote_lookup import QuoteLookup
-from laptop_pricing.request_log import LocalRequestLog
+from laptop_pricing.request_log import RequestLog
+from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.schema import CONTRACT_EXAMPLE, TRADE_IN_LOG_COLUMNS, LaptopSpec
+from laptop_pricing.settings import load_settings
 from laptop_pricing.trade_in import QuoteIssuer
+from tests.request_log_support import local_store, logged_rows
 from tests.service_fixtures import ApiServer
 
 SCRATCHED = {**Condition.best().as_dict(), "screen": "scratched", "battery": "weak"}
@@ -34,30 +34,26 @@ def body_of(response: dict) -> dict:
     return json.loads(response["body"])
 
 
-@pytest.fixture(autouse=True)
-def committed_policy():
-    """Quote under the committed policy, whatever an earlier test in this process plugged in."""
-    previous = set_issuer(QuoteIssuer(load_policy()))
-    yield
-    set_issuer(previous)
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def on_priced(self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None):
+        self.calls.append((spec, quote, trade_in))
 
 
 @pytest.fixture
 def recorder():
-    class Recorder:
-        def __init__(self):
-            self.calls = []
-
-        def on_priced(self, spec, quote, latency_ms, trade_in=None):
-            self.calls.append((spec, quote, trade_in))
-
-    recorder = Recorder()
-    previous = set_observer(recorder)
-    yield recorder
-    set_observer(previous)
+    return Recorder()
 
 
-def test_the_course_payload_gets_exactly_the_answer_it_gets_today(recorder):
+@pytest.fixture
+def handler(recorder):
+    """The handler quoting under the committed policy, its observer the recorder."""
+    return PricingHandler(get_engine(), recorder, QuoteIssuer(load_policy()))
+
+
+def test_the_course_payload_gets_exactly_the_answer_it_gets_today(handler, recorder):
     response = handler({"data": dict(CONTRACT_EXAMPLE)})
     body = body_of(response)
     assert response["statusCode"] == 200
@@ -67,7 +63,7 @@ def test_the_course_payload_gets_exactly_the_answer_it_gets_today(recorder):
     assert body_of(handler({"data": dict(CONTRACT_EXAMPLE), "condition": None})) == body
 
 
-def test_a_condition_adds_the_offer_quote_id_validity_policy_and_deductions(recorder):
+def test_a_condition_adds_the_offer_quote_id_validity_policy_and_deductions(handler, recorder):
     before = datetime.now(UTC)
     body = body_of(handler({"data": dict(CONTRACT_EXAMPLE), "condition": SCRATCHED}))
     policy = load_policy()
@@ -85,7 +81,7 @@ def test_a_condition_adds_the_offer_quote_id_validity_policy_and_deductions(reco
     assert recorder.calls[-1][2].quote_id == body["quote_id"]
 
 
-def test_no_offer_is_null_with_the_reason(recorder):
+def test_no_offer_is_null_with_the_reason(handler):
     condition = {**SCRATCHED, "powers_on": False}
     body = body_of(handler({"data": dict(CONTRACT_EXAMPLE), "condition": condition}))
     assert body["offer"] is None
@@ -93,7 +89,7 @@ def test_no_offer_is_null_with_the_reason(recorder):
     assert body["quote_id"] and body["deductions"] == []
 
 
-def test_a_bad_condition_is_a_400_naming_each_field_and_the_laptop_fields_too(recorder):
+def test_a_bad_condition_is_a_400_naming_each_field_and_the_laptop_fields_too(handler, recorder):
     condition = {**SCRATCHED, "screen": "cracked", "charger": "sim", "colour": "red"}
     del condition["battery"]
     data = {**CONTRACT_EXAMPLE, "ram_gb": "252"}
@@ -116,44 +112,50 @@ def test_a_bad_condition_is_a_400_naming_each_field_and_the_laptop_fields_too(re
     assert recorder.calls == []
 
 
-def test_a_bad_policy_prices_nothing_and_logs_one_line_naming_the_key(
-    monkeypatch, tmp_path, caplog, recorder
-):
+@pytest.mark.usefixtures("clean_env")
+def test_a_bad_policy_is_refused_before_anything_is_priced_naming_the_key(monkeypatch, tmp_path):
     bad = tmp_path / "policy.toml"
     bad.write_text(DEFAULT_POLICY_PATH.read_text().replace("broken = 70", "broken = 170"))
     monkeypatch.setenv("POLICY_PATH", str(bad))
-    previous = set_issuer(None)
-    try:
-        with caplog.at_level(logging.ERROR, logger=handler_module.__name__):
-            response = handler({"data": dict(CONTRACT_EXAMPLE)})
-        assert response["statusCode"] == 500
-        assert "deductions.screen.broken" in caplog.text and "Traceback" not in caplog.text
-        with pytest.raises(SystemExit) as stopped:
-            handler_module.refuse_to_start_on_a_bad_policy()
-        assert "deductions.screen.broken" in str(stopped.value.code)
-        assert recorder.calls == []
-    finally:
-        set_issuer(previous)
+    settings = load_settings()
+    with pytest.raises(SystemExit) as stopped:
+        issuer_or_exit(settings)
+    message = str(stopped.value.code)
+    assert message.startswith("Refusing to start:") and "deductions.screen.broken" in message
+    assert "Traceback" not in message and stopped.value.__suppress_context__
+    with pytest.raises(PolicyError) as refused:  # the embedded app's client is never built
+        client_from_settings(settings)
+    assert refused.value.key == "deductions.screen.broken"
+    # A Lambda cold start fails its init the same way: no request reaches a half-read policy.
+    monkeypatch.setattr(handler_module, "_entry", None)
+    with pytest.raises(SystemExit) as cold_start:
+        handler_module.handler({"data": dict(CONTRACT_EXAMPLE)})
+    assert "deductions.screen.broken" in str(cold_start.value.code)
+    assert handler_module._entry is None
 
 
 def test_the_embedded_client_logs_the_quote_and_it_can_be_found_again(tmp_path):
-    log = LocalRequestLog(tmp_path, "p")
-    previous = set_observer(PricingObserver(log))
-    try:
-        spec = LaptopSpec.default()
-        quote, trade_in = LocalPricingClient().price_trade_in(
-            spec, Condition.from_payload(SCRATCHED)
-        )
-        LocalPricingClient().price(spec)  # a plain request in the same day file
-    finally:
-        set_observer(previous)
-    text = log.path_for(quote_id_day(trade_in.quote_id)).read_text()
-    rows = list(csv.DictReader(io.StringIO(text)))
+    store = local_store(tmp_path)
+    observer = PricingObserver(RequestLog(store, deadline=5.0))
+    issuer = QuoteIssuer(load_policy())
+    client = LocalPricingClient(PricingHandler(get_engine(), observer, issuer))
+    spec = LaptopSpec.default()
+    quote, trade_in = client.price_trade_in(spec, Condition.from_payload(SCRATCHED))
+    client.price(spec)  # a plain request in the same day
+    assert observer.failures == 0
+
+    def lookup() -> QuoteLookup:
+        return QuoteLookup(lambda day: day_rows(store, day))
+
+    before_compaction = lookup().find(trade_in.quote_id)  # from the records of the day
+    assert before_compaction.status == "valid"
+    assert before_compaction.quote.offer == trade_in.offer.amount
+    rows = logged_rows(store, quote_id_day(trade_in.quote_id))  # the day file, compacted
     assert len(rows) == 2
     assert rows[0]["quote_id"] == trade_in.quote_id and rows[0]["condition_screen"] == "scratched"
     assert rows[0]["offer"] == str(trade_in.offer.amount)
     assert all(rows[1][c] == "" for c in TRADE_IN_LOG_COLUMNS)
-    found = QuoteLookup(log.read_day).find(trade_in.quote_id.lower())
+    found = lookup().find(trade_in.quote_id.lower())
     assert found.status == "valid"
     assert found.quote.offer == trade_in.offer.amount
     assert found.quote.market_estimate == quote.price
@@ -177,8 +179,8 @@ def test_the_local_server_with_and_without_a_condition(tmp_path):
         )
         assert bad.status_code == 400
         assert [e["field"] for e in bad.json()["errors"]] == ["condition.body"]
-    log = LocalRequestLog(tmp_path / "log", "laptop-prediction-real-data")
-    found = QuoteLookup(log.read_day).find(trade_in.quote_id)
+    store = local_store(tmp_path / "log")
+    found = QuoteLookup(lambda day: day_rows(store, day)).find(trade_in.quote_id)
     assert found.status == "valid" and found.quote.offer == trade_in.offer.amount
 
 
@@ -188,10 +190,10 @@ def test_the_local_server_refuses_to_start_on_a_bad_policy(tmp_path):
         DEFAULT_POLICY_PATH.read_text().replace("validity_days = 7", "validity_days = -1")
     )
     env = {"PREDICTIONS_DIR": str(tmp_path / "log"), "POLICY_PATH": str(bad)}
-    with (
-        pytest.raises(RuntimeError, match="server exited early") as caught,
-        ApiServer(tmp_path, env),
-    ):
+    server = ApiServer(tmp_path, env)
+    with pytest.raises(RuntimeError, match="server exited early") as caught, server:
         pass
+    assert server.process is not None and server.process.returncode == 1
     output = str(caught.value)
-    assert "offer.validity_days" in output and "Traceback" not in output
+    assert "Refusing to start" in output and "offer.validity_days" in output
+    assert "Traceback" not in output
