@@ -74,7 +74,7 @@ def day_csv(
     use_previous = rng.random(rows) < 0.15
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    writer.writerow(schema.BASE_LOG_COLUMNS)
+    writer.writerow(schema.LOG_COLUMNS)
     for i in range(rows):
         moment = start + timedelta(seconds=int(seconds[i]), microseconds=int(i % 1_000_000))
         record = {

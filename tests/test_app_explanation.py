@@ -11,7 +11,7 @@ from components.laptop_form import NOT_INFORMED
 from components.price_explanation import explanation_lines
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.schema import LaptopSpec
-from tests.app_fixtures import app, clean_env, fill, submit, texts, widget  # noqa: F401
+from tests.app_fixtures import app, fill, submit, texts, widget
 from tests.client_fault_server import fault_server
 
 pytestmark = pytest.mark.usefixtures("clean_env")

@@ -68,7 +68,7 @@ def test_explain_over_http_brings_the_same_explanation_and_comparables(server):
         {**LaptopSpec.default().to_payload()["data"], "processor_gnrtn": "11th", "msoffice": "1"}
     )
     quote = HttpPricingClient(server, KEY).price(spec, explain=True)
-    assert quote == LocalPricingClient().price(spec, explain=True)
+    assert quote == LocalPricingClient(PricingHandler(get_engine())).price(spec, explain=True)
     explanation = quote.explanation
     assert explanation is not None and 3 <= len(quote.comparables) <= 5
     assert explanation.baseline + sum(c.amount for c in explanation.contributions) == quote.price

@@ -21,14 +21,14 @@ from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.safe_csv import frame_to_csv, neutralise
 from laptop_pricing.schema import LaptopSpec
 from laptop_pricing.settings import DEFAULT_PREFIX
-from tests import app_fixtures, monitoring_fixtures
-from tests.app_fixtures import app
+from tests import monitoring_fixtures
+from tests.app_fixtures import OWNER, app
 from tests.monitoring_fixtures import put_objects, write_files
 from tests.request_log_support import compact_closed
 from tests.synthetic_logs import day_csv
 
 s3_endpoint = monitoring_fixtures.s3_endpoint
-clean_env = app_fixtures.clean_env
+
 
 END = date(2025, 6, 20)
 LAYOUT = LogLayout(DEFAULT_PREFIX)
@@ -119,7 +119,7 @@ def test_the_page_renders_beside_hostile_local_files(clean_env, fresh_caches) ->
     objects, _ = hostile_objects()
     write_files(clean_env / "predictions", objects)
     at = app()
-    at.switch_page("pages/monitoring.py").run()
+    at.switch_page("views/monitoring.py").run()
     assert page_reasons(at) >= EXPECTED_WORDS
 
 
@@ -131,9 +131,10 @@ def test_the_page_renders_beside_hostile_s3_objects(clean_env, fresh_caches, s3_
             "PREDICTIONS-BUCKET": "hostile-page",
             "PREDICTIONS-PREFIX": DEFAULT_PREFIX,
             "AWS-ENDPOINT-URL": s3_endpoint,
-        }
+        },
+        user=OWNER,  # a bucket is a production setting: the page opens for a signed-in owner
     )
-    at.switch_page("pages/monitoring.py").run()
+    at.switch_page("views/monitoring.py").run()
     assert page_reasons(at) >= EXPECTED_WORDS
 
 

@@ -240,7 +240,7 @@ def test_factory_picks_the_store_and_the_deadline_from_settings(
     monkeypatch.setenv("REQUEST_LOG_DEADLINE_SECONDS", "0.25")
     log = request_log_from_settings(load_settings())
     assert isinstance(log.store, LocalRecordStore) and log.deadline == 0.25
-    monkeypatch.setenv("PREDICTIONS_BUCKET", "b")
+    monkeypatch.setenv("PREDICTIONS_BUCKET", "the-store-logs")
     assert isinstance(request_log_from_settings(load_settings()).store, S3RecordStore)
 
 

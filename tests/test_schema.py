@@ -7,6 +7,7 @@ import pytest
 
 from laptop_pricing.features import FEATURE_INDEX, encode, encode_many
 from laptop_pricing.schema import (
+    APPENDED_LOG_COLUMNS,
     CONTRACT_EXAMPLE,
     COURSE_FIELD_NAMES,
     FEATURE_ORDER,
@@ -52,7 +53,8 @@ def test_the_course_thirteen_fields_come_first_in_contract_order_then_the_option
     assert not any(FIELDS_BY_NAME[n].required for n in V2_FIELD_NAMES)
     # Log rows: the course's 13 fields, price, timestamp, version, then the appended columns.
     assert LOG_COLUMNS[:16] == (*COURSE_FIELD_NAMES, "price", "timestamp", "model_version")
-    assert LOG_COLUMNS[16:18] == V2_FIELD_NAMES
+    assert LOG_COLUMNS[16:] == APPENDED_LOG_COLUMNS
+    assert set(V2_FIELD_NAMES) <= set(APPENDED_LOG_COLUMNS)
     assert LOG_COLUMN_ALIASES["graphic_card_gb"] == "graphic_card"
     assert LOG_COLUMN_ALIASES["prediction"] == "price"
 
