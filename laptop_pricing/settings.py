@@ -15,6 +15,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
+DEFAULT_OUTCOMES_PREFIX = "laptop-trade-in-outcomes"
 DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
 DEFAULT_PREDICTIONS_CACHE_DIR = REPO_ROOT / "var" / "cache" / "s3"
 CACHE_OFF = frozenset({"off", "none", "0", "false"})
@@ -28,6 +29,7 @@ KEYS: Mapping[str, str] = {
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
     "AWS-ENDPOINT-URL": "S3-compatible endpoint (MinIO, moto, LocalStack)",
     "PREDICTIONS-CACHE-DIR": "local folder keeping downloaded S3 day files by ETag ('off': none)",
+    "OUTCOMES-PREFIX": "key prefix of the outcome day files (same bucket or local folder)",
 }
 
 
@@ -59,6 +61,7 @@ class Settings:
     predictions_dir: Path
     aws_endpoint_url: str | None
     predictions_cache_dir: Path | None = None
+    outcomes_prefix: str = DEFAULT_OUTCOMES_PREFIX
 
     @property
     def embedded(self) -> bool:
@@ -74,7 +77,8 @@ class Settings:
             f"predictions_prefix={self.predictions_prefix!r}, "
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
-            f"predictions_cache_dir={cache_dir!r})"
+            f"predictions_cache_dir={cache_dir!r}, "
+            f"outcomes_prefix={self.outcomes_prefix!r})"
         )
 
 
@@ -90,6 +94,9 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         aws_endpoint_url=read_setting("AWS-ENDPOINT-URL", secrets),
         predictions_cache_dir=_cache_dir(
             read_setting("PREDICTIONS-CACHE-DIR", secrets, str(DEFAULT_PREDICTIONS_CACHE_DIR))
+        ),
+        outcomes_prefix=read_setting("OUTCOMES-PREFIX", secrets, DEFAULT_OUTCOMES_PREFIX).strip(
+            "/"
         ),
     )
 
