@@ -9,6 +9,8 @@ open, so the supersede and idempotency rules are exercised too.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from laptop_pricing import outcome, schema
+from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.synthetic import year_of_days
 from laptop_pricing.outcome import Outcome
 
@@ -183,3 +186,58 @@ def _outcome(
         late=False,
         recorded_at=at,
     )
+
+
+def reference_day_csv(
+    reference: Reference, day: date, rows: int, seed: int = 0, version: str = "1.0.0"
+) -> bytes:
+    """A request-log day file drawn from the training reference itself: each field from its
+    training counts (the processor brand follows from the name, as in the training data, whose
+    'other' names split into the brands' remainders), the price from the reference bins. A
+    window of these is what "nothing changed" looks like to the drift band."""
+    rng = np.random.default_rng(seed)
+    columns: dict[str, np.ndarray] = {}
+    for field in schema.FIELDS:
+        counts = reference.fields[field.name]
+        values = np.array([str(v) for v in field.values], dtype=object)
+        weights = np.array([float(counts.get(v, 0)) for v in values])
+        columns[field.name] = rng.choice(values, size=rows, p=weights / weights.sum())
+    brand_counts = reference.fields["processor_brand"]
+    name_counts = reference.fields["processor_name"]
+    leftover = {
+        brand: float(brand_counts.get(brand, 0))
+        - sum(float(name_counts.get(n, 0)) for n in made if n != "other")
+        for brand, made in schema.PROCESSORS_BY_BRAND.items()
+    }
+    brands = np.array(list(leftover), dtype=object)
+    weights = np.clip(np.array(list(leftover.values())), 0, None)
+    columns["processor_brand"] = np.array(
+        [
+            _brand_of(name) if name != "other" else rng.choice(brands, p=weights / weights.sum())
+            for name in columns["processor_name"]
+        ],
+        dtype=object,
+    )
+    prices = np.zeros(rows)
+    if reference.price is not None:
+        edges = np.asarray(reference.price.edges)
+        bounds = np.concatenate([[edges[0] * 0.8], edges, [edges[-1] * 1.2]])
+        shares = np.asarray(reference.price.shares)
+        bins = rng.choice(len(shares), size=rows, p=shares / shares.sum())
+        prices = rng.uniform(bounds[bins], bounds[bins + 1])
+    seconds = np.sort(rng.integers(0, 86_400, rows))
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow(schema.LOG_COLUMNS)
+    for i in range(rows):
+        moment = start + timedelta(seconds=int(seconds[i]), microseconds=i)
+        writer.writerow(
+            [
+                *(columns[name][i] for name in schema.FIELD_NAMES),
+                round(float(prices[i])),
+                moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                version,
+            ]
+        )
+    return buffer.getvalue().encode()
