@@ -61,6 +61,24 @@ def test_every_segment_adds_up_to_all_quotes(joined):
         assert part["deals"].sum() == (joined[business.STATUS] == business.DEAL).sum()
     bands = table[table["segment"] == business.PRICE_BAND]["label"].tolist()
     assert bands == list(business.price_band_labels())  # in price order, not alphabetical
+    grades = table[table["segment"] == business.CONDITION]["label"].tolist()
+    assert grades == ["Sem defeitos", "1 defeito", "2 ou mais defeitos"]
+
+
+def test_the_condition_grade_counts_the_answers_that_are_defects():
+    answers = pd.DataFrame(
+        {
+            "condition_screen": ["perfect", "broken", "scratched", ""],
+            "condition_body": ["like_new", "like_new", "worn", ""],
+            "condition_charger": ["true", "true", "false", ""],
+        }
+    )
+    assert business.condition_grades(answers).tolist() == [
+        "Sem defeitos",
+        "1 defeito",
+        "2 ou mais defeitos",
+        "Sem condição informada",
+    ]
 
 
 def test_paid_over_offer_uses_the_offer_when_accepted_and_the_amount_otherwise():

@@ -51,15 +51,17 @@ Z_95 = 1.959963984540054
 PRICE_BAND = "price_band"
 PRICE_BAND_EDGES: tuple[int, ...] = (3000, 4500, 6000, 9000)
 
-# Condition grade: how many answers describe a defect. The answers are the trade-in contract's
-# (PRODUCT.md); the best answer of each question is not a defect.
+# Condition grade: how many answers describe a defect, from the request log's condition columns
+# (``condition_<question>``, answers as the trade-in contract spells them, booleans as
+# ``true``/``false``). Only the best answer of a question is not a defect. When the condition
+# module of the trade-in offer is on main, this table is derived from its questions.
 CONDITION = "condition"
 CONDITION_DEFECTS: Mapping[str, frozenset[str]] = {
-    "screen": frozenset({"scratched", "broken"}),
-    "body": frozenset({"worn", "damaged"}),
-    "keyboard_ports": frozenset({"faulty"}),
-    "battery": frozenset({"weak", "dead"}),
-    "charger": frozenset({"false", "0", "no"}),
+    "condition_screen": frozenset({"scratched", "broken"}),
+    "condition_body": frozenset({"worn", "damaged"}),
+    "condition_keyboard_ports": frozenset({"faulty"}),
+    "condition_battery": frozenset({"weak", "dead"}),
+    "condition_charger": frozenset({"false"}),
 }
 NO_DEFECTS = "Sem defeitos"
 ONE_DEFECT = "1 defeito"
@@ -121,9 +123,11 @@ def price_bands(prices: pd.Series, edges: tuple[int, ...] = PRICE_BAND_EDGES) ->
 
 def condition_grades(quotes: pd.DataFrame) -> pd.Series:
     """'Sem defeitos', '1 defeito' or '2 ou mais defeitos' from the condition answers."""
+    order = [NO_DEFECTS, ONE_DEFECT, MANY_DEFECTS, NOT_ANSWERED]
     present = [c for c in CONDITION_DEFECTS if c in quotes]
     if not present:
-        return pd.Series(NOT_ANSWERED, index=quotes.index, dtype=object)
+        grades = np.full(len(quotes), NOT_ANSWERED, dtype=object)
+        return pd.Series(pd.Categorical(grades, categories=order, ordered=True), quotes.index)
     defects = np.zeros(len(quotes), dtype=np.int64)
     answered = np.zeros(len(quotes), dtype=bool)
     for column in present:
@@ -131,7 +135,8 @@ def condition_grades(quotes: pd.DataFrame) -> pd.Series:
         answered |= ~text.isin(["", "nan", "none", "<na>"]).to_numpy()
         defects += text.isin(CONDITION_DEFECTS[column]).to_numpy()
     grades = np.select([defects == 0, defects == 1], [NO_DEFECTS, ONE_DEFECT], MANY_DEFECTS)
-    return pd.Series(np.where(answered, grades, NOT_ANSWERED), index=quotes.index, dtype=object)
+    grades = np.where(answered, grades, NOT_ANSWERED)
+    return pd.Series(pd.Categorical(grades, categories=order, ordered=True), quotes.index)
 
 
 def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:

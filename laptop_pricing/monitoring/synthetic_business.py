@@ -32,6 +32,7 @@ ACCEPTANCE_BY_PROCESSOR: Mapping[str, float] = {
     "other": 0.65,
 }
 POLICY_VERSION = "padrao-2026@a1b2c3d4"
+VALIDITY_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,18 @@ def quotes_and_outcomes(
             schema.VERSION_COLUMN: np.where(np.arange(n) < n // 2, "1.1.0", "1.2.0"),
             outcome.OFFER: offer,
             "policy_version": POLICY_VERSION,
-            "powers_on": "true",
-            "screen": rng.choice(["perfect", "scratched", "broken"], n, p=[0.6, 0.3, 0.1]),
-            "body": rng.choice(["like_new", "worn", "damaged"], n, p=[0.5, 0.4, 0.1]),
-            "keyboard_ports": rng.choice(["ok", "faulty"], n, p=[0.9, 0.1]),
-            "battery": rng.choice(["normal", "weak", "dead"], n, p=[0.6, 0.3, 0.1]),
-            "charger": rng.choice(["true", "false"], n, p=[0.8, 0.2]),
-            "locks_removed": "true",
+            "valid_until": [
+                (m + timedelta(days=VALIDITY_DAYS)).date().isoformat() for m in moments
+            ],
+            "condition_powers_on": "true",
+            "condition_screen": rng.choice(
+                ["perfect", "scratched", "broken"], n, p=[0.6, 0.3, 0.1]
+            ),
+            "condition_body": rng.choice(["like_new", "worn", "damaged"], n, p=[0.5, 0.4, 0.1]),
+            "condition_keyboard_ports": rng.choice(["ok", "faulty"], n, p=[0.9, 0.1]),
+            "condition_battery": rng.choice(["normal", "weak", "dead"], n, p=[0.6, 0.3, 0.1]),
+            "condition_charger": rng.choice(["true", "false"], n, p=[0.8, 0.2]),
+            "condition_locks_removed": "true",
         }
     )
     history: list[Outcome] = []
