@@ -21,6 +21,10 @@ from laptop_pricing.monitoring import synthetic_business as synthetic
 from laptop_pricing.monitoring.outcome_reader import OutcomeLocation, read_outcomes
 from laptop_pricing.monitoring.reader import LocalLogSource, read_log
 from laptop_pricing.settings import KEYS, REPO_ROOT, env_name
+from tests import monitoring_fixtures
+from tests.monitoring_fixtures import AWS_TEST_ENV, put_objects
+
+s3_endpoint = monitoring_fixtures.s3_endpoint
 
 TODAY = date(2026, 3, 31)
 
@@ -205,11 +209,12 @@ def _write_outcomes(folder: Path, frame_source: synthetic.SyntheticBusiness) -> 
         path.write_bytes(data)
 
 
-def _run(folder: Path, *args: str) -> subprocess.CompletedProcess:
+def _run(folder: Path, *args: str, **settings: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {env_name(key) for key in KEYS}}
     env.update(
         PREDICTIONS_DIR=str(folder), PREDICTIONS_PREFIX="pedidos", OUTCOMES_PREFIX="resultados"
     )
+    env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "laptop_pricing.monitoring.alerts", "--today", str(TODAY), *args],
         cwd=REPO_ROOT,
@@ -263,3 +268,41 @@ def test_the_outcome_reader_reads_a_range_of_day_files(tmp_path):
     assert days <= {TODAY - timedelta(days=1), TODAY} and days
     recorded = last_two.outcomes[outcome.RECORDED_AT].dt.tz_convert(None).dt.date
     assert recorded.min() >= TODAY - timedelta(days=1)
+
+
+def _objects(folder: Path) -> list[tuple[str, bytes]]:
+    return [(str(p.relative_to(folder)), p.read_bytes()) for p in folder.rglob("*.csv")]
+
+
+def test_the_command_reads_the_log_and_the_outcomes_from_s3(s3_endpoint, tmp_path):
+    put_objects(s3_endpoint, "loja-alertas", _objects(_week(tmp_path, acceptance=0.2)))
+    result = _run(
+        tmp_path / "empty",
+        PREDICTIONS_BUCKET="loja-alertas",
+        AWS_ENDPOINT_URL=s3_endpoint,
+        **AWS_TEST_ENV,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "ALERTA [acceptance]" in result.stdout
+
+
+def test_the_command_exits_2_when_the_bucket_cannot_be_read(s3_endpoint, tmp_path):
+    result = _run(
+        tmp_path, PREDICTIONS_BUCKET="nao-existe", AWS_ENDPOINT_URL=s3_endpoint, **AWS_TEST_ENV
+    )
+    assert result.returncode == 2
+    assert "s3://nao-existe/" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_outcome_reader_reads_a_range_from_s3_beside_the_request_log(s3_endpoint, tmp_path):
+    data = synthetic.quotes_and_outcomes(TODAY, days=7, quotes_per_day=5)
+    _write_outcomes(tmp_path, data)
+    _calm_log(tmp_path, per_day=5, prefix="resultados")  # another kind of day file, same prefix
+    put_objects(s3_endpoint, "loja-resultados", _objects(tmp_path))
+    location = OutcomeLocation("loja-resultados", "resultados", None, s3_endpoint)
+    everything = read_outcomes(location)
+    assert len(everything.outcomes) == len(data.outcomes) and not everything.failed
+    last_two = read_outcomes(location, TODAY - timedelta(days=1), TODAY)
+    assert {f.day for f in last_two.files} == {TODAY - timedelta(days=1), TODAY}
+    local = read_outcomes(OutcomeLocation(None, "resultados", str(tmp_path)), TODAY, TODAY)
+    assert local.outcomes.equals(read_outcomes(location, TODAY, TODAY).outcomes)
