@@ -178,3 +178,18 @@ def test_the_figures_are_built_from_the_small_tables(joined):
     for built in (figure, acceptance, segment):
         assert figure_bytes(built) < MAX_FIGURE_BYTES / 10
         assert built.layout.separators == ",."
+
+
+def test_the_section_view_has_the_sentence_the_figures_and_every_segment(quarter):
+    from laptop_pricing.monitoring.business_view import compute_business_view
+
+    view = compute_business_view(
+        quarter.quotes, quarter.outcomes_frame(), END - timedelta(days=27), END, alert_below=0.4
+    )
+    assert view.sentence.startswith("Nas últimas 4 semanas, ")
+    assert view.quotes == 28 * 40
+    assert list(view.figures) == ["per_day", "acceptance", *(s.column for s in business.SEGMENTS)]
+    assert set(view.segments["segment"]) == {s.column for s in business.SEGMENTS}
+    quiet = compute_business_view(quarter.quotes, quarter.outcomes_frame(), END + timedelta(1),
+                                  END + timedelta(7))  # fmt: skip
+    assert quiet.figures == {} and quiet.segments is None

@@ -220,7 +220,7 @@ def _rates(grouped) -> pd.DataFrame:
         decided=(STATUS, lambda s: int((s != OPEN).sum())),
         deals=(STATUS, lambda s: int((s == DEAL).sum())),
         declined_low_offer=(LOW_OFFER, "sum"),
-        paid_ratio=(PAID_RATIO, "median"),
+        paid_ratio=(PAID_RATIO, "mean"),
         open=(STATUS, lambda s: int((s == OPEN).sum())),
     )
     decided = table["decided"].to_numpy(dtype=np.float64)
@@ -236,7 +236,7 @@ def _rates(grouped) -> pd.DataFrame:
 
 def segment_rates(joined: pd.DataFrame, column: str) -> pd.DataFrame:
     """Per value of one segment: quotes, decided, deals, acceptance with its Wilson interval,
-    share declined as too low, median paid/offer ratio and open quotes."""
+    share declined as too low, mean paid/offer ratio of the deals and open quotes."""
     segment = SEGMENTS_BY_COLUMN[column]
     if joined.empty:
         return pd.DataFrame(columns=["segment", "value", "label", *RATE_COLUMNS])
@@ -293,7 +293,7 @@ class BusinessSummary:
     deals: int
     declined_low_offer: int
     open: int
-    paid_ratio: float | None
+    paid_ratio: float | None  # mean over the deals
     low_offer_focus: str | None  # the segment value where the low-offer declines concentrate
 
     @property
@@ -352,7 +352,7 @@ def business_summary(joined: pd.DataFrame, end: date, days: int = 28) -> Busines
         deals=int((window[STATUS] == DEAL).sum()) if len(window) else 0,
         declined_low_offer=int(window[LOW_OFFER].sum()) if len(window) else 0,
         open=int((window[STATUS] == OPEN).sum()) if len(window) else 0,
-        paid_ratio=float(ratios.median()) if len(ratios) else None,
+        paid_ratio=float(ratios.mean()) if len(ratios) else None,
         low_offer_focus=_low_offer_focus(window) if len(window) else None,
     )
 

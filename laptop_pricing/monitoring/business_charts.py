@@ -40,10 +40,12 @@ def quotes_per_day_figure(per_day: pd.DataFrame) -> go.Figure:
             marker_color=STATUS_COLORS[status],
             hovertemplate=f"%{{x|{DAY_FORMAT}}}<br>{label}: %{{y:,}}<extra></extra>",
         )
-    figure.update_layout(barmode="stack", bargap=0.1)
     figure.update_xaxes(tickformat="%d/%m/%y")
     figure.update_yaxes(title_text="ofertas por dia", tickformat=",d")
-    return _layout(figure, "Ofertas por dia e o que aconteceu com elas")
+    _layout(figure, "Ofertas por dia e o que aconteceu com elas")
+    # Stacked bars list their legend bottom-up unless told: keep the order written above.
+    figure.update_layout(barmode="stack", bargap=0.1, legend_traceorder="normal")
+    return figure
 
 
 def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None) -> go.Figure:
@@ -98,19 +100,20 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
 SEGMENT_PANELS = (
     ("acceptance", "Aceitação"),
     ("low_offer_share", "Recusadas por valor baixo"),
-    ("paid_ratio", "Pago ÷ oferta (mediana)"),
+    ("paid_ratio", "Pago ÷ oferta (média)"),
 )
+PERCENT_TICKS = {"tickvals": [0, 0.25, 0.5, 0.75], "ticktext": ["0%", "25%", "50%", "75%"]}
 
 
 def segment_figure(rates: pd.DataFrame, title: str) -> go.Figure:
     """One segment (``business.segment_rates``): per value, acceptance with its 95 % interval,
-    the share declined as too low, and the median paid/offer ratio."""
+    the share declined as too low, and the mean paid/offer ratio of the deals."""
     figure = make_subplots(
         rows=1,
         cols=len(SEGMENT_PANELS),
         shared_yaxes=True,
         subplot_titles=[label for _, label in SEGMENT_PANELS],
-        horizontal_spacing=0.04,
+        horizontal_spacing=0.06,
     )
     if len(rates):
         labels = [f"{_short(str(label))} ({n:,})" for label, n in zip(
@@ -151,20 +154,25 @@ def segment_figure(rates: pd.DataFrame, title: str) -> go.Figure:
             row=1,
             col=2,
         )
-        figure.add_bar(
+        # Around 100 %: below, inspections cut the price; above, customers negotiated it up.
+        figure.add_scatter(
             x=rates["paid_ratio"],
             y=labels,
-            orientation="h",
-            marker_color=STATUS_COLORS[business.DEAL],
-            hovertemplate="%{y}: %{x:.0%} da oferta<extra></extra>",
+            mode="markers",
+            marker={"color": STATUS_COLORS[business.DEAL], "size": 11},
+            hovertemplate="%{y}: pago %{x:.1%} da oferta<extra></extra>",
             showlegend=False,
             row=1,
             col=3,
         )
+        figure.add_vline(x=1, line={"color": "#6b7280", "width": 1, "dash": "dot"}, row=1, col=3)
     figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(tickformat=".0%", rangemode="tozero")
-    figure.update_xaxes(range=[0, 1], row=1, col=1)
-    figure.update_xaxes(range=[0, 1], row=1, col=2)
+    figure.update_xaxes(range=[0, 1], **PERCENT_TICKS, row=1, col=1)
+    figure.update_xaxes(range=[0, 1], **PERCENT_TICKS, row=1, col=2)
+    ratios = rates["paid_ratio"].dropna() if len(rates) else pd.Series(dtype=float)
+    low = min(0.8, float(ratios.min()) - 0.05) if len(ratios) else 0.8
+    high = max(1.2, float(ratios.max()) + 0.05) if len(ratios) else 1.2
+    figure.update_xaxes(range=[low, high], tickformat=".0%", dtick=0.1, row=1, col=3)
     figure.update_annotations(font_size=13)
     return _layout(
         figure,
