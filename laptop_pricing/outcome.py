@@ -23,6 +23,8 @@ from enum import StrEnum
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from laptop_pricing.schema import FieldError, _preview
 
@@ -512,14 +514,46 @@ def empty_outcomes() -> pd.DataFrame:
 
 def outcomes_frame(data: bytes) -> pd.DataFrame:
     """One outcome day file's bytes as a frame of ``OUTCOME_COLUMNS`` (missing columns empty)."""
-    text = data.decode("utf-8-sig", errors="replace")
-    if not text.strip():
+    return outcomes_frames([data])
+
+
+def outcomes_frames(files: Iterable[bytes]) -> pd.DataFrame:
+    """Many day files' bytes as one frame."""
+    return outcomes_from_tables(map(outcome_table, files))
+
+
+def outcomes_from_tables(tables: Iterable[pa.Table | None]) -> pd.DataFrame:
+    """Tables of ``outcome_table`` as one frame, typed once for all of them."""
+    kept = [table for table in tables if table is not None]
+    if not kept:
         return empty_outcomes()
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    for column in OUTCOME_COLUMNS:
-        if column not in frame:
-            frame[column] = ""
-    return _typed(frame[list(OUTCOME_COLUMNS)])
+    return _typed(pa.concat_tables(kept).to_pandas())
+
+
+def outcome_table(data: bytes) -> pa.Table | None:
+    """One day file tokenised by pyarrow (which releases the GIL, so readers parse in their
+    fetching threads): every cell a string, columns an older file lacks filled empty.
+    Raises ``pyarrow.ArrowInvalid`` for a file that is not CSV."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        return None
+    table = pacsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=len(data) + 1),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in OUTCOME_COLUMNS},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    columns = {}
+    for name in OUTCOME_COLUMNS:
+        if name in table.column_names:
+            columns[name] = table.column(name).cast(pa.string())
+        else:
+            columns[name] = pa.array([""] * table.num_rows, pa.string())
+    return pa.table(columns)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

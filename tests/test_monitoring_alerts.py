@@ -263,6 +263,11 @@ def test_the_outcome_reader_reads_a_range_of_day_files(tmp_path):
     location = OutcomeLocation(bucket=None, prefix="resultados", directory=str(tmp_path))
     everything = read_outcomes(location)
     assert len(everything.outcomes) == len(data.outcomes) and not everything.failed
+    broken = tmp_path / "resultados" / outcome.outcome_day_file_name(TODAY - timedelta(days=30))
+    broken.write_bytes(b"quote_id,event_id\nQ1,e-1,extra,cells\n")
+    with_broken = read_outcomes(location)
+    assert with_broken.failed == [(broken.name, "unreadable_csv")]
+    assert len(with_broken.outcomes) == len(data.outcomes)  # the other files still read
     last_two = read_outcomes(location, TODAY - timedelta(days=1), TODAY)
     days = {f.day for f in last_two.files}
     assert days <= {TODAY - timedelta(days=1), TODAY} and days

@@ -188,7 +188,8 @@ def test_the_section_view_has_the_sentence_the_figures_and_every_segment(quarter
     )
     assert view.sentence.startswith("Nas últimas 4 semanas, ")
     assert view.quotes == 28 * 40
-    assert list(view.figures) == ["per_day", "acceptance", *(s.column for s in business.SEGMENTS)]
+    assert list(view.figures) == ["per_day", "acceptance", "segment"]
+    assert view.figures["segment"].layout.title.text.startswith("Por processador")
     assert set(view.segments["segment"]) == {s.column for s in business.SEGMENTS}
     quiet = compute_business_view(quarter.quotes, quarter.outcomes_frame(), END + timedelta(1),
                                   END + timedelta(7))  # fmt: skip

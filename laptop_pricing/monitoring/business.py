@@ -214,14 +214,25 @@ RATE_COLUMNS = (
 )
 
 
+def _flags(joined: pd.DataFrame) -> pd.DataFrame:
+    """0/1 columns to sum per group (no Python function per group)."""
+    status = joined[STATUS].to_numpy()
+    return joined.assign(
+        _decided=(status != OPEN).astype(np.int64),
+        _deal=(status == DEAL).astype(np.int64),
+        _open=(status == OPEN).astype(np.int64),
+        _low=joined[LOW_OFFER].to_numpy().astype(np.int64),
+    )
+
+
 def _rates(grouped) -> pd.DataFrame:
     table = grouped.agg(
-        quotes=(STATUS, "size"),
-        decided=(STATUS, lambda s: int((s != OPEN).sum())),
-        deals=(STATUS, lambda s: int((s == DEAL).sum())),
-        declined_low_offer=(LOW_OFFER, "sum"),
+        quotes=("_decided", "size"),
+        decided=("_decided", "sum"),
+        deals=("_deal", "sum"),
+        declined_low_offer=("_low", "sum"),
         paid_ratio=(PAID_RATIO, "mean"),
-        open=(STATUS, lambda s: int((s == OPEN).sum())),
+        open=("_open", "sum"),
     )
     decided = table["decided"].to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -243,7 +254,7 @@ def segment_rates(joined: pd.DataFrame, column: str) -> pd.DataFrame:
     keys = joined[column]
     if not isinstance(keys.dtype, pd.CategoricalDtype) or not keys.cat.ordered:
         keys = keys.astype(str)  # ordered categories (price bands) keep their order
-    grouped = joined.assign(_key=keys).groupby("_key", sort=True, observed=True)
+    grouped = _flags(joined).assign(_key=keys).groupby("_key", sort=True, observed=True)
     table = _rates(grouped).reset_index().rename(columns={"_key": "value"})
     table["value"] = table["value"].astype(str)
     table.insert(0, "segment", column)
@@ -276,7 +287,7 @@ def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-MON") -> pd.DataFr
     if joined.empty:
         return pd.DataFrame(columns=columns)
     period = _days(joined).dt.to_period(freq).dt.start_time
-    table = _rates(joined.assign(period=period).groupby("period")).reset_index()
+    table = _rates(_flags(joined).assign(period=period).groupby("period")).reset_index()
     return table[columns]
 
 

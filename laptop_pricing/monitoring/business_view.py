@@ -21,7 +21,7 @@ SUMMARY_DAYS = 28
 class BusinessView:
     summary: business.BusinessSummary
     sentence: str
-    figures: dict[str, go.Figure] = field(default_factory=dict)  # per_day, acceptance, <segment>
+    figures: dict[str, go.Figure] = field(default_factory=dict)  # per_day, acceptance, segment
     segments: pd.DataFrame | None = None  # business.all_segment_rates of the period
     quotes: int = 0
 
@@ -39,9 +39,11 @@ def compute_business_view(
     start: date,
     end: date,
     alert_below: float | None = None,
+    segment: str = "processor_name",
 ) -> BusinessView:
-    """The quotes made from ``start`` to ``end`` with their current outcomes; the summary
-    sentence always covers the last four weeks up to ``end``."""
+    """The quotes made from ``start`` to ``end`` with their current outcomes, and the figure of
+    one ``segment`` (the page's "Dividir por"; the table has them all); the summary sentence
+    always covers the last four weeks up to ``end``."""
     joined = business.join_outcomes(quotes, outcomes)
     summary = business.business_summary(joined, end, days=SUMMARY_DAYS)
     sentence = business.summary_sentence(summary)
@@ -55,10 +57,10 @@ def compute_business_view(
             business.acceptance_over_time(period), alert_below=alert_below
         ),
     }
-    for segment in business.SEGMENTS:
-        rates = segments[segments["segment"] == segment.column]
-        if len(rates):
-            figures[segment.column] = business_charts.segment_figure(
-                rates, f"Por {segment.label.lower()} (entre parênteses: ofertas com resultado)"
-            )
+    chosen = business.SEGMENTS_BY_COLUMN[segment]
+    rates = segments[segments["segment"] == chosen.column]
+    if len(rates):
+        figures["segment"] = business_charts.segment_figure(
+            rates, f"Por {chosen.label.lower()} (entre parênteses: ofertas com resultado)"
+        )
     return BusinessView(summary, sentence, figures, segments, quotes=len(period))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from laptop_pricing import outcome
 from laptop_pricing.monitoring.reader import DayFile, LogUnavailable, s3_client
@@ -132,22 +133,23 @@ def read_outcomes(
             return client.get_object(Bucket=location.bucket, Key=day_file.key)["Body"].read()
         return Path(day_file.key).read_bytes()
 
-    def work(day_file: DayFile) -> tuple[pd.DataFrame | None, str | None]:
+    def work(day_file: DayFile) -> tuple[pa.Table | None, str | None]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return outcome.outcomes_frame(fetch(day_file)), None
+            return outcome.outcome_table(fetch(day_file)), None
         except ClientError as error:
             return None, error.response.get("Error", {}).get("Code", "ClientError")
-        except (BotoCoreError, OSError, ValueError) as error:
+        except (BotoCoreError, OSError) as error:
             return None, type(error).__name__
+        except pa.ArrowInvalid:
+            return None, "unreadable_csv"
 
     workers = max(1, min(max_workers, len(files)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(work, files))
-    frames = [frame for frame, _ in results if frame is not None and len(frame)]
     failed = [(f.name, reason) for f, (_, reason) in zip(files, results, strict=True) if reason]
-    frame = pd.concat(frames, ignore_index=True) if frames else outcome.empty_outcomes()
+    frame = outcome.outcomes_from_tables(table for table, _ in results)
     return OutcomeReadResult(frame, files, failed)
 
 
