@@ -181,16 +181,21 @@ def test_the_figures_are_built_from_the_small_tables(joined):
 
 
 def test_the_section_view_has_the_sentence_the_figures_and_every_segment(quarter):
-    from laptop_pricing.monitoring.business_view import compute_business_view
+    from laptop_pricing.monitoring.business_view import compute_business_view, segment_figure
 
     view = compute_business_view(
         quarter.quotes, quarter.outcomes_frame(), END - timedelta(days=27), END, alert_below=0.4
     )
     assert view.sentence.startswith("Nas últimas 4 semanas, ")
-    assert view.quotes == 28 * 40
-    assert list(view.figures) == ["per_day", "acceptance", "segment"]
-    assert view.figures["segment"].layout.title.text.startswith("Por processador")
+    assert view.quotes == view.summary.quotes == 28 * 40
+    low, high = view.summary.acceptance_interval
+    assert low < view.summary.acceptance < high
+    assert list(view.figures) == ["per_day", "acceptance"]
     assert set(view.segments["segment"]) == {s.column for s in business.SEGMENTS}
+    figure = segment_figure(view, "brand")
+    assert figure.layout.title.text.startswith("Por marca")
     quiet = compute_business_view(quarter.quotes, quarter.outcomes_frame(), END + timedelta(1),
                                   END + timedelta(7))  # fmt: skip
     assert quiet.figures == {} and quiet.segments is None
+    assert segment_figure(quiet, "brand") is None
+    assert quiet.sentence == "Na última semana, nenhuma oferta foi feita."

@@ -315,6 +315,14 @@ class BusinessSummary:
     def low_offer_share(self) -> float | None:
         return self.declined_low_offer / self.decided if self.decided else None
 
+    @property
+    def acceptance_interval(self) -> tuple[float, float] | None:
+        """95 % Wilson interval of the acceptance."""
+        if not self.decided:
+            return None
+        low, high = wilson_interval([self.deals], [self.decided])
+        return float(low[0]), float(high[0])
+
 
 FOCUS_SEGMENTS = ("processor_name", "brand", PRICE_BAND, CONDITION)
 FOCUS_MIN_DECLINES = 5

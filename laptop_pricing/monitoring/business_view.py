@@ -14,23 +14,14 @@ import plotly.graph_objects as go
 
 from laptop_pricing.monitoring import business, business_charts
 
-SUMMARY_DAYS = 28
-
 
 @dataclass(frozen=True)
 class BusinessView:
-    summary: business.BusinessSummary
+    summary: business.BusinessSummary  # the chosen period
     sentence: str
-    figures: dict[str, go.Figure] = field(default_factory=dict)  # per_day, acceptance, segment
+    figures: dict[str, go.Figure] = field(default_factory=dict)  # per_day, acceptance
     segments: pd.DataFrame | None = None  # business.all_segment_rates of the period
     quotes: int = 0
-
-
-def _in_period(joined: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    if joined.empty:
-        return joined
-    day = joined[business.TIMESTAMP].dt.tz_convert(None).dt.date
-    return joined[(day >= start) & (day <= end)]
 
 
 def compute_business_view(
@@ -39,28 +30,38 @@ def compute_business_view(
     start: date,
     end: date,
     alert_below: float | None = None,
-    segment: str = "processor_name",
 ) -> BusinessView:
-    """The quotes made from ``start`` to ``end`` with their current outcomes, and the figure of
-    one ``segment`` (the page's "Dividir por"; the table has them all); the summary sentence
-    always covers the last four weeks up to ``end``."""
+    """The quotes made from ``start`` to ``end`` with their current outcomes: the summary
+    sentence, the two time figures and the rates of every segment."""
     joined = business.join_outcomes(quotes, outcomes)
-    summary = business.business_summary(joined, end, days=SUMMARY_DAYS)
+    summary = business.business_summary(joined, end, days=(end - start).days + 1)
     sentence = business.summary_sentence(summary)
     period = _in_period(joined, start, end)
     if period.empty:
         return BusinessView(summary, sentence)
-    segments = business.all_segment_rates(period)
     figures = {
         "per_day": business_charts.quotes_per_day_figure(business.quotes_per_day(period)),
         "acceptance": business_charts.acceptance_figure(
             business.acceptance_over_time(period), alert_below=alert_below
         ),
     }
-    chosen = business.SEGMENTS_BY_COLUMN[segment]
-    rates = segments[segments["segment"] == chosen.column]
-    if len(rates):
-        figures["segment"] = business_charts.segment_figure(
-            rates, f"Por {chosen.label.lower()} (entre parênteses: ofertas com resultado)"
-        )
-    return BusinessView(summary, sentence, figures, segments, quotes=len(period))
+    return BusinessView(
+        summary, sentence, figures, business.all_segment_rates(period), quotes=len(period)
+    )
+
+
+def segment_figure(view: BusinessView, column: str) -> go.Figure | None:
+    """The figure of one segment of the view (the page's "Dividir por" choice)."""
+    if view.segments is None:
+        return None
+    chosen = business.SEGMENTS_BY_COLUMN[column]
+    rates = view.segments[view.segments["segment"] == column]
+    title = f"Por {chosen.label.lower()} (entre parênteses: ofertas com resultado)"
+    return business_charts.segment_figure(rates, title) if len(rates) else None
+
+
+def _in_period(joined: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    if joined.empty:
+        return joined
+    day = joined[business.TIMESTAMP].dt.tz_convert(None).dt.date
+    return joined[(day >= start) & (day <= end)]
