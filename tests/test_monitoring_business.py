@@ -116,6 +116,8 @@ def test_quotes_without_an_offer_are_left_out():
     )
     joined = business.join_outcomes(quotes, outcome.empty_outcomes())
     assert joined["quote_id"].tolist() == ["A"]
+    before_offers = quotes.drop(columns=["quote_id", "offer"])  # a log from before quotes
+    assert business.join_outcomes(before_offers, outcome.empty_outcomes()).empty
 
 
 @pytest.mark.parametrize(("k", "n"), [(62, 100), (0, 10), (10, 10), (3, 7), (480, 1000)])

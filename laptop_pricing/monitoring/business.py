@@ -144,11 +144,12 @@ def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Adds ``decision``, ``reason``, ``amount``, ``status`` (deal / declined / open), ``paid``,
     ``paid_ratio``, ``low_offer``, ``price_band`` and ``condition``."""
-    offers = pd.to_numeric(quotes[OFFER], errors="coerce") if OFFER in quotes else None
-    if offers is None:
-        quotes = quotes.iloc[0:0].assign(**{OFFER: pd.Series(dtype="float64")})
-    else:
-        quotes = quotes[offers.notna() & (offers > 0)].assign(**{OFFER: offers})
+    if QUOTE_ID not in quotes or OFFER not in quotes:  # a log from before the trade-in offer
+        quotes = quotes.iloc[0:0].assign(
+            **{QUOTE_ID: pd.Series(dtype=object), OFFER: pd.Series(dtype="float64")}
+        )
+    offers = pd.to_numeric(quotes[OFFER], errors="coerce")
+    quotes = quotes[offers.notna() & (offers > 0)].assign(**{OFFER: offers})
     quotes = quotes.drop_duplicates(subset=[QUOTE_ID], keep="first")
     current = outcome.current_outcomes(outcomes) if len(outcomes) else outcomes
     decided = pd.DataFrame(
