@@ -80,7 +80,7 @@ def acceptance_alert(rule: AcceptanceRule, outcomes: pd.DataFrame, today: date) 
         return None
     return Alert(
         ACCEPTANCE,
-        f"Aceitação baixa: {_pct(rate)} das {decided} ofertas decididas nos últimos "
+        f"Aceitação baixa: {_pct(rate)} das {decided} ofertas com resultado nos últimos "
         f"{rule.window_days} dias foram aceitas (alerta abaixo de {_pct(rule.below)}).",
         rate,
         rule.below,
