@@ -67,7 +67,7 @@ def business_section(view: BusinessView) -> None:
     summary = view.summary
     st.markdown(f"**{view.sentence}**")
     columns = st.columns(5)
-    columns[0].metric("Ofertas no período", f"{summary.quotes:,}".replace(",", "."))
+    columns[0].metric("Ofertas no período", business.count(summary.quotes))
     interval = summary.acceptance_interval
     columns[1].metric(
         "Aceitação",
@@ -90,7 +90,7 @@ def business_section(view: BusinessView) -> None:
         help="Média, nas ofertas fechadas, do valor pago sobre a oferta: abaixo de 100% a "
         "inspeção baixou o preço; acima, o cliente negociou para cima.",
     )
-    columns[4].metric("Em aberto", f"{summary.open:,}".replace(",", "."))
+    columns[4].metric("Em aberto", business.count(summary.open))
     _chart(view.figures["per_day"])
     _chart(view.figures["acceptance"])
     labels = {s.column: s.label for s in business.SEGMENTS}

@@ -3,6 +3,7 @@ those rates; Wilson intervals; the summary sentence; the chart builders."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -150,7 +151,9 @@ def test_the_summary_sentence_names_the_processor_where_low_offers_concentrate(j
     assert sentence.startswith("Nas últimas 4 semanas, ")
     assert f"{round(summary.acceptance * 100)}% das ofertas foram aceitas" in sentence
     assert "recusadas por valor baixo, concentradas em Ryzen 7" in sentence
-    assert sentence.endswith("ainda em aberto.")
+    assert sentence.endswith(f"; {summary.open} ofertas ainda em aberto.")
+    busy = dataclasses.replace(summary, quotes=30_000, open=2142)
+    assert "; 2.142 ofertas ainda em aberto." in business.summary_sentence(busy)
 
 
 def test_the_summary_sentence_of_a_quiet_period():

@@ -377,6 +377,11 @@ def business_summary(joined: pd.DataFrame, end: date, days: int = 28) -> Busines
     )
 
 
+def count(value: int) -> str:
+    """``2142 -> '2.142'`` the Brazilian way."""
+    return f"{value:,}".replace(",", ".")
+
+
 def percent(share: float) -> str:
     """``0.62 -> '62%'`` the Brazilian way."""
     return format_percent(share, locale=LOCALE)
@@ -393,7 +398,8 @@ def summary_sentence(summary: BusinessSummary) -> str:
         return f"{period}, nenhuma oferta foi feita."
     if not summary.decided:
         return (
-            f"{period}, {summary.quotes} ofertas foram feitas e nenhuma tem resultado registrado."
+            f"{period}, {count(summary.quotes)} ofertas foram feitas e nenhuma tem resultado "
+            "registrado."
         )
     sentence = f"{period}, {percent(summary.acceptance or 0)} das ofertas foram aceitas"
     sentence += f"; {percent(summary.low_offer_share or 0)} recusadas por valor baixo"
@@ -401,5 +407,5 @@ def summary_sentence(summary: BusinessSummary) -> str:
         sentence += f", concentradas em {summary.low_offer_focus}"
     if summary.open:
         plural = "s" if summary.open > 1 else ""
-        sentence += f"; {summary.open} oferta{plural} ainda em aberto"
+        sentence += f"; {count(summary.open)} oferta{plural} ainda em aberto"
     return sentence + "."
