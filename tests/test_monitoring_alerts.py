@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing import outcome, schema
+from laptop_pricing import outcome, outcome_file, schema
 from laptop_pricing.artifact import read_metadata
 from laptop_pricing.log_layout import day_key
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality
@@ -263,7 +263,8 @@ def test_the_outcome_reader_reads_a_range_of_day_files(tmp_path):
     location = OutcomeLocation(bucket=None, prefix="resultados", directory=str(tmp_path))
     everything = read_outcomes(location)
     assert len(everything.outcomes) == len(data.outcomes) and not everything.failed
-    broken = tmp_path / "resultados" / outcome.outcome_day_file_name(TODAY - timedelta(days=30))
+    month_ago = outcome_file.outcome_day_file_name(TODAY - timedelta(days=30))
+    broken = tmp_path / "resultados" / month_ago
     broken.write_bytes(b"quote_id,event_id\nQ1,e-1,extra,cells\n")
     with_broken = read_outcomes(location)
     assert with_broken.failed == [(broken.name, "unreadable_csv")]

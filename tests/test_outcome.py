@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from laptop_pricing import outcome
+from laptop_pricing import outcome, outcome_file
 from laptop_pricing.outcome import (
     InvalidOutcome,
     LatePolicy,
@@ -99,7 +99,7 @@ def test_a_formula_note_is_neutralised_on_the_way_in(lead):
     request = OutcomeRequest.from_payload(body(decision="declined", reason="other", note=note))
     assert request.note == "'" + note
     stored = outcome.decide(request, TERMS, [], NOW, LatePolicy.REFUSE).outcome
-    cells = next(csv.DictReader(io.StringIO(outcome.encode_outcomes([stored]))))
+    cells = next(csv.DictReader(io.StringIO(outcome_file.encode_outcomes([stored]))))
     assert cells["note"] == "'" + note
     assert not cells["note"].startswith(outcome.FORMULA_LEADS)
 
@@ -153,7 +153,7 @@ def test_the_same_event_id_answers_200_with_what_was_stored_first():
         LatePolicy.REFUSE,
     )
     assert first.status == 201 and first.must_store
-    stored = list(csv.DictReader(io.StringIO(outcome.encode_outcomes([first.outcome]))))
+    stored = list(csv.DictReader(io.StringIO(outcome_file.encode_outcomes([first.outcome]))))
     retry = outcome.decide(
         OutcomeRequest.from_payload(body(decision="negotiated", amount=2100)),
         TERMS,
@@ -183,9 +183,10 @@ def test_a_stored_outcome_reads_back_equal():
         NOW,
         LatePolicy.REFUSE,
     ).outcome
-    frame = outcome.outcomes_frame(outcome.encode_outcomes([made]).encode())
+    frame = outcome_file.outcomes_frame(outcome_file.encode_outcomes([made]).encode())
     assert list(frame.columns) == list(outcome.OUTCOME_COLUMNS)
-    back = Outcome.from_record(next(csv.DictReader(io.StringIO(outcome.encode_outcomes([made])))))
+    text = outcome_file.encode_outcomes([made])
+    back = Outcome.from_record(next(csv.DictReader(io.StringIO(text))))
     assert back == made
     assert frame.loc[0, "note"] == 'Disse: "baixo, né?"'
 
@@ -204,7 +205,7 @@ def test_the_latest_outcome_of_a_quote_wins_and_the_history_keeps_both():
         _outcome("A", "e3", "revised", 10),
         _outcome("A", "e1", "accepted", 0),  # a duplicate that slipped into the history
     ]
-    frame = outcome.outcomes_frame(outcome.encode_outcomes(history).encode())
+    frame = outcome_file.outcomes_frame(outcome_file.encode_outcomes(history).encode())
     assert len(frame) == 4
     current = outcome.current_outcomes(frame)
     assert dict(zip(current["quote_id"], current["decision"], strict=True)) == {
@@ -215,16 +216,16 @@ def test_the_latest_outcome_of_a_quote_wins_and_the_history_keeps_both():
 
 def test_an_old_file_without_the_newer_columns_still_reads():
     data = b"quote_id,event_id,decision,recorded_at\nQ1,e-000001,accepted,2026-03-10T10:00:00Z\n"
-    frame = outcome.outcomes_frame(data)
+    frame = outcome_file.outcomes_frame(data)
     assert frame.loc[0, "decision"] == "accepted"
     assert frame["amount"].isna().all() and frame.loc[0, "note"] == ""
 
 
 def test_day_file_names_round_trip_and_the_prefix_setting_has_its_default(monkeypatch):
-    key = outcome.outcome_day_key("/laptop-trade-in-outcomes/", date(2026, 3, 10))
+    key = outcome_file.outcome_day_key("/laptop-trade-in-outcomes/", date(2026, 3, 10))
     assert key == "laptop-trade-in-outcomes/2026-03-10_trade_in_outcomes.csv"
-    assert outcome.parse_outcome_day_file_name(key) == date(2026, 3, 10)
-    assert outcome.parse_outcome_day_file_name("2026-03-10_laptop_prediction_data.csv") is None
+    assert outcome_file.parse_outcome_day_file_name(key) == date(2026, 3, 10)
+    assert outcome_file.parse_outcome_day_file_name("2026-03-10_laptop_prediction_data.csv") is None
     monkeypatch.delenv("OUTCOMES_PREFIX", raising=False)
     assert load_settings({}).outcomes_prefix == "laptop-trade-in-outcomes"
     monkeypatch.setenv("OUTCOMES_PREFIX", "loja-1/resultados/")

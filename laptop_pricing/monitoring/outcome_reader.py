@@ -1,7 +1,7 @@
 """Read the outcome day files (local folder or S3) into one frame of ``outcome.OUTCOME_COLUMNS``.
 
 The outcomes live beside the request log, under their own prefix (``OUTCOMES-PREFIX``), one CSV
-per UTC day (``outcome.outcome_day_key``). Files are found by name, so a date range opens only
+per UTC day (``outcome_file.outcome_day_key``). Files are found by name, so a date range opens only
 its own days; S3 listings start after the day before the range. A file that cannot be fetched
 is reported, not fatal, like a request-log day file.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from laptop_pricing import outcome
+from laptop_pricing import outcome, outcome_file
 from laptop_pricing.monitoring.reader import DayFile, LogUnavailable, s3_client
 from laptop_pricing.settings import Settings
 
@@ -76,7 +76,7 @@ def list_outcome_files(
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
-                day = outcome.parse_outcome_day_file_name(entry.name)
+                day = outcome_file.parse_outcome_day_file_name(entry.name)
                 if day is not None and entry.is_file() and _in_range(day, start, end):
                     found.append(DayFile(day, str(folder / entry.name), entry.stat().st_size))
     except OSError as error:
@@ -100,7 +100,7 @@ def _list_s3(
             page = client.list_objects_v2(**request)
             for item in page.get("Contents", []):
                 name = item["Key"][len(root) :]
-                day = outcome.parse_outcome_day_file_name(name) if "/" not in name else None
+                day = outcome_file.parse_outcome_day_file_name(name) if "/" not in name else None
                 if day is not None and end is not None and day > end:
                     return found
                 if day is not None and _in_range(day, start, end):
@@ -137,7 +137,7 @@ def read_outcomes(
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return outcome.outcome_table(fetch(day_file)), None
+            return outcome_file.outcome_table(fetch(day_file)), None
         except ClientError as error:
             return None, error.response.get("Error", {}).get("Code", "ClientError")
         except (BotoCoreError, OSError) as error:
@@ -149,7 +149,7 @@ def read_outcomes(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(work, files))
     failed = [(f.name, reason) for f, (_, reason) in zip(files, results, strict=True) if reason]
-    frame = outcome.outcomes_from_tables(table for table, _ in results)
+    frame = outcome_file.outcomes_from_tables(table for table, _ in results)
     return OutcomeReadResult(frame, files, failed)
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import outcome, schema
+from laptop_pricing import outcome, outcome_file, schema
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.synthetic import year_of_days
 from laptop_pricing.outcome import Outcome
@@ -42,7 +42,7 @@ class SyntheticBusiness:
 
     def outcomes_frame(self) -> pd.DataFrame:
         """The history as the outcome reader returns it (through the stored CSV format)."""
-        return outcome.outcomes_frame(outcome.encode_outcomes(self.outcomes).encode())
+        return outcome_file.outcomes_frame(outcome_file.encode_outcomes(self.outcomes).encode())
 
     def day_files(self, prefix: str) -> Iterator[tuple[str, bytes]]:
         """(key, bytes) of the outcome day files, by the UTC day each outcome was recorded."""
@@ -51,8 +51,8 @@ class SyntheticBusiness:
             by_day.setdefault(item.recorded_at.astimezone(UTC).date(), []).append(item)
         for day in sorted(by_day):
             yield (
-                outcome.outcome_day_key(prefix, day),
-                outcome.encode_outcomes(by_day[day]).encode(),
+                outcome_file.outcome_day_key(prefix, day),
+                outcome_file.encode_outcomes(by_day[day]).encode(),
             )
 
 
