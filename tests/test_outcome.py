@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,6 +21,7 @@ from laptop_pricing.outcome import (
     QuoteExpired,
     QuoteTerms,
 )
+from laptop_pricing.outcome_service import OutcomeRecorder, QuoteNotFound
 from laptop_pricing.settings import load_settings
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
@@ -230,3 +235,59 @@ def test_day_file_names_round_trip_and_the_prefix_setting_has_its_default(monkey
     assert load_settings({}).outcomes_prefix == "laptop-trade-in-outcomes"
     monkeypatch.setenv("OUTCOMES_PREFIX", "loja-1/resultados/")
     assert load_settings({"OUTCOMES-PREFIX": "ignored"}).outcomes_prefix == "loja-1/resultados"
+
+
+# ---------------------------------------------------------------------------------------------
+# The recorder: the order of the steps, and a retry stored once under concurrency
+
+
+class _Shelf:
+    """Stored outcome rows in memory, with a pause in the write so races would show."""
+
+    def __init__(self):
+        self.rows: list[dict[str, str]] = []
+        self.guard = threading.Lock()
+
+    def stored_for(self, terms):
+        with self.guard:
+            return [r for r in self.rows if r["quote_id"] == terms.quote_id]
+
+    def store(self, made):
+        time.sleep(0.001)
+        with self.guard:
+            self.rows.append(made.as_record())
+
+
+def _recorder(shelf, policy=LatePolicy.REFUSE, now=NOW):
+    quotes = {f"Q{i:04d}": QuoteTerms(f"Q{i:04d}", 2000, date(2026, 3, 12)) for i in range(50)}
+    return OutcomeRecorder(quotes.get, shelf.stored_for, shelf.store, policy, lambda: now)
+
+
+def test_the_recorder_answers_each_case_with_its_typed_result():
+    shelf = _Shelf()
+    recorder = _recorder(shelf)
+    assert recorder.record(body(quote_id="Q0001")).status == 201
+    assert recorder.record(body(quote_id="Q0001")).status == 200
+    assert len(shelf.rows) == 1
+    with pytest.raises(QuoteNotFound):
+        recorder.record(body(quote_id="ZZZZ9999", event_id="evt-unknown-1"))
+    with pytest.raises(InvalidOutcome):
+        recorder.record(body(quote_id="Q0002", decision="negotiated", amount=99_999))
+    late = _recorder(shelf, now=NOW + timedelta(days=10))
+    with pytest.raises(QuoteExpired):
+        late.record(body(quote_id="Q0003", event_id="evt-late-0001"))
+    assert len(shelf.rows) == 1
+
+
+def test_concurrent_copies_of_the_same_event_are_stored_once():
+    shelf = _Shelf()
+    recorder = _recorder(shelf)
+    events = [(f"Q{i % 50:04d}", f"evt-{i:06d}-x") for i in range(1000)]
+    sent = events + events[::5]  # 20 % of the requests sent twice
+    random.Random(3).shuffle(sent)
+    with ThreadPoolExecutor(50) as pool:
+        statuses = list(
+            pool.map(lambda e: recorder.record(body(quote_id=e[0], event_id=e[1])).status, sent)
+        )
+    assert statuses.count(201) == 1000 and statuses.count(200) == 200
+    assert sorted(r["event_id"] for r in shelf.rows) == sorted(e for _, e in events)
