@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.schema import FieldError, _preview
 
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +306,11 @@ def is_late(valid_until: date, today: date) -> bool:
     return today > valid_until
 
 
+def store_day(moment: datetime) -> date:
+    """The store's calendar day (Brasília), the one ``valid_until`` is written in."""
+    return moment.astimezone(BRASILIA).date()
+
+
 def check_expiry(terms: QuoteTerms, today: date, policy: LatePolicy) -> bool:
     """True when the outcome is late (and the policy accepts it); raises ``QuoteExpired`` when
     the policy refuses late outcomes."""
@@ -447,7 +453,7 @@ def decide(
     errors = amount_errors(request, terms)
     if errors:
         raise InvalidOutcome(errors)
-    late = check_expiry(terms, now.astimezone(UTC).date(), late_policy)
+    late = check_expiry(terms, store_day(now), late_policy)
     outcome = Outcome(
         quote_id=terms.quote_id,
         event_id=request.event_id,

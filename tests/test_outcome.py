@@ -139,7 +139,8 @@ def test_a_quote_without_an_offer_can_only_be_declined():
 
 def test_the_validity_includes_its_last_day_then_the_policy_decides():
     request = OutcomeRequest.from_payload(body())
-    last_day = datetime(2026, 3, 12, 23, 59, tzinfo=UTC)
+    # 23:59 in Brasília on the last day (UTC-3): already the next day in UTC, still valid.
+    last_day = datetime(2026, 3, 13, 2, 59, tzinfo=UTC)
     assert outcome.decide(request, TERMS, [], last_day, LatePolicy.REFUSE).outcome.late is False
     day_after = last_day + timedelta(minutes=1)
     with pytest.raises(QuoteExpired) as caught:
