@@ -248,6 +248,13 @@ def test_the_command_exits_0_on_a_calm_week(tmp_path):
     assert result.stdout.startswith("Nenhum alerta em 31/03/2026 (280 pedidos lidos)")
 
 
+def test_an_empty_window_is_calm_but_says_where_it_looked(tmp_path):
+    result = _run(_week(tmp_path, acceptance=0.7), PREDICTIONS_PREFIX="pedido")  # a typo
+    assert result.returncode == 0
+    assert "(0 pedidos lidos)" in result.stdout
+    assert "nenhum pedido" in result.stderr and str(tmp_path / "pedido") in result.stderr
+
+
 def test_the_command_exits_2_naming_the_key_of_a_bad_rules_file(tmp_path):
     rules = tmp_path / "alerts.toml"
     text = alert_rules.DEFAULT_RULES_PATH.read_text(encoding="utf-8")

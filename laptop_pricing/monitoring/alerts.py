@@ -186,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rules = load_rules(args.rules)
         settings = load_settings()
         start = today - timedelta(days=rules.longest_window_days - 1)
-        log = read_log(LogLocation.from_settings(settings).open(), start, today)
+        source = LogLocation.from_settings(settings).open()
+        log = read_log(source, start, today)
         requests = quality.with_in_schema(log.rows)
         outcomes = read_outcomes(OutcomeLocation.from_settings(settings), start, today)
         reference = None
@@ -196,6 +197,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AlertRulesError, LogUnavailable, ArtifactError, drift.ReferenceMissing) as error:
         print(f"Não foi possível verificar os alertas: {error}", file=sys.stderr)
         return EXIT_CANNOT_CHECK
+    if not len(requests):  # a wrong prefix looks exactly like a quiet week: say where we read
+        print(
+            f"Aviso: nenhum pedido de {start:%d/%m/%Y} a {today:%d/%m/%Y} em "
+            f"{source.description} (confira PREDICTIONS-PREFIX e PREDICTIONS-DIR/BUCKET).",
+            file=sys.stderr,
+        )
     unread = len(log.set_aside) + len(outcomes.failed)
     if unread:
         print(f"Aviso: {unread} linhas ou arquivos não puderam ser lidos.", file=sys.stderr)
