@@ -24,6 +24,7 @@ from laptop_pricing.access import parse_email_list
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
+DEFAULT_OUTCOMES_PREFIX = "laptop-trade-in-outcomes"
 DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
 # The request log's wall-clock limit per write (connect, read, retries and locks together).
 DEFAULT_REQUEST_LOG_DEADLINE = 1.0
@@ -47,6 +48,7 @@ KEYS: Mapping[str, str] = {
     "retries, disk), after which the price is answered and the row counted lost",
     "POLICY-PATH": "the store's trade-in policy (TOML); default: policy/store_policy.toml",
     "STORE-NAME": "store name printed on the customer's PDF quote",
+    "OUTCOMES-PREFIX": "key prefix of the outcome day files (same bucket or local folder)",
 }
 DEFAULT_STORE_NAME = "Loja de notebooks"
 
@@ -111,6 +113,7 @@ class Settings:
     request_log_deadline: float = DEFAULT_REQUEST_LOG_DEADLINE
     policy_path: Path | None = None  # None: the policy committed in the repo
     store_name: str = DEFAULT_STORE_NAME
+    outcomes_prefix: str = DEFAULT_OUTCOMES_PREFIX
 
     @property
     def embedded(self) -> bool:
@@ -133,7 +136,8 @@ class Settings:
             f"clerk_emails=<{len(self.clerk_emails)}>, owner_emails=<{len(self.owner_emails)}>, "
             f"auth={self.auth!r}, request_log_deadline={self.request_log_deadline!r}, "
             f"policy_path={str(self.policy_path) if self.policy_path else None!r}, "
-            f"store_name={self.store_name!r})"
+            f"store_name={self.store_name!r}, "
+            f"outcomes_prefix={self.outcomes_prefix!r})"
         )
 
 
@@ -147,6 +151,9 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
     prefix = read_setting("PREDICTIONS-PREFIX", secrets, DEFAULT_PREFIX)
     if prefix.startswith("/") or "//" in prefix or "\\" in prefix:
         problems.append(SettingProblem("PREDICTIONS-PREFIX", "prefix", prefix[:80]))
+    outcomes_prefix = read_setting("OUTCOMES-PREFIX", secrets, DEFAULT_OUTCOMES_PREFIX)
+    if outcomes_prefix.startswith("/") or "//" in outcomes_prefix or "\\" in outcomes_prefix:
+        problems.append(SettingProblem("OUTCOMES-PREFIX", "prefix", outcomes_prefix[:80]))
     predictions_dir = Path(read_setting("PREDICTIONS-DIR", secrets, str(DEFAULT_PREDICTIONS_DIR)))
     if bucket is None:  # the local folder is where the log goes: it must take files
         _writable_folder("PREDICTIONS-DIR", predictions_dir, problems)
@@ -167,6 +174,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         ),
         policy_path=_optional_path(read_setting("POLICY-PATH", secrets)),
         store_name=read_setting("STORE-NAME", secrets, DEFAULT_STORE_NAME) or DEFAULT_STORE_NAME,
+        outcomes_prefix=outcomes_prefix.rstrip("/"),
     )
     if problems:
         raise InvalidSettings(problems)

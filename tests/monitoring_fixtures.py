@@ -6,11 +6,17 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from laptop_pricing import s3
+from laptop_pricing.artifact import read_metadata
+from laptop_pricing.monitoring import drift
+from laptop_pricing.request_log import LogLayout
+from laptop_pricing.settings import DEFAULT_OUTCOMES_PREFIX, DEFAULT_PREFIX
+from tests import synthetic_business as synthetic
 from tests.browser_support import free_port
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "request-logs-sample"
@@ -70,3 +76,23 @@ def write_files(directory: Path, objects: Iterable[tuple[str, bytes]]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
     return directory
+
+
+def week_up_to_today(folder: Path, acceptance: float) -> None:
+    """A week of requests drawn from the training reference up to today, and the outcomes of
+    70 quotes with the given acceptance, laid out as the app's default local folder."""
+    today = datetime.now(UTC).date()
+    reference = drift.Reference.from_metadata(read_metadata())
+    write_files(
+        folder,
+        [
+            (
+                LogLayout(DEFAULT_PREFIX).day_key(today - timedelta(days=d)),
+                synthetic.reference_day_csv(reference, today - timedelta(days=d), 30, seed=d),
+            )
+            for d in range(7)
+        ],
+    )
+    rates = dict.fromkeys(synthetic.ACCEPTANCE_BY_PROCESSOR, acceptance)
+    business = synthetic.quotes_and_outcomes(today, days=7, quotes_per_day=10, acceptance=rates)
+    write_files(folder, business.day_files(DEFAULT_OUTCOMES_PREFIX))

@@ -4,17 +4,24 @@ from functools import partial
 
 import streamlit as st
 
+from components import business as business_ui
+from components import business_data
 from components import monitoring as ui
 from components import monitoring_data as data
 from components.page_setup import page_entry
 from laptop_pricing.formatting import format_day
+from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.sources import LogUnavailable
 
 st.title("Monitoramento")
 st.caption("O que os balconistas avaliaram e se o modelo ainda vê o tipo de notebook que aprendeu.")
 
-location = data.location_for(page_entry().settings)
+settings = page_entry().settings
+location = data.location_for(settings)
+outcomes_location = business_data.outcome_location_for(settings, location)
 ui.source_bar(location)
+if st.session_state.get("monitoring_refresh"):  # "Atualizar" also re-reads the outcomes
+    business_data.refresh()
 try:
     files = data.list_days(location)
 except LogUnavailable as error:
@@ -24,6 +31,19 @@ except LogUnavailable as error:
 if not files:
     ui.empty_log(location)
     st.stop()
+
+alert_below = None
+try:
+    rules = business_data.alert_rules()
+    alert_below = rules.acceptance.below if rules.acceptance.enabled else None
+    fired = business_data.fired_alerts(
+        location, outcomes_location, rules, files[0].day, ui.today_utc()
+    )
+    business_ui.alerts_banner(fired)
+except AlertRulesError as error:
+    business_ui.rules_unreadable(error)
+except LogUnavailable as error:
+    business_ui.outcomes_unreadable(error)
 
 filters = ui.filters(files)
 with st.spinner("Lendo os registros do período…"):
@@ -49,6 +69,15 @@ if view.kpis.requests == 0:
         icon=":material/info:",
     )
     st.stop()
+
+try:
+    business_ui.business_section(
+        business_data.business_view(
+            location, outcomes_location, filters.start, filters.end, ui.today_utc(), alert_below
+        )
+    )
+except LogUnavailable as error:
+    business_ui.outcomes_unreadable(error)
 
 ui.charts_section(view.figures, view.drift_table is not None)
 ui.drift_section(view.drift_table)

@@ -190,16 +190,83 @@ def price_comparison(prices: pd.Series, reference: PriceReference) -> Comparison
     return Comparison(PRICE, tuple(labels), np.asarray(reference.shares), actual)
 
 
-def drift_table(rows: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """One line per field (and the price), worst first: drift, warning, ok, too few rows."""
-    records = [
-        field_comparison(rows, name, reference).as_record()
+def comparisons(rows: pd.DataFrame, reference: Reference) -> list[Comparison]:
+    """Every field the reference knows, in contract order, then the price when it has one."""
+    found = [
+        field_comparison(rows, name, reference)
         for name in schema.FIELD_NAMES
         if name in reference.fields
     ]
     if reference.price is not None:
-        records.append(price_comparison(rows[PRICE], reference.price).as_record())
-    table = pd.DataFrame.from_records(records, columns=list(DRIFT_COLUMNS))
+        found.append(price_comparison(rows[PRICE], reference.price))
+    return found
+
+
+def drift_table(
+    rows: pd.DataFrame, reference: Reference, band: BandSettings | None = None
+) -> pd.DataFrame:
+    """One line per field (and the price), worst first: drift, warning, ok, too few rows.
+
+    With ``band``, two more columns: ``band`` (the PSI that resamples of the training data of
+    this window's size stay under, see ``psi_band``) and ``outside_band``."""
+    found = comparisons(rows, reference)
+    table = pd.DataFrame.from_records([c.as_record() for c in found], columns=list(DRIFT_COLUMNS))
+    if band is not None:
+        limits = [psi_band(c.expected, c.rows, band) for c in found]
+        table["band"] = limits
+        table["outside_band"] = [
+            c.rows > 0 and value > limit
+            for c, value, limit in zip(found, table["psi"], limits, strict=True)
+        ]
     table["severity"] = table["status"].map(_SEVERITY)
     table = table.sort_values(["severity", "psi", "js"], ascending=[True, False, False])
     return table.drop(columns="severity").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bands from the reference (beside the fixed cut-offs above)
+#
+# A window of 30 requests drawn from the training data itself often has a PSI above 0.1: the
+# fixed cut-offs flag noise in small windows and, with thousands of rows, miss a real but
+# modest move. The band asks instead: how large is the PSI of a bootstrap resample of the
+# training data *of this window's size*? For one categorical field, resampling the training rows
+# with replacement is a multinomial draw from the training counts, so the resamples are drawn
+# that way (the price from its reference bin shares). A window is outside its band when its PSI
+# exceeds the ``confidence`` quantile of the resamples' PSI.
+
+
+@dataclass(frozen=True)
+class BandSettings:
+    confidence: float = 0.95
+    resamples: int = 1000
+    seed: int = 0  # fixed: the page and the alerts command draw the same band
+
+
+def psi_of_counts(expected: Sequence[float], counts: np.ndarray, epsilon: float = EPSILON):
+    """``psi`` of each row of ``counts`` against ``expected`` (vectorised, same formula)."""
+    e = proportions(expected, epsilon)
+    counts = np.atleast_2d(np.asarray(counts, dtype=np.float64))
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.full_like(counts, 1.0 / counts.shape[1]),
+                       where=totals > 0)  # fmt: skip
+    shares = np.where(shares <= 0, epsilon, shares)
+    shares = shares / shares.sum(axis=1, keepdims=True)
+    return np.sum((shares - e) * np.log(shares / e), axis=1)
+
+
+def resample_psi(
+    expected: Sequence[float], rows: int, resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """PSI of ``resamples`` bootstrap resamples of ``rows`` rows from the reference."""
+    p = proportions(expected, 0.0)
+    return psi_of_counts(expected, rng.multinomial(rows, p, size=resamples))
+
+
+def psi_band(expected: Sequence[float], rows: int, settings: BandSettings = BandSettings()):
+    """The PSI that resamples of the reference of ``rows`` rows stay under with the given
+    confidence (NaN for an empty window)."""
+    if rows <= 0:
+        return float("nan")
+    rng = np.random.default_rng(settings.seed)
+    values = resample_psi(expected, rows, settings.resamples, rng)
+    return float(np.quantile(values, settings.confidence))

@@ -1,0 +1,154 @@
+"""Monitoring load with a year of quotes and outcomes against the same load without outcomes.
+
+    python bench/bench_outcomes.py [--days 365] [--quotes 60] [--repeats 3] [--s3]
+
+Writes ``days`` request-log day files (``quotes`` rows a day) and the outcome day files of the
+same quotes to a temporary folder (or, with ``--s3``, to ``moto_server`` on loopback), then
+measures, in this process and the same run:
+
+* baseline: what the monitoring page computes today — ``read_log`` + ``with_in_schema`` +
+  ``compute_view`` over the year;
+* with outcomes: the baseline, plus ``read_outcomes`` over the year, plus the "Negócios" view
+  (join, segments, figures) and the alert rules over the last week;
+
+and prints the medians and the ratio (with outcomes ÷ without). Until the request log carries the
+quote columns (issue #10), the quotes joined are the synthetic quotes frame of the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from laptop_pricing.artifact import read_metadata  # noqa: E402
+from laptop_pricing.monitoring import alert_rules, alerts, drift, quality, view  # noqa: E402
+from laptop_pricing.monitoring.business_view import compute_business_view  # noqa: E402
+from laptop_pricing.monitoring.outcome_reader import OutcomeLocation, read_outcomes  # noqa: E402
+from laptop_pricing.monitoring.reading import read_log  # noqa: E402
+from laptop_pricing.monitoring.sources import LogLocation  # noqa: E402
+from laptop_pricing.request_log import LogLayout  # noqa: E402
+from tests import synthetic_business as synthetic  # noqa: E402
+
+END = date(2026, 3, 31)
+LOG_PREFIX = "laptop-prediction-real-data"
+OUTCOMES_PREFIX = "laptop-trade-in-outcomes"
+BUCKET = "bench-outcomes"
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def objects(days: int, quotes: int, reference: drift.Reference, business):
+    start = END - timedelta(days=days - 1)
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        yield (
+            LogLayout(LOG_PREFIX).day_key(day),
+            synthetic.reference_day_csv(reference, day, quotes, offset),
+        )
+    yield from business.day_files(OUTCOMES_PREFIX)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def timed(function, repeats: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        began = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--quotes", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--s3", action="store_true", help="moto_server instead of a folder")
+    args = parser.parse_args()
+
+    reference = drift.Reference.from_metadata(read_metadata())
+    rules = alert_rules.load_rules()
+    business = synthetic.quotes_and_outcomes(END, days=args.days, quotes_per_day=args.quotes)
+    start = END - timedelta(days=args.days - 1)
+    with tempfile.TemporaryDirectory() as folder:
+        generated = list(objects(args.days, args.quotes, reference, business))
+        server = None
+        if args.s3:
+            from moto.server import ThreadedMotoServer
+
+            from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
+
+            os.environ.update(AWS_ENV)
+            port = free_port()
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            server.start()
+            endpoint = f"http://127.0.0.1:{port}"
+            client = s3_client(endpoint, READ_TIMEOUTS)
+            client.create_bucket(Bucket=BUCKET)
+            for key, data in generated:
+                client.put_object(Bucket=BUCKET, Key=key, Body=data)
+            log = LogLocation(BUCKET, LOG_PREFIX, None, endpoint)
+            outcomes_at = OutcomeLocation(BUCKET, OUTCOMES_PREFIX, None, endpoint)
+        else:
+            for key, data in generated:
+                path = Path(folder) / key
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            log = LogLocation(None, LOG_PREFIX, folder)
+            outcomes_at = OutcomeLocation(None, OUTCOMES_PREFIX, folder)
+
+        def without_outcomes():
+            result = read_log(log.open(), start, END)
+            rows = quality.with_in_schema(result.rows)
+            versions = sorted(rows["model_version"].astype(str).unique())
+            filters = view.Filters(start, END, tuple(versions))
+            view.compute_view(rows, result.set_aside, result.files, filters, END, reference)
+            return rows
+
+        def with_outcomes():
+            rows = without_outcomes()
+            stored = read_outcomes(outcomes_at, start, END).outcomes
+            section = compute_business_view(
+                business.quotes, stored, start, END, rules.acceptance.below
+            )
+            fired = alerts.evaluate(rules, rows, stored, reference, END)
+            return len(stored), section, fired
+
+        try:
+            without_outcomes()  # warm the imports and the page cache of the OS
+            base, rows = timed(without_outcomes, args.repeats)
+            full, (stored, section, fired) = timed(with_outcomes, args.repeats)
+        finally:
+            if server is not None:
+                server.stop()
+
+    where = "moto S3" if args.s3 else "local folder"
+    print(f"{args.days} days x {args.quotes} quotes ({len(rows):,} requests, "
+          f"{stored:,} outcome rows) from the {where}, median of {args.repeats}:")  # fmt: skip
+    print(f"  monitoring load without outcomes: {base:.2f} s")
+    print(f"  with outcomes, Negócios and alerts: {full:.2f} s")
+    print(f"  ratio with / without: {full / base:.2f}x")
+    print(f"  summary: {section.sentence}")
+    print(f"  alerts firing: {[a.rule for a in fired] or 'none'}")
+
+
+if __name__ == "__main__":
+    main()

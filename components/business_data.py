@@ -1,0 +1,89 @@
+"""Where the "Negócios" section and the alerts get their data: the stored outcomes (cached with
+the request log's TTL), the quotes already loaded by ``monitoring_data``, and the alert rules.
+
+"Atualizar" clears these caches together with the request log's (``refresh``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import streamlit as st
+
+from components import monitoring_data
+from laptop_pricing.monitoring import alerts
+from laptop_pricing.monitoring.alert_rules import AlertRules, load_rules
+from laptop_pricing.monitoring.business_view import BusinessView, compute_business_view
+from laptop_pricing.monitoring.outcome_reader import (
+    OutcomeLocation,
+    OutcomeReadResult,
+    read_outcomes,
+)
+from laptop_pricing.monitoring.sources import LogLocation
+from laptop_pricing.monitoring.view import Filters
+from laptop_pricing.settings import Settings
+
+TTL_SECONDS = monitoring_data.TTL_SECONDS
+
+
+def outcome_location_for(settings: Settings, log_location: LogLocation) -> OutcomeLocation:
+    """Beside the request log being shown (the sample logs have no outcomes folder)."""
+    if log_location == monitoring_data.SAMPLE_LOCATION:
+        return OutcomeLocation(None, settings.outcomes_prefix, str(monitoring_data.SAMPLE_DIR))
+    return OutcomeLocation.from_settings(settings)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
+def load_outcomes(location: OutcomeLocation, start: date, end: date) -> OutcomeReadResult:
+    """Raises ``LogUnavailable`` (not cached) when the folder or bucket cannot be listed."""
+    return read_outcomes(location, start, end)
+
+
+def alert_rules() -> AlertRules:
+    """The rules file, read on every run (a few hundred bytes): an edit shows at once.
+    Raises ``AlertRulesError``."""
+    return load_rules()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=8)
+def business_view(
+    log_location: LogLocation,
+    outcome_location: OutcomeLocation,
+    start: date,
+    end: date,
+    today: date,
+    alert_below: float | None,
+) -> BusinessView:
+    """The quotes made in the period with the outcomes recorded since its first day. The rows
+    come from the page's own load of the request log (the same window, so the same cache)."""
+    rows = monitoring_data.load_log(log_location, *Filters(start, end).load_window()).rows
+    outcomes = load_outcomes(outcome_location, start, max(end, today)).outcomes
+    return compute_business_view(rows, outcomes, start, end, alert_below)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
+def fired_alerts(
+    log_location: LogLocation,
+    outcome_location: OutcomeLocation,
+    rules: AlertRules,
+    oldest: date,
+    today: date,
+) -> list[alerts.Alert]:
+    """The rules that fire over the windows ending today (the drift rule only when the model
+    ships a training reference)."""
+    start = max(oldest, today - timedelta(days=rules.longest_window_days - 1))
+    rows = monitoring_data.load_log(log_location, start, today).rows
+    outcomes = load_outcomes(outcome_location, start, today).outcomes
+    reference, _ = monitoring_data.training_reference()
+    if reference is None:
+        rules = dataclasses.replace(
+            rules, drift_band=dataclasses.replace(rules.drift_band, enabled=False)
+        )
+    return alerts.evaluate(rules, rows, outcomes, reference, today)
+
+
+def refresh() -> None:
+    load_outcomes.clear()
+    business_view.clear()
+    fired_alerts.clear()

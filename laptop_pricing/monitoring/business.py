@@ -1,0 +1,411 @@
+"""Are the offers right? Quotes joined to what became of them, as small tables for the page.
+
+Input: the quotes (request-log rows that carry a ``quote_id`` and an ``offer``: the laptop
+fields, the condition answers, the market estimate ``price``, ``timestamp``, ``model_version``,
+``policy_version``) and the stored outcomes (``laptop_pricing.outcome``). Each quote counts with
+its *current* outcome (the latest); a quote with none is *open*.
+
+Words used throughout: a quote is *decided* once it has an outcome; a *deal* is an accepted,
+negotiated or revised outcome (the store bought the laptop); the *acceptance rate* is deals over
+decided quotes, with a 95 % Wilson score interval (well-behaved for small counts and for rates
+near 0 or 1, where the normal approximation leaves [0, 1]); the *paid/offer ratio* is what the
+store paid over the offer, for deals. Every function is pure: frames in, frames out.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from babel.numbers import format_percent
+
+from laptop_pricing import outcome, schema
+from laptop_pricing.formatting import LOCALE
+
+QUOTE_ID = outcome.QUOTE_ID
+OFFER = outcome.OFFER
+POLICY_VERSION = "policy_version"
+PRICE = schema.PRICE_COLUMN
+TIMESTAMP = schema.TIMESTAMP_COLUMN
+VERSION = schema.VERSION_COLUMN
+
+STATUS = "status"
+DEAL = "deal"
+DECLINED = "declined"
+OPEN = "open"
+STATUS_LABELS: Mapping[str, str] = {
+    DEAL: "Fechadas",
+    DECLINED: "Recusadas",
+    OPEN: "Em aberto",
+}
+PAID = "paid"
+PAID_RATIO = "paid_ratio"
+LOW_OFFER = "low_offer"  # declined because the offer was too low
+Z_95 = 1.959963984540054
+
+# Market-estimate bands (R$), around the training data's quartiles (about 3.100, 4.300, 6.000).
+PRICE_BAND = "price_band"
+PRICE_BAND_EDGES: tuple[int, ...] = (3000, 4500, 6000, 9000)
+
+# Condition grade: how many answers describe a defect, from the request log's condition columns
+# (``condition_<question>``, answers as the trade-in contract spells them, booleans as
+# ``true``/``false``). Only the best answer of a question is not a defect. When the condition
+# module of the trade-in offer is on main, this table is derived from its questions.
+CONDITION = "condition"
+CONDITION_DEFECTS: Mapping[str, frozenset[str]] = {
+    "condition_screen": frozenset({"scratched", "broken"}),
+    "condition_body": frozenset({"worn", "damaged"}),
+    "condition_keyboard_ports": frozenset({"faulty"}),
+    "condition_battery": frozenset({"weak", "dead"}),
+    "condition_charger": frozenset({"false"}),
+}
+NO_DEFECTS = "Sem defeitos"
+ONE_DEFECT = "1 defeito"
+MANY_DEFECTS = "2 ou mais defeitos"
+NOT_ANSWERED = "Sem condição informada"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One way to split the quotes: a column and the pt-BR words for it and its values."""
+
+    column: str
+    label: str
+    value_label: Callable[[str], str]
+
+
+def _schema_label(field_name: str) -> Callable[[str], str]:
+    field = schema.FIELDS_BY_NAME[field_name]
+    by_text = {str(v): label for v, label in ((o.value, o.label) for o in field.options)}
+    return lambda value: by_text.get(str(value), str(value))
+
+
+def _as_is(value: str) -> str:
+    return str(value)
+
+
+SEGMENTS: tuple[Segment, ...] = (
+    Segment("brand", "Marca", _schema_label("brand")),
+    Segment("processor_name", "Processador", _schema_label("processor_name")),
+    Segment(PRICE_BAND, "Faixa do preço de mercado", _as_is),
+    Segment(CONDITION, "Condição", _as_is),
+    Segment(VERSION, "Versão do modelo", _as_is),
+    Segment(POLICY_VERSION, "Versão da política", _as_is),
+)
+SEGMENTS_BY_COLUMN: Mapping[str, Segment] = {s.column: s for s in SEGMENTS}
+
+
+def _brl(value: int) -> str:
+    return f"R$ {value:,}".replace(",", ".")
+
+
+def price_band_labels(edges: tuple[int, ...] = PRICE_BAND_EDGES) -> tuple[str, ...]:
+    labels = [f"até {_brl(edges[0])}"]
+    labels += [f"{_brl(a)} a {_brl(b)}" for a, b in itertools.pairwise(edges)]
+    labels.append(f"acima de {_brl(edges[-1])}")
+    return tuple(labels)
+
+
+def price_bands(prices: pd.Series, edges: tuple[int, ...] = PRICE_BAND_EDGES) -> pd.Series:
+    """Each market estimate's band, as an ordered categorical of pt-BR labels."""
+    labels = price_band_labels(edges)
+    values = pd.to_numeric(prices, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    codes = np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="left")
+    codes = np.where(np.isnan(values), -1, codes)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=list(labels), ordered=True), index=prices.index
+    )
+
+
+def condition_grades(quotes: pd.DataFrame) -> pd.Series:
+    """'Sem defeitos', '1 defeito' or '2 ou mais defeitos' from the condition answers."""
+    order = [NO_DEFECTS, ONE_DEFECT, MANY_DEFECTS, NOT_ANSWERED]
+    present = [c for c in CONDITION_DEFECTS if c in quotes]
+    if not present:
+        grades = np.full(len(quotes), NOT_ANSWERED, dtype=object)
+        return pd.Series(pd.Categorical(grades, categories=order, ordered=True), quotes.index)
+    defects = np.zeros(len(quotes), dtype=np.int64)
+    answered = np.zeros(len(quotes), dtype=bool)
+    for column in present:
+        text = quotes[column].astype(str).str.strip().str.lower()
+        answered |= ~text.isin(["", "nan", "none", "<na>"]).to_numpy()
+        defects += text.isin(CONDITION_DEFECTS[column]).to_numpy()
+    grades = np.select([defects == 0, defects == 1], [NO_DEFECTS, ONE_DEFECT], MANY_DEFECTS)
+    grades = np.where(answered, grades, NOT_ANSWERED)
+    return pd.Series(pd.Categorical(grades, categories=order, ordered=True), quotes.index)
+
+
+def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Quotes that made an offer, each with its current outcome (none: open) and its segments.
+
+    Adds ``decision``, ``reason``, ``amount``, ``status`` (deal / declined / open), ``paid``,
+    ``paid_ratio``, ``low_offer``, ``price_band`` and ``condition``."""
+    if QUOTE_ID not in quotes or OFFER not in quotes:  # a log from before the trade-in offer
+        quotes = quotes.iloc[0:0].assign(
+            **{QUOTE_ID: pd.Series(dtype=object), OFFER: pd.Series(dtype="float64")}
+        )
+    offers = pd.to_numeric(quotes[OFFER], errors="coerce")
+    quotes = quotes[offers.notna() & (offers > 0)].assign(**{OFFER: offers})
+    quotes = quotes.drop_duplicates(subset=[QUOTE_ID], keep="first")
+    current = outcome.current_outcomes(outcomes) if len(outcomes) else outcomes
+    decided = pd.DataFrame(
+        {
+            QUOTE_ID: current[QUOTE_ID].astype(str) if len(current) else pd.Series(dtype=str),
+            outcome.DECISION: current[outcome.DECISION] if len(current) else None,
+            outcome.REASON: current[outcome.REASON] if len(current) else None,
+            outcome.AMOUNT: current[outcome.AMOUNT] if len(current) else None,
+            outcome.RECORDED_AT: current[outcome.RECORDED_AT] if len(current) else None,
+        }
+    )
+    joined = quotes.assign(**{QUOTE_ID: quotes[QUOTE_ID].astype(str)}).merge(
+        decided, on=QUOTE_ID, how="left"
+    )
+    decision = joined[outcome.DECISION].astype(object)
+    deal = decision.isin(list(outcome.DEAL_DECISIONS)).to_numpy()
+    declined = (decision == outcome.DECLINED).to_numpy()
+    offer = joined[OFFER].to_numpy(dtype=np.float64)
+    amount = pd.to_numeric(joined[outcome.AMOUNT], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    paid = np.where(decision == outcome.ACCEPTED, offer, np.where(deal, amount, np.nan))
+    joined[STATUS] = np.select([deal, declined], [DEAL, DECLINED], OPEN)
+    joined[PAID] = paid
+    joined[PAID_RATIO] = paid / offer
+    joined[LOW_OFFER] = declined & (joined[outcome.REASON] == outcome.OFFER_TOO_LOW).to_numpy()
+    joined[PRICE_BAND] = price_bands(joined[PRICE]) if PRICE in joined else None
+    joined[CONDITION] = condition_grades(joined)
+    if POLICY_VERSION not in joined:
+        joined[POLICY_VERSION] = ""
+    return joined
+
+
+# ---------------------------------------------------------------------------------------------
+# Rates
+
+
+def wilson_interval(successes, trials, z: float = Z_95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion (vectorised); NaN where there are no trials."""
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denominator = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denominator
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
+    low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+    high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high
+
+
+RATE_COLUMNS = (
+    "quotes",
+    "decided",
+    "deals",
+    "acceptance",
+    "acceptance_low",
+    "acceptance_high",
+    "declined_low_offer",
+    "low_offer_share",
+    "paid_ratio",
+    "open",
+)
+
+
+def _flags(joined: pd.DataFrame) -> pd.DataFrame:
+    """0/1 columns to sum per group (no Python function per group)."""
+    status = joined[STATUS].to_numpy()
+    return joined.assign(
+        _decided=(status != OPEN).astype(np.int64),
+        _deal=(status == DEAL).astype(np.int64),
+        _open=(status == OPEN).astype(np.int64),
+        _low=joined[LOW_OFFER].to_numpy().astype(np.int64),
+    )
+
+
+def _rates(grouped) -> pd.DataFrame:
+    table = grouped.agg(
+        quotes=("_decided", "size"),
+        decided=("_decided", "sum"),
+        deals=("_deal", "sum"),
+        declined_low_offer=("_low", "sum"),
+        paid_ratio=(PAID_RATIO, "mean"),
+        open=("_open", "sum"),
+    )
+    decided = table["decided"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["acceptance"] = np.where(decided > 0, table["deals"] / decided, np.nan)
+        table["low_offer_share"] = np.where(
+            decided > 0, table["declined_low_offer"] / decided, np.nan
+        )
+    table["acceptance_low"], table["acceptance_high"] = wilson_interval(table["deals"], decided)
+    table["declined_low_offer"] = table["declined_low_offer"].astype(int)
+    return table[list(RATE_COLUMNS)]
+
+
+def segment_rates(joined: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per value of one segment: quotes, decided, deals, acceptance with its Wilson interval,
+    share declined as too low, mean paid/offer ratio of the deals and open quotes."""
+    segment = SEGMENTS_BY_COLUMN[column]
+    if joined.empty:
+        return pd.DataFrame(columns=["segment", "value", "label", *RATE_COLUMNS])
+    keys = joined[column]
+    if not isinstance(keys.dtype, pd.CategoricalDtype) or not keys.cat.ordered:
+        keys = keys.astype(str)  # ordered categories (price bands) keep their order
+    grouped = _flags(joined).assign(_key=keys).groupby("_key", sort=True, observed=True)
+    table = _rates(grouped).reset_index().rename(columns={"_key": "value"})
+    table["value"] = table["value"].astype(str)
+    table.insert(0, "segment", column)
+    table.insert(2, "label", [segment.value_label(v) for v in table["value"]])
+    return table
+
+
+def all_segment_rates(joined: pd.DataFrame) -> pd.DataFrame:
+    """``segment_rates`` for every segment, one long table (the page's per-segment view)."""
+    tables = [segment_rates(joined, s.column) for s in SEGMENTS if s.column in joined]
+    return pd.concat(tables, ignore_index=True) if tables else segment_rates(joined, "brand")
+
+
+def _days(joined: pd.DataFrame) -> pd.Series:
+    return joined[TIMESTAMP].dt.tz_convert(None).dt.normalize()
+
+
+def quotes_per_day(joined: pd.DataFrame) -> pd.DataFrame:
+    """Quotes made per day, by what became of them (day, status, quotes)."""
+    if joined.empty:
+        return pd.DataFrame({"day": pd.to_datetime([]), STATUS: [], "quotes": []})
+    counts = joined.assign(day=_days(joined)).groupby(["day", STATUS]).size()
+    return counts.rename("quotes").reset_index()
+
+
+def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-MON") -> pd.DataFrame:
+    """Acceptance of the quotes made in each period (weeks starting on Monday by default),
+    with its 95 % Wilson interval."""
+    columns = ["period", *RATE_COLUMNS]
+    if joined.empty:
+        return pd.DataFrame(columns=columns)
+    period = _days(joined).dt.to_period(freq).dt.start_time
+    table = _rates(_flags(joined).assign(period=period).groupby("period")).reset_index()
+    return table[columns]
+
+
+# ---------------------------------------------------------------------------------------------
+# The summary sentence
+
+
+@dataclass(frozen=True)
+class BusinessSummary:
+    start: date
+    end: date
+    quotes: int
+    decided: int
+    deals: int
+    declined_low_offer: int
+    open: int
+    paid_ratio: float | None  # mean over the deals
+    low_offer_focus: str | None  # the segment value where the low-offer declines concentrate
+
+    @property
+    def acceptance(self) -> float | None:
+        return self.deals / self.decided if self.decided else None
+
+    @property
+    def low_offer_share(self) -> float | None:
+        return self.declined_low_offer / self.decided if self.decided else None
+
+    @property
+    def acceptance_interval(self) -> tuple[float, float] | None:
+        """95 % Wilson interval of the acceptance."""
+        if not self.decided:
+            return None
+        low, high = wilson_interval([self.deals], [self.decided])
+        return float(low[0]), float(high[0])
+
+
+FOCUS_SEGMENTS = ("processor_name", "brand", PRICE_BAND, CONDITION)
+FOCUS_MIN_DECLINES = 5
+FOCUS_MIN_LIFT = 1.5
+FOCUS_MIN_SHARE = 0.25
+
+
+def _low_offer_focus(window: pd.DataFrame) -> str | None:
+    """The segment value most over-represented among the low-offer declines: at least
+    ``FOCUS_MIN_SHARE`` of them and ``FOCUS_MIN_LIFT`` times its share of decided quotes."""
+    decided = window[window[STATUS] != OPEN]
+    low = decided[decided[LOW_OFFER]]
+    if len(low) < FOCUS_MIN_DECLINES:
+        return None
+    best: tuple[float, str] | None = None
+    for column in FOCUS_SEGMENTS:
+        if column not in decided:
+            continue
+        share_low = low[column].astype(str).value_counts(normalize=True)
+        share_all = decided[column].astype(str).value_counts(normalize=True)
+        for value, share in share_low.items():
+            lift = share / share_all[value]
+            if (
+                share >= FOCUS_MIN_SHARE
+                and lift >= FOCUS_MIN_LIFT
+                and (best is None or lift > best[0])
+            ):
+                best = (lift, SEGMENTS_BY_COLUMN[column].value_label(str(value)))
+    return best[1] if best else None
+
+
+def business_summary(joined: pd.DataFrame, end: date, days: int = 28) -> BusinessSummary:
+    """The quotes made in the ``days`` days up to ``end`` (inclusive)."""
+    start = end - timedelta(days=days - 1)
+    if joined.empty:
+        window = joined
+    else:
+        day = _days(joined).to_numpy(dtype="datetime64[D]")
+        window = joined[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]
+    ratios = window[PAID_RATIO].dropna() if len(window) else pd.Series(dtype=float)
+    return BusinessSummary(
+        start=start,
+        end=end,
+        quotes=len(window),
+        decided=int((window[STATUS] != OPEN).sum()) if len(window) else 0,
+        deals=int((window[STATUS] == DEAL).sum()) if len(window) else 0,
+        declined_low_offer=int(window[LOW_OFFER].sum()) if len(window) else 0,
+        open=int((window[STATUS] == OPEN).sum()) if len(window) else 0,
+        paid_ratio=float(ratios.mean()) if len(ratios) else None,
+        low_offer_focus=_low_offer_focus(window) if len(window) else None,
+    )
+
+
+def count(value: int) -> str:
+    """``2142 -> '2.142'`` the Brazilian way."""
+    return f"{value:,}".replace(",", ".")
+
+
+def percent(share: float) -> str:
+    """``0.62 -> '62%'`` the Brazilian way."""
+    return format_percent(share, locale=LOCALE)
+
+
+def summary_sentence(summary: BusinessSummary) -> str:
+    """One sentence for the top of the section, e.g. 'Nas últimas 4 semanas, 62% das ofertas
+    decididas foram aceitas; 21% recusadas por valor baixo, concentradas em Ryzen 7.'"""
+    days = (summary.end - summary.start).days + 1
+    period = f"Nas últimas {days // 7} semanas" if days % 7 == 0 else f"Nos últimos {days} dias"
+    if days == 7:
+        period = "Na última semana"
+    if not summary.quotes:
+        return f"{period}, nenhuma oferta foi feita."
+    if not summary.decided:
+        return (
+            f"{period}, {count(summary.quotes)} ofertas foram feitas e nenhuma tem resultado "
+            "registrado."
+        )
+    sentence = f"{period}, {percent(summary.acceptance or 0)} das ofertas foram aceitas"
+    sentence += f"; {percent(summary.low_offer_share or 0)} recusadas por valor baixo"
+    if summary.low_offer_focus:
+        sentence += f", concentradas em {summary.low_offer_focus}"
+    if summary.open:
+        plural = "s" if summary.open > 1 else ""
+        sentence += f"; {count(summary.open)} oferta{plural} ainda em aberto"
+    return sentence + "."

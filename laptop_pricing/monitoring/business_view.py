@@ -1,0 +1,68 @@
+"""Everything the "Negócios" section shows for one period, computed in one place.
+
+Like ``view.compute_view`` for the drift part: the result is small (a sentence, a few figures,
+one table of segment rates), so the page caches it per period and a rerun only redraws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from laptop_pricing.monitoring import business, business_charts
+
+
+@dataclass(frozen=True)
+class BusinessView:
+    summary: business.BusinessSummary  # the chosen period
+    sentence: str
+    figures: dict[str, go.Figure] = field(default_factory=dict)  # per_day, acceptance
+    segments: pd.DataFrame | None = None  # business.all_segment_rates of the period
+    quotes: int = 0
+
+
+def compute_business_view(
+    quotes: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    start: date,
+    end: date,
+    alert_below: float | None = None,
+) -> BusinessView:
+    """The quotes made from ``start`` to ``end`` with their current outcomes: the summary
+    sentence, the two time figures and the rates of every segment."""
+    joined = business.join_outcomes(quotes, outcomes)
+    summary = business.business_summary(joined, end, days=(end - start).days + 1)
+    sentence = business.summary_sentence(summary)
+    period = _in_period(joined, start, end)
+    if period.empty:
+        return BusinessView(summary, sentence)
+    figures = {
+        "per_day": business_charts.quotes_per_day_figure(business.quotes_per_day(period)),
+        "acceptance": business_charts.acceptance_figure(
+            business.acceptance_over_time(period), alert_below=alert_below
+        ),
+    }
+    return BusinessView(
+        summary, sentence, figures, business.all_segment_rates(period), quotes=len(period)
+    )
+
+
+def segment_figure(view: BusinessView, column: str) -> go.Figure | None:
+    """The figure of one segment of the view (the page's "Dividir por" choice)."""
+    if view.segments is None:
+        return None
+    chosen = business.SEGMENTS_BY_COLUMN[column]
+    rates = view.segments[view.segments["segment"] == column]
+    title = f"Por {chosen.label.lower()} (entre parênteses: ofertas com resultado)"
+    return business_charts.segment_figure(rates, title) if len(rates) else None
+
+
+def _in_period(joined: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    if joined.empty:
+        return joined
+    day = joined[business.TIMESTAMP].dt.tz_convert(None).to_numpy(dtype="datetime64[D]")
+    return joined[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]

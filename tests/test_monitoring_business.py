@@ -1,0 +1,212 @@
+"""The "Negócios" numbers: a synthetic quarter with a known acceptance per processor gives
+those rates; Wilson intervals; the summary sentence; the chart builders."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+from laptop_pricing import outcome, outcome_file
+from laptop_pricing.monitoring import business, business_charts
+from laptop_pricing.monitoring.charts import MAX_FIGURE_BYTES
+from tests import synthetic_business as synthetic
+
+
+def figure_bytes(figure) -> int:
+    """Size of the JSON the browser receives for this figure."""
+    return len(figure.to_json().encode("utf-8"))
+
+
+END = date(2026, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def quarter() -> synthetic.SyntheticBusiness:
+    return synthetic.quotes_and_outcomes(END, days=91, quotes_per_day=40)
+
+
+@pytest.fixture(scope="module")
+def joined(quarter) -> pd.DataFrame:
+    return business.join_outcomes(quarter.quotes, quarter.outcomes_frame())
+
+
+def test_a_quarter_gives_the_acceptance_built_into_each_processor(quarter, joined):
+    rates = business.segment_rates(joined, "processor_name").set_index("value")
+    assert set(rates.index) == set(synthetic.ACCEPTANCE_BY_PROCESSOR)
+    for name, rate in synthetic.ACCEPTANCE_BY_PROCESSOR.items():
+        row = rates.loc[name]
+        assert row["deals"] == round(rate * row["decided"]), name
+        assert row["acceptance"] == pytest.approx(rate, abs=0.5 / row["decided"])
+        assert row["acceptance_low"] < rate < row["acceptance_high"]
+    assert rates["quotes"].sum() == len(quarter.quotes)
+    # Every quote with no stored outcome is open; the others are decided.
+    stored = set(quarter.outcomes_frame()["quote_id"])
+    assert rates["open"].sum() == len(set(quarter.quotes["quote_id"]) - stored)
+    assert rates.loc["ryzen 7", "label"] == "Ryzen 7"
+
+
+def test_a_later_outcome_supersedes_an_earlier_one_and_a_repeat_counts_once(quarter, joined):
+    history = quarter.outcomes_frame()
+    assert history["quote_id"].duplicated().any()  # the synthetic history has both cases
+    decided = joined[joined[business.STATUS] != business.OPEN]
+    assert decided["quote_id"].is_unique
+    last = history.sort_values("recorded_at").drop_duplicates("quote_id", keep="last")
+    expected = dict(zip(last["quote_id"], last["decision"], strict=True))
+    assert dict(zip(decided["quote_id"], decided["decision"], strict=True)) == expected
+
+
+def test_every_segment_adds_up_to_all_quotes(joined):
+    table = business.all_segment_rates(joined)
+    assert list(dict.fromkeys(table["segment"])) == [s.column for s in business.SEGMENTS]
+    for _, part in table.groupby("segment"):
+        assert part["quotes"].sum() == len(joined)
+        assert part["deals"].sum() == (joined[business.STATUS] == business.DEAL).sum()
+    bands = table[table["segment"] == business.PRICE_BAND]["label"].tolist()
+    assert bands == list(business.price_band_labels())  # in price order, not alphabetical
+    grades = table[table["segment"] == business.CONDITION]["label"].tolist()
+    assert grades == ["Sem defeitos", "1 defeito", "2 ou mais defeitos"]
+
+
+def test_the_condition_grade_counts_the_answers_that_are_defects():
+    answers = pd.DataFrame(
+        {
+            "condition_screen": ["perfect", "broken", "scratched", ""],
+            "condition_body": ["like_new", "like_new", "worn", ""],
+            "condition_charger": ["true", "true", "false", ""],
+        }
+    )
+    assert business.condition_grades(answers).tolist() == [
+        "Sem defeitos",
+        "1 defeito",
+        "2 ou mais defeitos",
+        "Sem condição informada",
+    ]
+
+
+def test_paid_over_offer_uses_the_offer_when_accepted_and_the_amount_otherwise():
+    quotes = pd.DataFrame(
+        {
+            "quote_id": ["A", "B", "C", "D"],
+            "offer": [1000, 1000, 2000, 500],
+            "price": [2000, 2000, 4000, 900],
+            "timestamp": pd.to_datetime(["2026-03-30T10:00Z"] * 4, utc=True),
+            "processor_name": ["core i5"] * 4,
+        }
+    )
+    at = datetime(2026, 3, 30, 12, tzinfo=UTC)
+    made = [
+        outcome.Outcome("A", "e-00000001", "accepted", None, None, "", None, 1000, False, at),
+        outcome.Outcome("B", "e-00000002", "negotiated", 1100, None, "", None, 1000, False, at),
+        outcome.Outcome("C", "e-00000003", "revised", 1500, None, "", "screen", 2000, False, at),
+    ]
+    frame = outcome_file.outcomes_frame(outcome_file.encode_outcomes(made).encode())
+    joined = business.join_outcomes(quotes, frame).set_index("quote_id")
+    assert joined["paid_ratio"].round(3).to_dict() == pytest.approx(
+        {"A": 1.0, "B": 1.1, "C": 0.75, "D": np.nan}, nan_ok=True
+    )
+    assert joined.loc["D", "status"] == business.OPEN
+
+
+def test_quotes_without_an_offer_are_left_out():
+    quotes = pd.DataFrame(
+        {
+            "quote_id": ["A", "B"],
+            "offer": [1000, None],
+            "price": [2000, 2000],
+            "timestamp": pd.to_datetime(["2026-03-30T10:00Z"] * 2, utc=True),
+        }
+    )
+    joined = business.join_outcomes(quotes, outcome_file.empty_outcomes())
+    assert joined["quote_id"].tolist() == ["A"]
+    before_offers = quotes.drop(columns=["quote_id", "offer"])  # a log from before quotes
+    assert business.join_outcomes(before_offers, outcome_file.empty_outcomes()).empty
+
+
+@pytest.mark.parametrize(("k", "n"), [(62, 100), (0, 10), (10, 10), (3, 7), (480, 1000)])
+def test_wilson_interval_matches_scipy(k, n):
+    low, high = business.wilson_interval([k], [n])
+    expected = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert low[0] == pytest.approx(expected.low, abs=1e-9)
+    assert high[0] == pytest.approx(expected.high, abs=1e-9)
+
+
+def test_wilson_interval_by_hand_and_without_trials():
+    low, high = business.wilson_interval([62, 0], [100, 0])
+    assert (round(low[0], 4), round(high[0], 4)) == (0.5221, 0.709)
+    assert np.isnan(low[1]) and np.isnan(high[1])
+
+
+def test_acceptance_over_time_has_one_row_per_week_and_the_interval_around_it(joined):
+    weekly = business.acceptance_over_time(joined)
+    assert len(weekly) in (13, 14)
+    assert weekly["quotes"].sum() == len(joined)
+    decided = weekly[weekly["decided"] > 0]
+    assert (decided["acceptance_low"] <= decided["acceptance"]).all()
+    assert (decided["acceptance"] <= decided["acceptance_high"]).all()
+
+
+def test_the_summary_sentence_names_the_processor_where_low_offers_concentrate(joined):
+    summary = business.business_summary(joined, END, days=28)
+    assert summary.start == END - timedelta(days=27)
+    sentence = business.summary_sentence(summary)
+    assert sentence.startswith("Nas últimas 4 semanas, ")
+    assert f"{round(summary.acceptance * 100)}% das ofertas foram aceitas" in sentence
+    assert "recusadas por valor baixo, concentradas em Ryzen 7" in sentence
+    assert sentence.endswith(f"; {summary.open} ofertas ainda em aberto.")
+    busy = dataclasses.replace(summary, quotes=30_000, open=2142)
+    assert "; 2.142 ofertas ainda em aberto." in business.summary_sentence(busy)
+
+
+def test_the_summary_sentence_of_a_quiet_period():
+    empty = business.join_outcomes(
+        pd.DataFrame(
+            {"quote_id": [], "offer": [], "price": [], "timestamp": pd.to_datetime([], utc=True)}
+        ),
+        outcome_file.empty_outcomes(),
+    )
+    sentence = business.summary_sentence(business.business_summary(empty, END, days=7))
+    assert sentence == "Na última semana, nenhuma oferta foi feita."
+
+
+def test_the_figures_are_built_from_the_small_tables(joined):
+    per_day = business.quotes_per_day(joined)
+    figure = business_charts.quotes_per_day_figure(per_day)
+    assert [t.name for t in figure.data] == ["Fechadas", "Recusadas", "Em aberto"]
+    assert sum(sum(t.y) for t in figure.data) == len(joined)
+    weekly = business.acceptance_over_time(joined)
+    acceptance = business_charts.acceptance_figure(weekly, alert_below=0.4)
+    line = acceptance.data[-1]
+    assert list(line.y) == pytest.approx(weekly["acceptance"].tolist())
+    assert acceptance.layout.shapes[0].y0 == 0.4
+    rates = business.segment_rates(joined, "processor_name")
+    segment = business_charts.segment_figure(rates, "Por processador")
+    assert list(segment.data[0].x) == pytest.approx(rates["acceptance"].tolist())
+    for built in (figure, acceptance, segment):
+        assert figure_bytes(built) < MAX_FIGURE_BYTES / 10
+        assert built.layout.separators == ",."
+
+
+def test_the_section_view_has_the_sentence_the_figures_and_every_segment(quarter):
+    from laptop_pricing.monitoring.business_view import compute_business_view, segment_figure
+
+    view = compute_business_view(
+        quarter.quotes, quarter.outcomes_frame(), END - timedelta(days=27), END, alert_below=0.4
+    )
+    assert view.sentence.startswith("Nas últimas 4 semanas, ")
+    assert view.quotes == view.summary.quotes == 28 * 40
+    low, high = view.summary.acceptance_interval
+    assert low < view.summary.acceptance < high
+    assert list(view.figures) == ["per_day", "acceptance"]
+    assert set(view.segments["segment"]) == {s.column for s in business.SEGMENTS}
+    figure = segment_figure(view, "brand")
+    assert figure.layout.title.text.startswith("Por marca")
+    quiet = compute_business_view(quarter.quotes, quarter.outcomes_frame(), END + timedelta(1),
+                                  END + timedelta(7))  # fmt: skip
+    assert quiet.figures == {} and quiet.segments is None
+    assert segment_figure(quiet, "brand") is None
+    assert quiet.sentence == "Na última semana, nenhuma oferta foi feita."
