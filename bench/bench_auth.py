@@ -35,7 +35,7 @@ from tests.browser_support import StreamlitServer, chromium_browser, free_port  
 from tests.oidc_support import SIGN_IN_BUTTON, oidc_provider, sign_in, write_secrets  # noqa: E402
 
 APP = str(REPO_ROOT / "app.py")
-FORM_READY = "Calcular preço"
+FORM_READY = "Calcular oferta"
 
 
 def started_app(signed_in: bool) -> AppTest:

@@ -30,12 +30,16 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from laptop_pricing.api import handler as api  # noqa: E402
+from laptop_pricing.api.handler import NullObserver, PricingHandler, get_engine  # noqa: E402
+from laptop_pricing.api.service import prediction_values  # noqa: E402
 from laptop_pricing.condition import Condition  # noqa: E402
 from laptop_pricing.policy import load_policy  # noqa: E402
 from laptop_pricing.quote_id import QuoteIdGenerator  # noqa: E402
 from laptop_pricing.quote_lookup import QuoteLookup  # noqa: E402
-from laptop_pricing.request_log import LogRow, S3RequestLog, encode_rows, header_text  # noqa: E402
+from laptop_pricing.request_log import PREDICTIONS, LogLayout  # noqa: E402
+from laptop_pricing.request_log.compact import day_rows  # noqa: E402
+from laptop_pricing.request_log.day_csv import encode_day_csv  # noqa: E402
+from laptop_pricing.request_log.stores import S3RecordStore  # noqa: E402
 from laptop_pricing.schema import CONTRACT_EXAMPLE, LaptopSpec  # noqa: E402
 from laptop_pricing.trade_in import QuoteIssuer  # noqa: E402
 
@@ -47,11 +51,12 @@ def p50_ms(samples: list[float]) -> float:
 
 
 def bench_handler(calls: int, rounds: int) -> None:
-    api.set_observer(api.NullObserver())
+    # Observer a no-op: the pricing path alone; the issuer under the committed policy.
+    handler = PricingHandler(get_engine(), NullObserver(), QuoteIssuer(load_policy()))
     plain = {"data": dict(CONTRACT_EXAMPLE)}
     with_condition = {"data": dict(CONTRACT_EXAMPLE), "condition": CONDITION}
     for event in (plain, with_condition):  # warm: model, policy, imports
-        assert api.handler(event)["statusCode"] == 200
+        assert handler(event)["statusCode"] == 200
     samples: dict[str, list[float]] = {"without": [], "with": []}
     # Alternate call by call (the order flipped each round), so a burst of load from other
     # processes on this shared machine lands on both sides alike.
@@ -60,7 +65,7 @@ def bench_handler(calls: int, rounds: int) -> None:
         for _ in range(calls // rounds):
             for name, event in pair if round_number % 2 == 0 else pair[::-1]:
                 start = time.perf_counter()
-                api.handler(event)
+                handler(event)
                 samples[name].append(time.perf_counter() - start)
     without, with_ = p50_ms(samples["without"]), p50_ms(samples["with"])
     print(f"handler p50 without condition: {without:.3f} ms ({len(samples['without'])} calls)")
@@ -85,7 +90,7 @@ def bench_lookup(quotes: int, lookups: int = 200) -> None:
             region_name="us-east-1",
         )
         s3.create_bucket(Bucket="bench")
-        log = S3RequestLog("bench", "laptop-prediction-real-data", s3)
+        store = S3RecordStore("bench", LogLayout("laptop-prediction-real-data", PREDICTIONS), s3)
         day = datetime(2026, 3, 10, tzinfo=UTC)
         ids = QuoteIdGenerator()
         policy = load_policy()
@@ -95,11 +100,13 @@ def bench_lookup(quotes: int, lookups: int = 200) -> None:
             moment = day + timedelta(seconds=i * 86_000 / quotes)
             issuer = QuoteIssuer(policy, ids, clock=lambda moment=moment: moment)
             quote = issuer.issue(3000 + i % 4000, Condition.from_payload(CONDITION))
-            rows.append(LogRow(spec, 3000 + i % 4000, "1", moment, quote.log_values()))
+            values = prediction_values(spec, 3000 + i % 4000, "1", f"r-{i}", moment)
+            values.update(quote.log_values())
+            rows.append({name: str(value) for name, value in values.items()})
             quote_ids.append(quote.quote_id)
-        body = (header_text() + encode_rows(rows)).encode()
-        s3.put_object(Bucket="bench", Key=log.key_for(day.date()), Body=body)
-        lookup = QuoteLookup(log.read_day, today=lambda: day.date())
+        body = encode_day_csv(PREDICTIONS, rows)
+        store.write_day_file(day.date(), body, watermark=None)  # the compacted day, no records
+        lookup = QuoteLookup(lambda wanted: day_rows(store, wanted), today=lambda: day.date())
         rng = random.Random(1)
         found, bare = [], []
         for _ in range(lookups):
@@ -109,7 +116,7 @@ def bench_lookup(quotes: int, lookups: int = 200) -> None:
             found.append(time.perf_counter() - start)
             assert result.status == "valid", result
             start = time.perf_counter()
-            log.read_day(day.date())
+            store.read_day_file(day.date())
             bare.append(time.perf_counter() - start)
         lookup_ms, get_ms = p50_ms(found), p50_ms(bare)
         print(f"day file: {quotes} quotes, {len(body) / 1e6:.1f} MB on moto S3")

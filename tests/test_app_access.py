@@ -19,7 +19,7 @@ from components.page_setup import (
     OWNERS_ONLY,
 )
 from laptop_pricing.access import PAGE_ROLES
-from tests.app_fixtures import APP, CLERK, OWNER, SIGN_IN, app, submit, texts
+from tests.app_fixtures import APP, CLERK, OWNER, SIGN_IN, app, market_estimate, submit, texts
 from tests.browser_support import REPO_ROOT
 from tests.request_log_support import local_logged_rows
 
@@ -37,7 +37,7 @@ REFUSED_TITLES = {
     "model_card": "Sobre o modelo",
 }
 # What each page shows only when it really opened (its data or its form).
-OPENED = {"estimate": "Calcular preço", "monitoring": "Atualizar", "model_card": "Versão"}
+OPENED = {"estimate": "Calcular oferta", "monitoring": "Atualizar", "model_card": "Versão"}
 PRODUCTION = {"API-ENDPOINT": "https://precos.loja.com.br/predict", "API-KEY": "k-123"}
 
 
@@ -173,7 +173,7 @@ def test_an_unverified_email_gets_no_role():
 
 def test_the_signed_in_clerk_email_goes_into_the_request_log(clean_env):
     at = submit(app(user=CLERK))
-    assert at.metric and not at.error
+    assert market_estimate(at) and not at.error
     rows = local_logged_rows(clean_env / "predictions")
     assert [r["clerk_email"] for r in rows] == [CLERK]
     stored = b"".join(p.read_bytes() for p in (clean_env / "predictions").rglob("*") if p.is_file())

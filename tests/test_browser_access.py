@@ -35,7 +35,7 @@ OUR_TITLE = "Avaliação de notebooks usados"
 NAV = ["Avaliar notebook", "Monitoramento", "Sobre o modelo"]
 # url path -> the heading the page draws when it really opens, and a thing only it shows.
 PAGES = {
-    "": ("Avaliar notebook usado", "Calcular preço"),
+    "": ("Avaliar notebook usado", "Calcular oferta"),
     "monitoring": ("Monitoramento", "Atualizar"),
     "model_card": ("Sobre o modelo", "O modelo que calcula os preços"),
 }
@@ -93,7 +93,7 @@ def cookies(browser, site):
             context = browser.new_context()
             page = context.new_page()
             sign_in(page, running.url, email)
-            settle(page, "Calcular preço")
+            settle(page, "Calcular oferta")
             states[role] = context.storage_state()
             context.close()
     states["signed_out"] = None
@@ -142,13 +142,13 @@ def test_sign_in_end_to_end(browser, site):
 
         page.goto(f"{running.url}/monitoring")
         settle(page, SIGN_IN_BUTTON)
-        expect(page.get_by_text("Calcular preço")).to_have_count(0)
+        expect(page.get_by_text("Calcular oferta")).to_have_count(0)
         expect(page.get_by_text("Atualizar")).to_have_count(0)
         assert nav_links(page) == []
         screenshot(page, "access-logged-out")
 
         sign_in(page, running.url, OWNER)
-        settle(page, "Calcular preço")
+        settle(page, "Calcular oferta")
         expect(page.get_by_text(f"Conectado como {OWNER}")).to_be_visible()
         assert nav_links(page) == NAV
         page.locator('[data-testid="stSidebarNav"] a', has_text="Monitoramento").click()
@@ -161,7 +161,7 @@ def test_sign_in_end_to_end(browser, site):
         expect(page.get_by_text("Atualizar")).to_have_count(0)
 
         sign_in(page, running.url, CLERK)
-        settle(page, "Calcular preço")
+        settle(page, "Calcular oferta")
         expect(page.get_by_text("Perfil: balconista")).to_be_visible()
         assert nav_links(page) == []
         screenshot(page, "access-clerk")
@@ -180,7 +180,7 @@ def test_an_email_on_no_list_signs_in_but_sees_nothing(browser, site):
         settle(page, STRANGER)
         expect(page.get_by_text("não está na lista de acesso")).to_be_visible()
         assert NOT_ON_A_LIST.startswith("O e-mail")
-        expect(page.get_by_text("Calcular preço")).to_have_count(0)
+        expect(page.get_by_text("Calcular oferta")).to_have_count(0)
         screenshot(page, "access-stranger-phone")
         context.close()
 
@@ -193,7 +193,7 @@ def test_a_bad_setting_is_an_admin_message_in_the_browser(browser, site, tmp_pat
         page.goto(f"{running.url}/monitoring")
         settle(page, "Configuração com erro")
         expect(page.get_by_text("API-ENDPOINT")).to_be_visible()
-        expect(page.get_by_text("Calcular preço")).to_have_count(0)
+        expect(page.get_by_text("Calcular oferta")).to_have_count(0)
         assert "Traceback" not in page.locator("body").inner_text()
         screenshot(page, "access-admin-misconfiguration")
         context.close()

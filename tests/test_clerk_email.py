@@ -13,7 +13,7 @@ import pytest
 from laptop_pricing.api import handler as api
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient, gateway_event
 from laptop_pricing.schema import CONTRACT_EXAMPLE, LaptopSpec
-from tests.app_fixtures import CLERK, app, submit
+from tests.app_fixtures import CLERK, app, market_estimate, submit
 from tests.client_fault_server import fault_server
 
 SPEC = LaptopSpec.default()
@@ -23,7 +23,9 @@ class Recorder:
     def __init__(self) -> None:
         self.emails: list[str | None] = []
 
-    def on_priced(self, spec, quote, latency_ms, request_id, clerk_email=None) -> None:
+    def on_priced(
+        self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None
+    ) -> None:
         self.emails.append(clerk_email)
 
 
@@ -76,7 +78,7 @@ def test_the_http_client_sends_it_beside_data_only_when_given():
 def test_the_app_in_http_mode_sends_the_signed_in_email_not_the_name():
     with fault_server() as server:
         at = submit(app({"API-ENDPOINT": server.url("/ok"), "API-KEY": "k"}, user=CLERK))
-        assert at.metric
+        assert market_estimate(at)
         sent = server.requests[-1]["body"]
     assert json.loads(sent)["clerk_email"] == CLERK
     assert b"Nome" not in sent

@@ -38,6 +38,7 @@ class Recorder:
         latency_ms: float,
         request_id: str,
         clerk_email: str | None = None,
+        trade_in: object | None = None,
     ) -> None:
         self.calls.append((spec, quote, latency_ms))
         self.request_ids.append(request_id)

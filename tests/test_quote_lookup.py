@@ -84,3 +84,23 @@ def test_lookup_in_s3(monkeypatch, moto_endpoint, bucket, compact):
     store = s3_store(moto_endpoint, bucket)
     store.warm()  # as the service does at start, not inside the first record's deadline
     check_found_expired_and_unknown(store, compact)
+
+
+def test_a_quote_record_lands_in_the_day_its_id_names(tmp_path):
+    """The observer stores a quote under its quote's day, not the day the write happens, so a
+    quote issued just before midnight UTC is found by its id."""
+    from laptop_pricing.api.service import PricingObserver
+    from laptop_pricing.quote_id import quote_id_day
+
+    @dataclasses.dataclass
+    class Priced:
+        price: int
+        version: str
+
+    store = local_store(tmp_path)
+    moment = datetime(2026, 3, 10, 23, 59, 59, tzinfo=UTC)
+    quote = QuoteIssuer(load_policy(), QuoteIdGenerator(), clock=lambda: moment).issue(5000, WORN)
+    observer = PricingObserver(RequestLog(store, deadline=5.0))
+    observer.on_priced(LaptopSpec.default(), Priced(5000, "v1"), 1.0, "r-1", trade_in=quote)
+    assert quote_id_day(quote.quote_id) == date(2026, 3, 10)
+    assert [r["quote_id"] for r in day_rows(store, date(2026, 3, 10))] == [quote.quote_id]

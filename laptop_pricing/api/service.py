@@ -94,7 +94,7 @@ class PricingObserver:
             )
             if trade_in is not None:
                 values.update(trade_in.log_values())
-            result = self.request_log.write(values, on_late=self._settled_late)
+            result = self.request_log.write(values, at=at, on_late=self._settled_late)
             if result.fate is Fate.LOST:
                 lost = True
                 self._count(result.reason)
