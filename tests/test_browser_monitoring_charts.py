@@ -74,8 +74,8 @@ def test_ticks_read_right_for_any_amount_of_data(tmp_path, days, rows_per_day):
             days,
             rows_per_day=rows_per_day,
             prefix="laptop-prediction-real-data",
-            reference=metadata["reference"]["fields"],
-            versions=("2025.01.10-ridge", metadata["version"]),
+            reference=metadata.reference["fields"],
+            versions=("2025.01.10-ridge", metadata.version),
         ),
     )
     with (
