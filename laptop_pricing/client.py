@@ -61,14 +61,13 @@ class PricingClient(ABC):
 
     embedded: bool = False
 
-    @abstractmethod
     def price(
         self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
     ) -> Quote:
         """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log;
         ``explain``: also each field's R$ contribution and comparable laptops."""
+        return self._send(request_payload(spec, clerk_email, explain=explain), quote_from_response)
 
-    @abstractmethod
     def price_trade_in(
         self,
         spec: LaptopSpec,
@@ -78,6 +77,16 @@ class PricingClient(ABC):
         explain: bool = False,
     ) -> tuple[Quote, TradeInQuote]:
         """The market estimate and the store's offer for a laptop in a given condition."""
+
+        def read(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Any:
+            return trade_in_from_response(status, body, headers, condition)
+
+        payload = request_payload(spec, clerk_email, explain=explain, condition=condition)
+        return self._send(payload, read)
+
+    @abstractmethod
+    def _send(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+        """Deliver ``payload`` and turn the answer into ``read(status, body, headers)``."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,26 +409,7 @@ class HttpPricingClient(PricingClient):
             sleeper=self._sleep,
         )
 
-    def price(
-        self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
-    ) -> Quote:
-        return self._post(request_payload(spec, clerk_email, explain=explain), quote_from_response)
-
-    def price_trade_in(
-        self,
-        spec: LaptopSpec,
-        condition: Condition,
-        clerk_email: str | None = None,
-        *,
-        explain: bool = False,
-    ) -> tuple[Quote, TradeInQuote]:
-        def read(status: int, body: bytes, headers: Mapping[str, str]) -> Any:
-            return trade_in_from_response(status, body, headers, condition)
-
-        payload = request_payload(spec, clerk_email, explain=explain, condition=condition)
-        return self._post(payload, read)
-
-    def _post(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+    def _send(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
         body = json.dumps(payload).encode()
         try:
             response = self._pool.request(
@@ -491,26 +481,7 @@ class LocalPricingClient(PricingClient):
     def __init__(self, handler: Callable[[dict, Any], dict]):
         self._handler = handler
 
-    def price(
-        self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
-    ) -> Quote:
-        return self._call(request_payload(spec, clerk_email, explain=explain), quote_from_response)
-
-    def price_trade_in(
-        self,
-        spec: LaptopSpec,
-        condition: Condition,
-        clerk_email: str | None = None,
-        *,
-        explain: bool = False,
-    ) -> tuple[Quote, TradeInQuote]:
-        def read(status: int, body: str | None, headers: Mapping[str, str]) -> Any:
-            return trade_in_from_response(status, body, headers, condition)
-
-        payload = request_payload(spec, clerk_email, explain=explain, condition=condition)
-        return self._call(payload, read)
-
-    def _call(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+    def _send(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
         response = self._handler(gateway_event(payload), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
