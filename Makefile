@@ -10,9 +10,12 @@ BIN := $(VENV)/bin
 run: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py
 
+# Everything but the browser tests on two workers (pytest-xdist), then the browser tests one at a
+# time (each drives its own Streamlit server and Chromium, which two cores cannot run twice).
 test: provision
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser" -n 2
+	$(BIN)/python -m pytest -m browser
 
 # The OS packages the tests need beyond pip (scripts/provision-test-os.sh: apt, else Playwright).
 provision: $(VENV)/.dev-installed
