@@ -21,7 +21,6 @@ import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
-    InvalidHeader,
     MaxRetryError,
     NewConnectionError,
     ReadTimeoutError,
@@ -30,27 +29,22 @@ from urllib3.exceptions import (
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from laptop_pricing.comparables import Comparable
+from laptop_pricing.answers import (
+    parse_retry_after,
+    quote_from_response,
+    trade_in_from_response,
+)
 from laptop_pricing.condition import PAYLOAD_KEY, Condition
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
-    AuthError,
-    BadRequest,
     ConnectionFailed,
     InvalidResponse,
-    PricingError,
-    RateLimited,
-    ServiceUnavailable,
     Timeout,
-    UpstreamError,
 )
-from laptop_pricing.explanation import Contribution, Explanation
-from laptop_pricing.schema import FieldError, LaptopSpec
+from laptop_pricing.schema import LaptopSpec
 from laptop_pricing.settings import Settings
-from laptop_pricing.trade_in import InvalidTradeInAnswer, TradeInQuote
+from laptop_pricing.trade_in import TradeInQuote
 
-DEFAULT_CURRENCY = "BRL"
-UNKNOWN_VERSION = "desconhecida"
 CONNECT_TIMEOUT = 3.05  # seconds to open the connection
 READ_TIMEOUT = 10.0  # seconds to wait for the answer (a Lambda cold start fits; 29 s does not)
 RETRY_BUDGET = 10.0  # all attempts and back-off waits together
@@ -87,190 +81,6 @@ class PricingClient(ABC):
     @abstractmethod
     def _send(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
         """Deliver ``payload`` and turn the answer into ``read(status, body, headers)``."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading answers (shared by both clients)
-
-
-def quote_from_response(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Quote:
-    """A Quote from an HTTP-like answer, or the typed error that answer means."""
-    if 200 <= status < 300:
-        payload = _json_object(body)
-        return _quote_from_payload(payload)
-    raise error_for_status(status, body, headers)
-
-
-def trade_in_from_response(
-    status: int, body: str | bytes | None, headers: Mapping[str, str], condition: Condition
-) -> tuple[Quote, TradeInQuote]:
-    """The Quote and the trade-in quote of an answer to a request that carried a condition."""
-    quote = quote_from_response(status, body, headers)
-    payload = _json_object(body)
-    if "prediction" not in payload and isinstance(payload.get("body"), str | bytes):
-        payload = _json_object(payload["body"])  # the wrapped shape
-    try:
-        return quote, TradeInQuote.from_body(payload, condition, quote.price)
-    except InvalidTradeInAnswer as error:
-        raise InvalidResponse(f"pricing API answer: {error}") from None
-
-
-def error_for_status(
-    status: int, body: str | bytes | None, headers: Mapping[str, str]
-) -> PricingError:
-    """The typed error of a non-2xx answer (the body's message is kept, short, for logs)."""
-    message = f"pricing API answered {status}: {_service_message(body)}"
-    if status in (401, 403):
-        return AuthError(message, status)
-    if status == 429:
-        return RateLimited(message, parse_retry_after(headers.get("Retry-After")))
-    if status in (400, 422):
-        return BadRequest(message, _field_errors(body))
-    if status == 503:
-        return ServiceUnavailable(message, status)
-    return UpstreamError(message, status)
-
-
-def _json_object(body: str | bytes | None) -> dict[str, Any]:
-    if body is None or body in ("", b""):
-        raise InvalidResponse("pricing API answered with an empty body")
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidResponse(f"pricing API answered with a body that is not JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise InvalidResponse("pricing API answered with JSON that is not an object")
-    return payload
-
-
-def _quote_from_payload(payload: dict[str, Any]) -> Quote:
-    # Wrapped shape (direct invoke / non-proxy integration): {"statusCode": 200, "body": "<json>"}.
-    # The old INR API put statusCode and prediction side by side: that one is read as it stands.
-    if "prediction" not in payload and "body" in payload:
-        inner_status = payload.get("statusCode", 200)
-        inner_body = payload["body"]
-        if isinstance(inner_body, dict | list):
-            inner_body = json.dumps(inner_body)
-        if not isinstance(inner_status, int) or not isinstance(inner_body, str | bytes):
-            raise InvalidResponse("pricing API answered with a malformed wrapped body")
-        headers = payload.get("headers") if isinstance(payload.get("headers"), dict) else {}
-        return quote_from_response(inner_status, inner_body, headers)
-    if "prediction" not in payload:
-        raise InvalidResponse("pricing API answer has no prediction")
-    price = _amount(payload["prediction"], "prediction")
-    version = payload.get("version")
-    currency = payload.get("currency")
-    low = high = coverage = None
-    price_range = payload.get("range")
-    if isinstance(price_range, dict) and "low" in price_range and "high" in price_range:
-        low = _amount(price_range["low"], "range.low")
-        high = _amount(price_range["high"], "range.high")
-        if isinstance(price_range.get("coverage"), int | float):
-            coverage = float(price_range["coverage"])
-    return Quote(
-        price=price,
-        low=low,
-        high=high,
-        currency=currency if isinstance(currency, str) and currency else DEFAULT_CURRENCY,
-        version=str(version) if version not in (None, "") else UNKNOWN_VERSION,
-        coverage=coverage,
-        explanation=_explanation(payload.get("explanation")),
-        comparables=_comparables(payload.get("comparables")),
-    )
-
-
-def _explanation(raw: Any) -> Explanation | None:
-    """The explanation when the answer holds a well-formed one (an extra: never fails a price)."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("contributions"), list):
-        return None
-    try:
-        return Explanation(
-            baseline=_amount(raw["baseline"], "explanation.baseline"),
-            contributions=tuple(
-                Contribution(str(item["field"]), item.get("value"), round(float(item["amount"])))
-                for item in raw["contributions"]
-            ),
-        )
-    except (InvalidResponse, KeyError, TypeError, ValueError):
-        return None
-
-
-def _comparables(raw: Any) -> tuple[Comparable, ...]:
-    if not isinstance(raw, list):
-        return ()
-    try:
-        return tuple(
-            Comparable(
-                fields=dict(item["data"]),
-                price=_amount(item["price"], "comparables.price"),
-                same_processor=bool(item.get("same_processor", False)),
-            )
-            for item in raw
-        )
-    except (InvalidResponse, KeyError, TypeError, ValueError):
-        return ()
-
-
-def _amount(value: Any, name: str) -> int:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise InvalidResponse(f"pricing API answer: {name} is not a number") from None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidResponse(f"pricing API answer: {name} is not a number")
-    if value < 0:
-        raise InvalidResponse(f"pricing API answer: {name} is negative")
-    return round(value)
-
-
-def _service_message(body: str | bytes | None) -> str:
-    try:
-        payload = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        text = payload["message"]
-    elif isinstance(body, bytes):
-        text = body.decode("utf-8", "replace")
-    else:
-        text = body or ""
-    text = " ".join(text.split())
-    return text[:200] or "(no message)"
-
-
-def _field_errors(body: str | bytes | None) -> list[FieldError]:
-    try:
-        payload = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        return []
-    if isinstance(payload, dict) and "body" in payload and "errors" not in payload:
-        return _field_errors(payload["body"]) if isinstance(payload["body"], str) else []
-    raw = payload.get("errors") if isinstance(payload, dict) else None
-    errors = []
-    for item in raw if isinstance(raw, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("field"), str):
-            allowed = item.get("allowed")
-            errors.append(
-                FieldError(
-                    field=item["field"],
-                    value=item.get("value"),
-                    reason=str(item.get("reason", "")),
-                    allowed=tuple(allowed) if isinstance(allowed, list) else (),
-                )
-            )
-    return errors
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), by urllib3;
-    ``None`` when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return float(Retry().parse_retry_after(value))
-    except InvalidHeader:
-        return None
 
 
 def request_payload(

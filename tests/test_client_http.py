@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from laptop_pricing.client import HttpPricingClient, parse_retry_after
+from laptop_pricing.answers import parse_retry_after
+from laptop_pricing.client import HttpPricingClient
 from laptop_pricing.errors import (
     AuthError,
     BadRequest,
