@@ -17,10 +17,10 @@ from laptop_pricing.monitoring.charts import (
     PALETTE,
     _layout,
     _short,
+    add_band,
 )
 
 STATUS_COLORS = {business.DEAL: "#10b981", business.DECLINED: "#ef4444", business.OPEN: "#9ca3af"}
-BAND_FILL = "rgba(37, 99, 235, 0.18)"
 THRESHOLD_COLOR = "#b91c1c"
 SUBPLOT_TITLE_ROW = 26  # pixels: the first row's subplot titles sit above its plots
 
@@ -54,23 +54,12 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
     figure = go.Figure()
     rows = over_time[over_time["decided"] > 0] if len(over_time) else over_time
     if len(rows):
-        figure.add_scatter(
-            x=rows["period"],
-            y=rows["acceptance_high"],
-            mode="lines",
-            line={"width": 0},
-            showlegend=False,
-            hoverinfo="skip",
-        )
-        figure.add_scatter(
-            x=rows["period"],
-            y=rows["acceptance_low"],
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=BAND_FILL,
-            name="intervalo de 95%",
-            hoverinfo="skip",
+        add_band(
+            figure,
+            rows["period"],
+            rows["acceptance_low"],
+            rows["acceptance_high"],
+            "intervalo de 95%",
         )
         figure.add_scatter(
             x=rows["period"],

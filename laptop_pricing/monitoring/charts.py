@@ -16,6 +16,7 @@ from laptop_pricing.monitoring.aggregate import OUTSIDE_LABEL
 VERSION = schema.VERSION_COLUMN
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#84cc16", "#ec4899")
 TRAINING_COLOR = "#111827"
+BAND_FILL = "rgba(37, 99, 235, 0.18)"
 OUTSIDE_COLOR = "#9ca3af"
 DAY_FORMAT = "%d/%m/%Y"
 TICK_DAY_FORMAT = "%d/%m/%y"
@@ -121,28 +122,29 @@ def volume_figure(volume: pd.DataFrame) -> go.Figure:
     return _layout(figure, "Pedidos por dia e versão do modelo")
 
 
+def add_band(figure: go.Figure, x: pd.Series, low: pd.Series, high: pd.Series, name: str) -> None:
+    """A shaded band from ``low`` to ``high`` (an interval around a line drawn after it): an
+    invisible upper edge, then the lower edge filled up to it, neither with a hover."""
+    figure.add_scatter(
+        x=x, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+    )
+    figure.add_scatter(
+        x=x,
+        y=low,
+        mode="lines",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor=BAND_FILL,
+        name=name,
+        hoverinfo="skip",
+    )
+
+
 def price_over_time_figure(daily: pd.DataFrame, currency: str = "R$") -> go.Figure:
     """Daily median quoted price inside the band of the 10th to 90th percentile."""
     figure = go.Figure()
     if len(daily):
-        figure.add_scatter(
-            x=daily["day"],
-            y=daily["p90"],
-            mode="lines",
-            line={"width": 0},
-            showlegend=False,
-            hoverinfo="skip",
-        )
-        figure.add_scatter(
-            x=daily["day"],
-            y=daily["p10"],
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor="rgba(37, 99, 235, 0.18)",
-            name="faixa de 80% (p10–p90)",
-            hoverinfo="skip",
-        )
+        add_band(figure, daily["day"], daily["p10"], daily["p90"], "faixa de 80% (p10–p90)")
         figure.add_scatter(
             x=daily["day"], y=daily["median"], name="mediana do dia",
             # A point per day is visible only with a marker when the days are few (one day
