@@ -26,7 +26,8 @@ from laptop_pricing.api import handler as api  # noqa: E402
 from laptop_pricing.artifact import default_model_dir  # noqa: E402
 from laptop_pricing.engine import PricingEngine  # noqa: E402
 from laptop_pricing.features import encode  # noqa: E402
-from laptop_pricing.schema import CONTRACT_EXAMPLE, LaptopSpec  # noqa: E402
+from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
+from laptop_pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
 
 V2_EXAMPLE = {**CONTRACT_EXAMPLE, "processor_gnrtn": "11th", "msoffice": "1"}
 

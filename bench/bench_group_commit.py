@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from datetime import UTC, datetime
 
 from laptop_pricing.api.service import prediction_values
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import LocalRecordStore, LogLayout, RequestLog
-from laptop_pricing.schema import LaptopSpec
 
 FIELDS = LaptopSpec.default().as_dict()
 

@@ -38,12 +38,12 @@ sys.path.insert(0, str(REPO / "bench"))
 from legacy_request_log import LocalRequestLog, S3RequestLog, encode_rows, header_text  # noqa: E402
 
 from laptop_pricing.api.service import prediction_values  # noqa: E402
+from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
 from laptop_pricing.request_log import LogLayout, RequestLog  # noqa: E402
 from laptop_pricing.request_log.compact import Compactor  # noqa: E402
 from laptop_pricing.request_log.records import encode_record  # noqa: E402
 from laptop_pricing.request_log.stores import LocalRecordStore, S3RecordStore  # noqa: E402
 from laptop_pricing.s3 import READ_TIMEOUTS, Timeouts, s3_client  # noqa: E402
-from laptop_pricing.schema import LaptopSpec  # noqa: E402
 
 PREFIX = "laptop-prediction-real-data"
 AWS_ENV = {

@@ -48,16 +48,15 @@ from typing import Any
 
 from filelock import FileLock
 
-from laptop_pricing.schema import (
+from laptop_pricing.log_columns import (
     APPENDED_LOG_COLUMNS,
     CLERK_EMAIL_COLUMN,
-    COURSE_FIELD_NAMES,
-    FIELD_NAMES,
     LOG_COLUMN_ALIASES,
     PRICE_COLUMN,
     TIMESTAMP_COLUMN,
     VERSION_COLUMN,
 )
+from laptop_pricing.schema import COURSE_FIELD_NAMES, FIELD_NAMES
 
 
 def day_key(prefix: str, day: date) -> str:

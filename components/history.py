@@ -9,8 +9,9 @@ import streamlit as st
 
 from laptop_pricing.engine import Quote
 from laptop_pricing.formatting import BRASILIA, format_price
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.safe_csv import frame_to_csv
-from laptop_pricing.schema import FIELDS, LaptopSpec
+from laptop_pricing.schema import FIELDS
 from laptop_pricing.trade_in import TradeInQuote
 
 HISTORY_KEY = "estimate_history"

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.monitoring_data import SAMPLE_DIR, refresh, use_sample, using_sample
-from laptop_pricing import schema
+from laptop_pricing import log_columns, schema
 from laptop_pricing.formatting import format_day, format_int, format_percent, format_whole_price
 from laptop_pricing.monitoring import aggregate, drift, parsing, quality, sources
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable, SetAside
@@ -81,11 +81,11 @@ NUMBER_COLUMNS = {
 
 
 def field_label(name: str) -> str:
-    if name == schema.PRICE_COLUMN:
+    if name == log_columns.PRICE_COLUMN:
         return "Preço estimado"
-    if name == schema.VERSION_COLUMN:
+    if name == log_columns.VERSION_COLUMN:
         return "Versão do modelo"
-    if name == schema.TIMESTAMP_COLUMN:
+    if name == log_columns.TIMESTAMP_COLUMN:
         return "Data e hora"
     return schema.FIELDS_BY_NAME[name].label
 
@@ -283,7 +283,7 @@ def _change_text(field: str, change: tuple[str, float, float]) -> str:
     value, before, after = change
     if value == drift.OUTSIDE_BIN:
         shown = aggregate.OUTSIDE_LABEL.lower()
-    elif field == schema.PRICE_COLUMN:
+    elif field == log_columns.PRICE_COLUMN:
         shown = "R$ " + re.sub(r"\d+", lambda m: format_int(int(m.group())), value)
     elif field in schema.FIELDS_BY_NAME:
         f = schema.FIELDS_BY_NAME[field]

@@ -16,8 +16,8 @@ from components.quote_document import pdf_download
 from laptop_pricing.condition import QUESTIONS_BY_KEY
 from laptop_pricing.engine import Quote
 from laptop_pricing.formatting import format_price
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.offer import MARGIN_RULE, PROCESSING_RULE, ROUNDING_RULE, Deduction
-from laptop_pricing.schema import LaptopSpec
 from laptop_pricing.trade_in import TradeInQuote
 
 CARD_KEY = "offer_card"

@@ -16,7 +16,7 @@ from components.condition_form import answered_condition, unanswered
 from laptop_pricing.client import PricingClient, client_from_settings
 from laptop_pricing.engine import Quote
 from laptop_pricing.errors import PricingError
-from laptop_pricing.schema import InvalidSpec, LaptopSpec
+from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in import TradeInQuote
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import streamlit as st
 
 from laptop_pricing.condition import Condition
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.quote_pdf import QuoteDocument, pdf_file_name, quote_pdf
-from laptop_pricing.schema import LaptopSpec
 from laptop_pricing.trade_in import TradeInQuote
 
 PDF_CACHE_KEY = "quote_pdfs"

@@ -28,7 +28,7 @@ from laptop_pricing.errors import (
     UpstreamError,
 )
 from laptop_pricing.explanation import Contribution, Explanation
-from laptop_pricing.schema import FieldError
+from laptop_pricing.laptop_spec import FieldError
 from laptop_pricing.trade_in import InvalidTradeInAnswer, TradeInQuote
 
 DEFAULT_CURRENCY = "BRL"

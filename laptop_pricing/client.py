@@ -41,7 +41,7 @@ from laptop_pricing.errors import (
     InvalidResponse,
     Timeout,
 )
-from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in import TradeInQuote
 

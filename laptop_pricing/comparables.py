@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from laptop_pricing.artifact import ComparablesIndex
-from laptop_pricing.schema import COURSE_VALUES, FIELD_NAMES, LaptopSpec, Value
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.schema import COURSE_VALUES, FIELD_NAMES, Value
 
 DEFAULT_COUNT = 4
 _LOG_FIELDS = ("ram_gb", "ssd", "hdd")

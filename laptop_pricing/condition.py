@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
-from laptop_pricing.schema import CONDITION_LOG_COLUMNS, FieldError, _preview
+from laptop_pricing.laptop_spec import FieldError, preview
+from laptop_pricing.log_columns import CONDITION_LOG_COLUMNS
 
 AnswerValue = bool | str
 PAYLOAD_KEY = "condition"
@@ -160,7 +161,7 @@ QUESTIONS_BY_KEY: Mapping[str, Question] = {q.key: q for q in QUESTIONS}
 def _check_log_columns() -> None:
     """The request log declares the condition columns in ``schema``; they must be ours."""
     if tuple(q.log_column for q in QUESTIONS) != CONDITION_LOG_COLUMNS:
-        raise RuntimeError("schema.CONDITION_LOG_COLUMNS does not match condition.QUESTIONS")
+        raise RuntimeError("log_columns.CONDITION_LOG_COLUMNS does not match condition.QUESTIONS")
     for question in QUESTIONS:
         keys = [a.key for a in question.answers]
         if len(set(keys)) != len(keys) or len(set(question.values)) != len(keys):
@@ -207,7 +208,7 @@ class Condition:
         """Validate a request's ``condition`` object, reporting every question at fault."""
         if not isinstance(data, Mapping):
             raise InvalidCondition(
-                [FieldError(PAYLOAD_KEY, _preview(data), "must be a JSON object")]
+                [FieldError(PAYLOAD_KEY, preview(data), "must be a JSON object")]
             )
         errors: list[FieldError] = []
         values: dict[str, AnswerValue] = {}
@@ -218,9 +219,7 @@ class Condition:
             raw = data[question.key]
             if question.kind == "boolean" and not isinstance(raw, bool):
                 errors.append(
-                    FieldError(
-                        question.field, _preview(raw), "must be true or false", (True, False)
-                    )
+                    FieldError(question.field, preview(raw), "must be true or false", (True, False))
                 )
             elif question.kind == "choice" and (
                 raw not in question.values  # the usual case: exactly an allowed value
@@ -228,7 +227,7 @@ class Condition:
             ):
                 errors.append(
                     FieldError(
-                        question.field, _preview(raw), "not an allowed value", question.values
+                        question.field, preview(raw), "not an allowed value", question.values
                     )
                 )
             else:

@@ -31,7 +31,8 @@ from laptop_pricing.artifact import ModelMetadata
 from laptop_pricing.comparables import DEFAULT_COUNT, Comparable, ComparablesFinder
 from laptop_pricing.explanation import Explanation, explain
 from laptop_pricing.features import FIELD_COLUMNS, encode
-from laptop_pricing.schema import FIELD_NAMES, LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.schema import FIELD_NAMES
 
 
 class ExplanationUnavailable(RuntimeError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from laptop_pricing.schema import FieldError
+from laptop_pricing.laptop_spec import FieldError
 
 
 class PricingError(Exception):

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.schema import (
     FEATURE_ORDER,
     FIELDS_BY_NAME,
     NUMERIC_FEATURES,
     ONE_HOT_FIELDS,
-    LaptopSpec,
     Value,
 )
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from laptop_pricing import safe_csv
 from laptop_pricing.formatting import BRASILIA
-from laptop_pricing.schema import FieldError, _preview
+from laptop_pricing.laptop_spec import FieldError, preview
 
 # ---------------------------------------------------------------------------------------------
 # Decisions and reasons
@@ -149,14 +149,14 @@ class OutcomeRequest:
     def from_payload(cls, body: Any) -> OutcomeRequest:
         """Validate a ``POST /outcome`` body, reporting every field error at once."""
         if not isinstance(body, Mapping):
-            raise InvalidOutcome([FieldError("body", _preview(body), "must be a JSON object")])
+            raise InvalidOutcome([FieldError("body", preview(body), "must be a JSON object")])
         errors: list[FieldError] = []
         quote_id = _quote_id(body.get(QUOTE_ID), errors)
         event_id = _event_id(body.get(EVENT_ID), errors)
         decision = body.get(DECISION)
         if decision not in DECISIONS:
             reason = "missing" if decision is None else "not an allowed value"
-            errors.append(FieldError(DECISION, _preview(decision), reason, DECISIONS))
+            errors.append(FieldError(DECISION, preview(decision), reason, DECISIONS))
             decision = None
         amount = _amount(body.get(AMOUNT), decision, errors)
         reason = _reason(body.get(REASON), decision, errors)
@@ -177,7 +177,7 @@ def _quote_id(raw: Any, errors: list[FieldError]) -> str | None:
         return None
     text = raw.strip().upper() if isinstance(raw, str) else ""
     if not text or len(text) > _QUOTE_ID_MAX or not text.replace("-", "").isalnum():
-        errors.append(FieldError(QUOTE_ID, _preview(raw), "not a quote id"))
+        errors.append(FieldError(QUOTE_ID, preview(raw), "not a quote id"))
         return None
     return text
 
@@ -188,7 +188,7 @@ def _event_id(raw: Any, errors: list[FieldError]) -> str | None:
         return None
     if not isinstance(raw, str) or not _EVENT_ID.match(raw):
         errors.append(
-            FieldError(EVENT_ID, _preview(raw), "must be 8 to 64 letters, digits, '-' or '_'")
+            FieldError(EVENT_ID, preview(raw), "must be 8 to 64 letters, digits, '-' or '_'")
         )
         return None
     return raw
@@ -201,7 +201,7 @@ def _amount(raw: Any, decision: str | None, errors: list[FieldError]) -> int | N
         return None
     if decision is not None and decision not in AMOUNT_DECISIONS:
         errors.append(
-            FieldError(AMOUNT, _preview(raw), f"not allowed when decision is '{decision}'")
+            FieldError(AMOUNT, preview(raw), f"not allowed when decision is '{decision}'")
         )
         return None
     if isinstance(raw, bool):
@@ -215,7 +215,7 @@ def _amount(raw: Any, decision: str | None, errors: list[FieldError]) -> int | N
     else:
         value = None
     if value is None:
-        errors.append(FieldError(AMOUNT, _preview(raw), "must be a whole number of reais"))
+        errors.append(FieldError(AMOUNT, preview(raw), "must be a whole number of reais"))
     return value
 
 
@@ -225,10 +225,10 @@ def _reason(raw: Any, decision: str | None, errors: list[FieldError]) -> str | N
             errors.append(FieldError(REASON, None, "required when decision is 'declined'", REASONS))
         return None
     if decision is not None and decision != DECLINED:
-        errors.append(FieldError(REASON, _preview(raw), "only a declined quote has a reason"))
+        errors.append(FieldError(REASON, preview(raw), "only a declined quote has a reason"))
         return None
     if raw not in REASONS:
-        errors.append(FieldError(REASON, _preview(raw), "not an allowed value", REASONS))
+        errors.append(FieldError(REASON, preview(raw), "not an allowed value", REASONS))
         return None
     return raw
 
@@ -237,11 +237,11 @@ def _note(raw: Any, errors: list[FieldError]) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        errors.append(FieldError(NOTE, _preview(raw), "must be a string"))
+        errors.append(FieldError(NOTE, preview(raw), "must be a string"))
         return ""
     text = " ".join(raw.split())  # one line: no newline or tab reaches the CSV
     if len(text) > NOTE_MAX_CHARS:
-        errors.append(FieldError(NOTE, _preview(raw), f"at most {NOTE_MAX_CHARS} characters"))
+        errors.append(FieldError(NOTE, preview(raw), f"at most {NOTE_MAX_CHARS} characters"))
         return ""
     return safe_csv.neutralise(text)  # on the way in: the stored file is safe
 
@@ -257,12 +257,12 @@ def _changed_answer(raw: Any, decision: str | None, errors: list[FieldError]) ->
         return None
     if decision is not None and decision != REVISED:
         errors.append(
-            FieldError(CHANGED_ANSWER, _preview(raw), "only a revised quote changes an answer")
+            FieldError(CHANGED_ANSWER, preview(raw), "only a revised quote changes an answer")
         )
         return None
     if raw not in REVISABLE_ANSWERS:
         errors.append(
-            FieldError(CHANGED_ANSWER, _preview(raw), "not a condition answer", REVISABLE_ANSWERS)
+            FieldError(CHANGED_ANSWER, preview(raw), "not a condition answer", REVISABLE_ANSWERS)
         )
         return None
     return raw

@@ -14,9 +14,8 @@ from typing import Any, Literal
 
 from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA
-from laptop_pricing.quote_id import parse_quote_id, quote_id_day
-from laptop_pricing.schema import (
-    FIELD_NAMES,
+from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.log_columns import (
     OFFER_COLUMN,
     POLICY_VERSION_COLUMN,
     PRICE_COLUMN,
@@ -24,9 +23,9 @@ from laptop_pricing.schema import (
     TIMESTAMP_COLUMN,
     VALID_UNTIL_COLUMN,
     VERSION_COLUMN,
-    InvalidSpec,
-    LaptopSpec,
 )
+from laptop_pricing.quote_id import parse_quote_id, quote_id_day
+from laptop_pricing.schema import FIELD_NAMES
 
 DayRows = Callable[[date], Iterable[Mapping[str, str]]]
 

@@ -17,7 +17,8 @@ from fpdf import FPDF
 
 from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA, format_price
-from laptop_pricing.schema import FIELDS, LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.schema import FIELDS
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"

@@ -6,17 +6,17 @@ coarse "other". A v1 payload still validates: an absent optional field reads as 
 value ("not available" for the generation, ``None`` = not informed for MS Office).
 
 Every consumer reads the fields from here: the clerk's form (labels, widgets, options, help),
-the payload builder, the API validator, the feature encoder (``FEATURE_ORDER``) and the request-log
-reader (``LOG_COLUMNS`` and column aliases). Order is always a tuple written out below, never the
-iteration order of a set, so it is the same in every process.
+the payload builder and the API validator (``laptop_spec``), the feature encoder
+(``FEATURE_ORDER``) and the request-log reader (``log_columns``, whose columns and aliases are
+built from these fields). Order is always a tuple written out below, never the iteration order
+of a set, so it is the same in every process.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 Value = str | int
 
@@ -388,58 +388,6 @@ FEATURE_ORDER: tuple[str, ...] = (
 # trained with monotone constraints on them (tests/test_model_v2.py proves it on random laptops).
 MONOTONE_INCREASING: tuple[str, ...] = ("ram_gb", "ssd", "graphic_card")
 
-# Request-log columns (one CSV row per priced request). Timestamps are ISO 8601 UTC. The course's
-# 13 fields, price, timestamp and version first (the layout of its day files); later columns are
-# appended after them, and a reader fills them empty in files written before they existed.
-PRICE_COLUMN = "price"
-TIMESTAMP_COLUMN = "timestamp"
-VERSION_COLUMN = "model_version"
-# The course's day-file layout: its 13 fields, price, timestamp, model version.
-BASE_LOG_COLUMNS: tuple[str, ...] = (
-    *COURSE_FIELD_NAMES,
-    PRICE_COLUMN,
-    TIMESTAMP_COLUMN,
-    VERSION_COLUMN,
-)
-# Trade-in columns (issue 10): empty for a request without a condition. ``condition`` checks the
-# answer columns at import.
-QUOTE_ID_COLUMN = "quote_id"
-OFFER_COLUMN = "offer"
-POLICY_VERSION_COLUMN = "policy_version"
-VALID_UNTIL_COLUMN = "valid_until"
-CONDITION_LOG_COLUMNS: tuple[str, ...] = (
-    "condition_powers_on",
-    "condition_screen",
-    "condition_body",
-    "condition_keyboard_ports",
-    "condition_battery",
-    "condition_charger",
-    "condition_locks_removed",
-)
-TRADE_IN_LOG_COLUMNS: tuple[str, ...] = (
-    QUOTE_ID_COLUMN,
-    *CONDITION_LOG_COLUMNS,
-    OFFER_COLUMN,
-    POLICY_VERSION_COLUMN,
-    VALID_UNTIL_COLUMN,
-)
-# Appended after the course's columns; day files written before a column existed lack it, and
-# readers fill it empty.
-REQUEST_ID_COLUMN = "request_id"  # names the request a row records (a retry carries the same id)
-CLERK_EMAIL_COLUMN = "clerk_email"  # the signed-in clerk who asked for the price; empty if open
-APPENDED_LOG_COLUMNS: tuple[str, ...] = (
-    REQUEST_ID_COLUMN,
-    CLERK_EMAIL_COLUMN,
-    *V2_FIELD_NAMES,
-    *TRADE_IN_LOG_COLUMNS,
-)
-LOG_COLUMNS: tuple[str, ...] = (*BASE_LOG_COLUMNS, *APPENDED_LOG_COLUMNS)
-# Older column names written by the course API, mapped to ours.
-LOG_COLUMN_ALIASES: Mapping[str, str] = {
-    **{alias: f.name for f in FIELDS for alias in f.aliases},
-    "prediction": PRICE_COLUMN,
-}
-
 
 def _derived_feature_order() -> tuple[str, ...]:
     one_hot = tuple(
@@ -463,152 +411,3 @@ def _check_feature_order() -> None:
 
 
 _check_feature_order()
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one field, phrased for an API client (the page chooses its own words)."""
-
-    field: str
-    value: Any
-    reason: str
-    allowed: tuple[Value, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "value": self.value,
-            "reason": self.reason,
-            "allowed": list(self.allowed),
-        }
-
-
-class InvalidSpec(ValueError):
-    """A payload that does not describe a laptop the model knows; carries every field error."""
-
-    def __init__(self, errors: list[FieldError]):
-        self.errors = errors
-        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
-
-
-def _normalise(field: Field, raw: Any) -> tuple[Value | None, FieldError | None]:
-    if field.kind == CATEGORY:
-        if not isinstance(raw, str):
-            return None, FieldError(field.name, _preview(raw), "must be a string", field.values)
-        value: Value = raw.strip().lower()
-    else:
-        if isinstance(raw, bool):
-            return None, FieldError(
-                field.name, _preview(raw), "must be a whole number", field.values
-            )
-        if isinstance(raw, int):
-            value = raw
-        elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
-            value = int(raw.strip())
-        else:
-            return None, FieldError(
-                field.name, _preview(raw), "must be a whole number", field.values
-            )
-    if value not in field.values:
-        return None, FieldError(field.name, _preview(raw), "not an allowed value", field.values)
-    return value, None
-
-
-@dataclass(frozen=True)
-class LaptopSpec:
-    """A validated laptop description: every field present, every value allowed."""
-
-    brand: str
-    processor_brand: str
-    processor_name: str
-    os: str
-    weight: str
-    warranty: int
-    touchscreen: int
-    ram_gb: int
-    hdd: int
-    ssd: int
-    graphic_card: int
-    ram_type: str
-    os_bit: int
-    processor_gnrtn: str = "not available"
-    msoffice: int | None = None  # None: not informed (a v1 payload, or the clerk does not know)
-
-    @classmethod
-    def from_payload(cls, data: Any) -> LaptopSpec:
-        """Validate a request's ``data`` object, reporting every field error at once."""
-        if not isinstance(data, Mapping):
-            raise InvalidSpec([FieldError("data", _preview(data), "must be a JSON object")])
-        errors: list[FieldError] = []
-        values: dict[str, Value] = {}
-        for field in FIELDS:
-            if not field.required and _not_informed(data.get(field.name)):
-                values[field.name] = field.missing  # absent, null or "": not informed
-                continue
-            if field.name not in data:
-                errors.append(FieldError(field.name, None, "missing", field.values))
-                continue
-            value, error = _normalise(field, data[field.name])
-            if error:
-                errors.append(error)
-            else:
-                values[field.name] = value
-        for key in data:
-            if key not in FIELDS_BY_NAME:
-                errors.append(FieldError(str(key)[:64], None, "unknown field", FIELD_NAMES))
-        brand, name = values.get("processor_brand"), values.get("processor_name")
-        if brand is not None and name is not None and name not in PROCESSORS_BY_BRAND[brand]:
-            errors.append(
-                FieldError(
-                    "processor_name",
-                    _preview(data["processor_name"]),
-                    f"not made by processor_brand '{brand}'",
-                    PROCESSORS_BY_BRAND[brand],
-                )
-            )
-        if errors:
-            raise InvalidSpec(errors)
-        return cls(**values)
-
-    @classmethod
-    def default(cls) -> LaptopSpec:
-        return cls(**{f.name: f.default for f in FIELDS})
-
-    def as_dict(self) -> dict[str, Value | None]:
-        """Field values in contract order (None for an optional field not informed)."""
-        return {name: getattr(self, name) for name in FIELD_NAMES}
-
-    def to_payload(self) -> dict[str, dict[str, str]]:
-        """The request body the contract defines (values as strings, like the course's front
-        end); an optional field at its "not informed" value is left out, as a v1 client leaves
-        it out, so a v1 laptop makes exactly the course's payload."""
-        values = self.as_dict()
-        return {
-            "data": {
-                f.name: str(values[f.name])
-                for f in FIELDS
-                if f.required or values[f.name] not in (None, f.missing)
-            }
-        }
-
-    def course_view(self) -> LaptopSpec:
-        """This laptop as a v1 client could describe it: coarse brand and processor, no
-        generation, no MS Office (what the v1 column of the CV table measures)."""
-        coarse = {
-            name: value if value in COURSE_VALUES[name] else "other"
-            for name, value in ((n, getattr(self, n)) for n in COURSE_VALUES)
-        }
-        missing = {f.name: f.missing for f in FIELDS if not f.required}
-        return dataclasses.replace(self, **coarse, **missing)
-
-
-def _not_informed(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _preview(value: Any) -> Any:
-    """Echo a received value back safely: small scalars as they came, anything else shortened."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= 64 else text[:61] + "..."

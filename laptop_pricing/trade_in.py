@@ -16,15 +16,15 @@ from typing import Any
 
 from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA
-from laptop_pricing.offer import Deduction, Offer, compute_offer
-from laptop_pricing.policy import StorePolicy
-from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
-from laptop_pricing.schema import (
+from laptop_pricing.log_columns import (
     OFFER_COLUMN,
     POLICY_VERSION_COLUMN,
     QUOTE_ID_COLUMN,
     VALID_UNTIL_COLUMN,
 )
+from laptop_pricing.offer import Deduction, Offer, compute_offer
+from laptop_pricing.policy import StorePolicy
+from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
 
 Clock = Callable[[], datetime]
 
@@ -57,7 +57,7 @@ class TradeInQuote:
         }
 
     def log_values(self) -> dict[str, str]:
-        """The request-log cells of this quote (``schema.TRADE_IN_LOG_COLUMNS``)."""
+        """The request-log cells of this quote (``log_columns.TRADE_IN_LOG_COLUMNS``)."""
         return {
             QUOTE_ID_COLUMN: self.quote_id,
             **self.condition.log_values(),

@@ -150,7 +150,8 @@ def s3_objects(client: Any, bucket: str, prefix: str) -> list[str]:
 def logged_rows(store: RecordStore, day: date | None = None) -> list[dict[str, str]]:
     """Compact ``day`` twice (closing it), then the day CSV's rows, each checked: a laptop, an
     integer price, a timestamp; and the rollup holding exactly the same request ids."""
-    from laptop_pricing.schema import FIELD_NAMES, LaptopSpec
+    from laptop_pricing.laptop_spec import LaptopSpec
+    from laptop_pricing.schema import FIELD_NAMES
 
     when = day or today()
     compact_closed(store, when)

@@ -24,7 +24,7 @@ import requests
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import REPO_ROOT
 from tests.browser_support import free_port
 

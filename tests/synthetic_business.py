@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import outcome, outcome_file, schema
+from laptop_pricing import log_columns, outcome, outcome_file, schema
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.outcome import Outcome
 from tests.synthetic_logs import year_of_days
@@ -90,9 +90,9 @@ def quotes_and_outcomes(
         {
             outcome.QUOTE_ID: quote_ids,
             **columns,
-            schema.PRICE_COLUMN: price,
-            schema.TIMESTAMP_COLUMN: pd.to_datetime(moments, utc=True),
-            schema.VERSION_COLUMN: np.where(np.arange(n) < n // 2, "1.1.0", "1.2.0"),
+            log_columns.PRICE_COLUMN: price,
+            log_columns.TIMESTAMP_COLUMN: pd.to_datetime(moments, utc=True),
+            log_columns.VERSION_COLUMN: np.where(np.arange(n) < n // 2, "1.1.0", "1.2.0"),
             outcome.OFFER: offer,
             "policy_version": POLICY_VERSION,
             "valid_until": [
@@ -235,15 +235,15 @@ def reference_day_csv(
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    writer.writerow(schema.LOG_COLUMNS)
+    writer.writerow(log_columns.LOG_COLUMNS)
     for i in range(rows):
         moment = start + timedelta(seconds=int(seconds[i]), microseconds=i)
         record = {
             **{name: columns[name][i] for name in schema.FIELD_NAMES},
-            schema.PRICE_COLUMN: round(float(prices[i])),
-            schema.TIMESTAMP_COLUMN: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            schema.VERSION_COLUMN: version,
-            schema.REQUEST_ID_COLUMN: f"ref-{day:%Y%m%d}-{seed}-{i:06d}",
+            log_columns.PRICE_COLUMN: round(float(prices[i])),
+            log_columns.TIMESTAMP_COLUMN: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            log_columns.VERSION_COLUMN: version,
+            log_columns.REQUEST_ID_COLUMN: f"ref-{day:%Y%m%d}-{seed}-{i:06d}",
         }
-        writer.writerow([record.get(column, "") for column in schema.LOG_COLUMNS])
+        writer.writerow([record.get(column, "") for column in log_columns.LOG_COLUMNS])
     return buffer.getvalue().encode()

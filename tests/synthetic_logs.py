@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns, schema
 from laptop_pricing.request_log.layout import LogLayout
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
@@ -74,18 +74,18 @@ def day_csv(
     use_previous = rng.random(rows) < 0.15
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    writer.writerow(schema.LOG_COLUMNS)
+    writer.writerow(log_columns.LOG_COLUMNS)
     for i in range(rows):
         moment = start + timedelta(seconds=int(seconds[i]), microseconds=int(i % 1_000_000))
         record = {
             **{name: columns[name][i] for name in schema.FIELD_NAMES},
-            schema.PRICE_COLUMN: int(price[i]),
-            schema.TIMESTAMP_COLUMN: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            schema.VERSION_COLUMN: versions[previous if use_previous[i] else current],
-            schema.REQUEST_ID_COLUMN: f"{day:%Y%m%d}-{seed}-{i:06d}",
-            schema.CLERK_EMAIL_COLUMN: SAMPLE_CLERKS[i % len(SAMPLE_CLERKS)],
+            log_columns.PRICE_COLUMN: int(price[i]),
+            log_columns.TIMESTAMP_COLUMN: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            log_columns.VERSION_COLUMN: versions[previous if use_previous[i] else current],
+            log_columns.REQUEST_ID_COLUMN: f"{day:%Y%m%d}-{seed}-{i:06d}",
+            log_columns.CLERK_EMAIL_COLUMN: SAMPLE_CLERKS[i % len(SAMPLE_CLERKS)],
         }
-        writer.writerow([record.get(column, "") for column in schema.LOG_COLUMNS])
+        writer.writerow([record.get(column, "") for column in log_columns.LOG_COLUMNS])
     return buffer.getvalue().encode()
 
 

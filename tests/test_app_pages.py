@@ -8,13 +8,9 @@ from components.laptop_form import NOT_INFORMED
 from components.mode_notice import EMBEDDED_NOTICE
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.formatting import format_price
-from laptop_pricing.schema import (
-    FIELDS,
-    FIELDS_BY_NAME,
-    LOG_COLUMNS,
-    PROCESSORS_BY_BRAND,
-    LaptopSpec,
-)
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.log_columns import LOG_COLUMNS
+from laptop_pricing.schema import FIELDS, FIELDS_BY_NAME, PROCESSORS_BY_BRAND
 from tests.app_fixtures import (
     CLERK,
     OWNER,

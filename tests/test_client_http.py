@@ -21,7 +21,7 @@ from laptop_pricing.errors import (
     Timeout,
     UpstreamError,
 )
-from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
 from tests.browser_support import free_port
 from tests.client_fault_server import FaultServer, fault_server
 

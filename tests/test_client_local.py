@@ -10,7 +10,7 @@ from laptop_pricing.api import handler as handler_module
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient, gateway_event
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.errors import BadRequest, InvalidResponse, UpstreamError
-from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
 from tests.client_fault_server import fault_server
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from laptop_pricing.artifact import REPO_MODEL_DIR, read_metadata
 from laptop_pricing.engine import PricingEngine, Quote
-from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELDS, PROCESSORS_BY_BRAND, LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELDS, PROCESSORS_BY_BRAND
 from laptop_pricing.settings import REPO_ROOT
 
 COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
@@ -83,7 +84,7 @@ def test_quote_body_keeps_the_contract_fields(engine):
 PRICE_IN_SUBPROCESS = """
 import json, sys
 from laptop_pricing.engine import PricingEngine
-from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
 payloads = json.loads(sys.argv[1])
 engine = PricingEngine.load()
 print(json.dumps([engine.price(LaptopSpec.from_payload(p)).price for p in payloads]))

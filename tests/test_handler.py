@@ -14,13 +14,8 @@ from hypothesis import strategies as st
 
 from laptop_pricing.api import handler as api
 from laptop_pricing.engine import PricingEngine, Quote
-from laptop_pricing.schema import (
-    CONTRACT_EXAMPLE,
-    FIELD_NAMES,
-    FIELDS,
-    PROCESSORS_BY_BRAND,
-    LaptopSpec,
-)
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELD_NAMES, FIELDS, PROCESSORS_BY_BRAND
 
 COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
 SECRET_KEY = "k3y-SECRET-do-not-log-9f8e7d"

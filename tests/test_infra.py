@@ -188,8 +188,8 @@ def test_records_expire_long_after_the_compactor_folded_them(template: dict[str,
 def test_the_glue_table_reads_the_rollup_with_its_columns_and_partitions(
     template: dict[str, Any],
 ) -> None:
+    from laptop_pricing.log_columns import LOG_COLUMNS
     from laptop_pricing.request_log import rollup
-    from laptop_pricing.schema import LOG_COLUMNS
 
     table = template["Resources"]["RequestLogRollupTable"]["Properties"]["TableInput"]
     assert [c["Name"] for c in table["PartitionKeys"]] == ["year", "month"]
@@ -394,7 +394,7 @@ IMPORT_PROBE = (
     ONLY_THE_IMAGE
     + """
 from laptop_pricing.api import handler
-from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
 event = {"httpMethod": "POST", "body": json.dumps(LaptopSpec.default().to_payload())}
 answer = handler.handler(event, None)
 assert answer["statusCode"] == 200, answer
@@ -460,9 +460,9 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
     tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
 ) -> None:
     from laptop_pricing.api.service import prediction_values
+    from laptop_pricing.laptop_spec import LaptopSpec
     from laptop_pricing.request_log import LogLayout, RequestLog
     from laptop_pricing.request_log.stores import S3RecordStore
-    from laptop_pricing.schema import LaptopSpec
 
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)

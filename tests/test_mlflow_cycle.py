@@ -19,7 +19,8 @@ import pytest
 from laptop_pricing.artifact import REPO_MODEL_DIR, load_artifact
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.features import encode_many
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES
 from laptop_pricing.training import mlflow_cli, registry, tracking
 from laptop_pricing.training.export import ExportRefused, export_champion
 from laptop_pricing.training.prepare import prepare_table

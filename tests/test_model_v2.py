@@ -15,16 +15,15 @@ from laptop_pricing.api.handler import handler
 from laptop_pricing.artifact import read_metadata
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.features import encode_many
+from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.log_columns import LOG_COLUMN_ALIASES
 from laptop_pricing.schema import (
     CONTRACT_EXAMPLE,
     FIELD_NAMES,
     FIELDS,
     FIELDS_BY_NAME,
-    LOG_COLUMN_ALIASES,
     MONOTONE_INCREASING,
     PROCESSORS_BY_BRAND,
-    InvalidSpec,
-    LaptopSpec,
 )
 from laptop_pricing.settings import REPO_ROOT
 from laptop_pricing.training.prepare import prepare_table

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing import schema
+from laptop_pricing import laptop_spec, log_columns, schema
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.monitoring import quality
 from laptop_pricing.monitoring.parsing import (
@@ -58,7 +58,7 @@ DAY = date(2024, 3, 5)
 FILE = DayFile(DAY, day_file_name(DAY))
 # A v1 day file (the course's 13 fields, price, timestamp, version): most tests read these, as
 # the reader must keep doing; test_v2_day_file_reads_the_appended_fields reads the current one.
-V1_COLUMNS = tuple(c for c in schema.LOG_COLUMNS if c not in schema.APPENDED_LOG_COLUMNS)
+V1_COLUMNS = tuple(c for c in log_columns.LOG_COLUMNS if c not in log_columns.APPENDED_LOG_COLUMNS)
 HEADER = ",".join(V1_COLUMNS)
 COURSE_HEADER = HEADER.replace("graphic_card,", "graphic_card_gb,").replace(
     ",price,", ",prediction,"
@@ -68,7 +68,9 @@ BEFORE_CLERK_EMAIL = GOOD  # the course layout: rows written before the clerk_em
 
 
 def test_files_from_before_the_clerk_email_read_with_it_empty():
-    old_header = ",".join(c for c in schema.LOG_COLUMNS if c not in schema.APPENDED_LOG_COLUMNS)
+    old_header = ",".join(
+        c for c in log_columns.LOG_COLUMNS if c not in log_columns.APPENDED_LOG_COLUMNS
+    )
     for text in (f"{old_header}\n{BEFORE_CLERK_EMAIL}\n", f"{BEFORE_CLERK_EMAIL}\n"):
         rows, aside = parse(text)
         assert aside == [] and len(rows) == 1
@@ -133,9 +135,9 @@ def test_vectorised_schema_check_agrees_with_laptop_spec_row_by_row(sample):
     expected = []
     for record in sample.rows[list(schema.FIELD_NAMES)].astype(str).to_dict("records"):
         try:
-            schema.LaptopSpec.from_payload(record)
+            laptop_spec.LaptopSpec.from_payload(record)
             expected.append(True)
-        except schema.InvalidSpec:
+        except laptop_spec.InvalidSpec:
             expected.append(False)
     assert np.array_equal(verdict, np.array(expected))
     assert 0 < verdict.sum() < len(verdict)  # both kinds are present in the real logs
@@ -147,7 +149,7 @@ def test_vectorised_schema_check_agrees_with_laptop_spec_row_by_row(sample):
 def test_reads_what_the_request_log_writer_writes(tmp_path):
     log = RequestLog(LocalRecordStore(tmp_path, LogLayout("logs")))
     at = datetime(2024, 3, 5, 23, 59, 59, 123456, tzinfo=UTC)
-    spec = schema.LaptopSpec.default().as_dict()
+    spec = laptop_spec.LaptopSpec.default().as_dict()
     log.write(prediction_values(spec, 6712, "2.0.0", "a", at), at=at)
     log.write(prediction_values({**spec, "brand": "hp"}, 7000, "2.0.0", "b", at), at=at)
     result = read_log(LocalLogSource(tmp_path, LogLayout("logs")))

@@ -9,13 +9,13 @@ import pytest
 
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.condition import Condition
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.policy import load_policy
 from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator
 from laptop_pricing.quote_lookup import QuoteLookup
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.request_log.writer import Fate
-from laptop_pricing.schema import LaptopSpec
 from laptop_pricing.trade_in import QuoteIssuer
 from tests.request_log_support import compact_closed, local_store, s3_store
 from tests.service_fixtures import MOTO_ENV

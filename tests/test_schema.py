@@ -6,19 +6,16 @@ import numpy as np
 import pytest
 
 from laptop_pricing.features import FEATURE_INDEX, encode, encode_many
+from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.log_columns import APPENDED_LOG_COLUMNS, LOG_COLUMN_ALIASES, LOG_COLUMNS
 from laptop_pricing.schema import (
-    APPENDED_LOG_COLUMNS,
     CONTRACT_EXAMPLE,
     COURSE_FIELD_NAMES,
     FEATURE_ORDER,
     FIELD_NAMES,
     FIELDS_BY_NAME,
-    LOG_COLUMN_ALIASES,
-    LOG_COLUMNS,
     PROCESSORS_BY_BRAND,
     V2_FIELD_NAMES,
-    InvalidSpec,
-    LaptopSpec,
 )
 
 COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)

@@ -25,7 +25,7 @@ from laptop_pricing.api.server import (
     parse_args,
     plan_from,
 )
-from laptop_pricing.schema import LaptopSpec
+from laptop_pricing.laptop_spec import LaptopSpec
 from tests.browser_support import free_port
 
 

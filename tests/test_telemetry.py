@@ -14,10 +14,11 @@ import pytest
 
 from laptop_pricing.api.service import PricingObserver, observer_from_settings
 from laptop_pricing.api.telemetry import NAMESPACE, Telemetry, redact
+from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import LogLayout, RequestLog
 from laptop_pricing.request_log.records import decode_records
 from laptop_pricing.request_log.stores import LocalRecordStore, PendingRecord
-from laptop_pricing.schema import FIELD_NAMES, LaptopSpec
+from laptop_pricing.schema import FIELD_NAMES
 from laptop_pricing.settings import load_settings
 
 SPEC = LaptopSpec.default()

@@ -14,13 +14,15 @@ from laptop_pricing.api.service import PricingObserver
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient, client_from_settings
 from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.log_columns import TRADE_IN_LOG_COLUMNS
 from laptop_pricing.offer import compute_offer
 from laptop_pricing.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
 from laptop_pricing.quote_id import quote_id_day
 from laptop_pricing.quote_lookup import QuoteLookup
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.request_log.compact import day_rows
-from laptop_pricing.schema import CONTRACT_EXAMPLE, TRADE_IN_LOG_COLUMNS, LaptopSpec
+from laptop_pricing.schema import CONTRACT_EXAMPLE
 from laptop_pricing.settings import load_settings
 from laptop_pricing.trade_in import QuoteIssuer
 from tests.request_log_support import local_store, logged_rows

@@ -45,8 +45,8 @@ from typing import Any, Protocol
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from laptop_pricing.condition import PAYLOAD_KEY, Condition, InvalidCondition
 from laptop_pricing.engine import PricingEngine, Quote
+from laptop_pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
 from laptop_pricing.policy import PolicyError, load_policy, policy_path
-from laptop_pricing.schema import FieldError, InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings, load_settings
 from laptop_pricing.trade_in import QuoteIssuer, TradeInQuote
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns, schema
 from laptop_pricing.api.telemetry import Telemetry
 from laptop_pricing.request_log import RequestLog, request_log_from_settings
 from laptop_pricing.request_log.layout import format_timestamp
@@ -46,11 +46,11 @@ def prediction_values(
     values: dict[str, object] = {
         name: "" if fields.get(name) is None else fields[name] for name in schema.FIELD_NAMES
     }
-    values[schema.PRICE_COLUMN] = int(price)
-    values[schema.TIMESTAMP_COLUMN] = format_timestamp(at)
-    values[schema.VERSION_COLUMN] = model_version
-    values[schema.REQUEST_ID_COLUMN] = request_id
-    values[schema.CLERK_EMAIL_COLUMN] = clerk_email or ""
+    values[log_columns.PRICE_COLUMN] = int(price)
+    values[log_columns.TIMESTAMP_COLUMN] = format_timestamp(at)
+    values[log_columns.VERSION_COLUMN] = model_version
+    values[log_columns.REQUEST_ID_COLUMN] = request_id
+    values[log_columns.CLERK_EMAIL_COLUMN] = clerk_email or ""
     return values
 
 

@@ -12,13 +12,13 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns, schema
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN, allowed_strings
 
-PRICE = schema.PRICE_COLUMN
-TIMESTAMP = schema.TIMESTAMP_COLUMN
-VERSION = schema.VERSION_COLUMN
+PRICE = log_columns.PRICE_COLUMN
+TIMESTAMP = log_columns.TIMESTAMP_COLUMN
+VERSION = log_columns.VERSION_COLUMN
 OUTSIDE_LABEL = "Fora do esquema"
 
 

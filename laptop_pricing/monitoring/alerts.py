@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import outcome, schema
+from laptop_pricing import log_columns, outcome, schema
 from laptop_pricing.monitoring import drift, quality
 from laptop_pricing.monitoring.alert_rules import (
     AcceptanceRule,
@@ -60,7 +60,7 @@ def _requests_in(rows: pd.DataFrame, days: int, today: date) -> pd.DataFrame:
     if rows.empty:
         return rows
     start, end = _window(days, today)
-    day = rows[schema.TIMESTAMP_COLUMN].dt.tz_convert(None).to_numpy(dtype="datetime64[D]")
+    day = rows[log_columns.TIMESTAMP_COLUMN].dt.tz_convert(None).to_numpy(dtype="datetime64[D]")
     return rows[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]
 
 

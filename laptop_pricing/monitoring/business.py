@@ -23,15 +23,15 @@ import numpy as np
 import pandas as pd
 from babel.numbers import format_percent
 
-from laptop_pricing import outcome, schema
+from laptop_pricing import log_columns, outcome, schema
 from laptop_pricing.formatting import LOCALE
 
 QUOTE_ID = outcome.QUOTE_ID
 OFFER = outcome.OFFER
 POLICY_VERSION = "policy_version"
-PRICE = schema.PRICE_COLUMN
-TIMESTAMP = schema.TIMESTAMP_COLUMN
-VERSION = schema.VERSION_COLUMN
+PRICE = log_columns.PRICE_COLUMN
+TIMESTAMP = log_columns.TIMESTAMP_COLUMN
+VERSION = log_columns.VERSION_COLUMN
 
 STATUS = "status"
 DEAL = "deal"

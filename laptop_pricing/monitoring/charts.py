@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring.aggregate import OUTSIDE_LABEL
 
-VERSION = schema.VERSION_COLUMN
+VERSION = log_columns.VERSION_COLUMN
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#84cc16", "#ec4899")
 TRAINING_COLOR = "#111827"
 BAND_FILL = "rgba(37, 99, 235, 0.18)"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns, schema
 from laptop_pricing.artifact import ModelMetadata
 
 EPSILON = 1e-4
@@ -39,7 +39,7 @@ INSUFFICIENT = "insufficient"
 _SEVERITY = {DRIFT: 0, WARNING: 1, OK: 2, INSUFFICIENT: 3}
 
 OUTSIDE_BIN = "__outside__"
-PRICE = schema.PRICE_COLUMN
+PRICE = log_columns.PRICE_COLUMN
 DRIFT_COLUMNS = ("field", "psi", "js", "status", "rows", "biggest_change", "outside_share")
 _QUANTILE_KEYS = ("prediction_quantiles", "price_quantiles")
 

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns, schema
 from laptop_pricing.monitoring.sources import DayFile, SetAside
 from laptop_pricing.request_log import rollup
 from laptop_pricing.request_log.layout import LogLayout
@@ -42,28 +42,28 @@ from laptop_pricing.request_log.values import (
 
 FILE_COLUMN = "file"
 LINE_COLUMN = "line"
-CATEGORY_COLUMNS: tuple[str, ...] = (*schema.FIELD_NAMES, schema.VERSION_COLUMN)
+CATEGORY_COLUMNS: tuple[str, ...] = (*schema.FIELD_NAMES, log_columns.VERSION_COLUMN)
 _SPECIAL = {
     *CATEGORY_COLUMNS,
-    schema.PRICE_COLUMN,
-    schema.TIMESTAMP_COLUMN,
-    schema.REQUEST_ID_COLUMN,
+    log_columns.PRICE_COLUMN,
+    log_columns.TIMESTAMP_COLUMN,
+    log_columns.REQUEST_ID_COLUMN,
 }
 # Columns other issues append to the log (quote id, offer...): kept as dictionary-encoded text.
-TEXT_COLUMNS: tuple[str, ...] = tuple(c for c in schema.LOG_COLUMNS if c not in _SPECIAL)
+TEXT_COLUMNS: tuple[str, ...] = tuple(c for c in log_columns.LOG_COLUMNS if c not in _SPECIAL)
 DICTIONARY_COLUMNS: tuple[str, ...] = (*CATEGORY_COLUMNS, *TEXT_COLUMNS)
 # The page's rows: every log column but the request id (used only to drop repeats), file, line.
 ROW_COLUMNS: tuple[str, ...] = (
-    *(c for c in schema.LOG_COLUMNS if c != schema.REQUEST_ID_COLUMN),
+    *(c for c in log_columns.LOG_COLUMNS if c != log_columns.REQUEST_ID_COLUMN),
     FILE_COLUMN,
     LINE_COLUMN,
 )
 # A file without a header holds the course's columns in the course's order.
 HEADERLESS_COLUMNS: tuple[str, ...] = (
     *schema.COURSE_FIELD_NAMES,
-    schema.PRICE_COLUMN,
-    schema.TIMESTAMP_COLUMN,
-    schema.VERSION_COLUMN,
+    log_columns.PRICE_COLUMN,
+    log_columns.TIMESTAMP_COLUMN,
+    log_columns.VERSION_COLUMN,
 )
 
 # Why a row or a file was set aside (the page turns these codes into words).
@@ -78,7 +78,7 @@ CR_ONLY = "cr_only"
 UNREADABLE = "unreadable"
 TORN_RECORDS = "torn_records"
 
-_KNOWN_COLUMNS = {c: c for c in schema.LOG_COLUMNS} | dict(schema.LOG_COLUMN_ALIASES)
+_KNOWN_COLUMNS = {c: c for c in log_columns.LOG_COLUMNS} | dict(log_columns.LOG_COLUMN_ALIASES)
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAGIC = {
@@ -160,7 +160,9 @@ def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
     try:
         header = _header_columns(_first_line(data[:4096]))
         columns = header or list(HEADERLESS_COLUMNS)
-        missing = [c for c in (schema.PRICE_COLUMN, schema.TIMESTAMP_COLUMN) if c not in columns]
+        missing = [
+            c for c in (log_columns.PRICE_COLUMN, log_columns.TIMESTAMP_COLUMN) if c not in columns
+        ]
         if missing:
             return _whole_file(name, MISSING_COLUMNS, ", ".join(missing))
         first_data_line = 2 if header else 1
@@ -269,13 +271,13 @@ def convert(
     n = len(lines)
     if n == 0:
         return ParsedFile(name, None, set_aside)
-    timestamps = parse_timestamps(strings[schema.TIMESTAMP_COLUMN])
-    prices = parse_prices(strings[schema.PRICE_COLUMN])
+    timestamps = parse_timestamps(strings[log_columns.TIMESTAMP_COLUMN])
+    prices = parse_prices(strings[log_columns.PRICE_COLUMN])
     bad_ts = pc.is_null(timestamps).to_numpy(zero_copy_only=False)
     bad_price = pc.is_null(prices).to_numpy(zero_copy_only=False)
     if bad_ts.any() or bad_price.any():
-        raw_ts = strings[schema.TIMESTAMP_COLUMN].to_pylist()
-        raw_price = strings[schema.PRICE_COLUMN].to_pylist()
+        raw_ts = strings[log_columns.TIMESTAMP_COLUMN].to_pylist()
+        raw_price = strings[log_columns.PRICE_COLUMN].to_pylist()
         for i in np.flatnonzero(bad_ts | bad_price):
             if bad_ts[i]:
                 set_aside.append(SetAside(name, int(lines[i]), BAD_TIMESTAMP, short(raw_ts[i])))
@@ -283,12 +285,12 @@ def convert(
                 set_aside.append(SetAside(name, int(lines[i]), BAD_PRICE, short(raw_price[i])))
     zeros = pa.array(np.zeros(n, dtype=np.int32))
     columns: dict[str, pa.Array] = {c: _dictionary(strings.get(c), n) for c in DICTIONARY_COLUMNS}
-    columns[schema.PRICE_COLUMN] = prices
-    columns[schema.TIMESTAMP_COLUMN] = timestamps
+    columns[log_columns.PRICE_COLUMN] = prices
+    columns[log_columns.TIMESTAMP_COLUMN] = timestamps
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([name]))
     columns[LINE_COLUMN] = pa.array(lines, type=pa.int32())
     table = pa.table({c: columns[c] for c in ROW_COLUMNS})
-    ids = strings.get(schema.REQUEST_ID_COLUMN)
+    ids = strings.get(log_columns.REQUEST_ID_COLUMN)
     ids = ids.cast(pa.string()) if ids is not None else None
     if bad_ts.any() or bad_price.any():
         keep = pa.array(~(bad_ts | bad_price))
@@ -308,7 +310,7 @@ def parse_records(day_file: DayFile, data: bytes) -> ParsedFile:
         return ParsedFile(name, None, notes)
     strings = {
         c: pa.array([r.get(c, "") for r in decoded.records], pa.string())
-        for c in schema.LOG_COLUMNS
+        for c in log_columns.LOG_COLUMNS
     }
     lines = np.arange(1, len(decoded.records) + 1, dtype=np.int32)
     return convert(name, strings, lines, notes)
@@ -346,9 +348,11 @@ def parse_rollup_month(
     columns: dict[str, pa.Array] = {
         c: _dictionary(table.column(c) if c in available else None, n) for c in DICTIONARY_COLUMNS
     }
-    columns[schema.PRICE_COLUMN] = table.column(schema.PRICE_COLUMN).combine_chunks()
-    columns[schema.TIMESTAMP_COLUMN] = (
-        table.column(schema.TIMESTAMP_COLUMN).combine_chunks().cast(pa.timestamp("us", tz="UTC"))
+    columns[log_columns.PRICE_COLUMN] = table.column(log_columns.PRICE_COLUMN).combine_chunks()
+    columns[log_columns.TIMESTAMP_COLUMN] = (
+        table.column(log_columns.TIMESTAMP_COLUMN)
+        .combine_chunks()
+        .cast(pa.timestamp("us", tz="UTC"))
     )
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
     columns[LINE_COLUMN] = table.column(rollup.SOURCE_LINE_COLUMN).combine_chunks()
@@ -365,8 +369,8 @@ def to_frame(tables: Iterable[pa.Table]) -> pd.DataFrame:
         frame = pd.DataFrame(
             {
                 **{c: pd.Categorical([]) for c in DICTIONARY_COLUMNS},
-                schema.PRICE_COLUMN: pd.Series([], dtype="float64"),
-                schema.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
+                log_columns.PRICE_COLUMN: pd.Series([], dtype="float64"),
+                log_columns.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
                 FILE_COLUMN: pd.Categorical([]),
                 LINE_COLUMN: pd.Series([], dtype="int32"),
             }
@@ -382,7 +386,7 @@ def _normalise_value(field_name: str, value: str) -> str:
     """What the API validator would see: trimmed; category names lower-case; '016' -> '16'.
     (A download neutralises formula cells after this, so trimming can never re-arm one.)"""
     text = value.strip()
-    if field_name == schema.VERSION_COLUMN:
+    if field_name == log_columns.VERSION_COLUMN:
         return text
     kind = schema.FIELDS_BY_NAME[field_name].kind
     if kind == schema.CATEGORY:

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns, schema
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN
 from laptop_pricing.request_log.layout import day_of_day_file
 
@@ -75,7 +75,7 @@ def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
 
 
 def unknown_version_mask(rows: pd.DataFrame) -> np.ndarray:
-    series = rows[schema.VERSION_COLUMN]
+    series = rows[log_columns.VERSION_COLUMN]
 
     def unknown(version: str) -> bool:
         text = version.strip()
@@ -97,7 +97,7 @@ def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
         dtype=np.int64,
     )
     expected = day_numbers[files.codes.to_numpy()]
-    stamped = rows[schema.TIMESTAMP_COLUMN].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    stamped = rows[log_columns.TIMESTAMP_COLUMN].to_numpy(dtype="datetime64[D]").astype(np.int64)
     return (expected != -(2**62)) & (stamped != expected)
 
 
@@ -168,12 +168,12 @@ def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
         return ", ".join(f"{b} + {n} ({c})" for (b, n), c in top.items())
 
     add("processor_name", PROCESSOR_MISMATCH, mismatch, pairs)
-    version = rows[schema.VERSION_COLUMN]
-    add(schema.VERSION_COLUMN, UNKNOWN_VERSION, unknown_version_mask(rows), version)
+    version = rows[log_columns.VERSION_COLUMN]
+    add(log_columns.VERSION_COLUMN, UNKNOWN_VERSION, unknown_version_mask(rows), version)
 
     def stamp_days(mask: np.ndarray) -> str:
-        return _examples(rows.loc[mask, schema.TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d"))
+        return _examples(rows.loc[mask, log_columns.TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d"))
 
-    add(schema.TIMESTAMP_COLUMN, OUTSIDE_FILE_DAY, outside_file_day_mask(rows), stamp_days)
+    add(log_columns.TIMESTAMP_COLUMN, OUTSIDE_FILE_DAY, outside_file_day_mask(rows), stamp_days)
     report = pd.DataFrame.from_records(records, columns=list(QUALITY_COLUMNS))
     return report.sort_values("rows", ascending=False, kind="stable", ignore_index=True)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns
 from laptop_pricing.request_log import rollup, store_from_settings
 from laptop_pricing.request_log.day_csv import UnreadableDayFile, decode_day_csv, encode_day_csv
 from laptop_pricing.request_log.stores import RecordStore, StoreError
@@ -206,7 +206,9 @@ class Compactor:
                 return set()
             replacements = {}
             for item in changed:
-                table, notes = rollup.day_table(self.kind, schema.PRICE_COLUMN, item.day, item.rows)
+                table, notes = rollup.day_table(
+                    self.kind, log_columns.PRICE_COLUMN, item.day, item.rows
+                )
                 replacements[item.day] = (
                     table,
                     rollup.ClosedDay(len(item.rows), item.digest, notes),

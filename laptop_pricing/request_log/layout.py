@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from laptop_pricing import schema
+from laptop_pricing import log_columns
 
 RECORDS_FOLDER = "_records"
 ROLLUP_FOLDER = "_rollup"
@@ -54,11 +54,11 @@ class RecordKind:
 
 PREDICTIONS = RecordKind(
     name="prediction",
-    columns=schema.LOG_COLUMNS,
-    id_column=schema.REQUEST_ID_COLUMN,
-    timestamp_column=schema.TIMESTAMP_COLUMN,
+    columns=log_columns.LOG_COLUMNS,
+    id_column=log_columns.REQUEST_ID_COLUMN,
+    timestamp_column=log_columns.TIMESTAMP_COLUMN,
     day_file_suffix="_laptop_prediction_data.csv",
-    aliases=schema.LOG_COLUMN_ALIASES,
+    aliases=log_columns.LOG_COLUMN_ALIASES,
 )
 
 

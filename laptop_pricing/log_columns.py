@@ -1,0 +1,64 @@
+"""The request log's columns: one row per priced request, in a fixed, written-out order.
+
+The course's 13 fields, price, timestamp and model version first (the layout of its day files,
+which its notebooks still read); every later column is appended after them, and a reader fills a
+column an older file lacks with empty values. The laptop fields themselves come from ``schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from laptop_pricing.schema import COURSE_FIELD_NAMES, FIELDS, V2_FIELD_NAMES
+
+# Request-log columns (one CSV row per priced request). Timestamps are ISO 8601 UTC. The course's
+# 13 fields, price, timestamp and version first (the layout of its day files); later columns are
+# appended after them, and a reader fills them empty in files written before they existed.
+PRICE_COLUMN = "price"
+TIMESTAMP_COLUMN = "timestamp"
+VERSION_COLUMN = "model_version"
+# The course's day-file layout: its 13 fields, price, timestamp, model version.
+BASE_LOG_COLUMNS: tuple[str, ...] = (
+    *COURSE_FIELD_NAMES,
+    PRICE_COLUMN,
+    TIMESTAMP_COLUMN,
+    VERSION_COLUMN,
+)
+# Trade-in columns (issue 10): empty for a request without a condition. ``condition`` checks the
+# answer columns at import.
+QUOTE_ID_COLUMN = "quote_id"
+OFFER_COLUMN = "offer"
+POLICY_VERSION_COLUMN = "policy_version"
+VALID_UNTIL_COLUMN = "valid_until"
+CONDITION_LOG_COLUMNS: tuple[str, ...] = (
+    "condition_powers_on",
+    "condition_screen",
+    "condition_body",
+    "condition_keyboard_ports",
+    "condition_battery",
+    "condition_charger",
+    "condition_locks_removed",
+)
+TRADE_IN_LOG_COLUMNS: tuple[str, ...] = (
+    QUOTE_ID_COLUMN,
+    *CONDITION_LOG_COLUMNS,
+    OFFER_COLUMN,
+    POLICY_VERSION_COLUMN,
+    VALID_UNTIL_COLUMN,
+)
+# Appended after the course's columns; day files written before a column existed lack it, and
+# readers fill it empty.
+REQUEST_ID_COLUMN = "request_id"  # names the request a row records (a retry carries the same id)
+CLERK_EMAIL_COLUMN = "clerk_email"  # the signed-in clerk who asked for the price; empty if open
+APPENDED_LOG_COLUMNS: tuple[str, ...] = (
+    REQUEST_ID_COLUMN,
+    CLERK_EMAIL_COLUMN,
+    *V2_FIELD_NAMES,
+    *TRADE_IN_LOG_COLUMNS,
+)
+LOG_COLUMNS: tuple[str, ...] = (*BASE_LOG_COLUMNS, *APPENDED_LOG_COLUMNS)
+# Older column names written by the course API, mapped to ours.
+LOG_COLUMN_ALIASES: Mapping[str, str] = {
+    **{alias: f.name for f in FIELDS for alias in f.aliases},
+    "prediction": PRICE_COLUMN,
+}
