@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,7 +26,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from pandas.api.types import union_categoricals
 
 from laptop_pricing import schema
 from laptop_pricing.monitoring.sources import DayFile, SetAside
@@ -328,34 +327,40 @@ def parse_rollup_month(
         for d, info in sorted(closed.items())
         for line, reason, detail in info.set_aside
     ]
-    available = set(pq.read_schema(io.BytesIO(data)).names)
+    available = set(pq.read_schema(pa.BufferReader(data)).names)
     month = pq.ParquetFile(
-        io.BytesIO(data), read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
+        pa.BufferReader(data), read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
     )
-    wanted = [c for c in ROW_COLUMNS if c in available] + [
-        rollup.DAY_COLUMN,
-        rollup.SOURCE_LINE_COLUMN,
-    ]
-    # One pass over the month's row group, single-threaded (months are parsed side by side);
-    # a days filter here would cost a dataset scan, four times slower for the same rows.
-    table = month.read(columns=wanted, use_threads=False)
-    if not set(pc.unique(table.column(rollup.DAY_COLUMN)).to_pylist()) <= closed.keys():
-        wanted_days = pa.array(sorted(closed), pa.date32())
-        table = table.filter(pc.is_in(table.column(rollup.DAY_COLUMN), value_set=wanted_days))
-    n = table.num_rows
+
+    def column(name: str) -> pa.Array:
+        """One column of the month's rows of ``closed`` days, dictionaries narrowed: read
+        column by column, a month never exists whole with four-byte indices."""
+        read = month.read(columns=[name], use_threads=False).column(0)
+        if keep is not None:
+            read = read.filter(keep)
+        return _narrow_column(read.combine_chunks())
+
+    day = month.read(columns=[rollup.DAY_COLUMN], use_threads=False).column(0)
+    keep = None
+    if not set(pc.unique(day).to_pylist()) <= closed.keys():
+        keep = pc.is_in(day, value_set=pa.array(sorted(closed), pa.date32()))
+        day = day.filter(keep)
+    n = len(day)
     if n == 0:
         return None, set(closed), notes
-    day_codes = pc.dictionary_encode(table.column(rollup.DAY_COLUMN)).combine_chunks()
+    day_codes = pc.dictionary_encode(day).combine_chunks()
     names = [layout.day_file_name(d) for d in day_codes.dictionary.to_pylist()]
     columns: dict[str, pa.Array] = {
-        c: _dictionary(table.column(c) if c in available else None, n) for c in DICTIONARY_COLUMNS
+        c: column(c) if c in available else _dictionary(None, n) for c in DICTIONARY_COLUMNS
     }
-    columns[schema.PRICE_COLUMN] = table.column(schema.PRICE_COLUMN).combine_chunks()
-    columns[schema.TIMESTAMP_COLUMN] = (
-        table.column(schema.TIMESTAMP_COLUMN).combine_chunks().cast(pa.timestamp("us", tz="UTC"))
+    columns[schema.PRICE_COLUMN] = column(schema.PRICE_COLUMN)
+    columns[schema.TIMESTAMP_COLUMN] = column(schema.TIMESTAMP_COLUMN).cast(
+        pa.timestamp("us", tz="UTC")
     )
-    columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
-    columns[LINE_COLUMN] = table.column(rollup.SOURCE_LINE_COLUMN).combine_chunks()
+    columns[FILE_COLUMN] = _narrow_column(
+        pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
+    )
+    columns[LINE_COLUMN] = column(rollup.SOURCE_LINE_COLUMN)
     return pa.table({c: columns[c] for c in ROW_COLUMNS}), set(closed), notes
 
 
@@ -363,12 +368,28 @@ def parse_rollup_month(
 # Tables to the page's frame
 
 
-def as_part(table: pa.Table) -> pd.DataFrame:
-    """One file's (or month's) rows as pandas: dictionary columns become categoricals with the
-    narrowest codes (one byte for a field's few values), one block per column, and each Arrow
-    buffer is released as soon as its column is converted (the caller must not use ``table``
-    after). Done file by file, so a year never exists as Arrow and pandas at once."""
-    return table.to_pandas(split_blocks=True, self_destruct=True, use_threads=False)
+def _code_type(categories: int) -> type[np.signedinteger]:
+    """The narrowest signed integer for codes 0..categories-1 and -1 (missing)."""
+    for code_type in (np.int8, np.int16):
+        if categories <= np.iinfo(code_type).max:
+            return code_type
+    return np.int32
+
+
+def _narrow_column(column: pa.Array) -> pa.Array:
+    """A dictionary column with the narrowest indices (one byte for a field's few values, where
+    Parquet and the CSV reader give four); any other column as it is."""
+    if not pa.types.is_dictionary(column.type):
+        return column
+    index_type = pa.from_numpy_dtype(_code_type(len(column.dictionary)))
+    return column.cast(pa.dictionary(index_type, column.type.value_type))
+
+
+def narrow(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary columns narrowed (``_narrow_column``): each file's table is
+    narrowed as soon as it is parsed, so a year never waits with four-byte indices."""
+    columns = [_narrow_column(column.combine_chunks()) for column in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -384,25 +405,49 @@ def _empty_frame() -> pd.DataFrame:
     return frame[list(ROW_COLUMNS)]
 
 
-def to_frame(parts: Iterable[pa.Table | pd.DataFrame]) -> pd.DataFrame:
-    """The page's frame from the parts in order, column by column: each column of the parts is
-    dropped once it is joined, so the peak is the frame plus one column, not two frames.
-    Categoricals are joined by their union of categories (never widened to text)."""
-    frames = [as_part(p) if isinstance(p, pa.Table) else p for p in parts]
-    frames = [f for f in frames if len(f)]
-    if not frames:
+def _categorical(chunks: Sequence[pa.DictionaryArray], rows: int) -> pd.Categorical:
+    """One categorical from dictionary chunks with different dictionaries: their union of
+    categories, and each chunk's indices translated into one preallocated code array."""
+    dictionaries = [chunk.dictionary.to_pylist() for chunk in chunks]
+    categories = list(dict.fromkeys(value for values in dictionaries for value in values))
+    position = {value: i for i, value in enumerate(categories)}
+    codes = np.empty(rows, dtype=_code_type(len(categories)))
+    at = 0
+    for chunk, values in zip(chunks, dictionaries, strict=True):
+        translate = np.array([position[v] for v in values] + [-1], dtype=codes.dtype)
+        indices = chunk.indices.fill_null(len(values)).to_numpy()  # null: the -1 slot
+        codes[at : at + len(chunk)] = translate[indices]
+        at += len(chunk)
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def to_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """The page's frame from the tables, in order; empties ``tables``, whose buffers it takes
+    over. Built column by column, each column's Arrow buffers released once it is copied, so
+    the peak is about one frame, not the tables and their pandas copy together. Dictionaries of
+    different files become one categorical per column (never text)."""
+    kept = [t for t in tables if t.num_rows]
+    tables.clear()
+    if not kept:
         return _empty_frame()
-    columns: dict[str, pd.Series | pd.Categorical] = {}
-    for name in ROW_COLUMNS:
-        pieces = [frame.pop(name) for frame in frames]
-        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
-            joined = pd.Series(union_categoricals(pieces, ignore_order=True), copy=False)
+    rows = sum(t.num_rows for t in kept)
+    pool = pa.default_memory_pool()
+    columns: dict[str, pd.Series] = {}
+    for number, name in enumerate(ROW_COLUMNS):
+        if number % 8 == 0:
+            pool.release_unused()  # hand back the columns already copied (see ``reading``)
+        chunks = [chunk for t in kept for chunk in t.column(name).chunks]
+        if pa.types.is_dictionary(chunks[0].type):
+            columns[name] = pd.Series(_categorical(chunks, rows), copy=False)
             if name in CATEGORY_COLUMNS:
-                joined = _normalise_categories(joined, name)
-            columns[name] = joined
+                columns[name] = _normalise_categories(columns[name], name)
         else:
-            columns[name] = pd.concat(pieces, ignore_index=True)
-        del pieces
+            columns[name] = pa.chunked_array(chunks).to_pandas()
+        del chunks
+        kept = [t.drop_columns([name]) for t in kept]
+    del kept
+    pool.release_unused()
     return pd.DataFrame(columns, copy=False)
 
 

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from threading import Semaphore
 
 import pandas as pd
 import pyarrow as pa
@@ -23,8 +22,8 @@ from laptop_pricing import s3, schema
 from laptop_pricing.monitoring.parsing import (
     UNREADABLE,
     ParsedFile,
-    as_part,
     drop_repeated_requests,
+    narrow,
     parse_day_file,
     parse_records,
     parse_rollup_month,
@@ -41,10 +40,6 @@ from laptop_pricing.monitoring.sources import (
     RollupMonth,
     SetAside,
 )
-
-# Months decoded at once: more only holds more half-built tables in memory (2 cores here; the
-# fetches, which wait on the network, still all run side by side).
-DECODERS = 2
 
 
 @dataclass
@@ -108,45 +103,48 @@ def read_log(
     months = {(d.year, d.month) for d in days}
     rollups = [m for m in source.rollup_months() if (m.year, m.month) in months]
 
-    decoding = Semaphore(DECODERS)
-
-    def read_month(month: RollupMonth) -> tuple[pd.DataFrame | None, set[date], list[SetAside]]:
-        """Fetched side by side with the others; decoded ``DECODERS`` at a time, each month's
-        Arrow table turned into its pandas part (and released) before the next one starts."""
+    def fetch_month(month: RollupMonth) -> tuple[str, bytes | None, list[SetAside]]:
         name = month.key.rsplit("/", 3)[-3] + "/" + month.key.rsplit("/", 3)[-2]
         try:
-            data, _ = source.fetch(month.key)
+            return name, source.fetch(month.key)[0], []
         except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
-            return None, set(), _fetch_failed(name, error).set_aside
-        with decoding:
-            try:
-                table, closed, notes = parse_rollup_month(source.layout, data, days)
-            except (ValueError, pa.ArrowException) as error:
-                return None, set(), [SetAside(name, None, UNREADABLE, type(error).__name__)]
-            part = as_part(table) if table is not None else None
-            del table
-            # Arrow's allocator (mimalloc) keeps a decoded month's freed pages resident, in
-            # 2 MB huge pages: handing them back here keeps a year's peak near the frame's size.
-            pa.default_memory_pool().release_unused()
-            return part, closed, notes
+            return name, None, _fetch_failed(name, error).set_aside
+
+    def decode_month(
+        name: str, data: bytes | None, notes: list[SetAside]
+    ) -> tuple[pa.Table | None, set[date], list[SetAside]]:
+        if data is None:
+            return None, set(), notes
+        try:
+            table, month_days, notes = parse_rollup_month(source.layout, data, days)
+        except (ValueError, pa.ArrowException) as error:
+            return None, set(), [SetAside(name, None, UNREADABLE, type(error).__name__)]
+        # Arrow's allocator (mimalloc) keeps a decoded month's freed pages resident, in 2 MB
+        # huge pages: handing them back after each month keeps a year's peak near its size.
+        pa.default_memory_pool().release_unused()
+        return table, month_days, notes
 
     workers = max(1, min(max_workers, max(len(rollups), len(days))))
     with ThreadPoolExecutor(workers) as pool:
-        month_results = list(pool.map(read_month, rollups))
+        # Months are fetched side by side and decoded here, one at a time as they arrive: one
+        # thread's allocator reuses a month's memory for the next (many threads would each
+        # keep their own), and a year never waits whole with four-byte dictionary indices.
+        month_results = [decode_month(*fetched) for fetched in pool.map(fetch_month, rollups)]
         closed = {d for _, month_days, _ in month_results for d in month_days}
         open_days: dict[date, list[DayFile]] = {}
         for day_file in day_files:
             if day_file.day not in closed:
                 open_days.setdefault(day_file.day, []).append(day_file)
         day_results = list(pool.map(lambda fs: _read_day(source, fs), open_days.values()))
-    parts = [part for part, _, _ in month_results if part is not None and len(part)]
+    tables = [table for table, _, _ in month_results if table is not None and table.num_rows]
     set_aside = notes + [note for _, _, month_notes in month_results for note in month_notes]
     del month_results
     for parsed_day in day_results:
         for parsed in parsed_day:
             if parsed.table is not None and parsed.table.num_rows:
-                parts.append(as_part(parsed.table))
+                tables.append(narrow(parsed.table))
                 parsed.table = None
             set_aside += parsed.set_aside
-    parts.sort(key=lambda part: part[schema.TIMESTAMP_COLUMN].iloc[0])
-    return LogReadResult(to_frame(parts), set_aside, day_files)
+    del day_results
+    tables.sort(key=lambda table: table.column(schema.TIMESTAMP_COLUMN)[0].value)
+    return LogReadResult(to_frame(tables), set_aside, day_files)
