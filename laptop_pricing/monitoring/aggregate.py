@@ -202,10 +202,19 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
     return start - timedelta(days=length), start - timedelta(days=1)
 
 
+def _median(prices: pd.Series) -> float | None:
+    """``Series.median`` (missing prices skipped) with one working copy instead of three."""
+    values = prices.to_numpy(dtype=np.float64)
+    missing = np.isnan(values)
+    if missing.any():
+        values = values[~missing]
+    return float(np.median(values)) if values.size else None
+
+
 def kpis(rows: pd.DataFrame, previous: pd.DataFrame, today: date) -> Kpis:
     days = row_days(rows) if len(rows) else np.array([], dtype="datetime64[D]")
-    median = float(rows[PRICE].median()) if len(rows) else None
-    previous_median = float(previous[PRICE].median()) if len(previous) else None
+    median = _median(rows[PRICE]) if len(rows) else None
+    previous_median = _median(previous[PRICE]) if len(previous) else None
     in_schema = (
         float(rows[IN_SCHEMA_COLUMN].mean()) if len(rows) and IN_SCHEMA_COLUMN in rows else None
     )

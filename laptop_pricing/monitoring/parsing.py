@@ -434,9 +434,7 @@ def to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     rows = sum(t.num_rows for t in kept)
     pool = pa.default_memory_pool()
     columns: dict[str, pd.Series] = {}
-    for number, name in enumerate(ROW_COLUMNS):
-        if number % 8 == 0:
-            pool.release_unused()  # hand back the columns already copied (see ``reading``)
+    for name in ROW_COLUMNS:
         chunks = [chunk for t in kept for chunk in t.column(name).chunks]
         if pa.types.is_dictionary(chunks[0].type):
             columns[name] = pd.Series(_categorical(chunks, rows), copy=False)
@@ -446,8 +444,7 @@ def to_frame(tables: list[pa.Table]) -> pd.DataFrame:
             columns[name] = pa.chunked_array(chunks).to_pandas()
         del chunks
         kept = [t.drop_columns([name]) for t in kept]
-    del kept
-    pool.release_unused()
+        pool.release_unused()  # hand the copied column's pages back (see ``reading``)
     return pd.DataFrame(columns, copy=False)
 
 
