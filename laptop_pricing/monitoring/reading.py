@@ -79,6 +79,10 @@ def _read_day(source: LogSource, files: Sequence[DayFile]) -> list[ParsedFile]:
             parsed.append(_fetch_failed(day_file.name, error))
             continue
         parsed.append(drop_repeated_requests(parsed, parse_records(day_file, data)))
+    for file in parsed:  # what waits for the other days: narrow rows, no request ids
+        file.table = narrow(file.table) if file.table is not None else None
+        file.request_ids = None
+    pa.default_memory_pool().release_unused()  # this worker's pages (see ``read_log``)
     return parsed
 
 
@@ -142,7 +146,7 @@ def read_log(
     for parsed_day in day_results:
         for parsed in parsed_day:
             if parsed.table is not None and parsed.table.num_rows:
-                tables.append(narrow(parsed.table))
+                tables.append(parsed.table)
                 parsed.table = None
             set_aside += parsed.set_aside
     del day_results
