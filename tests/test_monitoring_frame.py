@@ -9,7 +9,8 @@ import pyarrow as pa
 
 from laptop_pricing import schema
 from laptop_pricing.monitoring import aggregate
-from laptop_pricing.monitoring.parsing import FILE_COLUMN, ROW_COLUMNS, narrow, to_frame
+from laptop_pricing.monitoring.frame import to_frame
+from laptop_pricing.monitoring.parsing import FILE_COLUMN, ROW_COLUMNS, narrow
 from tests.test_monitoring_charts import make_rows
 
 

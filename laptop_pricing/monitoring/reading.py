@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from laptop_pricing import s3, schema
+from laptop_pricing.monitoring.frame import to_frame
 from laptop_pricing.monitoring.parsing import (
     UNREADABLE,
     ParsedFile,
@@ -27,7 +28,6 @@ from laptop_pricing.monitoring.parsing import (
     parse_day_file,
     parse_records,
     parse_rollup_month,
-    to_frame,
 )
 from laptop_pricing.monitoring.sources import (
     DEFAULT_WORKERS,
