@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from laptop_pricing.artifact import ArtifactError, read_metadata
-from laptop_pricing.monitoring import quality, view
+from laptop_pricing.monitoring import memory, quality, view
 from laptop_pricing.monitoring.drift import Reference, ReferenceMissing
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, SetAside
@@ -57,8 +57,12 @@ def list_days(location: LogLocation) -> list[DayFile]:
     return location.open().list().files
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
+@st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
 def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
+    """The rows of a window, held once and shared, never copied: ``st.cache_data`` would keep a
+    pickled copy of a year (about 60 MB) and unpickle another on each of the run's four calls.
+    Read-only for every caller (pandas' copy-on-write keeps a derived frame from changing it)."""
+    memory.map_large_blocks()  # so a reload does not grow the process (see that module)
     result = read_log(location.open(), start, end)
     return LoadedLog(quality.with_in_schema(result.rows), result.set_aside, result.files)
 

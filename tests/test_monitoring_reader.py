@@ -11,6 +11,7 @@ import pytest
 from laptop_pricing import laptop_spec, log_columns, schema
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.monitoring import quality
+from laptop_pricing.monitoring.frame import to_frame
 from laptop_pricing.monitoring.parsing import (
     BAD_PRICE,
     BAD_TIMESTAMP,
@@ -19,7 +20,6 @@ from laptop_pricing.monitoring.parsing import (
     MISSING_COLUMNS,
     SHORT_ROW,
     parse_day_file,
-    to_frame,
 )
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import (

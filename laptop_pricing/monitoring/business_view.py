@@ -34,7 +34,7 @@ def compute_business_view(
 ) -> BusinessView:
     """The quotes made from ``start`` to ``end`` with their current outcomes: the summary
     sentence, the two time figures and the rates of every segment."""
-    joined = business.join_outcomes(quotes, outcomes)
+    joined = business.join_outcomes(_with_offer(quotes), outcomes)
     summary = business.business_summary(joined, end, days=(end - start).days + 1)
     sentence = business.summary_sentence(summary)
     period = _in_period(joined, start, end)
@@ -49,6 +49,18 @@ def compute_business_view(
     return BusinessView(
         summary, sentence, figures, business.all_segment_rates(period), quotes=len(period)
     )
+
+
+def _with_offer(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose offer is a positive number (those ``join_outcomes`` keeps), tested once
+    per distinct offer: a year of request rows, most without a trade-in, is never read as a
+    million texts to find the few quotes."""
+    offers = rows.get(business.OFFER)
+    if offers is None or not isinstance(offers.dtype, pd.CategoricalDtype):
+        return rows
+    values = pd.to_numeric(pd.Series(offers.cat.categories.astype(str)), errors="coerce")
+    positive = np.append((values > 0).to_numpy(), False)  # the last slot: a missing offer
+    return rows[positive[offers.cat.codes.to_numpy()]]
 
 
 def segment_figure(view: BusinessView, column: str) -> go.Figure | None:

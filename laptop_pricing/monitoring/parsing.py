@@ -16,12 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -329,84 +328,69 @@ def parse_rollup_month(
         for d, info in sorted(closed.items())
         for line, reason, detail in info.set_aside
     ]
-    available = set(pq.read_schema(io.BytesIO(data)).names)
-    wanted = [c for c in ROW_COLUMNS if c in available] + [
-        rollup.DAY_COLUMN,
-        rollup.SOURCE_LINE_COLUMN,
-    ]
-    table = pq.read_table(
-        io.BytesIO(data),
-        columns=wanted,
-        read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available],
-        filters=[(rollup.DAY_COLUMN, "in", sorted(closed))],
+    available = set(pq.read_schema(pa.BufferReader(data)).names)
+    month = pq.ParquetFile(
+        pa.BufferReader(data), read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
     )
-    n = table.num_rows
+
+    def column(name: str) -> pa.Array:
+        """One column of the month's rows of ``closed`` days, dictionaries narrowed: read
+        column by column, a month never exists whole with four-byte indices."""
+        read = month.read(columns=[name], use_threads=False).column(0)
+        if keep is not None:
+            read = read.filter(keep)
+        return _narrow_column(read.combine_chunks())
+
+    day = month.read(columns=[rollup.DAY_COLUMN], use_threads=False).column(0)
+    keep = None
+    if not set(pc.unique(day).to_pylist()) <= closed.keys():
+        keep = pc.is_in(day, value_set=pa.array(sorted(closed), pa.date32()))
+        day = day.filter(keep)
+    n = len(day)
     if n == 0:
         return None, set(closed), notes
-    day_codes = pc.dictionary_encode(table.column(rollup.DAY_COLUMN)).combine_chunks()
+    day_codes = pc.dictionary_encode(day).combine_chunks()
     names = [layout.day_file_name(d) for d in day_codes.dictionary.to_pylist()]
     columns: dict[str, pa.Array] = {
-        c: _dictionary(table.column(c) if c in available else None, n) for c in DICTIONARY_COLUMNS
+        c: column(c) if c in available else _dictionary(None, n) for c in DICTIONARY_COLUMNS
     }
-    columns[log_columns.PRICE_COLUMN] = table.column(log_columns.PRICE_COLUMN).combine_chunks()
-    columns[log_columns.TIMESTAMP_COLUMN] = (
-        table.column(log_columns.TIMESTAMP_COLUMN)
-        .combine_chunks()
-        .cast(pa.timestamp("us", tz="UTC"))
+    columns[log_columns.PRICE_COLUMN] = column(log_columns.PRICE_COLUMN)
+    columns[log_columns.TIMESTAMP_COLUMN] = column(log_columns.TIMESTAMP_COLUMN).cast(
+        pa.timestamp("us", tz="UTC")
     )
-    columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
-    columns[LINE_COLUMN] = table.column(rollup.SOURCE_LINE_COLUMN).combine_chunks()
+    columns[FILE_COLUMN] = _narrow_column(
+        pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
+    )
+    columns[LINE_COLUMN] = column(rollup.SOURCE_LINE_COLUMN)
     return pa.table({c: columns[c] for c in ROW_COLUMNS}), set(closed), notes
 
 
 # ---------------------------------------------------------------------------------------------
-# Tables to the page's frame
+# Narrow dictionaries (the frame itself is built in ``frame``)
 
 
-def to_frame(tables: Iterable[pa.Table]) -> pd.DataFrame:
-    tables = list(tables)
-    if not tables:
-        frame = pd.DataFrame(
-            {
-                **{c: pd.Categorical([]) for c in DICTIONARY_COLUMNS},
-                log_columns.PRICE_COLUMN: pd.Series([], dtype="float64"),
-                log_columns.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
-                FILE_COLUMN: pd.Categorical([]),
-                LINE_COLUMN: pd.Series([], dtype="int32"),
-            }
-        )
-        return frame[list(ROW_COLUMNS)]
-    frame = pa.concat_tables(tables).to_pandas()
-    for name in CATEGORY_COLUMNS:
-        frame[name] = _normalise_categories(frame[name], name)
-    return frame
+def code_type(categories: int) -> type[np.signedinteger]:
+    """The narrowest signed integer for codes 0..categories-1 and -1 (missing)."""
+    for candidate in (np.int8, np.int16):
+        if categories <= np.iinfo(candidate).max:
+            return candidate
+    return np.int32
 
 
-def _normalise_value(field_name: str, value: str) -> str:
-    """What the API validator would see: trimmed; category names lower-case; '016' -> '16'.
-    (A download neutralises formula cells after this, so trimming can never re-arm one.)"""
-    text = value.strip()
-    if field_name == log_columns.VERSION_COLUMN:
-        return text
-    kind = schema.FIELDS_BY_NAME[field_name].kind
-    if kind == schema.CATEGORY:
-        return text.lower()
-    return str(int(text)) if text.isascii() and text.isdigit() else text
+def _narrow_column(column: pa.Array) -> pa.Array:
+    """A dictionary column with the narrowest indices (one byte for a field's few values, where
+    Parquet and the CSV reader give four); any other column as it is."""
+    if not pa.types.is_dictionary(column.type):
+        return column
+    index_type = pa.from_numpy_dtype(code_type(len(column.dictionary)))
+    return column.cast(pa.dictionary(index_type, column.type.value_type))
 
 
-def _normalise_categories(series: pd.Series, field_name: str) -> pd.Series:
-    categorical = series.astype("category") if series.dtype != "category" else series
-    categories = [str(c) for c in categorical.cat.categories]
-    normalised = [_normalise_value(field_name, c) for c in categories]
-    if normalised == categories:
-        return categorical
-    new_categories = list(dict.fromkeys(normalised))
-    position = {c: i for i, c in enumerate(new_categories)}
-    mapping = np.array([position[c] for c in normalised] + [-1], dtype=np.int32)
-    codes = mapping[categorical.cat.codes.to_numpy()]  # code -1 (missing) maps to the last slot
-    return pd.Series(
-        pd.Categorical.from_codes(codes, categories=new_categories), index=series.index
-    )
+def narrow(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary columns narrowed (``_narrow_column``): each file's table is
+    narrowed as soon as it is parsed, so a year never waits with four-byte indices."""
+    columns = [_narrow_column(column.combine_chunks()) for column in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def drop_repeated_requests(kept: Sequence[ParsedFile], records: ParsedFile) -> ParsedFile:

@@ -97,8 +97,9 @@ def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
         dtype=np.int64,
     )
     expected = day_numbers[files.codes.to_numpy()]
-    stamped = rows[log_columns.TIMESTAMP_COLUMN].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    return (expected != -(2**62)) & (stamped != expected)
+    stamps = rows[log_columns.TIMESTAMP_COLUMN]  # UTC instants read in place, one day array made
+    stamped = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype("datetime64[D]")
+    return (expected != -(2**62)) & (stamped.view(np.int64) != expected)
 
 
 def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:

@@ -18,15 +18,16 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 
-from laptop_pricing import s3
+from laptop_pricing import log_columns, s3
+from laptop_pricing.monitoring.frame import to_frame
 from laptop_pricing.monitoring.parsing import (
     UNREADABLE,
     ParsedFile,
     drop_repeated_requests,
+    narrow,
     parse_day_file,
     parse_records,
     parse_rollup_month,
-    to_frame,
 )
 from laptop_pricing.monitoring.sources import (
     DEFAULT_WORKERS,
@@ -78,6 +79,10 @@ def _read_day(source: LogSource, files: Sequence[DayFile]) -> list[ParsedFile]:
             parsed.append(_fetch_failed(day_file.name, error))
             continue
         parsed.append(drop_repeated_requests(parsed, parse_records(day_file, data)))
+    for file in parsed:  # what waits for the other days: narrow rows, no request ids
+        file.table = narrow(file.table) if file.table is not None else None
+        file.request_ids = None
+    pa.default_memory_pool().release_unused()  # this worker's pages (see ``read_log``)
     return parsed
 
 
@@ -102,32 +107,48 @@ def read_log(
     months = {(d.year, d.month) for d in days}
     rollups = [m for m in source.rollup_months() if (m.year, m.month) in months]
 
-    def read_month(month: RollupMonth) -> tuple[pa.Table | None, set[date], list[SetAside]]:
+    def fetch_month(month: RollupMonth) -> tuple[str, bytes | None, list[SetAside]]:
         name = month.key.rsplit("/", 3)[-3] + "/" + month.key.rsplit("/", 3)[-2]
         try:
-            data, _ = source.fetch(month.key)
+            return name, source.fetch(month.key)[0], []
         except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
-            return None, set(), _fetch_failed(name, error).set_aside
+            return name, None, _fetch_failed(name, error).set_aside
+
+    def decode_month(
+        name: str, data: bytes | None, notes: list[SetAside]
+    ) -> tuple[pa.Table | None, set[date], list[SetAside]]:
+        if data is None:
+            return None, set(), notes
         try:
-            return parse_rollup_month(source.layout, data, days)
+            table, month_days, notes = parse_rollup_month(source.layout, data, days)
         except (ValueError, pa.ArrowException) as error:
             return None, set(), [SetAside(name, None, UNREADABLE, type(error).__name__)]
+        # Arrow's allocator (mimalloc) keeps a decoded month's freed pages resident, in 2 MB
+        # huge pages: handing them back after each month keeps a year's peak near its size.
+        pa.default_memory_pool().release_unused()
+        return table, month_days, notes
 
     workers = max(1, min(max_workers, max(len(rollups), len(days))))
     with ThreadPoolExecutor(workers) as pool:
-        month_results = list(pool.map(read_month, rollups))
+        # Months are fetched side by side and decoded here, one at a time as they arrive: one
+        # thread's allocator reuses a month's memory for the next (many threads would each
+        # keep their own), and a year never waits whole with four-byte dictionary indices.
+        month_results = [decode_month(*fetched) for fetched in pool.map(fetch_month, rollups)]
         closed = {d for _, month_days, _ in month_results for d in month_days}
         open_days: dict[date, list[DayFile]] = {}
         for day_file in day_files:
             if day_file.day not in closed:
                 open_days.setdefault(day_file.day, []).append(day_file)
         day_results = list(pool.map(lambda fs: _read_day(source, fs), open_days.values()))
-    tables = [table for table, _, _ in month_results if table is not None]
+    tables = [table for table, _, _ in month_results if table is not None and table.num_rows]
     set_aside = notes + [note for _, _, month_notes in month_results for note in month_notes]
+    del month_results
     for parsed_day in day_results:
         for parsed in parsed_day:
             if parsed.table is not None and parsed.table.num_rows:
                 tables.append(parsed.table)
+                parsed.table = None
             set_aside += parsed.set_aside
-    tables.sort(key=lambda t: str(t.column("timestamp")[0]) if t.num_rows else "")
+    del day_results
+    tables.sort(key=lambda table: table.column(log_columns.TIMESTAMP_COLUMN)[0].value)
     return LogReadResult(to_frame(tables), set_aside, day_files)
