@@ -131,6 +131,11 @@ class PricingEngine:
         return self._model
 
     @property
+    def booster(self) -> Any | None:
+        """The raw LightGBM booster of a log-price model (None for any other model)."""
+        return self._booster
+
+    @property
     def explains(self) -> bool:
         return self._booster is not None
 
