@@ -120,7 +120,7 @@ class ComparablesFinder:
         if same is None:
             same = self._same.setdefault(family, self._same_family(*family))
         # Rounded so that the order does not hang on the order of a float sum.
-        distance = np.round(np.take(self._matrix, rows, axis=0).sum(axis=0) + extra, 9)
+        distance = np.round(np.einsum("ij->j", np.take(self._matrix, rows, axis=0)) + extra, 9)
         key = distance + np.where(same, 0.0, 1e6)  # the other families after every same one
         count = min(count, len(key))
         if count == 0:

