@@ -131,7 +131,7 @@ FAMILIES: Mapping[str, Callable[[int], Any]] = {
         random_state=seed,
     ),
     # The same median regression in LightGBM: small leaves for 800 rows, half the columns per
-    # tree. Its raw booster predicts in ~0.03 ms and gives exact TreeSHAP (``pred_contrib``).
+    # tree. Its raw booster predicts in ~0.03 ms; its trees decompose exactly (tree_paths.py).
     "lightgbm": lambda seed: _lightgbm(seed),
     # The same model, its prices then scaled by the MAPE-optimal factor found on the training
     # rows' own out-of-fold predictions (``CALIBRATED``, ``training.calibration``).
