@@ -33,7 +33,7 @@ from laptop_pricing.comparables import DEFAULT_COUNT, Comparable, ComparablesFin
 from laptop_pricing.explanation import Explanation, explain
 from laptop_pricing.features import FIELD_COLUMNS, encode
 from laptop_pricing.schema import FIELD_NAMES, LaptopSpec
-from laptop_pricing.tree_paths import leaf_table
+from laptop_pricing.tree_paths import LeafTable, leaf_table
 
 
 class ExplanationUnavailable(RuntimeError):
@@ -161,27 +161,28 @@ class PricingEngine:
     def price(self, spec: LaptopSpec) -> Quote:
         return self._quote(self.predict_value(spec))
 
-    def _decompose(self, spec: LaptopSpec) -> tuple[np.ndarray, float]:
-        """(per-field log contributions, log price) from the leaves ``spec`` reaches."""
+    def _leaf_table(self) -> LeafTable:
         if self._leaves is None:
             raise ExplanationUnavailable(f"model family {self._metadata.family} has no tree paths")
-        leaves = self._booster.predict(encode(spec), pred_leaf=True, num_threads=1)[0]
-        return self._leaves.decompose(leaves)
+        return self._leaves
+
+    def _decompose(self, spec: LaptopSpec) -> tuple[np.ndarray, float]:
+        """(per-field log contributions, log price) from the leaves ``spec`` reaches."""
+        table = self._leaf_table()
+        return table.decompose(
+            self._booster.predict(encode(spec), pred_leaf=True, num_threads=1)[0]
+        )
 
     def field_log_contributions(self, spec: LaptopSpec) -> tuple[np.ndarray, float]:
         """Each field's exact path contribution to the log price (one-hot columns summed) and
         the expected log price: ``sum(per_field) + expected == log(price)``."""
         per_field, _ = self._decompose(spec)
-        return per_field, self._leaves.expected  # type: ignore[union-attr]
+        return per_field, self._leaf_table().expected
 
     def _explanation(self, spec: LaptopSpec, per_field: np.ndarray, price: int) -> Explanation:
         values = spec.as_dict()
-        return explain(
-            per_field,
-            self._leaves.expected,
-            price,
-            [values[n] for n in FIELD_NAMES],  # type: ignore[union-attr]
-        )
+        expected = self._leaf_table().expected
+        return explain(per_field, expected, price, [values[n] for n in FIELD_NAMES])
 
     def explain(self, spec: LaptopSpec, quote: Quote) -> Explanation:
         """Each field's contribution in R$ to ``quote.price``, from the stated baseline."""
