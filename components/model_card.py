@@ -34,6 +34,7 @@ FAMILY_LABELS: Mapping[str, str] = {
     "hist_gradient_boosting": "Gradient Boosting por histogramas",
     "xgboost": "XGBoost (árvores em sequência)",
     "lightgbm": "LightGBM (árvores em sequência)",
+    "lightgbm_mape": "LightGBM ajustado ao erro percentual",
     "lightgbm_monotone": "LightGBM com restrições monotônicas (RAM, SSD, vídeo)",
 }
 

@@ -1,8 +1,8 @@
 """Price a validated laptop with the shipped model: the one pricing path for API and app.
 
 ``PricingEngine.load(model_dir=None)`` loads ``model/`` once per folder and process (cached);
-``engine.price(spec) -> Quote``; ``engine.explain(spec, quote) -> Explanation`` (each field's
-contribution in R$, see ``laptop_pricing.explanation``); ``engine.comparables(spec)`` (the closest
+``engine.price(spec) -> Quote``; ``engine.price_with_explanation(spec) -> Quote`` (the same
+price, plus each field's contribution in R$, see ``laptop_pricing.explanation``, and the closest
 real laptops of the data, see ``laptop_pricing.comparables``). The range is the model's
 calibrated price range (``metadata.price_range``): a multiplication of the point price, so it
 costs nothing per call. No pandas here: a single-row price is the encoded row, one predict and a
@@ -10,17 +10,18 @@ few multiplications.
 
 Hot path: when the model is a LightGBM regressor on log price (wrapped in scikit-learn's
 ``TransformedTargetRegressor``), the engine calls its raw booster directly (about 0.03 ms instead
-of 0.5 ms through the scikit-learn wrapper) and takes ``exp`` itself; the same booster's
-``pred_contrib`` gives the exact TreeSHAP values the explanation needs. Always one thread: a
+of 0.5 ms through the scikit-learn wrapper) and takes ``exp`` itself. Always one thread: a
 single row gains nothing from OpenMP, and on a busy machine its spinning threads made a
-predict 40x slower (measured: 17 ms instead of 0.4 ms under load).
+predict 40x slower (measured: 17 ms instead of 0.4 ms under load). The explanation is the exact
+path decomposition of the trees (``laptop_pricing.tree_paths``), tabled per leaf when the model
+loads: an explained price is one ``pred_leaf`` predict, a gather and a sum, and the same leaves
+give the price itself.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,11 @@ from laptop_pricing.explanation import Explanation, explain
 from laptop_pricing.features import FIELD_COLUMNS, encode
 from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.schema import FIELD_NAMES
+from laptop_pricing.tree_paths import LeafTable, leaf_table
 
 
 class ExplanationUnavailable(RuntimeError):
-    """The shipped model cannot give exact per-field contributions (not a tree booster)."""
+    """The shipped model cannot give exact per-field contributions (not a LightGBM booster)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class Quote:
     # Only when asked for (``"explain": true``); the API adds them beside the contract's fields.
     explanation: Explanation | None = None
     comparables: tuple[Comparable, ...] = ()
+
+    def explanation_body(self) -> dict[str, Any]:
+        """What ``"explain": true`` adds to the API's answer."""
+        return {
+            "explanation": self.explanation.as_body() if self.explanation else None,
+            "comparables": [c.as_body() for c in self.comparables],
+        }
 
     def as_body(self) -> dict[str, Any]:
         """The API's success body (contract fields first; currency and range are additions)."""
@@ -88,6 +97,11 @@ class PricingEngine:
         self._version = metadata.version
         self._currency = metadata.currency
         self._booster = _log_price_booster(model)
+        self._leaves = (
+            leaf_table(self._booster.model_to_string(), [FIELD_COLUMNS[n] for n in FIELD_NAMES])
+            if self._booster is not None
+            else None
+        )
         self._finder = ComparablesFinder(metadata.comparables) if metadata.comparables else None
 
     @classmethod
@@ -118,6 +132,11 @@ class PricingEngine:
         return self._model
 
     @property
+    def booster(self) -> Any | None:
+        """The raw LightGBM booster of a log-price model (None for any other model)."""
+        return self._booster
+
+    @property
     def explains(self) -> bool:
         return self._booster is not None
 
@@ -128,8 +147,7 @@ class PricingEngine:
             return math.exp(float(self._booster.predict(row, num_threads=1)[0]))
         return float(self._model.predict(row)[0])
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        value = self.predict_value(spec)
+    def _quote(self, value: float, **extras: Any) -> Quote:
         price = round(value)
         return Quote(
             price=price,
@@ -138,31 +156,51 @@ class PricingEngine:
             currency=self._currency,
             version=self._version,
             coverage=self._coverage,
+            **extras,
+        )
+
+    def price(self, spec: LaptopSpec) -> Quote:
+        return self._quote(self.predict_value(spec))
+
+    def _leaf_table(self) -> LeafTable:
+        if self._leaves is None:
+            raise ExplanationUnavailable(f"model family {self._metadata.family} has no tree paths")
+        return self._leaves
+
+    def _decompose(self, spec: LaptopSpec) -> tuple[np.ndarray, float]:
+        """(per-field log contributions, log price) from the leaves ``spec`` reaches."""
+        table = self._leaf_table()
+        return table.decompose(
+            self._booster.predict(encode(spec), pred_leaf=True, num_threads=1)[0]
         )
 
     def field_log_contributions(self, spec: LaptopSpec) -> tuple[np.ndarray, float]:
-        """Exact TreeSHAP per field on log price (one-hot columns summed) and the expected
-        log price: ``sum(per_field) + expected == log(price)``."""
-        if self._booster is None:
-            raise ExplanationUnavailable(f"model family {self._metadata.family} has no TreeSHAP")
-        contributions = self._booster.predict(encode(spec), pred_contrib=True, num_threads=1)[0]
-        per_field = np.array([contributions[FIELD_COLUMNS[name]].sum() for name in FIELD_NAMES])
-        return per_field, float(contributions[-1])
+        """Each field's exact path contribution to the log price (one-hot columns summed) and
+        the expected log price: ``sum(per_field) + expected == log(price)``."""
+        per_field, _ = self._decompose(spec)
+        return per_field, self._leaf_table().expected
+
+    def _explanation(self, spec: LaptopSpec, per_field: np.ndarray, price: int) -> Explanation:
+        values = spec.as_dict()
+        expected = self._leaf_table().expected
+        return explain(per_field, expected, price, [values[n] for n in FIELD_NAMES])
 
     def explain(self, spec: LaptopSpec, quote: Quote) -> Explanation:
         """Each field's contribution in R$ to ``quote.price``, from the stated baseline."""
-        per_field, expected = self.field_log_contributions(spec)
-        values = spec.as_dict()
-        return explain(per_field, expected, quote.price, [values[n] for n in FIELD_NAMES])
+        per_field, _ = self._decompose(spec)
+        return self._explanation(spec, per_field, quote.price)
+
+    def price_with_explanation(self, spec: LaptopSpec) -> Quote:
+        """``price(spec)`` with its explanation (None when the model has no tree paths) and
+        the comparable laptops: one predict for both the price and its contributions."""
+        comparables = self.comparables(spec)
+        if self._leaves is None:
+            return self._quote(self.predict_value(spec), comparables=comparables)
+        per_field, log_price = self._decompose(spec)
+        value = math.exp(log_price)
+        explanation = self._explanation(spec, per_field, round(value))
+        return self._quote(value, explanation=explanation, comparables=comparables)
 
     def comparables(self, spec: LaptopSpec, count: int = DEFAULT_COUNT) -> tuple[Comparable, ...]:
         """The closest real laptops of the training data (empty when the artifact has none)."""
         return self._finder.nearest(spec, count) if self._finder is not None else ()
-
-    def explanation_body(self, spec: LaptopSpec, quote: Quote) -> Mapping[str, Any]:
-        """What ``"explain": true`` adds to the API's answer."""
-        explanation = self.explain(spec, quote).as_body() if self.explains else None
-        return {
-            "explanation": explanation,
-            "comparables": [c.as_body() for c in self.comparables(spec)],
-        }

@@ -1,8 +1,9 @@
 """Why this price: each field's contribution in R$, adding up exactly to the price.
 
-The model predicts the log of the price, so exact TreeSHAP (LightGBM's ``pred_contrib``) splits
-``log(price)`` additively: ``log P = phi_0 + sum(phi_i)``, where ``phi_0`` is the model's expected
-log price over its training rows. The stated baseline is ``B = exp(phi_0)``, the price of "the
+The model predicts the log of the price, and the exact path decomposition of its trees
+(``laptop_pricing.tree_paths``) splits ``log(price)`` additively: ``log P = phi_0 + sum(phi_i)``,
+where ``phi_0`` is the model's expected log price over its training rows (the same ``phi_0`` as
+LightGBM's TreeSHAP). The stated baseline is ``B = exp(phi_0)``, the price of "the
 typical laptop" (a geometric mean). The price is then a product, ``P = B * prod(exp(phi_i))``, and
 a product has no unique split into a sum of reais.
 
@@ -22,20 +23,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from laptop_pricing.schema import FIELD_NAMES, Value
 
 BASELINE_METHOD = (
-    "exact TreeSHAP on log(price) (LightGBM pred_contrib), converted to R$ by the logarithmic "
-    "mean: amount_i = phi_i * (P - B) / (ln P - ln B); baseline B = exp(expected log price)"
+    "exact path decomposition (Saabas) of the trees on log(price), tabled per leaf, converted to "
+    "R$ by the logarithmic mean: amount_i = phi_i * (P - B) / (ln P - ln B); baseline "
+    "B = exp(expected log price over the training rows)"
 )
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
+    """One field's share of the price (a named tuple: fifteen per explained answer, built fast)."""
+
     field: str
     value: Value | None
     amount: int  # BRL; positive raises the price

@@ -139,7 +139,7 @@ def test_contributions_add_up_to_the_price_for_1000_random_laptops(engine):
         assert len(explanation.contributions) == len(FIELD_NAMES)
         total = explanation.baseline + sum(c.amount for c in explanation.contributions)
         assert abs(total - quote.price) <= 1
-        # Exact in log space too: TreeSHAP values and the expected value rebuild the price.
+        # Exact in log space too: the path contributions and the expected value rebuild the price.
         per_field, expected = engine.field_log_contributions(spec)
         assert np.exp(expected + per_field.sum()) == pytest.approx(engine.predict_value(spec))
         # Each R$ amount has the sign of its log contribution (the conversion keeps direction).
@@ -212,6 +212,6 @@ def test_comparables_prefer_the_same_processor_family(engine):
 
 def test_metadata_is_typed_and_names_what_the_explanation_means():
     metadata = read_metadata()
-    assert metadata.explanation_baseline and "TreeSHAP" in metadata.explanation_baseline
+    assert metadata.explanation_baseline and "log(price)" in metadata.explanation_baseline
     assert metadata.comparables is not None and len(metadata.comparables.rows) > 700
     assert metadata.metrics["MAPE_v1"] > 0

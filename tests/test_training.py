@@ -19,6 +19,7 @@ from laptop_pricing.artifact import (
 )
 from laptop_pricing.schema import FEATURE_ORDER, FIELDS
 from laptop_pricing.training.__main__ import main as cli
+from laptop_pricing.training.calibration import mape_factor, scale_log_price_model
 from laptop_pricing.training.prepare import data_hash, prepare_table
 from laptop_pricing.training.train import (
     METRICS,
@@ -27,6 +28,7 @@ from laptop_pricing.training.train import (
     features_and_target,
     fit_final,
     select_family,
+    training_rows,
 )
 
 SMALL = {"n_splits": 3, "n_repeats": 1, "seed": 0}
@@ -204,6 +206,7 @@ def test_committed_model_meets_the_issue_targets():
         "random_forest",
         "gradient_boosting",
         "lightgbm",
+        "lightgbm_mape",
         "lightgbm_monotone",
     } <= {r["family"] for r in table}
     assert (metadata.cv.n_splits, metadata.cv.n_repeats) == (5, 3)
@@ -215,3 +218,25 @@ def test_committed_model_meets_the_issue_targets():
     assert metadata.source and metadata.source.startswith("models:/laptop-pricing-model@champion")
     assert metadata.registered_version is not None and metadata.run_id
     load_artifact()  # feature order and model hash check out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mape_factor_is_the_exact_minimiser(seed):
+    ratios = np.random.default_rng(seed).lognormal(0.02, 0.15, 301)
+    best = mape_factor(ratios)
+    loss = lambda c: float(np.mean(np.abs(c * ratios - 1)))  # noqa: E731
+    grid = np.linspace(0.7, 1.3, 6001)
+    assert loss(best) <= min(loss(c) for c in grid) + 1e-12
+    assert loss(best) < loss(1.0)
+
+
+def test_a_scaled_model_prices_exactly_c_times_and_stays_one_booster(table):
+    rows = training_rows(table)
+    every_row = np.arange(len(rows.y))
+    plain = rows.fit("lightgbm", every_row, seed=0)
+    scaled = scale_log_price_model(rows.fit("lightgbm", every_row, seed=0), 0.97)
+    assert scaled.predict(rows.X) == pytest.approx(0.97 * plain.predict(rows.X), rel=1e-9)
+    booster = scaled.regressor_.booster_
+    assert booster.num_trees() == plain.regressor_.booster_.num_trees()
+    assert np.exp(booster.predict(rows.X[:5])) == pytest.approx(scaled.predict(rows.X[:5]))
+    assert scaled.mape_factor_ == 0.97

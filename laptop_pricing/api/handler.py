@@ -219,14 +219,14 @@ class PricingHandler:
             return _response(error.status, body, headers)
 
         try:
-            quote = self.engine.price(spec)
+            quote = self.engine.price_with_explanation(spec) if explain else self.engine.price(spec)
             body = quote.as_body()
             trade_in = None
             if condition is not None and self.issuer is not None:
                 trade_in = self.issuer.issue(quote.price, condition)
                 body.update(trade_in.body_fields())
             if explain:
-                body.update(self.engine.explanation_body(spec, quote))
+                body.update(quote.explanation_body())
             latency_ms = (time.perf_counter() - start) * 1000.0
             self.observer.on_priced(
                 spec,
