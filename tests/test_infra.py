@@ -98,7 +98,7 @@ def test_the_api_requires_keys_and_the_usage_plan_limits_them(template: dict[str
 
 
 def test_local_server_defaults_match_the_template(template: dict[str, Any]) -> None:
-    from laptop_pricing.api.server import DEFAULT_BURST, DEFAULT_QUOTA, DEFAULT_RATE
+    from laptop_pricing.api.gateway import DEFAULT_BURST, DEFAULT_QUOTA, DEFAULT_RATE
 
     params = template["Parameters"]
     assert params["ThrottleRateLimit"]["Default"] == DEFAULT_RATE

@@ -15,16 +15,14 @@ import pytest
 import requests
 import uvicorn
 
-from laptop_pricing.api.server import (
+from laptop_pricing.api.gateway import (
     DEFAULT_BURST,
     DEFAULT_QUOTA,
     DEFAULT_RATE,
     Gateway,
     UsagePlan,
-    build_app,
-    parse_args,
-    plan_from,
 )
+from laptop_pricing.api.server import build_app, parse_args, plan_from
 from laptop_pricing.schema import LaptopSpec
 from tests.browser_support import free_port
 
