@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 from laptop_pricing.artifact import read_metadata  # noqa: E402
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality, view  # noqa: E402
 from laptop_pricing.monitoring.business_view import compute_business_view  # noqa: E402
-from laptop_pricing.monitoring.outcome_reader import OutcomeLocation, read_outcomes  # noqa: E402
+from laptop_pricing.monitoring.outcome_reader import read_outcomes  # noqa: E402
 from laptop_pricing.monitoring.reading import read_log  # noqa: E402
 from laptop_pricing.monitoring.sources import LogLocation  # noqa: E402
 from laptop_pricing.request_log import LogLayout  # noqa: E402
@@ -106,14 +106,14 @@ def main() -> None:
             for key, data in generated:
                 client.put_object(Bucket=BUCKET, Key=key, Body=data)
             log = LogLocation(BUCKET, LOG_PREFIX, None, endpoint)
-            outcomes_at = OutcomeLocation(BUCKET, OUTCOMES_PREFIX, None, endpoint)
+            outcomes_at = LogLocation(BUCKET, OUTCOMES_PREFIX, None, endpoint, OUTCOMES.name)
         else:
             for key, data in generated:
                 path = Path(folder) / key
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
             log = LogLocation(None, LOG_PREFIX, folder)
-            outcomes_at = OutcomeLocation(None, OUTCOMES_PREFIX, folder)
+            outcomes_at = LogLocation(None, OUTCOMES_PREFIX, folder, kind=OUTCOMES.name)
 
         def without_outcomes():
             result = read_log(log.open(), start, END)

@@ -273,6 +273,9 @@ def decide(
     (``InvalidOutcome``), then the validity (``QuoteExpired``), and a new outcome is returned
     for the caller to store (201)."""
     previous = find_event(stored, request.event_id)
+    if previous is not None and previous.quote_id != terms.quote_id:
+        reason = "already used for another quote: generate a new one"
+        raise InvalidOutcome([FieldError(EVENT_ID, request.event_id, reason)])
     if previous is not None:
         return Decision(ALREADY_STORED, previous)
     errors = amount_errors(request, terms)

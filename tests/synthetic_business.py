@@ -18,9 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import outcome, outcome_file, schema
+from laptop_pricing import outcome, schema
 from laptop_pricing.monitoring.drift import Reference
+from laptop_pricing.monitoring.outcome_reader import outcomes_frame
 from laptop_pricing.outcome import Outcome
+from laptop_pricing.request_log.day_csv import encode_day_csv
+from laptop_pricing.request_log.layout import OUTCOMES, LogLayout
 from tests.synthetic_logs import year_of_days
 
 ACCEPTANCE_BY_PROCESSOR: Mapping[str, float] = {
@@ -41,8 +44,8 @@ class SyntheticBusiness:
     outcomes: list[Outcome]  # the whole history: superseded and repeated rows included
 
     def outcomes_frame(self) -> pd.DataFrame:
-        """The history as the outcome reader returns it (through the stored CSV format)."""
-        return outcome_file.outcomes_frame(outcome_file.encode_outcomes(self.outcomes).encode())
+        """The history as the outcome reader returns it (one row per event id)."""
+        return outcomes_frame([item.as_record() for item in self.outcomes])
 
     def day_files(self, prefix: str) -> Iterator[tuple[str, bytes]]:
         """(key, bytes) of the outcome day files, by the UTC day each outcome was recorded."""
@@ -51,8 +54,8 @@ class SyntheticBusiness:
             by_day.setdefault(item.recorded_at.astimezone(UTC).date(), []).append(item)
         for day in sorted(by_day):
             yield (
-                outcome_file.outcome_day_key(prefix, day),
-                outcome_file.encode_outcomes(by_day[day]).encode(),
+                LogLayout(prefix, OUTCOMES).day_key(day),
+                encode_day_csv(OUTCOMES, [item.as_record() for item in by_day[day]]),
             )
 
 
