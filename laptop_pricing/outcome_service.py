@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,7 @@ from laptop_pricing.schema import FieldError
 from laptop_pricing.settings import Settings
 
 LOCK_STRIPES = 64
+QUOTES_REMEMBERED = 4096
 # A retry is looked for in the day it is recorded and the one before (a click retried across
 # midnight UTC); an event seen again later is still counted once by every reader.
 RETRY_DAYS = 2
@@ -83,17 +85,33 @@ class OutcomeLog:
         return self.log.write(made.as_record(), at=made.recorded_at).fate
 
 
-def quote_terms(lookup: QuoteLookup) -> Callable[[str], QuoteTerms | None]:
-    """What ``OutcomeRecorder`` needs of a quote, found by ``lookup`` (None: no such quote)."""
+def quote_terms(
+    lookup: QuoteLookup, remember: int = QUOTES_REMEMBERED
+) -> Callable[[str], QuoteTerms | None]:
+    """What ``OutcomeRecorder`` needs of a quote, found by ``lookup`` (None: no such quote).
+    A quote never changes once issued, so the last ``remember`` found are kept: the outcomes
+    of one quote (a revision after an acceptance, a retry) read its day once. An unknown id is
+    not remembered (its row may still be on its way)."""
+    found: OrderedDict[str, QuoteTerms] = OrderedDict()
+    guard = threading.Lock()
 
     def find(quote_id: str) -> QuoteTerms | None:
+        with guard:
+            if quote_id in found:
+                found.move_to_end(quote_id)
+                return found[quote_id]
         try:
             result = lookup.find(quote_id)
         except InvalidQuoteId:
             raise InvalidOutcome([FieldError(QUOTE_ID, quote_id, "not a quote id")]) from None
         if result.quote is None:
             return None
-        return QuoteTerms(result.quote_id, result.quote.offer, result.quote.valid_until)
+        terms = QuoteTerms(result.quote_id, result.quote.offer, result.quote.valid_until)
+        with guard:
+            found[quote_id] = terms
+            while len(found) > remember:
+                found.popitem(last=False)
+        return terms
 
     return find
 
