@@ -41,7 +41,7 @@ from laptop_pricing.outcome import (
     decide,
 )
 from laptop_pricing.outcome_request import OutcomeRequest
-from laptop_pricing.quote_id import InvalidQuoteId
+from laptop_pricing.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
 from laptop_pricing.quote_lookup import QuoteLookup
 from laptop_pricing.request_log import RequestLog, request_log_from_settings, store_from_settings
 from laptop_pricing.request_log.compact import day_rows
@@ -51,7 +51,7 @@ from laptop_pricing.schema import FieldError
 from laptop_pricing.settings import Settings
 
 LOCK_STRIPES = 64
-QUOTES_REMEMBERED = 4096
+QUOTES_REMEMBERED = 50_000  # a few MB; a busy store quotes a few hundred a day
 # A retry is looked for in the day it is recorded and the one before (a click retried across
 # midnight UTC); an event seen again later is still counted once by every reader.
 RETRY_DAYS = 2
@@ -89,29 +89,44 @@ def quote_terms(
     lookup: QuoteLookup, remember: int = QUOTES_REMEMBERED
 ) -> Callable[[str], QuoteTerms | None]:
     """What ``OutcomeRecorder`` needs of a quote, found by ``lookup`` (None: no such quote).
-    A quote never changes once issued, so the last ``remember`` found are kept: the outcomes
-    of one quote (a revision after an acceptance, a retry) read its day once. An unknown id is
-    not remembered (its row may still be on its way)."""
+
+    A quote never changes once issued, so what a read of the request log finds is kept (the
+    last ``remember`` quotes): one read of a day serves the outcomes of every quote of that day,
+    and lookups arriving together for the same day wait for that one read instead of each
+    reading the day (on S3 a day not yet compacted is one object per group of records). An
+    unknown id is looked for again next time (its row may still be on its way)."""
     found: OrderedDict[str, QuoteTerms] = OrderedDict()
     guard = threading.Lock()
+    stripes = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
 
-    def find(quote_id: str) -> QuoteTerms | None:
+    def remembered(quote_id: str) -> QuoteTerms | None:
         with guard:
-            if quote_id in found:
+            terms = found.get(quote_id)
+            if terms is not None:
                 found.move_to_end(quote_id)
-                return found[quote_id]
+            return terms
+
+    def find(text: str) -> QuoteTerms | None:
         try:
-            result = lookup.find(quote_id)
+            quote_id = parse_quote_id(text)
         except InvalidQuoteId:
-            raise InvalidOutcome([FieldError(QUOTE_ID, quote_id, "not a quote id")]) from None
-        if result.quote is None:
-            return None
-        terms = QuoteTerms(result.quote_id, result.quote.offer, result.quote.valid_until)
-        with guard:
-            found[quote_id] = terms
-            while len(found) > remember:
-                found.popitem(last=False)
-        return terms
+            raise InvalidOutcome([FieldError(QUOTE_ID, text, "not a quote id")]) from None
+        day = quote_id_day(quote_id)
+        if (terms := remembered(quote_id)) is not None:
+            return terms
+        with stripes[day.toordinal() % LOCK_STRIPES]:
+            if (terms := remembered(quote_id)) is not None:
+                return terms
+            quotes = lookup.quotes_of_day(day)
+            with guard:
+                for quote in quotes:
+                    found[quote.quote_id] = QuoteTerms(
+                        quote.quote_id, quote.offer, quote.valid_until
+                    )
+                    found.move_to_end(quote.quote_id)
+                while len(found) > remember:
+                    found.popitem(last=False)
+        return remembered(quote_id)
 
     return find
 

@@ -292,7 +292,7 @@ class PricingHandler:
         except OutcomeNotStored:
             return _response(503, {"message": "Outcome not stored in time; send it again"})
         except (StoreError, UnreadableDayFile, OSError) as error:
-            logger.warning("outcome store unavailable: %s", type(error).__name__)
+            logger.warning("outcome store unavailable: %s: %s", type(error).__name__, error)
             return _response(503, {"message": "Quotes cannot be read right now; try again"})
         except Exception:
             logger.exception("recording an outcome failed")
