@@ -8,8 +8,8 @@ counts. How a ``POST /outcome`` body is validated (every field at fault named at
 rows, this module decides.
 
 Outcomes are kept, never overwritten: a later outcome for the same quote supersedes the earlier
-one (``current_outcomes``), both stay in the history. They are stored as a record kind of the
-request log (``request_log.layout.OUTCOMES``): day files
+one (``monitoring.outcome_reader.current_outcomes``), both stay in the history. They are stored
+as a record kind of the request log (``request_log.layout.OUTCOMES``): day files
 ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``, one row per ``event_id``.
 """
 
@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from laptop_pricing import safe_csv
 from laptop_pricing.condition import QUESTION_KEYS
@@ -221,8 +219,8 @@ class Outcome:
             text = str(record.get(key) or "").strip()
             return int(text) if text else None
 
-        recorded = pd.Timestamp(str(record[RECORDED_AT]))
-        recorded = recorded.tz_localize(UTC) if recorded.tzinfo is None else recorded
+        recorded = datetime.fromisoformat(str(record[RECORDED_AT]).strip())
+        recorded = recorded.replace(tzinfo=UTC) if recorded.tzinfo is None else recorded
         return cls(
             quote_id=str(record[QUOTE_ID]),
             event_id=str(record[EVENT_ID]),
@@ -233,7 +231,7 @@ class Outcome:
             changed_answer=str(record.get(CHANGED_ANSWER) or "") or None,
             offer=optional_int(OFFER),
             late=str(record.get(LATE) or "0").strip() in ("1", "true", "True"),
-            recorded_at=recorded.to_pydatetime(),
+            recorded_at=recorded.astimezone(UTC),
         )
 
 
@@ -295,21 +293,3 @@ def decide(
         recorded_at=now.astimezone(UTC),
     )
     return Decision(CREATED, outcome)
-
-
-# ---------------------------------------------------------------------------------------------
-# Which outcome counts
-
-
-def current_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """The outcome that counts for each quote: the latest recorded (file order breaks ties).
-
-    Every outcome stays in ``outcomes`` (the history); only this view drops the superseded."""
-    if outcomes.empty:
-        return outcomes
-    ordered = outcomes.reset_index(drop=True)
-    ordered = ordered.assign(_order=range(len(ordered)))
-    ordered = ordered.drop_duplicates(subset=[EVENT_ID], keep="first")
-    ordered = ordered.sort_values([RECORDED_AT, "_order"], kind="stable")
-    latest = ordered.drop_duplicates(subset=[QUOTE_ID], keep="last")
-    return latest.sort_values("_order").drop(columns="_order").reset_index(drop=True)

@@ -12,7 +12,7 @@ import pytest
 
 from laptop_pricing import outcome, safe_csv
 from laptop_pricing.errors import QuoteExpired, QuoteNotFound
-from laptop_pricing.monitoring.outcome_reader import outcomes_frame
+from laptop_pricing.monitoring.outcome_reader import current_outcomes, outcomes_frame
 from laptop_pricing.outcome import InvalidOutcome, LatePolicy, Outcome, QuoteTerms
 from laptop_pricing.outcome_request import OutcomeRequest
 from laptop_pricing.outcome_service import OutcomeLog, OutcomeRecorder
@@ -220,7 +220,7 @@ def test_the_latest_outcome_of_a_quote_wins_and_the_history_keeps_both():
     ]
     frame = frame_of(csv_text(history).encode())
     assert len(frame) == 3  # the reader keeps one row per event id
-    current = outcome.current_outcomes(frame)
+    current = current_outcomes(frame)
     assert dict(zip(current["quote_id"], current["decision"], strict=True)) == {
         "A": "revised",
         "B": "declined",

@@ -30,6 +30,7 @@ from laptop_pricing.monitoring.alert_rules import (
     OutOfSchemaRule,
     load_rules,
 )
+from laptop_pricing.monitoring.outcome_reader import current_outcomes
 
 ACCEPTANCE = "acceptance"
 DRIFT_BAND = "drift_band"
@@ -68,7 +69,7 @@ def acceptance_alert(rule: AcceptanceRule, outcomes: pd.DataFrame, today: date) 
     """Deals among the quotes whose latest outcome was recorded in the window."""
     if not rule.enabled or outcomes.empty:
         return None
-    current = outcome.current_outcomes(outcomes)
+    current = current_outcomes(outcomes)
     start, end = _window(rule.window_days, today)
     day = current[outcome.RECORDED_AT].dt.tz_convert(None).to_numpy(dtype="datetime64[D]")
     current = current[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]

@@ -109,3 +109,17 @@ def outcomes_frame(rows: Sequence[Row]) -> pd.DataFrame:
 
 def empty_outcomes() -> pd.DataFrame:
     return outcomes_frame([])
+
+
+def current_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The outcome that counts for each quote: the latest recorded (file order breaks ties).
+
+    Every outcome stays in ``outcomes`` (the history); only this view drops the superseded."""
+    if outcomes.empty:
+        return outcomes
+    ordered = outcomes.reset_index(drop=True)
+    ordered = ordered.assign(_order=range(len(ordered)))
+    ordered = ordered.drop_duplicates(subset=[outcome.EVENT_ID], keep="first")
+    ordered = ordered.sort_values([outcome.RECORDED_AT, "_order"], kind="stable")
+    latest = ordered.drop_duplicates(subset=[outcome.QUOTE_ID], keep="last")
+    return latest.sort_values("_order").drop(columns="_order").reset_index(drop=True)
