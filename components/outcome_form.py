@@ -1,6 +1,7 @@
 """What the customer decided about a quote: four choices, the fields each needs, one button.
 
-Shown on the offer card right after the offer and in *Buscar cotação*. The decision goes through
+Shown on the offer card right after the offer and in *Buscar cotação*, folded in an expander so
+the offer card still fits a laptop screen or a phone at once. The decision goes through
 the pricing client (``record_outcome``: the API, or the same handler in-process), never straight
 to storage. Each intended submission gets one ``event_id``, kept in ``st.session_state`` until
 the service confirms it: a double click, a rerun or a retry after a timeout sends the same id, and
@@ -39,6 +40,7 @@ from laptop_pricing.settings import Settings
 
 logger = logging.getLogger(__name__)
 TITLE = "O que o cliente decidiu?"
+DECISION_LABEL = "Decisão"
 SUBMIT = "Registrar decisão"
 ANOTHER = "Registrar outra decisão"
 AMOUNT_LABELS = {NEGOTIATED: "Valor pago (R$)", REVISED: "Novo valor após a inspeção (R$)"}
@@ -79,18 +81,25 @@ def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:
             st.success(recorded_text(recorded), icon=":material/task_alt:")
-            if st.button(ANOTHER, key=f"outcome_{place}_another", icon=":material/edit_note:"):
+            another = st.button(
+                ANOTHER,
+                key=f"outcome_{place}_another",
+                icon=":material/edit_note:",
+                type="tertiary",
+            )
+            if another:
                 del st.session_state[_recorded_key(quote_id)]
                 st.session_state.pop(_event_key(quote_id), None)
                 st.rerun()
             return
-        _form(quote_id, offer, settings, place)
+        with st.expander(TITLE, icon=":material/handshake:"):
+            _form(quote_id, offer, settings, place)
 
 
 def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
     choices = DECISIONS if offer is not None else (DECLINED,)
     decision = st.radio(
-        TITLE,
+        DECISION_LABEL,
         choices,
         format_func=DECISION_LABELS.__getitem__,
         horizontal=True,

@@ -23,7 +23,7 @@ from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.outcome_reader import outcomes_frame
 from laptop_pricing.outcome import Outcome
 from laptop_pricing.request_log.day_csv import encode_day_csv
-from laptop_pricing.request_log.layout import OUTCOMES, LogLayout
+from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS, LogLayout
 from tests.synthetic_logs import year_of_days
 
 ACCEPTANCE_BY_PROCESSOR: Mapping[str, float] = {
@@ -57,6 +57,22 @@ class SyntheticBusiness:
                 LogLayout(prefix, OUTCOMES).day_key(day),
                 encode_day_csv(OUTCOMES, [item.as_record() for item in by_day[day]]),
             )
+
+
+def quote_day_files(business: SyntheticBusiness, prefix: str) -> Iterator[tuple[str, bytes]]:
+    """(key, bytes) of request-log day files holding the quotes, as the API would log them."""
+    frame = business.quotes.assign(
+        **{
+            schema.TIMESTAMP_COLUMN: business.quotes[schema.TIMESTAMP_COLUMN].dt.strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ"
+            ),
+            schema.REQUEST_ID_COLUMN: business.quotes[outcome.QUOTE_ID],
+        }
+    )
+    days = business.quotes[schema.TIMESTAMP_COLUMN].dt.date
+    for day, rows in frame.groupby(days, sort=True):
+        records = [{c: str(v) for c, v in row.items()} for row in rows.to_dict(orient="records")]
+        yield LogLayout(prefix).day_key(day), encode_day_csv(PREDICTIONS, records)
 
 
 def quotes_and_outcomes(
