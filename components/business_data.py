@@ -19,6 +19,7 @@ from laptop_pricing.monitoring.outcome_reader import OutcomeReadResult, read_out
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.view import Filters
 from laptop_pricing.request_log.layout import OUTCOMES
+from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.settings import Settings
 
 TTL_SECONDS = monitoring_data.TTL_SECONDS
@@ -36,6 +37,12 @@ def outcome_location_for(settings: Settings, log_location: LogLocation) -> LogLo
 def load_outcomes(location: LogLocation, start: date, end: date) -> OutcomeReadResult:
     """Raises ``LogUnavailable`` (not cached) when the folder or bucket cannot be listed."""
     return read_outcomes(location, start, end)
+
+
+def outcomes_csv(location: LogLocation, start: date, end: date) -> bytes:
+    """The outcomes recorded from ``start`` to ``end``, one row per event, as the download
+    offers them: every text cell formula-safe (the notes were neutralised on the way in too)."""
+    return frame_to_csv(load_outcomes(location, start, end).outcomes)
 
 
 def alert_rules() -> AlertRules:

@@ -3,6 +3,10 @@ from *Buscar cotação*, a retry stored once, and the outcome seen on the monito
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import UTC, datetime
+
 import pytest
 
 from components import business_data, messages, monitoring_data
@@ -14,6 +18,7 @@ from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.request_log.layout import OUTCOMES
+from laptop_pricing.safe_csv import FORMULA_TRIGGERS
 from laptop_pricing.settings import load_settings
 from tests.app_fixtures import app, submit, texts
 
@@ -126,6 +131,12 @@ def test_a_formula_note_is_stored_neutralised():
     at.button(key="outcome_card_submit").click()
     at.run()
     assert list(stored()["note"]) == ['\'=HYPERLINK("http://x","y")']
+    location = LogLocation.from_settings(load_settings(), OUTCOMES)
+    today = datetime.now(UTC).date()
+    downloaded = business_data.outcomes_csv(location, today, today).decode()
+    (row,) = csv.DictReader(io.StringIO(downloaded))
+    assert row["note"] == '\'=HYPERLINK("http://x","y")'
+    assert not any(cell.startswith(FORMULA_TRIGGERS) for cell in row.values())
 
 
 def test_buscar_cotacao_records_a_decision_for_a_quote_found_by_its_id():
