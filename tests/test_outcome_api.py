@@ -290,3 +290,23 @@ def test_a_racing_writer_of_the_same_event_in_s3_is_refused_and_answered_200(
     assert answer.status == 200 and answer.outcome.event_id == event
     stored = read_outcomes(LogLocation.from_settings(settings, OUTCOMES)).outcomes
     assert list(stored["event_id"]) == [event]
+
+
+def test_a_closed_day_of_outcomes_is_folded_into_its_day_file_and_rolled_up(settings):
+    """The compactor treats outcomes like the request log: day CSV, then the month's rollup
+    (time typed, no price column), one row per event even when a record was written twice."""
+    from laptop_pricing.request_log import request_log_from_settings
+    from laptop_pricing.request_log.rollup import read_month
+
+    log = request_log_from_settings(settings, OUTCOMES)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    row = {"quote_id": "Q1", "event_id": "evt-closed-0001", "decision": "accepted"}
+    for _ in range(2):  # the local folder appends; readers and the compactor keep one
+        assert log.write(row, at=yesterday).fate.value == "stored"
+    store = log.store
+    (result,) = Compactor(store).compact_days([yesterday.date()])
+    assert result.closed and result.rows_after == 1 and result.rolled_up
+    data, _ = store.read_rollup(yesterday.year, yesterday.month)
+    month = read_month(data)
+    assert month.table.num_rows == 1 and "price" not in month.table.column_names
+    assert month.table.column("recorded_at").type.tz == "UTC"
