@@ -41,6 +41,7 @@ from laptop_pricing.outcome import (
     decide,
 )
 from laptop_pricing.outcome_request import OutcomeRequest
+from laptop_pricing.policy import load_policy, policy_path
 from laptop_pricing.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
 from laptop_pricing.quote_lookup import QuoteLookup
 from laptop_pricing.request_log import RequestLog, request_log_from_settings, store_from_settings
@@ -169,11 +170,12 @@ class OutcomeRecorder:
             )
 
 
-def recorder_from_settings(
-    settings: Settings, late_policy: LatePolicy = LatePolicy.REFUSE
-) -> OutcomeRecorder:
+def recorder_from_settings(settings: Settings) -> OutcomeRecorder:
     """The recorder the settings name: quotes from the request log (``PREDICTIONS-PREFIX``),
-    outcomes beside it (``OUTCOMES-PREFIX``), in the same bucket or local folder."""
+    outcomes beside it (``OUTCOMES-PREFIX``), in the same bucket or local folder; outcomes after
+    a quote's validity as the store policy says (``[outcomes] after_validity``, default refuse).
+    Raises ``PolicyError`` for a policy that cannot be used."""
+    late_policy = load_policy(policy_path(settings)).late_outcomes
     quotes = store_from_settings(settings)
     lookup = QuoteLookup(lambda day: day_rows(quotes, day))
     log = request_log_from_settings(settings, OUTCOMES)

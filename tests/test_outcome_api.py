@@ -310,3 +310,19 @@ def test_a_closed_day_of_outcomes_is_folded_into_its_day_file_and_rolled_up(sett
     month = read_month(data)
     assert month.table.num_rows == 1 and "price" not in month.table.column_names
     assert month.table.column("recorded_at").type.tz == "UTC"
+
+
+def test_a_policy_that_accepts_late_outcomes_stores_them_marked_late(tmp_path, monkeypatch, client):
+    from laptop_pricing.policy import DEFAULT_POLICY_PATH
+
+    quote_id, _ = quoted(client)
+    accepting = tmp_path / "policy.toml"
+    accepting.write_bytes(
+        DEFAULT_POLICY_PATH.read_bytes() + b'\n[outcomes]\nafter_validity = "accept"\n'
+    )
+    monkeypatch.setenv("POLICY_PATH", str(accepting))
+    recorder = recorder_from_settings(load_settings({}))
+    later = dataclasses.replace(recorder, clock=lambda: datetime.now(UTC) + timedelta(days=30))
+    body = {"quote_id": quote_id, "event_id": new_event(), "decision": "accepted"}
+    decision = later.record(body)
+    assert decision.status == 201 and decision.outcome.late is True
