@@ -21,11 +21,15 @@ from laptop_pricing.outcome import (
     DECISIONS,
     DECLINED,
     EVENT_ID,
+    LATE,
     NOTE,
     NOTE_MAX_CHARS,
+    OFFER,
+    OUTCOME_COLUMNS,
     QUOTE_ID,
     REASON,
     REASONS,
+    RECORDED_AT,
     REVISABLE_ANSWERS,
     REVISED,
     InvalidOutcome,
@@ -34,14 +38,9 @@ from laptop_pricing.schema import FieldError, _preview
 
 _EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _QUOTE_ID_MAX = 32
-BODY_KEYS: tuple[str, ...] = (
-    QUOTE_ID,
-    EVENT_ID,
-    DECISION,
-    AMOUNT,
-    REASON,
-    NOTE,
-    CHANGED_ANSWER,
+# What a client may send: the stored columns but those the service fills in.
+BODY_KEYS: tuple[str, ...] = tuple(
+    c for c in OUTCOME_COLUMNS if c not in (OFFER, LATE, RECORDED_AT)
 )
 
 

@@ -10,45 +10,21 @@ from datetime import UTC, datetime
 import pytest
 
 from components import business_data, messages, monitoring_data
-from components.condition_form import widget_key
 from components.outcome_form import ANOTHER
 from components.quote_lookup import LOOKUP_KEY
-from laptop_pricing.condition import QUESTIONS_BY_KEY
 from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.request_log.layout import OUTCOMES
 from laptop_pricing.safe_csv import FORMULA_TRIGGERS
 from laptop_pricing.settings import load_settings
-from tests.app_fixtures import app, submit, texts
+from tests.app_fixtures import SCRATCHED, answer, app, submit, texts
 
-pytestmark = pytest.mark.usefixtures("clean_env")
-SCRATCHED = {
-    "powers_on": True,
-    "screen": "scratched",
-    "body": "like_new",
-    "keyboard_ports": "ok",
-    "battery": "weak",
-    "charger": True,
-    "locks_removed": True,
-}
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    monitoring_data.refresh()
-    business_data.refresh()
-    yield
-    monitoring_data.refresh()
-    business_data.refresh()
+pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
 
 
 def priced():
-    at = app()
-    for key, value in SCRATCHED.items():
-        next(r for r in at.radio if r.key == widget_key(QUESTIONS_BY_KEY[key])).set_value(value)
-        at.run()
-    at = submit(at)
+    at = submit(answer(app(), SCRATCHED))
     assert not at.exception and not at.error, texts(at)
     return at
 
