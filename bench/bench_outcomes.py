@@ -11,8 +11,9 @@ measures, in this process and the same run:
 * with outcomes: the baseline, plus ``read_outcomes`` over the year, plus the "Negócios" view
   (join, segments, figures) and the alert rules over the last week;
 
-and prints the medians and the ratio (with outcomes ÷ without). Until the request log carries the
-quote columns (issue #10), the quotes joined are the synthetic quotes frame of the same rows.
+and prints the medians and the ratio (with outcomes ÷ without). The request log holds the quotes
+(the synthetic quotes, written as the API logs them) and the outcomes are read through the same
+sources as the request log (``monitoring.outcome_reader``).
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ sys.path.insert(0, str(REPO))
 from laptop_pricing.artifact import read_metadata  # noqa: E402
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality, view  # noqa: E402
 from laptop_pricing.monitoring.business_view import compute_business_view  # noqa: E402
-from laptop_pricing.monitoring.outcome_reader import OutcomeLocation, read_outcomes  # noqa: E402
+from laptop_pricing.monitoring.outcome_reader import read_outcomes  # noqa: E402
 from laptop_pricing.monitoring.reading import read_log  # noqa: E402
 from laptop_pricing.monitoring.sources import LogLocation  # noqa: E402
-from laptop_pricing.request_log import LogLayout  # noqa: E402
+from laptop_pricing.request_log.layout import OUTCOMES  # noqa: E402
 from tests import synthetic_business as synthetic  # noqa: E402
 
 END = date(2026, 3, 31)
@@ -50,14 +51,9 @@ AWS_ENV = {
 }
 
 
-def objects(days: int, quotes: int, reference: drift.Reference, business):
-    start = END - timedelta(days=days - 1)
-    for offset in range(days):
-        day = start + timedelta(days=offset)
-        yield (
-            LogLayout(LOG_PREFIX).day_key(day),
-            synthetic.reference_day_csv(reference, day, quotes, offset),
-        )
+def objects(business):
+    """The quotes as the request log holds them, and their outcomes' day files."""
+    yield from synthetic.quote_day_files(business, LOG_PREFIX)
     yield from business.day_files(OUTCOMES_PREFIX)
 
 
@@ -89,13 +85,16 @@ def main() -> None:
     business = synthetic.quotes_and_outcomes(END, days=args.days, quotes_per_day=args.quotes)
     start = END - timedelta(days=args.days - 1)
     with tempfile.TemporaryDirectory() as folder:
-        generated = list(objects(args.days, args.quotes, reference, business))
+        generated = list(objects(business))
         server = None
         if args.s3:
+            import logging
+
             from moto.server import ThreadedMotoServer
 
             from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
 
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per S3 call
             os.environ.update(AWS_ENV)
             port = free_port()
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -106,14 +105,14 @@ def main() -> None:
             for key, data in generated:
                 client.put_object(Bucket=BUCKET, Key=key, Body=data)
             log = LogLocation(BUCKET, LOG_PREFIX, None, endpoint)
-            outcomes_at = OutcomeLocation(BUCKET, OUTCOMES_PREFIX, None, endpoint)
+            outcomes_at = LogLocation(BUCKET, OUTCOMES_PREFIX, None, endpoint, OUTCOMES.name)
         else:
             for key, data in generated:
                 path = Path(folder) / key
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
             log = LogLocation(None, LOG_PREFIX, folder)
-            outcomes_at = OutcomeLocation(None, OUTCOMES_PREFIX, folder)
+            outcomes_at = LogLocation(None, OUTCOMES_PREFIX, folder, kind=OUTCOMES.name)
 
         def without_outcomes():
             result = read_log(log.open(), start, END)
@@ -126,9 +125,7 @@ def main() -> None:
         def with_outcomes():
             rows = without_outcomes()
             stored = read_outcomes(outcomes_at, start, END).outcomes
-            section = compute_business_view(
-                business.quotes, stored, start, END, rules.acceptance.below
-            )
+            section = compute_business_view(rows, stored, start, END, rules.acceptance.below)
             fired = alerts.evaluate(rules, rows, stored, reference, END)
             return len(stored), section, fired
 

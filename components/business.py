@@ -6,6 +6,9 @@ this module only chooses the words, the layout and what to say when there is not
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 import streamlit as st
 
 from laptop_pricing.monitoring import business
@@ -102,3 +105,16 @@ def business_section(view: BusinessView) -> None:
     figure = segment_figure(view, chosen or DEFAULT_SEGMENT)
     if figure is not None:
         _chart(figure)
+
+
+def outcomes_download(csv_bytes: Callable[[], bytes], start: date, end: date) -> None:
+    """Every outcome recorded in the period as CSV, built only when the button is clicked."""
+    st.download_button(
+        "Baixar os resultados registrados (CSV)",
+        data=csv_bytes,
+        file_name=f"resultados_{start:%Y-%m-%d}_a_{end:%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="outcomes_download",
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -15,29 +15,34 @@ from components import monitoring_data
 from laptop_pricing.monitoring import alerts
 from laptop_pricing.monitoring.alert_rules import AlertRules, load_rules
 from laptop_pricing.monitoring.business_view import BusinessView, compute_business_view
-from laptop_pricing.monitoring.outcome_reader import (
-    OutcomeLocation,
-    OutcomeReadResult,
-    read_outcomes,
-)
+from laptop_pricing.monitoring.outcome_reader import OutcomeReadResult, read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.view import Filters
+from laptop_pricing.request_log.layout import OUTCOMES
+from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.settings import Settings
 
 TTL_SECONDS = monitoring_data.TTL_SECONDS
 
 
-def outcome_location_for(settings: Settings, log_location: LogLocation) -> OutcomeLocation:
+def outcome_location_for(settings: Settings, log_location: LogLocation) -> LogLocation:
     """Beside the request log being shown (the sample logs have no outcomes folder)."""
     if log_location == monitoring_data.SAMPLE_LOCATION:
-        return OutcomeLocation(None, settings.outcomes_prefix, str(monitoring_data.SAMPLE_DIR))
-    return OutcomeLocation.from_settings(settings)
+        sample = str(monitoring_data.SAMPLE_DIR)
+        return LogLocation(None, settings.outcomes_prefix, sample, kind=OUTCOMES.name)
+    return LogLocation.from_settings(settings, OUTCOMES)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
-def load_outcomes(location: OutcomeLocation, start: date, end: date) -> OutcomeReadResult:
+def load_outcomes(location: LogLocation, start: date, end: date) -> OutcomeReadResult:
     """Raises ``LogUnavailable`` (not cached) when the folder or bucket cannot be listed."""
     return read_outcomes(location, start, end)
+
+
+def outcomes_csv(location: LogLocation, start: date, end: date) -> bytes:
+    """The outcomes recorded from ``start`` to ``end``, one row per event, as the download
+    offers them: every text cell formula-safe (the notes were neutralised on the way in too)."""
+    return frame_to_csv(load_outcomes(location, start, end).outcomes)
 
 
 def alert_rules() -> AlertRules:
@@ -49,7 +54,7 @@ def alert_rules() -> AlertRules:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=8)
 def business_view(
     log_location: LogLocation,
-    outcome_location: OutcomeLocation,
+    outcome_location: LogLocation,
     start: date,
     end: date,
     today: date,
@@ -65,7 +70,7 @@ def business_view(
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
 def fired_alerts(
     log_location: LogLocation,
-    outcome_location: OutcomeLocation,
+    outcome_location: LogLocation,
     rules: AlertRules,
     oldest: date,
     today: date,

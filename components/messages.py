@@ -11,6 +11,8 @@ from laptop_pricing.errors import (
     ConnectionFailed,
     InvalidResponse,
     PricingError,
+    QuoteExpired,
+    QuoteNotFound,
     RateLimited,
     ServiceUnavailable,
     Timeout,
@@ -90,3 +92,46 @@ def for_error(error: PricingError) -> str:
     if isinstance(error, InvalidResponse):
         return INVALID_RESPONSE
     return UNEXPECTED
+
+
+# Recording what the customer decided (POST /outcome). A retry is always safe: the same
+# decision carries the same event id and is stored once.
+OUTCOME_NOT_FOUND = (
+    "Cotação {quote_id} não encontrada no registro. Confira o código; se ela acabou de ser "
+    "feita, aguarde alguns segundos e registre de novo."
+)
+OUTCOME_EXPIRED = (
+    "Cotação vencida em {day}: a política da loja não registra decisões depois da validade. "
+    "Faça uma nova avaliação."
+)
+OUTCOME_RETRY = (
+    "A decisão não foi confirmada pelo serviço. Clique em **Registrar decisão** de novo: "
+    "ela não será registrada duas vezes."
+)
+OUTCOME_RATE_LIMITED = "Muitas consultas em pouco tempo. Aguarde {wait} e registre de novo."
+OUTCOME_FIELDS = {
+    "amount": "Valor fora do permitido: use entre R$ 1 e 10 vezes a oferta.",
+    "note": "Observação longa demais: use até 200 caracteres.",
+    "reason": "Escolha o motivo da recusa.",
+    "changed_answer": "Escolha qual resposta mudou na inspeção.",
+    "quote_id": "Esta cotação não tem oferta: só é possível registrar a recusa.",
+    "event_id": "Registro repetido de outra cotação: recarregue a página e registre de novo.",
+}
+OUTCOME_INVALID = "Confira os dados da decisão e registre de novo."
+
+
+def for_outcome_error(error: PricingError) -> str:
+    """The clerk's message when a decision could not be recorded."""
+    if isinstance(error, QuoteNotFound):
+        return OUTCOME_NOT_FOUND.format(quote_id=error.quote_id)
+    if isinstance(error, QuoteExpired):
+        day = f"{error.valid_until:%d/%m/%Y}" if error.valid_until else "seu último dia"
+        return OUTCOME_EXPIRED.format(day=day)
+    if isinstance(error, BadRequest):
+        known = [OUTCOME_FIELDS[name] for name in error.fields if name in OUTCOME_FIELDS]
+        return " ".join(dict.fromkeys(known)) or OUTCOME_INVALID
+    if isinstance(error, RateLimited):
+        return OUTCOME_RATE_LIMITED.format(wait=wait_text(error.retry_after))
+    if isinstance(error, AuthError):
+        return AUTH
+    return OUTCOME_RETRY  # not stored, no answer, or an answer we cannot read: send it again

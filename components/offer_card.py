@@ -1,7 +1,8 @@
 """The answer the clerk came for: the store's offer, large, and how it was reached.
 
-The market estimate and its range come smaller, below it: the model's estimate is not what the
-store pays. Then each deduction in reais, the validity, the quote id and the customer's PDF.
+Right after the offer, what the customer decided (``outcome_form``). The market estimate and its
+range come smaller, below it: the model's estimate is not what the store pays. Then each
+deduction in reais, the validity, the quote id and the customer's PDF.
 Right after a click the card is scrolled into view, so the answer is on screen without the
 clerk scrolling, on a laptop screen or a phone.
 """
@@ -12,12 +13,14 @@ import json
 
 import streamlit as st
 
+from components.outcome_form import outcome_controls
 from components.quote_document import pdf_download
 from laptop_pricing.condition import QUESTIONS_BY_KEY
 from laptop_pricing.engine import Quote
 from laptop_pricing.formatting import format_price
 from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.offer import MARGIN_RULE, PROCESSING_RULE, ROUNDING_RULE, Deduction
+from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in import TradeInQuote
 
 CARD_KEY = "offer_card"
@@ -99,7 +102,9 @@ def offer_card(
     spec: LaptopSpec | None,
     store_name: str,
     stale: bool = False,
+    settings: Settings | None = None,
 ) -> None:
+    """``settings`` given: the decision controls follow the offer (the client they name)."""
     with st.container(border=True, key=CARD_KEY):
         if stale:
             st.warning(STALE, icon=":material/edit:")
@@ -118,6 +123,8 @@ def offer_card(
         st.markdown(
             f"Cotação **{trade_in.quote_id}**  \nVálida até **{trade_in.valid_until:%d/%m/%Y}**"
         )
+        if settings is not None:
+            outcome_controls(trade_in.quote_id, offer.amount, settings, "card")
         st.markdown(market_text(quote))
         if offer.basis == "condition":
             st.caption(breakdown_lines(trade_in, quote.currency))

@@ -6,6 +6,7 @@ import logging
 
 import streamlit as st
 
+from components.outcome_form import outcome_controls
 from components.quote_document import stored_pdf_download
 from laptop_pricing.formatting import format_price
 from laptop_pricing.quote_id import InvalidQuoteId
@@ -77,6 +78,7 @@ def quote_lookup_section(settings: Settings) -> None:
             shown = ("brand", "processor_name", "ram_gb", "ssd")
             st.caption(" · ".join(FIELDS_BY_NAME[n].option_label(values[n]) for n in shown))
         if result.status == "valid":
+            outcome_controls(quote.quote_id, quote.offer, settings, "lookup")
             stored_pdf_download(
                 quote.quote_id,
                 quote.quoted_at,

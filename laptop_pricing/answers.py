@@ -1,6 +1,7 @@
 """The pricing API's answers read the same way by both clients: every shape seen in the wild
 (flat, wrapped in ``{"statusCode", "body"}``, the old top-level one), turned into a ``Quote``, a
-trade-in quote, or the typed error of ``laptop_pricing.errors`` that the status means.
+trade-in quote, a ``RecordedOutcome`` (``POST /outcome``), or the typed error of
+``laptop_pricing.errors`` that the status means.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from urllib3.exceptions import (
@@ -22,13 +25,17 @@ from laptop_pricing.errors import (
     AuthError,
     BadRequest,
     InvalidResponse,
+    OutcomeNotStored,
     PricingError,
+    QuoteExpired,
+    QuoteNotFound,
     RateLimited,
     ServiceUnavailable,
     UpstreamError,
 )
 from laptop_pricing.explanation import Contribution, Explanation
 from laptop_pricing.laptop_spec import FieldError
+from laptop_pricing.outcome import Outcome
 from laptop_pricing.trade_in import InvalidTradeInAnswer, TradeInQuote
 
 DEFAULT_CURRENCY = "BRL"
@@ -55,6 +62,51 @@ def trade_in_from_response(
         return quote, TradeInQuote.from_body(payload, condition, quote.price)
     except InvalidTradeInAnswer as error:
         raise InvalidResponse(f"pricing API answer: {error}") from None
+
+
+@dataclass(frozen=True)
+class RecordedOutcome:
+    """What ``POST /outcome`` answered: the stored outcome, and whether this call stored it
+    (201) or found it stored already under the same ``event_id`` (200)."""
+
+    outcome: Outcome
+    created: bool
+
+
+def outcome_from_response(
+    status: int, body: str | bytes | None, headers: Mapping[str, str]
+) -> RecordedOutcome:
+    """The recorded outcome, or ``QuoteNotFound`` (404), ``QuoteExpired`` (409), ``BadRequest``
+    naming the fields (400), ``OutcomeNotStored`` (503 from the service: send it again) or the
+    error any other status means."""
+    if status in (200, 201):
+        payload = _json_object(body)
+        try:
+            return RecordedOutcome(Outcome.from_record(payload), created=status == 201)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidResponse(f"outcome answer: {type(error).__name__}") from None
+    payload = _maybe_json(body)
+    message = f"outcome answered {status}: {_service_message(body)}"
+    quote_id = str(payload.get("quote_id") or "")
+    if status == 404 and quote_id:
+        raise QuoteNotFound(quote_id, message)
+    if status == 409:
+        try:
+            valid_until: date | None = date.fromisoformat(str(payload.get("valid_until")))
+        except ValueError:
+            valid_until = None
+        raise QuoteExpired(quote_id, valid_until, message)
+    if status == 503 and str(payload.get("message") or "").startswith("Outcome not stored"):
+        raise OutcomeNotStored(message)
+    raise error_for_status(status, body, headers)
+
+
+def _maybe_json(body: str | bytes | None) -> dict[str, Any]:
+    try:
+        payload = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 def error_for_status(

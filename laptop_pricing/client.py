@@ -1,4 +1,5 @@
-"""Price a laptop through the pricing API, over HTTP or in-process, behind one interface.
+"""Price a laptop, and record what became of its quote, through the pricing API, over HTTP or
+in-process, behind one interface.
 
 ``HttpPricingClient`` speaks the course contract to the deployed API (API Gateway + Lambda);
 ``LocalPricingClient`` sends the same request, as the event a gateway would build, to the very
@@ -30,6 +31,8 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from laptop_pricing.answers import (
+    RecordedOutcome,
+    outcome_from_response,
     parse_retry_after,
     quote_from_response,
     trade_in_from_response,
@@ -48,6 +51,8 @@ from laptop_pricing.trade_in import TradeInQuote
 CONNECT_TIMEOUT = 3.05  # seconds to open the connection
 READ_TIMEOUT = 10.0  # seconds to wait for the answer (a Lambda cold start fits; 29 s does not)
 RETRY_BUDGET = 10.0  # all attempts and back-off waits together
+PREDICT_PATH = "/predict"
+OUTCOME_PATH = "/outcome"
 
 
 class PricingClient(ABC):
@@ -78,9 +83,39 @@ class PricingClient(ABC):
         payload = request_payload(spec, clerk_email, explain=explain, condition=condition)
         return self._send(payload, read)
 
+    def record_outcome(
+        self,
+        quote_id: str,
+        event_id: str,
+        decision: str,
+        *,
+        amount: int | None = None,
+        reason: str | None = None,
+        note: str | None = None,
+        changed_answer: str | None = None,
+    ) -> RecordedOutcome:
+        """``POST /outcome``: what became of a quote. ``event_id`` is generated once per
+        intended submission by the caller, so sending it again stores it once (200).
+        Raises ``QuoteNotFound``, ``QuoteExpired``, ``BadRequest`` (the fields),
+        ``OutcomeNotStored`` and the errors of any call."""
+        payload = {
+            "quote_id": quote_id,
+            "event_id": event_id,
+            "decision": decision,
+            "amount": amount,
+            "reason": reason,
+            "note": note or None,
+            "changed_answer": changed_answer,
+        }
+        body = {key: value for key, value in payload.items() if value is not None}
+        return self._send(body, outcome_from_response, OUTCOME_PATH)
+
     @abstractmethod
-    def _send(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
-        """Deliver ``payload`` and turn the answer into ``read(status, body, headers)``."""
+    def _send(
+        self, payload: dict[str, Any], read: Callable[..., Any], path: str = PREDICT_PATH
+    ) -> Any:
+        """Deliver ``payload`` to the route ``path`` and turn the answer into
+        ``read(status, body, headers)``."""
 
 
 def request_payload(
@@ -219,11 +254,28 @@ class HttpPricingClient(PricingClient):
             sleeper=self._sleep,
         )
 
-    def _send(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
+    def url_for(self, path: str) -> str:
+        """The configured endpoint is the predict route (``.../prod/predict``); other routes sit
+        beside it (``.../prod/outcome``)."""
+        if path == PREDICT_PATH:
+            return self.endpoint
+        base, _, query = self.endpoint.partition("?")
+        base = base.rstrip("/")
+        if base.endswith(PREDICT_PATH):
+            base = base[: -len(PREDICT_PATH)]
+        return base + path + (f"?{query}" if query else "")
+
+    def _send(
+        self, payload: dict[str, Any], read: Callable[..., Any], path: str = PREDICT_PATH
+    ) -> Any:
         body = json.dumps(payload).encode()
         try:
             response = self._pool.request(
-                "POST", self.endpoint, body=body, timeout=self.timeout, retries=self.retry_policy()
+                "POST",
+                self.url_for(path),
+                body=body,
+                timeout=self.timeout,
+                retries=self.retry_policy(),
             )
         except MaxRetryError as exc:
             reason = exc.reason
@@ -252,7 +304,7 @@ def backoff_sleep(seconds: float) -> None:
 # In-process
 
 
-def gateway_event(payload: Mapping[str, Any], path: str = "/predict") -> dict[str, Any]:
+def gateway_event(payload: Mapping[str, Any], path: str = PREDICT_PATH) -> dict[str, Any]:
     """The API Gateway REST proxy event for a POST of ``payload`` (what the Lambda receives)."""
     now = datetime.now(UTC)
     return {
@@ -291,8 +343,10 @@ class LocalPricingClient(PricingClient):
     def __init__(self, handler: Callable[[dict, Any], dict]):
         self._handler = handler
 
-    def _send(self, payload: dict[str, Any], read: Callable[..., Any]) -> Any:
-        response = self._handler(gateway_event(payload), None)
+    def _send(
+        self, payload: dict[str, Any], read: Callable[..., Any], path: str = PREDICT_PATH
+    ) -> Any:
+        response = self._handler(gateway_event(payload, path), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")
@@ -304,17 +358,18 @@ class LocalPricingClient(PricingClient):
 
 def client_from_settings(settings: Settings) -> PricingClient:
     """HTTP to the configured endpoint, or the embedded handler, built here with the shipped
-    engine, the request log the settings name (the local folder the monitoring page reads) and
-    the store policy they name. Raises ``PolicyError`` naming the key when that policy cannot be
-    used."""
+    engine, the request log the settings name (the local folder the monitoring page reads), the
+    store policy they name and the outcome recorder beside that log. Raises ``PolicyError``
+    naming the key when that policy cannot be used."""
     if settings.api_endpoint:
         return HttpPricingClient(settings.api_endpoint, settings.api_key)
     from laptop_pricing.api.handler import PricingHandler, get_engine
     from laptop_pricing.api.service import observer_from_settings
+    from laptop_pricing.outcome_service import recorder_from_settings
     from laptop_pricing.policy import load_policy, policy_path
     from laptop_pricing.trade_in import QuoteIssuer
 
     issuer = QuoteIssuer(load_policy(policy_path(settings)))
-    return LocalPricingClient(
-        PricingHandler(get_engine(), observer_from_settings(settings), issuer)
-    )
+    observer = observer_from_settings(settings)
+    recorder = recorder_from_settings(settings)
+    return LocalPricingClient(PricingHandler(get_engine(), observer, issuer, recorder))

@@ -6,6 +6,7 @@ Messages here are for logs and developers (English) and never contain the API ke
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from laptop_pricing.laptop_spec import FieldError
 
@@ -72,3 +73,31 @@ class ConnectionFailed(PricingError):
 
 class InvalidResponse(PricingError):
     """The service answered, but not with a price we can read (not JSON, no prediction...)."""
+
+
+class QuoteNotFound(PricingError):
+    """404 from ``POST /outcome``: no quote with this id."""
+
+    def __init__(self, quote_id: str, message: str | None = None):
+        super().__init__(message or f"no quote {quote_id}")
+        self.quote_id = quote_id
+
+
+class QuoteExpired(PricingError):
+    """409 from ``POST /outcome``: the quote's validity is over and the store policy refuses
+    late outcomes (price the laptop again)."""
+
+    def __init__(self, quote_id: str, valid_until: date | None, message: str | None = None):
+        day = valid_until.isoformat() if valid_until else "its last day"
+        super().__init__(
+            message
+            or f"quote {quote_id} was valid until {day}; the store policy does not record "
+            "outcomes after that: price the laptop again"
+        )
+        self.quote_id = quote_id
+        self.valid_until = valid_until
+
+
+class OutcomeNotStored(PricingError):
+    """503 from ``POST /outcome``: the outcome could not be stored in time. Sending the same
+    ``event_id`` again is safe (it is stored once)."""

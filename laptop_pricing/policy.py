@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from laptop_pricing.condition import ANSWER_REFS, QUESTIONS, QUESTIONS_BY_KEY, answer_ref
+from laptop_pricing.outcome import LatePolicy
 from laptop_pricing.settings import Settings
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy" / "store_policy.toml"
@@ -32,7 +33,8 @@ OFFER_KEYS: tuple[str, ...] = (
     "validity_days",
 )
 NO_OFFER_KEYS: tuple[str, ...] = ("answers", "never_buy", "parts_value")
-TOP_KEYS: tuple[str, ...] = ("name", "offer", "deductions", "no_offer")
+TOP_KEYS: tuple[str, ...] = ("name", "offer", "deductions", "no_offer", "outcomes")
+OUTCOME_KEYS: tuple[str, ...] = ("after_validity",)  # the optional [outcomes] table
 MAX_VALIDITY_DAYS = 90
 
 
@@ -65,6 +67,8 @@ class StorePolicy:
     never_buy: frozenset[str]
     parts_value: int
     source: str = ""
+    # An outcome recorded after the quote's validity: refused (409) unless the policy accepts it.
+    late_outcomes: LatePolicy = LatePolicy.REFUSE
 
     @property
     def version(self) -> str:
@@ -193,6 +197,14 @@ class _Validator:
             self._worse_answers_follow(answers, key)
 
         deductions = self._deductions(refused)
+        late = LatePolicy.REFUSE
+        if "outcomes" in raw:
+            outcomes = self.table(raw, "outcomes", "outcomes")
+            self.no_unknown(outcomes, OUTCOME_KEYS, "outcomes")
+            choice = outcomes.get("after_validity", LatePolicy.REFUSE.value)
+            if choice not in {p.value for p in LatePolicy}:
+                raise self.fail("outcomes.after_validity", 'must be "refuse" or "accept"')
+            late = LatePolicy(choice)
         return StorePolicy(
             name=name.strip(),
             content_hash=content_hash,
@@ -207,6 +219,7 @@ class _Validator:
             never_buy=never_buy,
             parts_value=parts,
             source=self.source,
+            late_outcomes=late,
         )
 
     def _worse_answers_follow(self, answers: frozenset[str], key: str) -> None:

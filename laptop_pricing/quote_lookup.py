@@ -74,6 +74,12 @@ class QuoteLookup:
         status = "expired" if self._today() > quote.valid_until else "valid"
         return LookupResult(status, quote_id, quote)
 
+    def quotes_of_day(self, day: date) -> list[StoredQuote]:
+        """Every readable quote the request log holds for ``day`` (one read of that day)."""
+        rows = self._day_rows(day)
+        quotes = (_stored_quote(row) for row in rows if row.get(QUOTE_ID_COLUMN))
+        return [quote for quote in quotes if quote is not None]
+
 
 def _stored_quote(row: Mapping[str, Any]) -> StoredQuote | None:
     try:

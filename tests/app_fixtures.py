@@ -11,6 +11,8 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from components.condition_form import widget_key
+from laptop_pricing.condition import QUESTIONS_BY_KEY
 from tests.browser_support import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
@@ -91,3 +93,23 @@ def market_estimate(at: AppTest) -> str | None:
         if text.startswith(f"{MARKET_LABEL}: **"):
             return text[len(MARKET_LABEL) + 4 :].split("**", 1)[0]
     return None
+
+
+# The condition of a laptop with a scratched screen and a weak battery (every question answered).
+SCRATCHED = {
+    "powers_on": True,
+    "screen": "scratched",
+    "body": "like_new",
+    "keyboard_ports": "ok",
+    "battery": "weak",
+    "charger": True,
+    "locks_removed": True,
+}
+
+
+def answer(at: AppTest, answers: Mapping[str, Any]) -> AppTest:
+    """Answer condition questions by key (the radio of each), rerunning after each."""
+    for key, value in answers.items():
+        next(r for r in at.radio if r.key == widget_key(QUESTIONS_BY_KEY[key])).set_value(value)
+        at.run()
+    return at

@@ -219,3 +219,39 @@ def wait_for_app_idle(page: object, timeout_ms: int = 90_000) -> None:
     page.wait_for_selector(  # type: ignore[attr-defined]
         f'{app}[data-test-script-state="notRunning"]', timeout=timeout_ms
     )
+
+
+# The trade-in flow, shared by the browser tests of the estimate page
+
+ANSWERS = {
+    "powers_on": "Sim",
+    "screen": "Riscos leves",
+    "body": "Marcas de uso",
+    "keyboard_ports": "Tudo funciona",
+    "battery": "Dura pouco",
+    "charger": "Não",
+    "locks_removed": "Sim",
+}
+
+
+def answer_condition(page, answers=ANSWERS) -> None:
+    for key, label in answers.items():
+        page.locator(f".st-key-condition_{key}").get_by_text(label, exact=True).click()
+        wait_for_app_idle(page)
+
+
+def open_app(browser, server, size):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    page.goto(server.url)
+    page.get_by_role("heading", name="Avaliar notebook usado").wait_for(timeout=60_000)
+    wait_for_app_idle(page)
+    return page
+
+
+def click_and_wait_for_the_card(page):
+    button = page.get_by_role("button", name="Calcular oferta")
+    button.scroll_into_view_if_needed()
+    button.click()
+    page.locator(".st-key-offer_card").wait_for(timeout=30_000)
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1_700)  # the card is brought into view within 1.5 s of the answer

@@ -36,3 +36,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> object:
         monkeypatch.delenv(env_name(key), raising=False)
     monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path / "predictions"))
     return tmp_path
+
+
+@pytest.fixture
+def fresh_caches() -> Iterator[None]:
+    """The monitoring page's cached loads (request log, outcomes, alerts) emptied before and
+    after the test, so a test sees the files it wrote."""
+    from components import business_data, monitoring_data
+
+    monitoring_data.refresh()
+    business_data.refresh()
+    yield
+    monitoring_data.refresh()
+    business_data.refresh()

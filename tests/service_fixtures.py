@@ -13,14 +13,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import requests
+import uvicorn
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
@@ -159,3 +162,20 @@ def post_predict(
     if key is not None:
         headers["x-api-key"] = key
     return session.post(url + "/predict", json=spec.to_payload(), headers=headers, timeout=30)
+
+
+@contextmanager
+def running(app: Any) -> Iterator[str]:
+    """The ASGI app under uvicorn in a thread, on a free loopback port."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

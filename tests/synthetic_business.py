@@ -18,9 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import log_columns, outcome, outcome_file, schema
+from laptop_pricing import log_columns, outcome, schema
 from laptop_pricing.monitoring.drift import Reference
+from laptop_pricing.monitoring.outcome_reader import outcomes_frame
 from laptop_pricing.outcome import Outcome
+from laptop_pricing.request_log.day_csv import encode_day_csv
+from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS, LogLayout
 from tests.synthetic_logs import year_of_days
 
 ACCEPTANCE_BY_PROCESSOR: Mapping[str, float] = {
@@ -41,8 +44,8 @@ class SyntheticBusiness:
     outcomes: list[Outcome]  # the whole history: superseded and repeated rows included
 
     def outcomes_frame(self) -> pd.DataFrame:
-        """The history as the outcome reader returns it (through the stored CSV format)."""
-        return outcome_file.outcomes_frame(outcome_file.encode_outcomes(self.outcomes).encode())
+        """The history as the outcome reader returns it (one row per event id)."""
+        return outcomes_frame([item.as_record() for item in self.outcomes])
 
     def day_files(self, prefix: str) -> Iterator[tuple[str, bytes]]:
         """(key, bytes) of the outcome day files, by the UTC day each outcome was recorded."""
@@ -51,9 +54,25 @@ class SyntheticBusiness:
             by_day.setdefault(item.recorded_at.astimezone(UTC).date(), []).append(item)
         for day in sorted(by_day):
             yield (
-                outcome_file.outcome_day_key(prefix, day),
-                outcome_file.encode_outcomes(by_day[day]).encode(),
+                LogLayout(prefix, OUTCOMES).day_key(day),
+                encode_day_csv(OUTCOMES, [item.as_record() for item in by_day[day]]),
             )
+
+
+def quote_day_files(business: SyntheticBusiness, prefix: str) -> Iterator[tuple[str, bytes]]:
+    """(key, bytes) of request-log day files holding the quotes, as the API would log them."""
+    frame = business.quotes.assign(
+        **{
+            log_columns.TIMESTAMP_COLUMN: business.quotes[log_columns.TIMESTAMP_COLUMN].dt.strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ"
+            ),
+            log_columns.REQUEST_ID_COLUMN: business.quotes[outcome.QUOTE_ID],
+        }
+    )
+    days = business.quotes[log_columns.TIMESTAMP_COLUMN].dt.date
+    for day, rows in frame.groupby(days, sort=True):
+        records = [{c: str(v) for c, v in row.items()} for row in rows.to_dict(orient="records")]
+        yield LogLayout(prefix).day_key(day), encode_day_csv(PREDICTIONS, records)
 
 
 def quotes_and_outcomes(

@@ -15,29 +15,13 @@ from components.history import HISTORY_KEY, to_csv
 from components.offer_card import ANSWER_THE_CONDITION, MARKET_LABEL, OFFER_LABEL
 from components.quote_document import PDF_CACHE_KEY
 from components.quote_lookup import EXPIRED, INVALID, UNKNOWN
-from laptop_pricing.condition import QUESTIONS, QUESTIONS_BY_KEY
+from laptop_pricing.condition import QUESTIONS
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.policy import DEFAULT_POLICY_PATH
 from laptop_pricing.quote_id import QuoteIdGenerator
-from tests.app_fixtures import app, fill, submit, texts
+from tests.app_fixtures import SCRATCHED, answer, app, fill, submit, texts
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-SCRATCHED = {
-    "powers_on": True,
-    "screen": "scratched",
-    "body": "like_new",
-    "keyboard_ports": "ok",
-    "battery": "weak",
-    "charger": True,
-    "locks_removed": True,
-}
-
-
-def answer(at, answers):
-    for key, value in answers.items():
-        next(r for r in at.radio if r.key == widget_key(QUESTIONS_BY_KEY[key])).set_value(value)
-        at.run()
-    return at
 
 
 def offer_metric(at):

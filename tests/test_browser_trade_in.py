@@ -11,9 +11,13 @@ import pytest
 from pypdf import PdfReader
 
 from tests.browser_support import (
+    ANSWERS,
     ARTIFACTS_DIR,
     StreamlitServer,
+    answer_condition,
     chromium_browser,
+    click_and_wait_for_the_card,
+    open_app,
     screenshot,
     wait_for_app_idle,
 )
@@ -21,15 +25,6 @@ from tests.browser_support import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENS = {"laptop-1536x864": (1536, 864), "laptop-1366x900": (1366, 900)}
 SCREENS |= {"laptop-1366x768": (1366, 768), "phone-390x844": (390, 844)}
-ANSWERS = {
-    "powers_on": "Sim",
-    "screen": "Riscos leves",
-    "body": "Marcas de uso",
-    "keyboard_ports": "Tudo funciona",
-    "battery": "Dura pouco",
-    "charger": "Não",
-    "locks_removed": "Sim",
-}
 PRICE = re.compile(r"R\$\s?\d{1,3}(\.\d{3})*,\d{2}")
 QUOTE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
@@ -48,29 +43,6 @@ def server(tmp_path_factory):
 def browser():
     with chromium_browser() as running:
         yield running
-
-
-def answer_condition(page, answers=ANSWERS) -> None:
-    for key, label in answers.items():
-        page.locator(f".st-key-condition_{key}").get_by_text(label, exact=True).click()
-        wait_for_app_idle(page)
-
-
-def open_app(browser, server, size):
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
-    page.goto(server.url)
-    page.get_by_role("heading", name="Avaliar notebook usado").wait_for(timeout=60_000)
-    wait_for_app_idle(page)
-    return page
-
-
-def click_and_wait_for_the_card(page):
-    button = page.get_by_role("button", name="Calcular oferta")
-    button.scroll_into_view_if_needed()
-    button.click()
-    page.locator(".st-key-offer_card").wait_for(timeout=30_000)
-    wait_for_app_idle(page)
-    page.wait_for_timeout(1_700)  # the card is brought into view within 1.5 s of the answer
 
 
 @pytest.mark.parametrize("name", sorted(SCREENS))

@@ -98,7 +98,7 @@ def test_the_api_requires_keys_and_the_usage_plan_limits_them(template: dict[str
 
 
 def test_local_server_defaults_match_the_template(template: dict[str, Any]) -> None:
-    from laptop_pricing.api.server import DEFAULT_BURST, DEFAULT_QUOTA, DEFAULT_RATE
+    from laptop_pricing.api.gateway import DEFAULT_BURST, DEFAULT_QUOTA, DEFAULT_RATE
 
     params = template["Parameters"]
     assert params["ThrottleRateLimit"]["Default"] == DEFAULT_RATE
@@ -130,6 +130,12 @@ def _allow_statements(
     ]
 
 
+def _policy_statements(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    role = template["Resources"]["PricingFunctionRole"]["Properties"]
+    (policy,) = [p for p in role["Policies"] if p["PolicyName"] == name]
+    return policy["PolicyDocument"]["Statement"]
+
+
 def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     role = template["Resources"]["PricingFunctionRole"]["Properties"]
     assert "ManagedPolicyArns" not in role  # no broad managed policy slipped in
@@ -140,17 +146,41 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     ]
     assert all("*" not in action for action in actions), actions
-    s3_statements = [s for s in statements if any(a.startswith("s3:") for a in s["Action"])]
-    (s3_statement,) = s3_statements
-    assert s3_statement["Action"] == ["s3:PutObject"]  # a writer only puts records
-    assert s3_statement["Resource"] == {
+    (writer,) = _policy_statements(template, "request-log-records")
+    assert writer["Action"] == ["s3:PutObject"]  # pricing only puts records
+    assert writer["Resource"] == {
         "Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_records/*"
     }
+    listing, quotes, events = _policy_statements(template, "outcome-route")
+    assert listing["Action"] == "s3:ListBucket"  # the quote's day: its records, nothing else
+    assert listing["Condition"] == {
+        "StringLike": {"s3:prefix": {"Fn::Sub": "${PredictionsPrefix}/_records/*"}}
+    }
+    assert quotes["Action"] == "s3:GetObject"
+    assert quotes["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"}
+    assert sorted(events["Action"]) == ["s3:GetObject", "s3:PutObject"]
+    assert events["Resource"] == {
+        "Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/_records/*"
+    }
+    s3_statements = [writer, listing, quotes, events]
     logs = [s for s in statements if s not in s3_statements]
     assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
     function = pricing_function(template)
     assert function["Properties"]["Role"] == {"Fn::GetAtt": ["PricingFunctionRole", "Arn"]}
     assert "Policies" not in function["Properties"]
+    environment = function["Properties"]["Environment"]["Variables"]
+    assert environment["OUTCOMES_PREFIX"] == {"Ref": "OutcomesPrefix"}
+
+
+def test_outcomes_are_a_route_of_the_same_function_key_and_usage_plan(
+    template: dict[str, Any],
+) -> None:
+    events = pricing_function(template)["Properties"]["Events"]
+    routes = {e["Properties"]["Path"]: e["Properties"] for e in events.values()}
+    assert set(routes) == {"/predict", "/outcome"}
+    for route in routes.values():
+        assert route["Method"] == "post" and route["Auth"] == {"ApiKeyRequired": True}
+        assert route["RestApiId"] == {"Ref": "PricingApi"}
 
 
 def test_the_compactor_policy_may_list_read_and_write_only_under_the_prefix(
@@ -166,23 +196,34 @@ def test_the_compactor_policy_may_list_read_and_write_only_under_the_prefix(
     policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
     listing, objects = policy["Statement"]
     assert listing["Action"] == "s3:ListBucket"
-    assert listing["Condition"] == {
-        "StringLike": {"s3:prefix": {"Fn::Sub": "${PredictionsPrefix}/*"}}
-    }
+    prefixes = [{"Fn::Sub": "${PredictionsPrefix}/*"}, {"Fn::Sub": "${OutcomesPrefix}/*"}]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": prefixes}}
     assert sorted(objects["Action"]) == ["s3:GetObject", "s3:PutObject"]
-    assert objects["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"}
-    function_actions = {a for s in _allow_statements(template) for a in s["Action"]}
-    assert not function_actions & {"s3:ListBucket", "s3:DeleteObject", "s3:GetObject"}
+    assert objects["Resource"] == [
+        {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"},
+        {"Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/*"},
+    ]
+    function_actions = {a for s in _allow_statements(template) for a in _action_list(s)}
+    assert "s3:DeleteObject" not in function_actions
+
+
+def _action_list(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
 
 
 def test_records_expire_long_after_the_compactor_folded_them(template: dict[str, Any]) -> None:
     from laptop_pricing.request_log import compact
 
     bucket = template["Resources"]["PredictionsBucket"]["Properties"]
-    (rule,) = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
-    assert rule["Prefix"] == {"Fn::Sub": "${PredictionsPrefix}/_records/"}
-    assert rule["Status"] == "Enabled"
-    assert rule["ExpirationInDays"] * 24 * 3600 > 30 * compact.MARGIN.total_seconds()
+    rules = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
+    assert [rule["Prefix"] for rule in rules] == [
+        {"Fn::Sub": "${PredictionsPrefix}/_records/"},
+        {"Fn::Sub": "${OutcomesPrefix}/_records/"},
+    ]
+    for rule in rules:
+        assert rule["Status"] == "Enabled"
+        assert rule["ExpirationInDays"] * 24 * 3600 > 30 * compact.MARGIN.total_seconds()
 
 
 def test_the_glue_table_reads_the_rollup_with_its_columns_and_partitions(
@@ -262,11 +303,21 @@ def test_the_compactor_policy_is_the_compactor_functions_only_s3_grant(
     assert all("*" not in action for action in every_action), every_action
 
 
-def test_the_pricing_function_still_cannot_list_or_delete(template: dict[str, Any]) -> None:
+def test_the_pricing_function_still_cannot_delete_or_write_day_files(
+    template: dict[str, Any],
+) -> None:
     role = template["Resources"]["PricingFunctionRole"]["Properties"]
     assert "ManagedPolicyArns" not in role  # in particular not the compactor's policy
     actions = {a for s in _allow_statements(template) for a in _actions(s)}
-    assert actions == {"s3:PutObject", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert actions == {
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    puts = [s for s in _allow_statements(template) if "s3:PutObject" in _actions(s)]
+    assert all(s["Resource"]["Fn::Sub"].endswith("/_records/*") for s in puts)
     assert "Policies" not in pricing_function(template)["Properties"]
 
 
@@ -482,7 +533,11 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
     )
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
-    assert [line.split(":")[0] for line in probe["days"]] == [str(today), str(yesterday)]
+    predictions = [line for line in probe["days"] if line.startswith("prediction ")]
+    assert [line.split(":")[0] for line in predictions] == [
+        f"prediction {today}",
+        f"prediction {yesterday}",
+    ]
     assert probe["pandas"] is False
     layout = LogLayout("logs")
     for day in (yesterday, today):

@@ -44,14 +44,14 @@ def test_the_log_bucket_is_versioned_and_keeps_overwritten_versions_30_days(temp
     assert "ExpirationInDays" not in versions  # current day files are never expired
 
 
-def test_only_folded_request_records_expire_and_their_prefix_is_the_writers(template):
+def test_only_folded_records_expire_and_their_prefixes_are_the_writers(template):
     rules = props(template, "PredictionsBucket")["LifecycleConfiguration"]["Rules"]
     expiring = [rule for rule in rules if "ExpirationInDays" in rule]
-    assert len(expiring) == 1
-    records = expiring[0]
-    assert records["ExpirationInDays"] == 35  # long after the hourly compactor folded them
-    assert records["Prefix"] == {"Fn::Sub": "${PredictionsPrefix}/_records/"}
-    assert LogLayout("${PredictionsPrefix}").records_root == "${PredictionsPrefix}/_records/"
+    assert len(expiring) == 2  # request records, outcome records
+    for records, prefix in zip(expiring, ("PredictionsPrefix", "OutcomesPrefix"), strict=True):
+        assert records["ExpirationInDays"] == 35  # long after the hourly compactor folded them
+        assert records["Prefix"] == {"Fn::Sub": f"${{{prefix}}}/_records/"}
+        assert LogLayout(f"${{{prefix}}}").records_root == f"${{{prefix}}}/_records/"
 
 
 def test_bucket_access_is_logged_to_a_private_bucket_that_only_s3_logging_writes(template):

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing import outcome, outcome_file, schema
+from laptop_pricing import outcome, schema
 from laptop_pricing.artifact import read_metadata
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality
-from laptop_pricing.monitoring.outcome_reader import OutcomeLocation, read_outcomes
+from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.reading import read_log
-from laptop_pricing.monitoring.sources import LocalLogSource
+from laptop_pricing.monitoring.sources import LocalLogSource, LogLocation
 from laptop_pricing.request_log import LogLayout
+from laptop_pricing.request_log.layout import OUTCOMES
 from laptop_pricing.settings import KEYS, REPO_ROOT, env_name
 from tests import synthetic_business as synthetic
 from tests.monitoring_fixtures import AWS_TEST_ENV, put_objects
@@ -268,20 +269,25 @@ def test_the_command_exits_2_naming_the_key_of_a_bad_rules_file(tmp_path):
 def test_the_outcome_reader_reads_a_range_of_day_files(tmp_path):
     data = synthetic.quotes_and_outcomes(TODAY, days=7, quotes_per_day=5)
     _write_outcomes(tmp_path, data)
-    location = OutcomeLocation(bucket=None, prefix="resultados", directory=str(tmp_path))
+    location = LogLocation(None, "resultados", str(tmp_path), kind=OUTCOMES.name)
     everything = read_outcomes(location)
-    assert len(everything.outcomes) == len(data.outcomes) and not everything.failed
-    month_ago = outcome_file.outcome_day_file_name(TODAY - timedelta(days=30))
+    assert len(everything.outcomes) == _events(data) and not everything.failed
+    month_ago = LogLayout("", OUTCOMES).day_file_name(TODAY - timedelta(days=30))
     broken = tmp_path / "resultados" / month_ago
     broken.write_bytes(b"quote_id,event_id\nQ1,e-1,extra,cells\n")
     with_broken = read_outcomes(location)
     assert with_broken.failed == [(broken.name, "unreadable_csv")]
-    assert len(with_broken.outcomes) == len(data.outcomes)  # the other files still read
+    assert len(with_broken.outcomes) == _events(data)  # the other files still read
     last_two = read_outcomes(location, TODAY - timedelta(days=1), TODAY)
     days = {f.day for f in last_two.files}
     assert days <= {TODAY - timedelta(days=1), TODAY} and days
     recorded = last_two.outcomes[outcome.RECORDED_AT].dt.tz_convert(None).dt.date
     assert recorded.min() >= TODAY - timedelta(days=1)
+
+
+def _events(data) -> int:
+    """Outcomes as stored: one per event id (the synthetic history repeats some)."""
+    return len({item.event_id for item in data.outcomes})
 
 
 def _objects(folder: Path) -> list[tuple[str, bytes]]:
@@ -313,10 +319,11 @@ def test_the_outcome_reader_reads_a_range_from_s3_beside_the_request_log(s3_endp
     _write_outcomes(tmp_path, data)
     _calm_log(tmp_path, per_day=5, prefix="resultados")  # another kind of day file, same prefix
     put_objects(s3_endpoint, "loja-resultados", _objects(tmp_path))
-    location = OutcomeLocation("loja-resultados", "resultados", None, s3_endpoint)
+    location = LogLocation("loja-resultados", "resultados", None, s3_endpoint, OUTCOMES.name)
     everything = read_outcomes(location)
-    assert len(everything.outcomes) == len(data.outcomes) and not everything.failed
+    assert len(everything.outcomes) == _events(data) and not everything.failed
     last_two = read_outcomes(location, TODAY - timedelta(days=1), TODAY)
     assert {f.day for f in last_two.files} == {TODAY - timedelta(days=1), TODAY}
-    local = read_outcomes(OutcomeLocation(None, "resultados", str(tmp_path)), TODAY, TODAY)
+    local_at = LogLocation(None, "resultados", str(tmp_path), kind=OUTCOMES.name)
+    local = read_outcomes(local_at, TODAY, TODAY)
     assert local.outcomes.equals(read_outcomes(location, TODAY, TODAY).outcomes)

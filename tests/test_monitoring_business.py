@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from laptop_pricing import outcome, outcome_file
+from laptop_pricing import outcome
 from laptop_pricing.monitoring import business, business_charts
 from laptop_pricing.monitoring.charts import MAX_FIGURE_BYTES
+from laptop_pricing.monitoring.outcome_reader import empty_outcomes, outcomes_frame
 from tests import synthetic_business as synthetic
 
 
@@ -104,7 +105,7 @@ def test_paid_over_offer_uses_the_offer_when_accepted_and_the_amount_otherwise()
         outcome.Outcome("B", "e-00000002", "negotiated", 1100, None, "", None, 1000, False, at),
         outcome.Outcome("C", "e-00000003", "revised", 1500, None, "", "screen", 2000, False, at),
     ]
-    frame = outcome_file.outcomes_frame(outcome_file.encode_outcomes(made).encode())
+    frame = outcomes_frame([item.as_record() for item in made])
     joined = business.join_outcomes(quotes, frame).set_index("quote_id")
     assert joined["paid_ratio"].round(3).to_dict() == pytest.approx(
         {"A": 1.0, "B": 1.1, "C": 0.75, "D": np.nan}, nan_ok=True
@@ -121,10 +122,10 @@ def test_quotes_without_an_offer_are_left_out():
             "timestamp": pd.to_datetime(["2026-03-30T10:00Z"] * 2, utc=True),
         }
     )
-    joined = business.join_outcomes(quotes, outcome_file.empty_outcomes())
+    joined = business.join_outcomes(quotes, empty_outcomes())
     assert joined["quote_id"].tolist() == ["A"]
     before_offers = quotes.drop(columns=["quote_id", "offer"])  # a log from before quotes
-    assert business.join_outcomes(before_offers, outcome_file.empty_outcomes()).empty
+    assert business.join_outcomes(before_offers, empty_outcomes()).empty
 
 
 @pytest.mark.parametrize(("k", "n"), [(62, 100), (0, 10), (10, 10), (3, 7), (480, 1000)])
@@ -167,7 +168,7 @@ def test_the_summary_sentence_of_a_quiet_period():
         pd.DataFrame(
             {"quote_id": [], "offer": [], "price": [], "timestamp": pd.to_datetime([], utc=True)}
         ),
-        outcome_file.empty_outcomes(),
+        empty_outcomes(),
     )
     sentence = business.summary_sentence(business.business_summary(empty, END, days=7))
     assert sentence == "Na última semana, nenhuma oferta foi feita."

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components import business_data, monitoring_data
 from tests.app_fixtures import app, texts
 from tests.monitoring_fixtures import week_up_to_today
 
 pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
-
-
-@pytest.fixture
-def fresh_caches():
-    monitoring_data.refresh()
-    business_data.refresh()
-    yield
-    monitoring_data.refresh()
-    business_data.refresh()
 
 
 def monitoring():

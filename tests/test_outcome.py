@@ -5,23 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import random
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from laptop_pricing import outcome, outcome_file, safe_csv
-from laptop_pricing.outcome import (
-    InvalidOutcome,
-    LatePolicy,
-    Outcome,
-    OutcomeRequest,
-    QuoteExpired,
-    QuoteTerms,
-)
-from laptop_pricing.outcome_service import OutcomeRecorder, QuoteNotFound
+from laptop_pricing import outcome, safe_csv
+from laptop_pricing.errors import QuoteExpired, QuoteNotFound
+from laptop_pricing.monitoring.outcome_reader import current_outcomes, outcomes_frame
+from laptop_pricing.outcome import InvalidOutcome, LatePolicy, Outcome, QuoteTerms
+from laptop_pricing.outcome_request import OutcomeRequest
+from laptop_pricing.outcome_service import OutcomeLog, OutcomeRecorder
+from laptop_pricing.request_log import RequestLog
+from laptop_pricing.request_log.day_csv import decode_day_csv, encode_day_csv
+from laptop_pricing.request_log.layout import OUTCOMES, LogLayout, day_of_day_file
+from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.settings import load_settings
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
@@ -32,6 +30,15 @@ def body(**overrides):
     base = {"quote_id": "q7k2m9px", "event_id": "evt-0001-abcd", "decision": "accepted"}
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
+
+
+def csv_text(outcomes) -> str:
+    """Outcomes as the compactor writes their day file."""
+    return encode_day_csv(OUTCOMES, [item.as_record() for item in outcomes]).decode()
+
+
+def frame_of(data: bytes):
+    return outcomes_frame(decode_day_csv(OUTCOMES, data).rows)
 
 
 def fields_at_fault(payload) -> list[str]:
@@ -104,7 +111,7 @@ def test_a_formula_note_is_neutralised_on_the_way_in(lead):
     request = OutcomeRequest.from_payload(body(decision="declined", reason="other", note=note))
     assert request.note == "'" + note
     stored = outcome.decide(request, TERMS, [], NOW, LatePolicy.REFUSE).outcome
-    cells = next(csv.DictReader(io.StringIO(outcome_file.encode_outcomes([stored]))))
+    cells = next(csv.DictReader(io.StringIO(csv_text([stored]))))
     assert cells["note"] == "'" + note
     assert not cells["note"].startswith(safe_csv.FORMULA_TRIGGERS)
 
@@ -159,7 +166,7 @@ def test_the_same_event_id_answers_200_with_what_was_stored_first():
         LatePolicy.REFUSE,
     )
     assert first.status == 201 and first.must_store
-    stored = list(csv.DictReader(io.StringIO(outcome_file.encode_outcomes([first.outcome]))))
+    stored = list(csv.DictReader(io.StringIO(csv_text([first.outcome]))))
     retry = outcome.decide(
         OutcomeRequest.from_payload(body(decision="negotiated", amount=2100)),
         TERMS,
@@ -189,9 +196,9 @@ def test_a_stored_outcome_reads_back_equal():
         NOW,
         LatePolicy.REFUSE,
     ).outcome
-    frame = outcome_file.outcomes_frame(outcome_file.encode_outcomes([made]).encode())
+    text = csv_text([made])
+    frame = frame_of(text.encode())
     assert list(frame.columns) == list(outcome.OUTCOME_COLUMNS)
-    text = outcome_file.encode_outcomes([made])
     back = Outcome.from_record(next(csv.DictReader(io.StringIO(text))))
     assert back == made
     assert frame.loc[0, "note"] == 'Disse: "baixo, né?"'
@@ -211,9 +218,9 @@ def test_the_latest_outcome_of_a_quote_wins_and_the_history_keeps_both():
         _outcome("A", "e3", "revised", 10),
         _outcome("A", "e1", "accepted", 0),  # a duplicate that slipped into the history
     ]
-    frame = outcome_file.outcomes_frame(outcome_file.encode_outcomes(history).encode())
-    assert len(frame) == 4
-    current = outcome.current_outcomes(frame)
+    frame = frame_of(csv_text(history).encode())
+    assert len(frame) == 3  # the reader keeps one row per event id
+    current = current_outcomes(frame)
     assert dict(zip(current["quote_id"], current["decision"], strict=True)) == {
         "A": "revised",
         "B": "declined",
@@ -222,16 +229,16 @@ def test_the_latest_outcome_of_a_quote_wins_and_the_history_keeps_both():
 
 def test_an_old_file_without_the_newer_columns_still_reads():
     data = b"quote_id,event_id,decision,recorded_at\nQ1,e-000001,accepted,2026-03-10T10:00:00Z\n"
-    frame = outcome_file.outcomes_frame(data)
+    frame = frame_of(data)
     assert frame.loc[0, "decision"] == "accepted"
     assert frame["amount"].isna().all() and frame.loc[0, "note"] == ""
 
 
 def test_day_file_names_round_trip_and_the_prefix_setting_has_its_default(monkeypatch):
-    key = outcome_file.outcome_day_key("/laptop-trade-in-outcomes/", date(2026, 3, 10))
+    key = LogLayout("/laptop-trade-in-outcomes/", OUTCOMES).day_key(date(2026, 3, 10))
     assert key == "laptop-trade-in-outcomes/2026-03-10_trade_in_outcomes.csv"
-    assert outcome_file.parse_outcome_day_file_name(key) == date(2026, 3, 10)
-    assert outcome_file.parse_outcome_day_file_name("2026-03-10_laptop_prediction_data.csv") is None
+    assert day_of_day_file(key, OUTCOMES) == date(2026, 3, 10)
+    assert day_of_day_file("2026-03-10_laptop_prediction_data.csv", OUTCOMES) is None
     monkeypatch.delenv("OUTCOMES_PREFIX", raising=False)
     assert load_settings({}).outcomes_prefix == "laptop-trade-in-outcomes"
     monkeypatch.setenv("OUTCOMES_PREFIX", "loja-1/resultados/")
@@ -242,47 +249,38 @@ def test_day_file_names_round_trip_and_the_prefix_setting_has_its_default(monkey
 # The recorder: the order of the steps, and a retry stored once under concurrency
 
 
-class _Shelf:
-    """Stored outcome rows in memory, with a pause in the write so races would show."""
-
-    def __init__(self):
-        self.rows: list[dict[str, str]] = []
-        self.guard = threading.Lock()
-
-    def stored_for(self, terms):
-        with self.guard:
-            return [r for r in self.rows if r["quote_id"] == terms.quote_id]
-
-    def store(self, made):
-        time.sleep(0.001)
-        with self.guard:
-            self.rows.append(made.as_record())
-
-
-def _recorder(shelf, policy=LatePolicy.REFUSE, now=NOW):
+def _recorder(folder, policy=LatePolicy.REFUSE, now=NOW):
     quotes = {f"Q{i:04d}": QuoteTerms(f"Q{i:04d}", 2000, date(2026, 3, 12)) for i in range(50)}
-    return OutcomeRecorder(quotes.get, shelf.stored_for, shelf.store, policy, lambda: now)
+    log = RequestLog(LocalRecordStore(folder, LogLayout("resultados", OUTCOMES)), deadline=5.0)
+    return OutcomeRecorder(quotes.get, OutcomeLog(log), policy, lambda: now), log
 
 
-def test_the_recorder_answers_each_case_with_its_typed_result():
-    shelf = _Shelf()
-    recorder = _recorder(shelf)
+def _stored_events(log) -> list[str]:
+    return [r["event_id"] for r in log.store.read_records(NOW.date()).records]
+
+
+def test_the_recorder_answers_each_case_with_its_typed_result(tmp_path):
+    recorder, log = _recorder(tmp_path)
     assert recorder.record(body(quote_id="Q0001")).status == 201
     assert recorder.record(body(quote_id="Q0001")).status == 200
-    assert len(shelf.rows) == 1
+    assert _stored_events(log) == ["evt-0001-abcd"]
     with pytest.raises(QuoteNotFound):
         recorder.record(body(quote_id="ZZZZ9999", event_id="evt-unknown-1"))
     with pytest.raises(InvalidOutcome):
-        recorder.record(body(quote_id="Q0002", decision="negotiated", amount=99_999))
-    late = _recorder(shelf, now=NOW + timedelta(days=10))
+        recorder.record(
+            body(quote_id="Q0002", event_id="evt-amount-01", decision="negotiated", amount=99_999)
+        )
+    with pytest.raises(InvalidOutcome) as reused:  # an event id belongs to one quote
+        recorder.record(body(quote_id="Q0002"))
+    assert [e.field for e in reused.value.errors] == ["event_id"]
+    late, _ = _recorder(tmp_path, now=NOW + timedelta(days=10))
     with pytest.raises(QuoteExpired):
         late.record(body(quote_id="Q0003", event_id="evt-late-0001"))
-    assert len(shelf.rows) == 1
+    assert _stored_events(log) == ["evt-0001-abcd"]
 
 
-def test_concurrent_copies_of_the_same_event_are_stored_once():
-    shelf = _Shelf()
-    recorder = _recorder(shelf)
+def test_concurrent_copies_of_the_same_event_are_stored_once(tmp_path):
+    recorder, log = _recorder(tmp_path)
     events = [(f"Q{i % 50:04d}", f"evt-{i:06d}-x") for i in range(1000)]
     sent = events + events[::5]  # 20 % of the requests sent twice
     random.Random(3).shuffle(sent)
@@ -291,4 +289,4 @@ def test_concurrent_copies_of_the_same_event_are_stored_once():
             pool.map(lambda e: recorder.record(body(quote_id=e[0], event_id=e[1])).status, sent)
         )
     assert statuses.count(201) == 1000 and statuses.count(200) == 200
-    assert sorted(r["event_id"] for r in shelf.rows) == sorted(e for _, e in events)
+    assert sorted(_stored_events(log)) == sorted(e for _, e in events)

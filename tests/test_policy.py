@@ -98,3 +98,16 @@ def test_policy_path_setting_reads_env_then_secrets(monkeypatch, tmp_path):
 def test_answer_refs_name_every_answer_once():
     assert len(ANSWER_REFS) == len(set(ANSWER_REFS)) == sum(len(q.answers) for q in QUESTIONS)
     assert Condition.best().as_dict()["screen"] == "perfect"
+
+
+def test_late_outcomes_are_refused_unless_the_policy_accepts_them():
+    from laptop_pricing.outcome import LatePolicy
+
+    text = DEFAULT_POLICY_PATH.read_bytes()
+    assert parse_policy(text).late_outcomes is LatePolicy.REFUSE
+    accepting = text + b'\n[outcomes]\nafter_validity = "accept"\n'
+    assert parse_policy(accepting).late_outcomes is LatePolicy.ACCEPT
+    with pytest.raises(PolicyError, match=re.escape("outcomes.after_validity")):
+        parse_policy(text + b'\n[outcomes]\nafter_validity = "sometimes"\n')
+    with pytest.raises(PolicyError, match=re.escape("outcomes.later")):
+        parse_policy(text + b'\n[outcomes]\nlater = "accept"\n')

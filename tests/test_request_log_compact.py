@@ -228,6 +228,7 @@ def test_the_scheduled_handler_closes_yesterday_and_folds_today(
     monkeypatch.setenv("PREDICTIONS_BUCKET", bucket)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     answer = compact.handler({"source": "aws.events"}, None)
-    assert len(answer["days"]) == 2
+    assert len([d for d in answer["days"] if d.startswith("prediction ")]) == 2
+    assert any(d.startswith("outcome ") for d in answer["days"])  # both kinds, one run
     assert len(day_csv_frame(store, now.date())) == 3
     assert len(rollup_frame(store, (now - timedelta(days=1)).date())) == 2

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
-import uvicorn
 
-from laptop_pricing.api.server import (
+from laptop_pricing.api.gateway import (
     DEFAULT_BURST,
     DEFAULT_QUOTA,
     DEFAULT_RATE,
     Gateway,
     UsagePlan,
-    build_app,
-    parse_args,
-    plan_from,
 )
+from laptop_pricing.api.server import build_app, parse_args, plan_from
 from laptop_pricing.laptop_spec import LaptopSpec
-from tests.browser_support import free_port
+from tests.service_fixtures import running
 
 
 class Clocks:
@@ -110,23 +105,6 @@ def test_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRICING_API_BURST", "4")
     monkeypatch.setenv("PRICING_API_QUOTA", "9")
     assert plan_from(parse_args([]), keys_set=False) == UsagePlan(3, 4, 9)
-
-
-@contextmanager
-def running(app: Any) -> Iterator[str]:
-    """The ASGI app under uvicorn in a thread, on a free loopback port."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def post(url: str, **kwargs: Any) -> requests.Response:

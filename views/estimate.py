@@ -41,6 +41,7 @@ with result, st.container(key="result_area"):
             outcome.spec,
             settings.store_name,
             stale=outcome.is_stale(values, answers),
+            settings=settings,
         )
         explanation_section(outcome.quote)
         comparables_section(outcome.quote)

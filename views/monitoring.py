@@ -76,6 +76,12 @@ try:
             location, outcomes_location, filters.start, filters.end, ui.today_utc(), alert_below
         )
     )
+    recorded_until = max(filters.end, ui.today_utc())
+    business_ui.outcomes_download(
+        partial(business_data.outcomes_csv, outcomes_location, filters.start, recorded_until),
+        filters.start,
+        recorded_until,
+    )
 except LogUnavailable as error:
     business_ui.outcomes_unreadable(error)
 

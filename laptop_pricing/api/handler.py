@@ -20,6 +20,12 @@ Request id: a client-sent ``X-Request-Id`` (letters, digits, ``-_.``, up to 100)
 so a retry of the same click carries the same id and the log keeps one row; else API Gateway's
 ``requestContext.requestId``, else the Lambda context's id, else a fresh uuid4.
 
+Routes: the event's resource (REST), ``rawPath`` (function URL) or ``path`` ending in
+``/outcome`` is ``POST /outcome`` (what became of a quote, ``laptop_pricing.outcome_service``:
+201 stored, 200 already stored under that ``event_id``, 400 naming each field, 404 unknown
+quote, 409 expired quote the policy refuses, 503 not stored in time: send it again); anything
+else, and a direct invoke, is pricing.
+
 Trade-in: a request may carry ``condition`` beside ``data`` (``laptop_pricing.condition``); the
 answer then adds the store's offer under its policy (``laptop_pricing.trade_in``): ``offer``,
 ``quote_id``, ``valid_until``, ``policy_version``, ``deductions``, ``no_offer_reason``. Without
@@ -45,14 +51,20 @@ from typing import Any, Protocol
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from laptop_pricing.condition import PAYLOAD_KEY, Condition, InvalidCondition
 from laptop_pricing.engine import PricingEngine, Quote
+from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
 from laptop_pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
+from laptop_pricing.outcome import InvalidOutcome
+from laptop_pricing.outcome_service import OutcomeRecorder
 from laptop_pricing.policy import PolicyError, load_policy, policy_path
+from laptop_pricing.request_log.day_csv import UnreadableDayFile
+from laptop_pricing.request_log.stores import StoreError
 from laptop_pricing.settings import Settings, load_settings
 from laptop_pricing.trade_in import QuoteIssuer, TradeInQuote
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
+OUTCOME_ROUTE = "outcome"
 JSON_HEADERS = {"Content-Type": "application/json"}
 CLERK_EMAIL_FIELD = "clerk_email"  # optional, beside "data": who asked, for the request log
 
@@ -186,21 +198,36 @@ def request_id_of(event: Any, context: Any) -> str:
     return uuid.uuid4().hex
 
 
+def route_of(event: Any) -> str:
+    """The last segment of the event's resource or path (``outcome``); "" for a direct invoke."""
+    if isinstance(event, dict):
+        for key in ("resource", "rawPath", "path"):
+            value = event.get(key)
+            if isinstance(value, str) and value.strip("/"):
+                return value.strip("/").rsplit("/", 1)[-1]
+    return ""
+
+
 class PricingHandler:
-    """The Lambda handler's logic, with its engine and observer passed in."""
+    """The Lambda handler's logic, with its engine, observer, issuer and recorder passed in."""
 
     def __init__(
         self,
         engine: PricingEngine,
         observer: PricingObserver | None = None,
         issuer: QuoteIssuer | None = None,
+        recorder: OutcomeRecorder | None = None,
     ):
-        """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here)."""
+        """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here);
+        ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here)."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
         self.issuer = issuer
+        self.recorder = recorder
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        if route_of(event) == OUTCOME_ROUTE:
+            return self.record_outcome(event)
         start = time.perf_counter()
         try:
             request = _request_object(event)
@@ -242,6 +269,36 @@ class PricingHandler:
             return _response(500, {"message": "Internal error"})
         return _response(200, body)
 
+    def record_outcome(self, event: Any) -> dict[str, Any]:
+        """``POST /outcome``: the status and body each typed result or error means."""
+        try:
+            body = _request_object(event)
+        except BadRequest as error:
+            headers = {"Allow": "POST"} if error.status == 405 else None
+            answer = {"message": "Invalid request", "errors": _errors(error.errors)}
+            return _response(error.status, answer, headers)
+        if self.recorder is None:
+            return _response(404, {"message": "This service records no outcomes"})
+        try:
+            decision = self.recorder.record(body)
+        except InvalidOutcome as error:
+            return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
+        except QuoteNotFound as error:
+            return _response(404, {"message": "Quote not found", "quote_id": error.quote_id})
+        except QuoteExpired as error:
+            valid_until = error.valid_until.isoformat() if error.valid_until else None
+            answer = {"message": str(error), "quote_id": error.quote_id, "valid_until": valid_until}
+            return _response(409, answer)
+        except OutcomeNotStored:
+            return _response(503, {"message": "Outcome not stored in time; send it again"})
+        except (StoreError, UnreadableDayFile, OSError) as error:
+            logger.warning("outcome store unavailable: %s: %s", type(error).__name__, error)
+            return _response(503, {"message": "Quotes cannot be read right now; try again"})
+        except Exception:
+            logger.exception("recording an outcome failed")
+            return _response(500, {"message": "Internal error"})
+        return _response(decision.status, decision.outcome.as_dict())
+
 
 def lambda_entry() -> PricingHandler:
     """The Lambda's handler, built once per process: engine, request log, EMF metrics."""
@@ -250,11 +307,13 @@ def lambda_entry() -> PricingHandler:
         with _entry_lock:
             if _entry is None:
                 from laptop_pricing.api.service import observer_from_settings
+                from laptop_pricing.outcome_service import recorder_from_settings
 
                 settings = load_settings()
                 issuer = issuer_or_exit(settings)
                 observer = observer_from_settings(settings, metrics=True)
-                _entry = PricingHandler(get_engine(), observer, issuer)
+                recorder = recorder_from_settings(settings)
+                _entry = PricingHandler(get_engine(), observer, issuer, recorder)
     return _entry
 
 

@@ -30,6 +30,7 @@ from laptop_pricing.monitoring.alert_rules import (
     OutOfSchemaRule,
     load_rules,
 )
+from laptop_pricing.monitoring.outcome_reader import current_outcomes
 
 ACCEPTANCE = "acceptance"
 DRIFT_BAND = "drift_band"
@@ -68,7 +69,7 @@ def acceptance_alert(rule: AcceptanceRule, outcomes: pd.DataFrame, today: date) 
     """Deals among the quotes whose latest outcome was recorded in the window."""
     if not rule.enabled or outcomes.empty:
         return None
-    current = outcome.current_outcomes(outcomes)
+    current = current_outcomes(outcomes)
     start, end = _window(rule.window_days, today)
     day = current[outcome.RECORDED_AT].dt.tz_convert(None).to_numpy(dtype="datetime64[D]")
     current = current[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]
@@ -177,9 +178,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from laptop_pricing.artifact import ArtifactError, read_metadata
-    from laptop_pricing.monitoring.outcome_reader import OutcomeLocation, read_outcomes
+    from laptop_pricing.monitoring.outcome_reader import read_outcomes
     from laptop_pricing.monitoring.reading import read_log
     from laptop_pricing.monitoring.sources import LogLocation, LogUnavailable
+    from laptop_pricing.request_log.layout import OUTCOMES
     from laptop_pricing.settings import load_settings
 
     args = _arguments(argv)
@@ -191,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         source = LogLocation.from_settings(settings).open()
         log = read_log(source, start, today)
         requests = quality.with_in_schema(log.rows)
-        outcomes = read_outcomes(OutcomeLocation.from_settings(settings), start, today)
+        outcomes = read_outcomes(LogLocation.from_settings(settings, OUTCOMES), start, today)
         reference = None
         if rules.drift_band.enabled:
             reference = drift.Reference.from_metadata(read_metadata(args.model_dir))

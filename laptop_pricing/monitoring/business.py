@@ -25,6 +25,7 @@ from babel.numbers import format_percent
 
 from laptop_pricing import log_columns, outcome, schema
 from laptop_pricing.formatting import LOCALE
+from laptop_pricing.monitoring.outcome_reader import current_outcomes
 
 QUOTE_ID = outcome.QUOTE_ID
 OFFER = outcome.OFFER
@@ -151,7 +152,7 @@ def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     offers = pd.to_numeric(quotes[OFFER], errors="coerce")
     quotes = quotes[offers.notna() & (offers > 0)].assign(**{OFFER: offers})
     quotes = quotes.drop_duplicates(subset=[QUOTE_ID], keep="first")
-    current = outcome.current_outcomes(outcomes) if len(outcomes) else outcomes
+    current = current_outcomes(outcomes) if len(outcomes) else outcomes
     decided = pd.DataFrame(
         {
             QUOTE_ID: current[QUOTE_ID].astype(str) if len(current) else pd.Series(dtype=str),

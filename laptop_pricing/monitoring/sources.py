@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from laptop_pricing import s3
-from laptop_pricing.request_log.layout import FIRST_DAY, LogLayout, parse_day
+from laptop_pricing.request_log.layout import (
+    FIRST_DAY,
+    KINDS,
+    OUTCOMES,
+    PREDICTIONS,
+    LogLayout,
+    RecordKind,
+    parse_day,
+)
 from laptop_pricing.request_log.stores import WATERMARK_METADATA
 from laptop_pricing.settings import Settings
 
@@ -124,24 +132,28 @@ def _classify(
 
 @dataclass(frozen=True)
 class LogLocation:
-    """Where the log lives, as plain hashable values (a cache key for the page)."""
+    """Where a log lives, as plain hashable values (a cache key for the page). ``kind`` names
+    the record kind (``layout.KINDS``): the request log, or the trade-in outcomes."""
 
     bucket: str | None
     prefix: str
     directory: str | None
     endpoint_url: str | None = None
+    kind: str = PREDICTIONS.name
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LogLocation:
+    def from_settings(cls, settings: Settings, kind: RecordKind = PREDICTIONS) -> LogLocation:
+        prefix = settings.outcomes_prefix if kind == OUTCOMES else settings.predictions_prefix
         if settings.predictions_bucket:
             return cls(
                 bucket=settings.predictions_bucket,
-                prefix=settings.predictions_prefix,
+                prefix=prefix,
                 directory=None,
                 endpoint_url=settings.aws_endpoint_url,
+                kind=kind.name,
             )
         return cls(
-            bucket=None, prefix=settings.predictions_prefix, directory=str(settings.predictions_dir)
+            bucket=None, prefix=prefix, directory=str(settings.predictions_dir), kind=kind.name
         )
 
     @property
@@ -149,7 +161,7 @@ class LogLocation:
         return self.bucket is not None
 
     def open(self, max_workers: int = DEFAULT_WORKERS) -> LogSource:
-        layout = LogLayout(self.prefix)
+        layout = LogLayout(self.prefix, KINDS[self.kind])
         if self.bucket:
             client = s3.s3_client(self.endpoint_url, s3.READ_TIMEOUTS, pool=max(10, max_workers))
             return S3LogSource(self.bucket, layout, client)

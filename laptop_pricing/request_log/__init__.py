@@ -11,7 +11,7 @@ course-compatible day files and a Parquet rollup by the compactor.
 from __future__ import annotations
 
 from laptop_pricing import s3
-from laptop_pricing.request_log.layout import PREDICTIONS, LogLayout, RecordKind
+from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS, LogLayout, RecordKind
 from laptop_pricing.request_log.stores import LocalRecordStore, RecordStore, S3RecordStore
 from laptop_pricing.request_log.writer import RequestLog, Settled
 from laptop_pricing.settings import Settings
@@ -32,8 +32,11 @@ def writer_timeouts(deadline: float) -> s3.Timeouts:
 def store_from_settings(
     settings: Settings, kind: RecordKind = PREDICTIONS, prefix: str | None = None
 ) -> RecordStore:
-    """``PREDICTIONS_BUCKET`` set: the bucket; otherwise the local folder."""
-    layout = LogLayout(settings.predictions_prefix if prefix is None else prefix, kind)
+    """``PREDICTIONS_BUCKET`` set: the bucket; otherwise the local folder. The prefix is the
+    kind's own setting (``PREDICTIONS-PREFIX``, ``OUTCOMES-PREFIX``) unless given."""
+    if prefix is None:
+        prefix = settings.outcomes_prefix if kind == OUTCOMES else settings.predictions_prefix
+    layout = LogLayout(prefix, kind)
     if settings.predictions_bucket:
         return S3RecordStore(
             settings.predictions_bucket,
@@ -62,6 +65,7 @@ def request_log_from_settings(
 
 
 __all__ = [
+    "OUTCOMES",
     "PREDICTIONS",
     "LogLayout",
     "RecordKind",

@@ -1,5 +1,8 @@
 """Fold a day's records into its day CSV and, once the day is closed, into the month's rollup.
 
+Both record kinds are compacted: the request log (``PREDICTIONS-PREFIX``) and the trade-in
+outcomes (``OUTCOMES-PREFIX``, ``YYYY-MM-DD_trade_in_outcomes.csv``, one row per event id).
+
     python -m laptop_pricing.request_log.compact              # yesterday and today
     python -m laptop_pricing.request_log.compact --day 2024-05-01
     python -m laptop_pricing.request_log.compact --all        # every day with records or a file
@@ -35,6 +38,7 @@ from typing import Any
 from laptop_pricing import log_columns
 from laptop_pricing.request_log import rollup, store_from_settings
 from laptop_pricing.request_log.day_csv import UnreadableDayFile, decode_day_csv, encode_day_csv
+from laptop_pricing.request_log.layout import KINDS
 from laptop_pricing.request_log.stores import RecordStore, StoreError
 from laptop_pricing.settings import load_settings
 
@@ -74,8 +78,13 @@ class DayCompaction:
         return text
 
 
-def merge_rows(id_column: str, existing: Sequence[Row], records: Sequence[Row]) -> list[Row]:
-    """The day file's rows, then the records it lacks in time order; one row per request id."""
+def merge_rows(
+    id_column: str,
+    existing: Sequence[Row],
+    records: Sequence[Row],
+    timestamp_column: str = log_columns.TIMESTAMP_COLUMN,
+) -> list[Row]:
+    """The day file's rows, then the records it lacks in time order; one row per record id."""
     seen: set[str] = set()
     merged: list[Row] = []
     for row in existing:
@@ -90,7 +99,7 @@ def merge_rows(id_column: str, existing: Sequence[Row], records: Sequence[Row]) 
         request_id = row.get(id_column, "")
         if request_id and request_id not in seen:
             fresh.setdefault(request_id, row)
-    return merged + sorted(fresh.values(), key=lambda row: row.get("timestamp", ""))
+    return merged + sorted(fresh.values(), key=lambda row: row.get(timestamp_column, ""))
 
 
 def day_rows(store: RecordStore, day: date) -> list[Row]:
@@ -101,7 +110,7 @@ def day_rows(store: RecordStore, day: date) -> list[Row]:
     kind = store.layout.kind
     existing = decode_day_csv(kind, data).rows if data else []
     records = store.read_records(day, after=watermark).records
-    return merge_rows(kind.id_column, existing, records)
+    return merge_rows(kind.id_column, existing, records, kind.timestamp_column)
 
 
 @dataclass
@@ -175,14 +184,14 @@ class Compactor:
         result.records_read = len(decoded.records)
         result.torn = decoded.torn
         result.rows_before = len(rows)
-        merged = merge_rows(self.kind.id_column, rows, decoded.records)
+        merged = merge_rows(self.kind.id_column, rows, decoded.records, self.kind.timestamp_column)
         result.rows_after = len(merged)
         data = encode_day_csv(self.kind, merged)
         day_end = datetime.combine(day + timedelta(days=1), time(), UTC)
         # Every record written before this moment has landed (a write lasts far less).
         settled_before = min(now - self.margin, day_end + self.margin)
         new_watermark = self.store.layout.records_watermark(day, settled_before)
-        if watermark is not None and watermark > new_watermark:
+        if watermark is not None and (new_watermark is None or watermark > new_watermark):
             new_watermark = watermark
         if data != existing or (self.store.keeps_watermark and new_watermark != watermark):
             self.store.write_day_file(day, data, new_watermark)
@@ -206,9 +215,7 @@ class Compactor:
                 return set()
             replacements = {}
             for item in changed:
-                table, notes = rollup.day_table(
-                    self.kind, log_columns.PRICE_COLUMN, item.day, item.rows
-                )
+                table, notes = rollup.day_table(self.kind, item.day, item.rows)
                 replacements[item.day] = (
                     table,
                     rollup.ClosedDay(len(item.rows), item.digest, notes),
@@ -229,22 +236,24 @@ class Compactor:
         return sorted(recent & set(self.store.record_days()) | {today - timedelta(days=1)})
 
 
-def compactor_from_environment() -> Compactor:
-    return Compactor(store_from_settings(load_settings()))
+def compactors_from_environment() -> list[Compactor]:
+    """One compactor per record kind (request log, outcomes), as the settings place them."""
+    settings = load_settings()
+    return [Compactor(store_from_settings(settings, kind)) for kind in KINDS.values()]
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The hourly scheduled Lambda (the event's content is not used). Newest day first, and a
     failing day does not stop the others; the invocation still fails afterwards so the failure
     shows in the function's Errors metric."""
-    compactor = compactor_from_environment()
     summaries: list[str] = []
     failures: list[str] = []
-    for day in reversed(compactor.days()):
-        try:
-            summaries.append(compactor.compact_day(day).summary())
-        except CompactionError as error:
-            failures.append(str(error))
+    for compactor in compactors_from_environment():
+        for day in reversed(compactor.days()):
+            try:
+                summaries.append(f"{compactor.kind.name} {compactor.compact_day(day).summary()}")
+            except CompactionError as error:
+                failures.append(f"{compactor.kind.name} {error}")
     for summary in summaries:
         print(summary)
     if failures:
@@ -263,14 +272,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="every day with records or a file")
     args = parser.parse_args(argv)
     try:
-        compactor = compactor_from_environment()
-        days = [args.day] if args.day else compactor.days(everything=args.all)
-        results = compactor.compact_days(days)
+        for compactor in compactors_from_environment():
+            days = [args.day] if args.day else compactor.days(everything=args.all)
+            for result in compactor.compact_days(days):
+                print(f"{compactor.kind.name} {result.summary()}")
     except (CompactionError, StoreError) as error:
         print(f"compaction failed: {error}", file=sys.stderr)
         return 1
-    for result in results:
-        print(result.summary())
     return 0
 
 

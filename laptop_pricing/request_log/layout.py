@@ -4,8 +4,11 @@ For a kind (the request log's predictions; later the trade-in outcomes) under ``
 
 * ``YYYY-MM-DD<day_file_suffix>``: the day CSV the course's readers know
   (``2024-05-01_laptop_prediction_data.csv``), written whole by the compactor;
-* ``_records/YYYY-MM-DD/<UTC time>-<record id>.json`` (S3): one small object per record,
-  ``_records/YYYY-MM-DD.jsonl`` (local folder): one appended line per record;
+* ``_records/YYYY-MM-DD/<UTC time>-<record id>.json`` (S3): one small object per record (or per
+  group of records written together), ``_records/YYYY-MM-DD.jsonl`` (local folder): one
+  appended line per record. A kind ``keyed_by_id`` (the outcomes) names each record's object by
+  its id alone, ``_records/YYYY-MM-DD/<record id>.json``, and stores it only if that key is
+  free, so one id is stored once a day however many writers race;
 * ``_rollup/year=YYYY/month=MM/data.parquet``: the closed days of a month, Hive-partitioned.
 
 ``_`` sorts after every digit, so a listing of day files can stop before the sub-folders.
@@ -20,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from laptop_pricing import log_columns
+from laptop_pricing import log_columns, outcome
 
 RECORDS_FOLDER = "_records"
 ROLLUP_FOLDER = "_rollup"
@@ -40,6 +43,11 @@ class RecordKind:
     timestamp_column: str
     day_file_suffix: str
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # A record per object named by its id (no time in the key, no group commit): a second
+    # write of the same id is refused by the store instead of stored twice.
+    keyed_by_id: bool = False
+    # The column the rollup types as a price (None: the kind has no price).
+    price_column: str | None = None
 
     def __post_init__(self) -> None:
         missing = {self.id_column, self.timestamp_column} - set(self.columns)
@@ -59,7 +67,18 @@ PREDICTIONS = RecordKind(
     timestamp_column=log_columns.TIMESTAMP_COLUMN,
     day_file_suffix="_laptop_prediction_data.csv",
     aliases=log_columns.LOG_COLUMN_ALIASES,
+    price_column=log_columns.PRICE_COLUMN,
 )
+
+OUTCOMES = RecordKind(
+    name="outcome",
+    columns=outcome.OUTCOME_COLUMNS,
+    id_column=outcome.EVENT_ID,
+    timestamp_column=outcome.RECORDED_AT,
+    day_file_suffix="_trade_in_outcomes.csv",
+    keyed_by_id=True,
+)
+KINDS: Mapping[str, RecordKind] = {kind.name: kind for kind in (PREDICTIONS, OUTCOMES)}
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -109,12 +128,19 @@ class LogLayout:
         return f"{self.records_root}{day:%Y-%m-%d}/"
 
     def record_key(self, day: date, at: datetime, record_id: str) -> str:
-        """One record's object: its write time first, so a day's records list in time order."""
+        """One record's object: its write time first, so a day's records list in time order
+        (a kind keyed by id: the id alone)."""
+        if self.kind.keyed_by_id:
+            return f"{self.records_day_prefix(day)}{safe_record_id(record_id)}.json"
         stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         return f"{self.records_day_prefix(day)}{stamp}-{safe_record_id(record_id)}.json"
 
-    def records_watermark(self, day: date, at: datetime) -> str:
-        """A key that sorts after every record of ``day`` written before ``at``."""
+    def records_watermark(self, day: date, at: datetime) -> str | None:
+        """A key that sorts after every record of ``day`` written before ``at``; None for a
+        kind keyed by id, whose keys are not in time order (its readers read the whole day's
+        records: a few dozen)."""
+        if self.kind.keyed_by_id:
+            return None
         stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         return f"{self.records_day_prefix(day)}{stamp}"
 

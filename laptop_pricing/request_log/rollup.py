@@ -62,26 +62,32 @@ def digest(data: bytes) -> str:
 
 
 def day_table(
-    kind: RecordKind, price_column: str, day: date, rows: Sequence[Mapping[str, str]]
+    kind: RecordKind, day: date, rows: Sequence[Mapping[str, str]]
 ) -> tuple[pa.Table, list[tuple[int, str, str]]]:
     """The typed rows of one day (kept ones) and the (line, reason, detail) of the others."""
+    price_column = kind.price_column
     text = {
         name: pa.array([row.get(name, "") for row in rows], pa.string()) for name in kind.columns
     }
     timestamps = parse_timestamps(text[kind.timestamp_column])
-    prices = parse_prices(text[price_column])
     bad_time = pc.is_null(timestamps).to_numpy(zero_copy_only=False)
-    bad_price = pc.is_null(prices).to_numpy(zero_copy_only=False)
+    if price_column is None:
+        prices = None
+        bad_price = np.zeros(len(rows), dtype=bool)
+    else:
+        prices = parse_prices(text[price_column])
+        bad_price = pc.is_null(prices).to_numpy(zero_copy_only=False)
     lines = np.arange(2, len(rows) + 2, dtype=np.int32)
     notes: list[tuple[int, str, str]] = []
     for i in np.flatnonzero(bad_time | bad_price):
         if bad_time[i]:
             notes.append((int(lines[i]), BAD_TIMESTAMP, short(rows[i].get(kind.timestamp_column))))
         else:
-            notes.append((int(lines[i]), BAD_PRICE, short(rows[i].get(price_column))))
+            notes.append((int(lines[i]), BAD_PRICE, short(rows[i].get(price_column or ""))))
     columns: dict[str, pa.Array] = dict(text)
     columns[kind.timestamp_column] = timestamps
-    columns[price_column] = prices
+    if price_column is not None and prices is not None:
+        columns[price_column] = prices
     columns[DAY_COLUMN] = pa.array([day] * len(rows), pa.date32())
     columns[SOURCE_LINE_COLUMN] = pa.array(lines, pa.int32())
     table = pa.table(columns).filter(pa.array(~(bad_time | bad_price)))

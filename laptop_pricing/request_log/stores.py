@@ -9,6 +9,8 @@ Writers only ever call ``put``: one record, no read, no lock, no condition.
 * S3: one plain ``PutObject`` of a small object of its own (``layout.record_key``), so writers
   never conflict and a write costs the same on the busiest day. Re-putting the same key with
   the same bytes is harmless, which is what lets an unanswered write be settled (``settle``).
+  A kind ``keyed_by_id`` (the outcomes) puts each record alone under its id's key with
+  ``IfNoneMatch='*'``: a second writer of the same id gets ``RecordExists``, never a double.
 
 The rest (listing, reading, whole-file writes) serves the compactor.
 """
@@ -52,6 +54,16 @@ class RecordNotStored(RuntimeError):
         self.ambiguous = ambiguous
 
 
+class RecordExists(RecordNotStored):
+    """A kind keyed by id: a record with this id is already stored (by another writer)."""
+
+    def __init__(self) -> None:
+        super().__init__("already stored")
+
+
+_EXISTS_CODES = frozenset({"PreconditionFailed"})
+
+
 @dataclass(frozen=True)
 class PendingRecord:
     """Records of one day ready to store together: the key (S3) and their lines, end to end.
@@ -76,6 +88,18 @@ class PendingRecord:
 class RecordStore(ABC):
     layout: LogLayout
     keeps_watermark = False  # whether ``write_day_file`` stores the records watermark
+
+    @property
+    def groups_records(self) -> bool:
+        """Whether several records may be stored together (one object, one write)."""
+        return True
+
+    def find_record(self, day: date, record_id: str) -> dict[str, str] | None:
+        """The record of ``day`` with this id, if stored (read on the request path of a kind
+        keyed by id). Raises ``StoreError``."""
+        id_column = self.layout.kind.id_column
+        found = (r for r in self.read_records(day).records if r.get(id_column) == record_id)
+        return next(found, None)
 
     @abstractmethod
     def describe(self) -> str:
@@ -280,6 +304,8 @@ class S3RecordStore(RecordStore):
                 self._put(self.client, record)
                 return record.count
             except s3.S3_ERRORS as error:
+                if s3.error_code(error) in _EXISTS_CODES:
+                    raise RecordExists() from error
                 failure = error
             # A put that got no answer may have landed; S3's own error answers and failures to
             # connect mean it did not.
@@ -293,23 +319,39 @@ class S3RecordStore(RecordStore):
         with contextlib.suppress(*s3.S3_ERRORS):  # 403 without ListBucket still warms
             self.client.head_bucket(Bucket=self.bucket)
 
+    @property
+    def groups_records(self) -> bool:
+        return not self.layout.kind.keyed_by_id
+
     def _put(self, client: Any, record: PendingRecord) -> None:
+        condition = {"IfNoneMatch": "*"} if self.layout.kind.keyed_by_id else {}
         client.put_object(
             Bucket=self.bucket,
             Key=record.key,
             Body=record.line,
             ContentType="application/json",
+            **condition,
         )
 
     def settle(self, record: PendingRecord, until: float) -> bool:
-        """Put the same bytes again: an answer means it is stored, whichever put landed."""
+        """Put the same bytes again: an answer means it is stored, whichever put landed (for
+        a kind keyed by id, "already there" says the same)."""
         while time.monotonic() < until:
             try:
                 self._put(self.reader, record)
                 return True
-            except s3.S3_ERRORS:
+            except s3.S3_ERRORS as error:
+                if s3.error_code(error) in _EXISTS_CODES:
+                    return True
                 time.sleep(0.2)
         return False
+
+    def find_record(self, day: date, record_id: str) -> dict[str, str] | None:
+        if not self.layout.kind.keyed_by_id:
+            return super().find_record(day, record_id)
+        data, _ = self._get(self.layout.record_key(day, datetime.min, record_id))
+        records = decode_records(data).records if data else []
+        return records[0] if records else None
 
     def _list_error(self, where: str, error: BaseException) -> StoreError:
         return StoreError(f"cannot list s3://{self.bucket}/{where}: {s3.error_code(error)}")

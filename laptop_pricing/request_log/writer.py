@@ -13,6 +13,9 @@ lost. A put that got no answer (a read timeout: S3 may have stored it) is settle
 same bytes again, which is harmless; only if that too gets no answer within ``settle_seconds``
 is the record counted lost, flagged ``unconfirmed`` (it cannot be known). A write that had not
 even started by the end of the settle window is dropped and counted lost: it was never sent.
+
+A kind keyed by id (the outcomes): each record is stored alone, and a record whose id another
+writer stored first comes back ``EXISTS`` (counted stored: the id is there, once).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from enum import Enum
 
 from laptop_pricing.request_log.layout import LogLayout, format_timestamp
 from laptop_pricing.request_log.records import encode_record
-from laptop_pricing.request_log.stores import RecordNotStored, RecordStore
+from laptop_pricing.request_log.stores import RecordExists, RecordNotStored, RecordStore
 
 DEFAULT_DEADLINE = 1.0
 DEFAULT_SETTLE_SECONDS = 30.0
@@ -38,6 +41,7 @@ class Fate(Enum):
     STORED = "stored"
     LOST = "lost"
     PENDING = "pending"  # the deadline passed first; the fate comes through ``on_late``
+    EXISTS = "exists"  # keyed by id: another writer had stored this id already
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Settled:
     late: bool  # decided after the caller had stopped waiting
     reason: str = ""  # why it was lost
     unconfirmed: bool = False  # lost after puts that got no answer: it may exist after all
+    existed: bool = False  # keyed by id: stored before, by another writer
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ class RequestLog:
         self.store = store
         self.deadline = deadline
         self.settle_seconds = settle_seconds
-        self.max_batch = max_batch
+        self.max_batch = max_batch if store.groups_records else 1
         self.accounting = Accounting()
         self.batches = 0  # stores made, for benchmarks
         self._queue: deque[_Ticket] = deque()
@@ -163,6 +168,8 @@ class RequestLog:
             if settled is None:
                 ticket.abandoned = True
                 return WriteResult(Fate.PENDING, "deadline passed")
+        if settled.existed:
+            return WriteResult(Fate.EXISTS, settled.reason)
         return WriteResult(Fate.STORED if settled.stored else Fate.LOST, settled.reason)
 
     def _write_loop(self) -> None:
@@ -198,6 +205,10 @@ class RequestLog:
         try:
             try:
                 stored = self.store.put(record, deadline)
+            except RecordExists as failure:
+                for ticket in live:
+                    self._settle(ticket, True, failure.reason, existed=True)
+                return
             except RecordNotStored as failure:
                 if failure.ambiguous and self.store.settle(record, until):
                     stored = len(live)
@@ -217,10 +228,17 @@ class RequestLog:
                     self._settle(ticket, False, "internal error")
 
     def _settle(
-        self, ticket: _Ticket, stored: bool, reason: str = "", unconfirmed: bool = False
+        self,
+        ticket: _Ticket,
+        stored: bool,
+        reason: str = "",
+        unconfirmed: bool = False,
+        existed: bool = False,
     ) -> None:
         with ticket.lock:
-            settled = Settled(ticket.record_id, stored, ticket.abandoned, reason, unconfirmed)
+            settled = Settled(
+                ticket.record_id, stored, ticket.abandoned, reason, unconfirmed, existed
+            )
             ticket.settled = settled
         if settled.late and ticket.on_late is not None:
             # Before the count: ``drain`` (shutdown) must not return while a fate is reported.

@@ -1,0 +1,156 @@
+"""What the customer decided about a quote: four choices, the fields each needs, one button.
+
+Shown on the offer card right after the offer and in *Buscar cotação*, folded in an expander so
+the offer card still fits a laptop screen or a phone at once. The decision goes through
+the pricing client (``record_outcome``: the API, or the same handler in-process), never straight
+to storage. Each intended submission gets one ``event_id``, kept in ``st.session_state`` until
+the service confirms it: a double click, a rerun or a retry after a timeout sends the same id, and
+the service stores it once. Once confirmed, the card says "Registrado: ..." and offers to record
+another decision (a later one supersedes the earlier; both stay in the history).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import streamlit as st
+
+from components import messages
+from components.pricing import pricing_client
+from laptop_pricing.answers import RecordedOutcome
+from laptop_pricing.condition import QUESTIONS_BY_KEY
+from laptop_pricing.errors import PricingError
+from laptop_pricing.formatting import BRASILIA, format_price
+from laptop_pricing.outcome import (
+    AMOUNT_DECISIONS,
+    DECISION_LABELS,
+    DECISIONS,
+    DECLINED,
+    MAX_AMOUNT_FACTOR,
+    MIN_AMOUNT,
+    NEGOTIATED,
+    NOTE_MAX_CHARS,
+    REASON_LABELS,
+    REASONS,
+    REVISABLE_ANSWERS,
+    REVISED,
+)
+from laptop_pricing.settings import Settings
+
+logger = logging.getLogger(__name__)
+TITLE = "O que o cliente decidiu?"
+DECISION_LABEL = "Decisão"
+SUBMIT = "Registrar decisão"
+ANOTHER = "Registrar outra decisão"
+AMOUNT_LABELS = {NEGOTIATED: "Valor pago (R$)", REVISED: "Novo valor após a inspeção (R$)"}
+
+
+def _event_key(quote_id: str) -> str:
+    return f"outcome_event_{quote_id}"
+
+
+def _recorded_key(quote_id: str) -> str:
+    return f"outcome_recorded_{quote_id}"
+
+
+def pending_event_id(quote_id: str) -> str:
+    """The id of the decision being recorded for this quote: made once, kept until confirmed."""
+    key = _event_key(quote_id)
+    if key not in st.session_state:
+        st.session_state[key] = f"app-{uuid.uuid4().hex}"
+    return st.session_state[key]
+
+
+def recorded_text(recorded: RecordedOutcome) -> str:
+    outcome = recorded.outcome
+    text = DECISION_LABELS[outcome.decision]
+    if outcome.decision in AMOUNT_DECISIONS and outcome.amount is not None:
+        text += f" ({format_price(outcome.amount)})"
+    if outcome.decision == DECLINED and outcome.reason:
+        text += f": {REASON_LABELS[outcome.reason].lower()}"
+    if outcome.changed_answer in QUESTIONS_BY_KEY:
+        text += f"; mudou: {QUESTIONS_BY_KEY[outcome.changed_answer].short_label.lower()}"
+    when = outcome.recorded_at.astimezone(BRASILIA)
+    return f"**Registrado:** {text}, em {when:%d/%m/%Y às %H:%M}."
+
+
+def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
+    """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup)."""
+    recorded: RecordedOutcome | None = st.session_state.get(_recorded_key(quote_id))
+    with st.container(key=f"outcome_{place}"):
+        if recorded is not None:
+            st.success(recorded_text(recorded), icon=":material/task_alt:")
+            another = st.button(
+                ANOTHER,
+                key=f"outcome_{place}_another",
+                icon=":material/edit_note:",
+                type="tertiary",
+            )
+            if another:
+                del st.session_state[_recorded_key(quote_id)]
+                st.session_state.pop(_event_key(quote_id), None)
+                st.rerun()
+            return
+        with st.expander(TITLE, icon=":material/handshake:"):
+            _form(quote_id, offer, settings, place)
+
+
+def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
+    choices = DECISIONS if offer is not None else (DECLINED,)
+    decision = st.radio(
+        DECISION_LABEL,
+        choices,
+        format_func=DECISION_LABELS.__getitem__,
+        horizontal=True,
+        key=f"outcome_{place}_decision",
+    )
+    fields: dict[str, object] = {}
+    if decision in AMOUNT_DECISIONS and offer is not None:
+        fields["amount"] = int(
+            st.number_input(
+                AMOUNT_LABELS[decision],
+                min_value=MIN_AMOUNT,
+                max_value=MAX_AMOUNT_FACTOR * offer,
+                value=offer,
+                step=10,
+                key=f"outcome_{place}_amount_{decision}",
+            )
+        )
+    if decision == REVISED:
+        fields["changed_answer"] = st.selectbox(
+            "Qual resposta mudou na inspeção?",
+            REVISABLE_ANSWERS,
+            format_func=lambda key: QUESTIONS_BY_KEY[key].short_label,
+            key=f"outcome_{place}_changed",
+        )
+    if decision == DECLINED:
+        fields["reason"] = st.radio(
+            "Motivo da recusa",
+            REASONS,
+            format_func=REASON_LABELS.__getitem__,
+            key=f"outcome_{place}_reason",
+        )
+        fields["note"] = st.text_input(
+            "Observação (opcional)",
+            max_chars=NOTE_MAX_CHARS,
+            key=f"outcome_{place}_note",
+        ).strip()
+    if st.button(SUBMIT, key=f"outcome_{place}_submit", type="primary", icon=":material/save:"):
+        _record(quote_id, decision, fields, settings)
+
+
+def _record(quote_id: str, decision: str, fields: dict, settings: Settings) -> None:
+    event_id = pending_event_id(quote_id)
+    try:
+        with st.spinner("Registrando…"):
+            recorded = pricing_client(settings).record_outcome(
+                quote_id, event_id, decision, **fields
+            )
+    except PricingError as error:
+        logger.warning("outcome not recorded: %s: %s", type(error).__name__, error)
+        st.error(messages.for_outcome_error(error), icon=":material/error:")
+        return
+    st.session_state[_recorded_key(quote_id)] = recorded
+    st.session_state.pop(_event_key(quote_id), None)
+    st.rerun()
