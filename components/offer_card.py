@@ -2,7 +2,8 @@
 
 Right after the offer, what the customer decided (``outcome_form``). The market estimate and its
 range come smaller, below it: the model's estimate is not what the store pays. Then each
-deduction in reais, the validity, the quote id and the customer's PDF.
+deduction in reais (folded, so the card fits a 1366 x 768 screen with the decision controls),
+the customer's PDF and the versions.
 Right after a click the card is scrolled into view, so the answer is on screen without the
 clerk scrolling, on a laptop screen or a phone.
 """
@@ -26,6 +27,7 @@ from laptop_pricing.trade_in import TradeInQuote
 CARD_KEY = "offer_card"
 OFFER_LABEL = "Oferta da loja"
 MARKET_LABEL = "Estimativa de mercado do modelo (não é a oferta)"
+BREAKDOWN_TITLE = "Como a loja chegou a esta oferta"
 ANSWER_THE_CONDITION = (
     "Responda às perguntas sobre o estado do notebook e clique de novo para ver a oferta da loja."
 )
@@ -127,7 +129,8 @@ def offer_card(
             outcome_controls(trade_in.quote_id, offer.amount, settings, "card")
         st.markdown(market_text(quote))
         if offer.basis == "condition":
-            st.caption(breakdown_lines(trade_in, quote.currency))
+            with st.expander(BREAKDOWN_TITLE, icon=":material/calculate:"):
+                st.caption(breakdown_lines(trade_in, quote.currency))
         pdf_download(trade_in, spec, store_name, quote.currency)
         st.caption(f"Versão do modelo: {quote.version} · Política: {trade_in.policy_version}")
 
