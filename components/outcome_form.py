@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 
 import streamlit as st
 
@@ -35,6 +36,7 @@ from laptop_pricing.outcome import (
     REASONS,
     REVISABLE_ANSWERS,
     REVISED,
+    Outcome,
 )
 from laptop_pricing.settings import Settings
 
@@ -43,6 +45,7 @@ TITLE = "O que o cliente decidiu?"
 DECISION_LABEL = "Decisão"
 SUBMIT = "Registrar decisão"
 ANOTHER = "Registrar outra decisão"
+HISTORY_TITLE = "Decisões já registradas"
 AMOUNT_LABELS = {NEGOTIATED: "Valor pago (R$)", REVISED: "Novo valor após a inspeção (R$)"}
 
 
@@ -62,8 +65,8 @@ def pending_event_id(quote_id: str) -> str:
     return st.session_state[key]
 
 
-def recorded_text(recorded: RecordedOutcome) -> str:
-    outcome = recorded.outcome
+def outcome_text(outcome: Outcome) -> str:
+    """The decision in the clerk's words, e.g. "Recusada: valor baixo, em 04/12/2026 às 14:32"."""
     text = DECISION_LABELS[outcome.decision]
     if outcome.decision in AMOUNT_DECISIONS and outcome.amount is not None:
         text += f" ({format_price(outcome.amount)})"
@@ -72,7 +75,21 @@ def recorded_text(recorded: RecordedOutcome) -> str:
     if outcome.changed_answer in QUESTIONS_BY_KEY:
         text += f"; mudou: {QUESTIONS_BY_KEY[outcome.changed_answer].short_label.lower()}"
     when = outcome.recorded_at.astimezone(BRASILIA)
-    return f"**Registrado:** {text}, em {when:%d/%m/%Y às %H:%M}."
+    return f"{text}, em {when:%d/%m/%Y às %H:%M}"
+
+
+def recorded_text(recorded: RecordedOutcome) -> str:
+    return f"**Registrado:** {outcome_text(recorded.outcome)}."
+
+
+def outcome_history(outcomes: Sequence[Outcome]) -> None:
+    """The decisions already recorded for a quote, oldest first; the last one counts."""
+    if not outcomes:
+        return
+    lines = [f"- {outcome_text(outcome)}" for outcome in outcomes]
+    if len(lines) > 1:
+        lines[-1] += " (vale esta)"
+    st.markdown(f"**{HISTORY_TITLE}**\n" + "\n".join(lines))
 
 
 def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:

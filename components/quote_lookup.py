@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from components.outcome_form import outcome_controls
+from components.outcome_form import outcome_controls, outcome_history
 from components.quote_document import stored_pdf_download
 from laptop_pricing.formatting import format_price
 from laptop_pricing.quote_id import InvalidQuoteId
@@ -14,6 +14,7 @@ from laptop_pricing.quote_lookup import LookupResult, QuoteLookup
 from laptop_pricing.request_log import store_from_settings
 from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.request_log.day_csv import UnreadableDayFile
+from laptop_pricing.request_log.layout import OUTCOMES
 from laptop_pricing.request_log.stores import StoreError
 from laptop_pricing.schema import FIELDS_BY_NAME
 from laptop_pricing.settings import Settings
@@ -30,7 +31,10 @@ VALID = "Cotação válida até {day}."
 @st.cache_resource(show_spinner=False)
 def _lookup(settings: Settings) -> QuoteLookup:
     store = store_from_settings(settings)
-    return QuoteLookup(lambda day: day_rows(store, day))
+    outcomes = store_from_settings(settings, OUTCOMES)
+    return QuoteLookup(
+        lambda day: day_rows(store, day), outcome_rows=lambda day: day_rows(outcomes, day)
+    )
 
 
 def find(text: str, settings: Settings) -> LookupResult | str:
@@ -77,6 +81,7 @@ def quote_lookup_section(settings: Settings) -> None:
             values = quote.spec.as_dict()
             shown = ("brand", "processor_name", "ram_gb", "ssd")
             st.caption(" · ".join(FIELDS_BY_NAME[n].option_label(values[n]) for n in shown))
+        outcome_history(result.outcomes)
         if result.status == "valid":
             outcome_controls(quote.quote_id, quote.offer, settings, "lookup")
             stored_pdf_download(

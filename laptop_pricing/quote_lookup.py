@@ -1,15 +1,19 @@
-"""Find a quote again by its id (*Buscar cotação*): one day of the request log, one row.
+"""Find a quote again by its id (*Buscar cotação*): one day of the request log, one row, and
+the decisions recorded for it.
 
 The quote id names the UTC day whose rows hold the quote, so a lookup reads exactly one day
 through the request log (``request_log.compact.day_rows``: the day file plus the records not yet
-folded into it, local folder or S3). ``QuoteLookup`` depends only on that callable.
+folded into it, local folder or S3). Its outcomes are read the same way from the outcomes log,
+one day at a time from the quote's day to today (at most ``OUTCOME_DAYS``), so a clerk who opens
+the quote in another session or on another device sees what was already recorded.
+``QuoteLookup`` depends only on those callables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from laptop_pricing.condition import Condition
@@ -24,10 +28,12 @@ from laptop_pricing.log_columns import (
     VALID_UNTIL_COLUMN,
     VERSION_COLUMN,
 )
+from laptop_pricing.outcome import QUOTE_ID, Outcome
 from laptop_pricing.quote_id import parse_quote_id, quote_id_day
 from laptop_pricing.schema import FIELD_NAMES
 
 DayRows = Callable[[date], Iterable[Mapping[str, str]]]
+OUTCOME_DAYS = 45  # a quote's decisions are looked for up to this many days after it
 
 
 def brasilia_today() -> date:
@@ -54,25 +60,51 @@ class LookupResult:
     status: Literal["valid", "expired", "unknown"]
     quote_id: str
     quote: StoredQuote | None = None
+    outcomes: tuple[Outcome, ...] = ()  # oldest first: the last one is the decision that counts
 
 
 class QuoteLookup:
     """Looks quotes up in the request log. ``find`` raises ``InvalidQuoteId`` for text that is
     not a quote id and lets the request log's own error through when the day cannot be read."""
 
-    def __init__(self, day_rows: DayRows, today: Callable[[], date] | None = None):
+    def __init__(
+        self,
+        day_rows: DayRows,
+        today: Callable[[], date] | None = None,
+        outcome_rows: DayRows | None = None,
+    ):
         self._day_rows = day_rows
         self._today = today or (lambda: brasilia_today())  # looked up per call: tests move it
+        self._outcome_rows = outcome_rows
 
     def find(self, text: str) -> LookupResult:
         quote_id = parse_quote_id(text)
-        rows = self._day_rows(quote_id_day(quote_id))
+        day = quote_id_day(quote_id)
+        rows = self._day_rows(day)
         row = next((r for r in rows if r.get(QUOTE_ID_COLUMN) == quote_id), None)
         quote = _stored_quote(row) if row else None
         if quote is None:
             return LookupResult("unknown", quote_id)
         status = "expired" if self._today() > quote.valid_until else "valid"
-        return LookupResult(status, quote_id, quote)
+        return LookupResult(status, quote_id, quote, self.outcomes_of(quote_id, day))
+
+    def outcomes_of(self, quote_id: str, quote_day: date) -> tuple[Outcome, ...]:
+        """Every decision recorded for the quote, oldest first, each ``event_id`` once. Outcome
+        days are UTC days, so the day after Brasília's today is read too (evening decisions)."""
+        if self._outcome_rows is None:
+            return ()
+        last = min(self._today() + timedelta(days=1), quote_day + timedelta(days=OUTCOME_DAYS))
+        by_event: dict[str, Outcome] = {}
+        for offset in range((last - quote_day).days + 1):
+            for row in self._outcome_rows(quote_day + timedelta(days=offset)):
+                if row.get(QUOTE_ID) != quote_id:
+                    continue
+                try:
+                    outcome = Outcome.from_record(row)
+                except (KeyError, ValueError):
+                    continue  # a row the reader cannot read is not a decision to show
+                by_event.setdefault(outcome.event_id, outcome)
+        return tuple(sorted(by_event.values(), key=lambda o: o.recorded_at))
 
     def quotes_of_day(self, day: date) -> list[StoredQuote]:
         """Every readable quote the request log holds for ``day`` (one read of that day)."""

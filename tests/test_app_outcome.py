@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from components import business_data, messages, monitoring_data
-from components.outcome_form import ANOTHER
+from components.outcome_form import ANOTHER, HISTORY_TITLE
 from components.quote_lookup import LOOKUP_KEY
 from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
@@ -143,3 +143,27 @@ def test_the_recorded_outcome_shows_in_the_negocios_section():
     assert not at.exception, [e.value for e in at.exception]
     assert "Negócios" in [h.value for h in at.subheader]
     assert "100% das ofertas foram aceitas" in texts(at)
+
+
+def test_buscar_cotacao_in_another_session_shows_the_decisions_already_recorded():
+    """A decision recorded on the offer card, then a later one: a clerk who opens the quote
+    again in a new session sees both, the last marked as the one that counts."""
+    at = choose(priced(), "card", "negotiated")
+    quote_id = quote_id_of(at)
+    at.number_input(key="outcome_card_amount_negotiated").set_value(1234)
+    at.run()
+    at.button(key="outcome_card_submit").click()
+    at.run()
+    at.button(key="outcome_card_another").click()
+    at.run()
+    at.button(key="outcome_card_submit").click()  # accepted, the first choice
+    at.run()
+    assert not at.exception and not at.error, texts(at)
+    later = app()
+    later.text_input(key=LOOKUP_KEY).set_value(quote_id)
+    later.run()
+    history = next(m.value for m in later.markdown if HISTORY_TITLE in str(m.value))
+    lines = str(history).splitlines()[1:]
+    assert len(lines) == 2, history
+    assert lines[0].startswith("- Negociou outro valor (R$\xa01.234,00), em ")
+    assert lines[1].startswith("- Aceitou a oferta, em ") and lines[1].endswith("(vale esta)")

@@ -1,11 +1,13 @@
 """Recording an outcome in real Chromium, end to end: price a laptop with its condition, record
-what the customer decided on the offer card, and find it in the monitoring page's "Negócios"
-section (embedded mode: no sign-in configured, so the visitor may open monitoring). Also the
-section drawn over a year of quotes and outcomes. Screenshots at a laptop and a phone size; axe
-finds no serious or critical issue on either page."""
+what the customer decided on the offer card, find it again in another session through *Buscar
+cotação*, and in the monitoring page's "Negócios" section (embedded mode: no sign-in
+configured, so the visitor may open monitoring). Also the section drawn over a year of quotes
+and outcomes. Screenshots at a laptop and a phone size; axe finds no serious or critical issue
+on either page."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ from tests.monitoring_fixtures import write_files
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LAPTOP = (1366, 768)
 PHONE = (390, 844)
+QUOTE_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
@@ -73,6 +76,21 @@ def test_price_record_an_outcome_and_see_it_in_negocios(tmp_path, browser, size)
         wait_for_app_idle(page)
         assert "Negociou outro valor (R$ 1.500,00)" in card.inner_text().replace("\xa0", " ")
         screenshot(page, f"outcome-recorded-{name}", full_page=False)
+        quote_id = QUOTE_ID.search(card.inner_text()).group(0)
+        later = open_app(browser, server, size)  # another session, e.g. the next day
+        lookup = later.locator(".st-key-quote_lookup input")
+        lookup.scroll_into_view_if_needed()
+        lookup.fill(quote_id)
+        lookup.press("Enter")
+        history = later.locator(".st-key-lookup_card").get_by_text("Decisões já registradas")
+        history.wait_for(timeout=30_000)
+        wait_for_app_idle(later)
+        found = later.locator(".st-key-lookup_card").inner_text().replace("\xa0", " ")
+        assert "Negociou outro valor (R$ 1.500,00), em " in found
+        assert serious(later) == []
+        later.locator(".st-key-lookup_card").scroll_into_view_if_needed()
+        screenshot(later, f"outcome-lookup-history-{name}", full_page=False)
+        later.close()
         page.goto(f"{server.url}/monitoring")
         page.get_by_role("heading", name="Negócios").wait_for(timeout=90_000)
         wait_for_app_idle(page)

@@ -10,9 +10,10 @@ import pytest
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.condition import Condition
 from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.outcome import Outcome
 from laptop_pricing.policy import load_policy
 from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator
-from laptop_pricing.quote_lookup import QuoteLookup
+from laptop_pricing.quote_lookup import OUTCOME_DAYS, QuoteLookup
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.request_log.writer import Fate
@@ -104,3 +105,60 @@ def test_a_quote_record_lands_in_the_day_its_id_names(tmp_path):
     observer.on_priced(LaptopSpec.default(), Priced(5000, "v1"), 1.0, "r-1", trade_in=quote)
     assert quote_id_day(quote.quote_id) == date(2026, 3, 10)
     assert [r["quote_id"] for r in day_rows(store, date(2026, 3, 10))] == [quote.quote_id]
+
+
+def recorded(quote_id: str, event_id: str, decision: str, at: datetime) -> dict[str, str]:
+    amount = 4000 if decision == "negotiated" else None
+    outcome = Outcome(quote_id, event_id, decision, amount, None, "", None, 4500, False, at)
+    return outcome.as_record()
+
+
+def test_the_decisions_of_a_quote_are_read_from_its_day_to_today_oldest_first_once_each():
+    """Outcome day files (UTC days) from the quote's day on: another quote's rows are left
+    out, a repeated event id is shown once, and no day after tomorrow (UTC) is read."""
+    quote = QuoteIdGenerator().new(NOON)
+    other = QuoteIdGenerator().new(NOON)
+    days = {
+        date(2026, 3, 10): [
+            recorded(other, "ev-other-1", "accepted", NOON),
+            recorded(quote, "ev-first-1", "negotiated", NOON + timedelta(hours=1)),
+        ],
+        date(2026, 3, 12): [
+            recorded(quote, "ev-second-1", "accepted", NOON + timedelta(days=2)),
+            recorded(quote, "ev-first-1", "negotiated", NOON + timedelta(days=2, hours=1)),
+        ],
+    }
+    read: list[date] = []
+
+    def outcome_rows(day: date):
+        read.append(day)
+        return days.get(day, [])
+
+    def quote_rows(day: date):
+        values = prediction_values(LaptopSpec.default().as_dict(), 5000, "v1", "r-1", NOON)
+        return [{**values, "quote_id": quote, "offer": "4500", "valid_until": "2026-03-17"}]
+
+    lookup = QuoteLookup(quote_rows, today=lambda: date(2026, 3, 12), outcome_rows=outcome_rows)
+    found = lookup.find(quote)
+    assert [(o.event_id, o.decision) for o in found.outcomes] == [
+        ("ev-first-1", "negotiated"),
+        ("ev-second-1", "accepted"),
+    ]
+    assert found.outcomes[0].amount == 4000
+    assert read == [date(2026, 3, 10) + timedelta(days=i) for i in range(4)]  # to today + 1
+    assert QuoteLookup(quote_rows).find(quote).outcomes == ()  # no outcomes log: none shown
+
+
+def test_decisions_are_looked_for_at_most_the_window_after_the_quote():
+    quote = QuoteIdGenerator().new(NOON)
+    read: list[date] = []
+
+    def outcome_rows(day: date):
+        read.append(day)
+        return []
+
+    years_later = QuoteLookup(
+        lambda day: [], today=lambda: date(2028, 1, 1), outcome_rows=outcome_rows
+    )
+    assert years_later.outcomes_of(quote, NOON.date()) == ()
+    assert len(read) == OUTCOME_DAYS + 1 and read[-1] == NOON.date() + timedelta(OUTCOME_DAYS)
