@@ -16,15 +16,15 @@ Plain scikit-learn; the MLflow layer wraps these functions (each returns plain d
 - ``build_artifact(raw_path=..., model_dir=None, families=None, n_splits=5, n_repeats=3,
   seed=0, coverage=0.8) -> (metadata, results)``: all of the above, what the CLI runs.
 
-Every family predicts the log of the price (prices are skewed; errors are relative), wrapped in
-``TransformedTargetRegressor`` so ``model.predict`` answers in BRL.
+The families and the rows they are fitted on live in ``families``; the price range's
+calibration and its measured coverage in ``price_range``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,33 +33,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.compose import TransformedTargetRegressor
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
-from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import (
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
     r2_score,
 )
-from sklearn.model_selection import KFold, RepeatedKFold
-from sklearn.tree import DecisionTreeRegressor
+from sklearn.model_selection import RepeatedKFold
 
 from laptop_pricing.artifact import MODEL_NAME, write_artifact
 from laptop_pricing.explanation import BASELINE_METHOD
-from laptop_pricing.features import encode_many
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS, MONOTONE_INCREASING
-from laptop_pricing.training.calibration import (
-    mape_factor,
-    out_of_fold_ratios,
-    scale_log_price_model,
+from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS
+from laptop_pricing.training.families import (
+    COPY_WEIGHT,
+    FAMILIES,
+    MONOTONE_FIELDS,
+    features_and_target,
+    make_model,
+    training_rows,
 )
-from laptop_pricing.training.prepare import (
-    PRICE_COLUMN,
-    RAW_DATA_PATH,
-    course_view_rows,
-    data_hash,
-    prepare_table,
+from laptop_pricing.training.prepare import PRICE_COLUMN, RAW_DATA_PATH, data_hash, prepare_table
+from laptop_pricing.training.price_range import (
+    RANGE_METHOD,
+    measure_range_coverage,
+    oof_log_residuals,
+    range_quantiles,
 )
 
 __all__ = [
@@ -69,9 +67,12 @@ __all__ = [
     "build_artifact",
     "build_metadata",
     "compare_families",
+    "features_and_target",
     "fit_final",
     "make_model",
+    "measure_range_coverage",
     "select_family",
+    "training_rows",
     "write_artifact",
 ]
 
@@ -80,123 +81,6 @@ logger = logging.getLogger(__name__)
 CURRENCY = "BRL"
 METRICS = ("MSE", "MAE", "R2", "MAPE")
 REFERENCE_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-RANGE_METHOD = "split-conformal on out-of-fold log residuals"
-
-# Copies of each training row as a v1 client describes it (``course_view_rows``), at this weight:
-# they teach the model the coarse values and the "not informed" state so that a v1 payload still
-# prices well, without drowning the v2 rows (measured: 0.6 keeps both CV columns on target, 1.0
-# costs the v2 column, 0.3 the v1 column; docs/training.md).
-COPY_WEIGHT = 0.6
-
-
-def _monotone_vector(fields: Sequence[str]) -> list[int]:
-    return [1 if name in fields else 0 for name in FEATURE_ORDER]
-
-
-def _lightgbm(seed: int, **params: Any) -> Any:
-    from lightgbm import LGBMRegressor
-
-    base = dict(
-        objective="l1",
-        n_estimators=800,
-        learning_rate=0.03,
-        num_leaves=15,
-        min_child_samples=3,
-        subsample=0.8,
-        subsample_freq=1,
-        colsample_bytree=0.5,
-        random_state=seed,
-        n_jobs=1,
-        verbose=-1,
-    )
-    return LGBMRegressor(**{**base, **params})
-
-
-# name -> factory(seed) of the log-price regressor. The first five are the course's names.
-FAMILIES: Mapping[str, Callable[[int], Any]] = {
-    "linear_regression": lambda seed: LinearRegression(),
-    "ridge": lambda seed: Ridge(alpha=1.0),
-    "decision_tree": lambda seed: DecisionTreeRegressor(min_samples_leaf=5, random_state=seed),
-    "random_forest": lambda seed: RandomForestRegressor(
-        n_estimators=200, min_samples_leaf=1, random_state=seed, n_jobs=1
-    ),
-    # Absolute error on log price = median regression, which suits a relative metric like MAPE;
-    # 300 shallow trees keep a single-row prediction well under a millisecond.
-    "gradient_boosting": lambda seed: GradientBoostingRegressor(
-        loss="absolute_error",
-        n_estimators=300,
-        max_depth=4,
-        learning_rate=0.05,
-        subsample=0.8,
-        random_state=seed,
-    ),
-    # The same median regression in LightGBM: small leaves for 800 rows, half the columns per
-    # tree. Its raw booster predicts in ~0.03 ms; its trees decompose exactly (tree_paths.py).
-    "lightgbm": lambda seed: _lightgbm(seed),
-    # The same model, its prices then scaled by the MAPE-optimal factor found on the training
-    # rows' own out-of-fold predictions (``CALIBRATED``, ``training.calibration``).
-    "lightgbm_mape": lambda seed: _lightgbm(seed),
-    # LightGBM refuses monotone constraints with the L1 objective; Huber on log price is the
-    # closest objective that takes them. RAM, SSD and video memory never lower the price.
-    "lightgbm_monotone": lambda seed: _lightgbm(
-        seed,
-        objective="huber",
-        alpha=0.1,
-        monotone_constraints=_monotone_vector(MONOTONE_INCREASING),
-        monotone_constraints_method="advanced",
-    ),
-}
-# Families scaled after fitting by the MAPE-optimal factor, measured by an inner k-fold on the
-# rows they are fitted on (never the test fold): family -> the family whose predictions it scales.
-CALIBRATED: Mapping[str, str] = {"lightgbm_mape": "lightgbm"}
-# The fields each family guarantees to be non-decreasing in (the metadata records it).
-MONOTONE_FIELDS: Mapping[str, tuple[str, ...]] = {"lightgbm_monotone": MONOTONE_INCREASING}
-
-
-def make_model(family: str, seed: int = 0) -> TransformedTargetRegressor:
-    if family not in FAMILIES:
-        raise ValueError(f"unknown model family {family!r}; known: {', '.join(FAMILIES)}")
-    return TransformedTargetRegressor(
-        regressor=FAMILIES[family](seed), func=np.log, inverse_func=np.exp, check_inverse=False
-    )
-
-
-@dataclass(frozen=True)
-class TrainingRows:
-    """The encoded table twice: as v2 payloads (``X``) and as v1 payloads (``X_v1``)."""
-
-    X: np.ndarray
-    X_v1: np.ndarray
-    y: np.ndarray
-
-    def fit(self, family: str, rows: np.ndarray, seed: int) -> TransformedTargetRegressor:
-        """``family`` fitted on ``rows`` plus their v1 copies (weight ``COPY_WEIGHT``); a
-        ``CALIBRATED`` family then scaled by the factor its inner out-of-fold predictions of
-        ``rows`` (v2 payloads) call for."""
-        base = CALIBRATED.get(family)
-        if base is None:
-            return self._fit(family, rows, seed)
-        ratios = out_of_fold_ratios(
-            lambda inner: self._fit(base, inner, seed), self.X, self.y, rows, seed
-        )
-        return scale_log_price_model(self._fit(base, rows, seed), mape_factor(ratios))
-
-    def _fit(self, family: str, rows: np.ndarray, seed: int) -> TransformedTargetRegressor:
-        X = np.vstack([self.X[rows], self.X_v1[rows]])
-        y = np.concatenate([self.y[rows], self.y[rows]])
-        weights = np.concatenate([np.ones(len(rows)), np.full(len(rows), COPY_WEIGHT)])
-        return make_model(family, seed).fit(X, y, sample_weight=weights)
-
-
-def training_rows(table: pd.DataFrame) -> TrainingRows:
-    X, y = features_and_target(table)
-    return TrainingRows(X, encode_many(course_view_rows(table)), y)
-
-
-def features_and_target(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Model inputs in ``schema.FEATURE_ORDER`` and the BRL price."""
-    rows = table[list(FIELD_NAMES)].to_dict("records")
-    return encode_many(rows), table[PRICE_COLUMN].to_numpy(dtype=np.float64)
 
 
 def _metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -318,59 +202,6 @@ def select_family(results: Sequence[FamilyResult]) -> str:
     return min(results, key=lambda r: r.mean["MAPE"]).family
 
 
-def _range_quantiles(residuals: np.ndarray, coverage: float) -> tuple[float, float]:
-    tail = (1.0 - coverage) / 2.0
-    finite = residuals[np.isfinite(residuals)]
-    return float(np.quantile(finite, tail)), float(np.quantile(finite, 1.0 - tail))
-
-
-def _oof_log_residuals(data: TrainingRows, rows: np.ndarray, family: str, n_splits: int, seed: int):
-    """Out-of-fold log residuals of ``rows`` (v2 payloads), by k-fold within ``rows``."""
-    residuals = np.empty(len(rows))
-    for train, test in KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(rows):
-        model = data.fit(family, rows[train], seed)
-        predicted = model.predict(data.X[rows[test]])
-        residuals[test] = np.log(data.y[rows[test]]) - np.log(predicted)
-    return residuals
-
-
-def measure_range_coverage(
-    table: pd.DataFrame,
-    family: str,
-    coverage: float = 0.8,
-    n_splits: int = 5,
-    n_repeats: int = 1,
-    seed: int = 0,
-) -> dict[str, float]:
-    """Coverage of the range on data neither the model nor its calibration saw.
-
-    For each outer fold: calibrate the residual quantiles by inner k-fold on the training part,
-    fit on the training part, and count how many held-out prices fall inside [low, high], for
-    the v2 payloads and for the v1 view of the same laptops (``measured_coverage_v1``).
-    """
-    data = training_rows(table)
-    y = data.y
-    outer = RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed + 1)
-    inside, inside_v1, widths = [], [], []
-    for train, test in outer.split(data.X):
-        low_q, high_q = _range_quantiles(
-            _oof_log_residuals(data, train, family, n_splits, seed), coverage
-        )
-        model = data.fit(family, train, seed)
-        for X, shares in ((data.X, inside), (data.X_v1, inside_v1)):
-            predicted = model.predict(X[test])
-            low, high = predicted * np.exp(low_q), predicted * np.exp(high_q)
-            shares.append(float(np.mean((y[test] >= low) & (y[test] <= high))))
-        widths.append(float(np.exp(high_q) - np.exp(low_q)))
-    return {
-        "measured_coverage": float(np.mean(inside)),
-        "measured_coverage_std": float(np.std(inside)),
-        "measured_coverage_v1": float(np.mean(inside_v1)),
-        "relative_width": float(np.mean(widths)),
-        "folds": len(inside),
-    }
-
-
 @dataclass
 class FinalModel:
     model: Any
@@ -400,8 +231,8 @@ def fit_final(
     if cv_result is not None and cv_result.family == family:
         residuals = cv_result.oof_log_residuals.ravel()
     else:
-        residuals = _oof_log_residuals(data, every_row, family, n_splits, seed)
-    low_q, high_q = _range_quantiles(residuals, coverage)
+        residuals = oof_log_residuals(data, every_row, family, n_splits, seed)
+    low_q, high_q = range_quantiles(residuals, coverage)
     model = data.fit(family, every_row, seed)
     price_range: dict[str, Any] = {
         "method": RANGE_METHOD,
