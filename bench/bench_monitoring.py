@@ -272,7 +272,7 @@ def compact_year(endpoint: str, days: int) -> float:
 
     from laptop_pricing.request_log import LogLayout
     from laptop_pricing.request_log.compact import Compactor
-    from laptop_pricing.request_log.stores import S3RecordStore
+    from laptop_pricing.request_log.s3_store import S3RecordStore
     from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
 
     store = S3RecordStore(BUCKET, LogLayout(PREFIX), s3_client(endpoint, READ_TIMEOUTS))

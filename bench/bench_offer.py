@@ -40,7 +40,7 @@ from laptop_pricing.quote_lookup import QuoteLookup  # noqa: E402
 from laptop_pricing.request_log import PREDICTIONS, LogLayout  # noqa: E402
 from laptop_pricing.request_log.compact import day_rows  # noqa: E402
 from laptop_pricing.request_log.day_csv import encode_day_csv  # noqa: E402
-from laptop_pricing.request_log.stores import S3RecordStore  # noqa: E402
+from laptop_pricing.request_log.s3_store import S3RecordStore  # noqa: E402
 from laptop_pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
 from laptop_pricing.trade_in import QuoteIssuer  # noqa: E402
 

@@ -42,7 +42,8 @@ from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
 from laptop_pricing.request_log import LogLayout, RequestLog  # noqa: E402
 from laptop_pricing.request_log.compact import Compactor  # noqa: E402
 from laptop_pricing.request_log.records import encode_record  # noqa: E402
-from laptop_pricing.request_log.stores import LocalRecordStore, S3RecordStore  # noqa: E402
+from laptop_pricing.request_log.s3_store import S3RecordStore  # noqa: E402
+from laptop_pricing.request_log.stores import LocalRecordStore  # noqa: E402
 from laptop_pricing.s3 import READ_TIMEOUTS, Timeouts, s3_client  # noqa: E402
 
 PREFIX = "laptop-prediction-real-data"

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.request_log.compact import Compactor
-from laptop_pricing.request_log.stores import LocalRecordStore, RecordStore, S3RecordStore
+from laptop_pricing.request_log.s3_store import S3RecordStore
+from laptop_pricing.request_log.stores import LocalRecordStore, RecordStore
 from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
 
 PREFIX = "laptop-prediction-real-data"

@@ -513,7 +513,7 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
     from laptop_pricing.api.service import prediction_values
     from laptop_pricing.laptop_spec import LaptopSpec
     from laptop_pricing.request_log import LogLayout, RequestLog
-    from laptop_pricing.request_log.stores import S3RecordStore
+    from laptop_pricing.request_log.s3_store import S3RecordStore
 
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)

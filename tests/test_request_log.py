@@ -21,7 +21,8 @@ from laptop_pricing.log_columns import LOG_COLUMNS
 from laptop_pricing.request_log import LogLayout, RequestLog, request_log_from_settings
 from laptop_pricing.request_log.layout import format_timestamp, safe_record_id
 from laptop_pricing.request_log.records import decode_records, encode_record
-from laptop_pricing.request_log.stores import LocalRecordStore, S3RecordStore
+from laptop_pricing.request_log.s3_store import S3RecordStore
+from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.request_log.writer import Fate
 from laptop_pricing.s3 import Timeouts
 from laptop_pricing.s3 import s3_client as build_s3_client

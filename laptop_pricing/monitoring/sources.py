@@ -27,7 +27,7 @@ from laptop_pricing.request_log.layout import (
     RecordKind,
     parse_day,
 )
-from laptop_pricing.request_log.stores import WATERMARK_METADATA
+from laptop_pricing.request_log.s3_store import WATERMARK_METADATA
 from laptop_pricing.settings import Settings
 
 DEFAULT_WORKERS = 16

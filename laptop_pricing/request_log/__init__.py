@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from laptop_pricing import s3
 from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS, LogLayout, RecordKind
-from laptop_pricing.request_log.stores import LocalRecordStore, RecordStore, S3RecordStore
+from laptop_pricing.request_log.s3_store import S3RecordStore
+from laptop_pricing.request_log.stores import LocalRecordStore, RecordStore
 from laptop_pricing.request_log.writer import RequestLog, Settled
 from laptop_pricing.settings import Settings
 
