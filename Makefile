@@ -32,6 +32,11 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_service.py
 	$(BIN)/python bench/bench_monitoring.py
 	$(BIN)/python bench/bench_group_commit.py
+	$(BIN)/python bench/bench_offer.py
+	$(BIN)/python bench/bench_explain.py
+	$(BIN)/python bench/bench_outcome_write.py --s3
+	$(BIN)/python bench/bench_outcomes.py --s3
+	$(BIN)/python bench/bench_auth.py
 
 # Rebuild model/ from data/ with plain scikit-learn (no MLflow), about a minute.
 model: $(VENV)/.app-installed

@@ -16,13 +16,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench_support import timed  # noqa: E402
 
 from laptop_pricing.api import handler as api  # noqa: E402
 from laptop_pricing.engine import PricingEngine  # noqa: E402
@@ -31,15 +32,6 @@ from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
 from laptop_pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
 
 COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
-
-
-def timed(call, n: int) -> list[float]:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def stats(samples: list[float]) -> tuple[float, float]:

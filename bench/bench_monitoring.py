@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench_support import moto_process  # noqa: E402
 
 from laptop_pricing.settings import KEYS, env_name  # noqa: E402  (after the path insert)
 
@@ -56,12 +57,6 @@ RSS_TARGET_MB = 400
 
 def verdict(rss_mb: float) -> str:
     return "met" if rss_mb <= RSS_TARGET_MB else "NOT met"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def peak_rss_mb() -> float:
@@ -306,23 +301,7 @@ def main() -> None:
         return
 
     os.environ.update(AWS_ENV)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with moto_process() as endpoint:
         size, upload_seconds = upload(endpoint, args.days, args.rows)
         expected_rows = args.days * args.rows
         print(
@@ -402,9 +381,6 @@ def main() -> None:
                 f"loopback): course-style {lbm:.2f} s (runs {runs(lb)}); ours on the rollup "
                 f"{lrm:.2f} s (runs {runs(lr)}) -> {lbm / lrm:.2f}x"
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench_support import free_port  # noqa: E402
 
 from laptop_pricing.artifact import read_metadata  # noqa: E402
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality, view  # noqa: E402
@@ -55,12 +56,6 @@ def objects(business):
     """The quotes as the request log holds them, and their outcomes' day files."""
     yield from synthetic.quote_day_files(business, LOG_PREFIX)
     yield from business.day_files(OUTCOMES_PREFIX)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def timed(function, repeats: int) -> tuple[float, object]:

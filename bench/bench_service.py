@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from bench_support import moto_process  # noqa: E402
 from legacy_request_log import LocalRequestLog, S3RequestLog, encode_rows, header_text  # noqa: E402
 
 from laptop_pricing.api.service import prediction_values  # noqa: E402
@@ -54,12 +53,6 @@ AWS_ENV = {
 }
 SPEC = LaptopSpec.default().as_dict()
 DAY = datetime.now(UTC).date()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def values(n: int, at: datetime | None = None) -> dict[str, object]:
@@ -217,29 +210,10 @@ def main() -> int:
     args = parser.parse_args()
     prefill = 10_000 if args.quick else 100_000
     os.environ.update(AWS_ENV)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with moto_process() as endpoint:
         latency(endpoint, prefill, 10 if args.quick else 30)
         throughput(endpoint, 500 if args.quick else 2000)
         compaction(endpoint, 2_000 if args.quick else 10_000)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

@@ -6,6 +6,7 @@ no call can fall back to botocore's defaults (60 s connect, 60 s read, 3-5 attem
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,9 +36,21 @@ class Timeouts:
 READ_TIMEOUTS = Timeouts(connect=3.0, read=15.0, attempts=3)
 
 
+@functools.cache
+def _service_descriptions() -> Any:
+    """One botocore loader for the process: it parses and caches AWS's service descriptions
+    (the S3 model, the endpoint rules). Each new session would otherwise parse its own copy,
+    about 12 MB per client (measured: 8 clients 101 MB, 18 MB sharing it)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_component("data_loader")
+
+
 def s3_client(endpoint_url: str | None, timeouts: Timeouts, pool: int = 16) -> Any:
-    """A boto3 S3 client from the standard AWS chain with the given limits."""
-    import boto3
+    """An S3 client from the standard AWS chain with the given limits. Each client has a
+    session of its own (its own credential resolution, as ``boto3.client`` gives); only the
+    read-only service descriptions are shared."""
+    import botocore.session
     from botocore.config import Config
 
     config = Config(
@@ -46,7 +59,9 @@ def s3_client(endpoint_url: str | None, timeouts: Timeouts, pool: int = 16) -> A
         retries={"mode": "standard", "total_max_attempts": timeouts.attempts},
         max_pool_connections=pool,
     )
-    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _service_descriptions())
+    return session.create_client("s3", endpoint_url=endpoint_url, config=config)
 
 
 def error_code(error: BaseException) -> str:
