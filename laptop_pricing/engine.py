@@ -62,6 +62,13 @@ class Quote:
             "comparables": [c.as_body() for c in self.comparables],
         }
 
+    def explanation_json(self) -> str:
+        """The members ``explanation_body()`` adds, as ``json.dumps`` writes them inside an
+        object (``"explanation": ..., "comparables": [...]``), from parts encoded once."""
+        explanation = self.explanation.as_json() if self.explanation else "null"
+        comparables = ", ".join(c.as_json() for c in self.comparables)
+        return f'"explanation": {explanation}, "comparables": [{comparables}]'
+
     def as_body(self) -> dict[str, Any]:
         """The API's success body (contract fields first; currency and range are additions)."""
         body: dict[str, Any] = {

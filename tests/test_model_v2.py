@@ -215,3 +215,11 @@ def test_metadata_is_typed_and_names_what_the_explanation_means():
     assert metadata.explanation_baseline and "log(price)" in metadata.explanation_baseline
     assert metadata.comparables is not None and len(metadata.comparables.rows) > 700
     assert metadata.metrics["MAPE_v1"] > 0
+
+
+def test_the_explained_answer_is_the_json_of_its_dict_for_random_laptops(engine):
+    """The pre-encoded explanation and comparables write exactly what json.dumps would."""
+    for spec in [*random_laptops(200, seed=5), LaptopSpec.from_payload(V2_EXAMPLE)]:
+        text = handler({"data": spec.to_payload()["data"], "explain": True})["body"]
+        quote = engine.price_with_explanation(spec)
+        assert text == json.dumps({**quote.as_body(), **quote.explanation_body()})

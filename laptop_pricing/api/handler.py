@@ -168,11 +168,16 @@ def _request_object(event: Any) -> Any:
         raise _body_error("body holds values too large or too deeply nested") from None
 
 
-def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict:
+def _response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None, members: str = ""
+) -> dict:
+    """``members``: JSON members already encoded (``"key": value, ...``), written after
+    ``body``'s own, as ``json.dumps`` would have written them."""
+    text = json.dumps(body)
     return {
         "statusCode": status,
         "headers": {**JSON_HEADERS, **(headers or {})},
-        "body": json.dumps(body),
+        "body": f"{text[:-1]}, {members}}}" if members else text,
     }
 
 
@@ -252,8 +257,6 @@ class PricingHandler:
             if condition is not None and self.issuer is not None:
                 trade_in = self.issuer.issue(quote.price, condition)
                 body.update(trade_in.body_fields())
-            if explain:
-                body.update(quote.explanation_body())
             latency_ms = (time.perf_counter() - start) * 1000.0
             self.observer.on_priced(
                 spec,
@@ -267,7 +270,7 @@ class PricingHandler:
             # Our fault, not the client's: say so without echoing the request.
             logger.exception("pricing failed")
             return _response(500, {"message": "Internal error"})
-        return _response(200, body)
+        return _response(200, body, members=quote.explanation_json() if explain else "")
 
     def record_outcome(self, event: Any) -> dict[str, Any]:
         """``POST /outcome``: the status and body each typed result or error means."""
