@@ -21,6 +21,7 @@ give the price itself.
 from __future__ import annotations
 
 import math
+import operator
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,7 @@ class Quote:
 
 
 _cache: dict[Path, PricingEngine] = {}
+_field_values = operator.attrgetter(*FIELD_NAMES)  # a spec's values in contract order
 _cache_lock = threading.Lock()
 
 
@@ -188,9 +190,8 @@ class PricingEngine:
         return per_field, self._leaf_table().expected
 
     def _explanation(self, spec: LaptopSpec, per_field: np.ndarray, price: int) -> Explanation:
-        values = spec.as_dict()
         expected = self._leaf_table().expected
-        return explain(per_field, expected, price, [values[n] for n in FIELD_NAMES])
+        return explain(per_field, expected, price, _field_values(spec))
 
     def explain(self, spec: LaptopSpec, quote: Quote) -> Explanation:
         """Each field's contribution in R$ to ``quote.price``, from the stated baseline."""

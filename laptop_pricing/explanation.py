@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import starmap
@@ -63,8 +64,9 @@ class Explanation:
 
     def as_json(self) -> str:
         """``json.dumps(self.as_body())``, with each field's and value's JSON encoded once."""
+        prefixes = _PREFIXES
         members = ", ".join(
-            f"{_encoded_prefix(c.field, c.value)}{c.amount}}}" for c in self.contributions
+            [f"{prefixes.get((f, v)) or _prefix(f, v)}{a}}}" for f, v, a in self.contributions]
         )
         return f'{{"baseline": {self.baseline}, "contributions": [{members}]}}'
 
@@ -82,33 +84,37 @@ def _prefix(name: str, value: Value | None) -> str:
 _PREFIXES = {(f.name, v): _prefix(f.name, v) for f in FIELDS for v in f.form_values}
 
 
-def _encoded_prefix(name: str, value: Value | None) -> str:
-    return _PREFIXES.get((name, value)) or _prefix(name, value)
-
-
-def reais(log_contributions: Sequence[float], log_baseline: float) -> tuple[float, np.ndarray]:
+def reais(log_contributions: Sequence[float], log_baseline: float) -> tuple[float, list[float]]:
     """(baseline B, amounts) in unrounded reais; ``B + sum(amounts) == P`` up to float error."""
-    phis = np.asarray(log_contributions, dtype=np.float64)
-    total = float(phis.sum())
+    # Plain floats: for 15 numbers Python's arithmetic beats numpy's per-call overhead.
+    phis = (
+        log_contributions.tolist()
+        if isinstance(log_contributions, np.ndarray)
+        else list(log_contributions)
+    )
+    total = sum(phis)
     baseline = math.exp(log_baseline)
     price = math.exp(log_baseline + total)
     scale = baseline if abs(total) < 1e-12 else (price - baseline) / total
-    return baseline, phis * scale
+    return baseline, [phi * scale for phi in phis]
 
 
 def round_to_total(amounts: Sequence[float], total: int) -> list[int]:
     """Whole reais summing to ``total`` exactly, each within 1 of its unrounded amount
     (largest remainder: floor all, then give the missing units to the largest remainders;
     equal remainders in field order)."""
-    exact = np.asarray(amounts, dtype=np.float64)
-    floors = np.floor(exact)
-    missing = total - int(floors.sum())
-    order = np.argsort(floors - exact, kind="stable")  # largest remainder first
-    if missing >= 0:
-        floors[order[:missing]] += 1
-    else:  # only when the rounded price and baseline pull apart: take from the smallest rests
-        floors[order[::-1][:-missing]] -= 1
-    return floors.astype(np.int64).tolist()
+    floors = list(map(math.floor, amounts))
+    missing = total - sum(floors)
+    if missing:
+        # (floor - amount, position) ascending: the largest remainder first.
+        order = sorted(zip(map(operator.sub, floors, amounts), range(len(floors)), strict=True))
+        if missing > 0:
+            for _, i in order[:missing]:
+                floors[i] += 1
+        else:  # only when the rounded price and baseline pull apart: take from the smallest rests
+            for _, i in order[::-1][:-missing]:
+                floors[i] -= 1
+    return floors
 
 
 def explain(
