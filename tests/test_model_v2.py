@@ -114,13 +114,28 @@ def test_processor_brand_still_bounds_the_processor():
     assert status == 200
 
 
-def test_explain_must_be_a_boolean():
+def test_explain_and_comparables_must_be_booleans():
     status, body = _answer({"data": V2_EXAMPLE, "explain": "yes"})
     assert status == 400 and [e["field"] for e in body["errors"]] == ["explain"]
+    status, body = _answer({"data": V2_EXAMPLE, "comparables": 1})
+    assert status == 400 and [e["field"] for e in body["errors"]] == ["comparables"]
+    status, body = _answer({"data": V2_EXAMPLE, "explain": None, "comparables": "true"})
+    assert status == 400 and [e["field"] for e in body["errors"]] == ["explain", "comparables"]
+
+
+def test_explain_and_comparables_are_each_answered_only_when_asked():
+    _, plain = _answer({"data": V2_EXAMPLE})
+    _, explained = _answer({"data": V2_EXAMPLE, "explain": True})
+    _, compared = _answer({"data": V2_EXAMPLE, "comparables": True})
+    _, both = _answer({"data": V2_EXAMPLE, "explain": True, "comparables": True})
+    assert "explanation" in explained and "comparables" not in explained
+    assert "comparables" in compared and "explanation" not in compared
+    assert both == {**plain, **explained, **compared}
+    assert list(both) == [*plain, "explanation", "comparables"]
 
 
 def test_explain_answers_one_contribution_per_field_adding_up_to_the_prediction():
-    status, body = _answer({"data": V2_EXAMPLE, "explain": True})
+    status, body = _answer({"data": V2_EXAMPLE, "explain": True, "comparables": True})
     assert status == 200
     explanation = body["explanation"]
     assert [c["field"] for c in explanation["contributions"]] == list(FIELD_NAMES)
@@ -220,6 +235,9 @@ def test_metadata_is_typed_and_names_what_the_explanation_means():
 def test_the_explained_answer_is_the_json_of_its_dict_for_random_laptops(engine):
     """The pre-encoded explanation and comparables write exactly what json.dumps would."""
     for spec in [*random_laptops(200, seed=5), LaptopSpec.from_payload(V2_EXAMPLE)]:
-        text = handler({"data": spec.to_payload()["data"], "explain": True})["body"]
-        quote = engine.price_with_explanation(spec)
+        data = spec.to_payload()["data"]
+        text = handler({"data": data, "explain": True, "comparables": True})["body"]
+        quote = engine.price_with_explanation(spec, comparables=True)
         assert text == json.dumps({**quote.as_body(), **quote.explanation_body()})
+        text = handler({"data": data, "comparables": True})["body"]
+        assert text == json.dumps({**quote.as_body(), **quote.explanation_body(explain=False)})
