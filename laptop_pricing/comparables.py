@@ -18,7 +18,9 @@ vector per allowed (field, value) when the model loads (a few dozen in all, the 
 fields as one vector per family that also holds the penalty for another family and each row's
 position). The vectors hold whole numbers (distance steps times the number of rows), so a
 request's sum of 14 of them is exact in any order and its smallest few are the nearest, ties
-included, with one partition: about 15 µs per request.
+included, with one partition. When the family holds at least the laptops asked for, the sum runs
+over its own rows only (copies of the vectors narrowed per family when the model loads): about
+13 µs per request.
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ class ComparablesFinder:
             raise ValueError("comparables index too large for exact float keys")
         brands, names = (FIELDS_BY_NAME[name].form_values for name in _FAMILY)
         self._family = {(b, p): self._family_row(b, p) for b in brands for p in names}
+        # The same, narrowed to the family's own rows (a few hundred of 784): when the family
+        # holds enough laptops, the nearest are all in it.
+        self._narrow = {family: self._narrowed(row) for family, row in self._family.items()}
 
     def __len__(self) -> int:
         return len(self._prices)
@@ -159,23 +164,23 @@ class ComparablesFinder:
             + self._position
         )
 
+    def _narrowed(self, family_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix, family row) over the rows of the family only (no penalty among them)."""
+        columns = np.flatnonzero(family_row < self._penalty * self._n)
+        return np.ascontiguousarray(self._matrix[:, columns]), family_row[columns]
+
     def nearest(self, spec: LaptopSpec, count: int = DEFAULT_COUNT) -> tuple[Comparable, ...]:
         count = min(count, self._n)
         if count <= 0:
             return ()
-        rows: list[int] = []
-        extra = self._family.get((spec.processor_brand, spec.processor_name))
-        if extra is None:  # a processor the schema does not list (a hand-built spec)
-            extra = self._family_row(spec.processor_brand, spec.processor_name)
-        for key in spec.as_dict().items():
-            if key[0] in _FAMILY:
-                continue
-            row = self._key_row.get(key)
-            if row is None:
-                extra = extra + self._keyed(*key)
-            else:
-                rows.append(row)
-        keys = self._ones[: len(rows)] @ np.take(self._matrix, rows, axis=0) + extra
+        key_row = self._key_row
+        rows = [key_row.get(key) for key in spec.as_dict().items() if key[0] not in _FAMILY]
+        family = (spec.processor_brand, spec.processor_name)
+        matrix, base = self._narrow.get(family, (None, ()))
+        if None in rows or len(base) < count or matrix is None:
+            keys = self._all_keys(spec, rows)
+        else:
+            keys = self._ones[: len(rows)] @ np.take(matrix, rows, axis=0) + base
         found = []
         for k in np.sort(np.partition(keys, count - 1)[:count]).tolist():
             steps, i = divmod(int(k), self._n)
@@ -190,3 +195,16 @@ class ComparablesFinder:
                 )
             )
         return tuple(found)
+
+    def _all_keys(self, spec: LaptopSpec, rows: list[int | None]) -> np.ndarray:
+        """Every row's key: the other families (after a penalty) and values the schema does not
+        list (a hand-built spec) included."""
+        family = (spec.processor_brand, spec.processor_name)
+        keys = self._family.get(family)
+        if keys is None:
+            keys = self._family_row(*family)
+        names = [name for name in FIELD_NAMES if name not in _FAMILY]
+        for name, row in zip(names, rows, strict=True):
+            keyed = self._keyed(name, getattr(spec, name)) if row is None else self._matrix[row]
+            keys = keys + keyed
+        return keys

@@ -13,6 +13,7 @@ import pytest
 
 from laptop_pricing.api.handler import handler
 from laptop_pricing.artifact import read_metadata
+from laptop_pricing.comparables import ComparablesFinder
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.features import encode_many
 from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
@@ -241,3 +242,16 @@ def test_the_explained_answer_is_the_json_of_its_dict_for_random_laptops(engine)
         assert text == json.dumps({**quote.as_body(), **quote.explanation_body()})
         text = handler({"data": data, "comparables": True})["body"]
         assert text == json.dumps({**quote.as_body(), **quote.explanation_body(explain=False)})
+
+
+def test_the_family_narrowed_search_finds_what_the_search_over_every_row_finds(engine):
+    finder = ComparablesFinder(read_metadata().comparables)
+    for spec in random_laptops(300, seed=9):
+        narrow = finder.nearest(spec)
+        finder_all = finder.nearest(spec, count=len(finder))[: len(narrow)]
+        assert narrow == finder_all
+    # A value the schema does not list (a hand-built spec) is measured too, on every row.
+    odd = replace(LaptopSpec.from_payload(V2_EXAMPLE), ram_gb=24, brand="unlisted")
+    found = finder.nearest(odd)
+    assert len(found) == 4 and all(c.same_processor for c in found)
+    assert [c.distance for c in found] == sorted(c.distance for c in found)
