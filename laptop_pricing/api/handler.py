@@ -174,8 +174,7 @@ def _request_object(event: Any) -> Any:
 def _response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None, members: str = ""
 ) -> dict:
-    """``members``: JSON members already encoded (``"key": value, ...``), written after
-    ``body``'s own, as ``json.dumps`` would have written them."""
+    """``members``: JSON members already encoded (``"key": value, ...``) to add to ``body``."""
     text = json.dumps(body)
     return {
         "statusCode": status,
@@ -254,10 +253,8 @@ class PricingHandler:
             return _response(error.status, body, headers)
 
         try:
-            if explain:
-                quote = self.engine.price_with_explanation(spec, comparables=comparables)
-            else:
-                quote = self.engine.price(spec, comparables=comparables)
+            price = self.engine.price_with_explanation if explain else self.engine.price
+            quote = price(spec, comparables=comparables)
             body = quote.as_body()
             trade_in = None
             if condition is not None and self.issuer is not None:
@@ -344,8 +341,7 @@ def _clerk_email(value: Any) -> str | None:
 
 
 def _flags(request: dict[str, Any], *names: str) -> tuple[bool, ...]:
-    """Optional booleans beside ``data`` (``explain``, ``comparables``), absent is false; one
-    400 names every one that is not a boolean."""
+    """Optional booleans beside ``data``, absent false; one 400 names every one at fault."""
     flags = [request.get(name, False) for name in names]
     errors = [
         FieldError(name, _echo(flag), "must be true or false", (True, False))
