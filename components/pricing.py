@@ -111,9 +111,11 @@ def _price(
         with st.spinner("Calculando a oferta…"):
             client = pricing_client(settings)
             if condition is None:
-                quote = client.price(spec, clerk_email, explain=True)
+                quote = client.price(spec, clerk_email, explain=True, comparables=True)
             else:
-                quote, trade_in = client.price_trade_in(spec, condition, clerk_email, explain=True)
+                quote, trade_in = client.price_trade_in(
+                    spec, condition, clerk_email, explain=True, comparables=True
+                )
     except PricingError as error:
         logger.warning("pricing failed: %s: %s", type(error).__name__, error)
         message = messages.for_error(error)

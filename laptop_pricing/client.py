@@ -61,11 +61,18 @@ class PricingClient(ABC):
     embedded: bool = False
 
     def price(
-        self, spec: LaptopSpec, clerk_email: str | None = None, *, explain: bool = False
+        self,
+        spec: LaptopSpec,
+        clerk_email: str | None = None,
+        *,
+        explain: bool = False,
+        comparables: bool = False,
     ) -> Quote:
         """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log;
-        ``explain``: also each field's R$ contribution and comparable laptops."""
-        return self._send(request_payload(spec, clerk_email, explain=explain), quote_from_response)
+        ``explain``: also each field's R$ contribution; ``comparables``: also comparable
+        laptops."""
+        payload = request_payload(spec, clerk_email, explain=explain, comparables=comparables)
+        return self._send(payload, quote_from_response)
 
     def price_trade_in(
         self,
@@ -74,13 +81,16 @@ class PricingClient(ABC):
         clerk_email: str | None = None,
         *,
         explain: bool = False,
+        comparables: bool = False,
     ) -> tuple[Quote, TradeInQuote]:
         """The market estimate and the store's offer for a laptop in a given condition."""
 
         def read(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Any:
             return trade_in_from_response(status, body, headers, condition)
 
-        payload = request_payload(spec, clerk_email, explain=explain, condition=condition)
+        payload = request_payload(
+            spec, clerk_email, explain=explain, comparables=comparables, condition=condition
+        )
         return self._send(payload, read)
 
     def record_outcome(
@@ -123,11 +133,12 @@ def request_payload(
     clerk_email: str | None = None,
     *,
     explain: bool = False,
+    comparables: bool = False,
     condition: Condition | None = None,
 ) -> dict[str, Any]:
     """The course's ``{"data": {...}}``, plus beside it: ``clerk_email`` when someone signed in
-    (only the e-mail: never the name or a token), ``"explain": true`` when asked, and the
-    laptop's ``condition`` for a trade-in offer."""
+    (only the e-mail: never the name or a token), ``"explain": true`` and ``"comparables":
+    true`` when asked, and the laptop's ``condition`` for a trade-in offer."""
     payload: dict[str, Any] = spec.to_payload()
     if condition is not None:
         payload[PAYLOAD_KEY] = condition.as_dict()
@@ -135,6 +146,8 @@ def request_payload(
         payload["clerk_email"] = clerk_email
     if explain:
         payload["explain"] = True
+    if comparables:
+        payload["comparables"] = True
     return payload
 
 

@@ -10,26 +10,34 @@ Nearest means, in this order:
    256 -> 512 GB of SSD), video memory in steps of 2 GB, one step per differing brand, category,
    OS and generation (generation and MS Office only when the request states them), half a step
    for RAM type, touchscreen, 32/64 bits, a quarter per year of warranty;
-3. ties by the row's position in the data, so the answer is deterministic.
+3. ties (each field's distance counted in whole steps of 2**-20) by the row's position in the
+   data, so the answer is deterministic.
 
 Each field's distance to every row depends only on the field's value, so the finder computes one
-vector per allowed (field, value) when the model loads (a few dozen in all): a request sums 15
-of them, then partitions for the nearest. About 20 µs per request, so it can ride along with
-``explain``.
+vector per allowed (field, value) when the model loads (a few dozen in all, the processor's two
+fields as one vector per family that also holds the penalty for another family and each row's
+position). The vectors hold whole numbers (distance steps times the number of rows), so a
+request's sum of 14 of them is exact in any order and its smallest few are the nearest, ties
+included, with one partition. When the family holds at least the laptops asked for, the sum runs
+over its own rows only (copies of the vectors narrowed per family when the model loads): about
+13 µs per request.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from laptop_pricing.artifact import ComparablesIndex
 from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import COURSE_VALUES, FIELD_NAMES, FIELDS, Value
+from laptop_pricing.schema import COURSE_VALUES, FIELD_NAMES, FIELDS, FIELDS_BY_NAME, Value
 
 DEFAULT_COUNT = 4
+_SCALE = 2**20  # distance steps per unit (a mismatched brand is one unit)
+_FAMILY = ("processor_brand", "processor_name")  # one row per family, with its penalty
 _LOG_FIELDS = ("ram_gb", "ssd", "hdd")
 # field -> weight of a mismatch
 _CATEGORY_WEIGHTS = {
@@ -53,8 +61,17 @@ class Comparable:
     same_processor: bool
     distance: float | None = None
 
+    # json.dumps(fields), when the index encoded it already; not part of equality.
+    encoded_fields: str | None = field(default=None, compare=False, repr=False)
+
     def as_body(self) -> dict[str, Any]:
         return {"price": self.price, "same_processor": self.same_processor, "data": self.fields}
+
+    def as_json(self) -> str:
+        """``json.dumps(self.as_body())``, with the row's encoded fields when known."""
+        data = self.encoded_fields or json.dumps(self.fields)
+        same = "true" if self.same_processor else "false"
+        return f'{{"price": {self.price}, "same_processor": {same}, "data": {data}}}'
 
 
 def _course_processor(name: str) -> str:
@@ -64,10 +81,11 @@ def _course_processor(name: str) -> str:
 class ComparablesFinder:
     def __init__(self, index: ComparablesIndex):
         columns = {name: i for i, name in enumerate(index.columns)}
-        self._fields = [
-            dict(zip(FIELD_NAMES, row[: len(FIELD_NAMES)], strict=True)) for row in index.rows
-        ]
+        width = len(FIELD_NAMES)
+        self._fields = [dict(zip(FIELD_NAMES, row[:width], strict=True)) for row in index.rows]
         self._prices = [int(row[columns["price"]]) for row in index.rows]
+        # Each row's JSON, encoded once: an answer copies four of them.
+        self._encoded = [json.dumps(fields) for fields in self._fields]
         self._column = {
             name: np.array([row[columns[name]] for row in index.rows], dtype=object)
             for name in FIELD_NAMES
@@ -75,11 +93,22 @@ class ComparablesFinder:
         self._course_processor = np.array(
             [_course_processor(str(v)) for v in self._column["processor_name"]], dtype=object
         )
-        # Row k of the matrix: one field's distance to every laptop for one of its values.
-        keys = [(f.name, value) for f in FIELDS for value in f.form_values]
+        self._n = len(self._prices)
+        self._position = np.arange(self._n, dtype=np.float64)
+        # Row k of the matrix: one field's keyed distance to every laptop for one of its values.
+        keys = [(f.name, v) for f in FIELDS if f.name not in _FAMILY for v in f.form_values]
         self._key_row = {key: k for k, key in enumerate(keys)}
-        self._matrix = np.array([self._field_distance(*key) for key in keys])
-        self._same: dict[tuple[str, str], np.ndarray] = {}  # (brand, name) -> same family
+        self._matrix = np.array([self._keyed(name, value) for name, value in keys])
+        self._ones = np.ones(len(FIELD_NAMES) - len(_FAMILY))
+        # Other families go after every same one: a penalty above any sum of distances.
+        self._penalty = self._largest_steps() + 1
+        if (2 * self._penalty + 1) * self._n >= 2**53:
+            raise ValueError("comparables index too large for exact float keys")
+        brands, names = (FIELDS_BY_NAME[name].form_values for name in _FAMILY)
+        self._family = {(b, p): self._family_row(b, p) for b in brands for p in names}
+        # The same, narrowed to the family's own rows (a few hundred of 784): when the family
+        # holds enough laptops, the nearest are all in it.
+        self._narrow = {family: self._narrowed(row) for family, row in self._family.items()}
 
     def __len__(self) -> int:
         return len(self._prices)
@@ -101,40 +130,81 @@ class ComparablesFinder:
             weight = _CATEGORY_WEIGHTS[name]
         return weight * (column != value).astype(np.float64)
 
-    def _same_family(self, processor_brand: str, processor_name: str) -> np.ndarray:
+    def _largest_steps(self) -> int:
+        """The largest distance any request can have to any row, in steps."""
+        if self._n == 0:
+            return 0
+        largest = 2 * _SCALE  # the processor's two fields
+        for f in FIELDS:
+            if f.name not in _FAMILY:
+                rows = [self._key_row[(f.name, value)] for value in f.form_values]
+                largest += int(self._matrix[rows].max()) // self._n
+        return largest
+
+    def _keyed(self, name: str, value: Value | None) -> np.ndarray:
+        """A field's distance to every row in whole steps of ``1 / _SCALE``, times the number
+        of rows: sums of such keys are exact in any order (whole numbers below 2**53)."""
+        return np.round(self._field_distance(name, value) * _SCALE) * self._n
+
+    def _family_row(
+        self, processor_brand: Value | None, processor_name: Value | None
+    ) -> np.ndarray:
+        """The processor's two fields, the penalty for another family and each row's position
+        (so that every key is unique and ties go to the earlier row)."""
         if processor_name == "other":
-            return (self._course_processor == "other") & (
+            same = (self._course_processor == "other") & (
                 self._column["processor_brand"] == processor_brand
             )
-        return self._column["processor_name"] == processor_name
+        else:
+            same = self._column["processor_name"] == processor_name
+        return (
+            self._keyed("processor_brand", processor_brand)
+            + self._keyed("processor_name", processor_name)
+            + np.where(same, 0.0, self._penalty * self._n)
+            + self._position
+        )
+
+    def _narrowed(self, family_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix, family row) over the rows of the family only (no penalty among them)."""
+        columns = np.flatnonzero(family_row < self._penalty * self._n)
+        return np.ascontiguousarray(self._matrix[:, columns]), family_row[columns]
 
     def nearest(self, spec: LaptopSpec, count: int = DEFAULT_COUNT) -> tuple[Comparable, ...]:
-        rows, extra = [], 0.0
-        for key in spec.as_dict().items():
-            row = self._key_row.get(key)
-            if row is None:  # a value the schema does not list (a hand-built spec)
-                extra = extra + self._field_distance(*key)
-            else:
-                rows.append(row)
-        family = (spec.processor_brand, spec.processor_name)
-        same = self._same.get(family)
-        if same is None:
-            same = self._same.setdefault(family, self._same_family(*family))
-        # Rounded so that the order does not hang on the order of a float sum.
-        distance = np.round(np.einsum("ij->j", np.take(self._matrix, rows, axis=0)) + extra, 9)
-        key = distance + np.where(same, 0.0, 1e6)  # the other families after every same one
-        count = min(count, len(key))
-        if count == 0:
+        count = min(count, self._n)
+        if count <= 0:
             return ()
-        kth = np.partition(key, count - 1)[count - 1]
-        candidates = np.flatnonzero(key <= kth)
-        order = candidates[np.argsort(key[candidates], kind="stable")][:count]
-        return tuple(
-            Comparable(
-                fields=dict(self._fields[i]),
-                price=self._prices[i],
-                same_processor=bool(same[i]),
-                distance=round(float(distance[i]), 3),
+        key_row = self._key_row
+        rows = [key_row.get(key) for key in spec.as_dict().items() if key[0] not in _FAMILY]
+        family = (spec.processor_brand, spec.processor_name)
+        matrix, base = self._narrow.get(family, (None, ()))
+        if None in rows or len(base) < count or matrix is None:
+            keys = self._all_keys(spec, rows)
+        else:
+            keys = self._ones[: len(rows)] @ np.take(matrix, rows, axis=0) + base
+        found = []
+        for k in np.sort(np.partition(keys, count - 1)[:count]).tolist():
+            steps, i = divmod(int(k), self._n)
+            same = steps < self._penalty
+            found.append(
+                Comparable(
+                    fields=dict(self._fields[i]),
+                    price=self._prices[i],
+                    same_processor=same,
+                    distance=round((steps if same else steps - self._penalty) / _SCALE, 3),
+                    encoded_fields=self._encoded[i],
+                )
             )
-            for i in order
-        )
+        return tuple(found)
+
+    def _all_keys(self, spec: LaptopSpec, rows: list[int | None]) -> np.ndarray:
+        """Every row's key: the other families (after a penalty) and values the schema does not
+        list (a hand-built spec) included."""
+        family = (spec.processor_brand, spec.processor_name)
+        keys = self._family.get(family)
+        if keys is None:
+            keys = self._family_row(*family)
+        names = [name for name in FIELD_NAMES if name not in _FAMILY]
+        for name, row in zip(names, rows, strict=True):
+            keyed = self._keyed(name, getattr(spec, name)) if row is None else self._matrix[row]
+            keys = keys + keyed
+        return keys

@@ -2,11 +2,11 @@
 
 ``PricingEngine.load(model_dir=None)`` loads ``model/`` once per folder and process (cached);
 ``engine.price(spec) -> Quote``; ``engine.price_with_explanation(spec) -> Quote`` (the same
-price, plus each field's contribution in R$, see ``laptop_pricing.explanation``, and the closest
-real laptops of the data, see ``laptop_pricing.comparables``). The range is the model's
-calibrated price range (``metadata.price_range``): a multiplication of the point price, so it
-costs nothing per call. No pandas here: a single-row price is the encoded row, one predict and a
-few multiplications.
+price, plus each field's contribution in R$, see ``laptop_pricing.explanation``); either with
+``comparables=True`` adds the closest real laptops of the data (``laptop_pricing.comparables``).
+The range is the model's calibrated price range (``metadata.price_range``): a multiplication
+of the point price, so it costs nothing per call. No pandas here: a single-row price is the
+encoded row, one predict and a few multiplications.
 
 Hot path: when the model is a LightGBM regressor on log price (wrapped in scikit-learn's
 ``TransformedTargetRegressor``), the engine calls its raw booster directly (about 0.03 ms instead
@@ -21,6 +21,7 @@ give the price itself.
 from __future__ import annotations
 
 import math
+import operator
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,12 +56,26 @@ class Quote:
     explanation: Explanation | None = None
     comparables: tuple[Comparable, ...] = ()
 
-    def explanation_body(self) -> dict[str, Any]:
-        """What ``"explain": true`` adds to the API's answer."""
-        return {
-            "explanation": self.explanation.as_body() if self.explanation else None,
-            "comparables": [c.as_body() for c in self.comparables],
-        }
+    def explanation_body(self, explain: bool = True, comparables: bool = True) -> dict[str, Any]:
+        """What ``"explain": true`` (``explanation``) and ``"comparables": true``
+        (``comparables``) add to the API's answer."""
+        body: dict[str, Any] = {}
+        if explain:
+            body["explanation"] = self.explanation.as_body() if self.explanation else None
+        if comparables:
+            body["comparables"] = [c.as_body() for c in self.comparables]
+        return body
+
+    def explanation_json(self, explain: bool = True, comparables: bool = True) -> str:
+        """The members ``explanation_body()`` adds, as ``json.dumps`` writes them inside an
+        object (``"explanation": ..., "comparables": [...]``), from parts encoded once."""
+        members = []
+        if explain:
+            explanation = self.explanation.as_json() if self.explanation else "null"
+            members.append(f'"explanation": {explanation}')
+        if comparables:
+            members.append(f'"comparables": [{", ".join(c.as_json() for c in self.comparables)}]')
+        return ", ".join(members)
 
     def as_body(self) -> dict[str, Any]:
         """The API's success body (contract fields first; currency and range are additions)."""
@@ -74,6 +89,7 @@ class Quote:
 
 
 _cache: dict[Path, PricingEngine] = {}
+_field_values = operator.attrgetter(*FIELD_NAMES)  # a spec's values in contract order
 _cache_lock = threading.Lock()
 
 
@@ -159,8 +175,10 @@ class PricingEngine:
             **extras,
         )
 
-    def price(self, spec: LaptopSpec) -> Quote:
-        return self._quote(self.predict_value(spec))
+    def price(self, spec: LaptopSpec, *, comparables: bool = False) -> Quote:
+        """The price of ``spec``; with ``comparables`` also the closest real laptops."""
+        found = self.comparables(spec) if comparables else ()
+        return self._quote(self.predict_value(spec), comparables=found)
 
     def _leaf_table(self) -> LeafTable:
         if self._leaves is None:
@@ -181,25 +199,25 @@ class PricingEngine:
         return per_field, self._leaf_table().expected
 
     def _explanation(self, spec: LaptopSpec, per_field: np.ndarray, price: int) -> Explanation:
-        values = spec.as_dict()
         expected = self._leaf_table().expected
-        return explain(per_field, expected, price, [values[n] for n in FIELD_NAMES])
+        return explain(per_field, expected, price, _field_values(spec))
 
     def explain(self, spec: LaptopSpec, quote: Quote) -> Explanation:
         """Each field's contribution in R$ to ``quote.price``, from the stated baseline."""
         per_field, _ = self._decompose(spec)
         return self._explanation(spec, per_field, quote.price)
 
-    def price_with_explanation(self, spec: LaptopSpec) -> Quote:
-        """``price(spec)`` with its explanation (None when the model has no tree paths) and
-        the comparable laptops: one predict for both the price and its contributions."""
-        comparables = self.comparables(spec)
+    def price_with_explanation(self, spec: LaptopSpec, *, comparables: bool = False) -> Quote:
+        """``price(spec)`` with its explanation (None when the model has no tree paths): one
+        predict for both the price and its contributions; with ``comparables`` also the
+        closest real laptops."""
+        found = self.comparables(spec) if comparables else ()
         if self._leaves is None:
-            return self._quote(self.predict_value(spec), comparables=comparables)
+            return self._quote(self.predict_value(spec), comparables=found)
         per_field, log_price = self._decompose(spec)
         value = math.exp(log_price)
         explanation = self._explanation(spec, per_field, round(value))
-        return self._quote(value, explanation=explanation, comparables=comparables)
+        return self._quote(value, explanation=explanation, comparables=found)
 
     def comparables(self, spec: LaptopSpec, count: int = DEFAULT_COUNT) -> tuple[Comparable, ...]:
         """The closest real laptops of the training data (empty when the artifact has none)."""

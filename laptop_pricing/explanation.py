@@ -20,14 +20,17 @@ remainder so that ``baseline + sum(amounts) == prediction`` exactly (the contrac
 
 from __future__ import annotations
 
+import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import starmap
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from laptop_pricing.schema import FIELD_NAMES, Value
+from laptop_pricing.schema import FIELD_NAMES, FIELDS, Value
 
 BASELINE_METHOD = (
     "exact path decomposition (Saabas) of the trees on log(price), tabled per leaf, converted to "
@@ -59,33 +62,58 @@ class Explanation:
             ],
         }
 
+    def as_json(self) -> str:
+        """``json.dumps(self.as_body())``, with each field's and value's JSON encoded once."""
+        prefixes = _PREFIXES
+        members = ", ".join(
+            [f"{prefixes.get((f, v)) or _prefix(f, v)}{a}}}" for f, v, a in self.contributions]
+        )
+        return f'{{"baseline": {self.baseline}, "contributions": [{members}]}}'
+
     def top(self, n: int) -> tuple[Contribution, ...]:
         """The ``n`` largest effects (either sign), largest first; zero effects left out."""
         ranked = sorted(self.contributions, key=lambda c: (-abs(c.amount), c.field))
         return tuple(c for c in ranked[:n] if c.amount != 0)
 
 
+def _prefix(name: str, value: Value | None) -> str:
+    return f'{{"field": {json.dumps(name)}, "value": {json.dumps(value)}, "amount": '
+
+
+# Every value the schema allows, encoded once; anything else (a hand-built Explanation) on the fly.
+_PREFIXES = {(f.name, v): _prefix(f.name, v) for f in FIELDS for v in f.form_values}
+
+
 def reais(log_contributions: Sequence[float], log_baseline: float) -> tuple[float, list[float]]:
     """(baseline B, amounts) in unrounded reais; ``B + sum(amounts) == P`` up to float error."""
-    total = float(sum(log_contributions))
+    # Plain floats: for 15 numbers Python's arithmetic beats numpy's per-call overhead.
+    phis = (
+        log_contributions.tolist()
+        if isinstance(log_contributions, np.ndarray)
+        else list(log_contributions)
+    )
+    total = sum(phis)
     baseline = math.exp(log_baseline)
     price = math.exp(log_baseline + total)
     scale = baseline if abs(total) < 1e-12 else (price - baseline) / total
-    return baseline, [phi * scale for phi in log_contributions]
+    return baseline, [phi * scale for phi in phis]
 
 
 def round_to_total(amounts: Sequence[float], total: int) -> list[int]:
     """Whole reais summing to ``total`` exactly, each within 1 of its unrounded amount
-    (largest remainder: floor all, then give the missing units to the largest remainders)."""
-    floors = [math.floor(a) for a in amounts]
+    (largest remainder: floor all, then give the missing units to the largest remainders;
+    equal remainders in field order)."""
+    floors = list(map(math.floor, amounts))
     missing = total - sum(floors)
-    order = sorted(range(len(amounts)), key=lambda i: (-(amounts[i] - floors[i]), i))
-    if missing >= 0:
-        for i in order[:missing]:
-            floors[i] += 1
-    else:  # only when the rounded price and baseline pull apart: take from the smallest rests
-        for i in order[::-1][:-missing]:
-            floors[i] -= 1
+    if missing:
+        # (floor - amount, position) ascending: the largest remainder first.
+        order = sorted(zip(map(operator.sub, floors, amounts), range(len(floors)), strict=True))
+        if missing > 0:
+            for _, i in order[:missing]:
+                floors[i] += 1
+        else:  # only when the rounded price and baseline pull apart: take from the smallest rests
+            for _, i in order[::-1][:-missing]:
+                floors[i] -= 1
     return floors
 
 
@@ -96,13 +124,10 @@ def explain(
     values: Sequence[Value | None],
 ) -> Explanation:
     """The explanation of one price from per-field log contributions (in ``FIELD_NAMES`` order)."""
-    baseline, amounts = reais(list(field_log_contributions), log_baseline)
+    baseline, amounts = reais(field_log_contributions, log_baseline)
     rounded_baseline = round(baseline)
     whole = round_to_total(amounts, price - rounded_baseline)
     return Explanation(
         baseline=rounded_baseline,
-        contributions=tuple(
-            Contribution(name, value, amount)
-            for name, value, amount in zip(FIELD_NAMES, values, whole, strict=True)
-        ),
+        contributions=tuple(starmap(Contribution, zip(FIELD_NAMES, values, whole, strict=True))),
     )

@@ -47,7 +47,7 @@ def test_http_request_asks_for_the_explanation_and_leaves_out_what_is_not_known(
         secrets = {"API-ENDPOINT": api.url("/ok"), "API-KEY": "app-test-key"}
         at = submit(app(secrets))
         sent = json.loads(api.requests[-1]["body"])
-        assert sent["explain"] is True
+        assert sent["explain"] is True and sent["comparables"] is True
         assert "msoffice" not in sent["data"] and "processor_gnrtn" not in sent["data"]
         assert not at.exception
         submit(fill(at, {"msoffice": 0, "processor_gnrtn": "10th"}))

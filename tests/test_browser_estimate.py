@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from components.comparables import TITLE as COMPARABLES_TITLE
 from components.messages import AUTH
+from components.price_explanation import TITLE as EXPLANATION_TITLE
 from tests.browser_support import (
     StreamlitServer,
     chromium_browser,
@@ -63,6 +65,9 @@ def test_clerk_prices_a_laptop_and_switches_page(browser, tmp_path):
         estimate.wait_for(timeout=30_000)
         assert PRICE.search(estimate.inner_text().replace("\xa0", " "))
         page.get_by_text("Faixa provável: entre R$").wait_for()
+        # The card asks for both extras: why this price and the comparable laptops.
+        page.get_by_text(EXPLANATION_TITLE).wait_for()
+        page.get_by_text(COMPARABLES_TITLE).wait_for()
         page.get_by_text("Modo embutido").wait_for()
         page.get_by_text("Avaliações desta sessão").wait_for()
         wait_for_app_idle(page)

@@ -97,3 +97,28 @@ def test_embedded_client_from_settings_logs_to_the_settings_folder(tmp_path, mon
         for name in ("a", "b")
     }
     assert counts == {"a": 1, "b": 2}
+
+
+def test_the_embedded_client_asks_for_explanation_and_comparables_separately():
+    spec = SPECS[1]
+    sent = []
+
+    def recording(event, context):
+        sent.append(json.loads(event["body"]))
+        return handler_module.PricingHandler(PricingEngine.load())(event, context)
+
+    client = LocalPricingClient(recording)
+    plain = client.price(spec)
+    explained = client.price(spec, explain=True)
+    compared = client.price(spec, comparables=True)
+    both = client.price(spec, explain=True, comparables=True)
+    assert [{k for k in body if k != "data"} for body in sent] == [
+        set(),
+        {"explain"},
+        {"comparables"},
+        {"explain", "comparables"},
+    ]
+    assert plain.explanation is None and not plain.comparables
+    assert explained.explanation is not None and not explained.comparables
+    assert compared.explanation is None and compared.comparables
+    assert (both.explanation, both.comparables) == (explained.explanation, compared.comparables)

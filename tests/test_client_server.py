@@ -67,12 +67,19 @@ def test_explain_over_http_brings_the_same_explanation_and_comparables(server):
     spec = LaptopSpec.from_payload(
         {**LaptopSpec.default().to_payload()["data"], "processor_gnrtn": "11th", "msoffice": "1"}
     )
-    quote = HttpPricingClient(server, KEY).price(spec, explain=True)
-    assert quote == LocalPricingClient(PricingHandler(get_engine())).price(spec, explain=True)
+    client = HttpPricingClient(server, KEY)
+    quote = client.price(spec, explain=True, comparables=True)
+    local = LocalPricingClient(PricingHandler(get_engine()))
+    assert quote == local.price(spec, explain=True, comparables=True)
     explanation = quote.explanation
     assert explanation is not None and 3 <= len(quote.comparables) <= 5
     assert explanation.baseline + sum(c.amount for c in explanation.contributions) == quote.price
-    assert HttpPricingClient(server, KEY).price(spec).explanation is None  # only when asked
+    # Each only when asked.
+    assert client.price(spec).explanation is None and not client.price(spec).comparables
+    alone = client.price(spec, explain=True)
+    assert alone.explanation == explanation and not alone.comparables
+    alone = client.price(spec, comparables=True)
+    assert alone.explanation is None and alone.comparables == quote.comparables
 
 
 def test_wrong_or_missing_key_is_an_auth_error(server):

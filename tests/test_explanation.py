@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
 from components.price_explanation import explanation_lines, signed_amount
+from laptop_pricing.comparables import Comparable
 from laptop_pricing.explanation import Contribution, Explanation, explain, reais, round_to_total
 from laptop_pricing.schema import FIELD_NAMES
 
@@ -65,3 +67,17 @@ def test_card_lines_show_the_top_fields_and_the_rest_in_one_line():
     assert lines[-1] == "Demais características **+ R$\xa010**"  # 15 - 5
     assert len(lines) == 5
     assert signed_amount(-1234) == "− R$\xa01.234"
+
+
+def test_json_of_an_explanation_and_a_comparable_is_what_json_dumps_writes():
+    contributions = (
+        Contribution("ram_gb", 16, 820),
+        Contribution("msoffice", None, -3),
+        Contribution("brand", 'un"listed \u00e9', 0),  # a value the schema does not list
+    )
+    explanation = Explanation(baseline=4420, contributions=contributions)
+    assert explanation.as_json() == json.dumps(explanation.as_body())
+    fields = {"brand": "dell", "ram_gb": 8, "msoffice": None}
+    for same in (True, False):
+        comparable = Comparable(fields=fields, price=3100, same_processor=same)
+        assert comparable.as_json() == json.dumps(comparable.as_body())

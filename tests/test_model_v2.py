@@ -13,6 +13,7 @@ import pytest
 
 from laptop_pricing.api.handler import handler
 from laptop_pricing.artifact import read_metadata
+from laptop_pricing.comparables import ComparablesFinder
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.features import encode_many
 from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
@@ -114,13 +115,28 @@ def test_processor_brand_still_bounds_the_processor():
     assert status == 200
 
 
-def test_explain_must_be_a_boolean():
+def test_explain_and_comparables_must_be_booleans():
     status, body = _answer({"data": V2_EXAMPLE, "explain": "yes"})
     assert status == 400 and [e["field"] for e in body["errors"]] == ["explain"]
+    status, body = _answer({"data": V2_EXAMPLE, "comparables": 1})
+    assert status == 400 and [e["field"] for e in body["errors"]] == ["comparables"]
+    status, body = _answer({"data": V2_EXAMPLE, "explain": None, "comparables": "true"})
+    assert status == 400 and [e["field"] for e in body["errors"]] == ["explain", "comparables"]
+
+
+def test_explain_and_comparables_are_each_answered_only_when_asked():
+    _, plain = _answer({"data": V2_EXAMPLE})
+    _, explained = _answer({"data": V2_EXAMPLE, "explain": True})
+    _, compared = _answer({"data": V2_EXAMPLE, "comparables": True})
+    _, both = _answer({"data": V2_EXAMPLE, "explain": True, "comparables": True})
+    assert "explanation" in explained and "comparables" not in explained
+    assert "comparables" in compared and "explanation" not in compared
+    assert both == {**plain, **explained, **compared}
+    assert list(both) == [*plain, "explanation", "comparables"]
 
 
 def test_explain_answers_one_contribution_per_field_adding_up_to_the_prediction():
-    status, body = _answer({"data": V2_EXAMPLE, "explain": True})
+    status, body = _answer({"data": V2_EXAMPLE, "explain": True, "comparables": True})
     assert status == 200
     explanation = body["explanation"]
     assert [c["field"] for c in explanation["contributions"]] == list(FIELD_NAMES)
@@ -215,3 +231,27 @@ def test_metadata_is_typed_and_names_what_the_explanation_means():
     assert metadata.explanation_baseline and "log(price)" in metadata.explanation_baseline
     assert metadata.comparables is not None and len(metadata.comparables.rows) > 700
     assert metadata.metrics["MAPE_v1"] > 0
+
+
+def test_the_explained_answer_is_the_json_of_its_dict_for_random_laptops(engine):
+    """The pre-encoded explanation and comparables write exactly what json.dumps would."""
+    for spec in [*random_laptops(200, seed=5), LaptopSpec.from_payload(V2_EXAMPLE)]:
+        data = spec.to_payload()["data"]
+        text = handler({"data": data, "explain": True, "comparables": True})["body"]
+        quote = engine.price_with_explanation(spec, comparables=True)
+        assert text == json.dumps({**quote.as_body(), **quote.explanation_body()})
+        text = handler({"data": data, "comparables": True})["body"]
+        assert text == json.dumps({**quote.as_body(), **quote.explanation_body(explain=False)})
+
+
+def test_the_family_narrowed_search_finds_what_the_search_over_every_row_finds(engine):
+    finder = ComparablesFinder(read_metadata().comparables)
+    for spec in random_laptops(300, seed=9):
+        narrow = finder.nearest(spec)
+        finder_all = finder.nearest(spec, count=len(finder))[: len(narrow)]
+        assert narrow == finder_all
+    # A value the schema does not list (a hand-built spec) is measured too, on every row.
+    odd = replace(LaptopSpec.from_payload(V2_EXAMPLE), ram_gb=24, brand="unlisted")
+    found = finder.nearest(odd)
+    assert len(found) == 4 and all(c.same_processor for c in found)
+    assert [c.distance for c in found] == sorted(c.distance for c in found)

@@ -200,3 +200,14 @@ def test_the_real_handler_answers_400_with_fields_through_the_server() -> None:
     body = response.json()
     assert body["message"] == "Invalid request"
     assert [e["field"] for e in body["errors"]] == ["ram_gb"]
+
+
+def test_a_flag_that_is_not_a_boolean_is_a_400_naming_it_through_the_server() -> None:
+    data = LaptopSpec.default().to_payload()["data"]
+    with running(build_app()) as url:
+        bad = post(url, json={"data": data, "explain": True, "comparables": "yes"})
+        good = post(url, json={"data": data, "comparables": True})
+    assert bad.status_code == 400
+    assert [e["field"] for e in bad.json()["errors"]] == ["comparables"]
+    assert good.status_code == 200 and "explanation" not in good.json()
+    assert 3 <= len(good.json()["comparables"]) <= 5

@@ -5,8 +5,9 @@ URL event (body a string, maybe base64). Always answers proxy style
 ``{"statusCode", "headers", "body"}``; the success body holds ``prediction`` (int) and ``version``
 as the course contract says, plus ``currency`` and ``range``; with ``"explain": true`` beside
 ``data`` also ``explanation`` (baseline and each field's R$ contribution, adding up to
-``prediction``) and ``comparables`` (the closest real laptops of the training data). Anything a
-client can send that is not a valid laptop gets a 400 listing every field at fault, never a 500.
+``prediction``), with ``"comparables": true`` also ``comparables`` (the closest real laptops of
+the training data); each only when asked, so the course's answer stays lean. Anything a client
+can send that is not a valid laptop gets a 400 listing every field at fault, never a 500.
 
 Dependencies are passed in: ``PricingHandler(engine, observer, issuer)`` is the handler with its
 engine, its observer and its quote issuer. ``observer.on_priced(spec, quote, latency_ms,
@@ -67,6 +68,8 @@ MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
 OUTCOME_ROUTE = "outcome"
 JSON_HEADERS = {"Content-Type": "application/json"}
 CLERK_EMAIL_FIELD = "clerk_email"  # optional, beside "data": who asked, for the request log
+EXPLAIN_FIELD = "explain"  # optional boolean beside "data": each field's R$ contribution
+COMPARABLES_FIELD = "comparables"  # optional boolean beside "data": the closest real laptops
 
 
 class PricingObserver(Protocol):
@@ -168,11 +171,15 @@ def _request_object(event: Any) -> Any:
         raise _body_error("body holds values too large or too deeply nested") from None
 
 
-def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict:
+def _response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None, members: str = ""
+) -> dict:
+    """``members``: JSON members already encoded (``"key": value, ...``) to add to ``body``."""
+    text = json.dumps(body)
     return {
         "statusCode": status,
         "headers": {**JSON_HEADERS, **(headers or {})},
-        "body": json.dumps(body),
+        "body": f"{text[:-1]}, {members}}}" if members else text,
     }
 
 
@@ -237,7 +244,7 @@ class PricingHandler:
                 raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
             clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
             spec, condition = _laptop_and_condition(request)
-            explain = _explain_flag(request)
+            explain, comparables = _flags(request, EXPLAIN_FIELD, COMPARABLES_FIELD)
             if condition is not None and self.issuer is None:
                 raise BadRequest([FieldError(PAYLOAD_KEY, None, "this service makes no offers")])
         except BadRequest as error:
@@ -246,14 +253,13 @@ class PricingHandler:
             return _response(error.status, body, headers)
 
         try:
-            quote = self.engine.price_with_explanation(spec) if explain else self.engine.price(spec)
+            price = self.engine.price_with_explanation if explain else self.engine.price
+            quote = price(spec, comparables=comparables)
             body = quote.as_body()
             trade_in = None
             if condition is not None and self.issuer is not None:
                 trade_in = self.issuer.issue(quote.price, condition)
                 body.update(trade_in.body_fields())
-            if explain:
-                body.update(quote.explanation_body())
             latency_ms = (time.perf_counter() - start) * 1000.0
             self.observer.on_priced(
                 spec,
@@ -267,7 +273,8 @@ class PricingHandler:
             # Our fault, not the client's: say so without echoing the request.
             logger.exception("pricing failed")
             return _response(500, {"message": "Internal error"})
-        return _response(200, body)
+        extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
+        return _response(200, body, members=extras)
 
     def record_outcome(self, event: Any) -> dict[str, Any]:
         """``POST /outcome``: the status and body each typed result or error means."""
@@ -333,14 +340,17 @@ def _clerk_email(value: Any) -> str | None:
     return value.strip().lower()
 
 
-def _explain_flag(request: dict[str, Any]) -> bool:
-    """``"explain": true`` beside ``data`` asks for the explanation and comparable laptops."""
-    flag = request.get("explain", False)
-    if not isinstance(flag, bool):
-        raise BadRequest(
-            [FieldError("explain", _echo(flag), "must be true or false", (True, False))]
-        )
-    return flag
+def _flags(request: dict[str, Any], *names: str) -> tuple[bool, ...]:
+    """Optional booleans beside ``data``, absent false; one 400 names every one at fault."""
+    flags = [request.get(name, False) for name in names]
+    errors = [
+        FieldError(name, _echo(flag), "must be true or false", (True, False))
+        for name, flag in zip(names, flags, strict=True)
+        if not isinstance(flag, bool)
+    ]
+    if errors:
+        raise BadRequest(errors)
+    return tuple(flags)
 
 
 def _laptop_and_condition(request: dict[str, Any]) -> tuple[LaptopSpec, Condition | None]:
