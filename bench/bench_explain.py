@@ -25,6 +25,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench_support import timed  # noqa: E402
+
 from laptop_pricing.api import handler as api  # noqa: E402
 from laptop_pricing.artifact import default_model_dir  # noqa: E402
 from laptop_pricing.engine import PricingEngine  # noqa: E402
@@ -34,15 +36,6 @@ from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELD_NAMES  # noqa: E402
 from laptop_pricing.tree_paths import leaf_table  # noqa: E402
 
 V2_EXAMPLE = {**CONTRACT_EXAMPLE, "processor_gnrtn": "11th", "msoffice": "1"}
-
-
-def timed(call, n: int) -> list[float]:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def p50(samples: list[float]) -> float:
