@@ -92,9 +92,14 @@ def outcome_history(outcomes: Sequence[Outcome]) -> None:
     st.markdown(f"**{HISTORY_TITLE}**\n" + "\n".join(lines))
 
 
+def recorded_outcome(quote_id: str) -> RecordedOutcome | None:
+    """The decision this session recorded for the quote, until the clerk starts another."""
+    return st.session_state.get(_recorded_key(quote_id))
+
+
 def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
     """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup)."""
-    recorded: RecordedOutcome | None = st.session_state.get(_recorded_key(quote_id))
+    recorded = recorded_outcome(quote_id)
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:
             st.success(recorded_text(recorded), icon=":material/task_alt:")

@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from components.outcome_form import outcome_controls, outcome_history
+from components.outcome_form import outcome_controls, outcome_history, recorded_outcome
 from components.quote_document import stored_pdf_download
 from laptop_pricing.formatting import format_price
 from laptop_pricing.quote_id import InvalidQuoteId
@@ -21,6 +21,7 @@ from laptop_pricing.settings import Settings
 
 logger = logging.getLogger(__name__)
 LOOKUP_KEY = "quote_lookup"
+RESULT_KEY = "quote_lookup_result"
 INVALID = "Código inválido: confira. São 12 letras e números, como 113G-3959-QF6V."
 UNKNOWN = "Nenhuma cotação com o código {quote_id}. Confira o código com o cliente."
 UNAVAILABLE = "Não foi possível consultar as cotações agora. Tente de novo em instantes."
@@ -48,6 +49,26 @@ def find(text: str, settings: Settings) -> LookupResult | str:
         return UNAVAILABLE
 
 
+def _recorded_event(result: LookupResult | str) -> str | None:
+    recorded = None if isinstance(result, str) else recorded_outcome(result.quote_id)
+    return None if recorded is None else recorded.outcome.event_id
+
+
+def remembered_find(text: str, settings: Settings) -> LookupResult | str:
+    """``find``, read once per text: the page reruns on every widget change, and a lookup
+    reads the quote's day and its outcome days. Read again when the text changes, when a
+    decision was recorded for the quote in this session, or after a failure to read."""
+    remembered = st.session_state.get(RESULT_KEY)
+    if remembered is not None:
+        old_text, result, event = remembered
+        if old_text == text and event == _recorded_event(result):
+            return result
+    result = find(text, settings)
+    if result != UNAVAILABLE:
+        st.session_state[RESULT_KEY] = (text, result, _recorded_event(result))
+    return result
+
+
 def quote_lookup_section(settings: Settings) -> None:
     text = st.text_input(
         "Buscar cotação",
@@ -58,7 +79,7 @@ def quote_lookup_section(settings: Settings) -> None:
     )
     if not text.strip():
         return
-    result = find(text, settings)
+    result = remembered_find(text, settings)
     if isinstance(result, str):
         st.error(result)
         return

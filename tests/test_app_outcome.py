@@ -15,6 +15,7 @@ from components.quote_lookup import LOOKUP_KEY
 from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
+from laptop_pricing.quote_lookup import QuoteLookup
 from laptop_pricing.request_log.layout import OUTCOMES
 from laptop_pricing.safe_csv import FORMULA_TRIGGERS
 from laptop_pricing.settings import load_settings
@@ -167,3 +168,28 @@ def test_buscar_cotacao_in_another_session_shows_the_decisions_already_recorded(
     assert len(lines) == 2, history
     assert lines[0].startswith("- Negociou outro valor (R$\xa01.234,00), em ")
     assert lines[1].startswith("- Aceitou a oferta, em ") and lines[1].endswith("(vale esta)")
+
+
+def test_a_lookup_reads_the_logs_once_across_reruns_and_again_after_a_decision(monkeypatch):
+    """The page reruns on every widget change; the lookup's reads (the quote's day and its
+    outcome days) happen once per text, and again once a decision is recorded for it."""
+    reads: list[str] = []
+    original = QuoteLookup.find
+
+    def counted(self, text):
+        reads.append(text)
+        return original(self, text)
+
+    monkeypatch.setattr(QuoteLookup, "find", counted)
+    quote_id = quote_id_of(priced())
+    at = app()
+    at.text_input(key=LOOKUP_KEY).set_value(quote_id)
+    at.run()
+    at.run()
+    at = choose(at, "lookup", "accepted")  # a widget change: another rerun
+    assert len(reads) == 1
+    at.button(key="outcome_lookup_submit").click()
+    at.run()
+    assert len(reads) == 2
+    history = next(m.value for m in at.markdown if HISTORY_TITLE in str(m.value))
+    assert "Aceitou a oferta, em " in str(history)
