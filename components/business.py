@@ -11,6 +11,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.monitoring import chart
 from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.alerts import Alert
@@ -46,10 +47,6 @@ def outcomes_unreadable(error: LogUnavailable) -> None:
 
 def _percent(share: float | None) -> str:
     return business.percent(share) if share is not None else "—"
-
-
-def _chart(figure) -> None:
-    st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
 
 def business_section(view: BusinessView) -> None:
@@ -94,8 +91,8 @@ def business_section(view: BusinessView) -> None:
         "inspeção baixou o preço; acima, o cliente negociou para cima.",
     )
     columns[4].metric("Em aberto", business.count(summary.open))
-    _chart(view.figures["per_day"])
-    _chart(view.figures["acceptance"])
+    chart(view.figures["per_day"])
+    chart(view.figures["acceptance"])
     labels = {s.column: s.label for s in business.SEGMENTS}
     if st.session_state.get(SEGMENT_KEY) not in labels:
         st.session_state[SEGMENT_KEY] = DEFAULT_SEGMENT
@@ -104,7 +101,7 @@ def business_section(view: BusinessView) -> None:
     )
     figure = segment_figure(view, chosen or DEFAULT_SEGMENT)
     if figure is not None:
-        _chart(figure)
+        chart(figure)
 
 
 def outcomes_download(csv_bytes: Callable[[], bytes], start: date, end: date) -> None:

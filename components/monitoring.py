@@ -249,6 +249,7 @@ def kpi_row(kpis: aggregate.Kpis, set_aside: int, filters: Filters) -> None:
 
 
 def chart(figure) -> None:
+    """Every monitoring figure (drift and "Negócios") drawn the same way."""
     st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
 
