@@ -13,7 +13,9 @@ measures, in this process and the same run:
 
 and prints the medians and the ratio (with outcomes ÷ without). The request log holds the quotes
 (the synthetic quotes, written as the API logs them) and the outcomes are read through the same
-sources as the request log (``monitoring.outcome_reader``).
+sources as the request log (``monitoring.outcome_reader``). Both kinds are compacted first, as
+the scheduled compactor leaves them (closed days in each kind's monthly rollup); with
+``--day-files-only`` they are read from the day files, as before the compactor's first pass.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ from laptop_pricing.monitoring.business_view import compute_business_view  # noq
 from laptop_pricing.monitoring.outcome_reader import read_outcomes  # noqa: E402
 from laptop_pricing.monitoring.reading import read_log  # noqa: E402
 from laptop_pricing.monitoring.sources import LogLocation  # noqa: E402
-from laptop_pricing.request_log.layout import OUTCOMES  # noqa: E402
+from laptop_pricing.request_log import LogLayout  # noqa: E402
+from laptop_pricing.request_log.compact import Compactor  # noqa: E402
+from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS  # noqa: E402
+from laptop_pricing.request_log.s3_store import S3RecordStore  # noqa: E402
+from laptop_pricing.request_log.stores import LocalRecordStore  # noqa: E402
 from tests import synthetic_business as synthetic  # noqa: E402
 
 END = date(2026, 3, 31)
@@ -73,6 +79,7 @@ def main() -> None:
     parser.add_argument("--quotes", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--s3", action="store_true", help="moto_server instead of a folder")
+    parser.add_argument("--day-files-only", action="store_true", help="do not compact first")
     args = parser.parse_args()
 
     reference = drift.Reference.from_metadata(read_metadata())
@@ -101,6 +108,10 @@ def main() -> None:
                 client.put_object(Bucket=BUCKET, Key=key, Body=data)
             log = LogLocation(BUCKET, LOG_PREFIX, None, endpoint)
             outcomes_at = LogLocation(BUCKET, OUTCOMES_PREFIX, None, endpoint, OUTCOMES.name)
+            stores = [
+                S3RecordStore(BUCKET, LogLayout(prefix, kind), client)
+                for prefix, kind in ((LOG_PREFIX, PREDICTIONS), (OUTCOMES_PREFIX, OUTCOMES))
+            ]
         else:
             for key, data in generated:
                 path = Path(folder) / key
@@ -108,6 +119,16 @@ def main() -> None:
                 path.write_bytes(data)
             log = LogLocation(None, LOG_PREFIX, folder)
             outcomes_at = LogLocation(None, OUTCOMES_PREFIX, folder, kind=OUTCOMES.name)
+            stores = [
+                LocalRecordStore(folder, LogLayout(prefix, kind))
+                for prefix, kind in ((LOG_PREFIX, PREDICTIONS), (OUTCOMES_PREFIX, OUTCOMES))
+            ]
+        if not args.day_files_only:
+            began = time.perf_counter()
+            days = [start + timedelta(days=i) for i in range(args.days)]
+            for store in stores:  # END is long past: every day is closed
+                Compactor(store).compact_days(days)
+            print(f"compacted both kinds into their rollups in {time.perf_counter() - began:.1f} s")
 
         def without_outcomes():
             result = read_log(log.open(), start, END)
@@ -133,6 +154,7 @@ def main() -> None:
                 server.stop()
 
     where = "moto S3" if args.s3 else "local folder"
+    where += ", day files only" if args.day_files_only else ", closed days from the rollups"
     print(f"{args.days} days x {args.quotes} quotes ({len(rows):,} requests, "
           f"{stored:,} outcome rows) from the {where}, median of {args.repeats}:")  # fmt: skip
     print(f"  monitoring load without outcomes: {base:.2f} s")

@@ -20,7 +20,9 @@ from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import LocalLogSource, LogLocation
 from laptop_pricing.request_log import LogLayout
+from laptop_pricing.request_log.compact import Compactor
 from laptop_pricing.request_log.layout import OUTCOMES
+from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.settings import KEYS, REPO_ROOT, env_name
 from tests import synthetic_business as synthetic
 from tests.monitoring_fixtures import AWS_TEST_ENV, put_objects
@@ -327,3 +329,41 @@ def test_the_outcome_reader_reads_a_range_from_s3_beside_the_request_log(s3_endp
     local_at = LogLocation(None, "resultados", str(tmp_path), kind=OUTCOMES.name)
     local = read_outcomes(local_at, TODAY, TODAY)
     assert local.outcomes.equals(read_outcomes(location, TODAY, TODAY).outcomes)
+
+
+def _compacted_outcomes(folder: Path) -> tuple[LogLocation, list[date]]:
+    """A week of outcome day files, its closed days folded into the outcomes' rollup."""
+    data = synthetic.quotes_and_outcomes(TODAY, days=7, quotes_per_day=5)
+    _write_outcomes(folder, data)
+    location = LogLocation(None, "resultados", str(folder), kind=OUTCOMES.name)
+    closed = sorted({f.day for f in read_outcomes(location).files if f.day < TODAY})
+    store = LocalRecordStore(folder, LogLayout("resultados", OUTCOMES))
+    assert all(result.rolled_up for result in Compactor(store).compact_days(closed))
+    return location, closed
+
+
+def test_the_outcome_reader_takes_closed_days_from_the_rollup(tmp_path):
+    """The same outcomes as the day files give, with the closed days' files unreadable: the
+    rollup is what was read for them (a dozen downloads a year instead of 365)."""
+    location, closed = _compacted_outcomes(tmp_path)
+    from_day_files = read_outcomes(location)
+    layout = LogLayout("resultados", OUTCOMES)
+    for day in closed:
+        (tmp_path / "resultados" / layout.day_file_name(day)).write_bytes(b"\x00garbage")
+    from_rollup = read_outcomes(location)
+    assert not from_rollup.failed
+    assert len(from_rollup.outcomes) == len(from_day_files.outcomes) > 0
+    pd.testing.assert_frame_equal(from_rollup.outcomes, from_day_files.outcomes)
+
+
+def test_an_unreadable_outcome_rollup_falls_back_to_the_day_files(tmp_path):
+    location, _ = _compacted_outcomes(tmp_path)
+    expected = read_outcomes(location).outcomes
+    month_files = sorted((tmp_path / "resultados").rglob("data.parquet"))
+    for month_file in month_files:
+        month_file.write_bytes(b"not parquet")
+    result = read_outcomes(location)
+    assert month_files and [reason for _, reason in result.failed] == ["unreadable_rollup"] * len(
+        month_files
+    )
+    pd.testing.assert_frame_equal(result.outcomes, expected)

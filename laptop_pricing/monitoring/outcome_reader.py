@@ -3,10 +3,12 @@
 The outcomes are a record kind of the request log (``request_log.layout.OUTCOMES``) under their
 own prefix (``OUTCOMES-PREFIX``), in the same bucket or local folder, so they are listed and
 fetched by the same sources as the request log (``monitoring.sources``, a ``LogLocation`` of kind
-``outcome``): per day, the compacted day file ``YYYY-MM-DD_trade_in_outcomes.csv`` (read by
-``request_log.day_csv``, the compactor's own reader) plus the records not folded into it yet.
-One row per ``event_id`` (the first stored), whatever copies a retry or a racing writer left.
-A file that cannot be fetched or read is reported, not fatal.
+``outcome``). Closed days come from the outcomes' Parquet rollup (one file per month, as for the
+request log: a year is a dozen downloads instead of 365); the other days from the compacted day
+file ``YYYY-MM-DD_trade_in_outcomes.csv`` (read by ``request_log.day_csv``, the compactor's own
+reader) plus the records not folded into it yet. A month that cannot be fetched or read falls
+back to its day files. One row per ``event_id`` (the first stored), whatever copies a retry or a
+racing writer left. A file that cannot be fetched or read is reported, not fatal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from laptop_pricing import outcome, s3
 from laptop_pricing.monitoring.sources import (
@@ -25,13 +30,17 @@ from laptop_pricing.monitoring.sources import (
     DayFile,
     FileTooLarge,
     LogLocation,
+    LogSource,
+    RollupMonth,
 )
+from laptop_pricing.request_log import rollup
 from laptop_pricing.request_log.day_csv import UnreadableDayFile, decode_day_csv
 from laptop_pricing.request_log.layout import OUTCOMES
 from laptop_pricing.request_log.records import decode_records
 
 Row = dict[str, str]
 UNREADABLE_CSV = "unreadable_csv"
+UNREADABLE_ROLLUP = "unreadable_rollup"
 
 
 @dataclass
@@ -60,6 +69,29 @@ def _read_day(source, files: Sequence[DayFile]) -> tuple[list[Row], list[tuple[s
     return rows, failed
 
 
+_DAY = "_day"  # the UTC day a row was read for: rows keep day order across both sources
+
+
+def _read_month(
+    source: LogSource, month: RollupMonth, days: set[date]
+) -> tuple[pa.Table | None, set[date], tuple[str, str] | None]:
+    """The rows of the closed days among ``days`` that the month's rollup holds, and those
+    days (or the failure that sends the month back to its day files)."""
+    name = month.key.rsplit("/", 3)[-3] + "/" + month.key.rsplit("/", 3)[-2]
+    try:
+        data, _ = source.fetch(month.key)
+        closed = sorted(d for d in rollup.closed_days_of(data) if d in days)
+        if not closed:
+            return None, set(), None
+        table = pq.read_table(pa.BufferReader(data), columns=[*OUTCOMES.columns, rollup.DAY_COLUMN])
+    except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
+        return None, set(), (name, s3.error_code(error))
+    except (ValueError, pa.ArrowException):
+        return None, set(), (name, UNREADABLE_ROLLUP)
+    keep = pc.is_in(table.column(rollup.DAY_COLUMN), value_set=pa.array(closed, pa.date32()))
+    return table.filter(keep).rename_columns([*OUTCOMES.columns, _DAY]), set(closed), None
+
+
 def read_outcomes(
     location: LogLocation,
     start: date | None = None,
@@ -73,27 +105,54 @@ def read_outcomes(
     by_day: dict[date, list[DayFile]] = {}
     for day_file in files:
         by_day.setdefault(day_file.day, []).append(day_file)
-    workers = max(1, min(max_workers, len(by_day)))
+    months = {(d.year, d.month) for d in by_day}
+    rollups = [m for m in source.rollup_months() if (m.year, m.month) in months]
+    workers = max(1, min(max_workers, max(len(by_day), len(rollups))))
+    tables: list[pa.Table] = []
+    closed: set[date] = set()
+    failed: list[tuple[str, str]] = []
     with ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(lambda day: _read_day(source, by_day[day]), sorted(by_day)))
-    rows = [row for day_rows, _ in results for row in day_rows]
-    failed = [failure for _, day_failed in results for failure in day_failed]
-    return OutcomeReadResult(outcomes_frame(rows), files, failed)
+        read = pool.map(lambda month: _read_month(source, month, set(by_day)), rollups)
+        for table, month_days, failure in read:
+            tables += [table] if table is not None else []
+            closed |= month_days
+            failed += [failure] if failure else []
+        open_days = sorted(d for d in by_day if d not in closed)
+        open_rows: list[Row] = []
+        for day, (rows, day_failed) in zip(
+            open_days, pool.map(lambda day: _read_day(source, by_day[day]), open_days), strict=True
+        ):
+            open_rows += [{**row, _DAY: day} for row in rows]
+            failed += day_failed
+    parts = [outcomes_frame(open_rows, extra=(_DAY,))]
+    if tables:
+        parts.insert(0, _typed(pa.concat_tables(tables).to_pandas()))
+    outcomes = pd.concat(parts, ignore_index=True).sort_values(_DAY, kind="stable")
+    outcomes = outcomes.drop_duplicates(subset=[outcome.EVENT_ID], keep="first")
+    return OutcomeReadResult(outcomes.drop(columns=_DAY).reset_index(drop=True), files, failed)
 
 
-def outcomes_frame(rows: Sequence[Row]) -> pd.DataFrame:
+def outcomes_frame(rows: Sequence[Row], extra: Sequence[str] = ()) -> pd.DataFrame:
     """Stored rows as one typed frame: amounts and offers numbers, ``late`` a bool,
-    ``recorded_at`` UTC times; one row per ``event_id`` (the first)."""
+    ``recorded_at`` UTC times; one row per ``event_id`` (the first). ``extra`` columns are
+    carried as they are."""
+    columns = (*OUTCOMES.columns, *extra)
     frame = pd.DataFrame(
-        {c: pd.Series([row.get(c, "") for row in rows], dtype=object) for c in OUTCOMES.columns}
+        {c: pd.Series([row.get(c, "") for row in rows], dtype=object) for c in columns}
     )
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``OUTCOMES`` typed, from day-file text or the rollup's own types."""
     frame = frame.drop_duplicates(subset=[outcome.EVENT_ID], keep="first").reset_index(drop=True)
     for column in (outcome.AMOUNT, outcome.OFFER):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Float64")
     frame[outcome.LATE] = frame[outcome.LATE].astype(str).isin(["1", "true", "True"])
-    frame[outcome.RECORDED_AT] = pd.to_datetime(
-        frame[outcome.RECORDED_AT], format="ISO8601", utc=True, errors="coerce"
-    )
+    recorded = frame[outcome.RECORDED_AT]
+    if not isinstance(recorded.dtype, pd.DatetimeTZDtype):
+        recorded = pd.to_datetime(recorded, format="ISO8601", utc=True, errors="coerce")
+    frame[outcome.RECORDED_AT] = recorded.astype("datetime64[us, UTC]")
     text = (
         outcome.QUOTE_ID,
         outcome.EVENT_ID,
