@@ -89,7 +89,8 @@ def _read_month(
     except (ValueError, pa.ArrowException):
         return None, set(), (name, UNREADABLE_ROLLUP)
     keep = pc.is_in(table.column(rollup.DAY_COLUMN), value_set=pa.array(closed, pa.date32()))
-    return table.filter(keep).rename_columns([*OUTCOMES.columns, _DAY]), set(closed), None
+    rows = table.filter(keep).select([*OUTCOMES.columns, rollup.DAY_COLUMN])
+    return rows.rename_columns([*OUTCOMES.columns, _DAY]), set(closed), None
 
 
 def read_outcomes(
