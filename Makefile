@@ -39,7 +39,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/bench_auth.py
 
 # Rebuild model/ from data/ with plain scikit-learn (no MLflow), about a minute.
-model: $(VENV)/.app-installed
+model: $(VENV)/.training-installed
 	$(BIN)/python -m laptop_pricing.training build
 
 # The MLflow cycle that produced the shipped model: train, promote the best, export the champion.
@@ -57,6 +57,10 @@ $(VENV)/.app-installed: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-mlflow.txt | $(BIN)/python
-	$(BIN)/python -m pip install -r requirements-dev.txt
+$(VENV)/.training-installed: requirements.txt requirements-training.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements-training.txt
 	touch $@ $(VENV)/.app-installed
+
+$(VENV)/.dev-installed: requirements.txt requirements-training.txt requirements-mlflow.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $@ $(VENV)/.training-installed $(VENV)/.app-installed

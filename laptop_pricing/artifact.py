@@ -1,4 +1,9 @@
-"""The shipped model: ``model/model.joblib`` plus ``model/model_metadata.json``.
+"""The shipped model: ``model/model.txt`` (or ``model.joblib``) plus ``model/model_metadata.json``.
+
+A LightGBM model of the log price ships as the booster's own text (``model.txt``, loaded as a
+``LogPriceBooster`` with LightGBM alone); any other family as a joblib pickle (``model.joblib``),
+which needs scikit-learn at run time: the app's requirements leave it out, so such a model is an
+``ArtifactError`` that says what to install. The metadata's ``model_file`` names which one.
 
 - ``read_metadata(model_dir=None) -> ModelMetadata``: the metadata alone, parsed and validated
   once into frozen dataclasses (cheap; no scikit-learn import), for the model card, the drift
@@ -27,11 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from laptop_pricing.log_price_model import LogPriceBooster, log_price_booster
 from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS_BY_NAME, INTEGER
 from laptop_pricing.settings import REPO_ROOT
 
 MODEL_NAME = "laptop-pricing-model"
-MODEL_FILE = "model.joblib"
+BOOSTER_FILE = "model.txt"  # a log-price LightGBM booster's own text
+PICKLE_FILE = "model.joblib"  # any other family (needs scikit-learn to load)
+MODEL_FILES = (BOOSTER_FILE, PICKLE_FILE)
 METADATA_FILE = "model_metadata.json"
 REPO_MODEL_DIR = REPO_ROOT / "model"
 FILE_MODE = 0o644  # mkstemp makes 0600; the Lambda image runs as a non-root user
@@ -98,6 +106,7 @@ class ModelMetadata:
     run_id: str | None = None
     registered_version: int | None = None
     model_sha256: str | None = None
+    model_file: str = PICKLE_FILE  # artifacts written before model.txt carry no key
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -136,10 +145,21 @@ class ModelMetadata:
                     else None
                 ),
                 model_sha256=_opt_str(data.get("model_sha256")),
+                model_file=_model_file(data.get("model_file"), where),
                 raw=data,
             )
         except (TypeError, ValueError, KeyError) as error:
             raise ArtifactError(f"{where}: malformed ({type(error).__name__}: {error})") from error
+
+
+def _model_file(value: Any, where: str) -> str:
+    if value in (None, ""):
+        return PICKLE_FILE
+    if value not in MODEL_FILES:
+        raise ArtifactError(
+            f"{where}: 'model_file' is {value!r}; it must be one of {', '.join(MODEL_FILES)}"
+        )
+    return str(value)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -234,32 +254,44 @@ def read_metadata(model_dir: str | Path | None = None) -> ModelMetadata:
     return ModelMetadata.from_json(data, str(path))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_artifact(model_dir: str | Path | None = None) -> Artifact:
-    import joblib  # only the loaders of the model pay for it
-
     directory = _resolve(model_dir)
     metadata = read_metadata(directory)
     check_feature_order(metadata.feature_order, str(directory / METADATA_FILE))
-    model_path = directory / MODEL_FILE
+    model_path = directory / metadata.model_file
     if not model_path.is_file():
         raise ArtifactError(f"no model file at {model_path}")
+    data = model_path.read_bytes()
     expected = metadata.model_sha256
-    if expected and _sha256(model_path) != expected:
+    if expected and hashlib.sha256(data).hexdigest() != expected:
         raise ArtifactError(
             f"{model_path} does not match the sha256 in its metadata "
             "(being rewritten, or a file from another build)"
         )
-    model = joblib.load(model_path)
+    model = _load_model(model_path, data)
     if getattr(model, "n_features_in_", len(FEATURE_ORDER)) != len(FEATURE_ORDER):
         raise ArtifactSchemaMismatch(
             f"{model_path} expects {model.n_features_in_} features; "
             f"the schema defines {len(FEATURE_ORDER)}"
         )
     return Artifact(model, metadata, directory)
+
+
+def _load_model(path: Path, data: bytes) -> Any:
+    if path.name == BOOSTER_FILE:
+        try:
+            return LogPriceBooster.from_text(data.decode("utf-8"))
+        except Exception as error:  # LightGBM raises its own error type for a bad model text
+            raise ArtifactError(f"{path} is not a LightGBM model ({error})") from error
+    try:
+        import joblib
+        import sklearn  # noqa: F401  (the pickle's classes)
+    except ImportError as error:
+        raise ArtifactError(
+            f"{path} is a scikit-learn model and scikit-learn is not installed here (the app "
+            "ships LightGBM models as model.txt); install requirements-training.txt to serve it"
+        ) from error
+    return joblib.load(path)
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -279,9 +311,10 @@ def _atomic_write(path: Path, write) -> None:
 def write_artifact(
     model: Any, metadata: dict[str, Any], model_dir: str | Path | None = None
 ) -> Path:
-    """Write model and metadata into ``model_dir`` (created if needed); returns the directory."""
-    import joblib
+    """Write model and metadata into ``model_dir`` (created if needed); returns the directory.
 
+    A log-price LightGBM model is written as its booster's text (``model.txt``), anything else as
+    a joblib pickle; the other format's file, if an older artifact left one, is removed."""
     check_feature_order(metadata.get("feature_order"), "metadata to write")
     n_features = getattr(model, "n_features_in_", None)
     if n_features is not None and n_features != len(FEATURE_ORDER):
@@ -290,18 +323,26 @@ def write_artifact(
         )
     directory = _resolve(model_dir)
     directory.mkdir(parents=True, exist_ok=True)
-
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{MODEL_FILE}.", suffix=".tmp")
-    os.close(fd)
-    temp_path = Path(temp)
-    try:
-        joblib.dump(model, temp_path)
-        os.chmod(temp_path, FILE_MODE)
-        metadata = {**metadata, "model_sha256": _sha256(temp_path)}
-        text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
-        os.replace(temp_path, directory / MODEL_FILE)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
+    booster = log_price_booster(model)
+    if booster is not None:
+        name, data = BOOSTER_FILE, booster.model_to_string().encode("utf-8")
+    else:
+        name, data = PICKLE_FILE, _pickled(model)
+    _atomic_write(directory / name, lambda handle: handle.write(data))
+    metadata = {**metadata, "model_file": name, "model_sha256": hashlib.sha256(data).hexdigest()}
+    text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
     _atomic_write(directory / METADATA_FILE, lambda handle: handle.write(text.encode("utf-8")))
+    for stale in MODEL_FILES:
+        if stale != name:
+            (directory / stale).unlink(missing_ok=True)
     return directory
+
+
+def _pickled(model: Any) -> bytes:
+    import io
+
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    return buffer.getvalue()

@@ -21,6 +21,7 @@ import pytest
 from cfnlint.decode import decode
 
 from laptop_pricing.settings import REPO_ROOT
+from tests.importable import PRELUDE, installable_from, requirement_pins
 from tests.service_fixtures import MOTO_ENV
 
 INFRA = REPO_ROOT / "infra"
@@ -369,7 +370,7 @@ def test_dockerfile_uses_the_aws_base_image_copies_the_model_and_names_the_handl
     assert any("pip install" in line and "requirements-lambda.txt" in line for line in lines)
     assert json.loads(lines[-1].removeprefix("CMD ")) == ["laptop_pricing.api.handler.handler"]
     for copied in (
-        "model/model.joblib",
+        "model/model.txt",
         "model/model_metadata.json",
         "laptop_pricing/api/handler.py",
     ):
@@ -384,65 +385,18 @@ def test_dockerignore_sends_only_what_the_image_copies() -> None:
         assert ".streamlit/" in rules and "var/" in rules
 
 
-def _requirement_names(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line and not line.startswith("-r"):
-            name, version = line.split("==")
-            pins[re.sub(r"\[.*\]", "", name).lower().replace("_", "-")] = version
-    return pins
-
-
 def test_lambda_requirements_are_pinned_like_the_app() -> None:
-    lambda_pins = _requirement_names(INFRA / "requirements-lambda.txt")
-    app_pins = _requirement_names(REPO_ROOT / "requirements.txt")
+    lambda_pins = requirement_pins(INFRA / "requirements-lambda.txt")
+    app_pins = requirement_pins(REPO_ROOT / "requirements.txt")
     for name, version in lambda_pins.items():
         assert app_pins.get(name) == version, f"{name} differs from requirements.txt"
 
 
-def _closure(names: set[str]) -> set[str]:
-    """The declared distributions plus everything they require (markers for extras excluded)."""
-    from importlib.metadata import PackageNotFoundError, requires
-
-    seen: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        try:
-            needs = requires(name) or []
-        except PackageNotFoundError:
-            continue
-        for need in needs:
-            if "extra ==" in need or "extra==" in need:
-                continue
-            todo.append(re.split(r"[\s;<>=!~\[(]", need, maxsplit=1)[0].lower().replace("_", "-"))
-    return seen
-
-
 # Runs in a fresh interpreter where only the Lambda image's distributions can be imported: any
-# other installed distribution (pandas, streamlit, mlflow...) raises ModuleNotFoundError.
-ONLY_THE_IMAGE = """
-import json, sys
-from importlib.metadata import packages_distributions
-allowed = set(json.loads(sys.argv[1]))
-owners = packages_distributions()
-
-class OnlyTheImage:
-    def find_spec(self, name, path=None, target=None):
-        dists = owners.get(name.split(".")[0])
-        if dists and not any(d.lower().replace("_", "-") in allowed for d in dists):
-            raise ModuleNotFoundError(f"No module named {name!r} in the Lambda image")
-        return None
-
-sys.meta_path.insert(0, OnlyTheImage())
-"""
-
+# other installed distribution (pandas, streamlit, mlflow, scikit-learn...) raises
+# ModuleNotFoundError.
 IMPORT_PROBE = (
-    ONLY_THE_IMAGE
+    PRELUDE
     + """
 from laptop_pricing.api import handler
 from laptop_pricing.laptop_spec import LaptopSpec
@@ -454,7 +408,8 @@ payload = {**LaptopSpec.default().to_payload(), "condition": Condition.best().as
 offer = handler.handler({"httpMethod": "POST", "body": json.dumps(payload)}, None)
 assert offer["statusCode"] == 200 and json.loads(offer["body"])["quote_id"], offer
 mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
-print(json.dumps({"modules": mods, "pandas": "pandas" in sys.modules}))
+print(json.dumps({"modules": mods, "pandas": "pandas" in sys.modules,
+                  "sklearn": "sklearn" in sys.modules}))
 """
 )
 
@@ -473,7 +428,7 @@ def _probe_env(moto_endpoint: str, bucket: str) -> dict[str, str]:
 def test_the_handler_runs_with_only_the_lambda_requirements_importable(
     tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
 ) -> None:
-    allowed = _closure(set(_requirement_names(INFRA / "requirements-lambda.txt")))
+    allowed = installable_from(INFRA / "requirements-lambda.txt")
     env = _probe_env(moto_endpoint, bucket)
     result = subprocess.run(
         [sys.executable, "-c", IMPORT_PROBE, json.dumps(sorted(allowed))],
@@ -486,6 +441,7 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["pandas"] is False
+    assert probe["sklearn"] is False  # the model is LightGBM's own text (model/model.txt)
     # The row went to S3 through the handler's default observer (request log from the env).
     # One record object per request (each is stored before its answer): the price and the offer.
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 2
@@ -496,7 +452,7 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
 
 # The compactor's command in the same image, invoked the way its Schedule event invokes it.
 COMPACTOR_PROBE = (
-    ONLY_THE_IMAGE
+    PRELUDE
     + """
 from laptop_pricing.request_log import compact
 event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
@@ -522,7 +478,7 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
     for day in (yesterday, today):
         at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(minutes=1)
         log.write(prediction_values(spec, 4321, "v1", f"r-{day}", at), at=at)
-    allowed = _closure(set(_requirement_names(INFRA / "requirements-lambda.txt")))
+    allowed = installable_from(INFRA / "requirements-lambda.txt")
     result = subprocess.run(
         [sys.executable, "-c", COMPACTOR_PROBE, json.dumps(sorted(allowed))],
         capture_output=True,

@@ -175,4 +175,4 @@ def test_mismatched_schema_is_refused_and_the_shipped_artifact_is_untouched(
     assert sorted(p.name for p in shipped.iterdir()) == sorted(before)
     for name, content in before.items():
         assert (shipped / name).read_bytes() == content, name
-    assert filecmp.cmp(shipped / "model.joblib", REPO_MODEL_DIR / "model.joblib", shallow=False)
+    assert filecmp.cmp(shipped / "model.txt", REPO_MODEL_DIR / "model.txt", shallow=False)

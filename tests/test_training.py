@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from laptop_pricing.artifact import (
+    BOOSTER_FILE,
     METADATA_FILE,
-    MODEL_FILE,
+    PICKLE_FILE,
     ArtifactError,
     ArtifactSchemaMismatch,
     load_artifact,
@@ -130,14 +131,39 @@ def test_artifact_round_trip(tmp_path, final, metadata, table):
     write_artifact(final.model, metadata, tmp_path)
     model, loaded, directory = load_artifact(tmp_path)
     assert directory == tmp_path
-    assert (
-        loaded.model_sha256
-        and {k: v for k, v in loaded.raw.items() if k != "model_sha256"} == metadata
-    )
+    assert loaded.model_sha256 and loaded.model_file == PICKLE_FILE  # a decision tree
+    written = {k: v for k, v in loaded.raw.items() if k not in ("model_sha256", "model_file")}
+    assert written == metadata
     X, _ = features_and_target(table)
     np.testing.assert_array_equal(model.predict(X[:20]), final.model.predict(X[:20]))
-    assert (tmp_path / MODEL_FILE).stat().st_mode & 0o044 == 0o044  # readable in the Lambda image
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert (tmp_path / PICKLE_FILE).stat().st_mode & 0o044 == 0o044  # readable in the Lambda image
+    assert {p.name for p in tmp_path.iterdir()} == {METADATA_FILE, PICKLE_FILE}
+
+
+def test_a_lightgbm_model_ships_as_its_booster_text_and_prices_the_same(tmp_path, metadata, table):
+    from laptop_pricing.log_price_model import LogPriceBooster
+
+    rows = training_rows(table)
+    model = rows.fit("lightgbm_mape", np.arange(len(rows.y)), seed=0)
+    write_artifact(model, metadata, tmp_path)
+    write_artifact(model, metadata, tmp_path)  # the same again: the same two files
+    shipped, loaded, _ = load_artifact(tmp_path)
+    assert isinstance(shipped, LogPriceBooster) and loaded.model_file == BOOSTER_FILE
+    assert {p.name for p in tmp_path.iterdir()} == {METADATA_FILE, BOOSTER_FILE}
+    assert (tmp_path / BOOSTER_FILE).stat().st_mode & 0o044 == 0o044
+    # Bit for bit the prices of the fitted model, the MAPE factor in its first tree included.
+    np.testing.assert_array_equal(shipped.predict(rows.X), model.predict(rows.X))
+    np.testing.assert_array_equal(shipped.predict(rows.X_v1), model.predict(rows.X_v1))
+
+
+def test_a_new_format_replaces_the_old_file(tmp_path, final, metadata, table):
+    rows = training_rows(table)
+    write_artifact(final.model, metadata, tmp_path)  # model.joblib
+    write_artifact(rows.fit("lightgbm", np.arange(len(rows.y)), seed=0), metadata, tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} == {METADATA_FILE, BOOSTER_FILE}
+    write_artifact(final.model, metadata, tmp_path)  # and back
+    assert {p.name for p in tmp_path.iterdir()} == {METADATA_FILE, PICKLE_FILE}
+    assert load_artifact(tmp_path).metadata.model_file == PICKLE_FILE
 
 
 def test_write_refuses_a_feature_order_mismatch(tmp_path, final, metadata):
@@ -158,7 +184,7 @@ def test_load_refuses_a_feature_order_mismatch(tmp_path, final, metadata):
 
 def test_load_refuses_a_model_file_from_another_build(tmp_path, final, metadata):
     write_artifact(final.model, metadata, tmp_path)
-    (tmp_path / MODEL_FILE).write_bytes(b"not the model that metadata names")
+    (tmp_path / PICKLE_FILE).write_bytes(b"not the model that metadata names")
     with pytest.raises(ArtifactError, match="sha256"):
         load_artifact(tmp_path)
 
@@ -217,6 +243,7 @@ def test_committed_model_meets_the_issue_targets():
     # Shipped from the registry, not from a local build: the champion alias of a registered run.
     assert metadata.source and metadata.source.startswith("models:/laptop-pricing-model@champion")
     assert metadata.registered_version is not None and metadata.run_id
+    assert metadata.model_file == BOOSTER_FILE  # LightGBM alone loads it (no scikit-learn)
     load_artifact()  # feature order and model hash check out
 
 

@@ -143,4 +143,4 @@ def _check_same_predictions(logged: Any, shipped: Any) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if not np.array_equal(logged.predict(rows), shipped.predict(rows)):
-            raise ExportRefused("the written model.joblib does not price like the registry's model")
+            raise ExportRefused("the written model file does not price like the registry's model")

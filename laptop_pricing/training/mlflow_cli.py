@@ -165,7 +165,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="write models:/laptop-pricing-model@champion into model/ (the shipped artifact)",
         description="Resolve models:/laptop-pricing-model@champion (never 'the highest "
         "version'), check its feature order against the schema and atomically replace "
-        "model/model.joblib and model/model_metadata.json. A mismatch is refused (exit 2) and "
+        "model/model.txt (the booster's text; model.joblib for a non-LightGBM family) and "
+        "model/model_metadata.json. A mismatch is refused (exit 2) and "
         "leaves model/ untouched.",
     )
     export.add_argument("--model-dir", default=None, help="output folder (default: model/)")

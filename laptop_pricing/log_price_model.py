@@ -1,0 +1,46 @@
+"""A LightGBM booster of the log price, answering in BRL: how the app and the API hold the model.
+
+Training fits scikit-learn's ``TransformedTargetRegressor`` over ``LGBMRegressor`` (what MLflow
+logs and the CV compares). What prices at run time needs only the booster: its own text format
+(``model_to_string``) is exact, readable and loads with LightGBM alone, so the app and the Lambda
+image install neither scikit-learn nor a pickle loader, and importing LightGBM no longer pulls in
+scikit-learn (about 65 MB a process; ``docs/performance.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class LogPriceBooster:
+    """``predict(X)`` is ``exp`` of the booster's prediction: the same prices as the fitted
+    ``TransformedTargetRegressor`` it came from, to the last bit."""
+
+    def __init__(self, booster: Any):
+        self.booster = booster
+        self.n_features_in_ = booster.num_feature()
+
+    @classmethod
+    def from_text(cls, text: str) -> LogPriceBooster:
+        from lightgbm import Booster  # only the loaders of the model pay for it
+
+        return cls(Booster(model_str=text))
+
+    def to_text(self) -> str:
+        return self.booster.model_to_string()
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.exp(self.booster.predict(np.asarray(X, dtype=np.float64), num_threads=1))
+
+
+def log_price_booster(model: Any) -> Any | None:
+    """The LightGBM booster of a log-price model (a ``LogPriceBooster``, or a fitted
+    ``TransformedTargetRegressor`` with ``func=np.log`` over LightGBM), else None."""
+    if isinstance(model, LogPriceBooster):
+        return model.booster
+    booster = getattr(getattr(model, "regressor_", None), "booster_", None)
+    if booster is None or getattr(model, "func", None) is not np.log:
+        return None
+    return booster
