@@ -2,13 +2,14 @@
 
     python bench/bench_explain.py [--calls 3000] [--rounds 5]
 
-Same run, interleaved in rounds (these machines are noisy), observer at its no-op default:
-bare predict (the raw booster on an encoded row, its ``pred_leaf`` variant, and the scikit-learn
-wrapper), the plain handler, the handler with ``"explain": true`` (path-decomposition
-contributions in R$), with ``"comparables": true`` (the closest real laptops), and with both (what
-the app asks for); for reference, the TreeSHAP the engine used before (``pred_contrib``) on the
-same row. Targets (issue 12): ``explain`` adds <= 2 ms to the handler's p50 and stays <= 1.5x the
-handler without it; each ratio below is against the plain handler of the same run.
+Same run, interleaved in rounds (these machines are noisy), observer at its no-op default: bare
+predict (the raw booster on an encoded row, its ``pred_leaf`` variant, and the shipped model
+object's own ``predict``: ``exp`` around the booster), the plain handler, the handler with
+``"explain": true`` (path-decomposition contributions in R$), with ``"comparables": true`` (the
+closest real laptops), and with both (what the app asks for); for reference, the TreeSHAP the engine
+used before (``pred_contrib``) on the same row. Targets (issue 12): ``explain`` adds <= 2 ms to the
+handler's p50 and stays <= 1.5x the handler without it; each ratio below is against the plain
+handler of the same run.
 The CV table is the shipped model's (5-fold x 3, MAPE on v2 payloads and on the v1 view of the
 same folds, every family tried); the training CLI prints the same table when it runs.
 """

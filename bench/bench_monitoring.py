@@ -18,7 +18,11 @@ course-style reader's (target <= 400 MB). Then the page through AppTest, in a fr
 opened on the monitoring page: one day (its peak RSS is the same-run baseline), the whole year
 cold (peak RSS, target <= 400 MB), warm reruns and "Atualizar", and the bytes of figure JSON the
 page sends; and once more in a process where the clerk's estimate page (and its model) ran first.
-Peak RSS is ``VmHWM``.
+Peak RSS is ``VmHWM``. Every child can import only what ``requirements.txt`` installs (what
+Streamlit Cloud installs: ``tests.importable``; and pytest, which the AppTest fixtures import),
+not the other test tools, MLflow or scikit-learn of this environment. For comparison, the last
+child runs the estimate-first case with everything importable (scikit-learn too, as the app's
+requirements had it before the model shipped as LightGBM's own text).
 """
 
 from __future__ import annotations
@@ -210,7 +214,7 @@ def add_network_latency(milliseconds: float) -> None:
     URLLib3Session.send = delayed
 
 
-def run_child(kind: str, endpoint: str, latency_ms: float = 0.0) -> dict:
+def run_child(kind: str, endpoint: str, latency_ms: float = 0.0, installed: str = "app") -> dict:
     env = {**os.environ, **AWS_ENV}
     for key in KEYS:
         env.pop(env_name(key), None)
@@ -224,6 +228,8 @@ def run_child(kind: str, endpoint: str, latency_ms: float = 0.0) -> dict:
             endpoint,
             "--latency-ms",
             str(latency_ms),
+            "--installed",
+            installed,
         ],
         env=env,
         cwd=REPO,
@@ -280,6 +286,49 @@ def compact_year(endpoint: str, days: int) -> float:
     return seconds
 
 
+def versus(baseline: float | None, seconds: float) -> str:
+    return "" if baseline is None else f" -> {baseline / seconds:.2f}x"
+
+
+def pages(endpoint: str, b: float | None = None) -> None:
+    """The page processes: monitoring opened directly, then after the estimate page."""
+    page = run_child("page", endpoint)
+    mem = page["rss"]
+    w = statistics.median(page["warm_reruns"])
+    print(
+        f"page (AppTest, fresh process, monitoring page opened directly): first run, one "
+        f"day {page['first_run_one_day']:.2f} s; whole year cold "
+        f"{page['year_cold_run']:.2f} s{versus(b, page['year_cold_run'])}; warm reruns "
+        f"{', '.join(f'{x:.2f}' for x in page['warm_reruns'])} s{versus(b, w)}; "
+        f"'Atualizar' {', '.join(f'{x:.2f}' for x in page['refreshes'])} s; "
+        f"shows {page['requests_shown']} requests"
+    )
+    print(
+        f"figure JSON for the year: {sum(page['figure_bytes']):,} bytes in "
+        f"{len(page['figure_bytes'])} figures"
+    )
+    print(
+        f"page process peak RSS (VmHWM): one day {mem['one_day']:.0f} MB (same-run "
+        f"baseline), whole year {mem['year']:.0f} MB (+{mem['year'] - mem['one_day']:.0f}), "
+        f"after two 'Atualizar' {mem['after_refreshes']:.0f} MB  "
+        f"(target <= {RSS_TARGET_MB} MB: {verdict(max(mem['year'], mem['after_refreshes']))})"
+    )
+    after = run_child("page_after_estimate", endpoint)["rss"]
+    print(
+        f"the same, after the clerk's estimate page ran in the process (model loaded): "
+        f"estimate page {after['estimate_page']:.0f} MB, then monitoring one day "
+        f"{after['one_day']:.0f} MB, whole year {after['year']:.0f} MB "
+        f"(+{after['year'] - after['one_day']:.0f}; target <= {RSS_TARGET_MB} MB: "
+        f"{verdict(after['year'])})"
+    )
+    dev = run_child("page_after_estimate", endpoint, installed="dev")["rss"]
+    print(
+        f"the same with scikit-learn importable (LightGBM then imports it): estimate page "
+        f"{dev['estimate_page']:.0f} MB, whole year {dev['year']:.0f} MB -> requirements.txt "
+        f"alone saves {dev['year'] - after['year']:.0f} MB ({after['year'] / dev['year']:.2f}x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
@@ -293,8 +342,24 @@ def main() -> None:
         default=20.0,
         help="per-request network latency of the second scenario (0 to skip it)",
     )
+    parser.add_argument(
+        "--installed",
+        choices=("app", "dev"),
+        default="app",
+        help="a child imports only what requirements.txt installs (app) or anything (dev)",
+    )
+    parser.add_argument(
+        "--page-only",
+        action="store_true",
+        help="skip the reader comparisons: only the page processes (after the compaction)",
+    )
     args = parser.parse_args()
     if args.child:
+        if args.installed == "app":
+            from tests.importable import allow_only, closure, installable_from
+
+            # pytest too: the AppTest fixtures of tests/ import it (a few MB, as before).
+            allow_only(installable_from(REPO / "requirements.txt") | closure({"pytest"}))
         os.environ.update(AWS_ENV)
         add_network_latency(args.latency_ms)
         print(json.dumps(CHILDREN[args.child](args.endpoint)))
@@ -310,11 +375,14 @@ def main() -> None:
             f"{upload_seconds:.1f} s"
         )
         baseline, csv_only, rolled = [], [], []
-        for _ in range(args.repeats):
+        for _ in range(0 if args.page_only else args.repeats):
             baseline.append(run_child("baseline", endpoint))
             csv_only.append(run_child("ours", endpoint))
         compaction = compact_year(endpoint, args.days)
         print(f"compactor, closing the year into the rollup (backfill): {compaction:.1f} s")
+        if args.page_only:
+            pages(endpoint)
+            return
         for _ in range(args.repeats):  # interleaved, so drift in machine load hits both
             baseline.append(run_child("baseline", endpoint))
             rolled.append(run_child("ours", endpoint))
@@ -343,35 +411,7 @@ def main() -> None:
             f"{course_rss:.0f} MB -> {ours_rss / course_rss:.2f}x  "
             f"(target <= {RSS_TARGET_MB} MB: {verdict(ours_rss)})"
         )
-        page = run_child("page", endpoint)
-        mem = page["rss"]
-        w = statistics.median(page["warm_reruns"])
-        print(
-            f"page (AppTest, fresh process, monitoring page opened directly): first run, one "
-            f"day {page['first_run_one_day']:.2f} s; whole year cold "
-            f"{page['year_cold_run']:.2f} s -> {b / page['year_cold_run']:.2f}x; warm reruns "
-            f"{', '.join(f'{x:.2f}' for x in page['warm_reruns'])} s -> {b / w:.1f}x; "
-            f"'Atualizar' {', '.join(f'{x:.2f}' for x in page['refreshes'])} s; "
-            f"shows {page['requests_shown']} requests"
-        )
-        print(
-            f"figure JSON for the year: {sum(page['figure_bytes']):,} bytes in "
-            f"{len(page['figure_bytes'])} figures"
-        )
-        print(
-            f"page process peak RSS (VmHWM): one day {mem['one_day']:.0f} MB (same-run "
-            f"baseline), whole year {mem['year']:.0f} MB (+{mem['year'] - mem['one_day']:.0f}), "
-            f"after two 'Atualizar' {mem['after_refreshes']:.0f} MB  "
-            f"(target <= {RSS_TARGET_MB} MB: {verdict(max(mem['year'], mem['after_refreshes']))})"
-        )
-        after = run_child("page_after_estimate", endpoint)["rss"]
-        print(
-            f"the same, after the clerk's estimate page ran in the process (model loaded): "
-            f"estimate page {after['estimate_page']:.0f} MB, then monitoring one day "
-            f"{after['one_day']:.0f} MB, whole year {after['year']:.0f} MB "
-            f"(+{after['year'] - after['one_day']:.0f}; target <= {RSS_TARGET_MB} MB: "
-            f"{verdict(after['year'])})"
-        )
+        pages(endpoint, b)
         if args.latency_ms > 0:
             lb = [run_child("baseline", endpoint, args.latency_ms) for _ in range(args.repeats)]
             lr = [run_child("ours", endpoint, args.latency_ms) for _ in range(args.repeats)]
