@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import shutil
 import warnings
 
@@ -23,7 +24,7 @@ from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES
 from laptop_pricing.training import mlflow_cli, registry, tracking
 from laptop_pricing.training.export import ExportRefused, export_champion
-from laptop_pricing.training.prepare import prepare_table
+from laptop_pricing.training.prepare import prepare_table, table_hash
 
 BUDGET = {"n_splits": 3, "n_repeats": 1, "seed": 0}
 
@@ -86,6 +87,8 @@ def test_session_logs_a_parent_and_one_nested_run_per_family(store, first):
     version = client.get_model_version(registry.MODEL_NAME, "1")
     assert version.run_id == first.best_run_id
     assert version.tags[registry.TAG_DATA_HASH] == first.protocol["data_hash"]
+    protocol = json.loads(version.tags[registry.TAG_PROTOCOL])
+    assert protocol["table_hash"] == table_hash(prepare_table())  # the rows the CV ran on
     assert version.tags[registry.TAG_GIT_COMMIT] == parent.data.tags["git_commit"]
 
 

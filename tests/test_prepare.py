@@ -21,6 +21,7 @@ from laptop_pricing.training.prepare import (
     course_view_rows,
     data_hash,
     prepare_table,
+    table_hash,
 )
 
 
@@ -152,6 +153,16 @@ def test_exact_duplicates_dropped(table, raw):
         - len(report["impossible_rows_dropped"])
         - report["duplicates_after_mapping_dropped"]
     )
+
+
+def test_the_table_hash_names_the_prepared_rows_not_only_the_raw_file(table):
+    """Keeping the twins the preparation drops (same raw file, same data_hash) is another
+    protocol: the registry must not compare its MAPE with ours without --force."""
+    assert table_hash(table) == table_hash(prepare_table())  # deterministic
+    assert table_hash(table).startswith("sha256:")
+    assert table_hash(table.iloc[:-1]) != table_hash(table)
+    with_a_twin = pd.concat([table, table.iloc[[0]]], ignore_index=True)
+    assert table_hash(with_a_twin) != table_hash(table)
 
 
 def test_brands_keep_their_name_os_and_ram_type_collapse_to_other(joined):

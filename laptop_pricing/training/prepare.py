@@ -11,6 +11,7 @@ Public functions (the MLflow wrapper calls these):
   (coarse brand and processor, no generation, no MS Office): the copies the model trains on so
   that a v1 payload still prices well, and the rows the v1 column of the CV table scores.
 - ``data_hash(path=RAW_DATA_PATH) -> str``: ``"sha256:<hex>"`` of the raw file's bytes.
+- ``table_hash(table) -> str``: the same of the prepared table (the rows the CV runs on).
 
 What differs from the course's ``make_dataset.py``, on purpose:
 
@@ -67,6 +68,14 @@ class RawDataError(ValueError):
 def data_hash(path: str | Path = RAW_DATA_PATH) -> str:
     """Content hash of the raw data file, recorded in the artifact so a model names its data."""
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return f"sha256:{digest}"
+
+
+def table_hash(table: pd.DataFrame) -> str:
+    """Content hash of the prepared training table: what the CV actually ran on. The raw file's
+    hash does not change when the preparation does (which rows it drops, how it maps values),
+    and two CV MAPEs are comparable only on the same rows."""
+    digest = hashlib.sha256(table.to_csv(index=False).encode("utf-8")).hexdigest()
     return f"sha256:{digest}"
 
 

@@ -3,8 +3,8 @@
 The course's exporter took "the highest version" of the registered model, so any experiment that
 happened to be registered last went to production. Here a version only becomes the one we ship by
 taking the ``champion`` alias, and it only takes it when it beats the current champion's MAPE under
-the same validation protocol (same data hash, folds, repeats and seed), or when someone says
-``--force``.
+the same validation protocol (same raw data and prepared rows, folds, repeats and seed), or when
+someone says ``--force``.
 
 Tracking store: ``MLFLOW_TRACKING_URI`` when set (DagsHub, a team server; credentials only from
 ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``, which MLflow reads itself), otherwise a

@@ -44,7 +44,13 @@ from laptop_pricing.schema import FEATURE_ORDER
 from laptop_pricing.settings import REPO_ROOT
 from laptop_pricing.training import registry
 from laptop_pricing.training import train as core
-from laptop_pricing.training.prepare import PRICE_COLUMN, RAW_DATA_PATH, data_hash, prepare_table
+from laptop_pricing.training.prepare import (
+    PRICE_COLUMN,
+    RAW_DATA_PATH,
+    data_hash,
+    prepare_table,
+    table_hash,
+)
 
 METADATA_FILE = "model_metadata.json"
 MODEL_NAME_IN_RUN = "model"
@@ -98,11 +104,13 @@ def feature_frame(X: np.ndarray) -> pd.DataFrame:
 
 
 def validation_protocol(
-    data_hash_value: str, n_splits: int, n_repeats: int, seed: int
+    data_hash_value: str, table_hash_value: str, n_splits: int, n_repeats: int, seed: int
 ) -> dict[str, Any]:
-    """What makes two CV MAPEs comparable: same data, same folds, same target and metric."""
+    """What makes two CV MAPEs comparable: same raw data and the same prepared rows from it,
+    same folds, same target and metric."""
     return {
         "data_hash": data_hash_value,
+        "table_hash": table_hash_value,
         "cv": "RepeatedKFold",
         "n_splits": n_splits,
         "n_repeats": n_repeats,
@@ -207,7 +215,8 @@ def train_and_track(
     digest = data_hash(raw_path)
     X, _ = core.features_and_target(table)
     families = list(families or core.FAMILIES)
-    protocol = validation_protocol(digest, n_splits, n_repeats, seed)
+    rows_digest = table_hash(table)
+    protocol = validation_protocol(digest, rows_digest, n_splits, n_repeats, seed)
     commit, dirty = git_commit()
     started = datetime.now(UTC).replace(microsecond=0)
     say(f"data: {len(table)} rows, {digest[:19]}…; CV {n_splits}-fold x {n_repeats}, seed {seed}")
@@ -219,6 +228,7 @@ def train_and_track(
         mlflow.log_params(
             {
                 "data_hash": digest,
+                "table_hash": rows_digest,
                 "n_rows": len(table),
                 "n_splits": n_splits,
                 "n_repeats": n_repeats,
