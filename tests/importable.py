@@ -8,7 +8,9 @@ file would. Standard library only: probes import it first, in a fresh interprete
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -76,3 +78,26 @@ def allow_only(allowed) -> None:
     """From now on in this process, import only from ``allowed`` distributions (and the
     standard library and this repository, which belong to none)."""
     sys.meta_path.insert(0, _OnlyThese({name.lower().replace("_", "-") for name in allowed}))
+
+
+def run_probe(
+    code: str,
+    requirements: Path,
+    *args: str,
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float = 120,
+) -> dict:
+    """Run ``PRELUDE + code`` in a fresh interpreter that can import only what ``requirements``
+    installs; return the JSON object it prints last (a failure shows the probe's stderr)."""
+    allowed = installable_from(requirements)
+    result = subprocess.run(
+        [sys.executable, "-c", PRELUDE + code, json.dumps(sorted(allowed)), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(cwd),
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -11,8 +11,6 @@ clear ``ArtifactError`` naming what to install, not a traceback from a pickle.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,11 +26,9 @@ from laptop_pricing.artifact import (
 from laptop_pricing.settings import REPO_ROOT
 from laptop_pricing.training.prepare import data_hash, prepare_table
 from laptop_pricing.training.train import build_metadata, compare_families, fit_final
-from tests.importable import PRELUDE, installable_from
+from tests.importable import installable_from, run_probe
 
-APP_PROBE = (
-    PRELUDE
-    + """
+APP_PROBE = """
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("app.py", default_timeout=120).run()
 assert not at.exception, [e.value for e in at.exception]
@@ -57,11 +53,8 @@ print(json.dumps({
     "joblib": "joblib" in sys.modules,
 }))
 """
-)
 
-LOAD_PROBE = (
-    PRELUDE
-    + """
+LOAD_PROBE = """
 from laptop_pricing.artifact import ArtifactError, load_artifact
 try:
     load_artifact(sys.argv[2])
@@ -70,23 +63,14 @@ except ArtifactError as error:
 else:
     print(json.dumps({"error": None}))
 """
-)
 
 
 def _run(code: str, *args: str, cwd: Path, env_extra: dict[str, str]) -> dict:
-    allowed = installable_from(REPO_ROOT / "requirements.txt")
-    assert "scikit-learn" not in allowed and "lightgbm" in allowed
+    assert "scikit-learn" not in installable_from(REPO_ROOT / "requirements.txt")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT), "HOME": str(cwd), **env_extra}
-    result = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(sorted(allowed)), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=str(REPO_ROOT),
-        timeout=240,
+    return run_probe(
+        code, REPO_ROOT / "requirements.txt", *args, env=env, cwd=REPO_ROOT, timeout=240
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_the_shipped_model_is_the_booster_text():

@@ -21,7 +21,7 @@ import pytest
 from cfnlint.decode import decode
 
 from laptop_pricing.settings import REPO_ROOT
-from tests.importable import PRELUDE, installable_from, requirement_pins
+from tests.importable import requirement_pins, run_probe
 from tests.service_fixtures import MOTO_ENV
 
 INFRA = REPO_ROOT / "infra"
@@ -395,9 +395,7 @@ def test_lambda_requirements_are_pinned_like_the_app() -> None:
 # Runs in a fresh interpreter where only the Lambda image's distributions can be imported: any
 # other installed distribution (pandas, streamlit, mlflow, scikit-learn...) raises
 # ModuleNotFoundError.
-IMPORT_PROBE = (
-    PRELUDE
-    + """
+IMPORT_PROBE = """
 from laptop_pricing.api import handler
 from laptop_pricing.laptop_spec import LaptopSpec
 event = {"httpMethod": "POST", "body": json.dumps(LaptopSpec.default().to_payload())}
@@ -411,7 +409,6 @@ mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
 print(json.dumps({"modules": mods, "pandas": "pandas" in sys.modules,
                   "sklearn": "sklearn" in sys.modules}))
 """
-)
 
 
 def _probe_env(moto_endpoint: str, bucket: str) -> dict[str, str]:
@@ -428,18 +425,12 @@ def _probe_env(moto_endpoint: str, bucket: str) -> dict[str, str]:
 def test_the_handler_runs_with_only_the_lambda_requirements_importable(
     tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
 ) -> None:
-    allowed = installable_from(INFRA / "requirements-lambda.txt")
-    env = _probe_env(moto_endpoint, bucket)
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_PROBE, json.dumps(sorted(allowed))],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=str(tmp_path),
-        timeout=120,
+    probe = run_probe(
+        IMPORT_PROBE,
+        INFRA / "requirements-lambda.txt",
+        env=_probe_env(moto_endpoint, bucket),
+        cwd=tmp_path,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["pandas"] is False
     assert probe["sklearn"] is False  # the model is LightGBM's own text (model/model.txt)
     # The row went to S3 through the handler's default observer (request log from the env).
@@ -451,16 +442,13 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
 
 
 # The compactor's command in the same image, invoked the way its Schedule event invokes it.
-COMPACTOR_PROBE = (
-    PRELUDE
-    + """
+COMPACTOR_PROBE = """
 from laptop_pricing.request_log import compact
 event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
 answer = compact.handler(event, None)
 mods = sorted(m for m in sys.modules if m.startswith("laptop_pricing"))
 print(json.dumps({"days": answer["days"], "modules": mods, "pandas": "pandas" in sys.modules}))
 """
-)
 
 
 def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable(
@@ -478,17 +466,12 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
     for day in (yesterday, today):
         at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(minutes=1)
         log.write(prediction_values(spec, 4321, "v1", f"r-{day}", at), at=at)
-    allowed = installable_from(INFRA / "requirements-lambda.txt")
-    result = subprocess.run(
-        [sys.executable, "-c", COMPACTOR_PROBE, json.dumps(sorted(allowed))],
-        capture_output=True,
-        text=True,
+    probe = run_probe(
+        COMPACTOR_PROBE,
+        INFRA / "requirements-lambda.txt",
         env={**_probe_env(moto_endpoint, bucket), "PREDICTIONS_PREFIX": "logs"},
-        cwd=str(tmp_path),
-        timeout=120,
+        cwd=tmp_path,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
     predictions = [line for line in probe["days"] if line.startswith("prediction ")]
     assert [line.split(":")[0] for line in predictions] == [
         f"prediction {today}",
