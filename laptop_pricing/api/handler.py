@@ -63,6 +63,7 @@ from laptop_pricing.settings import Settings, load_settings
 from laptop_pricing.trade_in import QuoteIssuer, TradeInQuote
 
 logger = logging.getLogger(__name__)
+UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
 
 MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
 OUTCOME_ROUTE = "outcome"
@@ -296,7 +297,9 @@ class PricingHandler:
             valid_until = error.valid_until.isoformat() if error.valid_until else None
             answer = {"message": str(error), "quote_id": error.quote_id, "valid_until": valid_until}
             return _response(409, answer)
-        except OutcomeNotStored:
+        except OutcomeNotStored as error:
+            # Its write may still land: the client's retry of the same event then answers 200.
+            logger.warning("%s: %s", UNCONFIRMED_OUTCOME, error)
             return _response(503, {"message": "Outcome not stored in time; send it again"})
         except (StoreError, UnreadableDayFile, OSError) as error:
             logger.warning("outcome store unavailable: %s: %s", type(error).__name__, error)
