@@ -8,16 +8,13 @@ right (``Válida até``, ``não``) on any machine, with no system font package n
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 
-from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA, format_price
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.quote_document import QuoteDocument
 from laptop_pricing.schema import FIELDS
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -30,25 +27,6 @@ INSPECTION_LINE = (
     "O valor final é confirmado na inspeção do notebook na loja: se o estado não for o "
     "informado acima, a oferta pode mudar."
 )
-
-
-@dataclass(frozen=True)
-class QuoteDocument:
-    """Everything the printed quote shows."""
-
-    store_name: str
-    quote_id: str
-    quoted_at: datetime
-    valid_until: date
-    offer: int | None
-    no_offer_reason: str | None
-    spec: LaptopSpec | None
-    condition: Condition | None
-    currency: str = "BRL"
-
-
-def pdf_file_name(document: QuoteDocument) -> str:
-    return f"cotacao-{document.quote_id}.pdf"
 
 
 def _qr_png(text: str) -> io.BytesIO:

@@ -32,12 +32,21 @@ APP_PROBE = """
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("app.py", default_timeout=120).run()
 assert not at.exception, [e.value for e in at.exception]
+from components.condition_form import widget_key
+from laptop_pricing.condition import QUESTIONS_BY_KEY, Condition
+for key, value in Condition.best().as_dict().items():  # an offer, so a PDF to offer
+    next(r for r in at.radio if r.key == widget_key(QUESTIONS_BY_KEY[key])).set_value(value)
+    at.run()
 at.button(key="submit").click()
 at.run()
 assert not at.exception, [e.value for e in at.exception]
 assert not at.error, [e.value for e in at.error]
 from components.offer_card import MARKET_LABEL
 shown = [str(m.value) for m in at.markdown if str(m.value).startswith(MARKET_LABEL)]
+fpdf_on_render = "fpdf" in sys.modules  # the PDF is built when the clerk clicks, not before
+from components.quote_document import QUOTE_DOCUMENT_KEY
+from laptop_pricing.quote_pdf import quote_pdf
+pdf = quote_pdf(at.session_state[QUOTE_DOCUMENT_KEY]["quote_pdf"])
 from laptop_pricing.engine import PricingEngine
 from laptop_pricing.laptop_spec import LaptopSpec
 engine = PricingEngine.load()
@@ -47,8 +56,9 @@ print(json.dumps({
     "price": quote.price,
     "contributions": len(quote.explanation.contributions),
     "comparables": len(quote.comparables),
-    "pdf_buttons": len(at.get("download_button")),
-    "fpdf": "fpdf" in sys.modules,
+    "downloads": [b.key for b in at.get("download_button")],
+    "fpdf_on_render": fpdf_on_render,
+    "pdf": pdf[:5].decode(),
     "sklearn": "sklearn" in sys.modules,
     "joblib": "joblib" in sys.modules,
 }))
@@ -84,7 +94,8 @@ def test_the_app_prices_with_only_requirements_txt_installed(tmp_path):
     probe = _run(APP_PROBE, cwd=tmp_path, env_extra={"PREDICTIONS_DIR": str(tmp_path / "log")})
     assert len(probe["shown"]) == 1 and "R$" in probe["shown"][0]
     assert probe["price"] > 0 and probe["contributions"] > 0 and probe["comparables"] >= 3
-    assert probe["pdf_buttons"] == 1 and probe["fpdf"] is True  # the quote PDF was built
+    assert "quote_pdf" in probe["downloads"] and probe["fpdf_on_render"] is False
+    assert probe["pdf"] == "%PDF-"  # and the renderer runs on what requirements.txt installs
     assert probe["sklearn"] is False and probe["joblib"] is False
 
 

@@ -13,12 +13,13 @@ from components import messages
 from components.condition_form import widget_key
 from components.history import HISTORY_KEY, to_csv
 from components.offer_card import ANSWER_THE_CONDITION, MARKET_LABEL, OFFER_LABEL
-from components.quote_document import PDF_CACHE_KEY
+from components.quote_document import QUOTE_DOCUMENT_KEY
 from components.quote_lookup import EXPIRED, INVALID, UNKNOWN
 from laptop_pricing.condition import QUESTIONS
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.policy import DEFAULT_POLICY_PATH
 from laptop_pricing.quote_id import QuoteIdGenerator
+from laptop_pricing.quote_pdf import quote_pdf
 from tests.app_fixtures import SCRATCHED, answer, app, fill, submit, texts
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -68,7 +69,9 @@ def test_the_whole_flow_offer_card_history_pdf_and_lookup(tmp_path):
     csv_text = to_csv(pd.DataFrame(history)).decode("utf-8-sig")
     assert "Oferta (R$);Cotação" in csv_text.splitlines()[0] and quote_id in csv_text
 
-    pdf = next(iter(at.session_state[PDF_CACHE_KEY].values()))
+    # The button builds the PDF when clicked (the browser test downloads it); here, the document
+    # the card handed it, rendered the same way.
+    pdf = quote_pdf(at.session_state[QUOTE_DOCUMENT_KEY]["quote_pdf"])
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Loja Teste Ação" in text and quote_id in text
     assert offer.replace("\xa0", " ") in text.replace("\xa0", " ")

@@ -1,0 +1,30 @@
+"""What the customer's printed quote shows, and its file name: light, so a page can offer the
+PDF without importing the renderer (``laptop_pricing.quote_pdf``, fpdf2: about 0.4 s and 30 MB
+the first time) until the clerk asks for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from laptop_pricing.condition import Condition
+from laptop_pricing.laptop_spec import LaptopSpec
+
+
+@dataclass(frozen=True)
+class QuoteDocument:
+    """Everything the printed quote shows."""
+
+    store_name: str
+    quote_id: str
+    quoted_at: datetime
+    valid_until: date
+    offer: int | None
+    no_offer_reason: str | None
+    spec: LaptopSpec | None
+    condition: Condition | None
+    currency: str = "BRL"
+
+
+def pdf_file_name(document: QuoteDocument) -> str:
+    return f"cotacao-{document.quote_id}.pdf"
