@@ -24,6 +24,7 @@ export) build the metadata as a JSON-ready dict; every reader gets a ``ModelMeta
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -291,7 +292,7 @@ def _load_model(path: Path, data: bytes) -> Any:
             f"{path} is a scikit-learn model and scikit-learn is not installed here (the app "
             "ships LightGBM models as model.txt); install requirements-training.txt to serve it"
         ) from error
-    return joblib.load(path)
+    return joblib.load(io.BytesIO(data))  # the bytes whose hash was checked, not a re-read
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -339,8 +340,6 @@ def write_artifact(
 
 
 def _pickled(model: Any) -> bytes:
-    import io
-
     import joblib
 
     buffer = io.BytesIO()
