@@ -11,13 +11,11 @@ encoded row, one predict and a few multiplications.
 Hot path: when the model is a LightGBM booster of the log price (the shipped ``model.txt``, or a
 freshly fitted ``TransformedTargetRegressor`` over LightGBM), the engine calls the raw booster
 directly (about 0.03 ms instead of 0.5 ms through the scikit-learn wrapper) and takes ``exp``
-itself. Always one thread: a
-single row gains nothing from OpenMP, and on a busy machine its spinning threads made a
-predict 40x slower (measured: 17 ms instead of 0.4 ms under load). The explanation is the exact
-path decomposition of the trees (``laptop_pricing.tree_paths``), tabled per leaf when the model
-loads: an explained price is one ``pred_leaf`` predict, a gather and a sum, and the same leaves
-give the price itself.
-"""
+itself. Always one thread: a single row gains nothing from OpenMP, and on a busy machine its
+spinning threads made a predict 40x slower (measured: 17 ms instead of 0.4 ms under load). The
+explanation is the exact path decomposition of the trees (``laptop_pricing.tree_paths``), tabled per
+leaf when the model loads: an explained price is one ``pred_leaf`` predict, a gather and a sum, and
+the same leaves give the price itself. """
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Training fits scikit-learn's ``TransformedTargetRegressor`` over ``LGBMRegressor
 logs and the CV compares). What prices at run time needs only the booster: its own text format
 (``model_to_string``) is exact, readable and loads with LightGBM alone, so the app and the Lambda
 image install neither scikit-learn nor a pickle loader, and importing LightGBM no longer pulls in
-scikit-learn (about 65 MB a process; ``docs/performance.md``).
+scikit-learn (44–48 MB a process, measured; ``docs/performance.md``).
 """
 
 from __future__ import annotations
