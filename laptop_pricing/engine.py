@@ -15,7 +15,8 @@ itself. Always one thread: a single row gains nothing from OpenMP, and on a busy
 spinning threads made a predict 40x slower (measured: 17 ms instead of 0.4 ms under load). The
 explanation is the exact path decomposition of the trees (``laptop_pricing.tree_paths``), tabled per
 leaf when the model loads: an explained price is one ``pred_leaf`` predict, a gather and a sum, and
-the same leaves give the price itself. """
+the same leaves give the price itself.
+"""
 
 from __future__ import annotations
 
