@@ -29,12 +29,12 @@ sys.path.insert(0, str(REPO))
 from bench_support import timed  # noqa: E402
 
 from laptop_pricing.api import handler as api  # noqa: E402
-from laptop_pricing.artifact import default_model_dir  # noqa: E402
-from laptop_pricing.engine import PricingEngine  # noqa: E402
-from laptop_pricing.features import FIELD_COLUMNS, encode  # noqa: E402
-from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
-from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELD_NAMES  # noqa: E402
-from laptop_pricing.tree_paths import leaf_table  # noqa: E402
+from laptop_pricing.pricing.artifact import default_model_dir  # noqa: E402
+from laptop_pricing.pricing.engine import PricingEngine  # noqa: E402
+from laptop_pricing.pricing.features import FIELD_COLUMNS, encode  # noqa: E402
+from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE, FIELD_NAMES  # noqa: E402
+from laptop_pricing.pricing.tree_paths import leaf_table  # noqa: E402
 
 V2_EXAMPLE = {**CONTRACT_EXAMPLE, "processor_gnrtn": "11th", "msoffice": "1"}
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from datetime import UTC, datetime
 
 from laptop_pricing.api.service import prediction_values
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import LocalRecordStore, LogLayout, RequestLog
 
 FIELDS = LaptopSpec.default().as_dict()

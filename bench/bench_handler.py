@@ -26,10 +26,10 @@ sys.path.insert(0, str(REPO))
 from bench_support import timed  # noqa: E402
 
 from laptop_pricing.api import handler as api  # noqa: E402
-from laptop_pricing.engine import PricingEngine  # noqa: E402
-from laptop_pricing.features import encode  # noqa: E402
-from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
-from laptop_pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
+from laptop_pricing.pricing.engine import PricingEngine  # noqa: E402
+from laptop_pricing.pricing.features import encode  # noqa: E402
+from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
 
 COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
 

@@ -131,7 +131,7 @@ def _page(endpoint: str, estimate_first: bool) -> dict:
     again). With ``estimate_first`` the clerk's estimate page (and its model) runs first."""
     from streamlit.testing.v1 import AppTest
 
-    from components.monitoring import RANGE_KEY
+    from components.monitoring_panels import RANGE_KEY
     from tests.app_fixtures import OWNER, SIGN_IN
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
@@ -273,8 +273,8 @@ def compact_year(endpoint: str, days: int) -> float:
 
     from laptop_pricing.request_log import LogLayout
     from laptop_pricing.request_log.compact import Compactor
-    from laptop_pricing.request_log.s3_store import S3RecordStore
-    from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
+    from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client
+    from laptop_pricing.storage.s3_store import S3RecordStore
 
     store = S3RecordStore(BUCKET, LogLayout(PREFIX), s3_client(endpoint, READ_TIMEOUTS))
     later = datetime(END.year, END.month, END.day, tzinfo=UTC) + timedelta(days=1, hours=1)

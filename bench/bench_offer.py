@@ -32,17 +32,17 @@ sys.path.insert(0, str(REPO))
 
 from laptop_pricing.api.handler import NullObserver, PricingHandler, get_engine  # noqa: E402
 from laptop_pricing.api.service import prediction_values  # noqa: E402
-from laptop_pricing.condition import Condition  # noqa: E402
-from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
-from laptop_pricing.policy import load_policy  # noqa: E402
-from laptop_pricing.quote_id import QuoteIdGenerator  # noqa: E402
-from laptop_pricing.quote_lookup import QuoteLookup  # noqa: E402
+from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
 from laptop_pricing.request_log import PREDICTIONS, LogLayout  # noqa: E402
 from laptop_pricing.request_log.compact import day_rows  # noqa: E402
-from laptop_pricing.request_log.day_csv import encode_day_csv  # noqa: E402
-from laptop_pricing.request_log.s3_store import S3RecordStore  # noqa: E402
-from laptop_pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
-from laptop_pricing.trade_in import QuoteIssuer  # noqa: E402
+from laptop_pricing.storage.day_csv import encode_day_csv  # noqa: E402
+from laptop_pricing.storage.s3_store import S3RecordStore  # noqa: E402
+from laptop_pricing.trade_in.condition import Condition  # noqa: E402
+from laptop_pricing.trade_in.policy import load_policy  # noqa: E402
+from laptop_pricing.trade_in.quote import QuoteIssuer  # noqa: E402
+from laptop_pricing.trade_in.quote_id import QuoteIdGenerator  # noqa: E402
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup  # noqa: E402
 
 CONDITION = dataclasses.replace(Condition.best(), screen="scratched", battery="weak").as_dict()
 

@@ -31,13 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from laptop_pricing.api.handler import PricingHandler, get_engine
 from laptop_pricing.api.service import observer_from_settings
 from laptop_pricing.client import LocalPricingClient
-from laptop_pricing.condition import Condition
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.outcome_service import recorder_from_settings
-from laptop_pricing.policy import load_policy
-from laptop_pricing.schema import CONTRACT_EXAMPLE
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
 from laptop_pricing.settings import load_settings
-from laptop_pricing.trade_in import QuoteIssuer
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.outcome_service import recorder_from_settings
+from laptop_pricing.trade_in.policy import load_policy
+from laptop_pricing.trade_in.quote import QuoteIssuer
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
@@ -115,7 +115,7 @@ def main() -> None:
 
     from moto.server import ThreadedMotoServer
 
-    from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
+    from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per S3 call otherwise
     os.environ.update(AWS_ENV)

@@ -34,17 +34,17 @@ sys.path.insert(0, str(REPO))
 
 from bench_support import free_port  # noqa: E402
 
-from laptop_pricing.artifact import read_metadata  # noqa: E402
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality, view  # noqa: E402
 from laptop_pricing.monitoring.business_view import compute_business_view  # noqa: E402
 from laptop_pricing.monitoring.outcome_reader import read_outcomes  # noqa: E402
 from laptop_pricing.monitoring.reading import read_log  # noqa: E402
 from laptop_pricing.monitoring.sources import LogLocation  # noqa: E402
+from laptop_pricing.pricing.artifact import read_metadata  # noqa: E402
 from laptop_pricing.request_log import LogLayout  # noqa: E402
 from laptop_pricing.request_log.compact import Compactor  # noqa: E402
-from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS  # noqa: E402
-from laptop_pricing.request_log.s3_store import S3RecordStore  # noqa: E402
-from laptop_pricing.request_log.stores import LocalRecordStore  # noqa: E402
+from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS  # noqa: E402
+from laptop_pricing.storage.s3_store import S3RecordStore  # noqa: E402
+from laptop_pricing.storage.stores import LocalRecordStore  # noqa: E402
 from tests import synthetic_business as synthetic  # noqa: E402
 
 END = date(2026, 3, 31)
@@ -94,7 +94,7 @@ def main() -> None:
 
             from moto.server import ThreadedMotoServer
 
-            from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
+            from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per S3 call
             os.environ.update(AWS_ENV)

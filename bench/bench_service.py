@@ -37,13 +37,13 @@ from bench_support import moto_process  # noqa: E402
 from legacy_request_log import LocalRequestLog, S3RequestLog, encode_rows, header_text  # noqa: E402
 
 from laptop_pricing.api.service import prediction_values  # noqa: E402
-from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
+from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
 from laptop_pricing.request_log import LogLayout, RequestLog  # noqa: E402
 from laptop_pricing.request_log.compact import Compactor  # noqa: E402
-from laptop_pricing.request_log.records import encode_record  # noqa: E402
-from laptop_pricing.request_log.s3_store import S3RecordStore  # noqa: E402
-from laptop_pricing.request_log.stores import LocalRecordStore  # noqa: E402
-from laptop_pricing.s3 import READ_TIMEOUTS, Timeouts, s3_client  # noqa: E402
+from laptop_pricing.storage.records import encode_record  # noqa: E402
+from laptop_pricing.storage.s3 import READ_TIMEOUTS, Timeouts, s3_client  # noqa: E402
+from laptop_pricing.storage.s3_store import S3RecordStore  # noqa: E402
+from laptop_pricing.storage.stores import LocalRecordStore  # noqa: E402
 
 PREFIX = "laptop-prediction-real-data"
 AWS_ENV = {

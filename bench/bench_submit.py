@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from laptop_pricing.api.handler import PricingHandler, get_engine  # noqa: E402
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient  # noqa: E402
-from laptop_pricing.laptop_spec import LaptopSpec  # noqa: E402
+from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     StreamlitServer,
     chromium_browser,

@@ -56,7 +56,7 @@ from laptop_pricing.log_columns import (
     TIMESTAMP_COLUMN,
     VERSION_COLUMN,
 )
-from laptop_pricing.schema import COURSE_FIELD_NAMES, FIELD_NAMES
+from laptop_pricing.pricing.schema import COURSE_FIELD_NAMES, FIELD_NAMES
 
 
 def day_key(prefix: str, day: date) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from laptop_pricing.condition import QUESTIONS, Condition, Question
+from laptop_pricing.trade_in.condition import QUESTIONS, Condition, Question
 
 SAVED_KEY = "condition_form_values"
 

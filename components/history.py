@@ -7,12 +7,12 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from laptop_pricing.engine import Quote
 from laptop_pricing.formatting import BRASILIA, format_price
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.engine import MarketEstimate
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import FIELDS
 from laptop_pricing.safe_csv import frame_to_csv
-from laptop_pricing.schema import FIELDS
-from laptop_pricing.trade_in import TradeInQuote
+from laptop_pricing.trade_in.quote import TradeInQuote
 
 HISTORY_KEY = "estimate_history"
 DOWNLOAD_KEY = "history_download"
@@ -25,7 +25,7 @@ SHOWN_COLUMNS = (TIME_COLUMN, "Marca", "Processador", OFFER_COLUMN, QUOTE_ID_COL
 
 def record(
     spec: LaptopSpec,
-    quote: Quote,
+    quote: MarketEstimate,
     trade_in: TradeInQuote | None = None,
     now: datetime | None = None,
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from laptop_pricing.schema import FIELDS, FIELDS_BY_NAME, PROCESSORS_BY_BRAND, Field
+from laptop_pricing.pricing.schema import FIELDS, FIELDS_BY_NAME, PROCESSORS_BY_BRAND, Field
 
 SAVED_KEY = "laptop_form_values"
 SUBMIT_KEY = "submit"

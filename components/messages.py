@@ -18,7 +18,7 @@ from laptop_pricing.errors import (
     Timeout,
     UpstreamError,
 )
-from laptop_pricing.schema import FIELDS_BY_NAME
+from laptop_pricing.pricing.schema import FIELDS_BY_NAME
 
 AUTH = (
     "Chave de acesso inválida ou ausente: o serviço de preços recusou a consulta. "

@@ -15,11 +15,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from laptop_pricing.artifact import ArtifactError, read_metadata
 from laptop_pricing.monitoring import memory, quality, view
 from laptop_pricing.monitoring.drift import Reference, ReferenceMissing
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, SetAside
+from laptop_pricing.pricing.artifact import ArtifactError, read_metadata
 from laptop_pricing.settings import REPO_ROOT, Settings
 
 TTL_SECONDS = 300

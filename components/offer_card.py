@@ -15,14 +15,14 @@ import json
 import streamlit as st
 
 from components.outcome_form import outcome_controls
-from components.quote_document import pdf_download
-from laptop_pricing.condition import QUESTIONS_BY_KEY
-from laptop_pricing.engine import Quote
+from components.quote_download import pdf_download
 from laptop_pricing.formatting import format_price
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.offer import MARGIN_RULE, PROCESSING_RULE, ROUNDING_RULE, Deduction
+from laptop_pricing.pricing.engine import MarketEstimate
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import Settings
-from laptop_pricing.trade_in import TradeInQuote
+from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY
+from laptop_pricing.trade_in.offer import MARGIN_RULE, PROCESSING_RULE, ROUNDING_RULE, Deduction
+from laptop_pricing.trade_in.quote import TradeInQuote
 
 CARD_KEY = "offer_card"
 OFFER_LABEL = "Oferta da loja"
@@ -57,7 +57,7 @@ def deduction_label(deduction: Deduction) -> str:
     return f"{question.short_label}: {answer.label.lower()}{percent}"
 
 
-def market_text(quote: Quote) -> str:
+def market_text(quote: MarketEstimate) -> str:
     text = f"{MARKET_LABEL}: **{format_price(quote.price, quote.currency)}**"
     if quote.low is not None and quote.high is not None:
         low = format_price(quote.low, quote.currency)
@@ -99,7 +99,7 @@ def scroll_into_view(key: str, nonce: int) -> None:
 
 
 def offer_card(
-    quote: Quote,
+    quote: MarketEstimate,
     trade_in: TradeInQuote | None,
     spec: LaptopSpec | None,
     store_name: str,

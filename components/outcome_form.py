@@ -19,11 +19,12 @@ import streamlit as st
 
 from components import messages
 from components.pricing import pricing_client
-from laptop_pricing.answers import RecordedOutcome
-from laptop_pricing.condition import QUESTIONS_BY_KEY
+from laptop_pricing.api_answers import RecordedOutcome
 from laptop_pricing.errors import PricingError
 from laptop_pricing.formatting import BRASILIA, format_price
-from laptop_pricing.outcome import (
+from laptop_pricing.settings import Settings
+from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY
+from laptop_pricing.trade_in.outcome import (
     AMOUNT_DECISIONS,
     DECISION_LABELS,
     DECISIONS,
@@ -38,7 +39,6 @@ from laptop_pricing.outcome import (
     REVISED,
     Outcome,
 )
-from laptop_pricing.settings import Settings
 
 logger = logging.getLogger(__name__)
 TITLE = "O que o cliente decidiu?"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components.settings import SettingsUnavailable, admin_message, app_settings
+from components.app_settings import SettingsUnavailable, admin_message, app_settings
 from laptop_pricing.access import Door, Role, Verdict, Visitor, decide, door_for
 from laptop_pricing.settings import Settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from laptop_pricing.policy import PolicyError, load_policy, policy_path
 from laptop_pricing.settings import Settings
+from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_path
 
 POLICY_BROKEN = (
     "A política de troca da loja tem um erro e nenhuma oferta pode ser calculada: "

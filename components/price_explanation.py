@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from laptop_pricing.engine import Quote
-from laptop_pricing.explanation import Contribution, Explanation
 from laptop_pricing.formatting import format_whole_price
-from laptop_pricing.schema import FIELDS_BY_NAME
+from laptop_pricing.pricing.engine import MarketEstimate
+from laptop_pricing.pricing.explanation import Contribution, Explanation
+from laptop_pricing.pricing.schema import FIELDS_BY_NAME
 
 TOP = 4
 TITLE = "Por que este preço"
@@ -45,7 +45,7 @@ def explanation_lines(explanation: Explanation, currency: str | None = None) -> 
     return lines
 
 
-def explanation_section(quote: Quote) -> None:
+def explanation_section(quote: MarketEstimate) -> None:
     """Draw the explanation of ``quote`` (nothing when the answer carries none)."""
     explanation = quote.explanation
     if explanation is None:

@@ -1,4 +1,4 @@
-"""Submitting the form: call the pricing client under a spinner and keep the outcome.
+"""Submitting the form: call the pricing client under a spinner and keep what came back.
 
 The client comes from ``laptop_pricing.client``; this module only decides what the clerk sees
 (the words of every typed error live in ``components.messages``).
@@ -14,23 +14,23 @@ import streamlit as st
 from components import history, messages
 from components.condition_form import answered_condition, unanswered
 from laptop_pricing.client import PricingClient, client_from_settings
-from laptop_pricing.engine import Quote
 from laptop_pricing.errors import PricingError
-from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.pricing.engine import MarketEstimate
+from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings
-from laptop_pricing.trade_in import TradeInQuote
+from laptop_pricing.trade_in.quote import TradeInQuote
 
 logger = logging.getLogger(__name__)
-OUTCOME_KEY = "last_outcome"
+SUBMIT_KEY = "last_submit"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PricingSubmit:
     """The last submit: the laptop and condition asked about, and either the market estimate
     (with the store's offer when the condition was answered) or the clerk's message."""
 
     values: dict
-    quote: Quote | None = None
+    quote: MarketEstimate | None = None
     message: str | None = None
     answers: dict | None = None
     trade_in: TradeInQuote | None = None
@@ -75,9 +75,9 @@ def warm_up(settings: Settings) -> None:
 
 def submit(
     values: dict, answers: dict, settings: Settings, clerk_email: str | None = None
-) -> Outcome:
+) -> PricingSubmit:
     """Price the laptop described by ``values`` and, when every condition question is answered,
-    get the store's offer; never raises, the outcome says what happened. ``clerk_email`` (the
+    get the store's offer; never raises, the submit says what happened. ``clerk_email`` (the
     signed-in clerk) goes with the request into the request log."""
     number = st.session_state.get("submit_count", 0) + 1
     st.session_state["submit_count"] = number
@@ -86,15 +86,17 @@ def submit(
         spec = LaptopSpec.from_payload(values)
     except InvalidSpec as error:
         message = messages.invalid_fields([e.field for e in error.errors])
-        outcome = Outcome(values, message=message, answers=answers, submit_number=number)
+        submitted = PricingSubmit(values, message=message, answers=answers, submit_number=number)
     else:
         if missing and len(missing) < len(answers):  # half answered: finish before pricing
             message = messages.unanswered(q.label for q in missing)
-            outcome = Outcome(values, message=message, answers=answers, submit_number=number)
+            submitted = PricingSubmit(
+                values, message=message, answers=answers, submit_number=number
+            )
         else:
-            outcome = _price(spec, values, answers, settings, number, clerk_email)
-    st.session_state[OUTCOME_KEY] = outcome
-    return outcome
+            submitted = _price(spec, values, answers, settings, number, clerk_email)
+    st.session_state[SUBMIT_KEY] = submitted
+    return submitted
 
 
 def _price(
@@ -104,7 +106,7 @@ def _price(
     settings: Settings,
     number: int,
     clerk_email: str | None,
-) -> Outcome:
+) -> PricingSubmit:
     condition = answered_condition(answers)
     trade_in = None
     try:
@@ -119,13 +121,15 @@ def _price(
     except PricingError as error:
         logger.warning("pricing failed: %s: %s", type(error).__name__, error)
         message = messages.for_error(error)
-        return Outcome(values, message=message, answers=answers, submit_number=number)
+        return PricingSubmit(values, message=message, answers=answers, submit_number=number)
     except Exception:  # a bug or a broken model must not show the clerk a traceback
         logger.exception("pricing failed unexpectedly")
-        return Outcome(values, message=messages.UNEXPECTED, answers=answers, submit_number=number)
+        return PricingSubmit(
+            values, message=messages.UNEXPECTED, answers=answers, submit_number=number
+        )
     history.record(spec, quote, trade_in)
-    return Outcome(values, quote, None, answers, trade_in, number)
+    return PricingSubmit(values, quote, None, answers, trade_in, number)
 
 
-def last_outcome() -> Outcome | None:
-    return st.session_state.get(OUTCOME_KEY)
+def last_submit() -> PricingSubmit | None:
+    return st.session_state.get(SUBMIT_KEY)

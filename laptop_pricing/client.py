@@ -30,23 +30,23 @@ from urllib3.exceptions import (
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from laptop_pricing.answers import (
+from laptop_pricing.api_answers import (
     RecordedOutcome,
     outcome_from_response,
     parse_retry_after,
     quote_from_response,
     trade_in_from_response,
 )
-from laptop_pricing.condition import PAYLOAD_KEY, Condition
-from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
     ConnectionFailed,
     InvalidResponse,
     Timeout,
 )
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.engine import MarketEstimate
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import Settings
-from laptop_pricing.trade_in import TradeInQuote
+from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition
+from laptop_pricing.trade_in.quote import TradeInQuote
 
 CONNECT_TIMEOUT = 3.05  # seconds to open the connection
 READ_TIMEOUT = 10.0  # seconds to wait for the answer (a Lambda cold start fits; 29 s does not)
@@ -56,7 +56,7 @@ OUTCOME_PATH = "/outcome"
 
 
 class PricingClient(ABC):
-    """Anything that turns a laptop description into a Quote or raises a PricingError."""
+    """Anything that turns a laptop description into a MarketEstimate or raises a PricingError."""
 
     embedded: bool = False
 
@@ -67,7 +67,7 @@ class PricingClient(ABC):
         *,
         explain: bool = False,
         comparables: bool = False,
-    ) -> Quote:
+    ) -> MarketEstimate:
         """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log;
         ``explain``: also each field's R$ contribution; ``comparables``: also comparable
         laptops."""
@@ -82,7 +82,7 @@ class PricingClient(ABC):
         *,
         explain: bool = False,
         comparables: bool = False,
-    ) -> tuple[Quote, TradeInQuote]:
+    ) -> tuple[MarketEstimate, TradeInQuote]:
         """The market estimate and the store's offer for a laptop in a given condition."""
 
         def read(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Any:
@@ -378,9 +378,9 @@ def client_from_settings(settings: Settings) -> PricingClient:
         return HttpPricingClient(settings.api_endpoint, settings.api_key)
     from laptop_pricing.api.handler import PricingHandler, get_engine
     from laptop_pricing.api.service import observer_from_settings
-    from laptop_pricing.outcome_service import recorder_from_settings
-    from laptop_pricing.policy import load_policy, policy_path
-    from laptop_pricing.trade_in import QuoteIssuer
+    from laptop_pricing.trade_in.outcome_service import recorder_from_settings
+    from laptop_pricing.trade_in.policy import load_policy, policy_path
+    from laptop_pricing.trade_in.quote import QuoteIssuer
 
     issuer = QuoteIssuer(load_policy(policy_path(settings)))
     observer = observer_from_settings(settings)

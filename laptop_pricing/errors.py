@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from laptop_pricing.laptop_spec import FieldError
+from laptop_pricing.pricing.laptop_spec import FieldError
 
 
 class PricingError(Exception):

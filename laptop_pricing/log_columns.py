@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from laptop_pricing.schema import COURSE_FIELD_NAMES, FIELDS, V2_FIELD_NAMES
+from laptop_pricing.pricing.schema import COURSE_FIELD_NAMES, FIELDS, V2_FIELD_NAMES
 
 # Request-log columns (one CSV row per priced request). Timestamps are ISO 8601 UTC. The course's
 # 13 fields, price, timestamp and version first (the layout of its day files); later columns are

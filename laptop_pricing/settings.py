@@ -1,7 +1,7 @@
 """Configuration: environment variable first, then Streamlit secrets, then the default.
 
 The package never imports Streamlit: the page hands its secrets in as a plain mapping (see
-``components.settings``). In ``secrets.toml`` the course's hyphenated names are used
+``components.app_settings``). In ``secrets.toml`` the course's hyphenated names are used
 (``API-ENDPOINT``); the environment uses the upper-case underscore form (``API_ENDPOINT``).
 
 Every setting is validated here, once, when the settings are loaded: a malformed URL, a prefix

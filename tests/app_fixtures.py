@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from components.condition_form import widget_key
-from laptop_pricing.condition import QUESTIONS_BY_KEY
+from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY
 from tests.browser_support import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from laptop_pricing import s3
-from laptop_pricing.artifact import read_metadata
 from laptop_pricing.monitoring import drift
+from laptop_pricing.pricing.artifact import read_metadata
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.settings import DEFAULT_OUTCOMES_PREFIX, DEFAULT_PREFIX
+from laptop_pricing.storage import s3
 from tests import synthetic_business as synthetic
 from tests.browser_support import free_port
 

@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.request_log.compact import Compactor
-from laptop_pricing.request_log.s3_store import S3RecordStore
-from laptop_pricing.request_log.stores import LocalRecordStore, RecordStore
-from laptop_pricing.s3 import READ_TIMEOUTS, s3_client
+from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client
+from laptop_pricing.storage.s3_store import S3RecordStore
+from laptop_pricing.storage.stores import LocalRecordStore, RecordStore
 
 PREFIX = "laptop-prediction-real-data"
 
@@ -151,8 +151,8 @@ def s3_objects(client: Any, bucket: str, prefix: str) -> list[str]:
 def logged_rows(store: RecordStore, day: date | None = None) -> list[dict[str, str]]:
     """Compact ``day`` twice (closing it), then the day CSV's rows, each checked: a laptop, an
     integer price, a timestamp; and the rollup holding exactly the same request ids."""
-    from laptop_pricing.laptop_spec import LaptopSpec
-    from laptop_pricing.schema import FIELD_NAMES
+    from laptop_pricing.pricing.laptop_spec import LaptopSpec
+    from laptop_pricing.pricing.schema import FIELD_NAMES
 
     when = day or today()
     compact_closed(store, when)
@@ -175,7 +175,7 @@ def assert_exactly_logged(answers: list[tuple[Any, dict]], rows: list[dict[str, 
     """Every answered request is one row (same fields, same price): none lost, none doubled."""
     from collections import Counter
 
-    from laptop_pricing.schema import FIELD_NAMES
+    from laptop_pricing.pricing.schema import FIELD_NAMES
 
     sent = Counter(
         (tuple(str(v) for v in spec.as_dict().values()), str(body["prediction"]))

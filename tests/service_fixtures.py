@@ -27,7 +27,7 @@ import uvicorn
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import REPO_ROOT
 from tests.browser_support import free_port
 
@@ -79,7 +79,7 @@ def bucket(s3: Any) -> str:
 
 def varied_specs(n: int) -> list[LaptopSpec]:
     """``n`` valid laptops cycling through allowed values, so rows differ from one another."""
-    from laptop_pricing.schema import FIELDS, PROCESSORS_BY_BRAND
+    from laptop_pricing.pricing.schema import FIELDS, PROCESSORS_BY_BRAND
 
     specs = []
     for i in range(n):

@@ -18,12 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import log_columns, outcome, schema
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.outcome_reader import outcomes_frame
-from laptop_pricing.outcome import Outcome
-from laptop_pricing.request_log.day_csv import encode_day_csv
-from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS, LogLayout
+from laptop_pricing.pricing import schema
+from laptop_pricing.storage.day_csv import encode_day_csv
+from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS, LogLayout
+from laptop_pricing.trade_in import outcome
+from laptop_pricing.trade_in.outcome import Outcome
 from tests.synthetic_logs import year_of_days
 
 ACCEPTANCE_BY_PROCESSOR: Mapping[str, float] = {

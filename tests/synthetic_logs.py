@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from laptop_pricing import log_columns, schema
-from laptop_pricing.request_log.layout import LogLayout
+from laptop_pricing import log_columns
+from laptop_pricing.pricing import schema
+from laptop_pricing.storage.layout import LogLayout
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 

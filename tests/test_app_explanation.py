@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from components.comparables import comparable_line
+from components.comparables_table import comparable_line
 from components.laptop_form import NOT_INFORMED
 from components.price_explanation import explanation_lines
-from laptop_pricing.engine import PricingEngine
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from tests.app_fixtures import app, fill, submit, texts, widget
 from tests.client_fault_server import fault_server
 

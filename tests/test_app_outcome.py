@@ -11,14 +11,14 @@ import pytest
 
 from components import business_data, messages, monitoring_data
 from components.outcome_form import ANOTHER, HISTORY_TITLE
-from components.quote_lookup import LOOKUP_KEY
+from components.quote_search import LOOKUP_KEY
 from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
-from laptop_pricing.quote_lookup import QuoteLookup
-from laptop_pricing.request_log.layout import OUTCOMES
 from laptop_pricing.safe_csv import FORMULA_TRIGGERS
 from laptop_pricing.settings import load_settings
+from laptop_pricing.storage.layout import OUTCOMES
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 from tests.app_fixtures import SCRATCHED, answer, app, submit, texts
 
 pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")

@@ -6,11 +6,11 @@ import pytest
 
 from components.laptop_form import NOT_INFORMED
 from components.mode_notice import EMBEDDED_NOTICE
-from laptop_pricing.engine import PricingEngine
 from laptop_pricing.formatting import format_price
-from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.log_columns import LOG_COLUMNS
-from laptop_pricing.schema import FIELDS, FIELDS_BY_NAME, PROCESSORS_BY_BRAND
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import FIELDS, FIELDS_BY_NAME, PROCESSORS_BY_BRAND
 from tests.app_fixtures import (
     CLERK,
     OWNER,
@@ -145,7 +145,7 @@ def test_embedded_estimate_is_logged_once_in_the_folder_the_secrets_name(tmp_pat
     folder = tmp_path / "from-secrets"
     at = submit(fill(app({"PREDICTIONS-DIR": str(folder)}), {"brand": "asus"}))
     assert market_estimate(at) and not at.error
-    from laptop_pricing.request_log.records import decode_records
+    from laptop_pricing.storage.records import decode_records
 
     files = list(folder.rglob("_records/*.jsonl"))  # the record; the compactor makes the day file
     assert len(files) == 1

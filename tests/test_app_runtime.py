@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from laptop_pricing.artifact import (
+from laptop_pricing.pricing.artifact import (
     BOOSTER_FILE,
     PICKLE_FILE,
     ArtifactError,
@@ -33,7 +33,7 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("app.py", default_timeout=120).run()
 assert not at.exception, [e.value for e in at.exception]
 from components.condition_form import widget_key
-from laptop_pricing.condition import QUESTIONS_BY_KEY, Condition
+from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY, Condition
 for key, value in Condition.best().as_dict().items():  # an offer, so a PDF to offer
     next(r for r in at.radio if r.key == widget_key(QUESTIONS_BY_KEY[key])).set_value(value)
     at.run()
@@ -44,11 +44,11 @@ assert not at.error, [e.value for e in at.error]
 from components.offer_card import MARKET_LABEL
 shown = [str(m.value) for m in at.markdown if str(m.value).startswith(MARKET_LABEL)]
 fpdf_on_render = "fpdf" in sys.modules  # the PDF is built when the clerk clicks, not before
-from components.quote_document import QUOTE_DOCUMENT_KEY
-from laptop_pricing.quote_pdf import quote_pdf
+from components.quote_download import QUOTE_DOCUMENT_KEY
+from laptop_pricing.trade_in.quote_pdf import quote_pdf
 pdf = quote_pdf(at.session_state[QUOTE_DOCUMENT_KEY]["quote_pdf"])
-from laptop_pricing.engine import PricingEngine
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 engine = PricingEngine.load()
 quote = engine.price_with_explanation(LaptopSpec.default(), comparables=True)
 print(json.dumps({
@@ -65,7 +65,7 @@ print(json.dumps({
 """
 
 LOAD_PROBE = """
-from laptop_pricing.artifact import ArtifactError, load_artifact
+from laptop_pricing.pricing.artifact import ArtifactError, load_artifact
 try:
     load_artifact(sys.argv[2])
 except ArtifactError as error:

@@ -13,13 +13,13 @@ from components import messages
 from components.condition_form import widget_key
 from components.history import HISTORY_KEY, to_csv
 from components.offer_card import ANSWER_THE_CONDITION, MARKET_LABEL, OFFER_LABEL
-from components.quote_document import QUOTE_DOCUMENT_KEY
-from components.quote_lookup import EXPIRED, INVALID, UNKNOWN
-from laptop_pricing.condition import QUESTIONS
+from components.quote_download import QUOTE_DOCUMENT_KEY
+from components.quote_search import EXPIRED, INVALID, UNKNOWN
 from laptop_pricing.formatting import BRASILIA
-from laptop_pricing.policy import DEFAULT_POLICY_PATH
-from laptop_pricing.quote_id import QuoteIdGenerator
-from laptop_pricing.quote_pdf import quote_pdf
+from laptop_pricing.trade_in.condition import QUESTIONS
+from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH
+from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
+from laptop_pricing.trade_in.quote_pdf import quote_pdf
 from tests.app_fixtures import SCRATCHED, answer, app, fill, submit, texts
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -98,8 +98,8 @@ def test_a_quote_past_its_validity_reads_as_expired(monkeypatch, tmp_path):
     at = submit(answer(app(), SCRATCHED))
     quote_id = at.session_state[HISTORY_KEY][-1]["Cotação"]
     tomorrow = datetime.now(BRASILIA).date() + timedelta(days=1)
-    monkeypatch.setattr("laptop_pricing.quote_lookup.brasilia_today", lambda: tomorrow)
-    from components import quote_lookup
+    monkeypatch.setattr("laptop_pricing.trade_in.quote_lookup.brasilia_today", lambda: tomorrow)
+    from components import quote_search as quote_lookup
 
     quote_lookup._lookup.clear()
     at.text_input(key="quote_lookup").input(quote_id).run()

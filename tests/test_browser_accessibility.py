@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from components.laptop_form import SUBMIT_KEY
 from components.offer_card import CARD_KEY, MARKET_LABEL
-from laptop_pricing.artifact import read_metadata
+from laptop_pricing.pricing.artifact import read_metadata
 from tests.browser_support import (
     ARTIFACTS_DIR,
     StreamlitServer,

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from components.comparables import TITLE as COMPARABLES_TITLE
+from components.comparables_table import TITLE as COMPARABLES_TITLE
 from components.messages import AUTH
 from components.price_explanation import TITLE as EXPLANATION_TITLE
 from tests.browser_support import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from laptop_pricing.artifact import read_metadata
+from laptop_pricing.pricing.artifact import read_metadata
 from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

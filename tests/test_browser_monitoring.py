@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from laptop_pricing.artifact import read_metadata
-from laptop_pricing.schema import FIELDS
+from laptop_pricing.pricing.artifact import read_metadata
+from laptop_pricing.pricing.schema import FIELDS
 from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
 from tests.monitoring_fixtures import write_files
 from tests.synthetic_logs import day_files

@@ -12,8 +12,8 @@ import pytest
 
 from laptop_pricing.api import handler as api
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient, gateway_event
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import CONTRACT_EXAMPLE
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
 from tests.app_fixtures import CLERK, app, market_estimate, submit
 from tests.client_fault_server import fault_server
 

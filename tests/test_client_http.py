@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from laptop_pricing.answers import parse_retry_after
+from laptop_pricing.api_answers import parse_retry_after
 from laptop_pricing.client import HttpPricingClient
 from laptop_pricing.errors import (
     AuthError,
@@ -21,7 +21,7 @@ from laptop_pricing.errors import (
     Timeout,
     UpstreamError,
 )
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from tests.browser_support import free_port
 from tests.client_fault_server import FaultServer, fault_server
 

@@ -8,9 +8,9 @@ import pytest
 
 from laptop_pricing.api import handler as handler_module
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient, gateway_event
-from laptop_pricing.engine import PricingEngine
 from laptop_pricing.errors import BadRequest, InvalidResponse, UpstreamError
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from tests.client_fault_server import fault_server
 
 
@@ -78,8 +78,8 @@ def test_embedded_client_from_settings_logs_to_the_settings_folder(tmp_path, mon
     """The embedded client's request log is built from the settings and passed in: no module
     global decides where its rows go."""
     from laptop_pricing.client import client_from_settings
-    from laptop_pricing.request_log.records import decode_records
     from laptop_pricing.settings import load_settings
+    from laptop_pricing.storage.records import decode_records
 
     monkeypatch.delenv("API_ENDPOINT", raising=False)
     monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path / "a"))

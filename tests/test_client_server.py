@@ -14,7 +14,7 @@ import pytest
 from laptop_pricing.api.handler import PricingHandler, get_engine
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient
 from laptop_pricing.errors import AuthError, RateLimited
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import KEYS, env_name
 from tests.browser_support import REPO_ROOT, free_port
 

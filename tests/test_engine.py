@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from laptop_pricing.artifact import REPO_MODEL_DIR, read_metadata
-from laptop_pricing.engine import PricingEngine, Quote
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELDS, PROCESSORS_BY_BRAND
+from laptop_pricing.pricing.artifact import REPO_MODEL_DIR, read_metadata
+from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE, FIELDS, PROCESSORS_BY_BRAND
 from laptop_pricing.settings import REPO_ROOT
 
 COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
@@ -34,7 +34,7 @@ def test_quote_is_whole_brl_with_a_range_around_the_price(engine):
     metadata = read_metadata()
     for spec in (LaptopSpec.from_payload(COURSE_SAMPLE), LaptopSpec.default()):
         quote = engine.price(spec)
-        assert isinstance(quote, Quote)
+        assert isinstance(quote, MarketEstimate)
         assert all(isinstance(v, int) for v in (quote.price, quote.low, quote.high))
         assert quote.low < quote.price < quote.high
         assert quote.currency == "BRL"
@@ -83,8 +83,8 @@ def test_quote_body_keeps_the_contract_fields(engine):
 
 PRICE_IN_SUBPROCESS = """
 import json, sys
-from laptop_pricing.engine import PricingEngine
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 payloads = json.loads(sys.argv[1])
 engine = PricingEngine.load()
 print(json.dumps([engine.price(LaptopSpec.from_payload(p)).price for p in payloads]))

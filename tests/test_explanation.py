@@ -9,9 +9,15 @@ import numpy as np
 import pytest
 
 from components.price_explanation import explanation_lines, signed_amount
-from laptop_pricing.comparables import Comparable
-from laptop_pricing.explanation import Contribution, Explanation, explain, reais, round_to_total
-from laptop_pricing.schema import FIELD_NAMES
+from laptop_pricing.pricing.comparables import Comparable
+from laptop_pricing.pricing.explanation import (
+    Contribution,
+    Explanation,
+    explain,
+    reais,
+    round_to_total,
+)
+from laptop_pricing.pricing.schema import FIELD_NAMES
 
 
 def test_log_contributions_become_reais_that_add_up_to_price_minus_baseline():

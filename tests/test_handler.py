@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from laptop_pricing.api import handler as api
-from laptop_pricing.engine import PricingEngine, Quote
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import CONTRACT_EXAMPLE, FIELD_NAMES, FIELDS, PROCESSORS_BY_BRAND
+from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE, FIELD_NAMES, FIELDS, PROCESSORS_BY_BRAND
 
 COURSE_SAMPLE = dict(CONTRACT_EXAMPLE)
 SECRET_KEY = "k3y-SECRET-do-not-log-9f8e7d"
@@ -23,13 +23,13 @@ SECRET_KEY = "k3y-SECRET-do-not-log-9f8e7d"
 
 class Recorder:
     def __init__(self) -> None:
-        self.calls: list[tuple[LaptopSpec, Quote, float]] = []
+        self.calls: list[tuple[LaptopSpec, MarketEstimate, float]] = []
         self.request_ids: list[str] = []
 
     def on_priced(
         self,
         spec: LaptopSpec,
-        quote: Quote,
+        quote: MarketEstimate,
         latency_ms: float,
         request_id: str,
         clerk_email: str | None = None,
@@ -126,7 +126,7 @@ def test_observer_gets_spec_quote_and_latency_once_per_priced_request(recorder):
     assert [spec.ram_gb for spec, _, _ in recorder.calls] == [16, 8]
     spec, quote, latency_ms = recorder.calls[0]
     assert spec == LaptopSpec.from_payload(COURSE_SAMPLE)
-    assert isinstance(quote, Quote) and quote.price > 0
+    assert isinstance(quote, MarketEstimate) and quote.price > 0
     assert 0 < latency_ms < 60_000
 
 

@@ -231,7 +231,7 @@ def test_the_glue_table_reads_the_rollup_with_its_columns_and_partitions(
     template: dict[str, Any],
 ) -> None:
     from laptop_pricing.log_columns import LOG_COLUMNS
-    from laptop_pricing.request_log import rollup
+    from laptop_pricing.storage import rollup
 
     table = template["Resources"]["RequestLogRollupTable"]["Properties"]["TableInput"]
     assert [c["Name"] for c in table["PartitionKeys"]] == ["year", "month"]
@@ -397,11 +397,11 @@ def test_lambda_requirements_are_pinned_like_the_app() -> None:
 # ModuleNotFoundError.
 IMPORT_PROBE = """
 from laptop_pricing.api import handler
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 event = {"httpMethod": "POST", "body": json.dumps(LaptopSpec.default().to_payload())}
 answer = handler.handler(event, None)
 assert answer["statusCode"] == 200, answer
-from laptop_pricing.condition import Condition
+from laptop_pricing.trade_in.condition import Condition
 payload = {**LaptopSpec.default().to_payload(), "condition": Condition.best().as_dict()}
 offer = handler.handler({"httpMethod": "POST", "body": json.dumps(payload)}, None)
 assert offer["statusCode"] == 200 and json.loads(offer["body"])["quote_id"], offer
@@ -455,9 +455,9 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
     tmp_path: Path, moto_endpoint: str, s3: Any, bucket: str
 ) -> None:
     from laptop_pricing.api.service import prediction_values
-    from laptop_pricing.laptop_spec import LaptopSpec
+    from laptop_pricing.pricing.laptop_spec import LaptopSpec
     from laptop_pricing.request_log import LogLayout, RequestLog
-    from laptop_pricing.request_log.s3_store import S3RecordStore
+    from laptop_pricing.storage.s3_store import S3RecordStore
 
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)

@@ -17,11 +17,11 @@ import mlflow
 import numpy as np
 import pytest
 
-from laptop_pricing.artifact import REPO_MODEL_DIR, load_artifact
-from laptop_pricing.engine import PricingEngine
-from laptop_pricing.features import encode_many
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES
+from laptop_pricing.pricing.artifact import REPO_MODEL_DIR, load_artifact
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.features import encode_many
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import FEATURE_ORDER, FIELD_NAMES
 from laptop_pricing.training import mlflow_cli, registry, tracking
 from laptop_pricing.training.export import ExportRefused, export_champion
 from laptop_pricing.training.prepare import prepare_table, table_hash

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.model_card import describe, range_sentence, typical_error
-from laptop_pricing.artifact import PriceRange, read_metadata
+from components.model_card_sections import describe, range_sentence, typical_error
+from laptop_pricing.pricing.artifact import PriceRange, read_metadata
 from tests.app_fixtures import OWNER, app, submit, texts
 from tests.client_fault_server import PRICE_BODY, fault_server
 

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from laptop_pricing.api.handler import handler
-from laptop_pricing.artifact import read_metadata
-from laptop_pricing.comparables import ComparablesFinder
-from laptop_pricing.engine import PricingEngine
-from laptop_pricing.features import encode_many
-from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.log_columns import LOG_COLUMN_ALIASES
-from laptop_pricing.schema import (
+from laptop_pricing.pricing.artifact import read_metadata
+from laptop_pricing.pricing.comparables import ComparablesFinder
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.features import encode_many
+from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.pricing.schema import (
     CONTRACT_EXAMPLE,
     FIELD_NAMES,
     FIELDS,

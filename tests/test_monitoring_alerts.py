@@ -13,17 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing import outcome, schema
-from laptop_pricing.artifact import read_metadata
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import LocalLogSource, LogLocation
+from laptop_pricing.pricing import schema
+from laptop_pricing.pricing.artifact import read_metadata
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.request_log.compact import Compactor
-from laptop_pricing.request_log.layout import OUTCOMES
-from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.settings import KEYS, REPO_ROOT, env_name
+from laptop_pricing.storage.layout import OUTCOMES
+from laptop_pricing.storage.stores import LocalRecordStore
+from laptop_pricing.trade_in import outcome
 from tests import synthetic_business as synthetic
 from tests.monitoring_fixtures import AWS_TEST_ENV, put_objects
 

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from laptop_pricing import outcome
 from laptop_pricing.monitoring import business, business_charts
 from laptop_pricing.monitoring.charts import MAX_FIGURE_BYTES
 from laptop_pricing.monitoring.outcome_reader import empty_outcomes, outcomes_frame
+from laptop_pricing.trade_in import outcome
 from tests import synthetic_business as synthetic
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing import schema
 from laptop_pricing.monitoring import aggregate, charts, drift, quality, view
+from laptop_pricing.pricing import schema
 
 
 def make_rows(n: int, days: int = 365, seed: int = 0) -> pd.DataFrame:

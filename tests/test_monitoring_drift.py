@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing import schema
 from laptop_pricing.monitoring import drift
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import LocalLogSource
+from laptop_pricing.pricing import schema
 from laptop_pricing.request_log import LogLayout
 from tests.monitoring_fixtures import SAMPLE_DIR
 

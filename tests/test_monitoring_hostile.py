@@ -13,14 +13,14 @@ import pytest
 
 from components import monitoring_data
 from laptop_pricing.api.service import prediction_values
-from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.monitoring import parsing, sources
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import LocalLogSource, LogLocation
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import LogLayout, RequestLog
-from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.safe_csv import frame_to_csv, neutralise
 from laptop_pricing.settings import DEFAULT_PREFIX
+from laptop_pricing.storage.stores import LocalRecordStore
 from tests import monitoring_fixtures
 from tests.app_fixtures import OWNER, app
 from tests.monitoring_fixtures import put_objects, write_files

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing import laptop_spec, log_columns, schema
+from laptop_pricing import log_columns
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.monitoring import quality
 from laptop_pricing.monitoring.frame import to_frame
@@ -30,8 +30,9 @@ from laptop_pricing.monitoring.sources import (
     LogUnavailable,
     S3LogSource,
 )
+from laptop_pricing.pricing import laptop_spec, schema
 from laptop_pricing.request_log import LogLayout, RequestLog
-from laptop_pricing.request_log.stores import LocalRecordStore
+from laptop_pricing.storage.stores import LocalRecordStore
 from tests.monitoring_fixtures import SAMPLE_DIR, put_objects, s3_client, write_files
 from tests.synthetic_logs import day_csv
 

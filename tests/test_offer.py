@@ -7,15 +7,15 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from laptop_pricing.condition import QUESTIONS, Condition
-from laptop_pricing.offer import (
+from laptop_pricing.trade_in.condition import QUESTIONS, Condition
+from laptop_pricing.trade_in.offer import (
     BELOW_MINIMUM,
     MARGIN_RULE,
     PROCESSING_RULE,
     ROUNDING_RULE,
     compute_offer,
 )
-from laptop_pricing.policy import StorePolicy, load_policy
+from laptop_pricing.trade_in.policy import StorePolicy, load_policy
 
 DEFAULT = load_policy()
 markets = st.integers(min_value=0, max_value=60_000)

@@ -10,17 +10,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from laptop_pricing import outcome, safe_csv
+from laptop_pricing import safe_csv
 from laptop_pricing.errors import QuoteExpired, QuoteNotFound
 from laptop_pricing.monitoring.outcome_reader import current_outcomes, outcomes_frame
-from laptop_pricing.outcome import InvalidOutcome, LatePolicy, Outcome, QuoteTerms
-from laptop_pricing.outcome_request import OutcomeRequest
-from laptop_pricing.outcome_service import OutcomeLog, OutcomeRecorder
 from laptop_pricing.request_log import RequestLog
-from laptop_pricing.request_log.day_csv import decode_day_csv, encode_day_csv
-from laptop_pricing.request_log.layout import OUTCOMES, LogLayout, day_of_day_file
-from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.settings import load_settings
+from laptop_pricing.storage.day_csv import decode_day_csv, encode_day_csv
+from laptop_pricing.storage.layout import OUTCOMES, LogLayout, day_of_day_file
+from laptop_pricing.storage.stores import LocalRecordStore
+from laptop_pricing.trade_in import outcome
+from laptop_pricing.trade_in.outcome import InvalidOutcome, LatePolicy, Outcome, QuoteTerms
+from laptop_pricing.trade_in.outcome_request import OutcomeRequest
+from laptop_pricing.trade_in.outcome_service import OutcomeLog, OutcomeRecorder
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 TERMS = QuoteTerms("Q7K2M9PX", offer=2000, valid_until=date(2026, 3, 12))

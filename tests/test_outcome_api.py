@@ -20,7 +20,6 @@ from laptop_pricing.api.handler import UNCONFIRMED_OUTCOME, PricingHandler, get_
 from laptop_pricing.api.server import build_app
 from laptop_pricing.api.service import observer_from_settings
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient
-from laptop_pricing.condition import Condition
 from laptop_pricing.errors import (
     AuthError,
     BadRequest,
@@ -29,21 +28,22 @@ from laptop_pricing.errors import (
     QuoteNotFound,
     RateLimited,
 )
-from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
-from laptop_pricing.outcome_service import OutcomeLog, recorder_from_settings
-from laptop_pricing.policy import load_policy
-from laptop_pricing.quote_id import QuoteIdGenerator
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
 from laptop_pricing.request_log import store_from_settings
 from laptop_pricing.request_log.compact import Compactor
-from laptop_pricing.request_log.day_csv import decode_day_csv
-from laptop_pricing.request_log.layout import OUTCOMES
 from laptop_pricing.request_log.writer import Fate
 from laptop_pricing.safe_csv import FORMULA_TRIGGERS
-from laptop_pricing.schema import CONTRACT_EXAMPLE
 from laptop_pricing.settings import load_settings
-from laptop_pricing.trade_in import QuoteIssuer
+from laptop_pricing.storage.day_csv import decode_day_csv
+from laptop_pricing.storage.layout import OUTCOMES
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.outcome_service import OutcomeLog, recorder_from_settings
+from laptop_pricing.trade_in.policy import load_policy
+from laptop_pricing.trade_in.quote import QuoteIssuer
+from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
 from tests.service_fixtures import MOTO_ENV, ApiServer, running
 
 SPEC = LaptopSpec.from_payload(CONTRACT_EXAMPLE)
@@ -356,7 +356,7 @@ def test_a_closed_day_of_outcomes_is_folded_into_its_day_file_and_rolled_up(sett
     """The compactor treats outcomes like the request log: day CSV, then the month's rollup
     (time typed, no price column), one row per event even when a record was written twice."""
     from laptop_pricing.request_log import request_log_from_settings
-    from laptop_pricing.request_log.rollup import read_month
+    from laptop_pricing.storage.rollup import read_month
 
     log = request_log_from_settings(settings, OUTCOMES)
     yesterday = datetime.now(UTC) - timedelta(days=1)
@@ -373,7 +373,7 @@ def test_a_closed_day_of_outcomes_is_folded_into_its_day_file_and_rolled_up(sett
 
 
 def test_a_policy_that_accepts_late_outcomes_stores_them_marked_late(tmp_path, monkeypatch, client):
-    from laptop_pricing.policy import DEFAULT_POLICY_PATH
+    from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH
 
     quote_id, _ = quoted(client)
     accepting = tmp_path / "policy.toml"

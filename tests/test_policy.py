@@ -6,9 +6,14 @@ import re
 
 import pytest
 
-from laptop_pricing.condition import ANSWER_REFS, QUESTIONS, Condition
-from laptop_pricing.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
 from laptop_pricing.settings import load_settings
+from laptop_pricing.trade_in.condition import ANSWER_REFS, QUESTIONS, Condition
+from laptop_pricing.trade_in.policy import (
+    DEFAULT_POLICY_PATH,
+    PolicyError,
+    load_policy,
+    parse_policy,
+)
 
 DEFAULT_TEXT = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
 
@@ -101,7 +106,7 @@ def test_answer_refs_name_every_answer_once():
 
 
 def test_late_outcomes_are_refused_unless_the_policy_accepts_them():
-    from laptop_pricing.outcome import LatePolicy
+    from laptop_pricing.trade_in.outcome import LatePolicy
 
     text = DEFAULT_POLICY_PATH.read_bytes()
     assert parse_policy(text).late_outcomes is LatePolicy.REFUSE

@@ -11,8 +11,8 @@ import hashlib
 import pandas as pd
 import pytest
 
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import FIELD_NAMES
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import FIELD_NAMES
 from laptop_pricing.training.prepare import (
     INR_TO_BRL,
     RAW_DATA_PATH,

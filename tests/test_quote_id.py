@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from laptop_pricing.quote_id import (
+from laptop_pricing.trade_in.quote_id import (
     InvalidQuoteId,
     QuoteIdGenerator,
     parse_quote_id,

@@ -8,16 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from laptop_pricing.api.service import prediction_values
-from laptop_pricing.condition import Condition
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.outcome import Outcome
-from laptop_pricing.policy import load_policy
-from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator
-from laptop_pricing.quote_lookup import OUTCOME_DAYS, QuoteLookup
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.request_log.writer import Fate
-from laptop_pricing.trade_in import QuoteIssuer
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.outcome import Outcome
+from laptop_pricing.trade_in.policy import load_policy
+from laptop_pricing.trade_in.quote import QuoteIssuer
+from laptop_pricing.trade_in.quote_id import InvalidQuoteId, QuoteIdGenerator
+from laptop_pricing.trade_in.quote_lookup import OUTCOME_DAYS, QuoteLookup
 from tests.request_log_support import compact_closed, local_store, s3_store
 from tests.service_fixtures import MOTO_ENV
 
@@ -90,8 +90,8 @@ def test_lookup_in_s3(monkeypatch, moto_endpoint, bucket, compact):
 def test_a_quote_record_lands_in_the_day_its_id_names(tmp_path):
     """The observer stores a quote under its quote's day, not the day the write happens, so a
     quote issued just before midnight UTC is found by its id."""
-    from laptop_pricing.api.service import PricingObserver
-    from laptop_pricing.quote_id import quote_id_day
+    from laptop_pricing.api.service import RecordingObserver
+    from laptop_pricing.trade_in.quote_id import quote_id_day
 
     @dataclasses.dataclass
     class Priced:
@@ -101,7 +101,7 @@ def test_a_quote_record_lands_in_the_day_its_id_names(tmp_path):
     store = local_store(tmp_path)
     moment = datetime(2026, 3, 10, 23, 59, 59, tzinfo=UTC)
     quote = QuoteIssuer(load_policy(), QuoteIdGenerator(), clock=lambda: moment).issue(5000, WORN)
-    observer = PricingObserver(RequestLog(store, deadline=5.0))
+    observer = RecordingObserver(RequestLog(store, deadline=5.0))
     observer.on_priced(LaptopSpec.default(), Priced(5000, "v1"), 1.0, "r-1", trade_in=quote)
     assert quote_id_day(quote.quote_id) == date(2026, 3, 10)
     assert [r["quote_id"] for r in day_rows(store, date(2026, 3, 10))] == [quote.quote_id]

@@ -16,17 +16,17 @@ from typing import Any
 import pytest
 
 from laptop_pricing.api.service import prediction_values
-from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.log_columns import LOG_COLUMNS
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import LogLayout, RequestLog, request_log_from_settings
-from laptop_pricing.request_log.layout import format_timestamp, safe_record_id
-from laptop_pricing.request_log.records import decode_records, encode_record
-from laptop_pricing.request_log.s3_store import S3RecordStore
-from laptop_pricing.request_log.stores import LocalRecordStore
 from laptop_pricing.request_log.writer import Fate
-from laptop_pricing.s3 import Timeouts
-from laptop_pricing.s3 import s3_client as build_s3_client
 from laptop_pricing.settings import InvalidSettings, load_settings
+from laptop_pricing.storage.layout import format_timestamp, safe_record_id
+from laptop_pricing.storage.records import decode_records, encode_record
+from laptop_pricing.storage.s3 import Timeouts
+from laptop_pricing.storage.s3 import s3_client as build_s3_client
+from laptop_pricing.storage.s3_store import S3RecordStore
+from laptop_pricing.storage.stores import LocalRecordStore
 from tests.request_log_support import PREFIX, local_store, s3_objects, slow_proxy, stalled_endpoint
 from tests.service_fixtures import MOTO_ENV
 

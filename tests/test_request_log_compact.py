@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 
 from laptop_pricing.api.service import prediction_values
-from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.log_columns import LOG_COLUMNS
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.request_log.compact import CompactionError, Compactor
-from laptop_pricing.request_log.stores import RecordStore
 from laptop_pricing.settings import REPO_ROOT
+from laptop_pricing.storage.stores import RecordStore
 from tests.request_log_support import (
     PREFIX,
     compact_closed,

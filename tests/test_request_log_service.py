@@ -16,8 +16,8 @@ import pytest
 import requests
 from filelock import FileLock
 
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.request_log.records import decode_records
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.storage.records import decode_records
 from tests.request_log_support import (
     PREFIX,
     assert_exactly_logged,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from laptop_pricing.features import FEATURE_INDEX, encode, encode_many
-from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.log_columns import APPENDED_LOG_COLUMNS, LOG_COLUMN_ALIASES, LOG_COLUMNS
-from laptop_pricing.schema import (
+from laptop_pricing.pricing.features import FEATURE_INDEX, encode, encode_many
+from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.pricing.schema import (
     CONTRACT_EXAMPLE,
     COURSE_FIELD_NAMES,
     FEATURE_ORDER,

@@ -10,8 +10,8 @@ from typing import Any
 
 import requests
 
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.request_log.records import decode_records
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.storage.records import decode_records
 from tests.request_log_support import assert_exactly_logged, local_logged_rows
 from tests.service_fixtures import MOTO_ENV, ApiServer, post_predict, varied_specs
 

@@ -20,7 +20,7 @@ from laptop_pricing.api.gateway import (
     UsagePlan,
 )
 from laptop_pricing.api.server import build_app, parse_args, plan_from
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from tests.service_fixtures import running
 
 

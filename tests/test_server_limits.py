@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from tests.service_fixtures import ApiServer, post_predict
 
 KEY = "limits-test-key"

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from laptop_pricing.api.service import PricingObserver, observer_from_settings
+from laptop_pricing.api.service import RecordingObserver, observer_from_settings
 from laptop_pricing.api.telemetry import NAMESPACE, Telemetry, redact
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import FIELD_NAMES
 from laptop_pricing.request_log import LogLayout, RequestLog
-from laptop_pricing.request_log.records import decode_records
-from laptop_pricing.request_log.stores import LocalRecordStore, PendingRecord
-from laptop_pricing.schema import FIELD_NAMES
 from laptop_pricing.settings import load_settings
+from laptop_pricing.storage.records import decode_records
+from laptop_pricing.storage.stores import LocalRecordStore, PendingRecord
 
 SPEC = LaptopSpec.default()
 
@@ -103,7 +103,7 @@ def test_observer_answers_even_when_the_log_fails_and_counts_it(
 ) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    observer = PricingObserver(local_log(not_a_folder), Telemetry())
+    observer = RecordingObserver(local_log(not_a_folder), Telemetry())
     observer.on_priced(SPEC, Priced(6712, "1.0.0"), 2.0, "req-1")  # must not raise
     assert observer.failures == 1
     lines = json_lines(capsys.readouterr().out)
@@ -118,7 +118,7 @@ def test_observer_answers_even_when_the_log_fails_and_counts_it(
 def test_observer_writes_the_row_then_the_record(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    PricingObserver(local_log(tmp_path), Telemetry()).on_priced(
+    RecordingObserver(local_log(tmp_path), Telemetry()).on_priced(
         SPEC, Priced(5000, "2.0.0"), 1.0, "req-7"
     )
     day = datetime.now(UTC).date()
@@ -141,7 +141,7 @@ class HeldStore(LocalRecordStore):
     def put(self, record: PendingRecord, deadline: float) -> int:
         self.release.wait(10)
         if self.fail:
-            from laptop_pricing.request_log.stores import RecordNotStored
+            from laptop_pricing.storage.stores import RecordNotStored
 
             raise RecordNotStored("disk gone")
         return super().put(record, deadline)
@@ -153,7 +153,7 @@ def test_a_row_settled_after_the_deadline_is_counted_once_by_a_second_record(
 ) -> None:
     store = HeldStore(tmp_path, fail=fails)
     log = RequestLog(store, deadline=0.05)
-    observer = PricingObserver(log, Telemetry())
+    observer = RecordingObserver(log, Telemetry())
     observer.on_priced(SPEC, Priced(5000, "2.0.0"), 1.0, "req-late")
     first = emf_records(capsys.readouterr().out)
     assert [r["RequestLogFailures"] for r in first] == [[0.0]]  # answered, fate unknown yet

@@ -10,21 +10,21 @@ import requests
 
 from laptop_pricing.api import handler as handler_module
 from laptop_pricing.api.handler import PricingHandler, get_engine, issuer_or_exit
-from laptop_pricing.api.service import PricingObserver
+from laptop_pricing.api.service import RecordingObserver
 from laptop_pricing.client import HttpPricingClient, LocalPricingClient, client_from_settings
-from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA
-from laptop_pricing.laptop_spec import LaptopSpec
 from laptop_pricing.log_columns import TRADE_IN_LOG_COLUMNS
-from laptop_pricing.offer import compute_offer
-from laptop_pricing.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
-from laptop_pricing.quote_id import quote_id_day
-from laptop_pricing.quote_lookup import QuoteLookup
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.request_log.compact import day_rows
-from laptop_pricing.schema import CONTRACT_EXAMPLE
 from laptop_pricing.settings import load_settings
-from laptop_pricing.trade_in import QuoteIssuer
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.offer import compute_offer
+from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
+from laptop_pricing.trade_in.quote import QuoteIssuer
+from laptop_pricing.trade_in.quote_id import quote_id_day
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 from tests.request_log_support import local_store, logged_rows
 from tests.service_fixtures import ApiServer
 
@@ -138,7 +138,7 @@ def test_a_bad_policy_is_refused_before_anything_is_priced_naming_the_key(monkey
 
 def test_the_embedded_client_logs_the_quote_and_it_can_be_found_again(tmp_path):
     store = local_store(tmp_path)
-    observer = PricingObserver(RequestLog(store, deadline=5.0))
+    observer = RecordingObserver(RequestLog(store, deadline=5.0))
     issuer = QuoteIssuer(load_policy())
     client = LocalPricingClient(PricingHandler(get_engine(), observer, issuer))
     spec = LaptopSpec.default()

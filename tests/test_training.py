@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from laptop_pricing.artifact import (
+from laptop_pricing.pricing.artifact import (
     BOOSTER_FILE,
     METADATA_FILE,
     PICKLE_FILE,
@@ -18,7 +18,7 @@ from laptop_pricing.artifact import (
     read_metadata,
     write_artifact,
 )
-from laptop_pricing.schema import FEATURE_ORDER, FIELDS
+from laptop_pricing.pricing.schema import FEATURE_ORDER, FIELDS
 from laptop_pricing.training.__main__ import main as cli
 from laptop_pricing.training.calibration import mape_factor, scale_log_price_model
 from laptop_pricing.training.prepare import data_hash, prepare_table
@@ -141,7 +141,7 @@ def test_artifact_round_trip(tmp_path, final, metadata, table):
 
 
 def test_a_lightgbm_model_ships_as_its_booster_text_and_prices_the_same(tmp_path, metadata, table):
-    from laptop_pricing.log_price_model import LogPriceBooster
+    from laptop_pricing.pricing.log_price_model import LogPriceBooster
 
     rows = training_rows(table)
     model = rows.fit("lightgbm_mape", np.arange(len(rows.y)), seed=0)

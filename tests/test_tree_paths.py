@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from lightgbm import LGBMRegressor
 
-from laptop_pricing.engine import PricingEngine
-from laptop_pricing.schema import FIELD_NAMES
-from laptop_pricing.tree_paths import leaf_table
+from laptop_pricing.pricing.engine import PricingEngine
+from laptop_pricing.pricing.schema import FIELD_NAMES
+from laptop_pricing.pricing.tree_paths import leaf_table
 from tests.test_model_v2 import random_laptops
 
 

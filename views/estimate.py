@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.comparables import comparables_section
+from components.comparables_table import comparables_section
 from components.condition_form import condition_form
 from components.history import history_section
 from components.laptop_form import laptop_form, submit_button
@@ -11,8 +11,8 @@ from components.offer_card import error_card, offer_card, scroll_into_view
 from components.page_setup import page_entry
 from components.policy_check import require_usable_policy
 from components.price_explanation import explanation_section
-from components.pricing import last_outcome, submit, warm_up
-from components.quote_lookup import quote_lookup_section
+from components.pricing import last_submit, submit, warm_up
+from components.quote_search import quote_lookup_section
 
 entry = page_entry()
 settings = entry.settings
@@ -33,23 +33,23 @@ with result, st.container(key="result_area"):
     clicked = submit_button()
     if clicked:
         submit(values, answers, settings, clerk_email=entry.visitor.clerk_email)
-    outcome = last_outcome()
-    if outcome and outcome.quote:
+    submitted = last_submit()
+    if submitted and submitted.quote:
         offer_card(
-            outcome.quote,
-            outcome.trade_in,
-            outcome.spec,
+            submitted.quote,
+            submitted.trade_in,
+            submitted.spec,
             settings.store_name,
-            stale=outcome.is_stale(values, answers),
+            stale=submitted.is_stale(values, answers),
             settings=settings,
         )
-        explanation_section(outcome.quote)
-        comparables_section(outcome.quote)
-    elif outcome and outcome.message:
-        error_card(outcome.message)
+        explanation_section(submitted.quote)
+        comparables_section(submitted.quote)
+    elif submitted and submitted.message:
+        error_card(submitted.message)
 
 history_section()
 mode_notice(settings)
-if clicked and outcome:
-    scroll_into_view("result_area", outcome.submit_number)
+if clicked and submitted:
+    scroll_into_view("result_area", submitted.submit_number)
 warm_up(settings)

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from components.model_card import render, shipped_facts
+from components.model_card_sections import render, shipped_facts
 from components.page_setup import page_entry
-from components.pricing import last_outcome
+from components.pricing import last_submit
 
 settings = page_entry().settings
 
@@ -17,9 +17,9 @@ st.info(
     icon=":material/info:",
 )
 
-outcome = last_outcome()
+submitted = last_submit()
 render(
     shipped_facts(),
-    api_version=outcome.quote.version if outcome and outcome.quote else None,
+    api_version=submitted.quote.version if submitted and submitted.quote else None,
     http_mode=not settings.embedded,
 )

@@ -4,10 +4,10 @@ from functools import partial
 
 import streamlit as st
 
-from components import business as business_ui
 from components import business_data
-from components import monitoring as ui
+from components import business_panels as business_ui
 from components import monitoring_data as data
+from components import monitoring_panels as ui
 from components.page_setup import page_entry
 from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.alert_rules import AlertRulesError

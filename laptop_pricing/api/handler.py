@@ -22,13 +22,15 @@ so a retry of the same click carries the same id and the log keeps one row; else
 ``requestContext.requestId``, else the Lambda context's id, else a fresh uuid4.
 
 Routes: the event's resource (REST), ``rawPath`` (function URL) or ``path`` ending in
-``/outcome`` is ``POST /outcome`` (what became of a quote, ``laptop_pricing.outcome_service``:
+``/outcome`` is ``POST /outcome`` (what became of a quote,
+``laptop_pricing.trade_in.outcome_service``:
 201 stored, 200 already stored under that ``event_id``, 400 naming each field, 404 unknown
 quote, 409 expired quote the policy refuses, 503 not stored in time: send it again); anything
 else, and a direct invoke, is pricing.
 
-Trade-in: a request may carry ``condition`` beside ``data`` (``laptop_pricing.condition``); the
-answer then adds the store's offer under its policy (``laptop_pricing.trade_in``): ``offer``,
+Trade-in: a request may carry ``condition`` beside ``data``
+(``laptop_pricing.trade_in.condition``); the
+answer then adds the store's offer under its policy (``laptop_pricing.trade_in.quote``): ``offer``,
 ``quote_id``, ``valid_until``, ``policy_version``, ``deductions``, ``no_offer_reason``. Without
 ``condition`` the answer is exactly the course's. The policy (``POLICY_PATH``) is loaded once,
 when the handler is built; a policy with an error is never half-used: the local server and a
@@ -50,17 +52,17 @@ import uuid
 from typing import Any, Protocol
 
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
-from laptop_pricing.condition import PAYLOAD_KEY, Condition, InvalidCondition
-from laptop_pricing.engine import PricingEngine, Quote
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
-from laptop_pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
-from laptop_pricing.outcome import InvalidOutcome
-from laptop_pricing.outcome_service import OutcomeRecorder
-from laptop_pricing.policy import PolicyError, load_policy, policy_path
-from laptop_pricing.request_log.day_csv import UnreadableDayFile
-from laptop_pricing.request_log.stores import StoreError
+from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
+from laptop_pricing.pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings, load_settings
-from laptop_pricing.trade_in import QuoteIssuer, TradeInQuote
+from laptop_pricing.storage.day_csv import UnreadableDayFile
+from laptop_pricing.storage.stores import StoreError
+from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition, InvalidCondition
+from laptop_pricing.trade_in.outcome import InvalidOutcome
+from laptop_pricing.trade_in.outcome_service import OutcomeRecorder
+from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_path
+from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
 
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
@@ -74,13 +76,16 @@ COMPARABLES_FIELD = "comparables"  # optional boolean beside "data": the closest
 
 
 class PricingObserver(Protocol):
+    """What the handler tells once per priced request (the request log and the metrics)."""
+
     def on_priced(
         self,
         spec: LaptopSpec,
-        quote: Quote,
+        quote: MarketEstimate,
         latency_ms: float,
         request_id: str,
         clerk_email: str | None = None,
+        trade_in: TradeInQuote | None = None,
     ) -> None: ...
 
 
@@ -90,7 +95,7 @@ class NullObserver:
     def on_priced(
         self,
         spec: LaptopSpec,
-        quote: Quote,
+        quote: MarketEstimate,
         latency_ms: float,
         request_id: str,
         clerk_email: str | None = None,
@@ -115,15 +120,15 @@ def get_engine() -> PricingEngine:
     return _engine
 
 
-class BadRequest(Exception):
+class InvalidEvent(Exception):
     def __init__(self, errors: list[FieldError], status: int = 400):
         super().__init__(errors)
         self.errors = errors
         self.status = status
 
 
-def _body_error(reason: str) -> BadRequest:
-    return BadRequest([FieldError("body", None, reason)])
+def _body_error(reason: str) -> InvalidEvent:
+    return InvalidEvent([FieldError("body", None, reason)])
 
 
 def _http_method(event: dict[str, Any]) -> str | None:
@@ -144,7 +149,7 @@ def _request_object(event: Any) -> Any:
         raise _body_error("event must be a JSON object")
     method = _http_method(event)
     if method is not None and method != "POST":
-        raise BadRequest([FieldError("method", method[:16], "use POST", ("POST",))], status=405)
+        raise InvalidEvent([FieldError("method", method[:16], "use POST", ("POST",))], status=405)
     if method is None and "body" not in event:
         return event  # direct invoke: {"data": {...}}
     body = event.get("body")
@@ -242,13 +247,13 @@ class PricingHandler:
             if not isinstance(request, dict):
                 raise _body_error('body must be a JSON object like {"data": {...}}')
             if "data" not in request:
-                raise BadRequest([FieldError("data", None, 'missing; send {"data": {...}}')])
+                raise InvalidEvent([FieldError("data", None, 'missing; send {"data": {...}}')])
             clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
             spec, condition = _laptop_and_condition(request)
             explain, comparables = _flags(request, EXPLAIN_FIELD, COMPARABLES_FIELD)
             if condition is not None and self.issuer is None:
-                raise BadRequest([FieldError(PAYLOAD_KEY, None, "this service makes no offers")])
-        except BadRequest as error:
+                raise InvalidEvent([FieldError(PAYLOAD_KEY, None, "this service makes no offers")])
+        except InvalidEvent as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
             body = {"message": "Invalid request", "errors": _errors(error.errors)}
             return _response(error.status, body, headers)
@@ -281,7 +286,7 @@ class PricingHandler:
         """``POST /outcome``: the status and body each typed result or error means."""
         try:
             body = _request_object(event)
-        except BadRequest as error:
+        except InvalidEvent as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
             answer = {"message": "Invalid request", "errors": _errors(error.errors)}
             return _response(error.status, answer, headers)
@@ -317,7 +322,7 @@ def lambda_entry() -> PricingHandler:
         with _entry_lock:
             if _entry is None:
                 from laptop_pricing.api.service import observer_from_settings
-                from laptop_pricing.outcome_service import recorder_from_settings
+                from laptop_pricing.trade_in.outcome_service import recorder_from_settings
 
                 settings = load_settings()
                 issuer = issuer_or_exit(settings)
@@ -337,9 +342,9 @@ def _clerk_email(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not EMAIL_PATTERN.fullmatch(value.strip()):
-        raise BadRequest([FieldError(CLERK_EMAIL_FIELD, _echo(value), "not an e-mail address")])
+        raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, _echo(value), "not an e-mail address")])
     if len(value.strip()) > MAX_EMAIL_LENGTH:
-        raise BadRequest([FieldError(CLERK_EMAIL_FIELD, None, "longer than 254 characters")])
+        raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, None, "longer than 254 characters")])
     return value.strip().lower()
 
 
@@ -352,7 +357,7 @@ def _flags(request: dict[str, Any], *names: str) -> tuple[bool, ...]:
         if not isinstance(flag, bool)
     ]
     if errors:
-        raise BadRequest(errors)
+        raise InvalidEvent(errors)
     return tuple(flags)
 
 
@@ -370,7 +375,7 @@ def _laptop_and_condition(request: dict[str, Any]) -> tuple[LaptopSpec, Conditio
         except InvalidCondition as error:
             errors.extend(error.errors)
     if errors or spec is None:
-        raise BadRequest(errors)
+        raise InvalidEvent(errors)
     return spec, condition
 
 

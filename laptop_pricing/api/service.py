@@ -1,6 +1,6 @@
 """What happens after a request is priced: the request-log record and the metrics record.
 
-``PricingObserver.on_priced`` is called by the handler once per priced request. It never raises
+``RecordingObserver.on_priced`` is called by the handler once per priced request. It never raises
 and never waits longer than the request log's deadline: if the row cannot be stored in time the
 clerk still gets the price. Every row's fate is counted exactly once (``RequestLogFailures``):
 
@@ -22,12 +22,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from laptop_pricing import log_columns, schema
+from laptop_pricing import log_columns
 from laptop_pricing.api.telemetry import Telemetry
+from laptop_pricing.pricing import schema
 from laptop_pricing.request_log import RequestLog, request_log_from_settings
-from laptop_pricing.request_log.layout import format_timestamp
 from laptop_pricing.request_log.writer import Fate, Settled
 from laptop_pricing.settings import Settings
+from laptop_pricing.storage.layout import format_timestamp
 
 
 def prediction_values(
@@ -54,7 +55,7 @@ def prediction_values(
     return values
 
 
-class PricingObserver:
+class RecordingObserver:
     """Writes the request-log row, then one EMF record, for each priced request.
 
     ``request_log`` None with ``unavailable`` set: the log could not be built (a malformed
@@ -121,7 +122,7 @@ class PricingObserver:
         self.telemetry.request_log_settled_late(self.describe(), not settled.stored, reason)
 
 
-def observer_from_settings(settings: Settings, *, metrics: bool = False) -> PricingObserver:
+def observer_from_settings(settings: Settings, *, metrics: bool = False) -> RecordingObserver:
     """The request log named by the settings plus telemetry. ``metrics=False`` (the default)
     suits the embedded app; the Lambda and the local API server pass ``metrics=True``.
     ``POWERTOOLS_METRICS_DISABLED=true`` silences EMF either way."""
@@ -131,5 +132,5 @@ def observer_from_settings(settings: Settings, *, metrics: bool = False) -> Pric
     except (ValueError, BotoCoreError) as error:  # e.g. a malformed AWS_ENDPOINT_URL
         reason = f"{type(error).__name__}: {error}"[:300]
         telemetry.request_log_failed("unavailable request log", reason)
-        return PricingObserver(None, telemetry, unavailable=reason)
-    return PricingObserver(request_log, telemetry)
+        return RecordingObserver(None, telemetry, unavailable=reason)
+    return RecordingObserver(request_log, telemetry)

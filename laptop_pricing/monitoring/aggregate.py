@@ -12,9 +12,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import log_columns, schema
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN, allowed_strings
+from laptop_pricing.pricing import schema
 
 PRICE = log_columns.PRICE_COLUMN
 TIMESTAMP = log_columns.TIMESTAMP_COLUMN

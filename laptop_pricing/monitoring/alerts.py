@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import log_columns, outcome, schema
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring import drift, quality
 from laptop_pricing.monitoring.alert_rules import (
     AcceptanceRule,
@@ -31,6 +31,8 @@ from laptop_pricing.monitoring.alert_rules import (
     load_rules,
 )
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
+from laptop_pricing.pricing import schema
+from laptop_pricing.trade_in import outcome
 
 ACCEPTANCE = "acceptance"
 DRIFT_BAND = "drift_band"
@@ -177,12 +179,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from laptop_pricing.artifact import ArtifactError, read_metadata
     from laptop_pricing.monitoring.outcome_reader import read_outcomes
     from laptop_pricing.monitoring.reading import read_log
     from laptop_pricing.monitoring.sources import LogLocation, LogUnavailable
-    from laptop_pricing.request_log.layout import OUTCOMES
+    from laptop_pricing.pricing.artifact import ArtifactError, read_metadata
     from laptop_pricing.settings import load_settings
+    from laptop_pricing.storage.layout import OUTCOMES
 
     args = _arguments(argv)
     today = args.today or datetime.now(UTC).date()

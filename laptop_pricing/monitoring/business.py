@@ -2,7 +2,8 @@
 
 Input: the quotes (request-log rows that carry a ``quote_id`` and an ``offer``: the laptop
 fields, the condition answers, the market estimate ``price``, ``timestamp``, ``model_version``,
-``policy_version``) and the stored outcomes (``laptop_pricing.outcome``). Each quote counts with
+``policy_version``) and the stored outcomes (``laptop_pricing.trade_in.outcome``). Each quote
+counts with
 its *current* outcome (the latest); a quote with none is *open*.
 
 Words used throughout: a quote is *decided* once it has an outcome; a *deal* is an accepted,
@@ -23,9 +24,11 @@ import numpy as np
 import pandas as pd
 from babel.numbers import format_percent
 
-from laptop_pricing import log_columns, outcome, schema
+from laptop_pricing import log_columns
 from laptop_pricing.formatting import LOCALE
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
+from laptop_pricing.pricing import schema
+from laptop_pricing.trade_in import outcome
 
 QUOTE_ID = outcome.QUOTE_ID
 OFFER = outcome.OFFER

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
-from laptop_pricing import log_columns, schema
-from laptop_pricing.artifact import ModelMetadata
+from laptop_pricing import log_columns
+from laptop_pricing.pricing import schema
+from laptop_pricing.pricing.artifact import ModelMetadata
 
 EPSILON = 1e-4
 WARNING_PSI = 0.1

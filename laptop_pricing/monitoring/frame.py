@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from laptop_pricing import log_columns, schema
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring.parsing import (
     CATEGORY_COLUMNS,
     DICTIONARY_COLUMNS,
@@ -24,6 +24,7 @@ from laptop_pricing.monitoring.parsing import (
     ROW_COLUMNS,
     code_type,
 )
+from laptop_pricing.pricing import schema
 
 
 def _empty_frame() -> pd.DataFrame:

@@ -23,7 +23,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from laptop_pricing import outcome, s3
 from laptop_pricing.monitoring.sources import (
     DEFAULT_WORKERS,
     RECORDS,
@@ -33,10 +32,11 @@ from laptop_pricing.monitoring.sources import (
     LogSource,
     RollupMonth,
 )
-from laptop_pricing.request_log import rollup
-from laptop_pricing.request_log.day_csv import UnreadableDayFile, decode_day_csv
-from laptop_pricing.request_log.layout import OUTCOMES
-from laptop_pricing.request_log.records import decode_records
+from laptop_pricing.storage import rollup, s3
+from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv
+from laptop_pricing.storage.layout import OUTCOMES
+from laptop_pricing.storage.records import decode_records
+from laptop_pricing.trade_in import outcome
 
 Row = dict[str, str]
 UNREADABLE_CSV = "unreadable_csv"

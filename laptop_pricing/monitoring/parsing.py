@@ -26,12 +26,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from laptop_pricing import log_columns, schema
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring.sources import DayFile, SetAside
-from laptop_pricing.request_log import rollup
-from laptop_pricing.request_log.layout import LogLayout
-from laptop_pricing.request_log.records import decode_records
-from laptop_pricing.request_log.values import (
+from laptop_pricing.pricing import schema
+from laptop_pricing.storage import rollup
+from laptop_pricing.storage.layout import LogLayout
+from laptop_pricing.storage.records import decode_records
+from laptop_pricing.storage.values import (
     BAD_PRICE,
     BAD_TIMESTAMP,
     parse_prices,

@@ -13,9 +13,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from laptop_pricing import log_columns, schema
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN
-from laptop_pricing.request_log.layout import day_of_day_file
+from laptop_pricing.pricing import schema
+from laptop_pricing.storage.layout import day_of_day_file
 
 IN_SCHEMA_COLUMN = "in_schema"
 

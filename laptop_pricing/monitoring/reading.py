@@ -18,7 +18,7 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 
-from laptop_pricing import log_columns, s3
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring.frame import to_frame
 from laptop_pricing.monitoring.parsing import (
     UNREADABLE,
@@ -40,6 +40,7 @@ from laptop_pricing.monitoring.sources import (
     RollupMonth,
     SetAside,
 )
+from laptop_pricing.storage import s3
 
 
 @dataclass

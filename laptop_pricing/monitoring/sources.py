@@ -1,6 +1,6 @@
 """Where the monitoring page's rows come from: a local folder or a bucket, laid out alike.
 
-A source lists three things (``laptop_pricing.request_log.layout``): the day CSVs, the days that
+A source lists three things (``laptop_pricing.storage.layout``): the day CSVs, the days that
 have records not yet compacted, and the months of the Parquet rollup; and it fetches their bytes.
 Listing goes by names only, so a date range never opens a file outside it. A name that looks like
 a day file but cannot be one is noted (``bad_day_name``, ``day_out_of_range``) rather than read.
@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from laptop_pricing import s3
-from laptop_pricing.request_log.layout import (
+from laptop_pricing.settings import Settings
+from laptop_pricing.storage import s3
+from laptop_pricing.storage.layout import (
     FIRST_DAY,
     KINDS,
     OUTCOMES,
@@ -27,8 +28,7 @@ from laptop_pricing.request_log.layout import (
     RecordKind,
     parse_day,
 )
-from laptop_pricing.request_log.s3_store import WATERMARK_METADATA
-from laptop_pricing.settings import Settings
+from laptop_pricing.storage.s3_store import WATERMARK_METADATA
 
 DEFAULT_WORKERS = 16
 MAX_FILE_BYTES = 32 * 1024 * 1024  # a busy day (100 000 rows) is about 10 MB

@@ -10,12 +10,12 @@ course-compatible day files and a Parquet rollup by the compactor.
 
 from __future__ import annotations
 
-from laptop_pricing import s3
-from laptop_pricing.request_log.layout import OUTCOMES, PREDICTIONS, LogLayout, RecordKind
-from laptop_pricing.request_log.s3_store import S3RecordStore
-from laptop_pricing.request_log.stores import LocalRecordStore, RecordStore
 from laptop_pricing.request_log.writer import RequestLog, Settled
 from laptop_pricing.settings import Settings
+from laptop_pricing.storage import s3
+from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS, LogLayout, RecordKind
+from laptop_pricing.storage.s3_store import S3RecordStore
+from laptop_pricing.storage.stores import LocalRecordStore, RecordStore
 
 # Settling an unanswered put, and the compactor: patient, nobody waits at a counter.
 SETTLE_TIMEOUTS = s3.Timeouts(connect=2.0, read=5.0, attempts=1)

@@ -36,11 +36,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from laptop_pricing import log_columns
-from laptop_pricing.request_log import rollup, store_from_settings
-from laptop_pricing.request_log.day_csv import UnreadableDayFile, decode_day_csv, encode_day_csv
-from laptop_pricing.request_log.layout import KINDS
-from laptop_pricing.request_log.stores import RecordStore, StoreError
+from laptop_pricing.request_log import store_from_settings
 from laptop_pricing.settings import load_settings
+from laptop_pricing.storage import rollup
+from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv, encode_day_csv
+from laptop_pricing.storage.layout import KINDS
+from laptop_pricing.storage.stores import RecordStore, StoreError
 
 MARGIN = timedelta(minutes=2)
 CATCH_UP_DAYS = 3  # the scheduled run also closes days its missed runs left open

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 
-from laptop_pricing.request_log.layout import LogLayout, format_timestamp
-from laptop_pricing.request_log.records import encode_record
-from laptop_pricing.request_log.stores import RecordExists, RecordNotStored, RecordStore
+from laptop_pricing.storage.layout import LogLayout, format_timestamp
+from laptop_pricing.storage.records import encode_record
+from laptop_pricing.storage.stores import RecordExists, RecordNotStored, RecordStore
 
 DEFAULT_DEADLINE = 1.0
 DEFAULT_SETTLE_SECONDS = 30.0

@@ -22,7 +22,7 @@ import mlflow.sklearn
 import numpy as np
 from mlflow.models import Model
 
-from laptop_pricing.artifact import (
+from laptop_pricing.pricing.artifact import (
     ArtifactError,
     ArtifactSchemaMismatch,
     ModelMetadata,
@@ -31,7 +31,7 @@ from laptop_pricing.artifact import (
     load_artifact,
     write_artifact,
 )
-from laptop_pricing.schema import FEATURE_ORDER
+from laptop_pricing.pricing.schema import FEATURE_ORDER
 from laptop_pricing.training import registry
 from laptop_pricing.training.tracking import METADATA_FILE, Progress
 

@@ -20,8 +20,8 @@ from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.tree import DecisionTreeRegressor
 
-from laptop_pricing.features import encode_many
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, MONOTONE_INCREASING
+from laptop_pricing.pricing.features import encode_many
+from laptop_pricing.pricing.schema import FEATURE_ORDER, FIELD_NAMES, MONOTONE_INCREASING
 from laptop_pricing.training.calibration import (
     mape_factor,
     out_of_fold_ratios,

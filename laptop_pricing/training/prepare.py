@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
-from laptop_pricing.schema import FIELD_NAMES, FIELDS_BY_NAME, PROCESSORS_BY_BRAND
+from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.pricing.schema import FIELD_NAMES, FIELDS_BY_NAME, PROCESSORS_BY_BRAND
 from laptop_pricing.settings import REPO_ROOT
 
 logger = logging.getLogger(__name__)

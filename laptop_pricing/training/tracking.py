@@ -40,7 +40,7 @@ import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.models.model import ModelInfo
 
-from laptop_pricing.schema import FEATURE_ORDER
+from laptop_pricing.pricing.schema import FEATURE_ORDER
 from laptop_pricing.settings import REPO_ROOT
 from laptop_pricing.training import registry
 from laptop_pricing.training import train as core

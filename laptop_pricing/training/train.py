@@ -12,7 +12,8 @@ Plain scikit-learn; the MLflow layer wraps these functions (each returns plain d
   (split-conformal on out-of-fold log residuals) and its coverage measured on held-out folds.
 - ``build_metadata(model, table, family, results, price_range, data_hash, *, version=None,
   trained_at=None, source=None) -> dict``: the ``model_metadata.json`` content (TEAM.md keys).
-- ``write_artifact(model, metadata, model_dir=None) -> Path``: see ``laptop_pricing.artifact``.
+- ``write_artifact(model, metadata, model_dir=None) -> Path``: see
+``laptop_pricing.pricing.artifact``.
 - ``build_artifact(raw_path=..., model_dir=None, families=None, n_splits=5, n_repeats=3,
   seed=0, coverage=0.8) -> (metadata, results)``: all of the above, what the CLI runs.
 
@@ -41,9 +42,9 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import RepeatedKFold
 
-from laptop_pricing.artifact import MODEL_NAME, write_artifact
-from laptop_pricing.explanation import BASELINE_METHOD
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS
+from laptop_pricing.pricing.artifact import MODEL_NAME, write_artifact
+from laptop_pricing.pricing.explanation import BASELINE_METHOD
+from laptop_pricing.pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS
 from laptop_pricing.training.families import (
     COPY_WEIGHT,
     FAMILIES,

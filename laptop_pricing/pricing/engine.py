@@ -1,9 +1,12 @@
 """Price a validated laptop with the shipped model: the one pricing path for API and app.
 
 ``PricingEngine.load(model_dir=None)`` loads ``model/`` once per folder and process (cached);
-``engine.price(spec) -> Quote``; ``engine.price_with_explanation(spec) -> Quote`` (the same
-price, plus each field's contribution in R$, see ``laptop_pricing.explanation``); either with
-``comparables=True`` adds the closest real laptops of the data (``laptop_pricing.comparables``).
+``engine.price(spec) -> MarketEstimate``; ``engine.price_with_explanation(spec) -> MarketEstimate``
+(the same
+price, plus each field's contribution in R$, see ``laptop_pricing.pricing.explanation``); either
+with
+``comparables=True`` adds the closest real laptops of the data
+(``laptop_pricing.pricing.comparables``).
 The range is the model's calibrated price range (``metadata.price_range``): a multiplication
 of the point price, so it costs nothing per call. No pandas here: a single-row price is the
 encoded row, one predict and a few multiplications.
@@ -13,7 +16,8 @@ freshly fitted ``TransformedTargetRegressor`` over LightGBM), the engine calls t
 directly (about 0.03 ms instead of 0.5 ms through the scikit-learn wrapper) and takes ``exp``
 itself. Always one thread: a single row gains nothing from OpenMP, and on a busy machine its
 spinning threads made a predict 40x slower (measured: 17 ms instead of 0.4 ms under load). The
-explanation is the exact path decomposition of the trees (``laptop_pricing.tree_paths``), tabled per
+explanation is the exact path decomposition of the trees (``laptop_pricing.pricing.tree_paths``),
+tabled per
 leaf when the model loads: an explained price is one ``pred_leaf`` predict, a gather and a sum, and
 the same leaves give the price itself.
 """
@@ -29,14 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from laptop_pricing.artifact import ModelMetadata
-from laptop_pricing.comparables import DEFAULT_COUNT, Comparable, ComparablesFinder
-from laptop_pricing.explanation import Explanation, explain
-from laptop_pricing.features import FIELD_COLUMNS, encode
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.log_price_model import log_price_booster
-from laptop_pricing.schema import FIELD_NAMES
-from laptop_pricing.tree_paths import LeafTable, leaf_table
+from laptop_pricing.pricing.artifact import ModelMetadata
+from laptop_pricing.pricing.comparables import DEFAULT_COUNT, Comparable, ComparablesFinder
+from laptop_pricing.pricing.explanation import Explanation, explain
+from laptop_pricing.pricing.features import FIELD_COLUMNS, encode
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.log_price_model import log_price_booster
+from laptop_pricing.pricing.schema import FIELD_NAMES
+from laptop_pricing.pricing.tree_paths import LeafTable, leaf_table
 
 
 class ExplanationUnavailable(RuntimeError):
@@ -44,7 +48,7 @@ class ExplanationUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Quote:
+class MarketEstimate:
     """A price for one laptop: point estimate and range in whole units of ``currency``."""
 
     price: int
@@ -115,7 +119,7 @@ class PricingEngine:
     @classmethod
     def load(cls, model_dir: str | Path | None = None) -> PricingEngine:
         """The engine for ``model_dir`` (default ``$MODEL_DIR`` or ``model/``), loaded once."""
-        from laptop_pricing.artifact import default_model_dir, load_artifact
+        from laptop_pricing.pricing.artifact import default_model_dir, load_artifact
 
         key = Path(model_dir or default_model_dir()).resolve()
         engine = _cache.get(key)
@@ -155,9 +159,9 @@ class PricingEngine:
             return math.exp(float(self._booster.predict(row, num_threads=1)[0]))
         return float(self._model.predict(row)[0])
 
-    def _quote(self, value: float, **extras: Any) -> Quote:
+    def _quote(self, value: float, **extras: Any) -> MarketEstimate:
         price = round(value)
-        return Quote(
+        return MarketEstimate(
             price=price,
             low=min(price, round(value * self._low_factor)),
             high=max(price, round(value * self._high_factor)),
@@ -167,7 +171,7 @@ class PricingEngine:
             **extras,
         )
 
-    def price(self, spec: LaptopSpec, *, comparables: bool = False) -> Quote:
+    def price(self, spec: LaptopSpec, *, comparables: bool = False) -> MarketEstimate:
         """The price of ``spec``; with ``comparables`` also the closest real laptops."""
         found = self.comparables(spec) if comparables else ()
         return self._quote(self.predict_value(spec), comparables=found)
@@ -194,12 +198,14 @@ class PricingEngine:
         expected = self._leaf_table().expected
         return explain(per_field, expected, price, _field_values(spec))
 
-    def explain(self, spec: LaptopSpec, quote: Quote) -> Explanation:
+    def explain(self, spec: LaptopSpec, quote: MarketEstimate) -> Explanation:
         """Each field's contribution in R$ to ``quote.price``, from the stated baseline."""
         per_field, _ = self._decompose(spec)
         return self._explanation(spec, per_field, quote.price)
 
-    def price_with_explanation(self, spec: LaptopSpec, *, comparables: bool = False) -> Quote:
+    def price_with_explanation(
+        self, spec: LaptopSpec, *, comparables: bool = False
+    ) -> MarketEstimate:
         """``price(spec)`` with its explanation (None when the model has no tree paths): one
         predict for both the price and its contributions; with ``comparables`` also the
         closest real laptops."""

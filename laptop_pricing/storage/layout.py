@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from laptop_pricing import log_columns, outcome
+from laptop_pricing import log_columns
+from laptop_pricing.trade_in import outcome
 
 RECORDS_FOLDER = "_records"
 ROLLUP_FOLDER = "_rollup"

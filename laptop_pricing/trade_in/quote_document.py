@@ -1,5 +1,6 @@
 """What the customer's printed quote shows, and its file name: light, so a page can offer the
-PDF without importing the renderer (``laptop_pricing.quote_pdf``, fpdf2: about 0.4 s and 30 MB
+PDF without importing the renderer (``laptop_pricing.trade_in.quote_pdf``, fpdf2: about 0.4 s and
+30 MB
 the first time) until the clerk asks for it."""
 
 from __future__ import annotations
@@ -7,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from laptop_pricing.condition import Condition
-from laptop_pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.trade_in.condition import Condition
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from laptop_pricing.artifact import ComparablesIndex
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import COURSE_VALUES, FIELD_NAMES, FIELDS, FIELDS_BY_NAME, Value
+from laptop_pricing.pricing.artifact import ComparablesIndex
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import COURSE_VALUES, FIELD_NAMES, FIELDS, FIELDS_BY_NAME, Value
 
 DEFAULT_COUNT = 4
 _SCALE = 2**20  # distance steps per unit (a mismatched brand is one unit)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
-from laptop_pricing.laptop_spec import FieldError, preview
 from laptop_pricing.log_columns import CONDITION_LOG_COLUMNS
+from laptop_pricing.pricing.laptop_spec import FieldError, preview
 
 AnswerValue = bool | str
 PAYLOAD_KEY = "condition"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from laptop_pricing.schema import (
+from laptop_pricing.pricing.schema import (
     CATEGORY,
     COURSE_VALUES,
     FIELD_NAMES,

@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from components.monitoring import chart
+from components.monitoring_panels import chart
 from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.alerts import Alert

@@ -22,13 +22,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from laptop_pricing import safe_csv
-from laptop_pricing.condition import QUESTION_KEYS
 from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.formatting import BRASILIA
-from laptop_pricing.laptop_spec import FieldError
+from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.trade_in.condition import QUESTION_KEYS
 
 if TYPE_CHECKING:
-    from laptop_pricing.outcome_request import OutcomeRequest
+    from laptop_pricing.trade_in.outcome_request import OutcomeRequest
 
 # ---------------------------------------------------------------------------------------------
 # Decisions and reasons

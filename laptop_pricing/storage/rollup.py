@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from laptop_pricing.request_log.layout import RecordKind
-from laptop_pricing.request_log.values import (
+from laptop_pricing.storage.layout import RecordKind
+from laptop_pricing.storage.values import (
     BAD_PRICE,
     BAD_TIMESTAMP,
     parse_prices,

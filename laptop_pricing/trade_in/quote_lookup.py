@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA
-from laptop_pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.log_columns import (
     OFFER_COLUMN,
     POLICY_VERSION_COLUMN,
@@ -28,9 +26,11 @@ from laptop_pricing.log_columns import (
     VALID_UNTIL_COLUMN,
     VERSION_COLUMN,
 )
-from laptop_pricing.outcome import QUOTE_ID, Outcome
-from laptop_pricing.quote_id import parse_quote_id, quote_id_day
-from laptop_pricing.schema import FIELD_NAMES
+from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
+from laptop_pricing.pricing.schema import FIELD_NAMES
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.outcome import QUOTE_ID, Outcome
+from laptop_pricing.trade_in.quote_id import parse_quote_id, quote_id_day
 
 DayRows = Callable[[date], Iterable[Mapping[str, str]]]
 OUTCOME_DAYS = 45  # a quote's decisions are looked for up to this many days after it

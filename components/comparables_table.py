@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from laptop_pricing.comparables import Comparable
-from laptop_pricing.engine import Quote
 from laptop_pricing.formatting import format_whole_price
-from laptop_pricing.schema import FIELDS_BY_NAME
+from laptop_pricing.pricing.comparables import Comparable
+from laptop_pricing.pricing.engine import MarketEstimate
+from laptop_pricing.pricing.schema import FIELDS_BY_NAME
 
 TITLE = "Notebooks parecidos nos nossos dados"
 
@@ -41,7 +41,7 @@ def comparable_line(comparable: Comparable) -> str:
     return " · ".join(parts)
 
 
-def comparables_section(quote: Quote) -> None:
+def comparables_section(quote: MarketEstimate) -> None:
     """Draw the comparable laptops of ``quote`` (nothing when the answer carries none)."""
     if not quote.comparables:
         return

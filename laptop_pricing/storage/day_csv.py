@@ -13,8 +13,8 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from laptop_pricing.request_log.layout import RecordKind
 from laptop_pricing.safe_csv import rows_to_csv
+from laptop_pricing.storage.layout import RecordKind
 
 Row = dict[str, str]
 

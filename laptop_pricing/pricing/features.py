@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.schema import (
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.schema import (
     FEATURE_ORDER,
     FIELDS_BY_NAME,
     NUMERIC_FEATURES,

@@ -18,9 +18,9 @@ import streamlit as st
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from laptop_pricing.artifact import ModelMetadata, PriceRange
 from laptop_pricing.formatting import BRASILIA, LOCALE, format_price
-from laptop_pricing.schema import FIELDS
+from laptop_pricing.pricing.artifact import ModelMetadata, PriceRange
+from laptop_pricing.pricing.schema import FIELDS
 
 # Model families in words; anything unknown is shown as recorded.
 FAMILY_LABELS: Mapping[str, str] = {
@@ -223,7 +223,7 @@ def shipped_facts() -> ModelCardFacts | None:
     Read and put into words once per metadata file version (keyed by folder and mtime), not on
     every rerun: the Babel formatting alone costs about a millisecond.
     """
-    from laptop_pricing.artifact import METADATA_FILE, default_model_dir
+    from laptop_pricing.pricing.artifact import METADATA_FILE, default_model_dir
 
     path = default_model_dir() / METADATA_FILE
     try:
@@ -235,7 +235,7 @@ def shipped_facts() -> ModelCardFacts | None:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _facts_of(model_dir: str, stamp: int | None) -> ModelCardFacts | None:
-    from laptop_pricing.artifact import ArtifactError, read_metadata
+    from laptop_pricing.pricing.artifact import ArtifactError, read_metadata
 
     try:
         return describe(read_metadata(model_dir))

@@ -1,7 +1,8 @@
 """Why this price: each field's contribution in R$, adding up exactly to the price.
 
 The model predicts the log of the price, and the exact path decomposition of its trees
-(``laptop_pricing.tree_paths``) splits ``log(price)`` additively: ``log P = phi_0 + sum(phi_i)``,
+(``laptop_pricing.pricing.tree_paths``) splits ``log(price)`` additively: ``log P = phi_0 +
+sum(phi_i)``,
 where ``phi_0`` is the model's expected log price over its training rows (the same ``phi_0`` as
 LightGBM's TreeSHAP). The stated baseline is ``B = exp(phi_0)``, the price of "the
 typical laptop" (a geometric mean). The price is then a product, ``P = B * prod(exp(phi_i))``, and
@@ -30,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from laptop_pricing.schema import FIELD_NAMES, FIELDS, Value
+from laptop_pricing.pricing.schema import FIELD_NAMES, FIELDS, Value
 
 BASELINE_METHOD = (
     "exact path decomposition (Saabas) of the trees on log(price), tabled per leaf, converted to "

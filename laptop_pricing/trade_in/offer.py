@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from laptop_pricing.condition import QUESTIONS_BY_KEY, Condition
-from laptop_pricing.policy import StorePolicy
+from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY, Condition
+from laptop_pricing.trade_in.policy import StorePolicy
 
 MARGIN_RULE = "margin"
 PROCESSING_RULE = "processing_cost"

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from laptop_pricing.log_price_model import LogPriceBooster, log_price_booster
-from laptop_pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS_BY_NAME, INTEGER
+from laptop_pricing.pricing.log_price_model import LogPriceBooster, log_price_booster
+from laptop_pricing.pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS_BY_NAME, INTEGER
 from laptop_pricing.settings import REPO_ROOT
 
 MODEL_NAME = "laptop-pricing-model"
@@ -237,7 +237,7 @@ def _resolve(model_dir: str | Path | None) -> Path:
 def check_feature_order(feature_order: Any, where: str) -> None:
     if list(feature_order or ()) != list(FEATURE_ORDER):
         raise ArtifactSchemaMismatch(
-            f"{where}: feature_order does not match laptop_pricing.schema.FEATURE_ORDER "
+            f"{where}: feature_order does not match laptop_pricing.pricing.schema.FEATURE_ORDER "
             f"(artifact has {len(feature_order or ())} features, schema has "
             f"{len(FEATURE_ORDER)}); rebuild the model with `python -m laptop_pricing.training "
             "build` or ship the schema it was trained with"

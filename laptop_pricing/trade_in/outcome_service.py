@@ -30,8 +30,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from laptop_pricing.errors import OutcomeNotStored, QuoteNotFound
-from laptop_pricing.laptop_spec import FieldError
-from laptop_pricing.outcome import (
+from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.request_log import RequestLog, request_log_from_settings, store_from_settings
+from laptop_pricing.request_log.compact import day_rows
+from laptop_pricing.request_log.writer import Fate
+from laptop_pricing.settings import Settings
+from laptop_pricing.storage.layout import OUTCOMES
+from laptop_pricing.trade_in.outcome import (
     ALREADY_STORED,
     QUOTE_ID,
     Decision,
@@ -41,15 +46,10 @@ from laptop_pricing.outcome import (
     QuoteTerms,
     decide,
 )
-from laptop_pricing.outcome_request import OutcomeRequest
-from laptop_pricing.policy import load_policy, policy_path
-from laptop_pricing.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
-from laptop_pricing.quote_lookup import QuoteLookup
-from laptop_pricing.request_log import RequestLog, request_log_from_settings, store_from_settings
-from laptop_pricing.request_log.compact import day_rows
-from laptop_pricing.request_log.layout import OUTCOMES
-from laptop_pricing.request_log.writer import Fate
-from laptop_pricing.settings import Settings
+from laptop_pricing.trade_in.outcome_request import OutcomeRequest
+from laptop_pricing.trade_in.policy import load_policy, policy_path
+from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 
 LOCK_STRIPES = 64
 QUOTES_REMEMBERED = 50_000  # a few MB; a busy store quotes a few hundred a day

@@ -30,8 +30,8 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from laptop_pricing.request_log.layout import LogLayout, parse_day
-from laptop_pricing.request_log.records import DecodedRecords, decode_records
+from laptop_pricing.storage.layout import LogLayout, parse_day
+from laptop_pricing.storage.records import DecodedRecords, decode_records
 
 
 class StoreError(RuntimeError):

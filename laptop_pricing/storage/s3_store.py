@@ -4,7 +4,7 @@ A writer's ``put`` is one plain ``PutObject`` of a record of its own under a har
 kind ``keyed_by_id`` adds ``IfNoneMatch='*'``, so a second writer of the same id gets
 ``RecordExists``); ``settle`` re-puts an unanswered record before the process stops. Listing,
 reading and whole-file writes serve the compactor and the readers. The clients come from
-``laptop_pricing.s3`` with explicit timeouts.
+``laptop_pricing.storage.s3`` with explicit timeouts.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
 
-from laptop_pricing import s3
-from laptop_pricing.request_log.layout import LogLayout, parse_day
-from laptop_pricing.request_log.records import DecodedRecords, decode_records
-from laptop_pricing.request_log.stores import (
+from laptop_pricing.storage import s3
+from laptop_pricing.storage.layout import LogLayout, parse_day
+from laptop_pricing.storage.records import DecodedRecords, decode_records
+from laptop_pricing.storage.stores import (
     PendingRecord,
     RecordExists,
     RecordNotStored,

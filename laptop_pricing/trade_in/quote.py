@@ -1,7 +1,8 @@
 """A trade-in quote: the offer for one laptop in one condition, with an id and a validity.
 
 ``QuoteIssuer(policy)`` is what the API holds: ``issue(market_estimate, condition)`` computes
-the offer (``laptop_pricing.offer``), gives it a quote id (``laptop_pricing.quote_id``) and the
+the offer (``laptop_pricing.trade_in.offer``), gives it a quote id
+(``laptop_pricing.trade_in.quote_id``) and the
 date it is valid until. ``TradeInQuote`` turns into the API answer's added fields
 (``body_fields``), back from them on the client (``from_body``), and into the request-log cells
 that let it be found again (``log_values``).
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from laptop_pricing.condition import Condition
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.log_columns import (
     OFFER_COLUMN,
@@ -22,9 +22,10 @@ from laptop_pricing.log_columns import (
     QUOTE_ID_COLUMN,
     VALID_UNTIL_COLUMN,
 )
-from laptop_pricing.offer import Deduction, Offer, compute_offer
-from laptop_pricing.policy import StorePolicy
-from laptop_pricing.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.offer import Deduction, Offer, compute_offer
+from laptop_pricing.trade_in.policy import StorePolicy
+from laptop_pricing.trade_in.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
 
 Clock = Callable[[], datetime]
 

@@ -14,11 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from components.monitoring_data import SAMPLE_DIR, refresh, use_sample, using_sample
-from laptop_pricing import log_columns, schema
+from laptop_pricing import log_columns
 from laptop_pricing.formatting import format_day, format_int, format_percent, format_whole_price
 from laptop_pricing.monitoring import aggregate, drift, parsing, quality, sources
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable, SetAside
 from laptop_pricing.monitoring.view import SHARES, Filters
+from laptop_pricing.pricing import schema
 from laptop_pricing.safe_csv import frame_to_csv
 
 STATUS_LABELS = {

@@ -7,17 +7,17 @@ import logging
 import streamlit as st
 
 from components.outcome_form import outcome_controls, outcome_history, recorded_outcome
-from components.quote_document import stored_pdf_download
+from components.quote_download import stored_pdf_download
 from laptop_pricing.formatting import format_price
-from laptop_pricing.quote_id import InvalidQuoteId
-from laptop_pricing.quote_lookup import LookupResult, QuoteLookup
+from laptop_pricing.pricing.schema import FIELDS_BY_NAME
 from laptop_pricing.request_log import store_from_settings
 from laptop_pricing.request_log.compact import day_rows
-from laptop_pricing.request_log.day_csv import UnreadableDayFile
-from laptop_pricing.request_log.layout import OUTCOMES
-from laptop_pricing.request_log.stores import StoreError
-from laptop_pricing.schema import FIELDS_BY_NAME
 from laptop_pricing.settings import Settings
+from laptop_pricing.storage.day_csv import UnreadableDayFile
+from laptop_pricing.storage.layout import OUTCOMES
+from laptop_pricing.storage.stores import StoreError
+from laptop_pricing.trade_in.quote_id import InvalidQuoteId
+from laptop_pricing.trade_in.quote_lookup import LookupResult, QuoteLookup
 
 logger = logging.getLogger(__name__)
 LOOKUP_KEY = "quote_lookup"

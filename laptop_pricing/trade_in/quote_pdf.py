@@ -1,7 +1,8 @@
 """The customer's PDF quote: store, quote id (text and QR code), dates, laptop, condition, offer.
 
 ``quote_pdf(document) -> bytes`` is pure (no Streamlit, no I/O besides the bundled fonts). The
-fonts are DejaVu Sans, shipped in ``laptop_pricing/fonts`` with their licence, so accents print
+fonts are DejaVu Sans, shipped in ``laptop_pricing/trade_in/fonts`` with their licence, so accents
+print
 right (``Válida até``, ``não``) on any machine, with no system font package needed.
 """
 
@@ -14,8 +15,8 @@ import segno
 from fpdf import FPDF
 
 from laptop_pricing.formatting import BRASILIA, format_price
-from laptop_pricing.quote_document import QuoteDocument
-from laptop_pricing.schema import FIELDS
+from laptop_pricing.pricing.schema import FIELDS
+from laptop_pricing.trade_in.quote_document import QuoteDocument
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"

@@ -1,5 +1,6 @@
 """The pricing API's answers read the same way by both clients: every shape seen in the wild
-(flat, wrapped in ``{"statusCode", "body"}``, the old top-level one), turned into a ``Quote``, a
+(flat, wrapped in ``{"statusCode", "body"}``, the old top-level one), turned into a
+``MarketEstimate``, a
 trade-in quote, a ``RecordedOutcome`` (``POST /outcome``), or the typed error of
 ``laptop_pricing.errors`` that the status means.
 """
@@ -18,9 +19,6 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from laptop_pricing.comparables import Comparable
-from laptop_pricing.condition import Condition
-from laptop_pricing.engine import Quote
 from laptop_pricing.errors import (
     AuthError,
     BadRequest,
@@ -33,17 +31,22 @@ from laptop_pricing.errors import (
     ServiceUnavailable,
     UpstreamError,
 )
-from laptop_pricing.explanation import Contribution, Explanation
-from laptop_pricing.laptop_spec import FieldError
-from laptop_pricing.outcome import Outcome
-from laptop_pricing.trade_in import InvalidTradeInAnswer, TradeInQuote
+from laptop_pricing.pricing.comparables import Comparable
+from laptop_pricing.pricing.engine import MarketEstimate
+from laptop_pricing.pricing.explanation import Contribution, Explanation
+from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.outcome import Outcome
+from laptop_pricing.trade_in.quote import InvalidTradeInAnswer, TradeInQuote
 
 DEFAULT_CURRENCY = "BRL"
 UNKNOWN_VERSION = "desconhecida"
 
 
-def quote_from_response(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Quote:
-    """A Quote from an HTTP-like answer, or the typed error that answer means."""
+def quote_from_response(
+    status: int, body: str | bytes | None, headers: Mapping[str, str]
+) -> MarketEstimate:
+    """A MarketEstimate from an HTTP-like answer, or the typed error that answer means."""
     if 200 <= status < 300:
         payload = _json_object(body)
         return _quote_from_payload(payload)
@@ -52,8 +55,9 @@ def quote_from_response(status: int, body: str | bytes | None, headers: Mapping[
 
 def trade_in_from_response(
     status: int, body: str | bytes | None, headers: Mapping[str, str], condition: Condition
-) -> tuple[Quote, TradeInQuote]:
-    """The Quote and the trade-in quote of an answer to a request that carried a condition."""
+) -> tuple[MarketEstimate, TradeInQuote]:
+    """The MarketEstimate and the trade-in quote of an answer to a request that carried a
+    condition."""
     quote = quote_from_response(status, body, headers)
     payload = _json_object(body)
     if "prediction" not in payload and isinstance(payload.get("body"), str | bytes):
@@ -137,7 +141,7 @@ def _json_object(body: str | bytes | None) -> dict[str, Any]:
     return payload
 
 
-def _quote_from_payload(payload: dict[str, Any]) -> Quote:
+def _quote_from_payload(payload: dict[str, Any]) -> MarketEstimate:
     # Wrapped shape (direct invoke / non-proxy integration): {"statusCode": 200, "body": "<json>"}.
     # The old INR API put statusCode and prediction side by side: that one is read as it stands.
     if "prediction" not in payload and "body" in payload:
@@ -161,7 +165,7 @@ def _quote_from_payload(payload: dict[str, Any]) -> Quote:
         high = _amount(price_range["high"], "range.high")
         if isinstance(price_range.get("coverage"), int | float):
             coverage = float(price_range["coverage"])
-    return Quote(
+    return MarketEstimate(
         price=price,
         low=low,
         high=high,

@@ -13,16 +13,16 @@ from functools import partial
 
 import streamlit as st
 
-from laptop_pricing.condition import Condition
-from laptop_pricing.laptop_spec import LaptopSpec
-from laptop_pricing.quote_document import QuoteDocument, pdf_file_name
-from laptop_pricing.trade_in import TradeInQuote
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.quote import TradeInQuote
+from laptop_pricing.trade_in.quote_document import QuoteDocument, pdf_file_name
 
 QUOTE_DOCUMENT_KEY = "quote_documents"
 
 
 def _render(document: QuoteDocument) -> bytes:
-    from laptop_pricing.quote_pdf import quote_pdf
+    from laptop_pricing.trade_in.quote_pdf import quote_pdf
 
     return quote_pdf(document)
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from laptop_pricing.condition import ANSWER_REFS, QUESTIONS, QUESTIONS_BY_KEY, answer_ref
-from laptop_pricing.outcome import LatePolicy
-from laptop_pricing.settings import Settings
+from laptop_pricing.settings import REPO_ROOT, Settings
+from laptop_pricing.trade_in.condition import ANSWER_REFS, QUESTIONS, QUESTIONS_BY_KEY, answer_ref
+from laptop_pricing.trade_in.outcome import LatePolicy
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy" / "store_policy.toml"
+DEFAULT_POLICY_PATH = REPO_ROOT / "policy" / "store_policy.toml"
 OFFER_KEYS: tuple[str, ...] = (
     "resale_share_pct",
     "margin_pct",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from laptop_pricing import safe_csv
-from laptop_pricing.laptop_spec import FieldError, preview
-from laptop_pricing.outcome import (
+from laptop_pricing.pricing.laptop_spec import FieldError, preview
+from laptop_pricing.trade_in.outcome import (
     AMOUNT,
     AMOUNT_DECISIONS,
     CHANGED_ANSWER,
