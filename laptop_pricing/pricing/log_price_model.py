@@ -35,7 +35,10 @@ class LogPriceBooster:
         return self.booster.model_to_string()
 
     def predict(self, X: Any) -> np.ndarray:
-        return np.exp(dense(self.booster.predict(np.asarray(X, dtype=np.float64), num_threads=1)))
+        prices: np.ndarray = np.exp(
+            dense(self.booster.predict(np.asarray(X, dtype=np.float64), num_threads=1))
+        )
+        return prices
 
 
 def dense(answer: object) -> np.ndarray:
@@ -51,7 +54,7 @@ def log_price_booster(model: Any) -> Booster | None:
     ``TransformedTargetRegressor`` with ``func=np.log`` over LightGBM), else None."""
     if isinstance(model, LogPriceBooster):
         return model.booster
-    booster = getattr(getattr(model, "regressor_", None), "booster_", None)
+    booster: Booster | None = getattr(getattr(model, "regressor_", None), "booster_", None)
     if booster is None or getattr(model, "func", None) is not np.log:
         return None
     return booster
