@@ -169,12 +169,13 @@ class ComparablesFinder:
             )
         else:
             same = self._column["processor_name"] == processor_name
-        return (
+        row: np.ndarray = (
             self._keyed("processor_brand", processor_brand)
             + self._keyed("processor_name", processor_name)
             + np.where(same, 0.0, self._penalty * self._n)
             + self._position
         )
+        return row
 
     def _narrowed(self, family_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(matrix, family row) over the rows of the family only (no penalty among them)."""
