@@ -14,6 +14,7 @@ run: $(VENV)/.app-installed
 # time (each drives its own Streamlit server and Chromium, which two cores cannot run twice).
 test: provision
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not browser" -n 2
 	$(BIN)/python -m pytest -m browser
 

@@ -34,7 +34,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from bench_support import moto_process  # noqa: E402
-from legacy_request_log import LocalRequestLog, S3RequestLog, encode_rows, header_text  # noqa: E402
+from legacy_request_log import LocalRequestLog, encode_rows, header_text  # noqa: E402
+from legacy_s3_request_log import S3RequestLog  # noqa: E402
 
 from laptop_pricing.api.service import prediction_values  # noqa: E402
 from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402

@@ -97,7 +97,7 @@ def business_section(view: BusinessView) -> None:
     if st.session_state.get(SEGMENT_KEY) not in labels:
         st.session_state[SEGMENT_KEY] = DEFAULT_SEGMENT
     chosen = st.segmented_control(
-        "Dividir por", list(labels), format_func=labels.get, key=SEGMENT_KEY
+        "Dividir por", list(labels), format_func=labels.__getitem__, key=SEGMENT_KEY
     )
     figure = segment_figure(view, chosen or DEFAULT_SEGMENT)
     if figure is not None:

@@ -7,11 +7,12 @@ survive a visit to another page (kept under ``SAVED_KEY``, like the laptop form)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from laptop_pricing.trade_in.condition import QUESTIONS, Condition, Question
+from laptop_pricing.trade_in.condition import QUESTIONS, AnswerValue, Condition, Question
 
 SAVED_KEY = "condition_form_values"
 
@@ -41,13 +42,18 @@ def condition_form() -> dict[str, Any]:
                 question.label,
                 question.values,
                 index=None,
-                format_func=lambda value, q=question: q.answer(value).label,
+                format_func=_labeller(question),
                 help=question.help,
                 horizontal=True,
                 key=widget_key(question),
             )
     st.session_state[SAVED_KEY] = {k: v for k, v in answers.items() if v is not None}
     return answers
+
+
+def _labeller(question: Question) -> Callable[[AnswerValue], str]:
+    """How the radio shows one of ``question``'s values: its answer's label."""
+    return lambda value: question.answer(value).label
 
 
 def unanswered(answers: dict[str, Any]) -> list[Question]:

@@ -30,7 +30,7 @@ def record(
     now: datetime | None = None,
 ) -> None:
     now = now or datetime.now(BRASILIA)
-    row = {TIME_COLUMN: now.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M:%S")}
+    row: dict[str, object] = {TIME_COLUMN: now.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M:%S")}
     values = spec.as_dict()
     for field in FIELDS:
         row[field.label] = field.option_label(values[field.name])

@@ -63,7 +63,7 @@ def _keep_processor_valid() -> None:
 def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
     key = widget_key(field.name)
     if field.widget == "number_input":
-        values = field.values
+        values = [int(v) for v in field.values]  # a number_input field's values are integers
         return st.number_input(
             field.label,
             min_value=min(values),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -160,7 +161,7 @@ RANGE_KEY = "monitoring_range"
 
 
 def _apply_preset(oldest: date, newest: date) -> None:
-    days = PRESETS.get(st.session_state.get("monitoring_preset"))
+    days = PRESETS.get(st.session_state.get("monitoring_preset", ""))
     start = oldest if days is None else max(oldest, newest - timedelta(days=days - 1))
     st.session_state[RANGE_KEY] = (start, newest)
 
@@ -249,7 +250,7 @@ def kpi_row(kpis: aggregate.Kpis, set_aside: int, filters: Filters) -> None:
     )
 
 
-def chart(figure) -> None:
+def chart(figure: Any) -> None:
     """Every monitoring figure (drift and "Negócios") drawn the same way."""
     st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
@@ -257,7 +258,7 @@ def chart(figure) -> None:
 SHARE_COLUMNS = 3
 
 
-def charts_section(figures: dict, has_reference: bool) -> None:
+def charts_section(figures: dict[str, Any], has_reference: bool) -> None:
     chart(figures["volume"])
     left, right = st.columns(2)
     with left:

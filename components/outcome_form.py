@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -62,7 +63,8 @@ def pending_event_id(quote_id: str) -> str:
     key = _event_key(quote_id)
     if key not in st.session_state:
         st.session_state[key] = f"app-{uuid.uuid4().hex}"
-    return st.session_state[key]
+    event_id: str = st.session_state[key]
+    return event_id
 
 
 def outcome_text(outcome: Outcome) -> str:
@@ -72,8 +74,9 @@ def outcome_text(outcome: Outcome) -> str:
         text += f" ({format_price(outcome.amount)})"
     if outcome.decision == DECLINED and outcome.reason:
         text += f": {REASON_LABELS[outcome.reason].lower()}"
-    if outcome.changed_answer in QUESTIONS_BY_KEY:
-        text += f"; mudou: {QUESTIONS_BY_KEY[outcome.changed_answer].short_label.lower()}"
+    changed = QUESTIONS_BY_KEY.get(outcome.changed_answer or "")
+    if changed is not None:
+        text += f"; mudou: {changed.short_label.lower()}"
     when = outcome.recorded_at.astimezone(BRASILIA)
     return f"{text}, em {when:%d/%m/%Y às %H:%M}"
 
@@ -162,7 +165,7 @@ def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> N
         _record(quote_id, decision, fields, settings)
 
 
-def _record(quote_id: str, decision: str, fields: dict, settings: Settings) -> None:
+def _record(quote_id: str, decision: str, fields: dict[str, Any], settings: Settings) -> None:
     event_id = pending_event_id(quote_id)
     try:
         with st.spinner("Registrando…"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -113,7 +114,7 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
     return st.navigation(entries)
 
 
-def _user_claims() -> dict:
+def _user_claims() -> dict[str, Any]:
     try:
         return st.user.to_dict()
     except (AttributeError, KeyError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -29,10 +30,10 @@ class PricingSubmit:
     """The last submit: the laptop and condition asked about, and either the market estimate
     (with the store's offer when the condition was answered) or the clerk's message."""
 
-    values: dict
+    values: dict[str, Any]
     quote: MarketEstimate | None = None
     message: str | None = None
-    answers: dict | None = None
+    answers: dict[str, Any] | None = None
     trade_in: TradeInQuote | None = None
     submit_number: int = 0
 
@@ -43,7 +44,7 @@ class PricingSubmit:
         except InvalidSpec:
             return None
 
-    def is_stale(self, values: dict, answers: dict) -> bool:
+    def is_stale(self, values: dict[str, Any], answers: dict[str, Any]) -> bool:
         return self.values != values or (self.answers or {}) != answers
 
 
@@ -74,7 +75,10 @@ def warm_up(settings: Settings) -> None:
 
 
 def submit(
-    values: dict, answers: dict, settings: Settings, clerk_email: str | None = None
+    values: dict[str, Any],
+    answers: dict[str, Any],
+    settings: Settings,
+    clerk_email: str | None = None,
 ) -> PricingSubmit:
     """Price the laptop described by ``values`` and, when every condition question is answered,
     get the store's offer; never raises, the submit says what happened. ``clerk_email`` (the
@@ -101,8 +105,8 @@ def submit(
 
 def _price(
     spec: LaptopSpec,
-    values: dict,
-    answers: dict,
+    values: dict[str, Any],
+    answers: dict[str, Any],
     settings: Settings,
     number: int,
     clerk_email: str | None,

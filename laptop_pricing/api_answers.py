@@ -151,7 +151,12 @@ def _quote_from_payload(payload: dict[str, Any]) -> MarketEstimate:
             inner_body = json.dumps(inner_body)
         if not isinstance(inner_status, int) or not isinstance(inner_body, str | bytes):
             raise InvalidResponse("pricing API answered with a malformed wrapped body")
-        headers = payload.get("headers") if isinstance(payload.get("headers"), dict) else {}
+        received = payload.get("headers")
+        headers = (
+            {str(name): str(value) for name, value in received.items()}
+            if isinstance(received, dict)
+            else {}
+        )
         return quote_from_response(inner_status, inner_body, headers)
     if "prediction" not in payload:
         raise InvalidResponse("pricing API answer has no prediction")

@@ -16,9 +16,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import urllib3
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -55,6 +56,11 @@ PREDICT_PATH = "/predict"
 OUTCOME_PATH = "/outcome"
 
 
+_Answer = TypeVar("_Answer")
+# How an answer (status, body, headers) becomes the typed result of one call.
+AnswerReader = Callable[[int, str | bytes | None, Mapping[str, str]], _Answer]
+
+
 class PricingClient(ABC):
     """Anything that turns a laptop description into a MarketEstimate or raises a PricingError."""
 
@@ -85,7 +91,9 @@ class PricingClient(ABC):
     ) -> tuple[MarketEstimate, TradeInQuote]:
         """The market estimate and the store's offer for a laptop in a given condition."""
 
-        def read(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Any:
+        def read(
+            status: int, body: str | bytes | None, headers: Mapping[str, str]
+        ) -> tuple[MarketEstimate, TradeInQuote]:
             return trade_in_from_response(status, body, headers, condition)
 
         payload = request_payload(
@@ -122,8 +130,8 @@ class PricingClient(ABC):
 
     @abstractmethod
     def _send(
-        self, payload: dict[str, Any], read: Callable[..., Any], path: str = PREDICT_PATH
-    ) -> Any:
+        self, payload: dict[str, Any], read: AnswerReader[_Answer], path: str = PREDICT_PATH
+    ) -> _Answer:
         """Deliver ``payload`` to the route ``path`` and turn the answer into
         ``read(status, body, headers)``."""
 
@@ -199,7 +207,8 @@ class BudgetRetry(Retry):
         response = kwargs.get("response")
         if time.monotonic() + retry.upcoming_wait(response) + self.margin > self.deadline:
             reason = kwargs.get("error") or ResponseError("the retry time budget is spent")
-            raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url"), reason)
+            pool: ConnectionPool = kwargs["_pool"]  # a pool passes itself on every increment
+            raise MaxRetryError(pool, kwargs.get("url"), reason)
         return retry
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
@@ -231,8 +240,9 @@ class HttpPricingClient(PricingClient):
         if not endpoint or not endpoint.startswith(("http://", "https://")):
             raise ValueError("endpoint must be an http(s) URL")
         self.endpoint = endpoint
+        self._connect_timeout = connect_timeout or CONNECT_TIMEOUT
         self.timeout = urllib3.Timeout(
-            connect=connect_timeout or CONNECT_TIMEOUT, read=read_timeout or READ_TIMEOUT
+            connect=self._connect_timeout, read=read_timeout or READ_TIMEOUT
         )
         self.retry_budget = RETRY_BUDGET if retry_budget is None else retry_budget
         self.max_attempts = max_attempts
@@ -263,7 +273,7 @@ class HttpPricingClient(PricingClient):
             backoff_factor=self.backoff,
             backoff_jitter=self.backoff / 2,
             deadline=time.monotonic() + self.retry_budget,
-            margin=float(self.timeout.connect_timeout or 0),
+            margin=self._connect_timeout,
             sleeper=self._sleep,
         )
 
@@ -279,8 +289,8 @@ class HttpPricingClient(PricingClient):
         return base + path + (f"?{query}" if query else "")
 
     def _send(
-        self, payload: dict[str, Any], read: Callable[..., Any], path: str = PREDICT_PATH
-    ) -> Any:
+        self, payload: dict[str, Any], read: AnswerReader[_Answer], path: str = PREDICT_PATH
+    ) -> _Answer:
         body = json.dumps(payload).encode()
         try:
             response = self._pool.request(
@@ -353,12 +363,12 @@ class LocalPricingClient(PricingClient):
 
     embedded = True
 
-    def __init__(self, handler: Callable[[dict, Any], dict]):
+    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]):
         self._handler = handler
 
     def _send(
-        self, payload: dict[str, Any], read: Callable[..., Any], path: str = PREDICT_PATH
-    ) -> Any:
+        self, payload: dict[str, Any], read: AnswerReader[_Answer], path: str = PREDICT_PATH
+    ) -> _Answer:
         response = self._handler(gateway_event(payload, path), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")

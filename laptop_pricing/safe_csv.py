@@ -54,7 +54,8 @@ def frame_to_csv(frame: pd.DataFrame, **to_csv: Any) -> bytes:
     """``DataFrame.to_csv`` of the neutralised frame, as UTF-8 bytes (``encoding`` to change)."""
     encoding = to_csv.pop("encoding", "utf-8")
     to_csv.setdefault("index", False)
-    return neutralise_frame(frame).to_csv(**to_csv).encode(encoding)
+    text: str = neutralise_frame(frame).to_csv(**to_csv)  # pandas is untyped here
+    return text.encode(encoding)
 
 
 def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from laptop_pricing.access import parse_email_list
@@ -77,6 +77,16 @@ class InvalidSettings(ValueError):
     def __init__(self, problems: list[SettingProblem]):
         super().__init__("invalid settings: " + "; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+@overload
+def read_setting(key: str, secrets: Mapping[str, Any] | None, default: str) -> str: ...
+
+
+@overload
+def read_setting(
+    key: str, secrets: Mapping[str, Any] | None = None, default: None = None
+) -> str | None: ...
 
 
 def read_setting(
@@ -205,7 +215,9 @@ def _writable_folder(key: str, folder: Path, problems: list[SettingProblem]) -> 
         problems.append(SettingProblem(key, "not_writable", str(existing)[:200]))
 
 
-def _emails(key: str, secrets: Mapping[str, Any] | None, problems: list) -> tuple[str, ...]:
+def _emails(
+    key: str, secrets: Mapping[str, Any] | None, problems: list[SettingProblem]
+) -> tuple[str, ...]:
     raw = os.environ.get(env_name(key))
     if raw is None and secrets:
         raw = secrets.get(key)

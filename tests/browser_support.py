@@ -23,7 +23,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -32,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from laptop_pricing.settings import KEYS, env_name
+from tests.waiting_support import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = REPO_ROOT / "artifacts"
@@ -47,6 +47,7 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
 )
+
 # Every setting (derived from settings.KEYS, so a new key is scrubbed too) would point a test
 # app at a developer's deployment; tests start from a clean slate.
 SETTINGS_ENV = frozenset(env_name(key) for key in KEYS)
@@ -115,9 +116,9 @@ class StreamlitServer:
         return self
 
     def _wait_until_serving(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
         health = f"{self.url}/_stcore/health"
-        while time.monotonic() < deadline:
+
+        def serving() -> bool:
             assert self._process is not None
             if self._process.poll() is not None:
                 raise RuntimeError(
@@ -125,11 +126,12 @@ class StreamlitServer:
                 )
             try:
                 with urllib.request.urlopen(health, timeout=2) as response:
-                    if response.status == 200:
-                        return
+                    return bool(response.status == 200)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
+                return False
+
+        if wait_until(serving, self.startup_timeout, 0.2):
+            return
         self.stop()
         raise RuntimeError(f"streamlit did not serve {health} in time:\n{self.output()}")
 

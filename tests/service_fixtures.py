@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +29,7 @@ from moto.server import ThreadedMotoServer
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import REPO_ROOT
 from tests.browser_support import free_port
+from tests.waiting_support import wait_until
 
 _bucket_numbers = itertools.count()
 
@@ -119,15 +119,18 @@ class ApiServer:
             self.process = subprocess.Popen(
                 command, env=self.env, cwd=str(REPO_ROOT), stdout=out, stderr=err
             )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def healthy() -> bool:
+            assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.output()}")
             try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
+                return requests.get(self.url + "/health", timeout=1).status_code == 200
             except requests.RequestException:
-                time.sleep(0.1)
+                return False
+
+        if wait_until(healthy, 60, 0.1):
+            return self
         self.stop()
         raise RuntimeError(f"server did not become healthy:\n{self.output()}")
 
@@ -171,9 +174,7 @@ def running(app: Any) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: server.started, 10, 0.01)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -17,6 +16,7 @@ from laptop_pricing.errors import AuthError, RateLimited
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import KEYS, env_name
 from tests.browser_support import REPO_ROOT, free_port
+from tests.waiting_support import wait_until
 
 KEY = "client-server-test-key"
 
@@ -35,15 +35,18 @@ def start_server(tmp_path, *args: str):
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(process.stderr.read().decode())
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=1):
-                return process, f"{url}/predict"
+                return True
         except OSError:
-            time.sleep(0.1)
+            return False
+
+    if wait_until(healthy, 60, 0.1):
+        return process, f"{url}/predict"
     process.kill()
     raise RuntimeError("local API server did not start")
 

@@ -21,14 +21,13 @@ from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.pricing.schema import (
     CONTRACT_EXAMPLE,
     FIELD_NAMES,
-    FIELDS,
     FIELDS_BY_NAME,
     MONOTONE_INCREASING,
-    PROCESSORS_BY_BRAND,
 )
 from laptop_pricing.settings import REPO_ROOT
 from laptop_pricing.training.prepare import prepare_table
 from laptop_pricing.training.train import training_rows
+from tests.laptops_support import random_laptops
 
 REQUEST_LOGS = REPO_ROOT / "data" / "request-logs-sample"
 V2_EXAMPLE = {
@@ -43,19 +42,6 @@ V2_EXAMPLE = {
 @pytest.fixture(scope="module")
 def engine() -> PricingEngine:
     return PricingEngine.load()
-
-
-def random_laptops(n: int, seed: int) -> list[LaptopSpec]:
-    """Random laptops the API accepts: any allowed value (and "not informed") per field, a
-    processor its brand makes."""
-    rng = np.random.default_rng(seed)
-    laptops = []
-    for _ in range(n):
-        values = {f.name: f.form_values[rng.integers(len(f.form_values))] for f in FIELDS}
-        makes = PROCESSORS_BY_BRAND[values["processor_brand"]]
-        values["processor_name"] = makes[rng.integers(len(makes))]
-        laptops.append(LaptopSpec(**values))
-    return laptops
 
 
 def _answer(payload: dict) -> tuple[int, dict]:

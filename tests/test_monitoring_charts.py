@@ -4,29 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from laptop_pricing.monitoring import aggregate, charts, drift, quality, view
+from laptop_pricing.monitoring import aggregate, charts, drift, view
 from laptop_pricing.pricing import schema
-
-
-def make_rows(n: int, days: int = 365, seed: int = 0) -> pd.DataFrame:
-    """Request rows shaped like the reader's output, built directly (fast for big n)."""
-    rng = np.random.default_rng(seed)
-    data = {}
-    for field in schema.FIELDS:
-        data[field.name] = pd.Categorical(rng.choice([str(v) for v in field.values], size=n))
-    data["price"] = rng.lognormal(8.4, 0.3, n).round()
-    start = pd.Timestamp("2025-01-01", tz="UTC")
-    data["timestamp"] = start + pd.to_timedelta(rng.integers(0, days * 86_400, n), unit="s")
-    data["model_version"] = pd.Categorical(rng.choice(["1.0.0", "1.1.0"], size=n))
-    data["file"] = pd.Categorical(
-        data["timestamp"].strftime("%Y-%m-%d") + "_laptop_prediction_data.csv"
-    )
-    data["line"] = np.arange(n, dtype=np.int32) + 2
-    return quality.with_in_schema(pd.DataFrame(data).sort_values("timestamp", ignore_index=True))
+from tests.request_rows_support import make_rows
 
 
 def tiny_rows() -> pd.DataFrame:

@@ -11,7 +11,7 @@ from laptop_pricing import log_columns
 from laptop_pricing.monitoring import aggregate
 from laptop_pricing.monitoring.frame import to_frame
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, ROW_COLUMNS, narrow
-from tests.test_monitoring_charts import make_rows
+from tests.request_rows_support import make_rows
 
 
 def table(brands: list[str | None], dictionary: list[str], first_second: int) -> pa.Table:

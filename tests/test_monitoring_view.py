@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from laptop_pricing.monitoring import aggregate, view
-from tests.test_monitoring_charts import make_rows
+from tests.request_rows_support import make_rows
 
 
 def test_filters_are_frozen_hashable_and_load_the_previous_period_too():

@@ -28,6 +28,7 @@ from tests.request_log_support import (
     stalled_endpoint,
 )
 from tests.service_fixtures import MOTO_ENV, ApiServer, varied_specs
+from tests.waiting_support import wait_until
 
 DEADLINE = 0.5
 
@@ -211,9 +212,12 @@ def test_kill_9_five_times_mid_load_leaves_no_torn_row(tmp_path: Path) -> None:
                         answered.add(request_id)
 
         threads = [threading.Thread(target=load) for _ in range(8)]
+        before = len(answered)
         for thread in threads:
             thread.start()
-        time.sleep(1.0 + 0.3 * round_number)
+        # Killed mid-load, a little later each round: after some answers have landed.
+        target = before + 10 * (round_number + 1)
+        assert wait_until(lambda target=target: len(answered) >= target, 60, 0.01)
         assert server.process is not None
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(10)

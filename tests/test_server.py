@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.storage.records import decode_records
 from tests.request_log_support import assert_exactly_logged, local_logged_rows
 from tests.service_fixtures import MOTO_ENV, ApiServer, post_predict, varied_specs
+from tests.waiting_support import wait_until
 
 PREFIX = "laptop-prediction-real-data"
 KEY = "test-key-5b7c0e1d9a"
@@ -165,10 +165,7 @@ def test_sigterm_drains_requests_in_flight_and_exits_cleanly(tmp_path: Path) -> 
         workers = [threading.Thread(target=hammer, args=(server.url,)) for _ in range(8)]
         for worker in workers:
             worker.start()
-        deadline = time.monotonic() + 60
-        while len(answered) < 100 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(answered) >= 100, server.output()[-2000:]
+        assert wait_until(lambda: len(answered) >= 100, 60, 0.01), server.output()[-2000:]
         code = server.stop()
         stop.set()
         for worker in workers:

@@ -13,6 +13,7 @@ import requests
 
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from tests.service_fixtures import ApiServer, post_predict
+from tests.waiting_support import wait_until
 
 KEY = "limits-test-key"
 PAYLOAD = json.dumps({"data": LaptopSpec.default().to_payload()["data"]}).encode()
@@ -45,7 +46,6 @@ def test_a_client_gone_mid_body_leaves_no_traceback(tmp_path: Path) -> None:
         for _ in range(3):
             with connect(server) as sock:
                 sock.sendall(head(len(PAYLOAD)) + PAYLOAD[:20])
-        time.sleep(0.5)
         with requests.Session() as session:  # still serving
             assert post_predict(session, server.url, LaptopSpec.default(), KEY).status_code == 200
         server.stop()
@@ -100,14 +100,21 @@ def test_connections_past_the_limit_get_503(tmp_path: Path) -> None:
     args = ["--max-connections", "3", "--header-timeout", "30"]
     with ApiServer(tmp_path, env, args) as server:
         idle = [connect(server) for _ in range(3)]
-        time.sleep(0.3)
-        try:
+
+        def refused() -> bool:  # once the server holds the three idle connections
             with connect(server) as sock:
                 sock.sendall(head(len(PAYLOAD), key="") + PAYLOAD)
-                assert status_line(sock) == "HTTP/1.1 503 Service Unavailable"
+                return status_line(sock) == "HTTP/1.1 503 Service Unavailable"
+
+        try:
+            assert wait_until(refused, 10, 0.1)
         finally:
             for sock in idle:
                 sock.close()
-        time.sleep(0.3)
         with requests.Session() as session:  # once they are gone, requests pass again
-            assert post_predict(session, server.url, LaptopSpec.default()).status_code == 200
+            passed = wait_until(
+                lambda: post_predict(session, server.url, LaptopSpec.default()).status_code == 200,
+                10,
+                0.1,
+            )
+            assert passed

@@ -10,7 +10,7 @@ from lightgbm import LGBMRegressor
 from laptop_pricing.pricing.engine import PricingEngine
 from laptop_pricing.pricing.schema import FIELD_NAMES
 from laptop_pricing.pricing.tree_paths import leaf_table
-from tests.test_model_v2 import random_laptops
+from tests.laptops_support import random_laptops
 
 
 @pytest.fixture(scope="module")

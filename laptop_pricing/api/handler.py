@@ -179,7 +179,7 @@ def _request_object(event: Any) -> Any:
 
 def _response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None, members: str = ""
-) -> dict:
+) -> dict[str, Any]:
     """``members``: JSON members already encoded (``"key": value, ...``) to add to ``body``."""
     text = json.dumps(body)
     return {
@@ -197,8 +197,11 @@ def request_id_of(event: Any, context: Any) -> str:
     headers = event.get("headers") if isinstance(event, dict) else None
     if isinstance(headers, dict):
         for name, value in headers.items():
-            is_id = str(name).lower() == "x-request-id" and isinstance(value, str)
-            if is_id and _REQUEST_ID.match(value):
+            if (
+                str(name).lower() == "x-request-id"
+                and isinstance(value, str)
+                and _REQUEST_ID.match(value)
+            ):
                 return value
     request_context = event.get("requestContext") if isinstance(event, dict) else None
     if isinstance(request_context, dict):
@@ -288,7 +291,7 @@ class PricingHandler:
             body = _request_object(event)
         except InvalidEvent as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
-            answer = {"message": "Invalid request", "errors": _errors(error.errors)}
+            answer: dict[str, Any] = {"message": "Invalid request", "errors": _errors(error.errors)}
             return _response(error.status, answer, headers)
         if self.recorder is None:
             return _response(404, {"message": "This service records no outcomes"})

@@ -80,7 +80,7 @@ class _Redactor(logging.Filter):
         return text
 
 
-logger = Logger(service=SERVICE, stream=_CurrentStdout())
+logger = Logger(service=SERVICE, logger_handler=logging.StreamHandler(_CurrentStdout()))
 _redactor = _Redactor()
 logger.addFilter(_redactor)
 

@@ -27,7 +27,10 @@ def row_days(rows: pd.DataFrame) -> np.ndarray:
     """The UTC day of each row as numpy ``datetime64[D]`` (one array: the UTC instants are read
     in place, not copied into a naive column first)."""
     stamps = rows[TIMESTAMP]
-    return stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype("datetime64[D]")
+    days: np.ndarray = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype(
+        "datetime64[D]"
+    )
+    return days
 
 
 def filter_rows(

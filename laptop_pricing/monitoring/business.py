@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from babel.numbers import format_percent
 
@@ -191,7 +192,9 @@ def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
 # Rates
 
 
-def wilson_interval(successes, trials, z: float = Z_95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: npt.ArrayLike, trials: npt.ArrayLike, z: float = Z_95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion (vectorised); NaN where there are no trials."""
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
@@ -230,7 +233,7 @@ def _flags(joined: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _rates(grouped) -> pd.DataFrame:
+def _rates(grouped: pd.api.typing.DataFrameGroupBy) -> pd.DataFrame:
     table = grouped.agg(
         quotes=("_decided", "size"),
         decided=("_decided", "sum"),

@@ -28,6 +28,9 @@ from laptop_pricing import log_columns
 from laptop_pricing.pricing import schema
 from laptop_pricing.pricing.artifact import ModelMetadata
 
+# Counts (or shares) over the same bins: a list from the metadata or an array from a window.
+Counts = Sequence[float] | np.ndarray
+
 EPSILON = 1e-4
 WARNING_PSI = 0.1
 DRIFT_PSI = 0.25
@@ -95,15 +98,16 @@ def _price_reference(reference: Mapping[str, Any]) -> PriceReference | None:
     return None
 
 
-def proportions(counts: Sequence[float], epsilon: float = EPSILON) -> np.ndarray:
+def proportions(counts: Counts, epsilon: float = EPSILON) -> np.ndarray:
     values = np.asarray(counts, dtype=np.float64)
     total = values.sum()
     shares = values / total if total > 0 else np.full(len(values), 1.0 / len(values))
     shares = np.where(shares <= 0, epsilon, shares)
-    return shares / shares.sum()
+    normalised: np.ndarray = shares / shares.sum()
+    return normalised
 
 
-def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = EPSILON) -> float:
+def psi(expected: Counts, actual: Counts, epsilon: float = EPSILON) -> float:
     """Population stability index between two count (or share) vectors over the same bins.
 
     Written here because neither scipy nor scikit-learn has it: it is one line over the
@@ -112,7 +116,7 @@ def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = EPS
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-def jensen_shannon(expected: Sequence[float], actual: Sequence[float]) -> float:
+def jensen_shannon(expected: Counts, actual: Counts) -> float:
     """Jensen–Shannon divergence in bits (0 identical, 1 disjoint), from scipy, which gives the
     distance (its square root); empty bins need no epsilon."""
     e, a = proportions(expected, 0.0), proportions(actual, 0.0)
@@ -243,7 +247,7 @@ class BandSettings:
     seed: int = 0  # fixed: the page and the alerts command draw the same band
 
 
-def psi_of_counts(expected: Sequence[float], counts: np.ndarray, epsilon: float = EPSILON):
+def psi_of_counts(expected: Counts, counts: np.ndarray, epsilon: float = EPSILON) -> np.ndarray:
     """``psi`` of each row of ``counts`` against ``expected`` (vectorised, same formula)."""
     e = proportions(expected, epsilon)
     counts = np.atleast_2d(np.asarray(counts, dtype=np.float64))
@@ -252,18 +256,19 @@ def psi_of_counts(expected: Sequence[float], counts: np.ndarray, epsilon: float 
                        where=totals > 0)  # fmt: skip
     shares = np.where(shares <= 0, epsilon, shares)
     shares = shares / shares.sum(axis=1, keepdims=True)
-    return np.sum((shares - e) * np.log(shares / e), axis=1)
+    values: np.ndarray = np.sum((shares - e) * np.log(shares / e), axis=1)
+    return values
 
 
 def resample_psi(
-    expected: Sequence[float], rows: int, resamples: int, rng: np.random.Generator
+    expected: Counts, rows: int, resamples: int, rng: np.random.Generator
 ) -> np.ndarray:
     """PSI of ``resamples`` bootstrap resamples of ``rows`` rows from the reference."""
     p = proportions(expected, 0.0)
     return psi_of_counts(expected, rng.multinomial(rows, p, size=resamples))
 
 
-def psi_band(expected: Sequence[float], rows: int, settings: BandSettings = BandSettings()):
+def psi_band(expected: Counts, rows: int, settings: BandSettings = BandSettings()) -> float:
     """The PSI that resamples of the reference of ``rows`` rows stay under with the given
     confidence (NaN for an empty window)."""
     if rows <= 0:

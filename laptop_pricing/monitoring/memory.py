@@ -25,4 +25,4 @@ def map_large_blocks() -> bool:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
-    return mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES) == 1
+    return bool(mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES) == 1)

@@ -13,7 +13,7 @@ racing writer left. A file that cannot be fetched or read is reported, not fatal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -25,9 +25,9 @@ import pyarrow.parquet as pq
 
 from laptop_pricing.monitoring.sources import (
     DEFAULT_WORKERS,
+    FETCH_ERRORS,
     RECORDS,
     DayFile,
-    FileTooLarge,
     LogLocation,
     LogSource,
     RollupMonth,
@@ -50,7 +50,9 @@ class OutcomeReadResult:
     failed: list[tuple[str, str]]  # (file, reason) of the files that could not be read
 
 
-def _read_day(source, files: Sequence[DayFile]) -> tuple[list[Row], list[tuple[str, str]]]:
+def _read_day(
+    source: LogSource, files: Sequence[DayFile]
+) -> tuple[list[Row], list[tuple[str, str]]]:
     """One day: its day file, then the records after that file's watermark."""
     rows: list[Row] = []
     failed: list[tuple[str, str]] = []
@@ -62,7 +64,7 @@ def _read_day(source, files: Sequence[DayFile]) -> tuple[list[Row], list[tuple[s
                 continue
             data, watermark = source.fetch(day_file.key, day_file.size)
             rows += decode_day_csv(OUTCOMES, data).rows
-        except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
+        except FETCH_ERRORS as error:
             failed.append((day_file.name, s3.error_code(error)))
         except UnreadableDayFile:
             failed.append((day_file.name, UNREADABLE_CSV))
@@ -84,7 +86,7 @@ def _read_month(
         if not closed:
             return None, set(), None
         table = pq.read_table(pa.BufferReader(data), columns=[*OUTCOMES.columns, rollup.DAY_COLUMN])
-    except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
+    except FETCH_ERRORS as error:
         return None, set(), (name, s3.error_code(error))
     except (ValueError, pa.ArrowException):
         return None, set(), (name, UNREADABLE_ROLLUP)
@@ -119,7 +121,7 @@ def read_outcomes(
             closed |= month_days
             failed += [failure] if failure else []
         open_days = sorted(d for d in by_day if d not in closed)
-        open_rows: list[Row] = []
+        open_rows: list[Mapping[str, object]] = []  # stored rows and the day they were read for
         for day, (rows, day_failed) in zip(
             open_days, pool.map(lambda day: _read_day(source, by_day[day]), open_days), strict=True
         ):
@@ -133,7 +135,7 @@ def read_outcomes(
     return OutcomeReadResult(outcomes.drop(columns=_DAY).reset_index(drop=True), files, failed)
 
 
-def outcomes_frame(rows: Sequence[Row], extra: Sequence[str] = ()) -> pd.DataFrame:
+def outcomes_frame(rows: Sequence[Mapping[str, object]], extra: Sequence[str] = ()) -> pd.DataFrame:
     """Stored rows as one typed frame: amounts and offers numbers, ``late`` a bool,
     ``recorded_at`` UTC times; one row per ``event_id`` (the first). ``extra`` columns are
     carried as they are."""

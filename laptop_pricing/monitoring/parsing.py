@@ -32,13 +32,9 @@ from laptop_pricing.pricing import schema
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.storage.records import decode_records
-from laptop_pricing.storage.values import (
-    BAD_PRICE,
-    BAD_TIMESTAMP,
-    parse_prices,
-    parse_timestamps,
-    short,
-)
+from laptop_pricing.storage.values import BAD_PRICE as BAD_PRICE  # re-exported to the page
+from laptop_pricing.storage.values import BAD_TIMESTAMP as BAD_TIMESTAMP
+from laptop_pricing.storage.values import parse_prices, parse_timestamps, short
 
 FILE_COLUMN = "file"
 LINE_COLUMN = "line"

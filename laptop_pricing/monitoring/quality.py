@@ -9,6 +9,7 @@ verdict equals ``LaptopSpec.from_payload`` row by row on the real course logs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,16 +39,20 @@ def allowed_strings(field_name: str) -> tuple[str, ...]:
     return tuple(str(v) for v in schema.FIELDS_BY_NAME[field_name].values)
 
 
-def _category_mask(series: pd.Series, predicate) -> np.ndarray:
+def _category_mask(series: pd.Series, predicate: Callable[[str], object]) -> np.ndarray:
     """Evaluate ``predicate(category)`` once per category and spread it over the rows."""
     categorical = series.cat
     per_category = np.array([bool(predicate(str(c))) for c in categorical.categories] + [False])
-    return per_category[categorical.codes.to_numpy()]
+    mask: np.ndarray = per_category[categorical.codes.to_numpy()]  # pandas is untyped here
+    return mask
 
 
 def missing_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
     series = rows[field_name]
-    return (series.cat.codes.to_numpy() == -1) | _category_mask(series, lambda c: c == "")
+    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | _category_mask(
+        series, lambda c: c == ""
+    )
+    return mask
 
 
 def outside_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
@@ -57,7 +62,10 @@ def outside_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
     series = rows[field_name]
     if not schema.FIELDS_BY_NAME[field_name].required:
         return _category_mask(series, lambda c: c not in allowed and c != "")
-    return (series.cat.codes.to_numpy() == -1) | _category_mask(series, lambda c: c not in allowed)
+    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | _category_mask(
+        series, lambda c: c not in allowed
+    )
+    return mask
 
 
 def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
@@ -72,7 +80,8 @@ def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
         for j, name in enumerate(names.categories):
             if str(name) in allowed_strings("processor_name") and str(name) not in makes:
                 table[i, j] = True
-    return table[brands.codes.to_numpy(), names.codes.to_numpy()]
+    mask: np.ndarray = table[brands.codes.to_numpy(), names.codes.to_numpy()]
+    return mask
 
 
 def unknown_version_mask(rows: pd.DataFrame) -> np.ndarray:
@@ -87,7 +96,8 @@ def unknown_version_mask(rows: pd.DataFrame) -> np.ndarray:
             or not any(ch.isdigit() for ch in text)
         )
 
-    return (series.cat.codes.to_numpy() == -1) | _category_mask(series, unknown)
+    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | _category_mask(series, unknown)
+    return mask
 
 
 def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
@@ -100,7 +110,8 @@ def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
     expected = day_numbers[files.codes.to_numpy()]
     stamps = rows[log_columns.TIMESTAMP_COLUMN]  # UTC instants read in place, one day array made
     stamped = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype("datetime64[D]")
-    return (expected != -(2**62)) & (stamped.view(np.int64) != expected)
+    mask: np.ndarray = (expected != -(2**62)) & (stamped.view(np.int64) != expected)
+    return mask
 
 
 def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:
@@ -128,11 +139,16 @@ def _examples(values: pd.Series, limit: int = 3) -> str:
 def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
     """One line per (field, issue): rows affected, their share, frequent values, a first place."""
     total = len(rows)
-    records: list[tuple] = []
+    records: list[tuple[str, str, int, float, str, str, int]] = []
     if total == 0:
         return pd.DataFrame(columns=list(QUALITY_COLUMNS))
 
-    def add(field_name: str, issue: str, mask: np.ndarray, values) -> None:
+    def add(
+        field_name: str,
+        issue: str,
+        mask: np.ndarray,
+        values: pd.Series | Callable[[np.ndarray], str],
+    ) -> None:
         count = int(mask.sum())
         if not count:
             return

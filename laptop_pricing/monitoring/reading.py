@@ -31,6 +31,7 @@ from laptop_pricing.monitoring.parsing import (
 )
 from laptop_pricing.monitoring.sources import (
     DEFAULT_WORKERS,
+    FETCH_ERRORS,
     FETCH_FAILED,
     RECORDS,
     TOO_LARGE,
@@ -67,7 +68,7 @@ def _read_day(source: LogSource, files: Sequence[DayFile]) -> list[ParsedFile]:
             continue
         try:
             data, watermark = source.fetch(day_file.key, day_file.size)
-        except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
+        except FETCH_ERRORS as error:
             parsed.append(_fetch_failed(day_file.name, error))
             continue
         parsed.append(parse_day_file(day_file, data))
@@ -76,7 +77,7 @@ def _read_day(source: LogSource, files: Sequence[DayFile]) -> list[ParsedFile]:
             continue
         try:
             data = source.fetch_records(day_file, watermark)
-        except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
+        except FETCH_ERRORS as error:
             parsed.append(_fetch_failed(day_file.name, error))
             continue
         parsed.append(drop_repeated_requests(parsed, parse_records(day_file, data)))
@@ -112,7 +113,7 @@ def read_log(
         name = month.key.rsplit("/", 3)[-3] + "/" + month.key.rsplit("/", 3)[-2]
         try:
             return name, source.fetch(month.key)[0], []
-        except (*s3.S3_ERRORS, OSError, FileTooLarge) as error:
+        except FETCH_ERRORS as error:
             return name, None, _fetch_failed(name, error).set_aside
 
     def decode_month(

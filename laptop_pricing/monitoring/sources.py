@@ -9,6 +9,7 @@ A file over ``MAX_FILE_BYTES`` is never downloaded (``too_large``).
 
 from __future__ import annotations
 
+import builtins  # list[...] inside the sources, whose list() method shadows the builtin
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +57,10 @@ class FileTooLarge(RuntimeError):
     """A file larger than ``MAX_FILE_BYTES``: it was not downloaded."""
 
 
+# What reading one stored object can raise: the store, the disk, or an oversized file.
+FETCH_ERRORS: tuple[type[BaseException], ...] = (*s3.S3_ERRORS, OSError, FileTooLarge)
+
+
 @dataclass(frozen=True)
 class DayFile:
     """One day's day CSV (``kind`` DAY_FILE) or its uncompacted records (``kind`` RECORDS)."""
@@ -100,7 +105,7 @@ class LogSource(Protocol):
 
     def list(self, start: date | None = None, end: date | None = None) -> Listing: ...
 
-    def rollup_months(self) -> list[RollupMonth]: ...
+    def rollup_months(self) -> builtins.list[RollupMonth]: ...
 
     def fetch(self, key: str, size: int | None = None) -> tuple[bytes, str | None]:
         """The bytes of ``key`` and, for a day file, the records watermark stored with it."""
@@ -211,7 +216,7 @@ class LocalLogSource:
         listing.files.sort(key=lambda f: (f.day, f.kind))
         return listing
 
-    def rollup_months(self) -> list[RollupMonth]:
+    def rollup_months(self) -> builtins.list[RollupMonth]:
         root = self.directory / self.layout.rollup_root
         months = []
         for path in root.glob("year=*/month=*/data.parquet"):
@@ -275,7 +280,7 @@ class S3LogSource:
         listing.files.sort(key=lambda f: (f.day, f.kind))
         return listing
 
-    def rollup_months(self) -> list[RollupMonth]:
+    def rollup_months(self) -> builtins.list[RollupMonth]:
         try:
             listed = list(s3.list_objects(self.client, self.bucket, self.layout.rollup_root))
         except s3.S3_ERRORS as error:
@@ -294,7 +299,7 @@ class S3LogSource:
         if int(answer.get("ContentLength") or 0) > MAX_FILE_BYTES:
             answer["Body"].close()
             raise FileTooLarge(key)
-        return answer["Body"].read(), answer.get("Metadata", {}).get(WATERMARK_METADATA)
+        return s3.body_bytes(answer), answer.get("Metadata", {}).get(WATERMARK_METADATA)
 
     def fetch_records(self, day_file: DayFile, after: str | None) -> bytes:
         """The day's record objects after the day file's watermark, concatenated (each record
@@ -306,7 +311,7 @@ class S3LogSource:
 
         def get(key: str) -> bytes:
             try:
-                return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+                return s3.body_bytes(self.client.get_object(Bucket=self.bucket, Key=key))
             except s3.S3_ERRORS as error:
                 if s3.is_missing(error):
                     return b""

@@ -52,6 +52,13 @@ _CATEGORY_WEIGHTS = {
 }
 
 
+def _number(name: str, value: Value | None) -> float:
+    """A numeric field's value; numeric fields are required, so a spec always has one."""
+    if value is None:
+        raise ValueError(f"{name} has no value")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class Comparable:
     """One real laptop of the data and its price (BRL)."""
@@ -115,20 +122,25 @@ class ComparablesFinder:
 
     def _field_distance(self, name: str, value: Value | None) -> np.ndarray:
         column = self._column[name]
+        distance: np.ndarray  # numpy's ufuncs are typed as answering Any
         if name in _LOG_FIELDS:
             rows = np.log2(column.astype(np.float64) + 1.0)
-            return np.abs(rows - np.log2(float(value) + 1.0))  # type: ignore[arg-type]
+            distance = np.abs(rows - np.log2(_number(name, value) + 1.0))
+            return distance
         if name == "graphic_card":
-            return np.abs(column.astype(np.float64) - float(value)) / 2.0  # type: ignore[arg-type]
+            distance = np.abs(column.astype(np.float64) - _number(name, value)) / 2.0
+            return distance
         if name == "warranty":
-            return np.abs(column.astype(np.float64) - float(value)) / 4.0  # type: ignore[arg-type]
+            distance = np.abs(column.astype(np.float64) - _number(name, value)) / 4.0
+            return distance
         if name == "processor_gnrtn":  # only when the request states it
             weight = 0.0 if value == "not available" else 1.0
         elif name == "msoffice":
             weight = 0.0 if value is None else 0.25
         else:
             weight = _CATEGORY_WEIGHTS[name]
-        return weight * (column != value).astype(np.float64)
+        distance = weight * (column != value).astype(np.float64)
+        return distance
 
     def _largest_steps(self) -> int:
         """The largest distance any request can have to any row, in steps."""
@@ -157,12 +169,13 @@ class ComparablesFinder:
             )
         else:
             same = self._column["processor_name"] == processor_name
-        return (
+        row: np.ndarray = (
             self._keyed("processor_brand", processor_brand)
             + self._keyed("processor_name", processor_name)
             + np.where(same, 0.0, self._penalty * self._n)
             + self._position
         )
+        return row
 
     def _narrowed(self, family_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(matrix, family row) over the rows of the family only (no penalty among them)."""
@@ -175,12 +188,13 @@ class ComparablesFinder:
             return ()
         key_row = self._key_row
         rows = [key_row.get(key) for key in spec.as_dict().items() if key[0] not in _FAMILY]
+        known = [row for row in rows if row is not None]
         family = (spec.processor_brand, spec.processor_name)
         matrix, base = self._narrow.get(family, (None, ()))
-        if None in rows or len(base) < count or matrix is None:
+        if len(known) < len(rows) or len(base) < count or matrix is None:
             keys = self._all_keys(spec, rows)
         else:
-            keys = self._ones[: len(rows)] @ np.take(matrix, rows, axis=0) + base
+            keys = self._ones[: len(rows)] @ np.take(matrix, known, axis=0) + base
         found = []
         for k in np.sort(np.partition(keys, count - 1)[:count]).tolist():
             steps, i = divmod(int(k), self._n)

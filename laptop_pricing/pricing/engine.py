@@ -29,7 +29,7 @@ import operator
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,9 +38,12 @@ from laptop_pricing.pricing.comparables import DEFAULT_COUNT, Comparable, Compar
 from laptop_pricing.pricing.explanation import Explanation, explain
 from laptop_pricing.pricing.features import FIELD_COLUMNS, encode
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
-from laptop_pricing.pricing.log_price_model import log_price_booster
+from laptop_pricing.pricing.log_price_model import dense, log_price_booster
 from laptop_pricing.pricing.schema import FIELD_NAMES
 from laptop_pricing.pricing.tree_paths import LeafTable, leaf_table
+
+if TYPE_CHECKING:
+    from lightgbm import Booster
 
 
 class ExplanationUnavailable(RuntimeError):
@@ -52,8 +55,8 @@ class MarketEstimate:
     """A price for one laptop: point estimate and range in whole units of ``currency``."""
 
     price: int
-    low: int
-    high: int
+    low: int | None  # None: an API answer without a range (the course's API sends none)
+    high: int | None
     currency: str
     version: str
     coverage: float | None = None  # nominal share of true prices the [low, high] range holds
@@ -144,7 +147,7 @@ class PricingEngine:
         return self._model
 
     @property
-    def booster(self) -> Any | None:
+    def booster(self) -> Booster | None:
         """The raw LightGBM booster of a log-price model (None for any other model)."""
         return self._booster
 
@@ -156,7 +159,7 @@ class PricingEngine:
         """The unrounded price in BRL."""
         row = encode(spec)
         if self._booster is not None:
-            return math.exp(float(self._booster.predict(row, num_threads=1)[0]))
+            return math.exp(float(dense(self._booster.predict(row, num_threads=1))[0]))
         return float(self._model.predict(row)[0])
 
     def _quote(self, value: float, **extras: Any) -> MarketEstimate:
@@ -184,8 +187,10 @@ class PricingEngine:
     def _decompose(self, spec: LaptopSpec) -> tuple[np.ndarray, float]:
         """(per-field log contributions, log price) from the leaves ``spec`` reaches."""
         table = self._leaf_table()
+        if self._booster is None:  # never: the leaf table is read from the booster
+            raise ExplanationUnavailable(f"model family {self._metadata.family} has no booster")
         return table.decompose(
-            self._booster.predict(encode(spec), pred_leaf=True, num_threads=1)[0]
+            dense(self._booster.predict(encode(spec), pred_leaf=True, num_threads=1))[0]
         )
 
     def field_log_contributions(self, spec: LaptopSpec) -> tuple[np.ndarray, float]:

@@ -85,7 +85,9 @@ def _prefix(name: str, value: Value | None) -> str:
 _PREFIXES = {(f.name, v): _prefix(f.name, v) for f in FIELDS for v in f.form_values}
 
 
-def reais(log_contributions: Sequence[float], log_baseline: float) -> tuple[float, list[float]]:
+def reais(
+    log_contributions: Sequence[float] | np.ndarray, log_baseline: float
+) -> tuple[float, list[float]]:
     """(baseline B, amounts) in unrounded reais; ``B + sum(amounts) == P`` up to float error."""
     # Plain floats: for 15 numbers Python's arithmetic beats numpy's per-call overhead.
     phis = (

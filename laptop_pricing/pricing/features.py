@@ -44,7 +44,10 @@ def encode_many(rows: Iterable[Mapping[str, Value | None]]) -> np.ndarray:
     matrix = np.zeros((len(rows), len(FEATURE_ORDER)), dtype=np.float64)
     for i, row in enumerate(rows):
         for name in NUMERIC_FEATURES:
-            matrix[i, FEATURE_INDEX[name]] = float(row[name])
+            number = row[name]
+            if number is None:  # numeric features are required fields: a spec always has them
+                raise ValueError(f"{name} has no value")
+            matrix[i, FEATURE_INDEX[name]] = float(number)
         for name in ONE_HOT_FIELDS:
             value = row.get(name)
             if value is None and not FIELDS_BY_NAME[name].required:

@@ -99,7 +99,7 @@ class LaptopSpec:
         if not isinstance(data, Mapping):
             raise InvalidSpec([FieldError("data", preview(data), "must be a JSON object")])
         errors: list[FieldError] = []
-        values: dict[str, Value] = {}
+        values: dict[str, Value | None] = {}
         for field in FIELDS:
             if not field.required and _not_informed(data.get(field.name)):
                 values[field.name] = field.missing  # absent, null or "": not informed
@@ -116,7 +116,7 @@ class LaptopSpec:
             if key not in FIELDS_BY_NAME:
                 errors.append(FieldError(str(key)[:64], None, "unknown field", FIELD_NAMES))
         brand, name = values.get("processor_brand"), values.get("processor_name")
-        if brand is not None and name is not None and name not in PROCESSORS_BY_BRAND[brand]:
+        if isinstance(brand, str) and name is not None and name not in PROCESSORS_BY_BRAND[brand]:
             errors.append(
                 FieldError(
                     "processor_name",
@@ -127,11 +127,11 @@ class LaptopSpec:
             )
         if errors:
             raise InvalidSpec(errors)
-        return cls(**values)
+        return _construct(values)
 
     @classmethod
     def default(cls) -> LaptopSpec:
-        return cls(**{f.name: f.default for f in FIELDS})
+        return _construct({f.name: f.default for f in FIELDS})
 
     def as_dict(self) -> dict[str, Value | None]:
         """Field values in contract order (None for an optional field not informed)."""
@@ -153,12 +153,34 @@ class LaptopSpec:
     def course_view(self) -> LaptopSpec:
         """This laptop as a v1 client could describe it: coarse brand and processor, no
         generation, no MS Office (what the v1 column of the CV table measures)."""
-        coarse = {
+        coarse: dict[str, Value | None] = {
             name: value if value in COURSE_VALUES[name] else "other"
             for name, value in ((n, getattr(self, n)) for n in COURSE_VALUES)
         }
         missing = {f.name: f.missing for f in FIELDS if not f.required}
-        return dataclasses.replace(self, **coarse, **missing)
+        return _construct({**self.as_dict(), **coarse, **missing})
+
+
+def _annotation(field: Field) -> str:
+    """The annotation ``LaptopSpec`` must give a schema field (None only for "not informed")."""
+    kind = "str" if field.kind == CATEGORY else "int"
+    return f"{kind} | None" if not field.required and field.missing is None else kind
+
+
+_SPEC_ANNOTATIONS = {f.name: str(f.type) for f in dataclasses.fields(LaptopSpec)}
+_SCHEMA_ANNOTATIONS = {f.name: _annotation(f) for f in FIELDS}
+if _SPEC_ANNOTATIONS != _SCHEMA_ANNOTATIONS:  # checked once, so _construct's kinds are sound
+    raise AssertionError(
+        f"LaptopSpec's attributes {_SPEC_ANNOTATIONS} differ from the schema's "
+        f"{_SCHEMA_ANNOTATIONS}"
+    )
+
+
+def _construct(values: Mapping[str, Value | None]) -> LaptopSpec:
+    """``LaptopSpec`` from schema-validated values. The check above proved each field's kind
+    matches its annotation; a type checker cannot follow that through ``**``, hence ``Any``."""
+    checked: dict[str, Any] = dict(values)
+    return LaptopSpec(**checked)
 
 
 def _not_informed(value: Any) -> bool:

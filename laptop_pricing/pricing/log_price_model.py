@@ -9,16 +9,19 @@ scikit-learn (44–48 MB a process, measured; ``docs/performance.md``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # importing LightGBM is left to the loaders of the model
+    from lightgbm import Booster
 
 
 class LogPriceBooster:
     """``predict(X)`` is ``exp`` of the booster's prediction: the same prices as the fitted
     ``TransformedTargetRegressor`` it came from, to the last bit."""
 
-    def __init__(self, booster: Any):
+    def __init__(self, booster: Booster):
         self.booster = booster
         self.n_features_in_ = booster.num_feature()
 
@@ -32,15 +35,26 @@ class LogPriceBooster:
         return self.booster.model_to_string()
 
     def predict(self, X: Any) -> np.ndarray:
-        return np.exp(self.booster.predict(np.asarray(X, dtype=np.float64), num_threads=1))
+        prices: np.ndarray = np.exp(
+            dense(self.booster.predict(np.asarray(X, dtype=np.float64), num_threads=1))
+        )
+        return prices
 
 
-def log_price_booster(model: Any) -> Any | None:
+def dense(answer: object) -> np.ndarray:
+    """A booster's ``predict`` answer for a dense input: LightGBM's annotation also allows
+    sparse matrices (only ``pred_contrib`` on sparse input makes them)."""
+    if not isinstance(answer, np.ndarray):
+        raise TypeError(f"LightGBM answered {type(answer).__name__}, not an array")
+    return answer
+
+
+def log_price_booster(model: Any) -> Booster | None:
     """The LightGBM booster of a log-price model (a ``LogPriceBooster``, or a fitted
     ``TransformedTargetRegressor`` with ``func=np.log`` over LightGBM), else None."""
     if isinstance(model, LogPriceBooster):
         return model.booster
-    booster = getattr(getattr(model, "regressor_", None), "booster_", None)
+    booster: Booster | None = getattr(getattr(model, "regressor_", None), "booster_", None)
     if booster is None or getattr(model, "func", None) is not np.log:
         return None
     return booster

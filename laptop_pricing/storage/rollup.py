@@ -49,12 +49,17 @@ class ClosedDay:
 
     @classmethod
     def from_json(cls, value: Mapping[str, object]) -> ClosedDay:
-        notes = value.get("set_aside") or []
-        return cls(
-            int(value.get("rows", 0)),  # type: ignore[call-overload]
-            str(value.get("digest", "")),
-            [(int(n[0]), str(n[1]), str(n[2])) for n in notes],  # type: ignore[union-attr]
-        )
+        rows, notes = value.get("rows", 0), value.get("set_aside") or []
+        if not isinstance(rows, int | str) or not isinstance(notes, list):
+            raise ValueError(f"malformed closed day in the rollup manifest: {value!r:.120}")
+        return cls(int(rows), str(value.get("digest", "")), [_set_aside(n) for n in notes])
+
+
+def _set_aside(note: object) -> tuple[int, str, str]:
+    """One (line, reason, detail) of a manifest, as ``ClosedDay.as_json`` wrote it."""
+    if not isinstance(note, list | tuple) or len(note) != 3 or not isinstance(note[0], int | str):
+        raise ValueError(f"malformed set-aside note in the rollup manifest: {note!r:.120}")
+    return int(note[0]), str(note[1]), str(note[2])
 
 
 def digest(data: bytes) -> str:
@@ -81,9 +86,11 @@ def day_table(
     notes: list[tuple[int, str, str]] = []
     for i in np.flatnonzero(bad_time | bad_price):
         if bad_time[i]:
-            notes.append((int(lines[i]), BAD_TIMESTAMP, short(rows[i].get(kind.timestamp_column))))
+            notes.append(
+                (int(lines[i]), BAD_TIMESTAMP, short(rows[int(i)].get(kind.timestamp_column)))
+            )
         else:
-            notes.append((int(lines[i]), BAD_PRICE, short(rows[i].get(price_column or ""))))
+            notes.append((int(lines[i]), BAD_PRICE, short(rows[int(i)].get(price_column or ""))))
     columns: dict[str, pa.Array] = dict(text)
     columns[kind.timestamp_column] = timestamps
     if price_column is not None and prices is not None:

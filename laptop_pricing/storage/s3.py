@@ -84,6 +84,14 @@ class Listed:
     etag: str
 
 
+def body_bytes(answer: Any) -> bytes:
+    """The payload of a ``get_object`` answer: boto3 is untyped, so its bytes are checked here."""
+    data = answer["Body"].read()
+    if not isinstance(data, bytes):
+        raise TypeError(f"S3 answered {type(data).__name__}, not bytes")
+    return data
+
+
 def list_objects(
     client: Any,
     bucket: str,

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from laptop_pricing.storage import s3
 from laptop_pricing.storage.layout import LogLayout, parse_day
@@ -64,7 +64,7 @@ class S3RecordStore(RecordStore):
                 failure = error
             # A put that got no answer may have landed; S3's own error answers and failures to
             # connect mean it did not.
-            ambiguous |= not isinstance(failure, (*_NOT_SENT, s3.ClientError))
+            ambiguous |= not isinstance(failure, (*_NOT_SENT, ClientError))
             if time.monotonic() + pause >= deadline:
                 raise RecordNotStored(s3.error_code(failure), ambiguous=ambiguous)
             time.sleep(pause)
@@ -133,7 +133,7 @@ class S3RecordStore(RecordStore):
 
         def fetch(key: str) -> bytes:
             try:
-                return self.reader.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+                return s3.body_bytes(self.reader.get_object(Bucket=self.bucket, Key=key))
             except s3.S3_ERRORS as error:
                 if s3.is_missing(error):
                     return b""
@@ -154,7 +154,7 @@ class S3RecordStore(RecordStore):
             raise StoreError(
                 f"cannot read s3://{self.bucket}/{key}: {s3.error_code(error)}"
             ) from error
-        return answer["Body"].read(), answer
+        return s3.body_bytes(answer), answer
 
     def read_day_file(self, day: date) -> tuple[bytes | None, str | None]:
         data, answer = self._get(self.layout.day_key(day))

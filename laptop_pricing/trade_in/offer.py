@@ -40,6 +40,11 @@ NO_OFFER_REASONS: dict[str, str] = {
 PARTS_SUFFIX = " A loja paga o valor de peças."
 
 
+# How an offer was reached: the condition rules, the parts value, or no offer at all.
+OfferBasis = Literal["condition", "parts", "none"]
+OFFER_BASES: tuple[OfferBasis, ...] = ("condition", "parts", "none")
+
+
 @dataclass(frozen=True)
 class Deduction:
     """One rule applied between the resale value and the offer, with its amount in reais."""
@@ -63,7 +68,7 @@ class Offer:
     resale_value: int
     deductions: tuple[Deduction, ...]
     amount: int | None  # None: no offer
-    basis: Literal["condition", "parts", "none"]
+    basis: OfferBasis
     no_offer_code: str | None = None
     no_offer_reason: str | None = None
 

@@ -64,10 +64,10 @@ class OutcomeRequest:
         errors: list[FieldError] = []
         quote_id = _quote_id(body.get(QUOTE_ID), errors)
         event_id = _event_id(body.get(EVENT_ID), errors)
-        decision = body.get(DECISION)
+        decision: str | None = body.get(DECISION)
         if decision not in DECISIONS:
-            reason = "missing" if decision is None else "not an allowed value"
-            errors.append(FieldError(DECISION, preview(decision), reason, DECISIONS))
+            missing = "missing" if decision is None else "not an allowed value"
+            errors.append(FieldError(DECISION, preview(decision), missing, DECISIONS))
             decision = None
         amount = _amount(body.get(AMOUNT), decision, errors)
         reason = _reason(body.get(REASON), decision, errors)
@@ -138,7 +138,7 @@ def _reason(raw: Any, decision: str | None, errors: list[FieldError]) -> str | N
     if decision is not None and decision != DECLINED:
         errors.append(FieldError(REASON, preview(raw), "only a declined quote has a reason"))
         return None
-    if raw not in REASONS:
+    if not isinstance(raw, str) or raw not in REASONS:
         errors.append(FieldError(REASON, preview(raw), "not an allowed value", REASONS))
         return None
     return raw
@@ -171,7 +171,7 @@ def _changed_answer(raw: Any, decision: str | None, errors: list[FieldError]) ->
             FieldError(CHANGED_ANSWER, preview(raw), "only a revised quote changes an answer")
         )
         return None
-    if raw not in REVISABLE_ANSWERS:
+    if not isinstance(raw, str) or raw not in REVISABLE_ANSWERS:
         errors.append(
             FieldError(CHANGED_ANSWER, preview(raw), "not a condition answer", REVISABLE_ANSWERS)
         )

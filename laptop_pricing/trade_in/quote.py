@@ -23,7 +23,13 @@ from laptop_pricing.log_columns import (
     VALID_UNTIL_COLUMN,
 )
 from laptop_pricing.trade_in.condition import Condition
-from laptop_pricing.trade_in.offer import Deduction, Offer, compute_offer
+from laptop_pricing.trade_in.offer import (
+    OFFER_BASES,
+    Deduction,
+    Offer,
+    OfferBasis,
+    compute_offer,
+)
 from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
 
@@ -86,13 +92,16 @@ class TradeInQuote:
                 )
                 for item in body.get("deductions") or ()
             )
-            basis = body.get("offer_basis") or ("condition" if offer_amount is not None else "none")
+            received = body.get("offer_basis") or (
+                "condition" if offer_amount is not None else "none"
+            )
+            basis: OfferBasis = next((b for b in OFFER_BASES if b == received), "none")
             offer = Offer(
                 market_estimate=market_estimate,
                 resale_value=int(body.get("resale_value") or 0),
                 deductions=deductions,
                 amount=offer_amount,
-                basis=basis if basis in ("condition", "parts", "none") else "none",
+                basis=basis,
                 no_offer_reason=body.get("no_offer_reason") or None,
             )
             quoted_at = body.get("quoted_at")

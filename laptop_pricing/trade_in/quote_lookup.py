@@ -40,6 +40,9 @@ def brasilia_today() -> date:
     return datetime.now(BRASILIA).date()
 
 
+LookupStatus = Literal["valid", "expired", "unknown"]
+
+
 @dataclass(frozen=True)
 class StoredQuote:
     """A quote as the request log keeps it."""
@@ -57,7 +60,7 @@ class StoredQuote:
 
 @dataclass(frozen=True)
 class LookupResult:
-    status: Literal["valid", "expired", "unknown"]
+    status: LookupStatus
     quote_id: str
     quote: StoredQuote | None = None
     outcomes: tuple[Outcome, ...] = ()  # oldest first: the last one is the decision that counts
@@ -85,7 +88,7 @@ class QuoteLookup:
         quote = _stored_quote(row) if row else None
         if quote is None:
             return LookupResult("unknown", quote_id)
-        status = "expired" if self._today() > quote.valid_until else "valid"
+        status: LookupStatus = "expired" if self._today() > quote.valid_until else "valid"
         return LookupResult(status, quote_id, quote, self.outcomes_of(quote_id, day))
 
     def outcomes_of(self, quote_id: str, quote_day: date) -> tuple[Outcome, ...]:

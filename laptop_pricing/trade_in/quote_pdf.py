@@ -45,7 +45,14 @@ class _QuotePdf(FPDF):
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(auto=True, margin=16)
 
-    def text_line(self, text: str, size: float, bold: bool = False, colour=INK, h=None) -> None:
+    def text_line(
+        self,
+        text: str,
+        size: float,
+        bold: bool = False,
+        colour: tuple[int, int, int] = INK,
+        h: float | None = None,
+    ) -> None:
         self.set_font(FONT, "B" if bold else "", size)
         self.set_text_color(*colour)
         self.multi_cell(0, h or size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")

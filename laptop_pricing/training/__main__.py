@@ -15,11 +15,12 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from laptop_pricing.training.prepare import RAW_DATA_PATH
 
 
-def _print_table(rows: list[dict]) -> None:
+def _print_table(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'family':<20} {'MAPE (v2)':>16} {'MAPE (v1 view)':>16} {'MAE':>18} {'MSE':>24} "
         f"{'R2':>16} {'predict ms':>10}"
@@ -103,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
-    return args.run(args)
+    code: int = args.run(args)
+    return code
 
 
 if __name__ == "__main__":

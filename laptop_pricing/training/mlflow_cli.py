@@ -16,8 +16,12 @@ import argparse
 import functools
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from laptop_pricing.training.prepare import RAW_DATA_PATH
+
+if TYPE_CHECKING:  # the registry (and MLflow) load only when a command runs
+    from laptop_pricing.training.registry import TrackingStore
 
 EXIT_REFUSED = 2
 EXIT_FAILED = 1
@@ -42,7 +46,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace) -> TrackingStore:
     from laptop_pricing.training.registry import resolve_store
 
     return resolve_store(args.tracking_uri)
@@ -127,7 +131,7 @@ def _tracking_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``train``, ``promote`` and ``export`` to the training CLI's subparsers."""
     train = commands.add_parser(
         "train",

@@ -37,7 +37,12 @@ from pathlib import Path
 import pandas as pd
 
 from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
-from laptop_pricing.pricing.schema import FIELD_NAMES, FIELDS_BY_NAME, PROCESSORS_BY_BRAND
+from laptop_pricing.pricing.schema import (
+    FIELD_NAMES,
+    FIELDS_BY_NAME,
+    PROCESSORS_BY_BRAND,
+    Value,
+)
 from laptop_pricing.settings import REPO_ROOT
 
 logger = logging.getLogger(__name__)
@@ -227,7 +232,7 @@ def prepare_table(raw_path: str | Path = RAW_DATA_PATH) -> pd.DataFrame:
     return table
 
 
-def course_view_rows(table: pd.DataFrame) -> list[dict[str, object]]:
+def course_view_rows(table: pd.DataFrame) -> list[dict[str, Value | None]]:
     """Each row as a v1 client describes that laptop (``LaptopSpec.course_view``)."""
     return [
         LaptopSpec(**row).course_view().as_dict()

@@ -19,7 +19,9 @@ def range_quantiles(residuals: np.ndarray, coverage: float) -> tuple[float, floa
     return float(np.quantile(finite, tail)), float(np.quantile(finite, 1.0 - tail))
 
 
-def oof_log_residuals(data: TrainingRows, rows: np.ndarray, family: str, n_splits: int, seed: int):
+def oof_log_residuals(
+    data: TrainingRows, rows: np.ndarray, family: str, n_splits: int, seed: int
+) -> np.ndarray:
     """Out-of-fold log residuals of ``rows`` (v2 payloads), by k-fold within ``rows``."""
     residuals = np.empty(len(rows))
     for train, test in KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(rows):
@@ -46,7 +48,9 @@ def measure_range_coverage(
     data = training_rows(table)
     y = data.y
     outer = RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed + 1)
-    inside, inside_v1, widths = [], [], []
+    inside: list[float] = []
+    inside_v1: list[float] = []
+    widths: list[float] = []
     for train, test in outer.split(data.X):
         low_q, high_q = range_quantiles(
             oof_log_residuals(data, train, family, n_splits, seed), coverage

@@ -212,27 +212,32 @@ def promote(
         current_mape = version_mape(current)
         cur_v = str(current.version)
         same_protocol = current.tags.get(TAG_PROTOCOL) == candidate.tags.get(TAG_PROTOCOL)
-        base = dict(champion_version=cur_v, champion_mape=current_mape)
+
+        def against_champion(promote: bool, reason: str) -> PromotionDecision:
+            return PromotionDecision(
+                promote, cand_v, reason, mape, champion_version=cur_v, champion_mape=current_mape
+            )
+
         if cur_v == cand_v:
-            return PromotionDecision(False, cand_v, "already the champion", mape, **base)
+            return against_champion(False, "already the champion")
         if same_protocol and mape < current_mape:
             reason = f"MAPE {mape:.4f} beats the champion's {current_mape:.4f}"
-            decision = PromotionDecision(True, cand_v, reason, mape, **base)
+            decision = against_champion(True, reason)
         elif force:
             why = "forced" + ("" if same_protocol else " (different validation protocol)")
             reason = f"{why}: MAPE {mape:.4f} vs the champion's {current_mape:.4f}"
-            decision = PromotionDecision(True, cand_v, reason, mape, **base)
+            decision = against_champion(True, reason)
         elif not same_protocol:
             reason = (
                 f"validation protocol differs from champion v{cur_v}'s "
                 "(data, folds, repeats or seed): the MAPEs are not comparable; use --force"
             )
-            return PromotionDecision(False, cand_v, reason, mape, **base)
+            return against_champion(False, reason)
         else:
             reason = (
                 f"MAPE {mape:.4f} does not beat champion v{cur_v}'s "
                 f"{current_mape:.4f}; use --force to promote anyway"
             )
-            return PromotionDecision(False, cand_v, reason, mape, **base)
+            return against_champion(False, reason)
     client.set_registered_model_alias(name, alias, cand_v)
     return decision

@@ -37,6 +37,7 @@ import mlflow.data
 import mlflow.sklearn
 import numpy as np
 import pandas as pd
+from mlflow.data.pandas_dataset import from_pandas
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.models.model import ModelInfo
 
@@ -125,7 +126,7 @@ def _skops_trusted_types(model: Any) -> list[str]:
     LightGBM's regressor and booster; anything else is refused."""
     import skops.io
 
-    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    untrusted: list[str] = skops.io.get_untrusted_types(data=skops.io.dumps(model))
     foreign = [
         name
         for name in untrusted
@@ -155,7 +156,7 @@ def log_candidate_model(model: Any, metadata: dict[str, Any], X_sample: np.ndarr
             # encoded features are integers that can never be missing.
             warnings.filterwarnings("ignore", message="X has feature names")
             warnings.filterwarnings("ignore", message=".*integer column")
-            return mlflow.sklearn.log_model(
+            info: ModelInfo = mlflow.sklearn.log_model(
                 model,
                 name=MODEL_NAME_IN_RUN,
                 signature=signature,
@@ -166,6 +167,7 @@ def log_candidate_model(model: Any, metadata: dict[str, Any], X_sample: np.ndarr
                 extra_files=[str(metadata_path)],
                 metadata={"feature_order": columns, "currency": metadata.get("currency")},
             )
+            return info
 
 
 @dataclass
@@ -240,7 +242,7 @@ def train_and_track(
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # MLflow's hints about integer columns and sources
-            dataset = mlflow.data.from_pandas(
+            dataset = from_pandas(
                 table,
                 source=str(Path(raw_path).resolve()),
                 name="laptop_prices",
