@@ -6,10 +6,11 @@ Nearest means, in this order:
 
 1. same processor family first (the processor name; for a v1 "other", the same processor brand
    among the rows a v1 client would also call "other");
-2. the smallest distance: RAM, SSD and HD compared on a log2 scale (8 -> 16 GB is one step, like
-   256 -> 512 GB of SSD), video memory in steps of 2 GB, one step per differing brand, category,
-   OS and generation (generation and MS Office only when the request states them), half a step
-   for RAM type, touchscreen, 32/64 bits, a quarter per year of warranty;
+2. the smallest distance: the sum of each field's ``distance`` in the schema (today RAM, SSD and
+   HD on a log2 scale, 8 -> 16 GB being one step like 256 -> 512 GB of SSD; video memory in
+   steps of 2 GB; one step per differing brand, category, OS and generation; half a step for RAM
+   type, touchscreen, 32/64 bits; a quarter per year of warranty and for MS Office; an optional
+   field only when the request states it);
 3. ties (each field's distance counted in whole steps of 2**-20) by the row's position in the
    data, so the answer is deterministic.
 
@@ -17,7 +18,7 @@ Each field's distance to every row depends only on the field's value, so the fin
 vector per allowed (field, value) when the model loads (a few dozen in all, the processor's two
 fields as one vector per family that also holds the penalty for another family and each row's
 position). The vectors hold whole numbers (distance steps times the number of rows), so a
-request's sum of 14 of them is exact in any order and its smallest few are the nearest, ties
+request's sum of one per field is exact in any order and its smallest few are the nearest, ties
 included, with one partition. When the family holds at least the laptops asked for, the sum runs
 over its own rows only (copies of the vectors narrowed per family when the model loads): about
 13 µs per request.
@@ -38,18 +39,6 @@ from laptop_pricing.pricing.schema import COURSE_VALUES, FIELD_NAMES, FIELDS, FI
 DEFAULT_COUNT = 4
 _SCALE = 2**20  # distance steps per unit (a mismatched brand is one unit)
 _FAMILY = ("processor_brand", "processor_name")  # one row per family, with its penalty
-_LOG_FIELDS = ("ram_gb", "ssd", "hdd")
-# field -> weight of a mismatch
-_CATEGORY_WEIGHTS = {
-    "processor_brand": 1.0,
-    "processor_name": 1.0,
-    "brand": 1.0,
-    "weight": 1.0,
-    "os": 1.0,
-    "ram_type": 0.5,
-    "touchscreen": 0.5,
-    "os_bit": 0.5,
-}
 
 
 @dataclass(frozen=True)
@@ -114,21 +103,23 @@ class ComparablesFinder:
         return len(self._prices)
 
     def _field_distance(self, name: str, value: Value | None) -> np.ndarray:
+        """The field's ``distance`` (schema) from ``value`` to every row."""
+        field = FIELDS_BY_NAME[name]
         column = self._column[name]
-        if name in _LOG_FIELDS:
-            rows = np.log2(column.astype(np.float64) + 1.0)
-            return np.abs(rows - np.log2(float(value) + 1.0))  # type: ignore[arg-type]
-        if name == "graphic_card":
-            return np.abs(column.astype(np.float64) - float(value)) / 2.0  # type: ignore[arg-type]
-        if name == "warranty":
-            return np.abs(column.astype(np.float64) - float(value)) / 4.0  # type: ignore[arg-type]
-        if name == "processor_gnrtn":  # only when the request states it
-            weight = 0.0 if value == "not available" else 1.0
-        elif name == "msoffice":
-            weight = 0.0 if value is None else 0.25
+        scale, weight = field.distance.scale, field.distance.weight
+        if not field.required and value == field.missing:
+            weight = 0.0  # only when the request states it
+        distance: np.ndarray
+        if scale == "mismatch":
+            distance = weight * (column != value).astype(np.float64)
+            return distance
+        rows = column.astype(np.float64)
+        asked = float(str(value))
+        if scale == "log2":
+            distance = weight * np.abs(np.log2(rows + 1.0) - np.log2(asked + 1.0))
         else:
-            weight = _CATEGORY_WEIGHTS[name]
-        return weight * (column != value).astype(np.float64)
+            distance = weight * np.abs(rows - asked)
+        return distance
 
     def _largest_steps(self) -> int:
         """The largest distance any request can have to any row, in steps."""
