@@ -151,3 +151,21 @@ def test_monitorings_condition_defects_are_every_answer_but_the_best_of_each_que
     assert business.CONDITION_DEFECTS[screen.log_column] == {"scratched", "broken"}
     charger = next(q for q in QUESTIONS if q.key == "charger")
     assert business.CONDITION_DEFECTS[charger.log_column] == {"false"}
+
+
+def test_a_model_of_another_feature_order_is_refused_in_one_line_saying_how() -> None:
+    from laptop_pricing.pricing.artifact import ArtifactSchemaMismatch, check_feature_order
+    from laptop_pricing.pricing.schema import FEATURE_ORDER
+
+    without_office = [name for name in FEATURE_ORDER if not name.startswith("msoffice_")]
+    swapped = [FEATURE_ORDER[1], FEATURE_ORDER[0], *FEATURE_ORDER[2:]]
+    check_feature_order(list(FEATURE_ORDER), "model")
+    for order, detail in (
+        (without_office, "the model lacks field(s) msoffice"),
+        ([*FEATURE_ORDER, "screen_inches"], "input columns the schema does not: screen_inches"),
+        (swapped, "in another order"),
+    ):
+        with pytest.raises(ArtifactSchemaMismatch) as refused:
+            check_feature_order(order, "model")
+        assert detail in str(refused.value)
+        assert "\n" not in str(refused.value)
