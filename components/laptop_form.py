@@ -20,8 +20,9 @@ SUBMIT_KEY = "submit"
 # (a radio holding None shows nothing selected).
 NOT_INFORMED = "not_informed"
 
-# How the form is laid out for a clerk reading a spec sheet: (section title, field names).
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+# How the form is laid out for a clerk reading a spec sheet: (section title, field names). A
+# schema field placed nowhere here is asked at the end of the last section.
+PLACED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Notebook", ("brand", "weight", "os", "os_bit", "touchscreen", "warranty", "msoffice")),
     (
         "Processador e memória",
@@ -29,7 +30,12 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("Armazenamento e vídeo", ("ssd", "hdd", "graphic_card")),
 )
-assert sorted(n for _, names in SECTIONS for n in names) == sorted(f.name for f in FIELDS)
+_placed = [n for _, names in PLACED for n in names]
+assert len(set(_placed)) == len(_placed) and set(_placed) <= set(FIELDS_BY_NAME)
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *PLACED[:-1],
+    (PLACED[-1][0], (*PLACED[-1][1], *(f.name for f in FIELDS if f.name not in _placed))),
+)
 
 
 def widget_key(name: str) -> str:

@@ -2,14 +2,15 @@
 
 The course's 13 fields, price, timestamp and model version first (the layout of its day files,
 which its notebooks still read); every later column is appended after them, and a reader fills a
-column an older file lacks with empty values. The laptop fields themselves come from ``schema``.
+column an older file lacks with empty values. The layout written so far is frozen; a laptop field
+added to the schema joins the log by itself, at the end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from laptop_pricing.pricing.schema import COURSE_FIELD_NAMES, FIELDS, V2_FIELD_NAMES
+from laptop_pricing.pricing.schema import COURSE_FIELD_NAMES, FIELD_NAMES, FIELDS
 
 # Request-log columns (one CSV row per priced request). Timestamps are ISO 8601 UTC. The course's
 # 13 fields, price, timestamp and version first (the layout of its day files); later columns are
@@ -50,15 +51,49 @@ TRADE_IN_LOG_COLUMNS: tuple[str, ...] = (
 # readers fill it empty.
 REQUEST_ID_COLUMN = "request_id"  # names the request a row records (a retry carries the same id)
 CLERK_EMAIL_COLUMN = "clerk_email"  # the signed-in clerk who asked for the price; empty if open
-APPENDED_LOG_COLUMNS: tuple[str, ...] = (
+# The layout as written until issue 20, frozen: the day files already in the bucket hold these
+# columns in this order (the contract v2 fields before the trade-in ones). Never edit it.
+WRITTEN_LOG_COLUMNS: tuple[str, ...] = (
+    *BASE_LOG_COLUMNS,
     REQUEST_ID_COLUMN,
     CLERK_EMAIL_COLUMN,
-    *V2_FIELD_NAMES,
+    "processor_gnrtn",
+    "msoffice",
     *TRADE_IN_LOG_COLUMNS,
 )
-LOG_COLUMNS: tuple[str, ...] = (*BASE_LOG_COLUMNS, *APPENDED_LOG_COLUMNS)
+# Columns added since, in the order they were added. A schema field not named anywhere above
+# needs nothing here: it is appended after these, in field order (``log_layout``). Before adding
+# a column of another kind here, name every field appended so far first, so that none moves.
+LATER_LOG_COLUMNS: tuple[str, ...] = ()
+
+
+def log_layout(
+    field_names: tuple[str, ...],
+    written: tuple[str, ...] = WRITTEN_LOG_COLUMNS,
+    later: tuple[str, ...] = LATER_LOG_COLUMNS,
+) -> tuple[str, ...]:
+    """The request log's columns: the frozen layout, the later columns, then every field the
+    two do not name yet. A new column only ever goes at the end; readers match by header name,
+    so an older file (fewer columns, or the course's) still reads."""
+    named = (*written, *later)
+    return (*named, *(name for name in field_names if name not in named))
+
+
+LOG_COLUMNS: tuple[str, ...] = log_layout(FIELD_NAMES)
+APPENDED_LOG_COLUMNS: tuple[str, ...] = LOG_COLUMNS[len(BASE_LOG_COLUMNS) :]
 # Older column names written by the course API, mapped to ours.
 LOG_COLUMN_ALIASES: Mapping[str, str] = {
     **{alias: f.name for f in FIELDS for alias in f.aliases},
     "prediction": PRICE_COLUMN,
 }
+
+
+def _check_layout() -> None:
+    if len(set(LOG_COLUMNS)) != len(LOG_COLUMNS):
+        raise RuntimeError("a request-log column is named twice")
+    missing = set(FIELD_NAMES) - set(LOG_COLUMNS)
+    if missing:
+        raise RuntimeError(f"request-log columns lack fields {sorted(missing)}")
+
+
+_check_layout()

@@ -230,13 +230,17 @@ def test_records_expire_long_after_the_compactor_folded_them(template: dict[str,
 def test_the_glue_table_reads_the_rollup_with_its_columns_and_partitions(
     template: dict[str, Any],
 ) -> None:
-    from laptop_pricing.log_columns import LOG_COLUMNS
-    from laptop_pricing.storage import rollup
+    from laptop_pricing.request_log.glue import GlueColumn, rollup_table_columns
 
     table = template["Resources"]["RequestLogRollupTable"]["Properties"]["TableInput"]
     assert [c["Name"] for c in table["PartitionKeys"]] == ["year", "month"]
-    columns = [c["Name"] for c in table["StorageDescriptor"]["Columns"]]
-    assert columns == [*LOG_COLUMNS, rollup.DAY_COLUMN, rollup.SOURCE_LINE_COLUMN]
+    found = [GlueColumn(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
+    expected = list(rollup_table_columns())
+    paste = "\n".join(column.as_yaml() for column in expected[len(found) :])
+    assert found == expected, (
+        "infra/template.yaml RequestLogRollupTable Columns differ from the request log's; "
+        f"append at the end of that list:\n{paste}"
+    )
     assert table["StorageDescriptor"]["Location"] == {
         "Fn::Sub": "s3://${PredictionsBucket}/${PredictionsPrefix}/_rollup/"
     }

@@ -30,6 +30,7 @@ from laptop_pricing.formatting import LOCALE
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
 from laptop_pricing.pricing import schema
 from laptop_pricing.trade_in import outcome
+from laptop_pricing.trade_in.condition import DEFECT_LOG_CELLS
 
 QUOTE_ID = outcome.QUOTE_ID
 OFFER = outcome.OFFER
@@ -57,17 +58,9 @@ PRICE_BAND = "price_band"
 PRICE_BAND_EDGES: tuple[int, ...] = (3000, 4500, 6000, 9000)
 
 # Condition grade: how many answers describe a defect, from the request log's condition columns
-# (``condition_<question>``, answers as the trade-in contract spells them, booleans as
-# ``true``/``false``). Only the best answer of a question is not a defect. When the condition
-# module of the trade-in offer is on main, this table is derived from its questions.
+# (``condition.DEFECT_LOG_CELLS``: every answer but a question's best one).
 CONDITION = "condition"
-CONDITION_DEFECTS: Mapping[str, frozenset[str]] = {
-    "condition_screen": frozenset({"scratched", "broken"}),
-    "condition_body": frozenset({"worn", "damaged"}),
-    "condition_keyboard_ports": frozenset({"faulty"}),
-    "condition_battery": frozenset({"weak", "dead"}),
-    "condition_charger": frozenset({"false"}),
-}
+CONDITION_DEFECTS: Mapping[str, frozenset[str]] = DEFECT_LOG_CELLS
 NO_DEFECTS = "Sem defeitos"
 ONE_DEFECT = "1 defeito"
 MANY_DEFECTS = "2 ou mais defeitos"

@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from laptop_pricing.pricing.log_price_model import LogPriceBooster, log_price_booster
-from laptop_pricing.pricing.schema import FEATURE_ORDER, FIELD_NAMES, FIELDS_BY_NAME, INTEGER
+from laptop_pricing.pricing.schema import (
+    FEATURE_ORDER,
+    FIELD_NAMES,
+    FIELDS_BY_NAME,
+    INTEGER,
+    feature_field,
+)
 from laptop_pricing.settings import REPO_ROOT
 
 MODEL_NAME = "laptop-pricing-model"
@@ -136,7 +142,7 @@ class ModelMetadata:
                 reference=data.get("reference")
                 if isinstance(data.get("reference"), Mapping)
                 else None,
-                comparables=_comparables(data.get("comparables")),
+                comparables=_comparables(data.get("comparables"), data, where),
                 explanation_baseline=_opt_str(data.get("explanation_baseline")),
                 source=_opt_str(data.get("source")),
                 run_id=_opt_str(data.get("run_id")),
@@ -197,13 +203,14 @@ def _price_range(data: Any) -> PriceRange | None:
     )
 
 
-def _comparables(data: Any) -> ComparablesIndex | None:
+def _comparables(data: Any, metadata: Mapping[str, Any], where: str) -> ComparablesIndex | None:
     """The index's rows are CSV lines in ``columns`` order; numbers become ints, empty None."""
     if not isinstance(data, Mapping):
         return None
     columns = tuple(str(c) for c in data["columns"])
     expected = (*FIELD_NAMES, "price")
     if columns != expected:
+        check_feature_order(metadata.get("feature_order"), where)  # another schema: say so
         raise ValueError(f"comparables columns {columns} are not {expected}")
     integer = [name == "price" or FIELDS_BY_NAME[name].kind == INTEGER for name in columns]
     rows = []
@@ -235,13 +242,22 @@ def _resolve(model_dir: str | Path | None) -> Path:
 
 
 def check_feature_order(feature_order: Any, where: str) -> None:
-    if list(feature_order or ()) != list(FEATURE_ORDER):
-        raise ArtifactSchemaMismatch(
-            f"{where}: feature_order does not match laptop_pricing.pricing.schema.FEATURE_ORDER "
-            f"(artifact has {len(feature_order or ())} features, schema has "
-            f"{len(FEATURE_ORDER)}); rebuild the model with `python -m laptop_pricing.training "
-            "build` or ship the schema it was trained with"
-        )
+    """Refuse, in one line naming the fields at fault, a model trained on other input columns."""
+    found = [str(name) for name in feature_order or ()]
+    if found == list(FEATURE_ORDER):
+        return
+    lacking = sorted({feature_field(name) for name in FEATURE_ORDER if name not in found})
+    unknown = [name for name in found if name not in FEATURE_ORDER]
+    if lacking:
+        detail = f"the model lacks field(s) {', '.join(lacking)}"
+    elif unknown:
+        detail = f"the model has input columns the schema does not: {', '.join(unknown[:5])}"
+    else:
+        detail = "the model has the schema's input columns in another order"
+    raise ArtifactSchemaMismatch(
+        f"{where}: feature_order does not match the schema ({detail}); rebuild the model with "
+        "`python -m laptop_pricing.training build` or ship the schema it was trained with"
+    )
 
 
 def read_metadata(model_dir: str | Path | None = None) -> ModelMetadata:

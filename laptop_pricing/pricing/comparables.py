@@ -6,10 +6,11 @@ Nearest means, in this order:
 
 1. same processor family first (the processor name; for a v1 "other", the same processor brand
    among the rows a v1 client would also call "other");
-2. the smallest distance: RAM, SSD and HD compared on a log2 scale (8 -> 16 GB is one step, like
-   256 -> 512 GB of SSD), video memory in steps of 2 GB, one step per differing brand, category,
-   OS and generation (generation and MS Office only when the request states them), half a step
-   for RAM type, touchscreen, 32/64 bits, a quarter per year of warranty;
+2. the smallest distance: the sum of each field's ``distance`` in the schema (today RAM, SSD and
+   HD on a log2 scale, 8 -> 16 GB being one step like 256 -> 512 GB of SSD; video memory in
+   steps of 2 GB; one step per differing brand, category, OS and generation; half a step for RAM
+   type, touchscreen, 32/64 bits; a quarter per year of warranty and for MS Office; an optional
+   field only when the request states it);
 3. ties (each field's distance counted in whole steps of 2**-20) by the row's position in the
    data, so the answer is deterministic.
 
@@ -17,7 +18,7 @@ Each field's distance to every row depends only on the field's value, so the fin
 vector per allowed (field, value) when the model loads (a few dozen in all, the processor's two
 fields as one vector per family that also holds the penalty for another family and each row's
 position). The vectors hold whole numbers (distance steps times the number of rows), so a
-request's sum of 14 of them is exact in any order and its smallest few are the nearest, ties
+request's sum of one per field is exact in any order and its smallest few are the nearest, ties
 included, with one partition. When the family holds at least the laptops asked for, the sum runs
 over its own rows only (copies of the vectors narrowed per family when the model loads): about
 13 µs per request.
@@ -38,25 +39,6 @@ from laptop_pricing.pricing.schema import COURSE_VALUES, FIELD_NAMES, FIELDS, FI
 DEFAULT_COUNT = 4
 _SCALE = 2**20  # distance steps per unit (a mismatched brand is one unit)
 _FAMILY = ("processor_brand", "processor_name")  # one row per family, with its penalty
-_LOG_FIELDS = ("ram_gb", "ssd", "hdd")
-# field -> weight of a mismatch
-_CATEGORY_WEIGHTS = {
-    "processor_brand": 1.0,
-    "processor_name": 1.0,
-    "brand": 1.0,
-    "weight": 1.0,
-    "os": 1.0,
-    "ram_type": 0.5,
-    "touchscreen": 0.5,
-    "os_bit": 0.5,
-}
-
-
-def _number(name: str, value: Value | None) -> float:
-    """A numeric field's value; numeric fields are required, so a spec always has one."""
-    if value is None:
-        raise ValueError(f"{name} has no value")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -121,25 +103,22 @@ class ComparablesFinder:
         return len(self._prices)
 
     def _field_distance(self, name: str, value: Value | None) -> np.ndarray:
+        """The field's ``distance`` (schema) from ``value`` to every row."""
+        field = FIELDS_BY_NAME[name]
         column = self._column[name]
-        distance: np.ndarray  # numpy's ufuncs are typed as answering Any
-        if name in _LOG_FIELDS:
-            rows = np.log2(column.astype(np.float64) + 1.0)
-            distance = np.abs(rows - np.log2(_number(name, value) + 1.0))
+        scale, weight = field.distance.scale, field.distance.weight
+        if not field.required and value == field.missing:
+            weight = 0.0  # only when the request states it
+        distance: np.ndarray
+        if scale == "mismatch":
+            distance = weight * (column != value).astype(np.float64)
             return distance
-        if name == "graphic_card":
-            distance = np.abs(column.astype(np.float64) - _number(name, value)) / 2.0
-            return distance
-        if name == "warranty":
-            distance = np.abs(column.astype(np.float64) - _number(name, value)) / 4.0
-            return distance
-        if name == "processor_gnrtn":  # only when the request states it
-            weight = 0.0 if value == "not available" else 1.0
-        elif name == "msoffice":
-            weight = 0.0 if value is None else 0.25
+        rows = column.astype(np.float64)
+        asked = float(str(value))
+        if scale == "log2":
+            distance = weight * np.abs(np.log2(rows + 1.0) - np.log2(asked + 1.0))
         else:
-            weight = _CATEGORY_WEIGHTS[name]
-        distance = weight * (column != value).astype(np.float64)
+            distance = weight * np.abs(rows - asked)
         return distance
 
     def _largest_steps(self) -> int:
@@ -169,13 +148,12 @@ class ComparablesFinder:
             )
         else:
             same = self._column["processor_name"] == processor_name
-        row: np.ndarray = (
+        return (
             self._keyed("processor_brand", processor_brand)
             + self._keyed("processor_name", processor_name)
             + np.where(same, 0.0, self._penalty * self._n)
             + self._position
         )
-        return row
 
     def _narrowed(self, family_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(matrix, family row) over the rows of the family only (no penalty among them)."""
@@ -188,13 +166,12 @@ class ComparablesFinder:
             return ()
         key_row = self._key_row
         rows = [key_row.get(key) for key in spec.as_dict().items() if key[0] not in _FAMILY]
-        known = [row for row in rows if row is not None]
         family = (spec.processor_brand, spec.processor_name)
         matrix, base = self._narrow.get(family, (None, ()))
-        if len(known) < len(rows) or len(base) < count or matrix is None:
+        if None in rows or len(base) < count or matrix is None:
             keys = self._all_keys(spec, rows)
         else:
-            keys = self._ones[: len(rows)] @ np.take(matrix, known, axis=0) + base
+            keys = self._ones[: len(rows)] @ np.take(matrix, rows, axis=0) + base
         found = []
         for k in np.sort(np.partition(keys, count - 1)[:count]).tolist():
             steps, i = divmod(int(k), self._n)

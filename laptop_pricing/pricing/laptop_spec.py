@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from laptop_pricing.pricing.schema import (
     CATEGORY,
@@ -73,28 +73,11 @@ def _normalise(field: Field, raw: Any) -> tuple[Value | None, FieldError | None]
     return value, None
 
 
-@dataclass(frozen=True)
-class LaptopSpec:
-    """A validated laptop description: every field present, every value allowed."""
-
-    brand: str
-    processor_brand: str
-    processor_name: str
-    os: str
-    weight: str
-    warranty: int
-    touchscreen: int
-    ram_gb: int
-    hdd: int
-    ssd: int
-    graphic_card: int
-    ram_type: str
-    os_bit: int
-    processor_gnrtn: str = "not available"
-    msoffice: int | None = None  # None: not informed (a v1 payload, or the clerk does not know)
+class _LaptopSpecMethods:
+    """What a ``LaptopSpec`` does; its attributes (one per schema field) are made below."""
 
     @classmethod
-    def from_payload(cls, data: Any) -> LaptopSpec:
+    def from_payload(cls, data: Any) -> Self:
         """Validate a request's ``data`` object, reporting every field error at once."""
         if not isinstance(data, Mapping):
             raise InvalidSpec([FieldError("data", preview(data), "must be a JSON object")])
@@ -116,22 +99,22 @@ class LaptopSpec:
             if key not in FIELDS_BY_NAME:
                 errors.append(FieldError(str(key)[:64], None, "unknown field", FIELD_NAMES))
         brand, name = values.get("processor_brand"), values.get("processor_name")
-        if isinstance(brand, str) and name is not None and name not in PROCESSORS_BY_BRAND[brand]:
+        if brand is not None and name is not None and name not in PROCESSORS_BY_BRAND[str(brand)]:
             errors.append(
                 FieldError(
                     "processor_name",
                     preview(data["processor_name"]),
                     f"not made by processor_brand '{brand}'",
-                    PROCESSORS_BY_BRAND[brand],
+                    PROCESSORS_BY_BRAND[str(brand)],
                 )
             )
         if errors:
             raise InvalidSpec(errors)
-        return _construct(values)
+        return cls(**values)
 
     @classmethod
-    def default(cls) -> LaptopSpec:
-        return _construct({f.name: f.default for f in FIELDS})
+    def default(cls) -> Self:
+        return cls(**{f.name: f.default for f in FIELDS})
 
     def as_dict(self) -> dict[str, Value | None]:
         """Field values in contract order (None for an optional field not informed)."""
@@ -150,37 +133,47 @@ class LaptopSpec:
             }
         }
 
-    def course_view(self) -> LaptopSpec:
+    def course_view(self) -> Self:
         """This laptop as a v1 client could describe it: coarse brand and processor, no
         generation, no MS Office (what the v1 column of the CV table measures)."""
-        coarse: dict[str, Value | None] = {
+        coarse = {
             name: value if value in COURSE_VALUES[name] else "other"
             for name, value in ((n, getattr(self, n)) for n in COURSE_VALUES)
         }
         missing = {f.name: f.missing for f in FIELDS if not f.required}
-        return _construct({**self.as_dict(), **coarse, **missing})
+        return dataclasses.replace(self, **coarse, **missing)  # type: ignore[type-var]
 
 
-def _annotation(field: Field) -> str:
-    """The annotation ``LaptopSpec`` must give a schema field (None only for "not informed")."""
-    kind = "str" if field.kind == CATEGORY else "int"
-    return f"{kind} | None" if not field.required and field.missing is None else kind
+def _attribute(field: Field) -> tuple[str, Any, Any]:
+    """A field as a dataclass attribute: required ones first, optional ones default to their
+    not-informed value (the schema checks that optional fields come last)."""
+    kind: Any = str if field.kind == CATEGORY else int
+    if field.required:
+        return (field.name, kind)  # type: ignore[return-value]
+    annotation = kind | None if field.missing is None else kind
+    return (field.name, annotation, dataclasses.field(default=field.missing))
 
 
-_SPEC_ANNOTATIONS = {f.name: str(f.type) for f in dataclasses.fields(LaptopSpec)}
-_SCHEMA_ANNOTATIONS = {f.name: _annotation(f) for f in FIELDS}
-if _SPEC_ANNOTATIONS != _SCHEMA_ANNOTATIONS:  # checked once, so _construct's kinds are sound
-    raise AssertionError(
-        f"LaptopSpec's attributes {_SPEC_ANNOTATIONS} differ from the schema's "
-        f"{_SCHEMA_ANNOTATIONS}"
+if TYPE_CHECKING:
+
+    class LaptopSpec(_LaptopSpecMethods):
+        """A validated laptop description: every field present, every value allowed."""
+
+        def __init__(self, **values: Value | None) -> None: ...
+
+        def __getattr__(self, name: str) -> Value | None: ...
+
+else:
+    # The attributes are the schema's fields, made from them: a field added to the schema is an
+    # attribute here with nothing to write (a frozen dataclass: equality, hashing, replace).
+    LaptopSpec = dataclasses.make_dataclass(
+        "LaptopSpec",
+        [_attribute(field) for field in FIELDS],
+        bases=(_LaptopSpecMethods,),
+        frozen=True,
     )
-
-
-def _construct(values: Mapping[str, Value | None]) -> LaptopSpec:
-    """``LaptopSpec`` from schema-validated values. The check above proved each field's kind
-    matches its annotation; a type checker cannot follow that through ``**``, hence ``Any``."""
-    checked: dict[str, Any] = dict(values)
-    return LaptopSpec(**checked)
+    LaptopSpec.__module__ = __name__
+    LaptopSpec.__doc__ = "A validated laptop description: every field present, every value allowed."
 
 
 def _not_informed(value: Any) -> bool:

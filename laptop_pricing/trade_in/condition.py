@@ -286,3 +286,10 @@ def _cell(value: AnswerValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+# The request-log cells that describe a defect, per condition column: every answer but the best
+# (monitoring grades quotes by how many a row holds).
+DEFECT_LOG_CELLS: Mapping[str, frozenset[str]] = {
+    q.log_column: frozenset(_cell(a.value) for a in q.answers[1:]) for q in QUESTIONS
+}
