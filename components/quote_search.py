@@ -64,9 +64,9 @@ def remembered_find(text: str, settings: Settings) -> Found:
     decision was recorded for the quote in this session, or after a failure to read."""
     remembered = st.session_state.get(RESULT_KEY)
     if remembered is not None:
-        old_text, result, event = remembered
-        if old_text == text and event == _recorded_event(result):
-            return result
+        old_text, kept, event = remembered
+        if old_text == text and isinstance(kept, Found) and event == _recorded_event(kept):
+            return kept
     result = find(text, settings)
     if result != UNAVAILABLE:
         st.session_state[RESULT_KEY] = (text, result, _recorded_event(result))

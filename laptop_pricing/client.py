@@ -15,7 +15,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import urllib3
 from urllib3.exceptions import (
@@ -55,6 +55,7 @@ PREDICT_PATH = "/predict"
 OUTCOME_PATH = "/outcome"
 QUOTE_PATH = "/quote/"  # + the quote id (only its alphabet and hyphens: safe in a URL)
 QUOTE_ID_FIELD = "quote_id"
+T = TypeVar("T")  # what a route's answer is read into
 
 
 class PricingClient(ABC):
@@ -87,7 +88,9 @@ class PricingClient(ABC):
     ) -> tuple[MarketEstimate, TradeInQuote]:
         """The market estimate and the store's offer for a laptop in a given condition."""
 
-        def read(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Any:
+        def read(
+            status: int, body: str | bytes | None, headers: Mapping[str, str]
+        ) -> tuple[MarketEstimate, TradeInQuote]:
             return trade_in_from_response(status, body, headers, condition)
 
         payload = request_payload(
@@ -145,10 +148,10 @@ class PricingClient(ABC):
     def _send(
         self,
         payload: dict[str, Any] | None,
-        read: Callable[..., Any],
+        read: Callable[..., T],
         path: str = PREDICT_PATH,
         method: str = "POST",
-    ) -> Any:
+    ) -> T:
         """Deliver ``payload`` (None: no body) to the route ``path`` with ``method`` and turn
         the answer into ``read(status, body, headers)``."""
 
@@ -258,10 +261,10 @@ class HttpPricingClient(PricingClient):
     def _send(
         self,
         payload: dict[str, Any] | None,
-        read: Callable[..., Any],
+        read: Callable[..., T],
         path: str = PREDICT_PATH,
         method: str = "POST",
-    ) -> Any:
+    ) -> T:
         body = None if payload is None else json.dumps(payload).encode()
         try:
             response = self._pool.request(
@@ -340,16 +343,16 @@ class LocalPricingClient(PricingClient):
 
     embedded = True
 
-    def __init__(self, handler: Callable[[dict, Any], dict]):
+    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]):
         self._handler = handler
 
     def _send(
         self,
         payload: dict[str, Any] | None,
-        read: Callable[..., Any],
+        read: Callable[..., T],
         path: str = PREDICT_PATH,
         method: str = "POST",
-    ) -> Any:
+    ) -> T:
         response = self._handler(gateway_event(payload, path, method), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")

@@ -76,7 +76,7 @@ def request_object(event: Any) -> Any:
 
 def response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None, members: str = ""
-) -> dict:
+) -> dict[str, Any]:
     """``members``: JSON members already encoded (``"key": value, ...``) to add to ``body``."""
     text = json.dumps(body)
     return {
