@@ -15,12 +15,15 @@ from components import monitoring_data
 from laptop_pricing.monitoring import alerts
 from laptop_pricing.monitoring.alert_rules import AlertRules, load_rules
 from laptop_pricing.monitoring.business_view import BusinessView, compute_business_view
-from laptop_pricing.monitoring.outcome_reader import OutcomeReadResult, read_outcomes
+from laptop_pricing.monitoring.outcome_reader import (
+    OutcomeReadResult,
+    outcome_location,
+    read_outcomes,
+)
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.view import Filters
 from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.settings import Settings
-from laptop_pricing.storage.layout import OUTCOMES
 
 TTL_SECONDS = monitoring_data.TTL_SECONDS
 
@@ -28,9 +31,8 @@ TTL_SECONDS = monitoring_data.TTL_SECONDS
 def outcome_location_for(settings: Settings, log_location: LogLocation) -> LogLocation:
     """Beside the request log being shown (the sample logs have no outcomes folder)."""
     if log_location == monitoring_data.SAMPLE_LOCATION:
-        sample = str(monitoring_data.SAMPLE_DIR)
-        return LogLocation(None, settings.outcomes_prefix, sample, kind=OUTCOMES.name)
-    return LogLocation.from_settings(settings, OUTCOMES)
+        return outcome_location(settings, str(monitoring_data.SAMPLE_DIR))
+    return outcome_location(settings)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)

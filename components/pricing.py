@@ -65,11 +65,7 @@ def warm_up(settings: Settings) -> None:
     model load. A failure here is ignored: the submit reports it in the clerk's words.
     """
     try:
-        client = pricing_client(settings)
-        if client.embedded:
-            from laptop_pricing.api.handler import get_engine
-
-            get_engine()
+        pricing_client(settings).warm_up()
     except Exception:
         logger.warning("warm-up failed; the first estimate will report it", exc_info=True)
 

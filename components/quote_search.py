@@ -1,23 +1,24 @@
-"""*Buscar cotação*: the clerk types a quote id and sees that quote again, or why not."""
+"""*Buscar cotação*: the clerk types a quote id and sees that quote again, or why not.
+
+The quote comes through the pricing client (``GET /quote/{quote_id}``: the API, or the same
+handler in-process), so the page needs no storage access of its own in any mode.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import streamlit as st
 
 from components.outcome_form import outcome_controls, outcome_history, recorded_outcome
+from components.pricing import pricing_client
 from components.quote_download import stored_pdf_download
+from laptop_pricing.errors import BadRequest, PricingError, QuoteNotFound
 from laptop_pricing.formatting import format_price
 from laptop_pricing.pricing.schema import FIELDS_BY_NAME
-from laptop_pricing.request_log import store_from_settings
-from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.settings import Settings
-from laptop_pricing.storage.day_csv import UnreadableDayFile
-from laptop_pricing.storage.layout import OUTCOMES
-from laptop_pricing.storage.stores import StoreError
-from laptop_pricing.trade_in.quote_id import InvalidQuoteId
-from laptop_pricing.trade_in.quote_lookup import LookupResult, QuoteLookup
+from laptop_pricing.trade_in.quote_answer import FoundQuote
 
 logger = logging.getLogger(__name__)
 LOOKUP_KEY = "quote_lookup"
@@ -29,41 +30,43 @@ EXPIRED = "Cotação vencida em {day}: faça uma nova avaliação."
 VALID = "Cotação válida até {day}."
 
 
-@st.cache_resource(show_spinner=False)
-def _lookup(settings: Settings) -> QuoteLookup:
-    store = store_from_settings(settings)
-    outcomes = store_from_settings(settings, OUTCOMES)
-    return QuoteLookup(
-        lambda day: day_rows(store, day), outcome_rows=lambda day: day_rows(outcomes, day)
-    )
+@dataclass(frozen=True)
+class UnknownQuote:
+    """A well-formed id no quote has."""
+
+    quote_id: str
 
 
-def find(text: str, settings: Settings) -> LookupResult | str:
-    """The lookup's result, or the clerk's message when there is none to show."""
+Found = FoundQuote | UnknownQuote | str  # the quote, an unknown id, or the clerk's message
+
+
+def find(text: str, settings: Settings) -> Found:
+    """The quote, an unknown id, or the clerk's message when there is none to show."""
     try:
-        return _lookup(settings).find(text)
-    except InvalidQuoteId:
+        return pricing_client(settings).find_quote(text)
+    except QuoteNotFound as error:
+        return UnknownQuote(error.quote_id)
+    except BadRequest:
         return INVALID
-    except (StoreError, UnreadableDayFile, OSError) as error:
+    except PricingError as error:
         logger.warning("quote lookup failed: %s: %s", type(error).__name__, error)
         return UNAVAILABLE
 
 
-def _recorded_event(result: LookupResult | str) -> str | None:
+def _recorded_event(result: Found) -> str | None:
     recorded = None if isinstance(result, str) else recorded_outcome(result.quote_id)
     return None if recorded is None else recorded.outcome.event_id
 
 
-def remembered_find(text: str, settings: Settings) -> LookupResult | str:
+def remembered_find(text: str, settings: Settings) -> Found:
     """``find``, read once per text: the page reruns on every widget change, and a lookup
     reads the quote's day and its outcome days. Read again when the text changes, when a
     decision was recorded for the quote in this session, or after a failure to read."""
     remembered = st.session_state.get(RESULT_KEY)
     if remembered is not None:
         old_text, kept, event = remembered
-        if old_text == text and event == _recorded_event(kept):
-            found: LookupResult | str = kept
-            return found
+        if old_text == text and isinstance(kept, Found) and event == _recorded_event(kept):
+            return kept
     result = find(text, settings)
     if result != UNAVAILABLE:
         st.session_state[RESULT_KEY] = (text, result, _recorded_event(result))
@@ -84,13 +87,13 @@ def quote_lookup_section(settings: Settings) -> None:
     if isinstance(result, str):
         st.error(result)
         return
-    if result.status == "unknown" or result.quote is None:
+    if isinstance(result, UnknownQuote):
         st.warning(UNKNOWN.format(quote_id=result.quote_id))
         return
     quote = result.quote
     day = f"{quote.valid_until:%d/%m/%Y}"
     with st.container(border=True, key="lookup_card"):
-        if result.status == "expired":
+        if result.state == "expired":
             st.warning(EXPIRED.format(day=day), icon=":material/event_busy:")
         else:
             st.success(VALID.format(day=day), icon=":material/event_available:")
@@ -104,7 +107,7 @@ def quote_lookup_section(settings: Settings) -> None:
             shown = ("brand", "processor_name", "ram_gb", "ssd")
             st.caption(" · ".join(FIELDS_BY_NAME[n].option_label(values[n]) for n in shown))
         outcome_history(result.outcomes)
-        if result.status == "valid":
+        if result.state == "valid":
             outcome_controls(quote.quote_id, quote.offer, settings, "lookup")
             stored_pdf_download(
                 quote.quote_id,

@@ -1,7 +1,8 @@
 """The pricing API's answers read the same way by both clients: every shape seen in the wild
 (flat, wrapped in ``{"statusCode", "body"}``, the old top-level one), turned into a
 ``MarketEstimate``, a
-trade-in quote, a ``RecordedOutcome`` (``POST /outcome``), or the typed error of
+trade-in quote, a ``RecordedOutcome`` (``POST /outcome``), a ``FoundQuote``
+(``GET /quote/{quote_id}``), or the typed error of
 ``laptop_pricing.errors`` that the status means.
 """
 
@@ -38,6 +39,7 @@ from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.outcome import Outcome
 from laptop_pricing.trade_in.quote import InvalidTradeInAnswer, TradeInQuote
+from laptop_pricing.trade_in.quote_answer import FoundQuote, InvalidQuoteAnswer
 
 DEFAULT_CURRENCY = "BRL"
 UNKNOWN_VERSION = "desconhecida"
@@ -102,6 +104,22 @@ def outcome_from_response(
         raise QuoteExpired(quote_id, valid_until, message)
     if status == 503 and str(payload.get("message") or "").startswith("Outcome not stored"):
         raise OutcomeNotStored(message)
+    raise error_for_status(status, body, headers)
+
+
+def found_quote_from_response(
+    status: int, body: str | bytes | None, headers: Mapping[str, str]
+) -> FoundQuote:
+    """The quote ``GET /quote/{quote_id}`` found, or ``QuoteNotFound`` (404 naming the id),
+    ``BadRequest`` naming ``quote_id`` (400) or the error any other status means."""
+    if status == 200:
+        try:
+            return FoundQuote.from_body(_json_object(body))
+        except InvalidQuoteAnswer as error:
+            raise InvalidResponse(f"pricing API answer: {error}") from None
+    quote_id = str(_maybe_json(body).get("quote_id") or "")
+    if status == 404 and quote_id:
+        raise QuoteNotFound(quote_id, f"quote answered 404: {_service_message(body)}")
     raise error_for_status(status, body, headers)
 
 

@@ -1,5 +1,5 @@
-"""Price a laptop, and record what became of its quote, through the pricing API, over HTTP or
-in-process, behind one interface.
+"""Price a laptop, record what became of its quote and find a quote again, through the pricing
+API, over HTTP or in-process, behind one interface.
 
 ``HttpPricingClient`` speaks the course contract to the deployed API (API Gateway + Lambda);
 ``LocalPricingClient`` sends the same request, as the event a gateway would build, to the very
@@ -10,7 +10,6 @@ that accepts every shape seen in the wild and raise the typed errors of ``laptop
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from abc import ABC, abstractmethod
@@ -19,46 +18,44 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import urllib3
-from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
     MaxRetryError,
     NewConnectionError,
     ReadTimeoutError,
-    ResponseError,
 )
-from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
 
 from laptop_pricing.api_answers import (
     RecordedOutcome,
+    found_quote_from_response,
     outcome_from_response,
-    parse_retry_after,
     quote_from_response,
     trade_in_from_response,
 )
 from laptop_pricing.errors import (
+    BadRequest,
     ConnectionFailed,
     InvalidResponse,
     Timeout,
 )
 from laptop_pricing.pricing.engine import MarketEstimate
-from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.pricing.laptop_spec import FieldError, LaptopSpec
+from laptop_pricing.retry_budget import BudgetRetry
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition
 from laptop_pricing.trade_in.quote import TradeInQuote
+from laptop_pricing.trade_in.quote_answer import FoundQuote
+from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id
 
 CONNECT_TIMEOUT = 3.05  # seconds to open the connection
 READ_TIMEOUT = 10.0  # seconds to wait for the answer (a Lambda cold start fits; 29 s does not)
 RETRY_BUDGET = 10.0  # all attempts and back-off waits together
 PREDICT_PATH = "/predict"
 OUTCOME_PATH = "/outcome"
-
-
-_Answer = TypeVar("_Answer")
-# How an answer (status, body, headers) becomes the typed result of one call.
-AnswerReader = Callable[[int, str | bytes | None, Mapping[str, str]], _Answer]
+QUOTE_PATH = "/quote/"  # + the quote id (only its alphabet and hyphens: safe in a URL)
+QUOTE_ID_FIELD = "quote_id"
+T = TypeVar("T")  # what a route's answer is read into
 
 
 class PricingClient(ABC):
@@ -128,12 +125,35 @@ class PricingClient(ABC):
         body = {key: value for key, value in payload.items() if value is not None}
         return self._send(body, outcome_from_response, OUTCOME_PATH)
 
+    def find_quote(self, quote_id: str) -> FoundQuote:
+        """``GET /quote/{quote_id}``: the quote with its laptop, answers, offer, deductions,
+        validity, state and decisions. Text that is not a quote id raises ``BadRequest``
+        naming ``quote_id`` before anything is sent (the id's own rules, ``parse_quote_id``);
+        an unknown id ``QuoteNotFound``; and the errors of any call."""
+        try:
+            canonical = parse_quote_id(quote_id)
+        except InvalidQuoteId as error:
+            fault = FieldError(QUOTE_ID_FIELD, None, str(error))
+            raise BadRequest(f"not a quote id: {error}", [fault]) from None
+        return self._send(None, found_quote_from_response, QUOTE_PATH + canonical, "GET")
+
+    def warm_up(self) -> None:
+        """Nothing left to do once the client is built, in both modes: the in-process client
+        is built with its model loaded (that load is the warm-up), and the deployed API has no
+        route that wakes the Lambda without pricing and logging a request (its first answer
+        pays the cold start). The page calls it so the UI never reaches past the client."""
+        return None
+
     @abstractmethod
     def _send(
-        self, payload: dict[str, Any], read: AnswerReader[_Answer], path: str = PREDICT_PATH
-    ) -> _Answer:
-        """Deliver ``payload`` to the route ``path`` and turn the answer into
-        ``read(status, body, headers)``."""
+        self,
+        payload: dict[str, Any] | None,
+        read: Callable[..., T],
+        path: str = PREDICT_PATH,
+        method: str = "POST",
+    ) -> T:
+        """Deliver ``payload`` (None: no body) to the route ``path`` with ``method`` and turn
+        the answer into ``read(status, body, headers)``."""
 
 
 def request_payload(
@@ -166,55 +186,6 @@ def request_payload(
 RETRY_STATUSES = frozenset({429, 503})
 
 
-class BudgetRetry(Retry):
-    """urllib3's ``Retry`` (status list, Retry-After, exponential back-off with jitter), plus the
-    one thing it does not do: stop when the next wait would overrun a wall-clock deadline for
-    the whole call. urllib3 bounds the number of attempts, not the time they take together.
-
-    ``sleeper`` replaces ``time.sleep`` for the waits (tests record them instead of waiting).
-    """
-
-    def __init__(
-        self,
-        *args: Any,
-        deadline: float = math.inf,
-        margin: float = 0.0,
-        sleeper: Callable[[float], None] | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(*args, **kwargs)
-        self.deadline = deadline
-        self.margin = margin
-        self.sleeper = sleeper
-
-    def new(self, **kwargs: Any) -> BudgetRetry:
-        retry = super().new(**kwargs)
-        retry.deadline, retry.margin, retry.sleeper = self.deadline, self.margin, self.sleeper
-        return retry
-
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        return parse_retry_after(response.headers.get("Retry-After"))
-
-    def upcoming_wait(self, response: BaseHTTPResponse | None) -> float:
-        """What ``sleep`` will wait: the server's Retry-After, else urllib3's back-off."""
-        retry_after = (
-            self.get_retry_after(response) if response and self.respect_retry_after_header else None
-        )
-        return self.get_backoff_time() if retry_after is None else retry_after
-
-    def increment(self, *args: Any, **kwargs: Any) -> BudgetRetry:
-        retry = super().increment(*args, **kwargs)
-        response = kwargs.get("response")
-        if time.monotonic() + retry.upcoming_wait(response) + self.margin > self.deadline:
-            reason = kwargs.get("error") or ResponseError("the retry time budget is spent")
-            pool: ConnectionPool = kwargs["_pool"]  # a pool passes itself on every increment
-            raise MaxRetryError(pool, kwargs.get("url"), reason)
-        return retry
-
-    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        (self.sleeper or backoff_sleep)(self.upcoming_wait(response))
-
-
 class HttpPricingClient(PricingClient):
     """The deployed pricing API over HTTP(S), through one urllib3 connection pool.
 
@@ -240,9 +211,8 @@ class HttpPricingClient(PricingClient):
         if not endpoint or not endpoint.startswith(("http://", "https://")):
             raise ValueError("endpoint must be an http(s) URL")
         self.endpoint = endpoint
-        self._connect_timeout = connect_timeout or CONNECT_TIMEOUT
         self.timeout = urllib3.Timeout(
-            connect=self._connect_timeout, read=read_timeout or READ_TIMEOUT
+            connect=connect_timeout or CONNECT_TIMEOUT, read=read_timeout or READ_TIMEOUT
         )
         self.retry_budget = RETRY_BUDGET if retry_budget is None else retry_budget
         self.max_attempts = max_attempts
@@ -267,14 +237,14 @@ class HttpPricingClient(PricingClient):
             other=0,
             redirect=False,
             status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"POST"}),
+            allowed_methods=frozenset({"POST", "GET"}),
             respect_retry_after_header=True,
             raise_on_status=False,  # the last 429/503 comes back as a response, read below
             backoff_factor=self.backoff,
             backoff_jitter=self.backoff / 2,
             deadline=time.monotonic() + self.retry_budget,
-            margin=self._connect_timeout,
-            sleeper=self._sleep,
+            margin=float(self.timeout.connect_timeout or 0),
+            sleeper=self._sleep or backoff_sleep,  # looked up per call: tests replace it
         )
 
     def url_for(self, path: str) -> str:
@@ -289,12 +259,16 @@ class HttpPricingClient(PricingClient):
         return base + path + (f"?{query}" if query else "")
 
     def _send(
-        self, payload: dict[str, Any], read: AnswerReader[_Answer], path: str = PREDICT_PATH
-    ) -> _Answer:
-        body = json.dumps(payload).encode()
+        self,
+        payload: dict[str, Any] | None,
+        read: Callable[..., T],
+        path: str = PREDICT_PATH,
+        method: str = "POST",
+    ) -> T:
+        body = None if payload is None else json.dumps(payload).encode()
         try:
             response = self._pool.request(
-                "POST",
+                method,
                 self.url_for(path),
                 body=body,
                 timeout=self.timeout,
@@ -327,28 +301,34 @@ def backoff_sleep(seconds: float) -> None:
 # In-process
 
 
-def gateway_event(payload: Mapping[str, Any], path: str = PREDICT_PATH) -> dict[str, Any]:
-    """The API Gateway REST proxy event for a POST of ``payload`` (what the Lambda receives)."""
+def gateway_event(
+    payload: Mapping[str, Any] | None, path: str = PREDICT_PATH, method: str = "POST"
+) -> dict[str, Any]:
+    """The API Gateway REST proxy event for a request of ``payload`` to ``path`` (what the
+    Lambda receives); a ``/quote/<id>`` path gets its resource template and path parameter."""
     now = datetime.now(UTC)
+    resource, parameters = path, None
+    if path.startswith(QUOTE_PATH):
+        resource, parameters = QUOTE_PATH + "{quote_id}", {"quote_id": path[len(QUOTE_PATH) :]}
     return {
-        "resource": path,
+        "resource": resource,
         "path": path,
-        "httpMethod": "POST",
+        "httpMethod": method,
         "headers": {"Content-Type": "application/json"},
         "multiValueHeaders": {"Content-Type": ["application/json"]},
         "queryStringParameters": None,
-        "pathParameters": None,
+        "pathParameters": parameters,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": path,
-            "httpMethod": "POST",
+            "resourcePath": resource,
+            "httpMethod": method,
             "path": f"/prod{path}",
             "stage": "prod",
             "requestId": f"embedded-{now.timestamp():.6f}-{random.getrandbits(32):08x}",
             "requestTimeEpoch": int(now.timestamp() * 1000),
             "identity": {"sourceIp": "127.0.0.1", "userAgent": "laptop-pricing-embedded"},
         },
-        "body": json.dumps(payload),
+        "body": None if payload is None else json.dumps(payload),
         "isBase64Encoded": False,
     }
 
@@ -367,9 +347,13 @@ class LocalPricingClient(PricingClient):
         self._handler = handler
 
     def _send(
-        self, payload: dict[str, Any], read: AnswerReader[_Answer], path: str = PREDICT_PATH
-    ) -> _Answer:
-        response = self._handler(gateway_event(payload, path), None)
+        self,
+        payload: dict[str, Any] | None,
+        read: Callable[..., T],
+        path: str = PREDICT_PATH,
+        method: str = "POST",
+    ) -> T:
+        response = self._handler(gateway_event(payload, path, method), None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")
@@ -380,19 +364,12 @@ class LocalPricingClient(PricingClient):
 
 
 def client_from_settings(settings: Settings) -> PricingClient:
-    """HTTP to the configured endpoint, or the embedded handler, built here with the shipped
-    engine, the request log the settings name (the local folder the monitoring page reads), the
-    store policy they name and the outcome recorder beside that log. Raises ``PolicyError``
-    naming the key when that policy cannot be used."""
+    """HTTP to the configured endpoint, or the embedded handler in this process
+    (``laptop_pricing.embedded``: the shipped engine, the request log and store policy the
+    settings name, the outcome recorder and the quote lookup beside that log). Raises
+    ``PolicyError`` naming the key when that policy cannot be used."""
     if settings.api_endpoint:
         return HttpPricingClient(settings.api_endpoint, settings.api_key)
-    from laptop_pricing.api.handler import PricingHandler, get_engine
-    from laptop_pricing.api.service import observer_from_settings
-    from laptop_pricing.trade_in.outcome_service import recorder_from_settings
-    from laptop_pricing.trade_in.policy import load_policy, policy_path
-    from laptop_pricing.trade_in.quote import QuoteIssuer
+    from laptop_pricing.embedded import embedded_client
 
-    issuer = QuoteIssuer(load_policy(policy_path(settings)))
-    observer = observer_from_settings(settings)
-    recorder = recorder_from_settings(settings)
-    return LocalPricingClient(PricingHandler(get_engine(), observer, issuer, recorder))
+    return embedded_client(settings)

@@ -76,7 +76,7 @@ class InvalidResponse(PricingError):
 
 
 class QuoteNotFound(PricingError):
-    """404 from ``POST /outcome``: no quote with this id."""
+    """404 from ``POST /outcome`` or ``GET /quote/{quote_id}``: no quote with this id."""
 
     def __init__(self, quote_id: str, message: str | None = None):
         super().__init__(message or f"no quote {quote_id}")

@@ -99,9 +99,6 @@ def test_a_quote_past_its_validity_reads_as_expired(monkeypatch, tmp_path):
     quote_id = at.session_state[HISTORY_KEY][-1]["Cotação"]
     tomorrow = datetime.now(BRASILIA).date() + timedelta(days=1)
     monkeypatch.setattr("laptop_pricing.trade_in.quote_lookup.brasilia_today", lambda: tomorrow)
-    from components import quote_search as quote_lookup
-
-    quote_lookup._lookup.clear()
     at.text_input(key="quote_lookup").input(quote_id).run()
     today = datetime.now(BRASILIA).date()
     assert EXPIRED.format(day=f"{today:%d/%m/%Y}") in [w.value for w in at.warning]

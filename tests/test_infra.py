@@ -163,7 +163,14 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     assert events["Resource"] == {
         "Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/_records/*"
     }
-    s3_statements = [writer, listing, quotes, events]
+    outcome_listing, outcome_days = _policy_statements(template, "quote-route")
+    assert outcome_listing["Action"] == "s3:ListBucket"  # GET /quote: the decisions' records
+    assert outcome_listing["Condition"] == {
+        "StringLike": {"s3:prefix": {"Fn::Sub": "${OutcomesPrefix}/_records/*"}}
+    }
+    assert outcome_days["Action"] == "s3:GetObject"  # read only, and only the outcomes
+    assert outcome_days["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/*"}
+    s3_statements = [writer, listing, quotes, events, outcome_listing, outcome_days]
     logs = [s for s in statements if s not in s3_statements]
     assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
     function = pricing_function(template)
@@ -178,9 +185,11 @@ def test_outcomes_are_a_route_of_the_same_function_key_and_usage_plan(
 ) -> None:
     events = pricing_function(template)["Properties"]["Events"]
     routes = {e["Properties"]["Path"]: e["Properties"] for e in events.values()}
-    assert set(routes) == {"/predict", "/outcome"}
+    assert set(routes) == {"/predict", "/outcome", "/quote/{quote_id}"}
+    methods = {path: route["Method"] for path, route in routes.items()}
+    assert methods == {"/predict": "post", "/outcome": "post", "/quote/{quote_id}": "get"}
     for route in routes.values():
-        assert route["Method"] == "post" and route["Auth"] == {"ApiKeyRequired": True}
+        assert route["Auth"] == {"ApiKeyRequired": True}
         assert route["RestApiId"] == {"Ref": "PricingApi"}
 
 

@@ -120,9 +120,11 @@ class Gateway:
 
 
 def rest_proxy_event(
-    request: Request, body: bytes, key_id: str | None, request_id: str
+    request: Request, body: bytes, key_id: str | None, request_id: str, resource: str | None = None
 ) -> dict[str, Any]:
-    """The event API Gateway's REST proxy integration would hand the Lambda."""
+    """The event API Gateway's REST proxy integration would hand the Lambda. ``resource``: the
+    route's template (``/quote/{quote_id}``), whose parameters become ``pathParameters``;
+    default the path itself."""
     headers: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
     for name, value in request.headers.items():
@@ -135,18 +137,19 @@ def rest_proxy_event(
     now = time.time()
     path = request.url.path
     query = dict(request.query_params) or None
+    parameters = {str(k): str(v) for k, v in request.path_params.items()} or None
     return {
-        "resource": path,
+        "resource": resource or path,
         "path": path,
         "httpMethod": request.method,
         "headers": headers,
         "multiValueHeaders": multi,
         "queryStringParameters": query,
         "multiValueQueryStringParameters": None,
-        "pathParameters": None,
+        "pathParameters": parameters,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": path,
+            "resourcePath": resource or path,
             "httpMethod": request.method,
             "path": f"/local{path}",
             "stage": "local",

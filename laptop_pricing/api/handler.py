@@ -21,8 +21,9 @@ Request id: a client-sent ``X-Request-Id`` (letters, digits, ``-_.``, up to 100)
 so a retry of the same click carries the same id and the log keeps one row; else API Gateway's
 ``requestContext.requestId``, else the Lambda context's id, else a fresh uuid4.
 
-Routes: the event's resource (REST), ``rawPath`` (function URL) or ``path`` ending in
-``/outcome`` is ``POST /outcome`` (what became of a quote,
+Routes: ``GET /quote/{quote_id}`` finds a quote again (``laptop_pricing.api.quote_route``:
+200, 400 naming ``quote_id``, 404 unknown); the event's resource (REST), ``rawPath`` (function
+URL) or ``path`` ending in ``/outcome`` is ``POST /outcome`` (what became of a quote,
 ``laptop_pricing.trade_in.outcome_service``:
 201 stored, 200 already stored under that ``event_id``, 400 naming each field, 404 unknown
 quote, 409 expired quote the policy refuses, 503 not stored in time: send it again); anything
@@ -39,11 +40,7 @@ Lambda cold start refuse to start on it, naming the key.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
-import math
 import os
 import re
 import threading
@@ -52,6 +49,15 @@ import uuid
 from typing import Any, Protocol
 
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
+from laptop_pricing.api.events import (
+    InvalidEvent,
+    body_error,
+    echo,
+    field_errors,
+    request_object,
+    response,
+)
+from laptop_pricing.api.quote_route import QuoteRoute, quote_id_in_path
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
 from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
 from laptop_pricing.pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
@@ -67,9 +73,7 @@ from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
 
-MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
 OUTCOME_ROUTE = "outcome"
-JSON_HEADERS = {"Content-Type": "application/json"}
 CLERK_EMAIL_FIELD = "clerk_email"  # optional, beside "data": who asked, for the request log
 EXPLAIN_FIELD = "explain"  # optional boolean beside "data": each field's R$ contribution
 COMPARABLES_FIELD = "comparables"  # optional boolean beside "data": the closest real laptops
@@ -120,75 +124,6 @@ def get_engine() -> PricingEngine:
     return _engine
 
 
-class InvalidEvent(Exception):
-    def __init__(self, errors: list[FieldError], status: int = 400):
-        super().__init__(errors)
-        self.errors = errors
-        self.status = status
-
-
-def _body_error(reason: str) -> InvalidEvent:
-    return InvalidEvent([FieldError("body", None, reason)])
-
-
-def _http_method(event: dict[str, Any]) -> str | None:
-    request_context = event.get("requestContext")
-    http = request_context.get("http") if isinstance(request_context, dict) else None
-    if isinstance(http, dict):  # function URL / HTTP API payload 2.0
-        method = http.get("method")
-    elif "httpMethod" in event:  # REST API proxy
-        method = event["httpMethod"]
-    else:
-        return None  # direct invoke
-    return method.upper() if isinstance(method, str) else "?"
-
-
-def _request_object(event: Any) -> Any:
-    """The JSON object the client sent: the event itself (direct invoke) or its parsed body."""
-    if not isinstance(event, dict):
-        raise _body_error("event must be a JSON object")
-    method = _http_method(event)
-    if method is not None and method != "POST":
-        raise InvalidEvent([FieldError("method", method[:16], "use POST", ("POST",))], status=405)
-    if method is None and "body" not in event:
-        return event  # direct invoke: {"data": {...}}
-    body = event.get("body")
-    if body is None or body == "":
-        raise _body_error('empty body; send {"data": {...}}')
-    if not isinstance(body, str):
-        raise _body_error("body must be a JSON string")
-    if len(body) > MAX_BODY_BYTES * 2:
-        raise _body_error(f"body larger than {MAX_BODY_BYTES} bytes")
-    raw: bytes | str = body
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise _body_error("isBase64Encoded is set but the body is not base64") from None
-    if len(raw) > MAX_BODY_BYTES:
-        raise _body_error(f"body larger than {MAX_BODY_BYTES} bytes")
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        raise _body_error("body is not valid JSON") from None
-    except UnicodeDecodeError:
-        raise _body_error("body is not UTF-8 text") from None
-    except (ValueError, RecursionError):  # a 5,000-digit number, nesting thousands deep
-        raise _body_error("body holds values too large or too deeply nested") from None
-
-
-def _response(
-    status: int, body: dict[str, Any], headers: dict[str, str] | None = None, members: str = ""
-) -> dict[str, Any]:
-    """``members``: JSON members already encoded (``"key": value, ...``) to add to ``body``."""
-    text = json.dumps(body)
-    return {
-        "statusCode": status,
-        "headers": {**JSON_HEADERS, **(headers or {})},
-        "body": f"{text[:-1]}, {members}}}" if members else text,
-    }
-
-
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -197,11 +132,8 @@ def request_id_of(event: Any, context: Any) -> str:
     headers = event.get("headers") if isinstance(event, dict) else None
     if isinstance(headers, dict):
         for name, value in headers.items():
-            if (
-                str(name).lower() == "x-request-id"
-                and isinstance(value, str)
-                and _REQUEST_ID.match(value)
-            ):
+            is_id = str(name).lower() == "x-request-id" and isinstance(value, str)
+            if is_id and _REQUEST_ID.match(value):
                 return value
     request_context = event.get("requestContext") if isinstance(event, dict) else None
     if isinstance(request_context, dict):
@@ -233,22 +165,29 @@ class PricingHandler:
         observer: PricingObserver | None = None,
         issuer: QuoteIssuer | None = None,
         recorder: OutcomeRecorder | None = None,
+        quotes: QuoteRoute | None = None,
     ):
         """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here);
-        ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here)."""
+        ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here); ``quotes``
+        None: ``GET /quote/{quote_id}`` is answered 404 (no quotes kept here)."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
         self.issuer = issuer
         self.recorder = recorder
+        self.quotes = quotes
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        if (quote_text := quote_id_in_path(event)) is not None:
+            if self.quotes is None:
+                return response(404, {"message": "This service keeps no quotes"})
+            return self.quotes(event, quote_text)
         if route_of(event) == OUTCOME_ROUTE:
             return self.record_outcome(event)
         start = time.perf_counter()
         try:
-            request = _request_object(event)
+            request = request_object(event)
             if not isinstance(request, dict):
-                raise _body_error('body must be a JSON object like {"data": {...}}')
+                raise body_error('body must be a JSON object like {"data": {...}}')
             if "data" not in request:
                 raise InvalidEvent([FieldError("data", None, 'missing; send {"data": {...}}')])
             clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
@@ -258,8 +197,8 @@ class PricingHandler:
                 raise InvalidEvent([FieldError(PAYLOAD_KEY, None, "this service makes no offers")])
         except InvalidEvent as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
-            body = {"message": "Invalid request", "errors": _errors(error.errors)}
-            return _response(error.status, body, headers)
+            body = {"message": "Invalid request", "errors": field_errors(error.errors)}
+            return response(error.status, body, headers)
 
         try:
             price = self.engine.price_with_explanation if explain else self.engine.price
@@ -281,41 +220,43 @@ class PricingHandler:
         except Exception:
             # Our fault, not the client's: say so without echoing the request.
             logger.exception("pricing failed")
-            return _response(500, {"message": "Internal error"})
+            return response(500, {"message": "Internal error"})
         extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
-        return _response(200, body, members=extras)
+        return response(200, body, members=extras)
 
     def record_outcome(self, event: Any) -> dict[str, Any]:
         """``POST /outcome``: the status and body each typed result or error means."""
         try:
-            body = _request_object(event)
+            body = request_object(event)
         except InvalidEvent as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
-            answer: dict[str, Any] = {"message": "Invalid request", "errors": _errors(error.errors)}
-            return _response(error.status, answer, headers)
+            answer = {"message": "Invalid request", "errors": field_errors(error.errors)}
+            return response(error.status, answer, headers)
         if self.recorder is None:
-            return _response(404, {"message": "This service records no outcomes"})
+            return response(404, {"message": "This service records no outcomes"})
         try:
             decision = self.recorder.record(body)
         except InvalidOutcome as error:
-            return _response(400, {"message": "Invalid request", "errors": _errors(error.errors)})
+            return response(
+                400, {"message": "Invalid request", "errors": field_errors(error.errors)}
+            )
         except QuoteNotFound as error:
-            return _response(404, {"message": "Quote not found", "quote_id": error.quote_id})
+            return response(404, {"message": "Quote not found", "quote_id": error.quote_id})
         except QuoteExpired as error:
             valid_until = error.valid_until.isoformat() if error.valid_until else None
             answer = {"message": str(error), "quote_id": error.quote_id, "valid_until": valid_until}
-            return _response(409, answer)
+            return response(409, answer)
         except OutcomeNotStored as error:
             # Its write may still land: the client's retry of the same event then answers 200.
             logger.warning("%s: %s", UNCONFIRMED_OUTCOME, error)
-            return _response(503, {"message": "Outcome not stored in time; send it again"})
+            return response(503, {"message": "Outcome not stored in time; send it again"})
         except (StoreError, UnreadableDayFile, OSError) as error:
             logger.warning("outcome store unavailable: %s: %s", type(error).__name__, error)
-            return _response(503, {"message": "Quotes cannot be read right now; try again"})
+            return response(503, {"message": "Quotes cannot be read right now; try again"})
         except Exception:
             logger.exception("recording an outcome failed")
-            return _response(500, {"message": "Internal error"})
-        return _response(decision.status, decision.outcome.as_dict())
+            return response(500, {"message": "Internal error"})
+        return response(decision.status, decision.outcome.as_dict())
 
 
 def lambda_entry() -> PricingHandler:
@@ -325,13 +266,18 @@ def lambda_entry() -> PricingHandler:
         with _entry_lock:
             if _entry is None:
                 from laptop_pricing.api.service import observer_from_settings
-                from laptop_pricing.trade_in.outcome_service import recorder_from_settings
+                from laptop_pricing.trade_in.outcome_service import (
+                    quote_lookup_from_settings,
+                    recorder_from_settings,
+                )
 
                 settings = load_settings()
                 issuer = issuer_or_exit(settings)
                 observer = observer_from_settings(settings, metrics=True)
-                recorder = recorder_from_settings(settings)
-                _entry = PricingHandler(get_engine(), observer, issuer, recorder)
+                lookup = quote_lookup_from_settings(settings)
+                recorder = recorder_from_settings(settings, lookup)
+                quotes = QuoteRoute(lookup, issuer.policy)
+                _entry = PricingHandler(get_engine(), observer, issuer, recorder, quotes)
     return _entry
 
 
@@ -345,7 +291,7 @@ def _clerk_email(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not EMAIL_PATTERN.fullmatch(value.strip()):
-        raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, _echo(value), "not an e-mail address")])
+        raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, echo(value), "not an e-mail address")])
     if len(value.strip()) > MAX_EMAIL_LENGTH:
         raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, None, "longer than 254 characters")])
     return value.strip().lower()
@@ -355,7 +301,7 @@ def _flags(request: dict[str, Any], *names: str) -> tuple[bool, ...]:
     """Optional booleans beside ``data``, absent false; one 400 names every one at fault."""
     flags = [request.get(name, False) for name in names]
     errors = [
-        FieldError(name, _echo(flag), "must be true or false", (True, False))
+        FieldError(name, echo(flag), "must be true or false", (True, False))
         for name, flag in zip(names, flags, strict=True)
         if not isinstance(flag, bool)
     ]
@@ -380,21 +326,6 @@ def _laptop_and_condition(request: dict[str, Any]) -> tuple[LaptopSpec, Conditio
     if errors or spec is None:
         raise InvalidEvent(errors)
     return spec, condition
-
-
-def _errors(errors: list[FieldError]) -> list[dict[str, Any]]:
-    return [{**e.as_dict(), "value": _echo(e.value)} for e in errors]
-
-
-def _echo(value: Any) -> Any:
-    """A received value as JSON can carry it: no NaN/Infinity, no 5,000-digit integers."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return value if abs(value) < 10**15 else f"integer of {value.bit_length()} bits"
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    return str(value)[:64]
 
 
 def issuer_or_exit(settings: Settings) -> QuoteIssuer:

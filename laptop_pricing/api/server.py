@@ -9,8 +9,9 @@ What a request meets, in API Gateway's order:
 2. The usage plan, per key: a token bucket (``--rate`` requests/second refilled, ``--burst``
    capacity) and a daily quota (``--quota`` requests per UTC day). Over either: 429
    ``{"message": "Too Many Requests"}`` with ``Retry-After`` in seconds.
-3. The same ``laptop_pricing.api.handler.handler`` as Lambda (``POST /predict`` and
-   ``POST /outcome``, dispatched by the handler on the event's resource), called with a REST
+3. The same ``laptop_pricing.api.handler.handler`` as Lambda (``POST /predict``,
+   ``POST /outcome`` and ``GET /quote/{quote_id}``, dispatched by the handler on the event's
+   resource), called with a REST
    proxy event
    (headers, ``requestContext.identity.apiKey`` and all, as API Gateway sends them). Its
    ``{"statusCode", "headers", "body"}`` becomes the HTTP answer; an answer of the wrong shape is a
@@ -56,6 +57,7 @@ from laptop_pricing.api.gateway import (
     message_response,
     rest_proxy_event,
 )
+from laptop_pricing.api.quote_route import QUOTE_RESOURCE
 
 MAX_BODY_BYTES = 1024 * 1024
 HEADER_TIMEOUT = 10.0  # seconds for a request line and headers to arrive
@@ -99,7 +101,7 @@ def build_app(
     log = telemetry.logger
     limit = asyncio.Semaphore(512)
 
-    async def invoke(request: Request) -> Response:
+    async def invoke(request: Request, resource: str | None = None) -> Response:
         # The body first: an oversized or never-finished body must not spend the key's quota.
         try:
             async with asyncio.timeout(body_timeout):
@@ -126,7 +128,7 @@ def build_app(
                 429, "Too Many Requests", {"Retry-After": str(admission.retry_after)}
             )
         request_id = str(uuid.uuid4())
-        event = rest_proxy_event(request, body, admission.key_id, request_id)
+        event = rest_proxy_event(request, body, admission.key_id, request_id, resource)
         try:
             async with limit:
                 result = await asyncio.wait_for(run_in_threadpool(handler, event, None), timeout)
@@ -139,6 +141,9 @@ def build_app(
             )
             return message_response(502, "Internal server error")
         return lambda_to_http(result, request_id)
+
+    async def invoke_quote(request: Request) -> Response:
+        return await invoke(request, QUOTE_RESOURCE)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "keys_required": gateway.requires_key})
@@ -156,6 +161,7 @@ def build_app(
     routes = [
         Route("/predict", invoke, methods=["POST"]),
         Route("/outcome", invoke, methods=["POST"]),
+        Route(QUOTE_RESOURCE, invoke_quote, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/{path:path}", missing_route, methods=methods),
     ]
@@ -286,17 +292,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     gateway = Gateway(keys, plan)
 
     from laptop_pricing.api.handler import PricingHandler, get_engine, issuer_or_exit
+    from laptop_pricing.api.quote_route import QuoteRoute
     from laptop_pricing.api.service import observer_from_settings
     from laptop_pricing.settings import load_settings
-    from laptop_pricing.trade_in.outcome_service import recorder_from_settings
+    from laptop_pricing.trade_in.outcome_service import (
+        quote_lookup_from_settings,
+        recorder_from_settings,
+    )
 
     # Like a Lambda init: the policy (a bad one: one line naming the key, exit 1), the model and
     # the request log, built once, before the first request.
     settings = load_settings()
     issuer = issuer_or_exit(settings)
     observer = observer_from_settings(settings, metrics=True)
-    recorder = recorder_from_settings(settings)
-    handler = PricingHandler(get_engine(), observer, issuer, recorder)
+    lookup = quote_lookup_from_settings(settings)
+    recorder = recorder_from_settings(settings, lookup)
+    quotes = QuoteRoute(lookup, issuer.policy)
+    handler = PricingHandler(get_engine(), observer, issuer, recorder, quotes)
     app = build_app(
         handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout
     )

@@ -32,6 +32,7 @@ from laptop_pricing.monitoring.sources import (
     LogSource,
     RollupMonth,
 )
+from laptop_pricing.settings import Settings
 from laptop_pricing.storage import rollup, s3
 from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv
 from laptop_pricing.storage.layout import OUTCOMES
@@ -185,3 +186,11 @@ def current_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     ordered = ordered.sort_values([outcome.RECORDED_AT, "_order"], kind="stable")
     latest = ordered.drop_duplicates(subset=[outcome.QUOTE_ID], keep="last")
     return latest.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def outcome_location(settings: Settings, sample_directory: str | None = None) -> LogLocation:
+    """Where the outcomes beside the settings' request log live (``OUTCOMES-PREFIX``), or, for
+    a folder of sample logs, that folder (the page never names the store's record kinds)."""
+    if sample_directory is not None:
+        return LogLocation(None, settings.outcomes_prefix, sample_directory, kind=OUTCOMES.name)
+    return LogLocation.from_settings(settings, OUTCOMES)

@@ -148,12 +148,13 @@ class ComparablesFinder:
             )
         else:
             same = self._column["processor_name"] == processor_name
-        return (
+        row: np.ndarray = (
             self._keyed("processor_brand", processor_brand)
             + self._keyed("processor_name", processor_name)
             + np.where(same, 0.0, self._penalty * self._n)
             + self._position
         )
+        return row
 
     def _narrowed(self, family_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(matrix, family row) over the rows of the family only (no penalty among them)."""
@@ -166,12 +167,13 @@ class ComparablesFinder:
             return ()
         key_row = self._key_row
         rows = [key_row.get(key) for key in spec.as_dict().items() if key[0] not in _FAMILY]
+        known = [row for row in rows if row is not None]
         family = (spec.processor_brand, spec.processor_name)
         matrix, base = self._narrow.get(family, (None, ()))
-        if None in rows or len(base) < count or matrix is None:
+        if len(known) < len(rows) or len(base) < count or matrix is None:
             keys = self._all_keys(spec, rows)
         else:
-            keys = self._ones[: len(rows)] @ np.take(matrix, rows, axis=0) + base
+            keys = self._ones[: len(rows)] @ np.take(matrix, known, axis=0) + base
         found = []
         for k in np.sort(np.partition(keys, count - 1)[:count]).tolist():
             steps, i = divmod(int(k), self._n)

@@ -150,6 +150,11 @@ def _note(raw: Any, errors: list[FieldError]) -> str:
     if not isinstance(raw, str):
         errors.append(FieldError(NOTE, preview(raw), "must be a string"))
         return ""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): valid JSON, no UTF-8 record
+        errors.append(FieldError(NOTE, None, "must be Unicode text (a lone surrogate is not)"))
+        return ""
     text = " ".join(raw.split())  # one line: no newline or tab reaches the CSV
     if len(text) > NOTE_MAX_CHARS:
         errors.append(FieldError(NOTE, preview(raw), f"at most {NOTE_MAX_CHARS} characters"))

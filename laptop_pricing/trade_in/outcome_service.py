@@ -170,13 +170,24 @@ class OutcomeRecorder:
             )
 
 
-def recorder_from_settings(settings: Settings) -> OutcomeRecorder:
-    """The recorder the settings name: quotes from the request log (``PREDICTIONS-PREFIX``),
-    outcomes beside it (``OUTCOMES-PREFIX``), in the same bucket or local folder; outcomes after
+def quote_lookup_from_settings(settings: Settings) -> QuoteLookup:
+    """Quotes from the request log (``PREDICTIONS-PREFIX``) with the decisions recorded beside
+    it (``OUTCOMES-PREFIX``), in the same bucket or local folder (``GET /quote/{quote_id}``)."""
+    quotes = store_from_settings(settings)
+    outcomes = store_from_settings(settings, OUTCOMES)
+    return QuoteLookup(
+        lambda day: day_rows(quotes, day), outcome_rows=lambda day: day_rows(outcomes, day)
+    )
+
+
+def recorder_from_settings(
+    settings: Settings, lookup: QuoteLookup | None = None
+) -> OutcomeRecorder:
+    """The recorder the settings name: quotes found by ``lookup`` (default: the settings'
+    ``quote_lookup_from_settings``), outcomes beside them (``OUTCOMES-PREFIX``); outcomes after
     a quote's validity as the store policy says (``[outcomes] after_validity``, default refuse).
     Raises ``PolicyError`` for a policy that cannot be used."""
     late_policy = load_policy(policy_path(settings)).late_outcomes
-    quotes = store_from_settings(settings)
-    lookup = QuoteLookup(lambda day: day_rows(quotes, day))
+    lookup = lookup or quote_lookup_from_settings(settings)
     log = request_log_from_settings(settings, OUTCOMES)
     return OutcomeRecorder(quote_terms(lookup), OutcomeLog(log), late_policy)

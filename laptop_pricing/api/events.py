@@ -1,0 +1,101 @@
+"""Reading an API event: the JSON object a client sent (direct invoke, REST proxy, function
+URL; base64 or not, at most ``MAX_BODY_BYTES``), the method it used, and the proxy answer with
+field errors echoed as JSON can carry them. Shared by every route of the handler.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from typing import Any
+
+from laptop_pricing.pricing.laptop_spec import FieldError
+
+MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+class InvalidEvent(Exception):
+    def __init__(self, errors: list[FieldError], status: int = 400):
+        super().__init__(errors)
+        self.errors = errors
+        self.status = status
+
+
+def body_error(reason: str) -> InvalidEvent:
+    return InvalidEvent([FieldError("body", None, reason)])
+
+
+def http_method(event: dict[str, Any]) -> str | None:
+    request_context = event.get("requestContext")
+    http = request_context.get("http") if isinstance(request_context, dict) else None
+    if isinstance(http, dict):  # function URL / HTTP API payload 2.0
+        method = http.get("method")
+    elif "httpMethod" in event:  # REST API proxy
+        method = event["httpMethod"]
+    else:
+        return None  # direct invoke
+    return method.upper() if isinstance(method, str) else "?"
+
+
+def request_object(event: Any) -> Any:
+    """The JSON object the client sent: the event itself (direct invoke) or its parsed body."""
+    if not isinstance(event, dict):
+        raise body_error("event must be a JSON object")
+    method = http_method(event)
+    if method is not None and method != "POST":
+        raise InvalidEvent([FieldError("method", method[:16], "use POST", ("POST",))], status=405)
+    if method is None and "body" not in event:
+        return event  # direct invoke: {"data": {...}}
+    body = event.get("body")
+    if body is None or body == "":
+        raise body_error('empty body; send {"data": {...}}')
+    if not isinstance(body, str):
+        raise body_error("body must be a JSON string")
+    if len(body) > MAX_BODY_BYTES * 2:
+        raise body_error(f"body larger than {MAX_BODY_BYTES} bytes")
+    raw: bytes | str = body
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise body_error("isBase64Encoded is set but the body is not base64") from None
+    if len(raw) > MAX_BODY_BYTES:
+        raise body_error(f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise body_error("body is not valid JSON") from None
+    except UnicodeDecodeError:
+        raise body_error("body is not UTF-8 text") from None
+    except (ValueError, RecursionError):  # a 5,000-digit number, nesting thousands deep
+        raise body_error("body holds values too large or too deeply nested") from None
+
+
+def response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None, members: str = ""
+) -> dict[str, Any]:
+    """``members``: JSON members already encoded (``"key": value, ...``) to add to ``body``."""
+    text = json.dumps(body)
+    return {
+        "statusCode": status,
+        "headers": {**JSON_HEADERS, **(headers or {})},
+        "body": f"{text[:-1]}, {members}}}" if members else text,
+    }
+
+
+def field_errors(errors: list[FieldError]) -> list[dict[str, Any]]:
+    return [{**e.as_dict(), "value": echo(e.value)} for e in errors]
+
+
+def echo(value: Any) -> Any:
+    """A received value as JSON can carry it: no NaN/Infinity, no 5,000-digit integers."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else f"integer of {value.bit_length()} bits"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)[:64]

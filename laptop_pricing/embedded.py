@@ -1,0 +1,41 @@
+"""The embedded default composed in one place: the pricing API's handler in this process, with
+every part it needs built from the settings and passed in where it is used.
+
+``client_from_settings`` calls ``embedded_client`` when no ``API-ENDPOINT`` is set. The parts
+are those the Lambda and the local server build at start (``laptop_pricing.api.handler``), less
+the metrics: the shipped engine, the request log (local folder or bucket), the store policy, the
+outcome recorder and the quote lookup over that log.
+"""
+
+from __future__ import annotations
+
+from laptop_pricing.api.handler import PricingHandler, get_engine
+from laptop_pricing.api.quote_route import QuoteRoute
+from laptop_pricing.api.service import observer_from_settings
+from laptop_pricing.client import LocalPricingClient
+from laptop_pricing.settings import Settings
+from laptop_pricing.trade_in.outcome_service import (
+    quote_lookup_from_settings,
+    recorder_from_settings,
+)
+from laptop_pricing.trade_in.policy import load_policy, policy_path
+from laptop_pricing.trade_in.quote import QuoteIssuer
+
+
+def embedded_handler(settings: Settings) -> PricingHandler:
+    """The handler with its engine, request log, issuer, recorder and quote route. Raises
+    ``PolicyError`` naming the key when the store policy cannot be used."""
+    policy = load_policy(policy_path(settings))
+    lookup = quote_lookup_from_settings(settings)
+    return PricingHandler(
+        engine=get_engine(),
+        observer=observer_from_settings(settings),
+        issuer=QuoteIssuer(policy),
+        recorder=recorder_from_settings(settings, lookup),
+        quotes=QuoteRoute(lookup, policy),
+    )
+
+
+def embedded_client(settings: Settings) -> LocalPricingClient:
+    """The in-process client over ``embedded_handler``."""
+    return LocalPricingClient(embedded_handler(settings))
