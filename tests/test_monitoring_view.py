@@ -17,7 +17,7 @@ def test_filters_are_frozen_hashable_and_load_the_previous_period_too():
     assert hash(filters) == hash(view.Filters(date(2025, 1, 8), date(2025, 1, 14)))
     with pytest.raises(FrozenInstanceError):
         filters.start = date(2025, 1, 1)  # type: ignore[misc]
-    assert filters.load_window() == (date(2025, 1, 1), date(2025, 1, 14))
+    assert filters.load_window() == (date(2025, 1, 1), date(2025, 1, 15))
     chosen = filters.with_versions(["1.1.0"])
     assert chosen.versions == ("1.1.0",) and filters.versions == ()
 

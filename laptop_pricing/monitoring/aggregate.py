@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from laptop_pricing import log_columns
+from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN, allowed_strings
 from laptop_pricing.pricing import schema
@@ -21,13 +22,21 @@ PRICE = log_columns.PRICE_COLUMN
 TIMESTAMP = log_columns.TIMESTAMP_COLUMN
 VERSION = log_columns.VERSION_COLUMN
 OUTSIDE_LABEL = "Fora do esquema"
+# The store counts its days in Brasília time: a request at 23:30 on Monday there is Monday's,
+# though it is already Tuesday in UTC (and in the UTC day file that holds it).
+BRASILIA_OFFSET = np.timedelta64(int(BRASILIA.utcoffset(None).total_seconds()), "s")
+
+
+def brasilia_days(stamps: pd.Series) -> np.ndarray:
+    """The Brasília day of each UTC instant as numpy ``datetime64[D]`` (read in place, not
+    copied into a naive column first)."""
+    instants = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]")
+    return (instants + BRASILIA_OFFSET).astype("datetime64[D]")
 
 
 def row_days(rows: pd.DataFrame) -> np.ndarray:
-    """The UTC day of each row as numpy ``datetime64[D]`` (one array: the UTC instants are read
-    in place, not copied into a naive column first)."""
-    stamps = rows[TIMESTAMP]
-    return stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype("datetime64[D]")
+    """The Brasília day of each row (``brasilia_days`` of its timestamp)."""
+    return brasilia_days(rows[TIMESTAMP])
 
 
 def filter_rows(
@@ -52,7 +61,7 @@ def filter_rows(
 
 
 def _day_offsets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's UTC day as an offset from the first (int32), and the calendar of days from
+    """Each row's Brasília day as an offset from the first (int32), and the calendar of days from
     the first to the last (``datetime64[D]``): what grouping by day needs, with no per-row
     frame or sort (a year's groupby by day held several copies of the rows)."""
     days = row_days(rows).view(np.int64)
@@ -171,12 +180,15 @@ def field_shares(rows: pd.DataFrame, reference: Reference | None = None) -> pd.D
 
 
 def version_timeline(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each model version: first and last day it answered, and how many requests."""
+    """Each model version: first and last moment it answered (Brasília time), and how many
+    requests."""
     columns = [VERSION, "first_seen", "last_seen", "requests"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     grouped = rows.groupby(VERSION, observed=True)[TIMESTAMP]
     table = grouped.agg(first_seen="min", last_seen="max", requests="size").reset_index()
+    for moment in ("first_seen", "last_seen"):  # the store's clock, as every other day here
+        table[moment] = table[moment].dt.tz_convert(BRASILIA)
     table[VERSION] = table[VERSION].astype(str)
     return table.sort_values("first_seen", ignore_index=True)[columns]
 

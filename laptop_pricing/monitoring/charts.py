@@ -240,8 +240,8 @@ def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     if len(timeline):
         colors = version_colors(list(timeline[VERSION]))
-        first = pd.to_datetime(timeline["first_seen"]).dt.tz_convert(None)
-        last = pd.to_datetime(timeline["last_seen"]).dt.tz_convert(None)
+        first = pd.to_datetime(timeline["first_seen"]).dt.tz_localize(None)  # Brasília clock
+        last = pd.to_datetime(timeline["last_seen"]).dt.tz_localize(None)
         duration_ms = ((last - first).dt.total_seconds() * 1000).clip(lower=3_600_000)
         figure.add_bar(
             base=first,
