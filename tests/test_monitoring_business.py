@@ -170,7 +170,9 @@ def test_the_summary_sentence_of_a_quiet_period():
         ),
         empty_outcomes(),
     )
-    sentence = business_summary.summary_sentence(business_summary.business_summary(empty, END, days=7))
+    sentence = business_summary.summary_sentence(
+        business_summary.business_summary(empty, END, days=7)
+    )
     assert sentence == "Na última semana, nenhuma oferta foi feita."
 
 
