@@ -12,6 +12,7 @@ from datetime import date
 import streamlit as st
 
 from components.monitoring_panels import chart
+from laptop_pricing.formatting import format_int, format_percent
 from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.alerts import Alert
@@ -46,7 +47,7 @@ def outcomes_unreadable(error: LogUnavailable) -> None:
 
 
 def _percent(share: float | None) -> str:
-    return business.percent(share) if share is not None else "—"
+    return format_percent(share, 0) if share is not None else "—"
 
 
 def business_section(view: BusinessView) -> None:
@@ -67,7 +68,7 @@ def business_section(view: BusinessView) -> None:
     summary = view.summary
     st.markdown(f"**{view.sentence}**")
     columns = st.columns(5)
-    columns[0].metric("Ofertas no período", business.count(summary.quotes))
+    columns[0].metric("Ofertas no período", format_int(summary.quotes))
     interval = summary.acceptance_interval
     columns[1].metric(
         "Aceitação",
@@ -90,7 +91,7 @@ def business_section(view: BusinessView) -> None:
         help="Média, nas ofertas fechadas, do valor pago sobre a oferta: abaixo de 100% a "
         "inspeção baixou o preço; acima, o cliente negociou para cima.",
     )
-    columns[4].metric("Em aberto", business.count(summary.open))
+    columns[4].metric("Em aberto", format_int(summary.open))
     chart(view.figures["per_day"])
     chart(view.figures["acceptance"])
     labels = {s.column: s.label for s in business.SEGMENTS}

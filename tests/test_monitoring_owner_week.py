@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict
 from datetime import date
 
@@ -100,4 +101,18 @@ def test_one_open_offer_is_written_in_the_singular():
     assert summary.quotes == 1 and summary.open == 1
     assert business_summary.summary_sentence(summary) == (
         "No último dia, 1 oferta foi feita e não tem resultado registrado."
+    )
+
+
+def test_the_week_sentence_reads_the_money_first():
+    weeks = known_weeks(END)
+    result = owner_week.owner_week(weeks.quotes, weeks.outcomes_frame(), END)
+    assert owner_week.week_sentence(result.week) == (
+        "De 24/11 a 30/11, a loja comprou 7 notebooks por R$\xa08.250, de 13 ofertas feitas; "
+        "3 clientes recusaram pelo preço; 2 ofertas seguem em aberto."
+    )
+    one = dataclasses.replace(result.week, bought=1, spent=900, declined_for_price=1, open=1)
+    assert owner_week.week_sentence(one) == (
+        "De 24/11 a 30/11, a loja comprou 1 notebook por R$\xa0900, de 13 ofertas feitas; "
+        "1 cliente recusou pelo preço; 1 oferta segue em aberto."
     )

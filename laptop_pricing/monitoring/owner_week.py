@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from laptop_pricing.formatting import format_int, format_whole_price
 from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.business_summary import in_days
 from laptop_pricing.monitoring.business_view import with_offer
@@ -107,3 +108,31 @@ def owner_week(quotes: pd.DataFrame, outcomes: pd.DataFrame, end: date) -> Owner
 def loaded_since(end: date) -> date:
     """The first Brasília day the owner week reads (the week before included)."""
     return end - timedelta(days=2 * WEEK_DAYS - 1)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{format_int(n)} {one if n == 1 else many}"
+
+
+def week_sentence(week: WeekFigures) -> str:
+    """The week in one sentence, e.g. 'De 24/11 a 30/11, a loja comprou 7 notebooks por
+    R$ 8.250, de 13 ofertas feitas; 3 clientes recusaram pelo preço; 2 ofertas seguem em
+    aberto.'"""
+    period = f"De {week.start:%d/%m} a {week.end:%d/%m}"
+    if not week.offers:
+        return f"{period}, nenhuma oferta foi feita."
+    if week.bought:
+        bought = (
+            f"a loja comprou {_plural(week.bought, 'notebook', 'notebooks')} por "
+            f"{format_whole_price(week.spent)}"
+        )
+    else:
+        bought = "a loja não comprou nenhum notebook"
+    sentence = f"{period}, {bought}, de {_plural(week.offers, 'oferta feita', 'ofertas feitas')}"
+    if week.declined_for_price:
+        who = _plural(week.declined_for_price, "cliente recusou", "clientes recusaram")
+        sentence += f"; {who} pelo preço"
+    if week.open:
+        still = "segue" if week.open == 1 else "seguem"
+        sentence += f"; {_plural(week.open, 'oferta', 'ofertas')} {still} em aberto"
+    return sentence + "."
