@@ -16,7 +16,11 @@ from laptop_pricing.formatting import format_int, format_percent
 from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.alerts import Alert
-from laptop_pricing.monitoring.business_view import BusinessView, segment_figure
+from laptop_pricing.monitoring.business_view import (
+    BusinessView,
+    hidden_segments,
+    segment_figure,
+)
 from laptop_pricing.monitoring.sources import LogUnavailable
 
 SEGMENT_KEY = "business_segment"
@@ -100,9 +104,17 @@ def business_section(view: BusinessView) -> None:
     chosen = st.segmented_control(
         "Dividir por", list(labels), format_func=labels.get, key=SEGMENT_KEY
     )
-    figure = segment_figure(view, chosen or DEFAULT_SEGMENT)
+    column = chosen or DEFAULT_SEGMENT
+    figure = segment_figure(view, column)
     if figure is not None:
         chart(figure)
+    hidden = hidden_segments(view, column)
+    if hidden:
+        st.caption(
+            f"{format_int(hidden)} {'valor fica' if hidden == 1 else 'valores ficam'} de fora "
+            f"por ter menos de {format_int(business.MIN_DECIDED)} ofertas com resultado: "
+            "com tão poucas, a taxa é a escolha de um ou dois clientes."
+        )
 
 
 def outcomes_download(csv_bytes: Callable[[], bytes], start: date, end: date) -> None:

@@ -12,7 +12,6 @@ import streamlit as st
 from laptop_pricing.formatting import format_int, format_whole_price
 from laptop_pricing.monitoring.owner_week import OwnerWeek, week_sentence
 
-VERSUS = "vs. semana anterior"
 WHAT_IS_COUNTED = (
     "**Ofertas** são as cotações com as perguntas de condição respondidas: o valor que o "
     "cliente recebeu. **Pedidos** (mais abaixo) são todas as consultas de preço, com ou sem "
@@ -24,7 +23,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 def _count_change(now: int, before: int) -> str | None:
     change = now - before
-    return f"{'+' if change > 0 else ''}{format_int(change)} {VERSUS}" if change else None
+    return f"{'+' if change > 0 else ''}{format_int(change)}" if change else None
 
 
 def _money_change(now: float, before: float) -> str | None:
@@ -32,7 +31,7 @@ def _money_change(now: float, before: float) -> str | None:
     if not change:
         return None
     sign = "+" if change > 0 else "-"
-    return f"{sign}{format_whole_price(abs(change))} {VERSUS}"
+    return f"{sign}{format_whole_price(abs(change))}"
 
 
 def _money(value: float | None) -> str:
@@ -50,6 +49,9 @@ def owner_summary(week: OwnerWeek) -> None:
     now, before = week.week, week.previous
     st.subheader("A semana da loja", anchor="semana")
     st.markdown(f"**{week_sentence(now)}**")
+    st.caption(
+        f"As setas comparam com a semana anterior ({before.start:%d/%m} a {before.end:%d/%m})."
+    )
     columns = st.columns(5)
     columns[0].metric(
         "Notebooks comprados",

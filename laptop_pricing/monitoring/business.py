@@ -286,9 +286,9 @@ def quotes_per_day(joined: pd.DataFrame) -> pd.DataFrame:
     return counts.rename("quotes").reset_index()
 
 
-def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-MON") -> pd.DataFrame:
-    """Acceptance of the quotes made in each period (weeks starting on Monday by default),
-    with its 95 % Wilson interval."""
+def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFrame:
+    """Acceptance of the quotes made in each period, with its 95 % Wilson interval. Weeks run
+    Monday to Sunday by default (pandas names a week by its last day: "W-SUN")."""
     columns = ["period", *RATE_COLUMNS]
     if joined.empty:
         return pd.DataFrame(columns=columns)

@@ -64,10 +64,21 @@ def with_offer(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def segment_figure(view: BusinessView, column: str) -> go.Figure | None:
-    """The figure of one segment of the view (the page's "Dividir por" choice)."""
+    """The figure of one segment of the view (the page's "Dividir por" choice), without the
+    values that have fewer than ``business.MIN_DECIDED`` decided offers (n = 1 reads as 0 % or
+    100 %); ``None`` when no value has that many."""
     if view.segments is None:
         return None
     chosen = business.SEGMENTS_BY_COLUMN[column]
     rates = view.segments[view.segments["segment"] == column]
+    rates = rates[rates["decided"] >= business.MIN_DECIDED]
     title = f"Por {chosen.label.lower()} (entre parênteses: ofertas com resultado)"
     return business_charts.segment_figure(rates, title) if len(rates) else None
+
+
+def hidden_segments(view: BusinessView, column: str) -> int:
+    """How many values of the segment the figure leaves out for having too few decided offers."""
+    if view.segments is None:
+        return 0
+    rates = view.segments[view.segments["segment"] == column]
+    return int((rates["decided"] < business.MIN_DECIDED).sum())
