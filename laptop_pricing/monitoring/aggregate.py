@@ -22,6 +22,7 @@ PRICE = log_columns.PRICE_COLUMN
 TIMESTAMP = log_columns.TIMESTAMP_COLUMN
 VERSION = log_columns.VERSION_COLUMN
 OUTSIDE_LABEL = "Fora do esquema"
+NOT_INFORMED_LABEL = "Não informado"
 # The store counts its days in Brasília time: a request at 23:30 on Monday there is Monday's,
 # though it is already Tuesday in UTC (and in the UTC day file that holds it).
 BRASILIA_OFFSET = np.timedelta64(int(BRASILIA.utcoffset(None).total_seconds()), "s")
@@ -168,7 +169,15 @@ def field_shares(rows: pd.DataFrame, reference: Reference | None = None) -> pd.D
                     reference_counts.get(value, 0) / reference_total if reference_total else None,
                 )
             )
-        outside = total - inside
+        # An optional field left empty was not informed (v1 day files lack the column): the
+        # validator accepts it, so it is not "fora do esquema" here either.
+        not_informed = 0 if field.required else total - int(counts.sum()) + int(counts.get("", 0))
+        outside = total - inside - not_informed
+        if not_informed:
+            share = not_informed / total
+            records.append(
+                (field.name, field.label, "", NOT_INFORMED_LABEL, not_informed, share, None)
+            )
         if outside:
             records.append(
                 (field.name, field.label, "", OUTSIDE_LABEL, outside, outside / total, 0.0)
