@@ -20,12 +20,16 @@ from laptop_pricing.monitoring.outcome_reader import (
     outcome_location,
     read_outcomes,
 )
+from laptop_pricing.monitoring.owner_week import OwnerWeek, loaded_since
+from laptop_pricing.monitoring.owner_week import owner_week as compute_owner_week
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.view import Filters
 from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.settings import Settings
 
 TTL_SECONDS = monitoring_data.TTL_SECONDS
+# Outcome files are UTC days: a decision recorded after 21:00 in Brasília is in the next one.
+NEXT_FILE = timedelta(days=1)
 
 
 def outcome_location_for(settings: Settings, log_location: LogLocation) -> LogLocation:
@@ -65,8 +69,23 @@ def business_view(
     """The quotes made in the period with the outcomes recorded since its first day. The rows
     come from the page's own load of the request log (the same window, so the same cache)."""
     rows = monitoring_data.load_log(log_location, *Filters(start, end).load_window()).rows
-    outcomes = load_outcomes(outcome_location, start, max(end, today)).outcomes
+    outcomes = load_outcomes(outcome_location, start, max(end, today) + NEXT_FILE).outcomes
     return compute_business_view(rows, outcomes, start, end, alert_below)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=8)
+def owner_week(
+    log_location: LogLocation, outcome_location: LogLocation, page: Filters, today: date
+) -> OwnerWeek:
+    """The week ending on the period's last day and the week before. It reads the page's own
+    window when that holds both weeks (the default month does), else the two weeks alone."""
+    window = page.load_window()
+    first = loaded_since(page.end)
+    if window[0] > first:
+        window = (first, page.end + NEXT_FILE)  # its last evening is in the next file
+    rows = monitoring_data.load_log(log_location, *window).rows
+    outcomes = load_outcomes(outcome_location, first, max(page.end, today) + NEXT_FILE).outcomes
+    return compute_owner_week(rows, outcomes, page.end)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
@@ -81,7 +100,7 @@ def fired_alerts(
     ships a training reference)."""
     start = max(oldest, today - timedelta(days=rules.longest_window_days - 1))
     rows = monitoring_data.load_log(log_location, start, today).rows
-    outcomes = load_outcomes(outcome_location, start, today).outcomes
+    outcomes = load_outcomes(outcome_location, start, today + NEXT_FILE).outcomes
     reference, _ = monitoring_data.training_reference()
     if reference is None:
         rules = dataclasses.replace(
@@ -93,4 +112,5 @@ def fired_alerts(
 def refresh() -> None:
     load_outcomes.clear()
     business_view.clear()
+    owner_week.clear()
     fired_alerts.clear()

@@ -12,10 +12,15 @@ from datetime import date
 import streamlit as st
 
 from components.monitoring_panels import chart
+from laptop_pricing.formatting import format_int, format_percent
 from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.alerts import Alert
-from laptop_pricing.monitoring.business_view import BusinessView, segment_figure
+from laptop_pricing.monitoring.business_view import (
+    BusinessView,
+    hidden_segments,
+    segment_figure,
+)
 from laptop_pricing.monitoring.sources import LogUnavailable
 
 SEGMENT_KEY = "business_segment"
@@ -46,7 +51,7 @@ def outcomes_unreadable(error: LogUnavailable) -> None:
 
 
 def _percent(share: float | None) -> str:
-    return business.percent(share) if share is not None else "—"
+    return format_percent(share, 0) if share is not None else "—"
 
 
 def business_section(view: BusinessView) -> None:
@@ -67,7 +72,7 @@ def business_section(view: BusinessView) -> None:
     summary = view.summary
     st.markdown(f"**{view.sentence}**")
     columns = st.columns(5)
-    columns[0].metric("Ofertas no período", business.count(summary.quotes))
+    columns[0].metric("Ofertas no período", format_int(summary.quotes))
     interval = summary.acceptance_interval
     columns[1].metric(
         "Aceitação",
@@ -90,7 +95,7 @@ def business_section(view: BusinessView) -> None:
         help="Média, nas ofertas fechadas, do valor pago sobre a oferta: abaixo de 100% a "
         "inspeção baixou o preço; acima, o cliente negociou para cima.",
     )
-    columns[4].metric("Em aberto", business.count(summary.open))
+    columns[4].metric("Em aberto", format_int(summary.open))
     chart(view.figures["per_day"])
     chart(view.figures["acceptance"])
     labels = {s.column: s.label for s in business.SEGMENTS}
@@ -99,9 +104,17 @@ def business_section(view: BusinessView) -> None:
     chosen = st.segmented_control(
         "Dividir por", list(labels), format_func=labels.__getitem__, key=SEGMENT_KEY
     )
-    figure = segment_figure(view, chosen or DEFAULT_SEGMENT)
+    column = chosen or DEFAULT_SEGMENT
+    figure = segment_figure(view, column)
     if figure is not None:
         chart(figure)
+    hidden = hidden_segments(view, column)
+    if hidden:
+        st.caption(
+            f"{format_int(hidden)} {'valor fica' if hidden == 1 else 'valores ficam'} de fora "
+            f"por ter menos de {format_int(business.MIN_DECIDED)} ofertas com resultado: "
+            "com tão poucas, a taxa é a escolha de um ou dois clientes."
+        )
 
 
 def outcomes_download(csv_bytes: Callable[[], bytes], start: date, end: date) -> None:

@@ -18,7 +18,7 @@ import streamlit as st
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from laptop_pricing.formatting import BRASILIA, LOCALE, format_price
+from laptop_pricing.formatting import BRASILIA, LOCALE, format_decimal_number, format_price
 from laptop_pricing.pricing.artifact import ModelMetadata, PriceRange
 from laptop_pricing.pricing.schema import FIELDS
 
@@ -60,6 +60,7 @@ class ModelCardFacts:
     fields: tuple[tuple[str, str], ...] = ()  # (label, what it is / whether optional)
     source: str | None = None
     extras: Mapping[str, str] = field(default_factory=dict)
+    listings: str | None = None  # where and when the training prices come from
 
 
 def _pct(value: float) -> str:
@@ -133,6 +134,31 @@ def data_sentence(metadata: ModelMetadata) -> str | None:
             + ")"
         )
     return sentence + "."
+
+
+# From data/SOURCES.md: the public Indian "laptop price" dataset (new laptops listed for sale
+# online, prices in rupees); the course's processed copy of it is dated 2024-02-13, and the
+# listings carry no date of their own.
+LISTINGS_BEFORE = "fevereiro de 2024"
+
+
+def listings_sentence(metadata: ModelMetadata) -> str:
+    """Where and when the prices the model learned come from, in one sentence for a clerk."""
+    preparation = metadata.raw.get("preparation") or {}
+    rate = preparation.get("inr_to_brl")
+    rows = preparation.get("rows") or (metadata.reference or {}).get("n_rows")
+    count = f"{format_decimal(int(rows), locale=LOCALE)} " if rows else ""
+    converted = (
+        f", convertidos de rúpias para reais a R$\xa0{format_decimal_number(float(rate))} por rúpia"
+        if rate
+        else ", convertidos de rúpias para reais"
+    )
+    return (
+        f"Os preços que o modelo aprendeu são de {count}anúncios de notebooks **novos** numa "
+        f"loja on-line da **Índia**, publicados antes de {LISTINGS_BEFORE} (cada anúncio não "
+        f"traz a própria data){converted}. Por isso o modelo estima o preço de um novo "
+        "parecido; a oferta por um usado parte daí."
+    )
 
 
 def _r2(value: float) -> str:
@@ -214,6 +240,7 @@ def describe(metadata: ModelMetadata) -> ModelCardFacts:
         fields=_field_rows(),
         source=metadata.source,
         extras=extras,
+        listings=listings_sentence(metadata),
     )
 
 
@@ -284,31 +311,35 @@ def render(
         st.markdown(f"#### {facts.typical_error}")
     if facts.range_sentence:
         st.markdown(facts.range_sentence)
+    if facts.listings:
+        st.markdown(facts.listings)
     if facts.data_sentence:
         st.caption(facts.data_sentence)
 
+    # Plain tables (st.table) wrap on a laptop screen instead of scrolling sideways, and have
+    # no data-grid toolbar in English.
     with st.expander("Detalhes técnicos"):
         st.markdown(f"**Tipo de modelo:** {facts.family}  \n**Treinado em:** {facts.trained_at}")
         if facts.metrics:
-            st.dataframe(
+            st.table(
                 pd.DataFrame(
                     [
                         {"Métrica": m.name, "O que mede": m.meaning, "Valor": m.value}
                         for m in facts.metrics
                     ]
-                ),
-                hide_index=True,
-                width="stretch",
+                ).style.hide(axis="index")
             )
         if facts.cv_table:
             st.markdown("**Modelos comparados na validação cruzada**")
-            st.dataframe(pd.DataFrame(list(facts.cv_table)), hide_index=True, width="stretch")
+            st.table(pd.DataFrame(list(facts.cv_table)).style.hide(axis="index"))
         if facts.fields:
             st.markdown("**O que o modelo usa** (os campos do formulário)")
-            st.dataframe(
-                pd.DataFrame(list(facts.fields), columns=["Campo", "Preenchimento"]),
-                hide_index=True,
-                width="stretch",
+            st.table(
+                pd.DataFrame(list(facts.fields), columns=["Campo", "Preenchimento"]).style.hide(
+                    axis="index"
+                )
             )
-        for label, value in facts.extras.items():
-            st.markdown(f"**{label}:** `{value}`")
+        if facts.extras:
+            st.markdown("**Registro do modelo** (para quem mantém o sistema)")
+            for label, value in facts.extras.items():
+                st.markdown(f"**{label}:** `{value}`")

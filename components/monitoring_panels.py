@@ -6,61 +6,26 @@ and what to say when there is nothing to show.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from components.monitoring_data import SAMPLE_DIR, refresh, use_sample, using_sample
-from laptop_pricing import log_columns
-from laptop_pricing.formatting import format_day, format_int, format_percent, format_whole_price
-from laptop_pricing.monitoring import aggregate, drift, parsing, quality, sources
-from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable, SetAside
+from laptop_pricing.formatting import (
+    BRASILIA,
+    format_day,
+    format_int,
+    format_percent,
+    format_whole_price,
+)
+from laptop_pricing.monitoring import aggregate, quality
+from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable
 from laptop_pricing.monitoring.view import SHARES, Filters
-from laptop_pricing.pricing import schema
 from laptop_pricing.safe_csv import frame_to_csv
 
-STATUS_LABELS = {
-    drift.DRIFT: "drift",
-    drift.WARNING: "atenção",
-    drift.OK: "ok",
-    drift.INSUFFICIENT: "poucos dados",
-}
-STATUS_COLORS = {
-    "drift": "background-color: #fee2e2; color: #991b1b; font-weight: 600",
-    "atenção": "background-color: #fef3c7; color: #92400e; font-weight: 600",
-    "ok": "background-color: #dcfce7; color: #166534",
-    "poucos dados": "color: #6b7280",
-}
-SET_ASIDE_REASONS = {
-    parsing.SHORT_ROW: "linha com valores a menos",
-    parsing.LONG_ROW: "linha com valores a mais",
-    parsing.CELL_TOO_LONG: "linha com um valor grande demais",
-    parsing.BAD_TIMESTAMP: "data e hora ilegíveis",
-    parsing.BAD_PRICE: "preço ausente, não numérico ou não positivo",
-    parsing.MISSING_COLUMNS: "arquivo sem a coluna de preço ou de data",
-    parsing.EMPTY: "arquivo vazio",
-    parsing.COMPRESSED: "arquivo compactado, não é um CSV",
-    parsing.NOT_TEXT: "arquivo que não é texto UTF-8",
-    parsing.CR_ONLY: "arquivo com quebras de linha antigas (só CR)",
-    parsing.UNREADABLE: "arquivo ilegível",
-    parsing.TORN_RECORDS: "registros interrompidos no meio (queda do servidor)",
-    sources.FETCH_FAILED: "arquivo não pôde ser baixado",
-    sources.TOO_LARGE: "arquivo grande demais para um dia (não foi baixado)",
-    sources.BAD_DAY_NAME: "nome de arquivo com uma data que não existe",
-    sources.DAY_OUT_OF_RANGE: "dia fora do período que a página mostra",
-}
-QUALITY_ISSUES = {
-    quality.NOT_ALLOWED: "valor fora dos permitidos",
-    quality.MISSING: "valor ausente",
-    quality.PROCESSOR_AS_BRAND: "nome de processador no lugar da marca",
-    quality.PROCESSOR_MISMATCH: "processador que o fabricante não faz",
-    quality.UNKNOWN_VERSION: "versão do modelo desconhecida",
-    quality.OUTSIDE_FILE_DAY: "data do pedido fora do dia do arquivo",
-}
 UNAVAILABLE_REASONS = {
     "NoSuchBucket": "o bucket não existe",
     "AccessDenied": "acesso negado (confira as credenciais e a política IAM)",
@@ -69,27 +34,6 @@ UNAVAILABLE_REASONS = {
     "EndpointConnectionError": "o endereço do S3 não respondeu",
     "NoCredentialsError": "não há credenciais AWS configuradas",
 }
-
-
-# Numbers stay numbers in tables (st.dataframe would re-read "0,431" as 431); the browser's
-# locale formats the counts, so a pt-BR browser shows 28.591.
-NUMBER_COLUMNS = {
-    "PSI": st.column_config.NumberColumn(format="%.3f"),
-    "Jensen–Shannon": st.column_config.NumberColumn(format="%.3f"),
-    "Fora do esquema": st.column_config.NumberColumn(format="%.1f%%"),
-    "Parcela": st.column_config.NumberColumn(format="%.1f%%"),
-    "Pedidos": st.column_config.NumberColumn(format="localized"),
-}
-
-
-def field_label(name: str) -> str:
-    if name == log_columns.PRICE_COLUMN:
-        return "Preço estimado"
-    if name == log_columns.VERSION_COLUMN:
-        return "Versão do modelo"
-    if name == log_columns.TIMESTAMP_COLUMN:
-        return "Data e hora"
-    return schema.FIELDS_BY_NAME[name].label
 
 
 def describe_location(location: LogLocation) -> str:
@@ -166,10 +110,13 @@ def _apply_preset(oldest: date, newest: date) -> None:
     st.session_state[RANGE_KEY] = (start, newest)
 
 
-def filters(files: list[DayFile]) -> Filters:
+def filters(files: list[DayFile], today: date) -> Filters:
     """Date range (bounded by the days that have files), shortcuts and the in-schema switch;
-    the versions are chosen after, among those of the period (``version_filter``)."""
-    oldest, newest = files[0].day, files[-1].day
+    the versions are chosen after, among those of the period (``version_filter``). The files
+    are UTC days: the oldest file's first three hours are the Brasília day before it, and after
+    21:00 in Brasília the newest file is tomorrow's, whose rows are today's."""
+    oldest = files[0].day - timedelta(days=1)
+    newest = min(files[-1].day, max(today, files[0].day))
     saved = st.session_state.get(RANGE_KEY)
     seen_newest = st.session_state.get("monitoring_newest")
     if saved and seen_newest and newest > seen_newest and saved[-1] == seen_newest:
@@ -187,7 +134,8 @@ def filters(files: list[DayFile]) -> Filters:
         max_value=newest,
         format="DD/MM/YYYY",
         key=RANGE_KEY,
-        help=f"Há registros de {format_day(oldest)} a {format_day(newest)} (dias em UTC).",
+        help=f"Há registros de {format_day(oldest)} a {format_day(newest)} (dias no horário de "
+        "Brasília).",
     )
     shortcuts.segmented_control(
         "Atalhos",
@@ -225,22 +173,29 @@ def version_filter(versions: list[str], current_version: str | None) -> list[str
 
 
 def kpi_row(kpis: aggregate.Kpis, set_aside: int, filters: Filters) -> None:
+    st.caption(
+        "**Pedidos** são todas as consultas de preço que os balconistas fizeram, com ou sem as "
+        "perguntas de condição (as **ofertas**, acima, são só as com condição)."
+    )
     columns = st.columns(5)
     columns[0].metric(
         "Pedidos no período",
         format_int(kpis.requests),
         help=f"De {format_day(filters.start)} a {format_day(filters.end)}.",
     )
-    columns[1].metric("Pedidos hoje (UTC)", format_int(kpis.requests_today))
+    columns[1].metric("Pedidos hoje", format_int(kpis.requests_today))
     change = kpis.median_change
     columns[2].metric(
-        "Preço mediano",
+        "Estimativa de mercado mediana",
         format_whole_price(kpis.median_price) if kpis.median_price is not None else "—",
         delta=f"{format_percent(change)} vs. período anterior" if change is not None else None,
         delta_color="off",
-        help="Comparado com o período imediatamente anterior, de mesma duração."
-        if change is not None
-        else "Sem pedidos no período anterior de mesma duração para comparar.",
+        help="O valor de mercado que o modelo estimou nos pedidos, não a oferta da loja. "
+        + (
+            "Comparado com o período imediatamente anterior, de mesma duração."
+            if change is not None
+            else "Sem pedidos no período anterior de mesma duração para comparar."
+        ),
     )
     columns[3].metric("Versões ativas", format_int(kpis.versions_active))
     columns[4].metric(
@@ -282,123 +237,6 @@ def charts_section(figures: dict[str, Any], has_reference: bool) -> None:
     chart(figures["versions"])
 
 
-def _change_text(field: str, change: tuple[str, float, float]) -> str:
-    value, before, after = change
-    if value == drift.OUTSIDE_BIN:
-        shown = aggregate.OUTSIDE_LABEL.lower()
-    elif field == log_columns.PRICE_COLUMN:
-        shown = "R$ " + re.sub(r"\d+", lambda m: format_int(int(m.group())), value)
-    elif field in schema.FIELDS_BY_NAME:
-        f = schema.FIELDS_BY_NAME[field]
-        raw = next((v for v in f.values if str(v) == value), value)
-        shown = f.option_label(raw)
-    else:
-        shown = value
-    return f"{shown}: {format_percent(before, 0)} → {format_percent(after, 0)}"
-
-
-def drift_section(table: pd.DataFrame | None) -> None:
-    st.subheader("Os pedidos ainda se parecem com o treino?")
-    if table is None:
-        st.info(
-            "O modelo instalado não traz a distribuição dos dados de treino "
-            "(`reference` em `model/model_metadata.json`), então não há com o que comparar. "
-            "Treine e exporte o modelo de novo para ter esta tabela.",
-            icon=":material/info:",
-        )
-        return
-    shown = pd.DataFrame(
-        {
-            "Campo": [field_label(f) for f in table["field"]],
-            "Situação": [STATUS_LABELS[s] for s in table["status"]],
-            "PSI": table["psi"],
-            "Jensen–Shannon": table["js"],
-            "Maior mudança (treino → pedidos)": [
-                _change_text(f, c)
-                for f, c in zip(table["field"], table["biggest_change"], strict=True)
-            ],
-            "Fora do esquema": table["outside_share"] * 100,
-            "Pedidos": table["rows"],
-        }
-    )
-    st.dataframe(
-        shown.style.map(lambda status: STATUS_COLORS.get(status, ""), subset=["Situação"]),
-        hide_index=True,
-        height=36 * (len(shown) + 1) + 4,
-        width="stretch",
-        column_config=NUMBER_COLUMNS,
-    )
-    counts = table["status"].value_counts()
-    st.caption(
-        f"PSI (índice de estabilidade populacional) por campo, do pior para o melhor: "
-        f"ok abaixo de {drift.WARNING_PSI:g}, atenção a partir de {drift.WARNING_PSI:g}, "
-        f"drift a partir de {drift.DRIFT_PSI:g}; com menos de {drift.MIN_ROWS} pedidos não há "
-        "veredito. Jensen–Shannon (0 = iguais, 1 = nada em comum) é a segunda opinião. Valores "
-        "fora do esquema contam como uma categoria que o treino nunca viu. "
-        f"Agora: {counts.get(drift.DRIFT, 0)} com drift, {counts.get(drift.WARNING, 0)} em atenção."
-    )
-
-
-def quality_section(
-    report: pd.DataFrame, in_schema: float, set_aside: Sequence[SetAside], files_read: int
-) -> None:
-    st.subheader("Qualidade dos dados")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Pedidos com valores fora do esquema** (mantidos nos gráficos)")
-        if report.empty:
-            st.success(
-                "Todos os pedidos do período estão dentro do esquema.",
-                icon=":material/check_circle:",
-            )
-        else:
-            st.caption(
-                f"{format_percent(1 - in_schema)} dos pedidos filtrados têm ao menos um valor "
-                "que o validador da API de hoje recusaria."
-            )
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Campo": [field_label(f) for f in report["field"]],
-                        "Problema": [QUALITY_ISSUES[i] for i in report["issue"]],
-                        "Pedidos": report["rows"],
-                        "Parcela": report["share"] * 100,
-                        "Valores mais comuns": report["examples"],
-                        "Primeiro caso": [
-                            f"{f} linha {n}"
-                            for f, n in zip(report["file"], report["line"], strict=True)
-                        ],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-                column_config=NUMBER_COLUMNS,
-            )
-    with right:
-        st.markdown("**Linhas deixadas de lado** (não entram em nada)")
-        if not set_aside:
-            st.success(
-                f"Nenhuma: todas as linhas dos {format_int(files_read)} arquivos do período "
-                "foram aproveitadas.",
-                icon=":material/check_circle:",
-            )
-        else:
-            aside = pd.DataFrame(
-                {
-                    "Arquivo": [s.file for s in set_aside],
-                    "Linha": [
-                        s.line if s.line is not None else "arquivo inteiro" for s in set_aside
-                    ],
-                    "Motivo": [SET_ASIDE_REASONS.get(s.reason, s.reason) for s in set_aside],
-                    "Detalhe": [s.detail for s in set_aside],
-                }
-            )
-            st.caption(
-                f"{format_int(len(aside))} linhas ou arquivos, com o lugar exato de cada um."
-            )
-            st.dataframe(aside.astype({"Linha": str}), hide_index=True, width="stretch", height=260)
-
-
 def download(rows: Callable[[], pd.DataFrame], count: int, filters: Filters) -> None:
     """The filtered rows as CSV, built only when the button is clicked (a year is ~100 MB)."""
 
@@ -417,5 +255,6 @@ def download(rows: Callable[[], pd.DataFrame], count: int, filters: Filters) -> 
     )
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()
+def today_brasilia() -> date:
+    """The store's today: after 21:00 in Brasília, UTC is already tomorrow."""
+    return datetime.now(BRASILIA).date()

@@ -211,8 +211,9 @@ class HttpPricingClient(PricingClient):
         if not endpoint or not endpoint.startswith(("http://", "https://")):
             raise ValueError("endpoint must be an http(s) URL")
         self.endpoint = endpoint
+        self._connect_timeout = connect_timeout or CONNECT_TIMEOUT
         self.timeout = urllib3.Timeout(
-            connect=connect_timeout or CONNECT_TIMEOUT, read=read_timeout or READ_TIMEOUT
+            connect=self._connect_timeout, read=read_timeout or READ_TIMEOUT
         )
         self.retry_budget = RETRY_BUDGET if retry_budget is None else retry_budget
         self.max_attempts = max_attempts
@@ -243,7 +244,7 @@ class HttpPricingClient(PricingClient):
             backoff_factor=self.backoff,
             backoff_jitter=self.backoff / 2,
             deadline=time.monotonic() + self.retry_budget,
-            margin=float(self.timeout.connect_timeout or 0),
+            margin=self._connect_timeout,
             sleeper=self._sleep or backoff_sleep,  # looked up per call: tests replace it
         )
 

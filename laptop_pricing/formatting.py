@@ -41,6 +41,16 @@ def format_int(value: int) -> str:
     return format_decimal(value, format="#,##0", locale=LOCALE)
 
 
+def format_decimal_number(value: float, digits: int = 3) -> str:
+    """``0.4312 -> '0,431'``: a statistic with exactly ``digits`` after the comma."""
+    return format_decimal(value, format="#,##0." + "0" * digits, locale=LOCALE)
+
+
+def format_threshold(value: float) -> str:
+    """``0.1 -> '0,1'``, ``0.25 -> '0,25'``: a cut-off as written, without trailing zeros."""
+    return format_decimal(value, format="#,##0.###", locale=LOCALE)
+
+
 def format_percent(share: float, digits: int = 1) -> str:
     """``0.1234 -> '12,3%'`` (a share between 0 and 1; ``digits`` after the comma)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"

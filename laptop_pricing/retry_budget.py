@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
@@ -56,7 +57,8 @@ class BudgetRetry(Retry):
         response = kwargs.get("response")
         if time.monotonic() + retry.upcoming_wait(response) + self.margin > self.deadline:
             reason = kwargs.get("error") or ResponseError("the retry time budget is spent")
-            raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url"), reason)
+            pool: ConnectionPool = kwargs["_pool"]  # a pool passes itself on every increment
+            raise MaxRetryError(pool, kwargs.get("url"), reason)
         return retry
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:

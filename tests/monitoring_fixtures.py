@@ -6,17 +6,19 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.monitoring import drift
 from laptop_pricing.pricing.artifact import read_metadata
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.settings import DEFAULT_OUTCOMES_PREFIX, DEFAULT_PREFIX
 from laptop_pricing.storage import s3
 from tests import synthetic_business as synthetic
+from tests import synthetic_owner_week
 from tests.browser_support import free_port
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "request-logs-sample"
@@ -96,3 +98,12 @@ def week_up_to_today(folder: Path, acceptance: float) -> None:
     rates = dict.fromkeys(synthetic.ACCEPTANCE_BY_PROCESSOR, acceptance)
     business = synthetic.quotes_and_outcomes(today, days=7, quotes_per_day=10, acceptance=rates)
     write_files(folder, business.day_files(DEFAULT_OUTCOMES_PREFIX))
+
+
+def known_weeks_up_to_today(folder: Path) -> date:
+    """The hand-counted weeks of ``synthetic_owner_week`` ending today in Brasília, laid out as
+    the app's default local folder; returns that day."""
+    today = datetime.now(BRASILIA).date()
+    weeks = synthetic_owner_week.known_weeks(today)
+    write_files(folder, weeks.files(DEFAULT_PREFIX, DEFAULT_OUTCOMES_PREFIX))
+    return today

@@ -17,7 +17,7 @@ def make_rows(n: int, days: int = 365, seed: int = 0) -> pd.DataFrame:
     for field in schema.FIELDS:
         data[field.name] = pd.Categorical(rng.choice([str(v) for v in field.values], size=n))
     data["price"] = rng.lognormal(8.4, 0.3, n).round()
-    start = pd.Timestamp("2025-01-01", tz="UTC")
+    start = pd.Timestamp("2025-01-01T03:00", tz="UTC")  # midnight in Brasília
     data["timestamp"] = start + pd.to_timedelta(rng.integers(0, days * 86_400, n), unit="s")
     data["model_version"] = pd.Categorical(rng.choice(["1.0.0", "1.1.0"], size=n))
     data["file"] = pd.Categorical(

@@ -68,7 +68,9 @@ def day_csv(
     ssd = columns["ssd"].astype(float)
     base = 1800 + 160 * ram + 1.6 * ssd + 260 * columns["graphic_card"].astype(float)
     price = np.round(base * (1 + 0.12 * progress) * rng.lognormal(0, 0.18, rows))
-    seconds = np.sort(rng.integers(0, 86_400, rows))
+    # A store's day: 00:00 to 21:00 in Brasília (03:00 to 24:00 UTC), so each UTC day file
+    # holds one Brasília day, as a store that closes before 21:00 writes them.
+    seconds = np.sort(rng.integers(3 * 3600, 86_400, rows))
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     current = min(int(progress * len(versions)), len(versions) - 1)
     previous = max(current - 1, 0)

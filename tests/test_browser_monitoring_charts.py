@@ -1,6 +1,6 @@
 """The monitoring charts read right with any amount of data, checked on the SVG Chromium drew:
 one day, one week and a year give whole-day date ticks without repeats, integer count ticks,
-and a "Preço mediano" KPI shown in full."""
+and a market-estimate KPI shown in full."""
 
 from __future__ import annotations
 
@@ -103,7 +103,8 @@ def test_ticks_read_right_for_any_amount_of_data(tmp_path, days, rows_per_day):
         version_ticks = plots["Versões do modelo em produção"]["x"]
         assert len(version_ticks) == len(set(version_ticks)), version_ticks
         assert page.evaluate(CUT_METRICS_JS) == [], "a KPI value is cut off"
-        assert "R$" in page.get_by_test_id("stMetricValue").nth(2).inner_text()
+        estimate = page.get_by_test_id("stMetric").filter(has_text="Estimativa de mercado mediana")
+        assert "R$" in estimate.get_by_test_id("stMetricValue").inner_text()
 
         phone = browser.new_page(viewport=PHONE)
         open_monitoring(phone, server, days)

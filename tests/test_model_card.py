@@ -89,3 +89,16 @@ def test_http_page_reports_the_version_the_api_answered(api):
     shown = texts(at)
     assert f"A API está usando a versão **{PRICE_BODY['version']}**" in shown
     assert f"diferente da versão {read_metadata().version}" in shown
+
+
+def test_the_card_says_where_and_when_the_training_prices_come_from():
+    facts = describe(read_metadata())
+    assert facts.listings is not None
+    for words in ("notebooks **novos**", "**Índia**", "antes de fevereiro de 2024", "R$\xa00,067"):
+        assert words in facts.listings
+    at = app()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "anúncios de notebooks **novos**" in texts(at)
+    assert not at.dataframe  # plain tables: they wrap instead of scrolling out of view
+    assert at.table and "Métrica" in at.table[0].value.columns

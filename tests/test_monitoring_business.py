@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from laptop_pricing.monitoring import business, business_charts
+from laptop_pricing.monitoring import business, business_charts, business_summary
 from laptop_pricing.monitoring.charts import MAX_FIGURE_BYTES
 from laptop_pricing.monitoring.outcome_reader import empty_outcomes, outcomes_frame
 from laptop_pricing.trade_in import outcome
@@ -152,15 +152,15 @@ def test_acceptance_over_time_has_one_row_per_week_and_the_interval_around_it(jo
 
 
 def test_the_summary_sentence_names_the_processor_where_low_offers_concentrate(joined):
-    summary = business.business_summary(joined, END, days=28)
+    summary = business_summary.business_summary(joined, END, days=28)
     assert summary.start == END - timedelta(days=27)
-    sentence = business.summary_sentence(summary)
+    sentence = business_summary.summary_sentence(summary)
     assert sentence.startswith("Nas últimas 4 semanas, ")
     assert f"{round(summary.acceptance * 100)}% das ofertas foram aceitas" in sentence
     assert "recusadas por valor baixo, concentradas em Ryzen 7" in sentence
     assert sentence.endswith(f"; {summary.open} ofertas ainda em aberto.")
     busy = dataclasses.replace(summary, quotes=30_000, open=2142)
-    assert "; 2.142 ofertas ainda em aberto." in business.summary_sentence(busy)
+    assert "; 2.142 ofertas ainda em aberto." in business_summary.summary_sentence(busy)
 
 
 def test_the_summary_sentence_of_a_quiet_period():
@@ -170,7 +170,9 @@ def test_the_summary_sentence_of_a_quiet_period():
         ),
         empty_outcomes(),
     )
-    sentence = business.summary_sentence(business.business_summary(empty, END, days=7))
+    sentence = business_summary.summary_sentence(
+        business_summary.business_summary(empty, END, days=7)
+    )
     assert sentence == "Na última semana, nenhuma oferta foi feita."
 
 

@@ -46,7 +46,7 @@ def test_empty_log_explains_and_offers_the_sample_logs():
     assert shown["Versões ativas"] == "3"
     assert shown["Linhas deixadas de lado"] == "0"
     assert "registros de exemplo do curso" in texts(at)
-    quality_table = next(d.value for d in at.dataframe if "Problema" in d.value.columns)
+    quality_table = next(t.value for t in at.table if "Problema" in t.value.columns)
     problems = set(quality_table["Problema"])
     assert "nome de processador no lugar da marca" in problems
     assert "valor fora dos permitidos" in problems
@@ -63,7 +63,7 @@ def test_sample_logs_filters_by_version_and_schema():
     versions = next(m for m in at.multiselect if m.key.startswith("monitoring_versions"))
     versions.set_value([]).run()
     assert "Escolha ao menos uma versão" in texts(at)
-    assert not at.metric
+    assert "Pedidos no período" not in metrics(at)
 
 
 def test_only_in_schema_keeps_the_rows_the_validator_accepts():
@@ -77,7 +77,7 @@ def test_only_in_schema_keeps_the_rows_the_validator_accepts():
 def test_drift_table_uses_the_shipped_model_reference():
     at = monitoring()
     at.button(key="monitoring_load_sample").click().run()
-    drift_table = next(d.value for d in at.dataframe if "PSI" in getattr(d.value, "columns", []))
+    drift_table = next(t.value for t in at.table if "PSI" in t.value.columns)
     assert len(drift_table) == 16  # the 13 fields of the course, the 2 of v2, and the price
     statuses = list(drift_table["Situação"])
     assert statuses[0] == "drift"  # worst first; RAM 252 GB and INR-scale prices do drift
@@ -120,7 +120,7 @@ def test_refresh_reads_new_day_files(clean_env):
     at.run()
     assert metrics(at)["Pedidos no período"] == "10"  # cached until the TTL or Atualizar
     at.button(key="monitoring_refresh").click().run()
-    assert metrics(at)["Pedidos no período"] == "7"  # the one-day range moved to the new day
+    assert at.date_input(key="monitoring_range").value[-1] == second  # the range followed
     at.segmented_control(key="monitoring_preset").set_value("Tudo").run()
     assert metrics(at)["Pedidos no período"] == "17"
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError
 from datetime import date
 
+import pandas as pd
 import pytest
 
-from laptop_pricing.monitoring import aggregate, view
+from laptop_pricing.monitoring import aggregate, quality, view
 from tests.request_rows_support import make_rows
 
 
@@ -17,7 +18,7 @@ def test_filters_are_frozen_hashable_and_load_the_previous_period_too():
     assert hash(filters) == hash(view.Filters(date(2025, 1, 8), date(2025, 1, 14)))
     with pytest.raises(FrozenInstanceError):
         filters.start = date(2025, 1, 1)  # type: ignore[misc]
-    assert filters.load_window() == (date(2025, 1, 1), date(2025, 1, 14))
+    assert filters.load_window() == (date(2025, 1, 1), date(2025, 1, 15))
     chosen = filters.with_versions(["1.1.0"])
     assert chosen.versions == ("1.1.0",) and filters.versions == ()
 
@@ -29,3 +30,14 @@ def test_apply_keeps_the_period_the_versions_and_the_in_schema_rows():
     assert filters.apply(rows).equals(expected)
     everything = view.Filters(date(2025, 1, 1), date(2025, 1, 30))
     assert len(everything.apply(rows)) == len(rows)  # no versions chosen: every version
+
+
+def test_an_optional_field_left_empty_is_not_informed_not_outside_the_schema():
+    rows = make_rows(50, days=2)
+    rows["msoffice"] = pd.Categorical([""] * 50)  # a v1 day file: no Office column at all
+    rows = quality.with_in_schema(rows.drop(columns=[quality.IN_SCHEMA_COLUMN]))
+    shares = aggregate.field_shares(rows)
+    office = shares[shares["field"] == "msoffice"]
+    assert aggregate.OUTSIDE_LABEL not in set(office["label"])
+    assert office.set_index("label").loc[aggregate.NOT_INFORMED_LABEL, "share"] == 1.0
+    assert quality.quality_report(rows).query("field == 'msoffice'").empty  # both agree

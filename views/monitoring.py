@@ -8,15 +8,21 @@ from components import business_data
 from components import business_panels as business_ui
 from components import monitoring_data as data
 from components import monitoring_panels as ui
+from components import monitoring_tables as tables
+from components.owner_summary import owner_summary
 from components.page_setup import page_entry
 from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.sources import LogUnavailable
 
 st.title("Monitoramento")
-st.caption("O que os balconistas avaliaram e se o modelo ainda vê o tipo de notebook que aprendeu.")
+st.caption(
+    "O que a loja comprou, o que os balconistas avaliaram e se o modelo ainda vê o tipo de "
+    "notebook que aprendeu. Dias no horário de Brasília."
+)
 
 settings = page_entry().settings
+today = ui.today_brasilia()
 location = data.location_for(settings)
 outcomes_location = business_data.outcome_location_for(settings, location)
 ui.source_bar(location)
@@ -36,16 +42,20 @@ alert_below = None
 try:
     rules = business_data.alert_rules()
     alert_below = rules.acceptance.below if rules.acceptance.enabled else None
-    fired = business_data.fired_alerts(
-        location, outcomes_location, rules, files[0].day, ui.today_utc()
-    )
+    fired = business_data.fired_alerts(location, outcomes_location, rules, files[0].day, today)
     business_ui.alerts_banner(fired)
 except AlertRulesError as error:
     business_ui.rules_unreadable(error)
 except LogUnavailable as error:
     business_ui.outcomes_unreadable(error)
 
-filters = ui.filters(files)
+owner_slot = st.container()  # money first: filled once the period (its last day) is chosen
+filters = ui.filters(files, today)
+with owner_slot:
+    try:
+        owner_summary(business_data.owner_week(location, outcomes_location, filters, today))
+    except LogUnavailable as error:
+        business_ui.outcomes_unreadable(error)
 with st.spinner("Lendo os registros do período…"):
     requests, versions = data.period_versions(location, filters)
 if not requests:
@@ -60,7 +70,7 @@ filters = filters.with_versions(ui.version_filter(versions, current_version))
 if not filters.versions:
     st.info("Escolha ao menos uma versão do modelo para ver os gráficos.", icon=":material/info:")
     st.stop()
-view = data.monitoring_view(location, filters, ui.today_utc())
+view = data.monitoring_view(location, filters, today)
 ui.kpi_row(view.kpis, len(view.set_aside), filters)
 if view.kpis.requests == 0:
     st.info(
@@ -73,10 +83,15 @@ if view.kpis.requests == 0:
 try:
     business_ui.business_section(
         business_data.business_view(
-            location, outcomes_location, filters.start, filters.end, ui.today_utc(), alert_below
+            location,
+            outcomes_location,
+            filters.start,
+            filters.end,
+            today,
+            alert_below,
         )
     )
-    recorded_until = max(filters.end, ui.today_utc())
+    recorded_until = max(filters.end, today)
     business_ui.outcomes_download(
         partial(business_data.outcomes_csv, outcomes_location, filters.start, recorded_until),
         filters.start,
@@ -86,6 +101,6 @@ except LogUnavailable as error:
     business_ui.outcomes_unreadable(error)
 
 ui.charts_section(view.figures, view.drift_table is not None)
-ui.drift_section(view.drift_table)
-ui.quality_section(view.quality_report, view.in_schema_share, view.set_aside, view.files_read)
+tables.drift_section(view.drift_table)
+tables.quality_section(view.quality_report, view.in_schema_share, view.set_aside, view.files_read)
 ui.download(partial(data.filtered_rows, location, filters), view.kpis.requests, filters)

@@ -132,8 +132,11 @@ def request_id_of(event: Any, context: Any) -> str:
     headers = event.get("headers") if isinstance(event, dict) else None
     if isinstance(headers, dict):
         for name, value in headers.items():
-            is_id = str(name).lower() == "x-request-id" and isinstance(value, str)
-            if is_id and _REQUEST_ID.match(value):
+            if (
+                str(name).lower() == "x-request-id"
+                and isinstance(value, str)
+                and _REQUEST_ID.match(value)
+            ):
                 return value
     request_context = event.get("requestContext") if isinstance(event, dict) else None
     if isinstance(request_context, dict):
@@ -230,8 +233,11 @@ class PricingHandler:
             body = request_object(event)
         except InvalidEvent as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
-            answer = {"message": "Invalid request", "errors": field_errors(error.errors)}
-            return response(error.status, answer, headers)
+            invalid: dict[str, Any] = {
+                "message": "Invalid request",
+                "errors": field_errors(error.errors),
+            }
+            return response(error.status, invalid, headers)
         if self.recorder is None:
             return response(404, {"message": "This service records no outcomes"})
         try:
@@ -244,7 +250,11 @@ class PricingHandler:
             return response(404, {"message": "Quote not found", "quote_id": error.quote_id})
         except QuoteExpired as error:
             valid_until = error.valid_until.isoformat() if error.valid_until else None
-            answer = {"message": str(error), "quote_id": error.quote_id, "valid_until": valid_until}
+            answer: dict[str, object] = {
+                "message": str(error),
+                "quote_id": error.quote_id,
+                "valid_until": valid_until,
+            }
             return response(409, answer)
         except OutcomeNotStored as error:
             # Its write may still land: the client's retry of the same event then answers 200.

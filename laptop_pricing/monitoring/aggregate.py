@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from laptop_pricing import log_columns
+from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN, allowed_strings
 from laptop_pricing.pricing import schema
@@ -21,16 +22,23 @@ PRICE = log_columns.PRICE_COLUMN
 TIMESTAMP = log_columns.TIMESTAMP_COLUMN
 VERSION = log_columns.VERSION_COLUMN
 OUTSIDE_LABEL = "Fora do esquema"
+NOT_INFORMED_LABEL = "Não informado"
+# The store counts its days in Brasília time: a request at 23:30 on Monday there is Monday's,
+# though it is already Tuesday in UTC (and in the UTC day file that holds it).
+BRASILIA_OFFSET = np.timedelta64(int(BRASILIA.utcoffset(None).total_seconds()), "s")
+
+
+def brasilia_days(stamps: pd.Series) -> np.ndarray:
+    """The Brasília day of each UTC instant as numpy ``datetime64[D]`` (read in place, not
+    copied into a naive column first)."""
+    instants = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]")
+    days: np.ndarray = (instants + BRASILIA_OFFSET).astype("datetime64[D]")
+    return days
 
 
 def row_days(rows: pd.DataFrame) -> np.ndarray:
-    """The UTC day of each row as numpy ``datetime64[D]`` (one array: the UTC instants are read
-    in place, not copied into a naive column first)."""
-    stamps = rows[TIMESTAMP]
-    days: np.ndarray = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype(
-        "datetime64[D]"
-    )
-    return days
+    """The Brasília day of each row (``brasilia_days`` of its timestamp)."""
+    return brasilia_days(rows[TIMESTAMP])
 
 
 def filter_rows(
@@ -55,7 +63,7 @@ def filter_rows(
 
 
 def _day_offsets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's UTC day as an offset from the first (int32), and the calendar of days from
+    """Each row's Brasília day as an offset from the first (int32), and the calendar of days from
     the first to the last (``datetime64[D]``): what grouping by day needs, with no per-row
     frame or sort (a year's groupby by day held several copies of the rows)."""
     days = row_days(rows).view(np.int64)
@@ -162,7 +170,15 @@ def field_shares(rows: pd.DataFrame, reference: Reference | None = None) -> pd.D
                     reference_counts.get(value, 0) / reference_total if reference_total else None,
                 )
             )
-        outside = total - inside
+        # An optional field left empty was not informed (v1 day files lack the column): the
+        # validator accepts it, so it is not "fora do esquema" here either.
+        not_informed = 0 if field.required else total - int(counts.sum()) + int(counts.get("", 0))
+        outside = total - inside - not_informed
+        if not_informed:
+            share = not_informed / total
+            records.append(
+                (field.name, field.label, "", NOT_INFORMED_LABEL, not_informed, share, None)
+            )
         if outside:
             records.append(
                 (field.name, field.label, "", OUTSIDE_LABEL, outside, outside / total, 0.0)
@@ -174,12 +190,15 @@ def field_shares(rows: pd.DataFrame, reference: Reference | None = None) -> pd.D
 
 
 def version_timeline(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each model version: first and last day it answered, and how many requests."""
+    """Each model version: first and last moment it answered (Brasília time), and how many
+    requests."""
     columns = [VERSION, "first_seen", "last_seen", "requests"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     grouped = rows.groupby(VERSION, observed=True)[TIMESTAMP]
     table = grouped.agg(first_seen="min", last_seen="max", requests="size").reset_index()
+    for moment in ("first_seen", "last_seen"):  # the store's clock, as every other day here
+        table[moment] = table[moment].dt.tz_convert(BRASILIA)
     table[VERSION] = table[VERSION].astype(str)
     return table.sort_values("first_seen", ignore_index=True)[columns]
 

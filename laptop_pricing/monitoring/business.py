@@ -18,15 +18,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from babel.numbers import format_percent
 
 from laptop_pricing import log_columns
-from laptop_pricing.formatting import LOCALE
+from laptop_pricing.formatting import format_whole_price
+from laptop_pricing.monitoring.aggregate import brasilia_days
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
 from laptop_pricing.pricing import schema
 from laptop_pricing.trade_in import outcome
@@ -52,6 +51,9 @@ PAID = "paid"
 PAID_RATIO = "paid_ratio"
 LOW_OFFER = "low_offer"  # declined because the offer was too low
 Z_95 = 1.959963984540054
+# Below this many decided quotes a segment's or a week's rate is one or two customers' choice
+# (n = 1 reads as 0 % or 100 %): the charts leave such segments out and mark such weeks.
+MIN_DECIDED = 5
 
 # Market-estimate bands (R$), around the training data's quartiles (about 3.100, 4.300, 6.000).
 PRICE_BAND = "price_band"
@@ -97,14 +99,12 @@ SEGMENTS: tuple[Segment, ...] = (
 SEGMENTS_BY_COLUMN: Mapping[str, Segment] = {s.column: s for s in SEGMENTS}
 
 
-def _brl(value: int) -> str:
-    return f"R$ {value:,}".replace(",", ".")
-
-
 def price_band_labels(edges: tuple[int, ...] = PRICE_BAND_EDGES) -> tuple[str, ...]:
-    labels = [f"até {_brl(edges[0])}"]
-    labels += [f"{_brl(a)} a {_brl(b)}" for a, b in itertools.pairwise(edges)]
-    labels.append(f"acima de {_brl(edges[-1])}")
+    labels = [f"até {format_whole_price(edges[0])}"]
+    labels += [
+        f"{format_whole_price(a)} a {format_whole_price(b)}" for a, b in itertools.pairwise(edges)
+    ]
+    labels.append(f"acima de {format_whole_price(edges[-1])}")
     return tuple(labels)
 
 
@@ -269,143 +269,25 @@ def all_segment_rates(joined: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True) if tables else segment_rates(joined, "brand")
 
 
-def _days(joined: pd.DataFrame) -> pd.Series:
-    return joined[TIMESTAMP].dt.tz_convert(None).dt.normalize()
+def quote_days(joined: pd.DataFrame) -> pd.Series:
+    """The Brasília day each quote was made (midnight timestamps, naive)."""
+    return pd.Series(pd.to_datetime(brasilia_days(joined[TIMESTAMP])), index=joined.index)
 
 
 def quotes_per_day(joined: pd.DataFrame) -> pd.DataFrame:
     """Quotes made per day, by what became of them (day, status, quotes)."""
     if joined.empty:
         return pd.DataFrame({"day": pd.to_datetime([]), STATUS: [], "quotes": []})
-    counts = joined.assign(day=_days(joined)).groupby(["day", STATUS]).size()
+    counts = joined.assign(day=quote_days(joined)).groupby(["day", STATUS]).size()
     return counts.rename("quotes").reset_index()
 
 
-def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-MON") -> pd.DataFrame:
-    """Acceptance of the quotes made in each period (weeks starting on Monday by default),
-    with its 95 % Wilson interval."""
+def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFrame:
+    """Acceptance of the quotes made in each period, with its 95 % Wilson interval. Weeks run
+    Monday to Sunday by default (pandas names a week by its last day: "W-SUN")."""
     columns = ["period", *RATE_COLUMNS]
     if joined.empty:
         return pd.DataFrame(columns=columns)
-    period = _days(joined).dt.to_period(freq).dt.start_time
+    period = quote_days(joined).dt.to_period(freq).dt.start_time
     table = _rates(_flags(joined).assign(period=period).groupby("period")).reset_index()
     return table[columns]
-
-
-# ---------------------------------------------------------------------------------------------
-# The summary sentence
-
-
-@dataclass(frozen=True)
-class BusinessSummary:
-    start: date
-    end: date
-    quotes: int
-    decided: int
-    deals: int
-    declined_low_offer: int
-    open: int
-    paid_ratio: float | None  # mean over the deals
-    low_offer_focus: str | None  # the segment value where the low-offer declines concentrate
-
-    @property
-    def acceptance(self) -> float | None:
-        return self.deals / self.decided if self.decided else None
-
-    @property
-    def low_offer_share(self) -> float | None:
-        return self.declined_low_offer / self.decided if self.decided else None
-
-    @property
-    def acceptance_interval(self) -> tuple[float, float] | None:
-        """95 % Wilson interval of the acceptance."""
-        if not self.decided:
-            return None
-        low, high = wilson_interval([self.deals], [self.decided])
-        return float(low[0]), float(high[0])
-
-
-FOCUS_SEGMENTS = ("processor_name", "brand", PRICE_BAND, CONDITION)
-FOCUS_MIN_DECLINES = 5
-FOCUS_MIN_LIFT = 1.5
-FOCUS_MIN_SHARE = 0.25
-
-
-def _low_offer_focus(window: pd.DataFrame) -> str | None:
-    """The segment value most over-represented among the low-offer declines: at least
-    ``FOCUS_MIN_SHARE`` of them and ``FOCUS_MIN_LIFT`` times its share of decided quotes."""
-    decided = window[window[STATUS] != OPEN]
-    low = decided[decided[LOW_OFFER]]
-    if len(low) < FOCUS_MIN_DECLINES:
-        return None
-    best: tuple[float, str] | None = None
-    for column in FOCUS_SEGMENTS:
-        if column not in decided:
-            continue
-        share_low = low[column].astype(str).value_counts(normalize=True)
-        share_all = decided[column].astype(str).value_counts(normalize=True)
-        for value, share in share_low.items():
-            lift = share / share_all[value]
-            if (
-                share >= FOCUS_MIN_SHARE
-                and lift >= FOCUS_MIN_LIFT
-                and (best is None or lift > best[0])
-            ):
-                best = (lift, SEGMENTS_BY_COLUMN[column].value_label(str(value)))
-    return best[1] if best else None
-
-
-def business_summary(joined: pd.DataFrame, end: date, days: int = 28) -> BusinessSummary:
-    """The quotes made in the ``days`` days up to ``end`` (inclusive)."""
-    start = end - timedelta(days=days - 1)
-    if joined.empty:
-        window = joined
-    else:
-        day = _days(joined).to_numpy(dtype="datetime64[D]")
-        window = joined[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]
-    ratios = window[PAID_RATIO].dropna() if len(window) else pd.Series(dtype=float)
-    return BusinessSummary(
-        start=start,
-        end=end,
-        quotes=len(window),
-        decided=int((window[STATUS] != OPEN).sum()) if len(window) else 0,
-        deals=int((window[STATUS] == DEAL).sum()) if len(window) else 0,
-        declined_low_offer=int(window[LOW_OFFER].sum()) if len(window) else 0,
-        open=int((window[STATUS] == OPEN).sum()) if len(window) else 0,
-        paid_ratio=float(ratios.mean()) if len(ratios) else None,
-        low_offer_focus=_low_offer_focus(window) if len(window) else None,
-    )
-
-
-def count(value: int) -> str:
-    """``2142 -> '2.142'`` the Brazilian way."""
-    return f"{value:,}".replace(",", ".")
-
-
-def percent(share: float) -> str:
-    """``0.62 -> '62%'`` the Brazilian way."""
-    return format_percent(share, locale=LOCALE)
-
-
-def summary_sentence(summary: BusinessSummary) -> str:
-    """One sentence for the top of the section, e.g. 'Nas últimas 4 semanas, 62% das ofertas
-    decididas foram aceitas; 21% recusadas por valor baixo, concentradas em Ryzen 7.'"""
-    days = (summary.end - summary.start).days + 1
-    period = f"Nas últimas {days // 7} semanas" if days % 7 == 0 else f"Nos últimos {days} dias"
-    if days == 7:
-        period = "Na última semana"
-    if not summary.quotes:
-        return f"{period}, nenhuma oferta foi feita."
-    if not summary.decided:
-        return (
-            f"{period}, {count(summary.quotes)} ofertas foram feitas e nenhuma tem resultado "
-            "registrado."
-        )
-    sentence = f"{period}, {percent(summary.acceptance or 0)} das ofertas foram aceitas"
-    sentence += f"; {percent(summary.low_offer_share or 0)} recusadas por valor baixo"
-    if summary.low_offer_focus:
-        sentence += f", concentradas em {summary.low_offer_focus}"
-    if summary.open:
-        plural = "s" if summary.open > 1 else ""
-        sentence += f"; {count(summary.open)} oferta{plural} ainda em aberto"
-    return sentence + "."

@@ -11,17 +11,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from laptop_pricing.formatting import format_percent
 from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.charts import (
     DAY_FORMAT,
     PALETTE,
     _layout,
     _short,
-    add_band,
 )
 
 STATUS_COLORS = {business.DEAL: "#10b981", business.DECLINED: "#ef4444", business.OPEN: "#9ca3af"}
 THRESHOLD_COLOR = "#b91c1c"
+FEW_COLOR = "#bfdbfe"  # a week with too few decided offers to read its rate
 SUBPLOT_TITLE_ROW = 26  # pixels: the first row's subplot titles sit above its plots
 
 
@@ -49,41 +50,58 @@ def quotes_per_day_figure(per_day: pd.DataFrame) -> go.Figure:
 
 
 def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None) -> go.Figure:
-    """Acceptance of each week's offers inside its 95 % Wilson interval; the alert threshold,
+    """Acceptance of each week's offers as one bar per week (never a lone dot) with its 95 %
+    Wilson interval, one tick per week ("semana de 23/11"); a week with fewer than
+    ``business.MIN_DECIDED`` decided offers is drawn pale and says so. The alert threshold,
     when given, as a dashed line."""
     figure = go.Figure()
     rows = over_time[over_time["decided"] > 0] if len(over_time) else over_time
     if len(rows):
-        add_band(
-            figure,
-            rows["period"],
-            rows["acceptance_low"],
-            rows["acceptance_high"],
-            "intervalo de 95%",
-        )
-        figure.add_scatter(
+        acceptance = rows["acceptance"].to_numpy(dtype=np.float64)
+        few = rows["decided"].to_numpy() < business.MIN_DECIDED
+        figure.add_bar(
             x=rows["period"],
-            y=rows["acceptance"],
-            mode="lines+markers",
+            y=acceptance,
             name="aceitação",
-            line={"color": PALETTE[0], "width": 2},
-            customdata=rows[["acceptance_low", "acceptance_high", "deals", "decided"]].to_numpy(),
+            marker_color=[FEW_COLOR if pale else PALETTE[0] for pale in few],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": rows["acceptance_high"].to_numpy(dtype=np.float64) - acceptance,
+                "arrayminus": acceptance - rows["acceptance_low"].to_numpy(dtype=np.float64),
+                "color": "#1f2937",
+                "thickness": 1.2,
+            },
+            customdata=np.column_stack(
+                [
+                    rows[["acceptance_low", "acceptance_high", "deals", "decided"]].to_numpy(),
+                    np.where(few, " (poucos dados)", ""),
+                ]
+            ),
             hovertemplate=(
                 f"semana de %{{x|{DAY_FORMAT}}}<br>aceitação %{{y:.0%}}"
                 " (%{customdata[0]:.0%} a %{customdata[1]:.0%})"
-                "<br>%{customdata[2]:,} de %{customdata[3]:,} ofertas decididas<extra></extra>"
+                "<br>%{customdata[2]:,} de %{customdata[3]:,} ofertas decididas"
+                "%{customdata[4]}<extra></extra>"
             ),
+            showlegend=False,
+        )
+        weeks = pd.to_datetime(rows["period"])
+        figure.update_xaxes(
+            tickmode="array",
+            tickvals=list(weeks),
+            ticktext=[f"semana de {week:%d/%m}" for week in weeks],
         )
     if alert_below is not None:
         figure.add_hline(
             y=alert_below,
             line={"color": THRESHOLD_COLOR, "dash": "dash", "width": 1},
-            annotation_text=f"alerta abaixo de {alert_below:.0%}".replace(".", ","),
+            annotation_text=f"alerta abaixo de {format_percent(alert_below, 0)}",
             annotation_position="bottom left",
         )
-    figure.update_xaxes(tickformat="%d/%m/%y")
     figure.update_yaxes(title_text="ofertas aceitas", tickformat=".0%", range=[0, 1])
-    return _layout(figure, "Aceitação por semana (com intervalo de 95%)")
+    figure.update_layout(bargap=0.5)
+    return _layout(figure, "Aceitação por semana (com intervalo de 95%)", legend=False)
 
 
 SEGMENT_PANELS = (

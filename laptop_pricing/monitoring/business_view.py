@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from laptop_pricing.monitoring import business, business_charts
+from laptop_pricing.monitoring import business, business_charts, business_summary
 
 
 @dataclass(frozen=True)
 class BusinessView:
-    summary: business.BusinessSummary  # the chosen period
+    summary: business_summary.BusinessSummary  # the chosen period
     sentence: str
     figures: dict[str, go.Figure] = field(default_factory=dict)  # per_day, acceptance
     segments: pd.DataFrame | None = None  # business.all_segment_rates of the period
@@ -34,10 +34,10 @@ def compute_business_view(
 ) -> BusinessView:
     """The quotes made from ``start`` to ``end`` with their current outcomes: the summary
     sentence, the two time figures and the rates of every segment."""
-    joined = business.join_outcomes(_with_offer(quotes), outcomes)
-    summary = business.business_summary(joined, end, days=(end - start).days + 1)
-    sentence = business.summary_sentence(summary)
-    period = _in_period(joined, start, end)
+    joined = business.join_outcomes(with_offer(quotes), outcomes)
+    summary = business_summary.business_summary(joined, end, days=(end - start).days + 1)
+    sentence = business_summary.summary_sentence(summary)
+    period = business_summary.in_days(joined, start, end)
     if period.empty:
         return BusinessView(summary, sentence)
     figures = {
@@ -51,7 +51,7 @@ def compute_business_view(
     )
 
 
-def _with_offer(rows: pd.DataFrame) -> pd.DataFrame:
+def with_offer(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows whose offer is a positive number (those ``join_outcomes`` keeps), tested once
     per distinct offer: a year of request rows, most without a trade-in, is never read as a
     million texts to find the few quotes."""
@@ -64,17 +64,21 @@ def _with_offer(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def segment_figure(view: BusinessView, column: str) -> go.Figure | None:
-    """The figure of one segment of the view (the page's "Dividir por" choice)."""
+    """The figure of one segment of the view (the page's "Dividir por" choice), without the
+    values that have fewer than ``business.MIN_DECIDED`` decided offers (n = 1 reads as 0 % or
+    100 %); ``None`` when no value has that many."""
     if view.segments is None:
         return None
     chosen = business.SEGMENTS_BY_COLUMN[column]
     rates = view.segments[view.segments["segment"] == column]
+    rates = rates[rates["decided"] >= business.MIN_DECIDED]
     title = f"Por {chosen.label.lower()} (entre parênteses: ofertas com resultado)"
     return business_charts.segment_figure(rates, title) if len(rates) else None
 
 
-def _in_period(joined: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    if joined.empty:
-        return joined
-    day = joined[business.TIMESTAMP].dt.tz_convert(None).to_numpy(dtype="datetime64[D]")
-    return joined[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]
+def hidden_segments(view: BusinessView, column: str) -> int:
+    """How many values of the segment the figure leaves out for having too few decided offers."""
+    if view.segments is None:
+        return 0
+    rates = view.segments[view.segments["segment"] == column]
+    return int((rates["decided"] < business.MIN_DECIDED).sum())

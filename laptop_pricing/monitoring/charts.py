@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from laptop_pricing import log_columns
-from laptop_pricing.monitoring.aggregate import OUTSIDE_LABEL
+from laptop_pricing.monitoring.aggregate import NOT_INFORMED_LABEL, OUTSIDE_LABEL
 
 VERSION = log_columns.VERSION_COLUMN
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#84cc16", "#ec4899")
@@ -205,7 +205,8 @@ def field_share_figure(part: pd.DataFrame, title: str) -> go.Figure:
     phone (one figure of small multiples cannot reflow and gets cut at 390 px)."""
     figure = go.Figure()
     labels = [_short(label) for label in part["label"]]
-    colors = [OUTSIDE_COLOR if label == OUTSIDE_LABEL else PALETTE[0] for label in part["label"]]
+    grey = (OUTSIDE_LABEL, NOT_INFORMED_LABEL)
+    colors = [OUTSIDE_COLOR if label in grey else PALETTE[0] for label in part["label"]]
     figure.add_bar(
         x=part["share"], y=labels, orientation="h", marker_color=colors, name="pedidos",
         customdata=part["requests"].to_numpy(),
@@ -240,8 +241,8 @@ def version_timeline_figure(timeline: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     if len(timeline):
         colors = version_colors(list(timeline[VERSION]))
-        first = pd.to_datetime(timeline["first_seen"]).dt.tz_convert(None)
-        last = pd.to_datetime(timeline["last_seen"]).dt.tz_convert(None)
+        first = pd.to_datetime(timeline["first_seen"]).dt.tz_localize(None)  # Brasília clock
+        last = pd.to_datetime(timeline["last_seen"]).dt.tz_localize(None)
         duration_ms = ((last - first).dt.total_seconds() * 1000).clip(lower=3_600_000)
         figure.add_bar(
             base=first,

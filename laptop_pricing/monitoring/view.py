@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,7 +19,7 @@ from laptop_pricing.monitoring.sources import DayFile, SetAside
 
 @dataclass(frozen=True)
 class Filters:
-    """One choice on the monitoring page: the period (UTC days, inclusive), the model versions
+    """One choice on the monitoring page: the period (Brasília days, inclusive), the model versions
     (empty: all) and the in-schema switch. Frozen and hashable, so it keys the page's caches."""
 
     start: date
@@ -31,8 +31,9 @@ class Filters:
         return replace(self, versions=tuple(versions))
 
     def load_window(self) -> tuple[date, date]:
-        """The days to read: the period and the one before it (for the median's change)."""
-        return aggregate.previous_period(self.start, self.end)[0], self.end
+        """The UTC day files to read: the period and the one before it (for the median's
+        change), and the day after its end, whose first hours are still its last Brasília day."""
+        return aggregate.previous_period(self.start, self.end)[0], self.end + timedelta(days=1)
 
     def apply(self, rows: pd.DataFrame) -> pd.DataFrame:
         versions = list(self.versions) or None
