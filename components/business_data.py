@@ -18,9 +18,9 @@ from laptop_pricing.monitoring.business_view import BusinessView, compute_busine
 from laptop_pricing.monitoring.outcome_reader import OutcomeReadResult, read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.view import Filters
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.settings import Settings
-from laptop_pricing.storage.layout import OUTCOMES
 
 TTL_SECONDS = monitoring_data.TTL_SECONDS
 

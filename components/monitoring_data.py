@@ -54,7 +54,7 @@ def using_sample() -> bool:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def list_days(location: LogLocation) -> list[DayFile]:
     """Day files of the whole log (names only). Raises ``LogUnavailable``; errors are not cached."""
-    return location.open().list().files
+    return location.open().list_day_files().files
 
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)

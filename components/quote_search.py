@@ -10,11 +10,10 @@ from components.outcome_form import outcome_controls, outcome_history, recorded_
 from components.quote_download import stored_pdf_download
 from laptop_pricing.formatting import format_price
 from laptop_pricing.pricing.schema import FIELDS_BY_NAME
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.request_log import store_from_settings
-from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.day_csv import UnreadableDayFile
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.storage.stores import StoreError
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId
 from laptop_pricing.trade_in.quote_lookup import LookupResult, QuoteLookup
@@ -33,9 +32,7 @@ VALID = "Cotação válida até {day}."
 def _lookup(settings: Settings) -> QuoteLookup:
     store = store_from_settings(settings)
     outcomes = store_from_settings(settings, OUTCOMES)
-    return QuoteLookup(
-        lambda day: day_rows(store, day), outcome_rows=lambda day: day_rows(outcomes, day)
-    )
+    return QuoteLookup.from_stores(store, outcomes)
 
 
 def find(text: str, settings: Settings) -> LookupResult | str:

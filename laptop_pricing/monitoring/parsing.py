@@ -27,11 +27,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from laptop_pricing import log_columns
-from laptop_pricing.monitoring.sources import DayFile, SetAside
 from laptop_pricing.pricing import schema
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.layout import LogLayout
-from laptop_pricing.storage.records import decode_records
+from laptop_pricing.storage.listing import SetAside
+from laptop_pricing.storage.records import DecodedRecords
 from laptop_pricing.storage.values import (
     BAD_PRICE,
     BAD_TIMESTAMP,
@@ -112,12 +112,10 @@ def _not_a_csv(name: str, data: bytes) -> ParsedFile | None:
             return _whole_file(name, COMPRESSED, kind)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _whole_file(name, NOT_TEXT, "UTF-16")
-    if b"\x00" in data:
-        return _whole_file(name, NOT_TEXT, "bytes nulos")
     sample = data[:8192]
-    garbled = len(_CONTROL.findall(sample)) + sample.decode("utf-8", errors="replace").count(
-        "\ufffd"
-    )
+    garbled = len(_CONTROL.findall(sample.replace(b"\x00", b""))) + sample.decode(
+        "utf-8", errors="replace"
+    ).count("\ufffd")
     if garbled > len(sample) * 0.05:  # binary; a stray Latin-1 letter is kept as text
         return _whole_file(name, NOT_TEXT, "conteúdo binário")
     if b"\n" not in data and data.count(b"\r") > 1:
@@ -148,10 +146,9 @@ def _first_line(text_start: bytes) -> str:
     return line.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
-def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
+def parse_day_bytes(name: str, data: bytes) -> ParsedFile:
     """One day CSV's bytes as a table of ``ROW_COLUMNS`` (plus request ids) and what was set
     aside. Never raises for the file's content."""
-    name = day_file.name
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     refused = _not_a_csv(name, data)
@@ -166,7 +163,8 @@ def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
         if missing:
             return _whole_file(name, MISSING_COLUMNS, ", ".join(missing))
         first_data_line = 2 if header else 1
-        tokens = _tokenise_fast(data, columns, first_data_line)
+        # A row holding a NUL byte is set aside by line (the slow path); the rest is kept.
+        tokens = None if b"\x00" in data else _tokenise_fast(data, columns, first_data_line)
         if tokens is None:
             tokens = _tokenise_slow(name, data, columns, first_data_line)
         strings, lines, set_aside = tokens
@@ -237,6 +235,9 @@ def _tokenise_slow(name: str, data: bytes, columns: list[str], first_data_line: 
         line_start = reader.line_num + 1
         if line < first_data_line or not any(cell.strip() for cell in row):
             continue
+        if any("\x00" in cell for cell in row):
+            set_aside.append(SetAside(name, line, NOT_TEXT, "bytes nulos"))
+            continue
         if len(row) != width:
             reason = SHORT_ROW if len(row) < width else LONG_ROW
             set_aside.append(SetAside(name, line, reason, f"{len(row)} valores, esperados {width}"))
@@ -299,10 +300,8 @@ def convert(
     return ParsedFile(name, table, set_aside, ids)
 
 
-def parse_records(day_file: DayFile, data: bytes) -> ParsedFile:
+def parse_records(name: str, decoded: DecodedRecords) -> ParsedFile:
     """A day's uncompacted records; torn lines (a crash mid-write) are counted, not kept."""
-    name = day_file.name
-    decoded = decode_records(data)
     notes = []
     if decoded.torn:
         notes.append(SetAside(name, None, TORN_RECORDS, f"{decoded.torn} registros incompletos"))

@@ -31,11 +31,10 @@ from datetime import UTC, datetime, timedelta
 
 from laptop_pricing.errors import OutcomeNotStored, QuoteNotFound
 from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.request_log import RequestLog, request_log_from_settings, store_from_settings
-from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.request_log.writer import Fate
 from laptop_pricing.settings import Settings
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.trade_in.outcome import (
     ALREADY_STORED,
     QUOTE_ID,
@@ -177,6 +176,6 @@ def recorder_from_settings(settings: Settings) -> OutcomeRecorder:
     Raises ``PolicyError`` for a policy that cannot be used."""
     late_policy = load_policy(policy_path(settings)).late_outcomes
     quotes = store_from_settings(settings)
-    lookup = QuoteLookup(lambda day: day_rows(quotes, day))
+    lookup = QuoteLookup.from_stores(quotes)
     log = request_log_from_settings(settings, OUTCOMES)
     return OutcomeRecorder(quote_terms(lookup), OutcomeLog(log), late_policy)
