@@ -14,7 +14,6 @@ the ``csv`` module's path, which gives each set-aside row its line number.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,12 @@ import pyarrow.parquet as pq
 
 from laptop_pricing import log_columns
 from laptop_pricing.pricing import schema
+from laptop_pricing.request_log.kind import PREDICTIONS
 from laptop_pricing.storage import rollup
+from laptop_pricing.storage.day_csv import CELL_TOO_LONG as CELL_TOO_LONG
+from laptop_pricing.storage.day_csv import LONG_ROW as LONG_ROW
+from laptop_pricing.storage.day_csv import NOT_TEXT, header_names, read_cells
+from laptop_pricing.storage.day_csv import SHORT_ROW as SHORT_ROW
 from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.storage.listing import SetAside
 from laptop_pricing.storage.records import DecodedRecords
@@ -67,18 +71,14 @@ HEADERLESS_COLUMNS: tuple[str, ...] = (
 )
 
 # Why a row or a file was set aside (the page turns these codes into words).
-SHORT_ROW = "short_row"
-LONG_ROW = "long_row"
-CELL_TOO_LONG = "cell_too_long"
 MISSING_COLUMNS = "missing_columns"
 EMPTY = "empty"
 COMPRESSED = "compressed"
-NOT_TEXT = "not_text"
 CR_ONLY = "cr_only"
 UNREADABLE = "unreadable"
 TORN_RECORDS = "torn_records"
 
-_KNOWN_COLUMNS = {c: c for c in log_columns.LOG_COLUMNS} | dict(log_columns.LOG_COLUMN_ALIASES)
+_KNOWN_COLUMNS = frozenset(log_columns.LOG_COLUMNS)
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAGIC = {
@@ -123,21 +123,9 @@ def _not_a_csv(name: str, data: bytes) -> ParsedFile | None:
     return None
 
 
-def _normalise_header(token: str) -> str:
-    return token.strip().strip('"').strip().lower()
-
-
 def _header_columns(first_line: str) -> list[str] | None:
     """Column names when the first line is a header; None when it already holds data."""
-    tokens = next(csv.reader([first_line]), [])
-    names = [_normalise_header(t) for t in tokens]
-    if sum(1 for n in names if n in _KNOWN_COLUMNS) < 3:
-        return None
-    columns: list[str] = []
-    for position, name in enumerate(names):
-        column = _KNOWN_COLUMNS.get(name, f"_unknown_{position}")
-        columns.append(column if column not in columns else f"_duplicate_{position}")
-    return columns
+    return header_names(PREDICTIONS, next(csv.reader([first_line]), []))
 
 
 def _first_line(text_start: bytes) -> str:
@@ -214,39 +202,12 @@ def _tokenise_fast(data: bytes, columns: list[str], first_data_line: int) -> _To
 
 
 def _tokenise_slow(name: str, data: bytes, columns: list[str], first_data_line: int) -> _Tokens:
-    """The csv module, line by line, so every set-aside row gets its physical line number."""
-    text = data.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    width = len(columns)
-    values: list[list[str]] = [[] for _ in columns]
-    lines: list[int] = []
-    set_aside: list[SetAside] = []
-    line_start = 1
-    while True:
-        line = line_start
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # a cell past the csv module's limit (128 KB)
-            line_start = reader.line_num + 1
-            set_aside.append(SetAside(name, line, CELL_TOO_LONG, str(error)[:60]))
-            continue
-        line_start = reader.line_num + 1
-        if line < first_data_line or not any(cell.strip() for cell in row):
-            continue
-        if any("\x00" in cell for cell in row):
-            set_aside.append(SetAside(name, line, NOT_TEXT, "bytes nulos"))
-            continue
-        if len(row) != width:
-            reason = SHORT_ROW if len(row) < width else LONG_ROW
-            set_aside.append(SetAside(name, line, reason, f"{len(row)} valores, esperados {width}"))
-            continue
-        for column_values, cell in zip(values, row, strict=True):
-            column_values.append(cell)
-        lines.append(line)
-    arrays = {c: pa.array(v, type=pa.string()) for c, v in zip(columns, values, strict=True)}
-    return arrays, np.asarray(lines, dtype=np.int32), set_aside
+    """The day-file row reader (``storage.day_csv.read_cells``), so every set-aside row gets
+    its physical line number."""
+    cells = read_cells(data.decode("utf-8", errors="replace"), len(columns), first_data_line)
+    arrays = {c: pa.array(v, type=pa.string()) for c, v in zip(columns, cells.columns, strict=True)}
+    notes = [SetAside(name, line, reason, detail) for line, reason, detail in cells.set_aside]
+    return arrays, np.asarray(cells.lines, dtype=np.int32), notes
 
 
 def _dictionary(column: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:

@@ -1,5 +1,6 @@
-"""The day CSV, written and read back by the compactor (the monitoring page has its own
-vectorised parser for display, ``laptop_pricing.monitoring.parsing``).
+"""The day CSV, written and read: the one writer, and the one row reader (``read_cells``) that
+the compactor and the monitoring page share (the page tokenises a clean file with pyarrow
+first, ``monitoring.parsing``, and falls back to this one for a file with defects).
 
 Written: the kind's columns in order, header once, ``csv`` quoting, every cell formula-safe.
 Read: any header the course or an older version wrote (aliases mapped, missing columns empty,
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from laptop_pricing.safe_csv import rows_to_csv
@@ -26,9 +27,11 @@ def encode_day_csv(kind: RecordKind, rows: Iterable[Mapping[str, str]]) -> bytes
     return rows_to_csv(kind.columns, ([row.get(c, "") for c in kind.columns] for row in rows))
 
 
-WRONG_WIDTH = "wrong_width"
-NOT_TEXT = "not_text"
+# Why a row was set aside (the page turns these codes into words).
+SHORT_ROW = "short_row"
+LONG_ROW = "long_row"
 CELL_TOO_LONG = "cell_too_long"
+NOT_TEXT = "not_text"
 _COMPRESSED = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd", b"PAR1")
 
 
@@ -43,43 +46,86 @@ class UnreadableDayFile(ValueError):
     """The bytes are not a CSV with the kind's header (binary, compressed, foreign)."""
 
 
+def header_names(kind: RecordKind, tokens: Sequence[str]) -> list[str] | None:
+    """A header's columns as the kind calls them (unknown ones ``_unknown_<i>``, a repeat
+    ``_duplicate_<i>``); None when fewer than three are the kind's, so the line is data."""
+    names = [kind.canonical(token) for token in tokens]
+    if sum(1 for name in names if name in kind.columns) < 3:
+        return None
+    columns: list[str] = []
+    for position, name in enumerate(names):
+        column = name if name in kind.columns else f"_unknown_{position}"
+        columns.append(column if column not in columns else f"_duplicate_{position}")
+    return columns
+
+
+@dataclass
+class Cells:
+    """A day file's data rows, column by column, with each row's physical line, and the rows
+    set aside as (line, reason, detail)."""
+
+    columns: list[list[str]]
+    lines: list[int]
+    set_aside: list[tuple[int, str, str]]
+
+
+def read_cells(text: str, width: int, first_data_line: int) -> Cells:
+    """The ``csv`` module, row by row: rows of the wrong width, with a cell past its limit
+    (128 KB) or holding what is not text (a NUL, undecodable bytes) set aside by line."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    cells = Cells([[] for _ in range(width)], [], [])
+    line_start = 1
+    while True:
+        line = line_start
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            line_start = reader.line_num + 1
+            cells.set_aside.append((line, CELL_TOO_LONG, str(error)[:60]))
+            continue
+        line_start = reader.line_num + 1
+        if line < first_data_line or not any(cell.strip() for cell in row):
+            continue
+        if not all(is_storable_text(cell) for cell in row):
+            cells.set_aside.append((line, NOT_TEXT, "bytes nulos ou inválidos"))
+            continue
+        if len(row) != width:
+            reason = SHORT_ROW if len(row) < width else LONG_ROW
+            cells.set_aside.append((line, reason, f"{len(row)} valores, esperados {width}"))
+            continue
+        for column_values, cell in zip(cells.columns, row, strict=True):
+            column_values.append(cell)
+        cells.lines.append(line)
+    return cells
+
+
 def decode_day_csv(kind: RecordKind, data: bytes) -> DecodedDay:
     if data.startswith(_COMPRESSED) or data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableDayFile("compressed or not UTF-8 text")
     # Undecodable bytes become lone surrogates, so the row holding them is found and set aside.
     text = data.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader, None)
+        tokens = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])), None)
     except csv.Error as error:
         raise UnreadableDayFile("no readable header") from error
-    if header is None:
+    if tokens is None:
         return DecodedDay([], 0)
-    names = [kind.canonical(name) for name in header]
-    if kind.timestamp_column not in names:
+    names = header_names(kind, tokens)
+    if names is None or kind.timestamp_column not in names:
         raise UnreadableDayFile(f"no {kind.timestamp_column} column in the header")
-    wanted = [(position, name) for position, name in enumerate(names) if name in kind.columns]
-    day = DecodedDay([], 0)
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:  # a cell past the csv module's limit: skip that row, keep reading
-            day.set_aside.append((line, CELL_TOO_LONG))
-            continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(names):
-            day.set_aside.append((line, WRONG_WIDTH))
-            continue
-        if not all(is_storable_text(cell) for cell in cells):
-            day.set_aside.append((line, NOT_TEXT))
-            continue
+    cells = read_cells(text, len(names), first_data_line=2)
+    wanted = [
+        (values, name)
+        for values, name in zip(cells.columns, names, strict=True)
+        if name in kind.columns
+    ]
+    rows = []
+    for i in range(len(cells.lines)):
         row = dict.fromkeys(kind.columns, "")
-        for position, name in wanted:
-            row[name] = cells[position]
-        day.rows.append(row)
-    day.skipped = len(day.set_aside)
-    return day
+        for values, name in wanted:
+            row[name] = values[i]
+        rows.append(row)
+    notes = [(line, reason) for line, reason, _ in cells.set_aside]
+    return DecodedDay(rows, len(notes), notes)

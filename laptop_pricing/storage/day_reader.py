@@ -73,6 +73,11 @@ def read_open_day(
     layout = store.layout
     opened = OpenDay(day, layout.day_file_name(day), records_name=f"{day:%Y-%m-%d}")
     kinds = {f.kind for f in listed} if listed is not None else {DAY_FILE, RECORDS}
+    for entry in listed or ():
+        if entry.kind == RECORDS:
+            opened.records_name = entry.name
+        else:
+            opened.day_file_name = entry.name
     if DAY_FILE in kinds:
         try:
             opened.day_file, opened.watermark = store.read_day_file(
@@ -82,9 +87,11 @@ def read_open_day(
             if not tolerant:
                 raise
             opened.set_aside.append(fetch_failure(opened.day_file_name, error))
-    for entry in listed or ():
-        if entry.kind == RECORDS:
-            opened.records_name = entry.name
+        else:
+            if opened.day_file is None and listed is not None:
+                # Listed, then gone (deleted since): say so rather than show nothing.
+                gone = SetAside(opened.day_file_name, None, FETCH_FAILED, "NoSuchKey")
+                opened.set_aside.append(gone)
     if RECORDS in kinds:
         try:
             opened.records = store.read_records(day, after=opened.watermark)
