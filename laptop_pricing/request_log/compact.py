@@ -37,7 +37,7 @@ from typing import Any
 
 from laptop_pricing.record_kinds import KINDS
 from laptop_pricing.request_log import store_from_settings
-from laptop_pricing.settings import load_settings
+from laptop_pricing.settings import Settings, load_settings, settings_or_exit
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv, encode_day_csv
 from laptop_pricing.storage.day_reader import merge_rows, read_open_day
@@ -217,9 +217,9 @@ class Compactor:
         return sorted(recent & set(self.store.record_days()) | {today - timedelta(days=1)})
 
 
-def compactors_from_environment() -> list[Compactor]:
+def compactors_from_environment(settings: Settings | None = None) -> list[Compactor]:
     """One compactor per record kind (request log, outcomes), as the settings place them."""
-    settings = load_settings()
+    settings = settings or load_settings()
     return [Compactor(store_from_settings(settings, kind)) for kind in KINDS.values()]
 
 
@@ -252,8 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--day", type=date.fromisoformat, help="one UTC day, YYYY-MM-DD")
     which.add_argument("--all", action="store_true", help="every day with records or a file")
     args = parser.parse_args(argv)
+    settings = settings_or_exit()  # a bad key (an unwritable PREDICTIONS-DIR): one line, rc 1
     try:
-        for compactor in compactors_from_environment():
+        for compactor in compactors_from_environment(settings):
             days = [args.day] if args.day else compactor.days(everything=args.all)
             for result in compactor.compact_days(days):
                 print(f"{compactor.kind.name} {result.summary()}")
