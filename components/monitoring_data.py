@@ -75,6 +75,12 @@ def period_versions(location: LogLocation, filters: view.Filters) -> tuple[int, 
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
+def set_aside(location: LogLocation, filters: view.Filters) -> list[SetAside]:
+    """What the reader could not keep in the period's window (files and lines, with why)."""
+    return list(load_log(location, *filters.load_window()).set_aside)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
 def monitoring_view(
     location: LogLocation, filters: view.Filters, today: date
 ) -> view.MonitoringView:

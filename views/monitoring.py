@@ -9,6 +9,7 @@ from components import business_panels as business_ui
 from components import monitoring_data as data
 from components import monitoring_panels as ui
 from components.page_setup import page_entry
+from components.set_aside_files import set_aside_files
 from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.sources import LogUnavailable
@@ -49,6 +50,7 @@ filters = ui.filters(files)
 with st.spinner("Lendo os registros do período…"):
     requests, versions = data.period_versions(location, filters)
 if not requests:
+    set_aside_files(data.set_aside(location, filters))  # why a period with files shows nothing
     ui.sample_offer(
         f"Nenhum pedido registrado entre {format_day(filters.start)} e "
         f"{format_day(filters.end)}. Escolha outro período."
