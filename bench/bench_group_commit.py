@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LocalRecordStore, LogLayout, RequestLog
 
 FIELDS = LaptopSpec.default().as_dict()
@@ -29,7 +30,7 @@ FIELDS = LaptopSpec.default().as_dict()
 
 def run(rows: int, threads: int) -> tuple[int, float]:
     with tempfile.TemporaryDirectory() as folder:
-        log = RequestLog(LocalRecordStore(folder, LogLayout("bench")), deadline=10.0)
+        log = RequestLog(LocalRecordStore(folder, LogLayout("bench", PREDICTIONS)), deadline=10.0)
 
         def one(i: int) -> None:
             log.write(prediction_values(FIELDS, i + 1, "bench", f"r-{i}", datetime.now(UTC)))

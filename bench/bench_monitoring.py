@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from bench_support import moto_process  # noqa: E402
 
+from laptop_pricing.record_kinds import PREDICTIONS  # noqa: E402
 from laptop_pricing.settings import KEYS, env_name  # noqa: E402  (after the path insert)
 
 BUCKET = "bench-monitoring"
@@ -276,7 +277,9 @@ def compact_year(endpoint: str, days: int) -> float:
     from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client
     from laptop_pricing.storage.s3_store import S3RecordStore
 
-    store = S3RecordStore(BUCKET, LogLayout(PREFIX), s3_client(endpoint, READ_TIMEOUTS))
+    store = S3RecordStore(
+        BUCKET, LogLayout(PREFIX, PREDICTIONS), s3_client(endpoint, READ_TIMEOUTS)
+    )
     later = datetime(END.year, END.month, END.day, tzinfo=UTC) + timedelta(days=1, hours=1)
     compactor = Compactor(store, clock=lambda: later)
     t0 = time.perf_counter()

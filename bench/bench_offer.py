@@ -34,9 +34,10 @@ from laptop_pricing.api.handler import NullObserver, PricingHandler, get_engine 
 from laptop_pricing.api.service import prediction_values  # noqa: E402
 from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
 from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE  # noqa: E402
-from laptop_pricing.request_log import PREDICTIONS, LogLayout  # noqa: E402
-from laptop_pricing.request_log.compact import day_rows  # noqa: E402
+from laptop_pricing.record_kinds import PREDICTIONS  # noqa: E402
+from laptop_pricing.request_log import LogLayout  # noqa: E402
 from laptop_pricing.storage.day_csv import encode_day_csv  # noqa: E402
+from laptop_pricing.storage.day_reader import day_rows  # noqa: E402
 from laptop_pricing.storage.s3_store import S3RecordStore  # noqa: E402
 from laptop_pricing.trade_in.condition import Condition  # noqa: E402
 from laptop_pricing.trade_in.policy import load_policy  # noqa: E402

@@ -40,9 +40,9 @@ from laptop_pricing.monitoring.outcome_reader import read_outcomes  # noqa: E402
 from laptop_pricing.monitoring.reading import read_log  # noqa: E402
 from laptop_pricing.monitoring.sources import LogLocation  # noqa: E402
 from laptop_pricing.pricing.artifact import read_metadata  # noqa: E402
+from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS  # noqa: E402
 from laptop_pricing.request_log import LogLayout  # noqa: E402
 from laptop_pricing.request_log.compact import Compactor  # noqa: E402
-from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS  # noqa: E402
 from laptop_pricing.storage.s3_store import S3RecordStore  # noqa: E402
 from laptop_pricing.storage.stores import LocalRecordStore  # noqa: E402
 from tests import synthetic_business as synthetic  # noqa: E402

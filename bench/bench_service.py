@@ -39,6 +39,7 @@ from legacy_s3_request_log import S3RequestLog  # noqa: E402
 
 from laptop_pricing.api.service import prediction_values  # noqa: E402
 from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
+from laptop_pricing.record_kinds import PREDICTIONS  # noqa: E402
 from laptop_pricing.request_log import LogLayout, RequestLog  # noqa: E402
 from laptop_pricing.request_log.compact import Compactor  # noqa: E402
 from laptop_pricing.storage.records import encode_record  # noqa: E402
@@ -81,12 +82,14 @@ def new_log(store: Any) -> RequestLog:
 
 def s3_writer_store(endpoint: str, bucket: str) -> S3RecordStore:
     writer = s3_client(endpoint, Timeouts(connect=4, read=5), pool=32)
-    return S3RecordStore(bucket, LogLayout(PREFIX), writer, s3_client(endpoint, READ_TIMEOUTS))
+    return S3RecordStore(
+        bucket, LogLayout(PREFIX, PREDICTIONS), writer, s3_client(endpoint, READ_TIMEOUTS)
+    )
 
 
 def prefill_new_s3(client: Any, bucket: str, rows: int) -> None:
     """``rows`` records under today's prefix, in objects of 100 (as group commit makes them)."""
-    layout = LogLayout(PREFIX)
+    layout = LogLayout(PREFIX, PREDICTIONS)
 
     def put(start: int) -> None:
         body = b"".join(encode_record(values(n)) for n in range(start, start + 100))
@@ -113,10 +116,10 @@ def latency(endpoint: str, rows: int, count: int) -> None:
         full = median_ms(lambda n: log.append(SPEC, 1000 + n, "1.0.0"), count)
         results["old local (file lock + append)"] = (empty, full)
         # new, local: the day's records file
-        log = new_log(LocalRecordStore(folder / "ne", LogLayout(PREFIX)))
+        log = new_log(LocalRecordStore(folder / "ne", LogLayout(PREFIX, PREDICTIONS)))
         empty = median_ms(lambda n: log.write(values(n)), count)
-        store = LocalRecordStore(folder / "nf", LogLayout(PREFIX))
-        records = folder / "nf" / LogLayout(PREFIX).local_records_file(DAY)
+        store = LocalRecordStore(folder / "nf", LogLayout(PREFIX, PREDICTIONS))
+        records = folder / "nf" / LogLayout(PREFIX, PREDICTIONS).local_records_file(DAY)
         records.parent.mkdir(parents=True)
         records.write_bytes(b"".join(encode_record(values(n)) for n in range(rows)))
         log = new_log(store)
@@ -157,7 +160,7 @@ def throughput(endpoint: str, total: int, clients: int = 32) -> None:
         designs: dict[str, Callable[[int], object]] = {}
         old_local = LocalRequestLog(folder / "old", PREFIX)
         designs["old local"] = lambda n: old_local.append(SPEC, 1000 + n, "1.0.0")
-        new_local = new_log(LocalRecordStore(folder / "new", LogLayout(PREFIX)))
+        new_local = new_log(LocalRecordStore(folder / "new", LogLayout(PREFIX, PREDICTIONS)))
         designs["new local"] = lambda n: new_local.write(values(n))
         client.create_bucket(Bucket="tp-old")
         client.create_bucket(Bucket="tp-new")
@@ -189,7 +192,7 @@ def compaction(endpoint: str, records: int) -> None:
     print(f"3. compaction of one day of {records:,} records (day CSV + rollup), twice:")
     with tempfile.TemporaryDirectory() as scratch:
         stores = {
-            "local": LocalRecordStore(Path(scratch), LogLayout(PREFIX)),
+            "local": LocalRecordStore(Path(scratch), LogLayout(PREFIX, PREDICTIONS)),
             "S3": s3_writer_store(endpoint, "compact"),
         }
         for name, store in stores.items():

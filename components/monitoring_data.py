@@ -54,7 +54,7 @@ def using_sample() -> bool:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def list_days(location: LogLocation) -> list[DayFile]:
     """Day files of the whole log (names only). Raises ``LogUnavailable``; errors are not cached."""
-    return location.open().list().files
+    return location.open().list_day_files().files
 
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
@@ -72,6 +72,12 @@ def period_versions(location: LogLocation, filters: view.Filters) -> tuple[int, 
     """Requests in the period and the model versions that answered them."""
     rows = load_log(location, *filters.load_window()).rows
     return view.period_versions(rows, filters.start, filters.end)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
+def set_aside(location: LogLocation, filters: view.Filters) -> list[SetAside]:
+    """What the reader could not keep in the period's window (files and lines, with why)."""
+    return list(load_log(location, *filters.load_window()).set_aside)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)

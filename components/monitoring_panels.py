@@ -85,6 +85,7 @@ def sample_offer(reason: str) -> None:
 
 def unavailable(location: LogLocation, error: LogUnavailable) -> None:
     why = UNAVAILABLE_REASONS.get(error.reason, f"erro {error.reason}")
+    why = "o armazenamento não respondeu" if error.timed_out else why
     st.error(
         f"Não foi possível ler o registro de pedidos em {describe_location(location)}: {why}. "
         "Confira PREDICTIONS-BUCKET, PREDICTIONS-PREFIX e AWS-ENDPOINT-URL nos segredos do app.",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,17 @@ class Settings:
             f"store_name={self.store_name!r}, "
             f"outcomes_prefix={self.outcomes_prefix!r})"
         )
+
+
+def settings_or_exit() -> Settings:
+    """For a command (the local server, the compactor): the settings, or one line per bad key
+    on stderr and exit 1, never a traceback."""
+    try:
+        return load_settings()
+    except InvalidSettings as error:
+        for problem in error.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:

@@ -14,6 +14,7 @@ import pytest
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.monitoring import drift
 from laptop_pricing.pricing.artifact import read_metadata
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.settings import DEFAULT_OUTCOMES_PREFIX, DEFAULT_PREFIX
 from laptop_pricing.storage import s3
@@ -89,7 +90,7 @@ def week_up_to_today(folder: Path, acceptance: float) -> None:
         folder,
         [
             (
-                LogLayout(DEFAULT_PREFIX).day_key(today - timedelta(days=d)),
+                LogLayout(DEFAULT_PREFIX, PREDICTIONS).day_key(today - timedelta(days=d)),
                 synthetic.reference_day_csv(reference, today - timedelta(days=d), 30, seed=d),
             )
             for d in range(7)

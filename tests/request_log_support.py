@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.request_log.compact import Compactor
 from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client
@@ -108,11 +109,13 @@ def slow_proxy(target_port: int, delay: float) -> Iterator[str]:
 
 
 def local_store(folder: Path, prefix: str = PREFIX) -> LocalRecordStore:
-    return LocalRecordStore(folder, LogLayout(prefix))
+    return LocalRecordStore(folder, LogLayout(prefix, PREDICTIONS))
 
 
 def s3_store(endpoint: str, bucket: str, prefix: str = PREFIX) -> S3RecordStore:
-    return S3RecordStore(bucket, LogLayout(prefix), s3_client(endpoint, READ_TIMEOUTS, pool=32))
+    return S3RecordStore(
+        bucket, LogLayout(prefix, PREDICTIONS), s3_client(endpoint, READ_TIMEOUTS, pool=32)
+    )
 
 
 def compact_closed(store: RecordStore, day: date) -> None:

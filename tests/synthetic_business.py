@@ -22,8 +22,9 @@ from laptop_pricing import log_columns
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.outcome_reader import outcomes_frame
 from laptop_pricing.pricing import schema
+from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS
 from laptop_pricing.storage.day_csv import encode_day_csv
-from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS, LogLayout
+from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.outcome import Outcome
 from tests.synthetic_logs import year_of_days
@@ -74,7 +75,7 @@ def quote_day_files(business: SyntheticBusiness, prefix: str) -> Iterator[tuple[
     days = business.quotes[log_columns.TIMESTAMP_COLUMN].dt.date
     for day, rows in frame.groupby(days, sort=True):
         records = [{c: str(v) for c, v in row.items()} for row in rows.to_dict(orient="records")]
-        yield LogLayout(prefix).day_key(day), encode_day_csv(PREDICTIONS, records)
+        yield LogLayout(prefix, PREDICTIONS).day_key(day), encode_day_csv(PREDICTIONS, records)
 
 
 def quotes_and_outcomes(

@@ -17,6 +17,7 @@ import numpy as np
 
 from laptop_pricing import log_columns
 from laptop_pricing.pricing import schema
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.storage.layout import LogLayout
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
@@ -127,7 +128,7 @@ def day_files(
         else:
             rows = rows_per_day
         yield (
-            LogLayout(prefix).day_key(day),
+            LogLayout(prefix, PREDICTIONS).day_key(day),
             day_csv(
                 day,
                 rows,

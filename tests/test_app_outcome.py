@@ -15,9 +15,9 @@ from components.quote_search import LOOKUP_KEY
 from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.safe_csv import FORMULA_TRIGGERS
 from laptop_pricing.settings import load_settings
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 from tests.app_fixtures import SCRATCHED, answer, app, submit, texts
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.settings import REPO_ROOT
 from tests.importable import requirement_pins, run_probe
 from tests.service_fixtures import MOTO_ENV
@@ -200,7 +201,7 @@ def test_the_compactor_policy_may_list_read_and_write_only_under_the_prefix(
     writes there and deletes nothing (the lifecycle rule expires records)."""
     from laptop_pricing.request_log import LogLayout
 
-    layout = LogLayout("laptop-prediction-real-data")
+    layout = LogLayout("laptop-prediction-real-data", PREDICTIONS)
     for key in (layout.records_root, layout.rollup_key(2024, 5), layout.day_key(date(2024, 5, 1))):
         assert key.startswith("laptop-prediction-real-data/")
     policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
@@ -474,7 +475,7 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
 
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)
-    log = RequestLog(S3RecordStore(bucket, LogLayout("logs"), s3))
+    log = RequestLog(S3RecordStore(bucket, LogLayout("logs", PREDICTIONS), s3))
     spec = LaptopSpec.default().as_dict()
     for day in (yesterday, today):
         at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(minutes=1)
@@ -491,7 +492,7 @@ def test_the_compactor_command_runs_with_only_the_lambda_requirements_importable
         f"prediction {yesterday}",
     ]
     assert probe["pandas"] is False
-    layout = LogLayout("logs")
+    layout = LogLayout("logs", PREDICTIONS)
     for day in (yesterday, today):
         body = s3.get_object(Bucket=bucket, Key=layout.day_key(day))["Body"].read().decode()
         assert body.count("4321") == 1

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.settings import REPO_ROOT
 
@@ -51,7 +52,7 @@ def test_only_folded_records_expire_and_their_prefixes_are_the_writers(template)
     for records, prefix in zip(expiring, ("PredictionsPrefix", "OutcomesPrefix"), strict=True):
         assert records["ExpirationInDays"] == 35  # long after the hourly compactor folded them
         assert records["Prefix"] == {"Fn::Sub": f"${{{prefix}}}/_records/"}
-        assert LogLayout(f"${{{prefix}}}").records_root == f"${{{prefix}}}/_records/"
+        assert LogLayout(f"${{{prefix}}}", PREDICTIONS).records_root == f"${{{prefix}}}/_records/"
 
 
 def test_bucket_access_is_logged_to_a_private_bucket_that_only_s3_logging_writes(template):

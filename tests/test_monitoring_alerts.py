@@ -16,13 +16,13 @@ import pytest
 from laptop_pricing.monitoring import alert_rules, alerts, drift, quality
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.reading import read_log
-from laptop_pricing.monitoring.sources import LocalLogSource, LogLocation
+from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.pricing import schema
 from laptop_pricing.pricing.artifact import read_metadata
+from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.request_log.compact import Compactor
 from laptop_pricing.settings import KEYS, REPO_ROOT, env_name
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.storage.stores import LocalRecordStore
 from laptop_pricing.trade_in import outcome
 from tests import synthetic_business as synthetic
@@ -82,7 +82,9 @@ def test_a_small_window_is_not_flagged_for_noise_and_a_large_move_is(reference):
 
 def test_the_drift_table_gains_band_columns_only_when_asked(reference):
     rows = read_log(
-        LocalLogSource(_calm_log(Path(os.environ["PREDICTIONS_DIR"]) / "band"), LogLayout(""))
+        LocalRecordStore(
+            _calm_log(Path(os.environ["PREDICTIONS_DIR"]) / "band"), LogLayout("", PREDICTIONS)
+        )
     )
     plain = drift.drift_table(rows.rows, reference)
     assert list(plain.columns) == list(drift.DRIFT_COLUMNS)
@@ -152,7 +154,9 @@ def _outcomes_with_acceptance(rate: float, quotes_per_day: int = 10) -> pd.DataF
 
 def _requests(reference: drift.Reference, per_day: int, seed: int = 1) -> pd.DataFrame:
     folder = _calm_log(Path(os.environ["PREDICTIONS_DIR"]) / f"calm-{per_day}-{seed}", per_day)
-    return quality.with_in_schema(read_log(LocalLogSource(folder, LogLayout(""))).rows)
+    return quality.with_in_schema(
+        read_log(LocalRecordStore(folder, LogLayout("", PREDICTIONS))).rows
+    )
 
 
 def test_low_acceptance_fires_only_with_enough_decided_quotes():
@@ -201,7 +205,7 @@ def _calm_log(folder: Path, per_day: int = 40, seed: int = 1, prefix: str = "") 
     reference = drift.Reference.from_metadata(read_metadata())
     for offset in range(7):
         day = TODAY - timedelta(days=offset)
-        path = folder / LogLayout(prefix).day_key(day)
+        path = folder / LogLayout(prefix, PREDICTIONS).day_key(day)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(synthetic.reference_day_csv(reference, day, per_day, seed + offset))
     return folder

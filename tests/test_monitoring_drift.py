@@ -10,9 +10,10 @@ import pytest
 
 from laptop_pricing.monitoring import drift
 from laptop_pricing.monitoring.reading import read_log
-from laptop_pricing.monitoring.sources import LocalLogSource
 from laptop_pricing.pricing import schema
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout
+from laptop_pricing.storage.stores import LocalRecordStore
 from tests.monitoring_fixtures import SAMPLE_DIR
 
 
@@ -116,7 +117,7 @@ def test_values_outside_the_schema_count_as_drift_on_the_real_logs():
     reference = drift.Reference.from_reference(
         reference_from(train, train["price"].to_numpy())["reference"]
     )
-    rows = read_log(LocalLogSource(SAMPLE_DIR, LogLayout(""))).rows
+    rows = read_log(LocalRecordStore(SAMPLE_DIR, LogLayout("", PREDICTIONS))).rows
     table = drift.drift_table(rows, reference).set_index("field")
     assert table.loc["ram_gb", "status"] == drift.DRIFT
     assert table.loc["ram_gb", "outside_share"] > 0.7

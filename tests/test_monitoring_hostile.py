@@ -15,8 +15,9 @@ from components import monitoring_data
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.monitoring import parsing, sources
 from laptop_pricing.monitoring.reading import read_log
-from laptop_pricing.monitoring.sources import LocalLogSource, LogLocation
+from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout, RequestLog
 from laptop_pricing.safe_csv import frame_to_csv, neutralise
 from laptop_pricing.settings import DEFAULT_PREFIX
@@ -31,7 +32,7 @@ s3_endpoint = monitoring_fixtures.s3_endpoint
 
 
 END = date(2025, 6, 20)
-LAYOUT = LogLayout(DEFAULT_PREFIX)
+LAYOUT = LogLayout(DEFAULT_PREFIX, PREDICTIONS)
 
 
 def day(n: int) -> date:
@@ -82,7 +83,7 @@ def check(result, reasons: dict[str, str]) -> None:
 def test_hostile_local_files_are_set_aside_with_their_reason(tmp_path) -> None:
     objects, reasons = hostile_objects()
     write_files(tmp_path, objects)
-    check(read_log(LocalLogSource(tmp_path, LAYOUT)), reasons)
+    check(read_log(LocalRecordStore(tmp_path, LAYOUT)), reasons)
 
 
 def test_hostile_s3_objects_are_set_aside_with_their_reason(s3_endpoint) -> None:
@@ -157,7 +158,7 @@ def test_closed_days_come_from_the_rollup_and_today_from_records_once(tmp_path) 
 
     Compactor(store).compact_day(now.date())  # today's day file holds t0..t2 ...
     log.write(prediction_values(spec, 203, "v", "t3", now), at=now)  # ... and t3 is a record
-    result = read_log(LocalLogSource(tmp_path, LAYOUT))
+    result = read_log(LocalRecordStore(tmp_path, LAYOUT))
     assert sorted(result.rows["price"].astype(int)) == [100, 101, 102, 103, 104, 200, 201, 202, 203]
     assert result.set_aside == []
 
@@ -180,7 +181,7 @@ def test_every_download_comes_back_neutralised(tmp_path) -> None:
     good = "dell,intel,core i5,windows,casual,2,0,16,0,256,8,ddr4,64,6712,2025-06-20T10:00:00Z,"
     lines = [header] + [good + f'"{cell}"' for cell in HOSTILE_CELLS]
     write_files(tmp_path, [(LAYOUT.day_key(END), "\n".join(lines).encode())])
-    rows = read_log(LocalLogSource(tmp_path, LAYOUT)).rows
+    rows = read_log(LocalRecordStore(tmp_path, LAYOUT)).rows
     assert len(rows) == len(HOSTILE_CELLS)
     for data in (
         frame_to_csv(rows),  # the monitoring download

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from components import monitoring_data
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.settings import DEFAULT_PREFIX
 from tests.app_fixtures import OWNER, app, texts
@@ -91,7 +92,10 @@ def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
     end = date(2025, 3, 10)
     folder = clean_env / "predictions"
     good = [
-        (LogLayout(DEFAULT_PREFIX).day_key(end - timedelta(d)), day_csv(end - timedelta(d), 40))
+        (
+            LogLayout(DEFAULT_PREFIX, PREDICTIONS).day_key(end - timedelta(d)),
+            day_csv(end - timedelta(d), 40),
+        )
         for d in range(3)
     ]
     lines = day_csv(end - timedelta(days=3), 5).decode().split("\n")
@@ -99,7 +103,13 @@ def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
     broken = "\n".join(lines)
     write_files(
         folder,
-        [*good, (LogLayout(DEFAULT_PREFIX).day_key(end - timedelta(days=3)), broken.encode())],
+        [
+            *good,
+            (
+                LogLayout(DEFAULT_PREFIX, PREDICTIONS).day_key(end - timedelta(days=3)),
+                broken.encode(),
+            ),
+        ],
     )
     at = monitoring()
     shown = metrics(at)
@@ -112,11 +122,15 @@ def test_local_log_with_defects_counts_what_was_set_aside(clean_env):
 def test_refresh_reads_new_day_files(clean_env):
     folder = clean_env / "predictions"
     first = date(2025, 3, 1)
-    write_files(folder, [(LogLayout(DEFAULT_PREFIX).day_key(first), day_csv(first, 10))])
+    write_files(
+        folder, [(LogLayout(DEFAULT_PREFIX, PREDICTIONS).day_key(first), day_csv(first, 10))]
+    )
     at = monitoring()
     assert metrics(at)["Pedidos no período"] == "10"
     second = first + timedelta(days=1)
-    write_files(folder, [(LogLayout(DEFAULT_PREFIX).day_key(second), day_csv(second, 7))])
+    write_files(
+        folder, [(LogLayout(DEFAULT_PREFIX, PREDICTIONS).day_key(second), day_csv(second, 7))]
+    )
     at.run()
     assert metrics(at)["Pedidos no período"] == "10"  # cached until the TTL or Atualizar
     at.button(key="monitoring_refresh").click().run()
@@ -128,7 +142,10 @@ def test_refresh_reads_new_day_files(clean_env):
 def test_s3_configured_through_secrets(s3_endpoint):
     end = date(2025, 5, 31)
     objects = [
-        (LogLayout("logs").day_key(end - timedelta(d)), day_csv(end - timedelta(d), 20, seed=d))
+        (
+            LogLayout("logs", PREDICTIONS).day_key(end - timedelta(d)),
+            day_csv(end - timedelta(d), 20, seed=d),
+        )
         for d in range(45)
     ]
     put_objects(s3_endpoint, "monitoring-page", objects)

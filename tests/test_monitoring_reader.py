@@ -19,30 +19,30 @@ from laptop_pricing.monitoring.parsing import (
     LONG_ROW,
     MISSING_COLUMNS,
     SHORT_ROW,
-    parse_day_file,
+    parse_day_bytes,
 )
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import (
     FETCH_FAILED,
     DayFile,
-    LocalLogSource,
     LogLocation,
     LogUnavailable,
-    S3LogSource,
 )
 from laptop_pricing.pricing import laptop_spec, schema
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout, RequestLog
+from laptop_pricing.storage.s3_store import S3RecordStore
 from laptop_pricing.storage.stores import LocalRecordStore
 from tests.monitoring_fixtures import SAMPLE_DIR, put_objects, s3_client, write_files
 from tests.synthetic_logs import day_csv
 
 
 def day_key(prefix: str, day: date) -> str:
-    return LogLayout(prefix).day_key(day)
+    return LogLayout(prefix, PREDICTIONS).day_key(day)
 
 
 def day_file_name(day: date) -> str:
-    return LogLayout("").day_file_name(day)
+    return LogLayout("", PREDICTIONS).day_file_name(day)
 
 
 def list_calls(client) -> list[str]:
@@ -82,7 +82,7 @@ def test_files_from_before_the_clerk_email_read_with_it_empty():
 
 @pytest.fixture(scope="module")
 def sample():
-    return read_log(LocalLogSource(SAMPLE_DIR, LogLayout("")))
+    return read_log(LocalRecordStore(SAMPLE_DIR, LogLayout("", PREDICTIONS)))
 
 
 # --- The two real course logs -----------------------------------------------------------------
@@ -148,12 +148,12 @@ def test_vectorised_schema_check_agrees_with_laptop_spec_row_by_row(sample):
 
 
 def test_reads_what_the_request_log_writer_writes(tmp_path):
-    log = RequestLog(LocalRecordStore(tmp_path, LogLayout("logs")))
+    log = RequestLog(LocalRecordStore(tmp_path, LogLayout("logs", PREDICTIONS)))
     at = datetime(2024, 3, 5, 23, 59, 59, 123456, tzinfo=UTC)
     spec = laptop_spec.LaptopSpec.default().as_dict()
     log.write(prediction_values(spec, 6712, "2.0.0", "a", at), at=at)
     log.write(prediction_values({**spec, "brand": "hp"}, 7000, "2.0.0", "b", at), at=at)
-    result = read_log(LocalLogSource(tmp_path, LogLayout("logs")))
+    result = read_log(LocalRecordStore(tmp_path, LogLayout("logs", PREDICTIONS)))
     assert result.set_aside == []
     assert list(result.rows["brand"].astype(str)) == ["dell", "hp"]
     assert result.rows["timestamp"].iloc[0] == pd.Timestamp(at)
@@ -165,7 +165,7 @@ def test_reads_what_the_request_log_writer_writes(tmp_path):
 
 def parse(text: str | bytes):
     data = text.encode() if isinstance(text, str) else text
-    parsed = parse_day_file(FILE, data)
+    parsed = parse_day_bytes(FILE.name, data)
     rows = read_from_tables(parsed)
     return rows, [(s.line, s.reason) for s in parsed.set_aside]
 
@@ -314,7 +314,7 @@ def test_missing_field_column_keeps_rows_and_flags_the_field():
 
 def test_file_without_price_or_timestamp_column_is_set_aside_whole():
     columns = [c for c in V1_COLUMNS if c != "price"]
-    parsed = parse_day_file(FILE, (",".join(columns) + "\nx\n").encode())
+    parsed = parse_day_bytes(FILE.name, (",".join(columns) + "\nx\n").encode())
     assert parsed.table is None
     assert [(s.file, s.line, s.reason) for s in parsed.set_aside] == [
         (FILE.name, None, MISSING_COLUMNS)
@@ -346,14 +346,17 @@ def test_local_listing_uses_names_and_the_range(tmp_path):
     (tmp_path / "p" / "notes.csv").write_text("x")
     (tmp_path / "p" / "sub").mkdir()
     (tmp_path / "p" / "sub" / day_file_name(days[0])).write_text(HEADER)
-    source = LocalLogSource(tmp_path, LogLayout("p"))
-    assert [f.day for f in source.list().files] == days
-    listed = source.list(date(2024, 1, 3), date(2024, 1, 5)).files
+    source = LocalRecordStore(tmp_path, LogLayout("p", PREDICTIONS))
+    assert [f.day for f in source.list_day_files().files] == days
+    listed = source.list_day_files(date(2024, 1, 3), date(2024, 1, 5)).files
     assert [f.day for f in listed] == days[2:5]
     result = read_log(source, date(2024, 1, 3), date(2024, 1, 5))
     assert len(result.rows) == 9
     assert set(result.rows["timestamp"].dt.date) == set(days[2:5])
-    assert LocalLogSource(tmp_path / "absent", LogLayout("")).list().files == []
+    assert (
+        LocalRecordStore(tmp_path / "absent", LogLayout("", PREDICTIONS)).list_day_files().files
+        == []
+    )
 
 
 # --- S3 through moto_server -------------------------------------------------------------------
@@ -374,7 +377,11 @@ def big_bucket(s3_endpoint):
 def test_s3_listing_paginates_past_1000_keys(big_bucket):
     client = s3_client(big_bucket)
     calls = list_calls(client)
-    listed = S3LogSource("monitoring-many", LogLayout("logs"), client).list().files
+    listed = (
+        S3RecordStore("monitoring-many", LogLayout("logs", PREDICTIONS), client)
+        .list_day_files()
+        .files
+    )
     assert [f.day for f in listed] == MANY_DAYS
     # 1100 day keys: two pages of at most 1000, then one call for the records' day folders
     assert calls == ["logs/", "logs/", "logs/_records/"]
@@ -383,13 +390,13 @@ def test_s3_listing_paginates_past_1000_keys(big_bucket):
 def test_s3_range_listing_starts_after_the_day_before_and_stops_past_the_end(big_bucket):
     client = s3_client(big_bucket)
     calls = list_calls(client)
-    source = S3LogSource("monitoring-many", LogLayout("logs"), client)
+    source = S3RecordStore("monitoring-many", LogLayout("logs", PREDICTIONS), client)
     start, end = MANY_DAYS[-30], MANY_DAYS[-21]
-    listed = source.list(start, end).files
+    listed = source.list_day_files(start, end).files
     assert [f.day for f in listed] == MANY_DAYS[-30:-20]
     assert calls == ["logs/", "logs/_records/"]  # StartAfter skipped the first three years
     calls.clear()
-    assert [f.day for f in source.list(MANY_DAYS[0], MANY_DAYS[1]).files] == MANY_DAYS[:2]
+    assert [f.day for f in source.list_day_files(MANY_DAYS[0], MANY_DAYS[1]).files] == MANY_DAYS[:2]
     assert calls == ["logs/", "logs/_records/"]  # stopped at the end of the range
 
 
@@ -403,8 +410,8 @@ def test_s3_read_over_a_year_concurrently(big_bucket):
 
 def test_s3_file_deleted_after_listing_is_reported_not_fatal(big_bucket):
     client = s3_client(big_bucket)
-    source = S3LogSource("monitoring-many", LogLayout("logs"), client)
-    files = source.list(MANY_DAYS[10], MANY_DAYS[12]).files
+    source = S3RecordStore("monitoring-many", LogLayout("logs", PREDICTIONS), client)
+    files = source.list_day_files(MANY_DAYS[10], MANY_DAYS[12]).files
     ghost = DayFile(MANY_DAYS[10] - timedelta(days=5000), "logs/" + day_file_name(date(2000, 1, 1)))
     result = read_log(source, files=[*files, ghost])
     assert len(result.rows) == 6
@@ -414,7 +421,7 @@ def test_s3_file_deleted_after_listing_is_reported_not_fatal(big_bucket):
 
 
 def test_s3_missing_bucket_is_a_typed_error(s3_endpoint):
-    source = S3LogSource("no-such-bucket", LogLayout("logs"), s3_client(s3_endpoint))
+    source = S3RecordStore("no-such-bucket", LogLayout("logs", PREDICTIONS), s3_client(s3_endpoint))
     with pytest.raises(LogUnavailable) as caught:
-        source.list()
+        source.list_day_files()
     assert caught.value.reason == "NoSuchBucket"

@@ -13,10 +13,11 @@ import pytest
 from laptop_pricing import safe_csv
 from laptop_pricing.errors import QuoteExpired, QuoteNotFound
 from laptop_pricing.monitoring.outcome_reader import current_outcomes, outcomes_frame
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.settings import load_settings
 from laptop_pricing.storage.day_csv import decode_day_csv, encode_day_csv
-from laptop_pricing.storage.layout import OUTCOMES, LogLayout, day_of_day_file
+from laptop_pricing.storage.layout import LogLayout, day_of_day_file
 from laptop_pricing.storage.stores import LocalRecordStore
 from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.outcome import InvalidOutcome, LatePolicy, Outcome, QuoteTerms

@@ -32,13 +32,13 @@ from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.request_log import store_from_settings
 from laptop_pricing.request_log.compact import Compactor
 from laptop_pricing.request_log.writer import Fate
 from laptop_pricing.safe_csv import FORMULA_TRIGGERS
 from laptop_pricing.settings import load_settings
 from laptop_pricing.storage.day_csv import decode_day_csv
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.outcome_service import OutcomeLog, recorder_from_settings
 from laptop_pricing.trade_in.policy import load_policy

@@ -18,6 +18,7 @@ import pytest
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.log_columns import LOG_COLUMNS
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout, RequestLog, request_log_from_settings
 from laptop_pricing.request_log.writer import Fate
 from laptop_pricing.settings import InvalidSettings, load_settings
@@ -110,7 +111,7 @@ def test_threads_lose_and_double_nothing(tmp_path: Path) -> None:
 
 
 def _write_many(folder: str, worker: int, count: int) -> None:
-    log = RequestLog(LocalRecordStore(folder, LogLayout(PREFIX)))
+    log = RequestLog(LocalRecordStore(folder, LogLayout(PREFIX, PREDICTIONS)))
     for i in range(count):
         assert log.write(values(f"p{worker}-{i}")).fate is Fate.STORED
 
@@ -130,7 +131,7 @@ def test_processes_append_without_a_lock_and_never_interleave(tmp_path: Path) ->
 def _write_until_full(folder: str, limit: int, count: int, answer: Any) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    log = RequestLog(LocalRecordStore(folder, LogLayout(PREFIX)))
+    log = RequestLog(LocalRecordStore(folder, LogLayout(PREFIX, PREDICTIONS)))
     for i in range(count):
         log.write(values(f"f-{i}"))
     answer.put(log.accounting.snapshot())
@@ -154,7 +155,7 @@ def test_a_full_disk_counts_exactly_the_rows_it_lost(tmp_path: Path) -> None:
 def test_an_unwritable_folder_is_a_counted_loss_not_an_exception(tmp_path: Path) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    log = RequestLog(LocalRecordStore(not_a_folder, LogLayout("p")))
+    log = RequestLog(LocalRecordStore(not_a_folder, LogLayout("p", PREDICTIONS)))
     result = log.write(values("x"))
     assert result.fate is Fate.LOST and result.reason
     assert log.accounting.snapshot()["lost"] == 1
@@ -168,7 +169,7 @@ def writer_store(endpoint: str, bucket: str, deadline: float) -> S3RecordStore:
     patient = Timeouts(connect=2, read=5)
     return S3RecordStore(
         bucket,
-        LogLayout(PREFIX),
+        LogLayout(PREFIX, PREDICTIONS),
         build_s3_client(endpoint, timeouts, 64),
         build_s3_client(endpoint, patient),
     )

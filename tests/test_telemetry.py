@@ -16,6 +16,7 @@ from laptop_pricing.api.service import RecordingObserver, observer_from_settings
 from laptop_pricing.api.telemetry import NAMESPACE, Telemetry, redact
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.pricing.schema import FIELD_NAMES
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout, RequestLog
 from laptop_pricing.settings import load_settings
 from laptop_pricing.storage.records import decode_records
@@ -95,7 +96,7 @@ def test_registered_secrets_never_reach_a_log_line(capsys: pytest.CaptureFixture
 
 
 def local_log(directory: Path, deadline: float = 1.0) -> RequestLog:
-    return RequestLog(LocalRecordStore(directory, LogLayout("p")), deadline=deadline)
+    return RequestLog(LocalRecordStore(directory, LogLayout("p", PREDICTIONS)), deadline=deadline)
 
 
 def test_observer_answers_even_when_the_log_fails_and_counts_it(
@@ -134,7 +135,7 @@ class HeldStore(LocalRecordStore):
     fail as told."""
 
     def __init__(self, directory: Path, fail: bool = False):
-        super().__init__(directory, LogLayout("p"))
+        super().__init__(directory, LogLayout("p", PREDICTIONS))
         self.release = threading.Event()
         self.fail = fail
 

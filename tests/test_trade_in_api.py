@@ -17,8 +17,8 @@ from laptop_pricing.log_columns import TRADE_IN_LOG_COLUMNS
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
 from laptop_pricing.request_log import RequestLog
-from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.settings import load_settings
+from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.offer import compute_offer
 from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy

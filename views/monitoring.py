@@ -11,6 +11,7 @@ from components import monitoring_panels as ui
 from components import monitoring_tables as tables
 from components.owner_summary import owner_summary
 from components.page_setup import page_entry
+from components.set_aside_files import set_aside_files
 from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.sources import LogUnavailable
@@ -59,6 +60,7 @@ with owner_slot:
 with st.spinner("Lendo os registros do período…"):
     requests, versions = data.period_versions(location, filters)
 if not requests:
+    set_aside_files(data.set_aside(location, filters))  # why a period with files shows nothing
     ui.sample_offer(
         f"Nenhum pedido registrado entre {format_day(filters.start)} e "
         f"{format_day(filters.end)}. Escolha outro período."

@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from laptop_pricing.api.handler import PricingHandler, get_engine, issuer_or_exit
     from laptop_pricing.api.quote_route import QuoteRoute
     from laptop_pricing.api.service import observer_from_settings
-    from laptop_pricing.settings import load_settings
+    from laptop_pricing.settings import settings_or_exit
     from laptop_pricing.trade_in.outcome_service import (
         quote_lookup_from_settings,
         recorder_from_settings,
@@ -302,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Like a Lambda init: the policy (a bad one: one line naming the key, exit 1), the model and
     # the request log, built once, before the first request.
-    settings = load_settings()
+    settings = settings_or_exit()  # a bad key (an unwritable PREDICTIONS-DIR): one line, rc 1
     issuer = issuer_or_exit(settings)
     observer = observer_from_settings(settings, metrics=True)
     lookup = quote_lookup_from_settings(settings)

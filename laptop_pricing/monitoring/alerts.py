@@ -183,8 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from laptop_pricing.monitoring.reading import read_log
     from laptop_pricing.monitoring.sources import LogLocation, LogUnavailable
     from laptop_pricing.pricing.artifact import ArtifactError, read_metadata
+    from laptop_pricing.record_kinds import OUTCOMES
     from laptop_pricing.settings import load_settings
-    from laptop_pricing.storage.layout import OUTCOMES
 
     args = _arguments(argv)
     today = args.today or datetime.now(UTC).date()
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not len(requests):  # a wrong prefix looks exactly like a quiet week: say where we read
         print(
             f"Aviso: nenhum pedido de {start:%d/%m/%Y} a {today:%d/%m/%Y} em "
-            f"{source.description} (confira PREDICTIONS-PREFIX e PREDICTIONS-DIR/BUCKET).",
+            f"{source.describe()} (confira PREDICTIONS-PREFIX e PREDICTIONS-DIR/BUCKET).",
             file=sys.stderr,
         )
     unread = len(log.set_aside) + len(outcomes.failed)

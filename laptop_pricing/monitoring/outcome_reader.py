@@ -1,11 +1,11 @@
 """Read the stored outcomes of a range of days into one frame of ``outcome.OUTCOME_COLUMNS``.
 
-The outcomes are a record kind of the request log (``request_log.layout.OUTCOMES``) under their
-own prefix (``OUTCOMES-PREFIX``), in the same bucket or local folder, so they are listed and
-fetched by the same sources as the request log (``monitoring.sources``, a ``LogLocation`` of kind
-``outcome``). Closed days come from the outcomes' Parquet rollup (one file per month, as for the
-request log: a year is a dozen downloads instead of 365); the other days from the compacted day
-file ``YYYY-MM-DD_trade_in_outcomes.csv`` (read by ``request_log.day_csv``, the compactor's own
+The outcomes are a record kind (``trade_in.outcome.OUTCOMES``) under their own prefix
+(``OUTCOMES-PREFIX``), in the same bucket or local folder, read by the one day reader
+(``storage.day_reader``) as the request log is. Closed days come from the outcomes' Parquet
+rollup (one file per month, as for the request log: a year is a dozen downloads instead of
+365); the other days from the compacted day file ``YYYY-MM-DD_trade_in_outcomes.csv`` (read
+by ``storage.day_csv``, the compactor's own
 reader) plus the records not folded into it yet. A month that cannot be fetched or read falls
 back to its day files. One row per ``event_id`` (the first stored), whatever copies a retry or a
 racing writer left. A file that cannot be fetched or read is reported, not fatal.
@@ -13,8 +13,7 @@ racing writer left. A file that cannot be fetched or read is reported, not fatal
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,21 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from laptop_pricing.monitoring.sources import (
-    DEFAULT_WORKERS,
-    FETCH_ERRORS,
-    RECORDS,
-    DayFile,
-    LogLocation,
-    LogSource,
-    RollupMonth,
-)
+from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.settings import Settings
-from laptop_pricing.storage import rollup, s3
+from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv
-from laptop_pricing.storage.layout import OUTCOMES
-from laptop_pricing.storage.records import decode_records
+from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
+from laptop_pricing.storage.listing import DayFile, RollupMonth
 from laptop_pricing.trade_in import outcome
+from laptop_pricing.trade_in.outcome import OUTCOMES
 
 Row = dict[str, str]
 UNREADABLE_CSV = "unreadable_csv"
@@ -51,49 +43,37 @@ class OutcomeReadResult:
     failed: list[tuple[str, str]]  # (file, reason) of the files that could not be read
 
 
-def _read_day(
-    source: LogSource, files: Sequence[DayFile]
-) -> tuple[list[Row], list[tuple[str, str]]]:
-    """One day: its day file, then the records after that file's watermark."""
-    rows: list[Row] = []
-    failed: list[tuple[str, str]] = []
-    watermark = None
-    for day_file in sorted(files, key=lambda f: f.kind == RECORDS):
-        try:
-            if day_file.kind == RECORDS:
-                rows += decode_records(source.fetch_records(day_file, watermark)).records
-                continue
-            data, watermark = source.fetch(day_file.key, day_file.size)
-            rows += decode_day_csv(OUTCOMES, data).rows
-        except FETCH_ERRORS as error:
-            failed.append((day_file.name, s3.error_code(error)))
-        except UnreadableDayFile:
-            failed.append((day_file.name, UNREADABLE_CSV))
-    return rows, failed
-
-
 _DAY = "_day"  # the UTC day a row was read for: rows keep day order across both sources
 
 
+def _read_day(opened: OpenDay) -> tuple[list[Row], list[tuple[str, str]]]:
+    """One open day (``storage.day_reader``): its day file's rows, then its records."""
+    failed = [(note.file, note.detail or note.reason) for note in opened.set_aside]
+    rows: list[Row] = []
+    if opened.day_file is not None:
+        try:
+            rows += decode_day_csv(OUTCOMES, opened.day_file).rows
+        except UnreadableDayFile:
+            failed.append((opened.day_file_name, UNREADABLE_CSV))
+    rows += opened.records.records
+    return [{**row, _DAY: opened.day} for row in rows], failed  # type: ignore[dict-item]
+
+
 def _read_month(
-    source: LogSource, month: RollupMonth, days: set[date]
-) -> tuple[pa.Table | None, set[date], tuple[str, str] | None]:
+    month: RollupMonth, data: bytes, days: set[date]
+) -> tuple[tuple[pa.Table | None, tuple[str, str] | None], set[date]]:
     """The rows of the closed days among ``days`` that the month's rollup holds, and those
-    days (or the failure that sends the month back to its day files)."""
-    name = month.key.rsplit("/", 3)[-3] + "/" + month.key.rsplit("/", 3)[-2]
+    days (none when the month cannot be read: it falls back to its day files)."""
     try:
-        data, _ = source.fetch(month.key)
         closed = sorted(d for d in rollup.closed_days_of(data) if d in days)
         if not closed:
-            return None, set(), None
+            return (None, None), set()
         table = pq.read_table(pa.BufferReader(data), columns=[*OUTCOMES.columns, rollup.DAY_COLUMN])
-    except FETCH_ERRORS as error:
-        return None, set(), (name, s3.error_code(error))
     except (ValueError, pa.ArrowException):
-        return None, set(), (name, UNREADABLE_ROLLUP)
+        return (None, (month.name, UNREADABLE_ROLLUP)), set()
     keep = pc.is_in(table.column(rollup.DAY_COLUMN), value_set=pa.array(closed, pa.date32()))
     rows = table.filter(keep).select([*OUTCOMES.columns, rollup.DAY_COLUMN])
-    return rows.rename_columns([*OUTCOMES.columns, _DAY]), set(closed), None
+    return (rows.rename_columns([*OUTCOMES.columns, _DAY]), None), set(closed)
 
 
 def read_outcomes(
@@ -105,29 +85,15 @@ def read_outcomes(
     """Every outcome recorded from ``start`` to ``end`` (UTC days, inclusive). Raises
     ``LogUnavailable`` when the folder or bucket cannot be listed."""
     source = location.open(max_workers)
-    files = source.list(start, end).files
-    by_day: dict[date, list[DayFile]] = {}
-    for day_file in files:
-        by_day.setdefault(day_file.day, []).append(day_file)
-    months = {(d.year, d.month) for d in by_day}
-    rollups = [m for m in source.rollup_months() if (m.year, m.month) in months]
-    workers = max(1, min(max_workers, max(len(by_day), len(rollups))))
-    tables: list[pa.Table] = []
-    closed: set[date] = set()
-    failed: list[tuple[str, str]] = []
-    with ThreadPoolExecutor(workers) as pool:
-        read = pool.map(lambda month: _read_month(source, month, set(by_day)), rollups)
-        for table, month_days, failure in read:
-            tables += [table] if table is not None else []
-            closed |= month_days
-            failed += [failure] if failure else []
-        open_days = sorted(d for d in by_day if d not in closed)
-        open_rows: list[Mapping[str, object]] = []  # stored rows and the day they were read for
-        for day, (rows, day_failed) in zip(
-            open_days, pool.map(lambda day: _read_day(source, by_day[day]), open_days), strict=True
-        ):
-            open_rows += [{**row, _DAY: day} for row in rows]
-            failed += day_failed
+    files = source.list_day_files(start, end).files
+    read = read_range(source, files, _read_month, _read_day, max_workers)
+    tables = [table for table, _ in read.months if table is not None]
+    failed = [(note.file, note.detail or note.reason) for note in read.set_aside]
+    failed += [failure for _, failure in read.months if failure]
+    open_rows: list[Row] = []
+    for rows, day_failed in read.days:
+        open_rows += rows
+        failed += day_failed
     parts = [outcomes_frame(open_rows, extra=(_DAY,))]
     if tables:
         parts.insert(0, _typed(pa.concat_tables(tables).to_pandas()))
@@ -136,7 +102,7 @@ def read_outcomes(
     return OutcomeReadResult(outcomes.drop(columns=_DAY).reset_index(drop=True), files, failed)
 
 
-def outcomes_frame(rows: Sequence[Mapping[str, object]], extra: Sequence[str] = ()) -> pd.DataFrame:
+def outcomes_frame(rows: Sequence[Row], extra: Sequence[str] = ()) -> pd.DataFrame:
     """Stored rows as one typed frame: amounts and offers numbers, ``late`` a bool,
     ``recorded_at`` UTC times; one row per ``event_id`` (the first). ``extra`` columns are
     carried as they are."""

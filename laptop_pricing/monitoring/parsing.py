@@ -14,7 +14,6 @@ the ``csv`` module's path, which gives each set-aside row its line number.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,14 +26,24 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from laptop_pricing import log_columns
-from laptop_pricing.monitoring.sources import DayFile, SetAside
 from laptop_pricing.pricing import schema
+from laptop_pricing.request_log.kind import PREDICTIONS
 from laptop_pricing.storage import rollup
+from laptop_pricing.storage.day_csv import CELL_TOO_LONG as CELL_TOO_LONG
+from laptop_pricing.storage.day_csv import LONG_ROW as LONG_ROW
+from laptop_pricing.storage.day_csv import NOT_TEXT as NOT_TEXT
+from laptop_pricing.storage.day_csv import SHORT_ROW as SHORT_ROW
+from laptop_pricing.storage.day_csv import header_names, read_cells
 from laptop_pricing.storage.layout import LogLayout
-from laptop_pricing.storage.records import decode_records
-from laptop_pricing.storage.values import BAD_PRICE as BAD_PRICE  # re-exported to the page
+from laptop_pricing.storage.listing import SetAside
+from laptop_pricing.storage.records import DecodedRecords
+from laptop_pricing.storage.values import BAD_PRICE as BAD_PRICE
 from laptop_pricing.storage.values import BAD_TIMESTAMP as BAD_TIMESTAMP
-from laptop_pricing.storage.values import parse_prices, parse_timestamps, short
+from laptop_pricing.storage.values import (
+    parse_prices,
+    parse_timestamps,
+    short,
+)
 
 FILE_COLUMN = "file"
 LINE_COLUMN = "line"
@@ -63,18 +72,14 @@ HEADERLESS_COLUMNS: tuple[str, ...] = (
 )
 
 # Why a row or a file was set aside (the page turns these codes into words).
-SHORT_ROW = "short_row"
-LONG_ROW = "long_row"
-CELL_TOO_LONG = "cell_too_long"
 MISSING_COLUMNS = "missing_columns"
 EMPTY = "empty"
 COMPRESSED = "compressed"
-NOT_TEXT = "not_text"
 CR_ONLY = "cr_only"
 UNREADABLE = "unreadable"
 TORN_RECORDS = "torn_records"
 
-_KNOWN_COLUMNS = {c: c for c in log_columns.LOG_COLUMNS} | dict(log_columns.LOG_COLUMN_ALIASES)
+_KNOWN_COLUMNS = frozenset(log_columns.LOG_COLUMNS)
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAGIC = {
@@ -108,12 +113,10 @@ def _not_a_csv(name: str, data: bytes) -> ParsedFile | None:
             return _whole_file(name, COMPRESSED, kind)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _whole_file(name, NOT_TEXT, "UTF-16")
-    if b"\x00" in data:
-        return _whole_file(name, NOT_TEXT, "bytes nulos")
     sample = data[:8192]
-    garbled = len(_CONTROL.findall(sample)) + sample.decode("utf-8", errors="replace").count(
-        "\ufffd"
-    )
+    garbled = len(_CONTROL.findall(sample.replace(b"\x00", b""))) + sample.decode(
+        "utf-8", errors="replace"
+    ).count("\ufffd")
     if garbled > len(sample) * 0.05:  # binary; a stray Latin-1 letter is kept as text
         return _whole_file(name, NOT_TEXT, "conteúdo binário")
     if b"\n" not in data and data.count(b"\r") > 1:
@@ -121,21 +124,9 @@ def _not_a_csv(name: str, data: bytes) -> ParsedFile | None:
     return None
 
 
-def _normalise_header(token: str) -> str:
-    return token.strip().strip('"').strip().lower()
-
-
 def _header_columns(first_line: str) -> list[str] | None:
     """Column names when the first line is a header; None when it already holds data."""
-    tokens = next(csv.reader([first_line]), [])
-    names = [_normalise_header(t) for t in tokens]
-    if sum(1 for n in names if n in _KNOWN_COLUMNS) < 3:
-        return None
-    columns: list[str] = []
-    for position, name in enumerate(names):
-        column = _KNOWN_COLUMNS.get(name, f"_unknown_{position}")
-        columns.append(column if column not in columns else f"_duplicate_{position}")
-    return columns
+    return header_names(PREDICTIONS, next(csv.reader([first_line]), []))
 
 
 def _first_line(text_start: bytes) -> str:
@@ -144,10 +135,9 @@ def _first_line(text_start: bytes) -> str:
     return line.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
-def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
+def parse_day_bytes(name: str, data: bytes) -> ParsedFile:
     """One day CSV's bytes as a table of ``ROW_COLUMNS`` (plus request ids) and what was set
     aside. Never raises for the file's content."""
-    name = day_file.name
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     refused = _not_a_csv(name, data)
@@ -162,7 +152,8 @@ def parse_day_file(day_file: DayFile, data: bytes) -> ParsedFile:
         if missing:
             return _whole_file(name, MISSING_COLUMNS, ", ".join(missing))
         first_data_line = 2 if header else 1
-        tokens = _tokenise_fast(data, columns, first_data_line)
+        # A row holding a NUL byte is set aside by line (the slow path); the rest is kept.
+        tokens = None if b"\x00" in data else _tokenise_fast(data, columns, first_data_line)
         if tokens is None:
             tokens = _tokenise_slow(name, data, columns, first_data_line)
         strings, lines, set_aside = tokens
@@ -212,36 +203,12 @@ def _tokenise_fast(data: bytes, columns: list[str], first_data_line: int) -> _To
 
 
 def _tokenise_slow(name: str, data: bytes, columns: list[str], first_data_line: int) -> _Tokens:
-    """The csv module, line by line, so every set-aside row gets its physical line number."""
-    text = data.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    width = len(columns)
-    values: list[list[str]] = [[] for _ in columns]
-    lines: list[int] = []
-    set_aside: list[SetAside] = []
-    line_start = 1
-    while True:
-        line = line_start
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # a cell past the csv module's limit (128 KB)
-            line_start = reader.line_num + 1
-            set_aside.append(SetAside(name, line, CELL_TOO_LONG, str(error)[:60]))
-            continue
-        line_start = reader.line_num + 1
-        if line < first_data_line or not any(cell.strip() for cell in row):
-            continue
-        if len(row) != width:
-            reason = SHORT_ROW if len(row) < width else LONG_ROW
-            set_aside.append(SetAside(name, line, reason, f"{len(row)} valores, esperados {width}"))
-            continue
-        for column_values, cell in zip(values, row, strict=True):
-            column_values.append(cell)
-        lines.append(line)
-    arrays = {c: pa.array(v, type=pa.string()) for c, v in zip(columns, values, strict=True)}
-    return arrays, np.asarray(lines, dtype=np.int32), set_aside
+    """The day-file row reader (``storage.day_csv.read_cells``), so every set-aside row gets
+    its physical line number."""
+    cells = read_cells(data.decode("utf-8", errors="replace"), len(columns), first_data_line)
+    arrays = {c: pa.array(v, type=pa.string()) for c, v in zip(columns, cells.columns, strict=True)}
+    notes = [SetAside(name, line, reason, detail) for line, reason, detail in cells.set_aside]
+    return arrays, np.asarray(cells.lines, dtype=np.int32), notes
 
 
 def _dictionary(column: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
@@ -295,10 +262,8 @@ def convert(
     return ParsedFile(name, table, set_aside, ids)
 
 
-def parse_records(day_file: DayFile, data: bytes) -> ParsedFile:
+def parse_records(name: str, decoded: DecodedRecords) -> ParsedFile:
     """A day's uncompacted records; torn lines (a crash mid-write) are counted, not kept."""
-    name = day_file.name
-    decoded = decode_records(data)
     notes = []
     if decoded.torn:
         notes.append(SetAside(name, None, TORN_RECORDS, f"{decoded.torn} registros incompletos"))

@@ -17,6 +17,7 @@ import pandas as pd
 from laptop_pricing import log_columns
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN
 from laptop_pricing.pricing import schema
+from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.storage.layout import day_of_day_file
 
 IN_SCHEMA_COLUMN = "in_schema"
@@ -102,7 +103,7 @@ def unknown_version_mask(rows: pd.DataFrame) -> np.ndarray:
 
 def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
     files = rows[FILE_COLUMN].cat
-    file_days = [day_of_day_file(str(name)) for name in files.categories]
+    file_days = [day_of_day_file(str(name), PREDICTIONS) for name in files.categories]
     day_numbers = np.array(
         [np.datetime64(d, "D").astype(np.int64) if d else -(2**62) for d in file_days] + [-(2**62)],
         dtype=np.int64,

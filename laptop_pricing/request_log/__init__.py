@@ -10,10 +10,11 @@ course-compatible day files and a Parquet rollup by the compactor.
 
 from __future__ import annotations
 
+from laptop_pricing.request_log.kind import PREDICTIONS
 from laptop_pricing.request_log.writer import RequestLog, Settled
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage import s3
-from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS, LogLayout, RecordKind
+from laptop_pricing.storage.layout import LogLayout, RecordKind
 from laptop_pricing.storage.s3_store import S3RecordStore
 from laptop_pricing.storage.stores import LocalRecordStore, RecordStore
 
@@ -36,7 +37,7 @@ def store_from_settings(
     """``PREDICTIONS_BUCKET`` set: the bucket; otherwise the local folder. The prefix is the
     kind's own setting (``PREDICTIONS-PREFIX``, ``OUTCOMES-PREFIX``) unless given."""
     if prefix is None:
-        prefix = settings.outcomes_prefix if kind == OUTCOMES else settings.predictions_prefix
+        prefix = kind.prefix_of(settings)
     layout = LogLayout(prefix, kind)
     if settings.predictions_bucket:
         return S3RecordStore(
@@ -66,7 +67,6 @@ def request_log_from_settings(
 
 
 __all__ = [
-    "OUTCOMES",
     "PREDICTIONS",
     "LogLayout",
     "RecordKind",

@@ -31,16 +31,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from laptop_pricing import log_columns
+from laptop_pricing.record_kinds import KINDS
 from laptop_pricing.request_log import store_from_settings
-from laptop_pricing.settings import load_settings
+from laptop_pricing.settings import Settings, load_settings, settings_or_exit
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv, encode_day_csv
-from laptop_pricing.storage.layout import KINDS
+from laptop_pricing.storage.day_reader import merge_rows, read_open_day
 from laptop_pricing.storage.stores import RecordStore, StoreError
 
 MARGIN = timedelta(minutes=2)
@@ -66,6 +66,9 @@ class DayCompaction:
     wrote_day_file: bool = False
     closed: bool = False
     rolled_up: bool = False
+    bad_text: int = 0  # records holding a NUL or a lone surrogate: not written to the day file
+    without_id: int = 0  # records lacking the kind's id: nothing to key them by, not folded
+    rows_set_aside: list[tuple[int, str]] = field(default_factory=list)  # day-file (line, why)
 
     def summary(self) -> str:
         text = (
@@ -74,44 +77,16 @@ class DayCompaction:
         )
         if self.torn:
             text += f", {self.torn} torn lines skipped"
+        if self.bad_text:
+            text += f", {self.bad_text} records set aside (not text: NUL or invalid UTF-8)"
+        if self.without_id:
+            text += f", {self.without_id} records without an id set aside"
+        if self.rows_set_aside:
+            shown = ", ".join(f"line {line} {why}" for line, why in self.rows_set_aside[:5])
+            text += f", {len(self.rows_set_aside)} day-file rows set aside ({shown})"
         if self.closed:
             text += ", closed" + (" and rolled up" if self.rolled_up else " (rollup unchanged)")
         return text
-
-
-def merge_rows(
-    id_column: str,
-    existing: Sequence[Row],
-    records: Sequence[Row],
-    timestamp_column: str = log_columns.TIMESTAMP_COLUMN,
-) -> list[Row]:
-    """The day file's rows, then the records it lacks in time order; one row per record id."""
-    seen: set[str] = set()
-    merged: list[Row] = []
-    for row in existing:
-        request_id = row.get(id_column, "")
-        if request_id:
-            if request_id in seen:
-                continue
-            seen.add(request_id)
-        merged.append(row)
-    fresh: dict[str, Row] = {}
-    for row in records:
-        request_id = row.get(id_column, "")
-        if request_id and request_id not in seen:
-            fresh.setdefault(request_id, row)
-    return merged + sorted(fresh.values(), key=lambda row: row.get(timestamp_column, ""))
-
-
-def day_rows(store: RecordStore, day: date) -> list[Row]:
-    """One day as the compactor would fold it now: the day file's rows, then the records it does
-    not hold yet (one row per request id). A reader that needs today before the next compaction
-    (a quote looked up by id) reads this. Raises ``StoreError`` or ``UnreadableDayFile``."""
-    data, watermark = store.read_day_file(day)
-    kind = store.layout.kind
-    existing = decode_day_csv(kind, data).rows if data else []
-    records = store.read_records(day, after=watermark).records
-    return merge_rows(kind.id_column, existing, records, kind.timestamp_column)
 
 
 @dataclass
@@ -174,16 +149,21 @@ class Compactor:
     def _compact_day(self, day: date) -> tuple[DayCompaction, _Closing | None]:
         now = self.clock()
         result = DayCompaction(day)
-        existing, watermark = self.store.read_day_file(day)
+        opened = read_open_day(self.store, day)
+        existing, watermark = opened.day_file, opened.watermark
         try:
-            rows = decode_day_csv(self.kind, existing).rows if existing is not None else []
+            decoded_day = decode_day_csv(self.kind, existing) if existing is not None else None
         except UnreadableDayFile as error:
             raise CompactionError(
                 f"{day}: the day file is not a request-log CSV ({error}); left alone"
             ) from error
-        decoded = self.store.read_records(day, after=watermark)
+        rows = decoded_day.rows if decoded_day else []
+        result.rows_set_aside = decoded_day.set_aside if decoded_day else []
+        decoded = opened.records
         result.records_read = len(decoded.records)
         result.torn = decoded.torn
+        result.bad_text = decoded.bad_text
+        result.without_id = sum(1 for r in decoded.records if not r.get(self.kind.id_column))
         result.rows_before = len(rows)
         merged = merge_rows(self.kind.id_column, rows, decoded.records, self.kind.timestamp_column)
         result.rows_after = len(merged)
@@ -237,9 +217,9 @@ class Compactor:
         return sorted(recent & set(self.store.record_days()) | {today - timedelta(days=1)})
 
 
-def compactors_from_environment() -> list[Compactor]:
+def compactors_from_environment(settings: Settings | None = None) -> list[Compactor]:
     """One compactor per record kind (request log, outcomes), as the settings place them."""
-    settings = load_settings()
+    settings = settings or load_settings()
     return [Compactor(store_from_settings(settings, kind)) for kind in KINDS.values()]
 
 
@@ -272,8 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--day", type=date.fromisoformat, help="one UTC day, YYYY-MM-DD")
     which.add_argument("--all", action="store_true", help="every day with records or a file")
     args = parser.parse_args(argv)
+    settings = settings_or_exit()  # a bad key (an unwritable PREDICTIONS-DIR): one line, rc 1
     try:
-        for compactor in compactors_from_environment():
+        for compactor in compactors_from_environment(settings):
             days = [args.day] if args.day else compactor.days(everything=args.all)
             for result in compactor.compact_days(days):
                 print(f"{compactor.kind.name} {result.summary()}")

@@ -1,6 +1,18 @@
 """Where a record kind lives: day files, per-request records and the Parquet rollup.
 
-For a kind (the request log's predictions; later the trade-in outcomes) under ``<prefix>/``:
+A kind is declared where it is owned, never here: the request log declares ``PREDICTIONS``
+(``request_log.kind``), the trade-in declares ``OUTCOMES`` (``trade_in.outcome``), and
+``laptop_pricing.record_kinds`` lists them for the compactor and the monitoring page. A new
+kind (purchases, stock events) plugs into the store, the day reader and the compactor by
+declaring its layout and adding itself to that list::
+
+    PURCHASES = RecordKind(
+        name="purchase", columns=PURCHASE_COLUMNS, id_column="purchase_id",
+        timestamp_column="purchased_at", day_file_suffix="_purchases.csv",
+        prefix_of=attrgetter("purchases_prefix"), keyed_by_id=True,
+    )
+
+For a kind under ``<prefix>/``:
 
 * ``YYYY-MM-DD<day_file_suffix>``: the day CSV the course's readers know
   (``2024-05-01_laptop_prediction_data.csv``), written whole by the compactor;
@@ -19,12 +31,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from laptop_pricing import log_columns
-from laptop_pricing.trade_in import outcome
+if TYPE_CHECKING:
+    from laptop_pricing.settings import Settings
 
 RECORDS_FOLDER = "_records"
 ROLLUP_FOLDER = "_rollup"
@@ -36,14 +49,16 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 @dataclass(frozen=True)
 class RecordKind:
-    """One kind of record: its columns (in order), id and time columns, and day-file suffix."""
+    """One kind of record: its columns (in order), id and time columns, day-file suffix and
+    the setting that names its prefix (``prefix_of(settings)``)."""
 
     name: str
     columns: tuple[str, ...]
     id_column: str
     timestamp_column: str
     day_file_suffix: str
-    aliases: Mapping[str, str] = field(default_factory=dict)
+    prefix_of: Callable[[Settings], str]
+    aliases: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     # A record per object named by its id (no time in the key, no group commit): a second
     # write of the same id is refused by the store instead of stored twice.
     keyed_by_id: bool = False
@@ -59,27 +74,6 @@ class RecordKind:
         """A column name as this kind calls it (older spellings mapped, e.g. ``prediction``)."""
         cleaned = name.strip().strip('"').strip().lower()
         return self.aliases.get(cleaned, cleaned)
-
-
-PREDICTIONS = RecordKind(
-    name="prediction",
-    columns=log_columns.LOG_COLUMNS,
-    id_column=log_columns.REQUEST_ID_COLUMN,
-    timestamp_column=log_columns.TIMESTAMP_COLUMN,
-    day_file_suffix="_laptop_prediction_data.csv",
-    aliases=log_columns.LOG_COLUMN_ALIASES,
-    price_column=log_columns.PRICE_COLUMN,
-)
-
-OUTCOMES = RecordKind(
-    name="outcome",
-    columns=outcome.OUTCOME_COLUMNS,
-    id_column=outcome.EVENT_ID,
-    timestamp_column=outcome.RECORDED_AT,
-    day_file_suffix="_trade_in_outcomes.csv",
-    keyed_by_id=True,
-)
-KINDS: Mapping[str, RecordKind] = {kind.name: kind for kind in (PREDICTIONS, OUTCOMES)}
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -101,7 +95,7 @@ class LogLayout:
     """The keys (or relative paths) of one kind under one prefix."""
 
     prefix: str
-    kind: RecordKind = PREDICTIONS
+    kind: RecordKind
 
     @property
     def root(self) -> str:
@@ -165,7 +159,7 @@ def parse_day(text: str) -> date | None:
         return None
 
 
-def day_of_day_file(name: str, kind: RecordKind = PREDICTIONS) -> date | None:
+def day_of_day_file(name: str, kind: RecordKind) -> date | None:
     """The day a day file holds, from its (base) name; None for anything else."""
     match = LogLayout("", kind).day_name_pattern().match(name.rsplit("/", 1)[-1])
     return parse_day(match.group(1)) if match else None

@@ -26,11 +26,25 @@ def encode_record(values: Mapping[str, object]) -> bytes:
 class DecodedRecords:
     records: list[dict[str, str]]
     torn: int  # lines that are not a whole record (a crash mid-write, a full disk)
+    # Whole records holding a value that is not storable text (a NUL byte, a lone surrogate an
+    # older version let in): set aside, so no day file is ever written with them.
+    bad_text: int = 0
+
+
+def is_storable_text(value: str) -> bool:
+    """Text a day CSV can hold and every reader can read back: UTF-8, no NUL."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_records(data: bytes) -> DecodedRecords:
     records: list[dict[str, str]] = []
-    torn = 0
+    torn = bad_text = 0
     for raw in data.split(b"\n"):
         line = raw.strip()
         if not line:
@@ -43,5 +57,9 @@ def decode_records(data: bytes) -> DecodedRecords:
         if not isinstance(value, dict):
             torn += 1
             continue
-        records.append({str(k): "" if v is None else str(v) for k, v in value.items()})
-    return DecodedRecords(records, torn)
+        record = {str(k): "" if v is None else str(v) for k, v in value.items()}
+        if not all(is_storable_text(text) for item in record.items() for text in item):
+            bad_text += 1
+            continue
+        records.append(record)
+    return DecodedRecords(records, torn, bad_text)

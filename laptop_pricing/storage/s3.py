@@ -11,11 +11,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 # The only exceptions an S3 call raises for a store-side or network fault.
 S3_ERRORS: tuple[type[BaseException], ...] = (ClientError, BotoCoreError)
 MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+# Answers no retry can change (the bucket is gone, the credentials may not write).
+PERMANENT_CODES = frozenset(
+    {
+        "NoSuchBucket",
+        "AccessDenied",
+        "AllAccessDisabled",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,10 @@ class Timeouts:
 
 # Reading the log for the page or compacting it: nobody is waiting at a counter.
 READ_TIMEOUTS = Timeouts(connect=3.0, read=15.0, attempts=3)
+# The page's listings: someone is looking at a spinner, so a hung store is said in seconds
+# (a listing stops at the first call that does not answer: 2 + 8 s at most). A 4 s read limit
+# was too short for moto on a loaded machine (bench_outcomes); real S3 lists in milliseconds.
+LIST_TIMEOUTS = Timeouts(connect=2.0, read=8.0, attempts=1)
 
 
 @functools.cache
@@ -75,6 +95,18 @@ def error_code(error: BaseException) -> str:
 
 def is_missing(error: BaseException) -> bool:
     return isinstance(error, ClientError) and error_code(error) in MISSING_CODES
+
+
+def is_permanent(error: BaseException) -> bool:
+    """An answer that a retry cannot change: a missing bucket, a refusal, nobody listening."""
+    if isinstance(error, ClientError):
+        return error_code(error) in PERMANENT_CODES
+    # Connection refused arrives as EndpointConnectionError (a timeout to connect is not it).
+    return isinstance(error, EndpointConnectionError) and not isinstance(error, ConnectTimeoutError)
+
+
+def is_timeout(error: BaseException) -> bool:
+    return isinstance(error, ReadTimeoutError | ConnectTimeoutError)
 
 
 @dataclass(frozen=True)

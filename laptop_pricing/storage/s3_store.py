@@ -12,13 +12,25 @@ from __future__ import annotations
 import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from laptop_pricing.storage import s3
 from laptop_pricing.storage.layout import LogLayout, parse_day
+from laptop_pricing.storage.listing import (
+    MAX_FILE_BYTES,
+    RECORDS,
+    DayFile,
+    FileTooLarge,
+    Listing,
+    LogUnavailable,
+    RollupMonth,
+    classify,
+    in_range,
+    rollup_month,
+)
 from laptop_pricing.storage.records import DecodedRecords, decode_records
 from laptop_pricing.storage.stores import (
     PendingRecord,
@@ -39,11 +51,19 @@ class S3RecordStore(RecordStore):
     """Records, day files and rollup in a bucket. ``client`` serves writers (short limits,
     ``writer_timeouts``); ``reader`` serves settling and the compactor (patient limits)."""
 
-    def __init__(self, bucket: str, layout: LogLayout, client: Any, reader: Any | None = None):
+    def __init__(
+        self,
+        bucket: str,
+        layout: LogLayout,
+        client: Any,
+        reader: Any | None = None,
+        lister: Any | None = None,
+    ):
         self.bucket = bucket
         self.layout = layout
         self.client = client
         self.reader = reader or client
+        self.lister = lister or self.reader  # the page's listings (``s3.LIST_TIMEOUTS``)
         self.keeps_watermark = True
 
     def describe(self) -> str:
@@ -61,6 +81,8 @@ class S3RecordStore(RecordStore):
             except s3.S3_ERRORS as error:
                 if s3.error_code(error) in _EXISTS_CODES:
                     raise RecordExists() from error
+                if s3.is_permanent(error):  # no retry can succeed: lose no more time
+                    raise RecordNotStored(s3.error_code(error)) from error
                 failure = error
             # A put that got no answer may have landed; S3's own error answers and failures to
             # connect mean it did not.
@@ -109,7 +131,8 @@ class S3RecordStore(RecordStore):
         return records[0] if records else None
 
     def _list_error(self, where: str, error: BaseException) -> StoreError:
-        return StoreError(f"cannot list s3://{self.bucket}/{where}: {s3.error_code(error)}")
+        code = s3.error_code(error)
+        return StoreError(f"cannot list s3://{self.bucket}/{where}: {code}", code)
 
     def record_days(self) -> list[date]:
         root = self.layout.records_root
@@ -137,27 +160,32 @@ class S3RecordStore(RecordStore):
             except s3.S3_ERRORS as error:
                 if s3.is_missing(error):
                     return b""
-                raise StoreError(
-                    f"cannot read s3://{self.bucket}/{key}: {s3.error_code(error)}"
-                ) from error
+                code = s3.error_code(error)
+                raise StoreError(f"cannot read s3://{self.bucket}/{key}: {code}", code) from error
 
-        with ThreadPoolExecutor(16) as pool:
+        if len(keys) <= 1:
+            return decode_records(b"".join(fetch(key) for key in keys))
+        with ThreadPoolExecutor(min(16, len(keys))) as pool:
             bodies = list(pool.map(fetch, keys))
         return decode_records(b"".join(bodies))
 
-    def _get(self, key: str) -> tuple[bytes | None, dict[str, Any]]:
+    def _get(self, key: str, max_bytes: int | None = None) -> tuple[bytes | None, dict[str, Any]]:
         try:
             answer = self.reader.get_object(Bucket=self.bucket, Key=key)
+            if max_bytes is not None and int(answer.get("ContentLength") or 0) > max_bytes:
+                answer["Body"].close()
+                raise FileTooLarge(key)
+            return answer["Body"].read(), answer
         except s3.S3_ERRORS as error:
             if s3.is_missing(error):
                 return None, {}
-            raise StoreError(
-                f"cannot read s3://{self.bucket}/{key}: {s3.error_code(error)}"
-            ) from error
-        return s3.body_bytes(answer), answer
+            code = s3.error_code(error)
+            raise StoreError(f"cannot read s3://{self.bucket}/{key}: {code}", code) from error
 
-    def read_day_file(self, day: date) -> tuple[bytes | None, str | None]:
-        data, answer = self._get(self.layout.day_key(day))
+    def read_day_file(
+        self, day: date, max_bytes: int | None = None
+    ) -> tuple[bytes | None, str | None]:
+        data, answer = self._get(self.layout.day_key(day), max_bytes)
         return data, answer.get("Metadata", {}).get(WATERMARK_METADATA)
 
     def write_day_file(self, day: date, data: bytes, watermark: str | None) -> None:
@@ -202,3 +230,51 @@ class S3RecordStore(RecordStore):
                 f"cannot write s3://{self.bucket}/{key}: {s3.error_code(error)}"
             ) from error
         return True
+
+    # Reader side -------------------------------------------------------------------------------
+
+    def _unavailable(self, error: BaseException) -> LogUnavailable:
+        return LogUnavailable(self.describe(), s3.error_code(error), s3.is_timeout(error))
+
+    def list_day_files(self, start: date | None = None, end: date | None = None) -> Listing:
+        """Day files from ``start`` to ``end`` (the listing starts after the day before and
+        stops at the first key past the range) and the days with uncompacted records."""
+        root = self.layout.root
+        listing = Listing()
+        pattern = self.layout.day_name_pattern()
+        start_after = f"{root}{start - timedelta(days=1):%Y-%m-%d}~" if start else None
+        stop_at = f"{root}{end + timedelta(days=1):%Y-%m-%d}" if end else f"{root}_"
+        try:
+            for item in s3.list_objects(
+                self.lister, self.bucket, root, start_after, stop_at, delimiter="/"
+            ):
+                day, note = classify(item.key[len(root) :], pattern, start, end)
+                if note is not None:
+                    listing.set_aside.append(note)
+                elif day is not None:
+                    listing.files.append(DayFile(day, item.key, item.size, item.etag))
+            records_root = self.layout.records_root
+            for folder in s3.list_folders(self.lister, self.bucket, records_root):
+                day = parse_day(folder[len(records_root) :].rstrip("/"))
+                if day is not None and in_range(day, start, end):
+                    listing.files.append(DayFile(day, folder, kind=RECORDS))
+        except s3.S3_ERRORS as error:
+            raise self._unavailable(error) from error
+        listing.files.sort(key=lambda f: (f.day, f.kind))
+        return listing
+
+    def rollup_months(self) -> list[RollupMonth]:
+        try:
+            listed = list(s3.list_objects(self.lister, self.bucket, self.layout.rollup_root))
+        except s3.S3_ERRORS as error:
+            raise self._unavailable(error) from error
+        found = (rollup_month(item.key) for item in listed)
+        return sorted((m for m in found if m), key=lambda m: (m.year, m.month))
+
+    def fetch(self, key: str, size: int | None = None) -> bytes:
+        if size is not None and size > MAX_FILE_BYTES:
+            raise FileTooLarge(key)
+        data, _ = self._get(key, MAX_FILE_BYTES)
+        if data is None:
+            raise StoreError(f"cannot read s3://{self.bucket}/{key}: NoSuchKey", "NoSuchKey")
+        return data

@@ -13,7 +13,8 @@ Writers only ever call ``put``: one record, no read, no lock, no condition.
   A kind ``keyed_by_id`` (the outcomes) puts each record alone under its id's key with
   ``IfNoneMatch='*'``: a second writer of the same id gets ``RecordExists``, never a double.
 
-The rest (listing, reading, whole-file writes) serves the compactor.
+The rest (listing, reading, whole-file writes) serves the compactor and the readers: this is
+the one store layer, and the day reader (``storage.day_reader``) reads every kind through it.
 """
 
 from __future__ import annotations
@@ -31,11 +32,28 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from laptop_pricing.storage.layout import LogLayout, parse_day
+from laptop_pricing.storage.listing import (
+    MAX_FILE_BYTES,
+    RECORDS,
+    DayFile,
+    FileTooLarge,
+    Listing,
+    LogUnavailable,
+    RollupMonth,
+    classify,
+    in_range,
+    rollup_month,
+)
 from laptop_pricing.storage.records import DecodedRecords, decode_records
 
 
 class StoreError(RuntimeError):
-    """A compactor-side read or write failed; the message names the location and the cause."""
+    """A compactor-side read or write failed; the message names the location and the cause,
+    ``code`` the cause alone (S3's error code, or the OS error's name)."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code or message
 
 
 class RecordNotStored(RuntimeError):
@@ -127,8 +145,11 @@ class RecordStore(ABC):
     def read_records(self, day: date, after: str | None = None) -> DecodedRecords: ...
 
     @abstractmethod
-    def read_day_file(self, day: date) -> tuple[bytes | None, str | None]:
-        """(bytes or None, the records watermark the compactor stored with it)."""
+    def read_day_file(
+        self, day: date, max_bytes: int | None = None
+    ) -> tuple[bytes | None, str | None]:
+        """(bytes or None, the records watermark the compactor stored with it). Raises
+        ``FileTooLarge`` past ``max_bytes``."""
 
     @abstractmethod
     def write_day_file(self, day: date, data: bytes, watermark: str | None) -> None: ...
@@ -146,6 +167,20 @@ class RecordStore(ABC):
 
     def compaction_lock(self, timeout: float) -> contextlib.AbstractContextManager[Any]:
         return contextlib.nullcontext()
+
+    # Reader side (the monitoring page) ---------------------------------------------------------
+
+    @abstractmethod
+    def list_day_files(self, start: date | None = None, end: date | None = None) -> Listing:
+        """Day files and days with records from ``start`` to ``end``, by name only. Raises
+        ``LogUnavailable`` when the folder or bucket cannot be listed."""
+
+    @abstractmethod
+    def rollup_months(self) -> list[RollupMonth]: ...
+
+    @abstractmethod
+    def fetch(self, key: str, size: int | None = None) -> bytes:
+        """A whole object, at most ``MAX_FILE_BYTES`` (else ``FileTooLarge``)."""
 
 
 def day_names(names: Iterator[str], layout: LogLayout) -> list[date]:
@@ -235,8 +270,15 @@ class LocalRecordStore(RecordStore):
         except OSError as error:
             raise StoreError(f"cannot write {target}: {error.strerror}") from error
 
-    def read_day_file(self, day: date) -> tuple[bytes | None, str | None]:
-        return self._read(self.layout.day_key(day)), None
+    def read_day_file(
+        self, day: date, max_bytes: int | None = None
+    ) -> tuple[bytes | None, str | None]:
+        key = self.layout.day_key(day)
+        if max_bytes is not None:
+            with contextlib.suppress(FileNotFoundError):
+                if self.path(key).stat().st_size > max_bytes:
+                    raise FileTooLarge(key)
+        return self._read(key), None
 
     def write_day_file(self, day: date, data: bytes, watermark: str | None) -> None:
         self._replace(self.layout.day_key(day), data)
@@ -268,3 +310,48 @@ class LocalRecordStore(RecordStore):
             yield
         finally:
             lock.release()
+
+    def list_day_files(self, start: date | None = None, end: date | None = None) -> Listing:
+        listing = Listing()
+        folder = self.path(self.layout.root)
+        if not folder.exists():
+            return listing
+        if not folder.is_dir():
+            raise LogUnavailable(str(folder), "not a folder")
+        pattern = self.layout.day_name_pattern()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if not entry.is_file():
+                        continue
+                    day, note = classify(entry.name, pattern, start, end)
+                    if note is not None:
+                        listing.set_aside.append(note)
+                    elif day is not None:
+                        key = self.layout.root + entry.name
+                        listing.files.append(DayFile(day, key, entry.stat().st_size))
+            records = self.path(self.layout.records_root)
+            if records.is_dir():
+                for path in records.glob("*.jsonl"):
+                    day = parse_day(path.name.removesuffix(".jsonl"))
+                    if day is not None and in_range(day, start, end):
+                        key = self.layout.local_records_file(day)
+                        listing.files.append(DayFile(day, key, path.stat().st_size, kind=RECORDS))
+        except OSError as error:
+            raise LogUnavailable(str(folder), error.strerror or str(error)) from error
+        listing.files.sort(key=lambda f: (f.day, f.kind))
+        return listing
+
+    def rollup_months(self) -> list[RollupMonth]:
+        root = self.path(self.layout.rollup_root)
+        found = (
+            rollup_month(path.relative_to(self.directory).as_posix())
+            for path in root.glob("year=*/month=*/data.parquet")
+        )
+        return sorted((m for m in found if m), key=lambda m: (m.year, m.month))
+
+    def fetch(self, key: str, size: int | None = None) -> bytes:
+        path = self.path(key)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise FileTooLarge(key)
+        return path.read_bytes()

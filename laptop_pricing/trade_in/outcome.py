@@ -9,7 +9,7 @@ rows, this module decides.
 
 Outcomes are kept, never overwritten: a later outcome for the same quote supersedes the earlier
 one (``monitoring.outcome_reader.current_outcomes``), both stay in the history. They are stored
-as a record kind of the request log (``request_log.layout.OUTCOMES``): day files
+as a record kind of the request log (``OUTCOMES`` below): day files
 ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``, one row per ``event_id``.
 """
 
@@ -19,12 +19,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from laptop_pricing import safe_csv
 from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.storage.layout import RecordKind
 from laptop_pricing.trade_in.condition import QUESTION_KEYS
 
 if TYPE_CHECKING:
@@ -90,6 +92,17 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     OFFER,
     LATE,
     RECORDED_AT,
+)
+# How outcomes are stored (``storage.layout``): one object per event id, so a replayed event is
+# stored once; day files ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``.
+OUTCOMES = RecordKind(
+    name="outcome",
+    columns=OUTCOME_COLUMNS,
+    id_column=EVENT_ID,
+    timestamp_column=RECORDED_AT,
+    day_file_suffix="_trade_in_outcomes.csv",
+    prefix_of=attrgetter("outcomes_prefix"),
+    keyed_by_id=True,
 )
 
 # ---------------------------------------------------------------------------------------------

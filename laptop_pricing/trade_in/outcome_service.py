@@ -31,11 +31,10 @@ from datetime import UTC, datetime, timedelta
 
 from laptop_pricing.errors import OutcomeNotStored, QuoteNotFound
 from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.request_log import RequestLog, request_log_from_settings, store_from_settings
-from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.request_log.writer import Fate
 from laptop_pricing.settings import Settings
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.trade_in.outcome import (
     ALREADY_STORED,
     QUOTE_ID,
@@ -173,10 +172,8 @@ class OutcomeRecorder:
 def quote_lookup_from_settings(settings: Settings) -> QuoteLookup:
     """Quotes from the request log (``PREDICTIONS-PREFIX``) with the decisions recorded beside
     it (``OUTCOMES-PREFIX``), in the same bucket or local folder (``GET /quote/{quote_id}``)."""
-    quotes = store_from_settings(settings)
-    outcomes = store_from_settings(settings, OUTCOMES)
-    return QuoteLookup(
-        lambda day: day_rows(quotes, day), outcome_rows=lambda day: day_rows(outcomes, day)
+    return QuoteLookup.from_stores(
+        store_from_settings(settings), store_from_settings(settings, OUTCOMES)
     )
 
 

@@ -2,11 +2,11 @@
 the decisions recorded for it.
 
 The quote id names the UTC day whose rows hold the quote, so a lookup reads exactly one day
-through the request log (``request_log.compact.day_rows``: the day file plus the records not yet
-folded into it, local folder or S3). Its outcomes are read the same way from the outcomes log,
+through the one day reader (``storage.day_reader.day_rows``: the day file plus the records not
+yet folded into it, local folder or S3). Its outcomes are read the same way from the outcomes log,
 one day at a time from the quote's day to today (at most ``OUTCOME_DAYS``), so a clerk who opens
 the quote in another session or on another device sees what was already recorded.
-``QuoteLookup`` depends only on those callables.
+``QuoteLookup`` depends only on those callables; ``from_stores`` wires them to the stores.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from laptop_pricing.log_columns import (
 )
 from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.pricing.schema import FIELD_NAMES
+from laptop_pricing.storage.day_reader import day_rows
+from laptop_pricing.storage.stores import RecordStore
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.outcome import QUOTE_ID, Outcome
 from laptop_pricing.trade_in.quote_id import parse_quote_id, quote_id_day
@@ -79,6 +81,13 @@ class QuoteLookup:
         self._day_rows = day_rows
         self._today = today or (lambda: brasilia_today())  # looked up per call: tests move it
         self._outcome_rows = outcome_rows
+
+    @classmethod
+    def from_stores(cls, quotes: RecordStore, outcomes: RecordStore | None = None) -> QuoteLookup:
+        """Quotes from the request log's store, decisions from the outcomes' store, each day
+        read by the one day reader."""
+        outcome_rows = (lambda day: day_rows(outcomes, day)) if outcomes is not None else None
+        return cls(lambda day: day_rows(quotes, day), outcome_rows=outcome_rows)
 
     def find(self, text: str) -> LookupResult:
         quote_id = parse_quote_id(text)

@@ -1,0 +1,20 @@
+"""The request log's record kind: one row per priced request, laid out as the course's day
+files (``YYYY-MM-DD_laptop_prediction_data.csv``) under ``PREDICTIONS-PREFIX``."""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+from laptop_pricing import log_columns
+from laptop_pricing.storage.layout import RecordKind
+
+PREDICTIONS = RecordKind(
+    name="prediction",
+    columns=log_columns.LOG_COLUMNS,
+    id_column=log_columns.REQUEST_ID_COLUMN,
+    timestamp_column=log_columns.TIMESTAMP_COLUMN,
+    day_file_suffix="_laptop_prediction_data.csv",
+    prefix_of=attrgetter("predictions_prefix"),
+    aliases=log_columns.LOG_COLUMN_ALIASES,
+    price_column=log_columns.PRICE_COLUMN,
+)
