@@ -17,6 +17,7 @@ from laptop_pricing.storage.day_csv import UnreadableDayFile
 from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.storage.stores import StoreError
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId
+from laptop_pricing.trade_in.quote_keys import QuoteKeys
 from laptop_pricing.trade_in.quote_lookup import LookupResult, QuoteLookup
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ def _lookup(settings: Settings) -> QuoteLookup:
     store = store_from_settings(settings)
     outcomes = store_from_settings(settings, OUTCOMES)
     return QuoteLookup(
-        lambda day: day_rows(store, day), outcome_rows=lambda day: day_rows(outcomes, day)
+        lambda day: day_rows(store, day),
+        outcome_rows=lambda day: day_rows(outcomes, day),
+        quote_row=QuoteKeys(store, settings.request_log_deadline).quote_row,
     )
 
 

@@ -385,4 +385,5 @@ def client_from_settings(settings: Settings) -> PricingClient:
     issuer = QuoteIssuer(load_policy(policy_path(settings)))
     observer = observer_from_settings(settings)
     recorder = recorder_from_settings(settings)
-    return LocalPricingClient(PricingHandler(get_engine(), observer, issuer, recorder))
+    handler = PricingHandler(get_engine(), observer, issuer, recorder, observer.quote_keys)
+    return LocalPricingClient(handler)

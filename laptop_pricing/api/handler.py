@@ -19,7 +19,9 @@ theirs from their settings. The event, its headers and the API key are never log
 
 Request id: a client-sent ``X-Request-Id`` (letters, digits, ``-_.``, up to 100) when present,
 so a retry of the same click carries the same id and the log keeps one row; else API Gateway's
-``requestContext.requestId``, else the Lambda context's id, else a fresh uuid4.
+``requestContext.requestId``, else the Lambda context's id, else a fresh uuid4. A quote asked
+for under a client's id is issued once (``api.idempotency``): the same body again gets the first
+answer (same quote id, offer, validity), another body a 409 naming ``X-Request-Id``.
 
 Routes: the event's resource (REST), ``rawPath`` (function URL) or ``path`` ending in
 ``/outcome`` is ``POST /outcome`` (what became of a quote,
@@ -45,13 +47,12 @@ import json
 import logging
 import math
 import os
-import re
 import threading
 import time
-import uuid
 from typing import Any, Protocol
 
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
+from laptop_pricing.api.idempotency import answer_once, request_id_of
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
 from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
 from laptop_pricing.pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
@@ -63,6 +64,7 @@ from laptop_pricing.trade_in.outcome import InvalidOutcome
 from laptop_pricing.trade_in.outcome_service import OutcomeRecorder
 from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_path
 from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
+from laptop_pricing.trade_in.quote_keys import QuoteKeys
 
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
@@ -189,28 +191,6 @@ def _response(
     }
 
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-def request_id_of(event: Any, context: Any) -> str:
-    """The id the request-log row carries (see the module docstring)."""
-    headers = event.get("headers") if isinstance(event, dict) else None
-    if isinstance(headers, dict):
-        for name, value in headers.items():
-            is_id = str(name).lower() == "x-request-id" and isinstance(value, str)
-            if is_id and _REQUEST_ID.match(value):
-                return value
-    request_context = event.get("requestContext") if isinstance(event, dict) else None
-    if isinstance(request_context, dict):
-        gateway_id = request_context.get("requestId")
-        if isinstance(gateway_id, str) and _REQUEST_ID.match(gateway_id):
-            return gateway_id
-    context_id = getattr(context, "aws_request_id", None)
-    if isinstance(context_id, str) and _REQUEST_ID.match(context_id):
-        return context_id
-    return uuid.uuid4().hex
-
-
 def route_of(event: Any) -> str:
     """The last segment of the event's resource or path (``outcome``); "" for a direct invoke."""
     if isinstance(event, dict):
@@ -230,13 +210,16 @@ class PricingHandler:
         observer: PricingObserver | None = None,
         issuer: QuoteIssuer | None = None,
         recorder: OutcomeRecorder | None = None,
+        quote_keys: QuoteKeys | None = None,
     ):
         """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here);
-        ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here)."""
+        ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here);
+        ``quote_keys`` None: a retried ``X-Request-Id`` is quoted anew (no store to ask)."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
         self.issuer = issuer
         self.recorder = recorder
+        self.quote_keys = quote_keys
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
         if route_of(event) == OUTCOME_ROUTE:
@@ -266,6 +249,11 @@ class PricingHandler:
             if condition is not None and self.issuer is not None:
                 trade_in = self.issuer.issue(quote.price, condition)
                 body.update(trade_in.body_fields())
+            extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
+            answer = _response(200, body, members=extras)
+            kept = answer_once(self.quote_keys, event, request, answer) if trade_in else None
+            if kept is not None:  # this client request id was answered before
+                return kept
             latency_ms = (time.perf_counter() - start) * 1000.0
             self.observer.on_priced(
                 spec,
@@ -279,8 +267,7 @@ class PricingHandler:
             # Our fault, not the client's: say so without echoing the request.
             logger.exception("pricing failed")
             return _response(500, {"message": "Internal error"})
-        extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
-        return _response(200, body, members=extras)
+        return answer
 
     def record_outcome(self, event: Any) -> dict[str, Any]:
         """``POST /outcome``: the status and body each typed result or error means."""
@@ -328,7 +315,8 @@ def lambda_entry() -> PricingHandler:
                 issuer = issuer_or_exit(settings)
                 observer = observer_from_settings(settings, metrics=True)
                 recorder = recorder_from_settings(settings)
-                _entry = PricingHandler(get_engine(), observer, issuer, recorder)
+                keys = observer.quote_keys
+                _entry = PricingHandler(get_engine(), observer, issuer, recorder, keys)
     return _entry
 
 

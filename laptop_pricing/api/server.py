@@ -296,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     issuer = issuer_or_exit(settings)
     observer = observer_from_settings(settings, metrics=True)
     recorder = recorder_from_settings(settings)
-    handler = PricingHandler(get_engine(), observer, issuer, recorder)
+    handler = PricingHandler(get_engine(), observer, issuer, recorder, observer.quote_keys)
     app = build_app(
         handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout
     )

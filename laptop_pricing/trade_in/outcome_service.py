@@ -49,6 +49,7 @@ from laptop_pricing.trade_in.outcome import (
 from laptop_pricing.trade_in.outcome_request import OutcomeRequest
 from laptop_pricing.trade_in.policy import load_policy, policy_path
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
+from laptop_pricing.trade_in.quote_keys import QuoteKeys
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 
 LOCK_STRIPES = 64
@@ -115,6 +116,8 @@ def quote_terms(
         day = quote_id_day(quote_id)
         if (terms := remembered(quote_id)) is not None:
             return terms
+        if (keyed := lookup.by_key(quote_id)) is not None:  # one object, not the day
+            return QuoteTerms(keyed.quote_id, keyed.offer, keyed.valid_until)
         with stripes[day.toordinal() % LOCK_STRIPES]:
             if (terms := remembered(quote_id)) is not None:
                 return terms
@@ -177,6 +180,7 @@ def recorder_from_settings(settings: Settings) -> OutcomeRecorder:
     Raises ``PolicyError`` for a policy that cannot be used."""
     late_policy = load_policy(policy_path(settings)).late_outcomes
     quotes = store_from_settings(settings)
-    lookup = QuoteLookup(lambda day: day_rows(quotes, day))
+    keys = QuoteKeys(quotes, settings.request_log_deadline)
+    lookup = QuoteLookup(lambda day: day_rows(quotes, day), quote_row=keys.quote_row)
     log = request_log_from_settings(settings, OUTCOMES)
     return OutcomeRecorder(quote_terms(lookup), OutcomeLog(log), late_policy)
