@@ -29,8 +29,8 @@ def client_request_id(event: Any) -> str | None:
     headers = event.get("headers") if isinstance(event, dict) else None
     if isinstance(headers, dict):
         for name, value in headers.items():
-            is_id = str(name).lower() == "x-request-id" and isinstance(value, str)
-            if is_id and _REQUEST_ID.match(value):
+            is_header = str(name).lower() == "x-request-id"
+            if is_header and isinstance(value, str) and _REQUEST_ID.match(value):
                 return value
     return None
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from laptop_pricing.storage import s3
 from laptop_pricing.storage.layout import LogLayout, parse_day
@@ -128,7 +128,7 @@ class S3RecordStore(RecordStore):
                 code = s3.error_code(error)
                 if code in _EXISTS_CODES:
                     return False
-                ambiguous = not isinstance(error, (*_NOT_SENT, s3.ClientError))
+                ambiguous = not isinstance(error, (*_NOT_SENT, ClientError))
                 if time.monotonic() + pause >= deadline:
                     raise RecordNotStored(code, ambiguous=ambiguous) from error
             time.sleep(pause)
