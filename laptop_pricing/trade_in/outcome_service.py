@@ -50,7 +50,7 @@ from laptop_pricing.trade_in.outcome_request import OutcomeRequest
 from laptop_pricing.trade_in.policy import load_policy, policy_path
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
 from laptop_pricing.trade_in.quote_keys import QuoteKeys
-from laptop_pricing.trade_in.quote_lookup import QuoteLookup
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
 
 LOCK_STRIPES = 64
 QUOTES_REMEMBERED = 50_000  # a few MB; a busy store quotes a few hundred a day
@@ -108,6 +108,14 @@ def quote_terms(
                 found.move_to_end(quote_id)
             return terms
 
+    def keep(quotes: list[StoredQuote]) -> None:
+        with guard:
+            for quote in quotes:
+                found[quote.quote_id] = QuoteTerms(quote.quote_id, quote.offer, quote.valid_until)
+                found.move_to_end(quote.quote_id)
+            while len(found) > remember:
+                found.popitem(last=False)
+
     def find(text: str) -> QuoteTerms | None:
         try:
             quote_id = parse_quote_id(text)
@@ -117,19 +125,12 @@ def quote_terms(
         if (terms := remembered(quote_id)) is not None:
             return terms
         if (keyed := lookup.by_key(quote_id)) is not None:  # one object, not the day
+            keep([keyed])
             return QuoteTerms(keyed.quote_id, keyed.offer, keyed.valid_until)
         with stripes[day.toordinal() % LOCK_STRIPES]:
             if (terms := remembered(quote_id)) is not None:
                 return terms
-            quotes = lookup.quotes_of_day(day)
-            with guard:
-                for quote in quotes:
-                    found[quote.quote_id] = QuoteTerms(
-                        quote.quote_id, quote.offer, quote.valid_until
-                    )
-                    found.move_to_end(quote.quote_id)
-                while len(found) > remember:
-                    found.popitem(last=False)
+            keep(lookup.quotes_of_day(day))
         return remembered(quote_id)
 
     return find
