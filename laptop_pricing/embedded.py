@@ -4,7 +4,7 @@ every part it needs built from the settings and passed in where it is used.
 ``client_from_settings`` calls ``embedded_client`` when no ``API-ENDPOINT`` is set. The parts
 are those the Lambda and the local server build at start (``laptop_pricing.api.handler``), less
 the metrics: the shipped engine, the request log (local folder or bucket), the store policy, the
-outcome recorder and the quote lookup over that log.
+outcome recorder, the quote lookup over that log and the quotes kept by id.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ def embedded_handler(settings: Settings) -> PricingHandler:
     ``PolicyError`` naming the key when the store policy cannot be used."""
     policy = load_policy(policy_path(settings))
     lookup = quote_lookup_from_settings(settings)
+    observer = observer_from_settings(settings)
     return PricingHandler(
         engine=get_engine(),
-        observer=observer_from_settings(settings),
+        observer=observer,
         issuer=QuoteIssuer(policy),
         recorder=recorder_from_settings(settings, lookup),
         quotes=QuoteRoute(lookup, policy),
+        quote_keys=observer.quote_keys,
     )
 
 

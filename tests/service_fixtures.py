@@ -53,6 +53,26 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def atomic_conditional_puts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's ``PutObject`` with ``If-None-Match: *`` as S3 arbitrates it: atomically.
+
+    moto 5.2 checks that the key is free and then writes, unlocked, so two racing conditional
+    puts can both succeed; S3 lets exactly one win (the others get 412, or 409 to try again).
+    Tests of put-if-absent under concurrency use this; it serialises moto's puts, nothing else.
+    """
+    from moto.s3.responses import S3Response
+
+    unlocked = S3Response.put_object
+    lock = threading.Lock()
+
+    def put_object(self: Any) -> Any:
+        with lock:
+            return unlocked(self)
+
+    monkeypatch.setattr(S3Response, "put_object", put_object)
+
+
 def s3_client(endpoint: str, **overrides: Any) -> Any:
     params = {
         "endpoint_url": endpoint,

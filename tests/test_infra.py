@@ -148,11 +148,17 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     ]
     assert all("*" not in action for action in actions), actions
-    (writer,) = _policy_statements(template, "request-log-records")
+    writer, keys = _policy_statements(template, "request-log-records")
     assert writer["Action"] == ["s3:PutObject"]  # pricing only puts records
     assert writer["Resource"] == {
         "Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_records/*"
     }
+    assert keys["Action"] == ["s3:PutObject"]  # quotes by id, answers by request id
+    assert keys["Resource"] == [
+        {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_quotes/*"},
+        {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_requests/*"},
+    ]
+    assert keys["Condition"] == {"Null": {"s3:if-none-match": "false"}}  # never overwrites
     listing, quotes, events = _policy_statements(template, "outcome-route")
     assert listing["Action"] == "s3:ListBucket"  # the quote's day: its records, nothing else
     assert listing["Condition"] == {
@@ -171,7 +177,7 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     }
     assert outcome_days["Action"] == "s3:GetObject"  # read only, and only the outcomes
     assert outcome_days["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/*"}
-    s3_statements = [writer, listing, quotes, events, outcome_listing, outcome_days]
+    s3_statements = [writer, keys, listing, quotes, events, outcome_listing, outcome_days]
     logs = [s for s in statements if s not in s3_statements]
     assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
     function = pricing_function(template)
@@ -332,7 +338,14 @@ def test_the_pricing_function_still_cannot_delete_or_write_day_files(
         "logs:PutLogEvents",
     }
     puts = [s for s in _allow_statements(template) if "s3:PutObject" in _actions(s)]
-    assert all(s["Resource"]["Fn::Sub"].endswith("/_records/*") for s in puts)
+    for statement in puts:
+        resources = statement["Resource"]
+        subs = [r["Fn::Sub"] for r in (resources if isinstance(resources, list) else [resources])]
+        if all(sub.endswith("/_records/*") for sub in subs):
+            continue
+        # Quotes and answers by key: only where the key is free, so never over a day file.
+        assert all(sub.endswith(("/_quotes/*", "/_requests/*")) for sub in subs), subs
+        assert statement["Condition"] == {"Null": {"s3:if-none-match": "false"}}
     assert "Policies" not in pricing_function(template)["Properties"]
 
 
@@ -448,8 +461,11 @@ def test_the_handler_runs_with_only_the_lambda_requirements_importable(
     assert probe["pandas"] is False
     assert probe["sklearn"] is False  # the model is LightGBM's own text (model/model.txt)
     # The row went to S3 through the handler's default observer (request log from the env).
-    # One record object per request (each is stored before its answer): the price and the offer.
-    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 2
+    # One record object per request (each is stored before its answer): the price and the offer;
+    # and the offer's quote kept under its id.
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert sum("/_records/" in key for key in keys) == 2
+    assert sum("/_quotes/" in key for key in keys) == 1 and len(keys) == 3
     # Nothing that .dockerignore leaves out of the image was imported.
     left_out = ("laptop_pricing.training", "laptop_pricing.monitoring")
     assert not [m for m in probe["modules"] if m.startswith(left_out)]

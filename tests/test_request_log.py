@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import resource
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from laptop_pricing.log_columns import LOG_COLUMNS
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout, RequestLog, request_log_from_settings
-from laptop_pricing.request_log.writer import Fate
+from laptop_pricing.request_log.writer import QUEUE_FULL, Fate
 from laptop_pricing.settings import InvalidSettings, load_settings
 from laptop_pricing.storage.layout import format_timestamp, safe_record_id
 from laptop_pricing.storage.records import decode_records, encode_record
@@ -268,3 +269,38 @@ def test_the_record_holds_no_secret(tmp_path: Path) -> None:
     log.write(values("r"))
     text = json.dumps(local_records(tmp_path))
     assert "x-api-key" not in text
+
+
+class GatedStore(LocalRecordStore):
+    """A local store whose writes wait until the test opens the gate (a stalled store)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder, LogLayout(PREFIX))
+        self.gate = threading.Event()
+        self.started = threading.Event()
+
+    def put(self, record: Any, deadline: float) -> int:
+        self.started.set()
+        self.gate.wait(30)
+        return super().put(record, deadline)
+
+
+def test_a_full_write_queue_refuses_a_record_and_counts_it_lost(tmp_path: Path) -> None:
+    store = GatedStore(tmp_path)
+    log = RequestLog(store, deadline=0.05, writers=1, max_batch=1, max_queued=2)
+    assert log.write(values("held")).fate is Fate.PENDING  # the one writer holds it
+    assert store.started.wait(10)
+    queued = [log.write(values(f"queued-{n}")).fate for n in range(2)]
+    assert queued == [Fate.PENDING, Fate.PENDING]
+    refused = log.write(values("refused"))
+    assert (refused.fate, refused.reason) == (Fate.LOST, QUEUE_FULL)
+    assert log.accounting.snapshot()["lost"] == 1
+    store.gate.set()
+    assert log.drain(10)
+    counts = log.accounting.snapshot()
+    assert (counts["stored"], counts["lost"], counts["in_flight"]) == (3, 1, 0)
+    assert sorted(r["request_id"] for r in local_records(tmp_path)) == [
+        "held",
+        "queued-0",
+        "queued-1",
+    ]

@@ -42,10 +42,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 import time
-import uuid
 from typing import Any, Protocol
 
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
@@ -57,6 +55,7 @@ from laptop_pricing.api.events import (
     request_object,
     response,
 )
+from laptop_pricing.api.idempotency import answer_once, request_id_of
 from laptop_pricing.api.quote_route import QuoteRoute, quote_id_in_path
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
 from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
@@ -69,6 +68,7 @@ from laptop_pricing.trade_in.outcome import InvalidOutcome
 from laptop_pricing.trade_in.outcome_service import OutcomeRecorder
 from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_path
 from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
+from laptop_pricing.trade_in.quote_keys import QuoteKeys
 
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
@@ -124,31 +124,6 @@ def get_engine() -> PricingEngine:
     return _engine
 
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-def request_id_of(event: Any, context: Any) -> str:
-    """The id the request-log row carries (see the module docstring)."""
-    headers = event.get("headers") if isinstance(event, dict) else None
-    if isinstance(headers, dict):
-        for name, value in headers.items():
-            if (
-                str(name).lower() == "x-request-id"
-                and isinstance(value, str)
-                and _REQUEST_ID.match(value)
-            ):
-                return value
-    request_context = event.get("requestContext") if isinstance(event, dict) else None
-    if isinstance(request_context, dict):
-        gateway_id = request_context.get("requestId")
-        if isinstance(gateway_id, str) and _REQUEST_ID.match(gateway_id):
-            return gateway_id
-    context_id = getattr(context, "aws_request_id", None)
-    if isinstance(context_id, str) and _REQUEST_ID.match(context_id):
-        return context_id
-    return uuid.uuid4().hex
-
-
 def route_of(event: Any) -> str:
     """The last segment of the event's resource or path (``outcome``); "" for a direct invoke."""
     if isinstance(event, dict):
@@ -169,15 +144,18 @@ class PricingHandler:
         issuer: QuoteIssuer | None = None,
         recorder: OutcomeRecorder | None = None,
         quotes: QuoteRoute | None = None,
+        quote_keys: QuoteKeys | None = None,
     ):
         """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here);
         ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here); ``quotes``
-        None: ``GET /quote/{quote_id}`` is answered 404 (no quotes kept here)."""
+        None: ``GET /quote/{quote_id}`` is answered 404 (no quotes kept here); ``quote_keys``
+        None: a retried ``X-Request-Id`` is quoted anew (no store to ask)."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
         self.issuer = issuer
         self.recorder = recorder
         self.quotes = quotes
+        self.quote_keys = quote_keys
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
         if (quote_text := quote_id_in_path(event)) is not None:
@@ -211,6 +189,11 @@ class PricingHandler:
             if condition is not None and self.issuer is not None:
                 trade_in = self.issuer.issue(quote.price, condition)
                 body.update(trade_in.body_fields())
+            extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
+            answer = response(200, body, members=extras)
+            kept = answer_once(self.quote_keys, event, request, answer) if trade_in else None
+            if kept is not None:  # this client request id was answered before
+                return kept
             latency_ms = (time.perf_counter() - start) * 1000.0
             self.observer.on_priced(
                 spec,
@@ -224,8 +207,7 @@ class PricingHandler:
             # Our fault, not the client's: say so without echoing the request.
             logger.exception("pricing failed")
             return response(500, {"message": "Internal error"})
-        extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
-        return response(200, body, members=extras)
+        return answer
 
     def record_outcome(self, event: Any) -> dict[str, Any]:
         """``POST /outcome``: the status and body each typed result or error means."""
@@ -287,7 +269,9 @@ def lambda_entry() -> PricingHandler:
                 lookup = quote_lookup_from_settings(settings)
                 recorder = recorder_from_settings(settings, lookup)
                 quotes = QuoteRoute(lookup, issuer.policy)
-                _entry = PricingHandler(get_engine(), observer, issuer, recorder, quotes)
+                _entry = PricingHandler(
+                    get_engine(), observer, issuer, recorder, quotes, observer.quote_keys
+                )
     return _entry
 
 

@@ -308,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lookup = quote_lookup_from_settings(settings)
     recorder = recorder_from_settings(settings, lookup)
     quotes = QuoteRoute(lookup, issuer.policy)
-    handler = PricingHandler(get_engine(), observer, issuer, recorder, quotes)
+    handler = PricingHandler(get_engine(), observer, issuer, recorder, quotes, observer.quote_keys)
     app = build_app(
         handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout
     )

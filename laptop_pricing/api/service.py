@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,8 @@ from laptop_pricing.request_log import RequestLog, request_log_from_settings
 from laptop_pricing.request_log.writer import Fate, Settled
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.layout import format_timestamp
+from laptop_pricing.storage.stores import RecordNotStored
+from laptop_pricing.trade_in.quote_keys import QuoteKeys
 
 
 def prediction_values(
@@ -59,15 +62,20 @@ class RecordingObserver:
     """Writes the request-log row, then one EMF record, for each priced request.
 
     ``request_log`` None with ``unavailable`` set: the log could not be built (a malformed
-    endpoint, say); every priced request then counts as one lost row, loudly."""
+    endpoint, say); every priced request then counts as one lost row, loudly. ``quote_keys``:
+    where each quote's row is also kept under its id (``trade_in.quote_keys``), so finding it
+    reads one object; a quote not kept there is still found in its day."""
 
     def __init__(
         self,
         request_log: RequestLog | None,
         telemetry: Telemetry | None = None,
         unavailable: str | None = None,
+        quote_keys: QuoteKeys | None = None,
     ):
         self.request_log = request_log
+        self.quote_keys = quote_keys
+        self._keeper = ThreadPoolExecutor(8, thread_name_prefix="quote-keys")
         self.telemetry = telemetry or Telemetry(metrics_enabled=False)
         self.unavailable = unavailable
         self.failures = 0  # rows known lost, for tests and benches
@@ -93,9 +101,13 @@ class RecordingObserver:
             values = prediction_values(
                 fields, quote.price, quote.version, request_id, at, clerk_email
             )
+            kept = None
             if trade_in is not None:
                 values.update(trade_in.log_values())
+                kept = self._keep_quote(values)  # beside the row's write, not after it
             result = self.request_log.write(values, at=at, on_late=self._settled_late)
+            if kept is not None:
+                self._quote_kept(kept)
             if result.fate is Fate.LOST:
                 lost = True
                 self._count(result.reason)
@@ -108,6 +120,24 @@ class RecordingObserver:
             self.telemetry.record_priced(fields, quote.price, quote.version, latency_ms, lost)
         except Exception as error:  # metrics must never cost the clerk the answer
             self.telemetry.telemetry_failed(error)
+
+    def _keep_quote(self, values: Mapping[str, object]) -> Future[bool] | None:
+        """Start storing the quote's row under its id (``put_quote``, its own deadline)."""
+        if self.quote_keys is None:
+            return None
+        return self._keeper.submit(self.quote_keys.put_quote, dict(values))
+
+    def _quote_kept(self, kept: Future[bool]) -> None:
+        """Not kept: the row in its day still finds the quote (a slower lookup), so it is a
+        warning, not a lost row. The put's deadline bounds the wait."""
+        try:
+            kept.result()
+        except RecordNotStored as error:
+            where = self.quote_keys.describe() if self.quote_keys else ""
+            self.telemetry.logger.warning(
+                "quote not kept under its id; lookups read its day instead",
+                extra={"store": where, "error": error.reason[:500]},
+            )
 
     def _count(self, reason: str) -> None:
         with self._count_lock:
@@ -133,4 +163,5 @@ def observer_from_settings(settings: Settings, *, metrics: bool = False) -> Reco
         reason = f"{type(error).__name__}: {error}"[:300]
         telemetry.request_log_failed("unavailable request log", reason)
         return RecordingObserver(None, telemetry, unavailable=reason)
-    return RecordingObserver(request_log, telemetry)
+    quote_keys = QuoteKeys(request_log.store, request_log.deadline)
+    return RecordingObserver(request_log, telemetry, quote_keys=quote_keys)

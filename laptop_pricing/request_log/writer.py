@@ -16,6 +16,11 @@ even started by the end of the settle window is dropped and counted lost: it was
 
 A kind keyed by id (the outcomes): each record is stored alone, and a record whose id another
 writer stored first comes back ``EXISTS`` (counted stored: the id is there, once).
+
+The queue is bounded (``max_queued``): while the store is stalled, records waiting for a writer
+would otherwise pile up without limit (each holds its line until the settle window ends). A
+record that finds the queue full is refused at once: ``LOST`` with reason ``QUEUE_FULL``,
+counted lost like any other.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ from laptop_pricing.storage.stores import RecordExists, RecordNotStored, RecordS
 
 DEFAULT_DEADLINE = 1.0
 DEFAULT_SETTLE_SECONDS = 30.0
+# Records waiting for a writer: about 10 MB of lines, far beyond a healthy backlog (a burst of a
+# few hundred), reached only when the store has stalled for a while under load.
+DEFAULT_MAX_QUEUED = 10_000
+QUEUE_FULL = "write queue full"
 
 
 class Fate(Enum):
@@ -111,9 +120,13 @@ class RequestLog:
         settle_seconds: float = DEFAULT_SETTLE_SECONDS,
         writers: int = 8,
         max_batch: int = 500,
+        max_queued: int = DEFAULT_MAX_QUEUED,
     ):
         if not deadline > 0:
             raise ValueError("the request-log deadline must be positive")
+        if max_queued < 1:
+            raise ValueError("the request-log queue must hold at least one record")
+        self.max_queued = max_queued
         self.store = store
         self.deadline = deadline
         self.settle_seconds = settle_seconds
@@ -160,8 +173,13 @@ class RequestLog:
         with self.accounting.lock:
             self.accounting.in_flight += 1
         with self._ready:
-            self._queue.append(ticket)
-            self._ready.notify()
+            full = len(self._queue) >= self.max_queued
+            if not full:
+                self._queue.append(ticket)
+                self._ready.notify()
+        if full:
+            self._settle(ticket, False, QUEUE_FULL)
+            return WriteResult(Fate.LOST, QUEUE_FULL)
         ticket.done.wait(max(0.0, ticket.deadline - time.monotonic()))
         with ticket.lock:
             settled = ticket.settled

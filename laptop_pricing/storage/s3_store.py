@@ -130,6 +130,43 @@ class S3RecordStore(RecordStore):
         records = decode_records(data).records if data else []
         return records[0] if records else None
 
+    def put_new(self, key: str, data: bytes, deadline: float) -> bool:
+        """One ``PutObject`` with ``IfNoneMatch='*'`` on the writer's client; a conflict with a
+        concurrent conditional put is tried again while the deadline leaves room."""
+        if time.monotonic() >= deadline:  # spent by earlier writes of the same request
+            raise RecordNotStored("deadline passed before the put")
+        pause = 0.02
+        while True:
+            try:
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=data,
+                    ContentType="application/json",
+                    IfNoneMatch="*",
+                )
+                return True
+            except s3.S3_ERRORS as error:
+                code = s3.error_code(error)
+                if code in _EXISTS_CODES:
+                    return False
+                ambiguous = not isinstance(error, (*_NOT_SENT, ClientError))
+                if time.monotonic() + pause >= deadline:
+                    raise RecordNotStored(code, ambiguous=ambiguous) from error
+            time.sleep(pause)
+            pause *= 2
+
+    def read_object(self, key: str) -> bytes | None:
+        """One ``GetObject`` on the patient client (its limits bound it: a few seconds)."""
+        try:
+            return bytes(self.reader.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except s3.S3_ERRORS as error:
+            if s3.is_missing(error):
+                return None
+            raise StoreError(
+                f"cannot read s3://{self.bucket}/{key}: {s3.error_code(error)}"
+            ) from error
+
     def _list_error(self, where: str, error: BaseException) -> StoreError:
         code = s3.error_code(error)
         return StoreError(f"cannot list s3://{self.bucket}/{where}: {code}", code)

@@ -136,6 +136,17 @@ class RecordStore(ABC):
         True once it is certainly stored; False when that could not be established."""
         return False
 
+    # Objects by key (quotes by id, answers by request id) -------------------------------------
+
+    def put_new(self, key: str, data: bytes, deadline: float) -> bool:
+        """Store ``data`` under ``key`` only if nothing is there: True when this call stored it,
+        False when the key was taken (by any process). Raises ``RecordNotStored``."""
+        raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
+
+    def read_object(self, key: str) -> bytes | None:
+        """The object under ``key``, None when absent. Raises ``StoreError``."""
+        raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
+
     # Compactor side ----------------------------------------------------------------------------
 
     @abstractmethod
@@ -279,6 +290,29 @@ class LocalRecordStore(RecordStore):
                 if self.path(key).stat().st_size > max_bytes:
                     raise FileTooLarge(key)
         return self._read(key), None
+
+    def put_new(self, key: str, data: bytes, deadline: float) -> bool:
+        """Written whole beside the target, then hard-linked to it: ``link`` fails when the
+        name exists, so exactly one of several processes wins and no reader sees half."""
+        target = self.path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                os.link(temporary, target)
+            except FileExistsError:
+                return False
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+        except OSError as error:
+            raise RecordNotStored(error.strerror or type(error).__name__) from error
+        return True
+
+    def read_object(self, key: str) -> bytes | None:
+        return self._read(key)
 
     def write_day_file(self, day: date, data: bytes, watermark: str | None) -> None:
         self._replace(self.layout.day_key(day), data)

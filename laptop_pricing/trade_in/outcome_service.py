@@ -48,6 +48,7 @@ from laptop_pricing.trade_in.outcome import (
 from laptop_pricing.trade_in.outcome_request import OutcomeRequest
 from laptop_pricing.trade_in.policy import load_policy, policy_path
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
+from laptop_pricing.trade_in.quote_keys import QuoteKeys
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 
 LOCK_STRIPES = 64
@@ -172,8 +173,10 @@ class OutcomeRecorder:
 def quote_lookup_from_settings(settings: Settings) -> QuoteLookup:
     """Quotes from the request log (``PREDICTIONS-PREFIX``) with the decisions recorded beside
     it (``OUTCOMES-PREFIX``), in the same bucket or local folder (``GET /quote/{quote_id}``)."""
+    quotes = store_from_settings(settings)
+    keys = QuoteKeys(quotes, settings.request_log_deadline)
     return QuoteLookup.from_stores(
-        store_from_settings(settings), store_from_settings(settings, OUTCOMES)
+        quotes, store_from_settings(settings, OUTCOMES), quote_row=keys.quote_row
     )
 
 

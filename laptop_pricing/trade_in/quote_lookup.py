@@ -1,12 +1,14 @@
 """Find a quote again by its id (*Buscar cotação*): one day of the request log, one row, and
 the decisions recorded for it.
 
-The quote id names the UTC day whose rows hold the quote, so a lookup reads exactly one day
-through the one day reader (``storage.day_reader.day_rows``: the day file plus the records not
-yet folded into it, local folder or S3). Its outcomes are read the same way from the outcomes log,
-one day at a time from the quote's day to today (at most ``OUTCOME_DAYS``), so a clerk who opens
-the quote in another session or on another device sees what was already recorded.
-``QuoteLookup`` depends only on those callables; ``from_stores`` wires them to the stores.
+A quote's row is read by its id as a key: one small object (``trade_in.quote_keys``), whatever
+the size of its day. A quote not kept by id (issued before keys existed) is looked for in the
+UTC day its id names, through the one day reader (``storage.day_reader.day_rows``: the day file
+plus the records not yet folded into it, local folder or S3). Its outcomes are read the same way
+from the outcomes log, one day at a time from the quote's day to today (at most
+``OUTCOME_DAYS``), so a clerk who opens the quote in another session or on another device sees
+what was already recorded. ``QuoteLookup`` depends only on those callables; ``from_stores``
+wires them to the stores.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from laptop_pricing.trade_in.outcome import QUOTE_ID, Outcome
 from laptop_pricing.trade_in.quote_id import parse_quote_id, quote_id_day
 
 DayRows = Callable[[date], Iterable[Mapping[str, str]]]
+QuoteRow = Callable[[str], Mapping[str, str] | None]  # one quote's row by its id (a key)
 OUTCOME_DAYS = 45  # a quote's decisions are looked for up to this many days after it
 
 
@@ -77,28 +80,50 @@ class QuoteLookup:
         day_rows: DayRows,
         today: Callable[[], date] | None = None,
         outcome_rows: DayRows | None = None,
+        quote_row: QuoteRow | None = None,
     ):
+        """``quote_row``: the quote's row read by its id (``trade_in.quote_keys``), tried before
+        ``day_rows``, which then only serves quotes not kept by id (issued before keys existed)."""
         self._day_rows = day_rows
+        self._quote_row = quote_row
         self._today = today or (lambda: brasilia_today())  # looked up per call: tests move it
         self._outcome_rows = outcome_rows
 
     @classmethod
-    def from_stores(cls, quotes: RecordStore, outcomes: RecordStore | None = None) -> QuoteLookup:
-        """Quotes from the request log's store, decisions from the outcomes' store, each day
-        read by the one day reader."""
+    def from_stores(
+        cls,
+        quotes: RecordStore,
+        outcomes: RecordStore | None = None,
+        quote_row: QuoteRow | None = None,
+    ) -> QuoteLookup:
+        """Quotes from the request log's store (by id first when ``quote_row`` is given),
+        decisions from the outcomes' store, each day read by the one day reader."""
         outcome_rows = (lambda day: day_rows(outcomes, day)) if outcomes is not None else None
-        return cls(lambda day: day_rows(quotes, day), outcome_rows=outcome_rows)
+        return cls(
+            lambda day: day_rows(quotes, day), outcome_rows=outcome_rows, quote_row=quote_row
+        )
 
     def find(self, text: str) -> LookupResult:
         quote_id = parse_quote_id(text)
         day = quote_id_day(quote_id)
-        rows = self._day_rows(day)
-        row = next((r for r in rows if r.get(QUOTE_ID_COLUMN) == quote_id), None)
-        quote = _stored_quote(row) if row else None
+        quote = self.stored(quote_id)
         if quote is None:
             return LookupResult("unknown", quote_id)
         status: LookupStatus = "expired" if self._today() > quote.valid_until else "valid"
         return LookupResult(status, quote_id, quote, self.outcomes_of(quote_id, day))
+
+    def by_key(self, quote_id: str) -> StoredQuote | None:
+        """The quote kept under its id, None when not kept there (or no keys are wired)."""
+        row = self._quote_row(quote_id) if self._quote_row is not None else None
+        return _stored_quote(row) if row else None
+
+    def stored(self, quote_id: str) -> StoredQuote | None:
+        """The quote by its key when kept there, else from its day; None when unknown."""
+        if (quote := self.by_key(quote_id)) is not None:
+            return quote
+        rows = self._day_rows(quote_id_day(quote_id))
+        row = next((r for r in rows if r.get(QUOTE_ID_COLUMN) == quote_id), None)
+        return _stored_quote(row) if row else None
 
     def outcomes_of(self, quote_id: str, quote_day: date) -> tuple[Outcome, ...]:
         """Every decision recorded for the quote, oldest first, each ``event_id`` once. Outcome
