@@ -6,22 +6,26 @@ import logging
 
 import streamlit as st
 
+from components.deduction_words import deduction_label
 from components.outcome_form import outcome_controls, outcome_history, recorded_outcome
-from components.quote_download import stored_pdf_download
+from components.quote_download import store_identity, stored_pdf_download
 from laptop_pricing.formatting import format_price
-from laptop_pricing.pricing.schema import FIELDS_BY_NAME
+from laptop_pricing.pricing.schema import FIELDS
 from laptop_pricing.request_log import store_from_settings
 from laptop_pricing.request_log.compact import day_rows
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.day_csv import UnreadableDayFile
 from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.storage.stores import StoreError
-from laptop_pricing.trade_in.quote_id import InvalidQuoteId
-from laptop_pricing.trade_in.quote_lookup import LookupResult, QuoteLookup
+from laptop_pricing.trade_in.offer import compute_offer
+from laptop_pricing.trade_in.policy import PolicyError, StorePolicy, load_policy, policy_path
+from laptop_pricing.trade_in.quote_id import InvalidQuoteId, MistypedQuoteId
+from laptop_pricing.trade_in.quote_lookup import LookupResult, QuoteLookup, StoredQuote
 
 logger = logging.getLogger(__name__)
 LOOKUP_KEY = "quote_lookup"
 RESULT_KEY = "quote_lookup_result"
+MISTYPED = "Um caractere não confere; confira o código com o do PDF do cliente."
 INVALID = "Código inválido: confira. São 12 letras e números, como 113G-3959-QF6V."
 UNKNOWN = "Nenhuma cotação com o código {quote_id}. Confira o código com o cliente."
 UNAVAILABLE = "Não foi possível consultar as cotações agora. Tente de novo em instantes."
@@ -42,6 +46,8 @@ def find(text: str, settings: Settings) -> LookupResult | str:
     """The lookup's result, or the clerk's message when there is none to show."""
     try:
         return _lookup(settings).find(text)
+    except MistypedQuoteId:
+        return MISTYPED
     except InvalidQuoteId:
         return INVALID
     except (StoreError, UnreadableDayFile, OSError) as error:
@@ -67,6 +73,37 @@ def remembered_find(text: str, settings: Settings) -> LookupResult | str:
     if result != UNAVAILABLE:
         st.session_state[RESULT_KEY] = (text, result, _recorded_event(result))
     return result
+
+
+def inspection_lines(quote: StoredQuote, policy: StorePolicy | None) -> list[str]:
+    """What the clerk checks at inspection: the full spec, each stated answer and, when the
+    policy that priced the quote is the one in force, each deduction in reais."""
+    lines = []
+    if quote.spec is not None:
+        values = quote.spec.as_dict()
+        spec = " · ".join(f"{f.label}: {f.option_label(values[f.name])}" for f in FIELDS)
+        lines.append(f"**Notebook:** {spec}")
+    if quote.condition is not None:
+        stated = " · ".join(f"{q.short_label}: {a.label}" for q, a in quote.condition.answers())
+        lines.append(f"**Estado informado pelo cliente:** {stated}")
+        if policy is not None and policy.version == quote.policy_version:
+            offer = compute_offer(quote.market_estimate, quote.condition, policy)
+            steps = [f"{deduction_label(d)}: − {format_price(d.amount)}" for d in offer.deductions]
+            if steps:
+                lines.append("**Descontos:** " + " · ".join(steps))
+    return lines
+
+
+def _policy(settings: Settings) -> StorePolicy | None:
+    try:
+        return load_policy(policy_path(settings))
+    except PolicyError:
+        return None
+
+
+def inspection_details(quote: StoredQuote, settings: Settings) -> None:
+    with st.expander("Para conferir na inspeção", icon=":material/fact_check:", expanded=True):
+        st.markdown("  \n".join(inspection_lines(quote, _policy(settings))))
 
 
 def quote_lookup_section(settings: Settings) -> None:
@@ -98,10 +135,7 @@ def quote_lookup_section(settings: Settings) -> None:
             f"Cotação **{quote.quote_id}**  \nOferta: **{offer}**  \n"
             f"Estimativa de mercado: {format_price(quote.market_estimate)}"
         )
-        if quote.spec is not None:
-            values = quote.spec.as_dict()
-            shown = ("brand", "processor_name", "ram_gb", "ssd")
-            st.caption(" · ".join(FIELDS_BY_NAME[n].option_label(values[n]) for n in shown))
+        inspection_details(quote, settings)
         outcome_history(result.outcomes)
         if result.status == "valid":
             outcome_controls(quote.quote_id, quote.offer, settings, "lookup")
@@ -112,5 +146,5 @@ def quote_lookup_section(settings: Settings) -> None:
                 quote.offer,
                 quote.spec,
                 quote.condition,
-                settings.store_name,
+                store_identity(settings),
             )
