@@ -28,6 +28,13 @@ def _initial_values() -> None:
             st.session_state[key] = saved[question.key]
 
 
+def clear_condition() -> None:
+    """The next customer: every question unanswered again (a callback, before widgets draw)."""
+    st.session_state.pop(SAVED_KEY, None)
+    for question in QUESTIONS:
+        st.session_state[widget_key(question)] = None
+
+
 def condition_form() -> dict[str, Any]:
     """Draw the questions; returns question key -> answer value (None while unanswered)."""
     _initial_values()

@@ -4,6 +4,9 @@ No ``st.form``: the processor list must follow the processor brand as soon as it
 impossible pair (Apple M1 + Ryzen 7) can never be chosen. Every widget has a stable key
 ``field_<name>``; values survive a visit to another page (Streamlit drops the state of widgets
 that were not drawn, so the last values are also kept under ``SAVED_KEY``).
+
+The fields that vary most between laptops (``CHOSEN_BY_CLERK``) start with nothing chosen, so a
+hurried clerk never prices a Dell that is a Lenovo; the button names the ones still missing.
 """
 
 from __future__ import annotations
@@ -30,34 +33,58 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Armazenamento e vídeo", ("ssd", "hdd", "graphic_card")),
 )
 assert sorted(n for _, names in SECTIONS for n in names) == sorted(f.name for f in FIELDS)
+CHOSEN_BY_CLERK: tuple[str, ...] = ("brand", "processor_brand", "processor_name", "ram_gb", "ssd")
+assert set(CHOSEN_BY_CLERK) <= set(FIELDS_BY_NAME)
+CHOOSE = "Escolha"
+CHOOSE_BRAND_FIRST = "Escolha antes o fabricante"
 
 
 def widget_key(name: str) -> str:
     return f"field_{name}"
 
 
-def processor_options(processor_brand: str) -> tuple[str, ...]:
-    return PROCESSORS_BY_BRAND[processor_brand]
+def processor_options(processor_brand: str | None) -> tuple[str, ...]:
+    return PROCESSORS_BY_BRAND[processor_brand] if processor_brand else ()
+
+
+def _start_value(field: Field) -> Any:
+    if field.name in CHOSEN_BY_CLERK:
+        return None
+    return NOT_INFORMED if field.default is None else field.default
 
 
 def _initial_values() -> None:
-    """Give every widget its value before it is drawn: the last one used, else the default."""
+    """Give every widget its value before it is drawn: the last one used, else its start."""
     saved = st.session_state.get(SAVED_KEY, {})
     for field in FIELDS:
         key = widget_key(field.name)
         if key not in st.session_state:
-            value = saved.get(field.name, field.default)
-            st.session_state[key] = NOT_INFORMED if value is None else value
+            if field.name in saved:
+                value = saved[field.name]
+                value = NOT_INFORMED if value is None and not field.required else value
+            else:
+                value = _start_value(field)
+            st.session_state[key] = value
+
+
+def clear_form() -> None:
+    """The next customer: every field back to its start (a callback, before widgets draw)."""
+    st.session_state.pop(SAVED_KEY, None)
+    for field in FIELDS:
+        st.session_state[widget_key(field.name)] = _start_value(field)
 
 
 def _keep_processor_valid() -> None:
-    """When the processor brand changes, keep a processor that brand makes."""
-    brand = st.session_state[widget_key("processor_brand")]
-    options = processor_options(brand)
+    """When the processor brand changes, drop a processor that brand does not make."""
+    options = processor_options(st.session_state[widget_key("processor_brand")])
     key = widget_key("processor_name")
     if st.session_state.get(key) not in options:
-        default = FIELDS_BY_NAME["processor_name"].default
-        st.session_state[key] = default if default in options else options[0]
+        st.session_state[key] = None
+
+
+def missing_choices(values: dict[str, Any]) -> list[str]:
+    """The labels of the fields the clerk has not chosen yet, in form order."""
+    return [FIELDS_BY_NAME[n].label for n in CHOSEN_BY_CLERK if values.get(n) is None]
 
 
 def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
@@ -84,7 +111,16 @@ def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
             field.label, options, format_func=label, help=field.help, horizontal=True, key=key
         )
     else:
-        chosen = st.selectbox(field.label, options, format_func=label, help=field.help, key=key)
+        waiting = field.name == "processor_name" and not options
+        chosen = st.selectbox(
+            field.label,
+            options,
+            format_func=label,
+            help=field.help,
+            key=key,
+            placeholder=CHOOSE_BRAND_FIRST if waiting else CHOOSE,
+            disabled=waiting,
+        )
     return None if chosen == NOT_INFORMED else chosen
 
 
@@ -108,7 +144,16 @@ def laptop_form() -> dict[str, Any]:
     return values
 
 
+# While a click is being answered the button takes no second click (the app's root carries
+# data-test-script-state="running" for the whole run).
+BUSY_STYLE = (
+    '<style>[data-test-script-state="running"] .st-key-submit button '
+    "{pointer-events: none; opacity: 0.6; cursor: progress;}</style>"
+)
+
+
 def submit_button() -> bool:
+    st.html(BUSY_STYLE)
     return st.button(
         "Calcular oferta", type="primary", key=SUBMIT_KEY, width="stretch", icon=":material/sell:"
     )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.comparables_table import comparables_section
+from components.clerk_details import clerk_details
 from components.condition_form import condition_form
 from components.history import history_section
 from components.laptop_form import laptop_form, submit_button
@@ -10,8 +10,8 @@ from components.mode_notice import mode_notice
 from components.offer_card import error_card, offer_card, scroll_into_view
 from components.page_setup import page_entry
 from components.policy_check import require_usable_policy
-from components.price_explanation import explanation_section
-from components.pricing import last_submit, submit, warm_up
+from components.pricing import last_submit, new_customer_button, submit, warm_up
+from components.quote_download import store_identity
 from components.quote_search import quote_lookup_section
 
 entry = page_entry()
@@ -39,14 +39,15 @@ with result, st.container(key="result_area"):
             submitted.quote,
             submitted.trade_in,
             submitted.spec,
-            settings.store_name,
+            store_identity(settings),
             stale=submitted.is_stale(values, answers),
             settings=settings,
         )
-        explanation_section(submitted.quote)
-        comparables_section(submitted.quote)
     elif submitted and submitted.message:
         error_card(submitted.message)
+    new_customer_button()
+    if submitted and submitted.quote:
+        clerk_details(submitted.quote, submitted.trade_in, settings.show_clerk_details)
 
 history_section()
 mode_notice(settings)
