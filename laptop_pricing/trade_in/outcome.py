@@ -156,8 +156,9 @@ def amount_errors(request: OutcomeRequest, terms: QuoteTerms) -> list[FieldError
     if terms.offer is None:
         if request.decision != DECLINED:
             return [FieldError(QUOTE_ID, request.quote_id, "this quote made no offer to accept")]
-        if request.reason not in NO_OFFER_REASONS:
-            return [FieldError(REASON, request.reason, "a quote without offer", NO_OFFER_REASONS)]
+        if request.reason == OFFER_TOO_LOW:  # nothing was offered, so nothing was too low
+            allowed = tuple(r for r in REASONS if r != OFFER_TOO_LOW)
+            return [FieldError(REASON, request.reason, "this quote made no offer", allowed)]
         return []
     if request.reason in NO_OFFER_REASONS:
         return [FieldError(REASON, request.reason, "only for a quote without offer", OFFER_REASONS)]

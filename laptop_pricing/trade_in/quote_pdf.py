@@ -27,7 +27,7 @@ RULE = (206, 212, 218)
 QR_CAPTION = "Aponte a câmera: abre o código desta cotação para a loja conferir."
 INSPECTION_LINE = (
     "O valor final é confirmado na inspeção do notebook na loja: se o estado não for o "
-    "informado acima, a oferta pode mudar."
+    "informado nesta cotação, a oferta pode mudar."
 )
 
 
@@ -63,13 +63,15 @@ class _QuotePdf(FPDF):
         """Two label/value pairs per line, so the laptop and its condition leave room on page 1
         for what the customer must keep in mind ("Importante")."""
         half = (self.w - self.l_margin - self.r_margin) / 2
-        label_width, value_width = 34, half - 36
+        label_width, value_width = 43, half - 45
         for start in range(0, len(rows), 2):
             for label, value in rows[start : start + 2]:
-                self.set_font(FONT, "", 8.5)
+                self.set_font(FONT, "", 8)
                 self.set_text_color(*MUTED)
                 self.cell(label_width, 5.2, _fit(self, label, label_width))
-                self.set_font(FONT, "", 9.5)
+                self.set_font(FONT, "", 9)
+                if self.get_string_width(value) > value_width:  # smaller, never cut
+                    self.set_font(FONT, "", 7.5)
                 self.set_text_color(*INK)
                 self.cell(value_width + 2, 5.2, _fit(self, value, value_width))
             self.ln(5.2)
@@ -125,13 +127,14 @@ def quote_pdf(document: QuoteDocument) -> bytes:
         pdf.set_x(pdf.l_margin + 5)
         pdf.text_line(format_price(document.offer, document.currency), 26, True, ACCENT, h=13)
     else:
-        pdf.text_line("Sem oferta de compra por enquanto", 16, bold=True, h=9)
+        pdf.text_line("Sem oferta de compra", 16, bold=True, h=9)
         pdf.set_x(pdf.l_margin + 5)
         pdf.text_line(document.no_offer_reason or "", 10, h=5.2)
     pdf.set_y(top + box_height + 1)
 
     pdf.section("Importante")
-    pdf.text_line(INSPECTION_LINE, 9.5, h=5)
+    if document.offer is not None:
+        pdf.text_line(INSPECTION_LINE, 9.5, h=5)
     pdf.text_line(
         f"Apresente este código na loja até {document.valid_until:%d/%m/%Y}. "
         "Depois dessa data, faça uma nova avaliação.",
