@@ -50,8 +50,10 @@ def app(
     ``chosen``: the form fields the clerk would have chosen before anything else (None: the
     form as a new customer finds it, nothing chosen)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in (chosen or {}).items():
-        at.session_state[f"field_{name}"] = value
+    if chosen:  # as the form keeps a clerk's last choices (set from outside, not as widgets)
+        from components.laptop_form import SAVED_KEY
+
+        at.session_state[SAVED_KEY] = dict(chosen)
     if user is not None:
         secrets = {**SIGN_IN, **(secrets or {})}
         at.user = {"is_logged_in": True, "email": user, "name": "Nome Que Não Vai Ao Log"}

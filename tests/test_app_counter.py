@@ -114,3 +114,12 @@ def test_buscar_cotacao_shows_what_the_clerk_checks_at_inspection():
     typo = quote_id[:-1] + ("0" if quote_id[-1] != "0" else "1")
     at.text_input(key="quote_lookup").input(typo).run()
     assert MISTYPED in [e.value for e in at.error]
+
+
+def test_after_novo_cliente_the_next_choices_survive_a_visit_to_another_page():
+    at = submit(answer(app(user="dona@loja.com.br"), SCRATCHED))
+    at.button(key="new_customer").click().run()
+    at = fill(at, {"brand": "lenovo"})
+    at.switch_page("views/monitoring.py").run()
+    at.switch_page("views/estimate.py").run()
+    assert selectbox(at, "brand").value == "lenovo" and selectbox(at, "ssd").value is None
