@@ -57,6 +57,10 @@ def condition_form() -> dict[str, Any]:
     return answers
 
 
+def question_helps() -> dict[str, str]:
+    return {widget_key(q): q.help for q in QUESTIONS if q.help}
+
+
 def unanswered(answers: dict[str, Any]) -> list[Question]:
     return [q for q in QUESTIONS if answers.get(q.key) is None]
 

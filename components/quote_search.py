@@ -25,6 +25,7 @@ from laptop_pricing.trade_in.quote_lookup import LookupResult, QuoteLookup, Stor
 logger = logging.getLogger(__name__)
 LOOKUP_KEY = "quote_lookup"
 RESULT_KEY = "quote_lookup_result"
+LOOKUP_HELP = "O código está na cotação em PDF do cliente (também no QR code)."
 MISTYPED = "Um caractere não confere; confira o código com o do PDF do cliente."
 INVALID = "Código inválido: confira. São 12 letras e números, como 113G-3959-QF6V."
 UNKNOWN = "Nenhuma cotação com o código {quote_id}. Confira o código com o cliente."
@@ -111,7 +112,7 @@ def quote_lookup_section(settings: Settings) -> None:
         "Buscar cotação",
         key=LOOKUP_KEY,
         placeholder="Código, ex.: 113G-3959-QF6V",
-        help="O código está na cotação em PDF do cliente (também no QR code).",
+        help=LOOKUP_HELP,
         icon=":material/search:",
     )
     if not text.strip():

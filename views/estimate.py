@@ -3,16 +3,16 @@
 import streamlit as st
 
 from components.clerk_details import clerk_details
-from components.condition_form import condition_form
+from components.condition_form import condition_form, question_helps
 from components.history import history_section
-from components.laptop_form import laptop_form, submit_button
+from components.laptop_form import field_helps, keyboard_help, laptop_form, submit_button
 from components.mode_notice import mode_notice
 from components.offer_card import error_card, offer_card, scroll_into_view
 from components.page_setup import page_entry
 from components.policy_check import require_usable_policy
 from components.pricing import last_submit, new_customer_button, submit, warm_up
 from components.quote_download import store_identity
-from components.quote_search import quote_lookup_section
+from components.quote_search import LOOKUP_HELP, LOOKUP_KEY, quote_lookup_section
 
 entry = page_entry()
 settings = entry.settings
@@ -51,6 +51,7 @@ with result, st.container(key="result_area"):
 
 history_section()
 mode_notice(settings)
+keyboard_help({**field_helps(), **question_helps(), LOOKUP_KEY: LOOKUP_HELP})
 if clicked and submitted:
     scroll_into_view("result_area", submitted.submit_number)
 warm_up(settings)
