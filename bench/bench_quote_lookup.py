@@ -37,9 +37,10 @@ from bench_support import moto_process, timed  # noqa: E402
 
 from laptop_pricing.api.service import prediction_values  # noqa: E402
 from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
-from laptop_pricing.request_log import OUTCOMES, PREDICTIONS, LogLayout  # noqa: E402
+from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS  # noqa: E402
 from laptop_pricing.request_log.compact import day_rows  # noqa: E402
 from laptop_pricing.storage.day_csv import encode_day_csv  # noqa: E402
+from laptop_pricing.storage.layout import LogLayout  # noqa: E402
 from laptop_pricing.storage.records import encode_record  # noqa: E402
 from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client  # noqa: E402
 from laptop_pricing.storage.s3_store import S3RecordStore  # noqa: E402
@@ -92,7 +93,7 @@ def run(endpoint: str, quotes: int, lookups: int, old_lookups: int) -> float:
     bucket = f"bench-lookup-{quotes}"
     client = s3_client(endpoint, READ_TIMEOUTS, pool=32)
     client.create_bucket(Bucket=bucket)
-    store = S3RecordStore(bucket, LogLayout(PREFIX), client)
+    store = S3RecordStore(bucket, LogLayout(PREFIX, PREDICTIONS), client)
     outcomes = S3RecordStore(bucket, LogLayout("trade-in-outcomes", OUTCOMES), client)
     keys = QuoteKeys(store, deadline=5.0)
     quote_ids = fill_day(store, keys, quotes)
@@ -134,7 +135,7 @@ def write_cost(endpoint: str, calls: int) -> None:
 
     client = s3_client(endpoint, READ_TIMEOUTS, pool=32)
     client.create_bucket(Bucket="bench-write-cost")
-    store = S3RecordStore("bench-write-cost", LogLayout(PREFIX), client)
+    store = S3RecordStore("bench-write-cost", LogLayout(PREFIX, PREDICTIONS), client)
     log = RequestLog(store, deadline=5.0)
     keys = QuoteKeys(store, deadline=5.0)
     issuer = QuoteIssuer(load_policy())

@@ -37,6 +37,8 @@ _PROBLEM_WORDS = {
     "auth_provider": "precisa de um provedor: client_id, client_secret e server_metadata_url "
     "na própria seção [auth] ou em uma única subseção como [auth.google]",
     "auth_provider_name": "o nome do provedor não pode ter “_” (use, por exemplo, [auth.google])",
+    "cnpj": "não é um CNPJ válido (confira os dígitos; por exemplo 11.222.333/0001-81)",
+    "flag": "precisa ser true (mostrar) ou false (esconder)",
     "seconds": "precisa ser um número de segundos maior que 0 e no máximo 10 (por exemplo, 1)",
 }
 _SHOWN_VALUE = {
@@ -48,6 +50,8 @@ _SHOWN_VALUE = {
     "email",
     "callback",
     "seconds",
+    "cnpj",
+    "flag",
 }
 _logged: set[tuple[SettingProblem, ...]] = set()
 

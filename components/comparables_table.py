@@ -12,7 +12,7 @@ import streamlit as st
 from laptop_pricing.formatting import format_whole_price
 from laptop_pricing.pricing.comparables import Comparable
 from laptop_pricing.pricing.engine import MarketEstimate
-from laptop_pricing.pricing.schema import FIELDS_BY_NAME
+from laptop_pricing.pricing.schema import FIELDS, FIELDS_BY_NAME
 
 TITLE = "Notebooks parecidos nos nossos dados"
 
@@ -41,16 +41,36 @@ def comparable_line(comparable: Comparable) -> str:
     return " · ".join(parts)
 
 
+def comparable_lines(comparables: tuple[Comparable, ...] | list[Comparable]) -> list[str]:
+    """One line per laptop; where two lines would read the same, each also says what differs
+    between them (generation, weight, screen, warranty...), so four prices are never four
+    identical laptops to the customer's eye."""
+    lines = [comparable_line(c) for c in comparables]
+    for line in set(lines):
+        group = [i for i, other in enumerate(lines) if other == line]
+        if len(group) < 2:
+            continue
+        differing = [
+            f for f in FIELDS if len({str(comparables[i].fields.get(f.name)) for i in group}) > 1
+        ]
+        for i in group:
+            values = comparables[i].fields
+            extra = [f"{f.label.lower()}: {_label(f.name, values.get(f.name))}" for f in differing]
+            lines[i] = f"{line} ({'; '.join(extra)})" if extra else line
+    return lines
+
+
 def comparables_section(quote: MarketEstimate) -> None:
     """Draw the comparable laptops of ``quote`` (nothing when the answer carries none)."""
     if not quote.comparables:
         return
     with st.container(border=True, key="comparables"):
         st.markdown(f"**{TITLE}**")
+        lines = comparable_lines(quote.comparables)
         st.markdown(
             "\n".join(
-                f"- {comparable_line(c)} — **{format_whole_price(c.price, quote.currency)}**"
-                for c in quote.comparables
+                f"- {line} — **{format_whole_price(c.price, quote.currency)}**"
+                for line, c in zip(lines, quote.comparables, strict=True)
             )
         )
         st.caption("Preços dos anúncios com que o modelo aprendeu, convertidos para reais.")

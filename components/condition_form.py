@@ -29,6 +29,13 @@ def _initial_values() -> None:
             st.session_state[key] = saved[question.key]
 
 
+def clear_condition() -> None:
+    """The next customer: every question unanswered again (a callback, before widgets draw)."""
+    st.session_state.pop(SAVED_KEY, None)
+    for question in QUESTIONS:
+        st.session_state[widget_key(question)] = None
+
+
 def condition_form() -> dict[str, Any]:
     """Draw the questions; returns question key -> answer value (None while unanswered)."""
     _initial_values()
@@ -54,6 +61,10 @@ def condition_form() -> dict[str, Any]:
 def _labeller(question: Question) -> Callable[[AnswerValue], str]:
     """How the radio shows one of ``question``'s values: its answer's label."""
     return lambda value: question.answer(value).label
+
+
+def question_helps() -> dict[str, str]:
+    return {widget_key(q): q.help for q in QUESTIONS if q.help}
 
 
 def unanswered(answers: dict[str, Any]) -> list[Question]:

@@ -4,10 +4,14 @@ No ``st.form``: the processor list must follow the processor brand as soon as it
 impossible pair (Apple M1 + Ryzen 7) can never be chosen. Every widget has a stable key
 ``field_<name>``; values survive a visit to another page (Streamlit drops the state of widgets
 that were not drawn, so the last values are also kept under ``SAVED_KEY``).
+
+The fields that vary most between laptops (``CHOSEN_BY_CLERK``) start with nothing chosen, so a
+hurried clerk never prices a Dell that is a Lenovo; the button names the ones still missing.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
@@ -36,34 +40,58 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     *PLACED[:-1],
     (PLACED[-1][0], (*PLACED[-1][1], *(f.name for f in FIELDS if f.name not in _placed))),
 )
+CHOSEN_BY_CLERK: tuple[str, ...] = ("brand", "processor_brand", "processor_name", "ram_gb", "ssd")
+assert set(CHOSEN_BY_CLERK) <= set(FIELDS_BY_NAME)
+CHOOSE = "Escolha"
+CHOOSE_BRAND_FIRST = "Escolha antes o fabricante"
 
 
 def widget_key(name: str) -> str:
     return f"field_{name}"
 
 
-def processor_options(processor_brand: str) -> tuple[str, ...]:
-    return PROCESSORS_BY_BRAND[processor_brand]
+def processor_options(processor_brand: str | None) -> tuple[str, ...]:
+    return PROCESSORS_BY_BRAND[processor_brand] if processor_brand else ()
+
+
+def _start_value(field: Field) -> Any:
+    if field.name in CHOSEN_BY_CLERK:
+        return None
+    return NOT_INFORMED if field.default is None else field.default
 
 
 def _initial_values() -> None:
-    """Give every widget its value before it is drawn: the last one used, else the default."""
+    """Give every widget its value before it is drawn: the last one used, else its start."""
     saved = st.session_state.get(SAVED_KEY, {})
     for field in FIELDS:
         key = widget_key(field.name)
         if key not in st.session_state:
-            value = saved.get(field.name, field.default)
-            st.session_state[key] = NOT_INFORMED if value is None else value
+            if field.name in saved:
+                value = saved[field.name]
+                value = NOT_INFORMED if value is None and not field.required else value
+            else:
+                value = _start_value(field)
+            st.session_state[key] = value
+
+
+def clear_form() -> None:
+    """The next customer: every field back to its start (a callback, before widgets draw)."""
+    st.session_state.pop(SAVED_KEY, None)
+    for field in FIELDS:
+        st.session_state[widget_key(field.name)] = _start_value(field)
 
 
 def _keep_processor_valid() -> None:
-    """When the processor brand changes, keep a processor that brand makes."""
-    brand = st.session_state[widget_key("processor_brand")]
-    options = processor_options(brand)
+    """When the processor brand changes, drop a processor that brand does not make."""
+    options = processor_options(st.session_state[widget_key("processor_brand")])
     key = widget_key("processor_name")
     if st.session_state.get(key) not in options:
-        default = FIELDS_BY_NAME["processor_name"].default
-        st.session_state[key] = default if default in options else options[0]
+        st.session_state[key] = None
+
+
+def missing_choices(values: dict[str, Any]) -> list[str]:
+    """The labels of the fields the clerk has not chosen yet, in form order."""
+    return [FIELDS_BY_NAME[n].label for n in CHOSEN_BY_CLERK if values.get(n) is None]
 
 
 def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
@@ -90,7 +118,16 @@ def _widget(field: Field, options: tuple[Any, ...] | None = None) -> Any:
             field.label, options, format_func=label, help=field.help, horizontal=True, key=key
         )
     else:
-        chosen = st.selectbox(field.label, options, format_func=label, help=field.help, key=key)
+        waiting = field.name == "processor_name" and not options
+        chosen = st.selectbox(
+            field.label,
+            options,
+            format_func=label,
+            help=field.help,
+            key=key,
+            placeholder=CHOOSE_BRAND_FIRST if waiting else CHOOSE,
+            disabled=waiting,
+        )
     return None if chosen == NOT_INFORMED else chosen
 
 
@@ -114,7 +151,66 @@ def laptop_form() -> dict[str, Any]:
     return values
 
 
+# While a click is being answered the button takes no second click (the app's root carries
+# data-test-script-state="running" for the whole run).
+BUSY_STYLE = (
+    '<style>[data-test-script-state="running"] .st-key-submit button '
+    "{pointer-events: none; opacity: 0.6; cursor: progress;}</style>"
+)
+
+
+# The "?" help of each field is a tooltip: reachable by mouse and read by a screen reader with
+# the field itself (aria-description), but no longer one Tab stop per field (21 extra Tabs per
+# customer). The radios get a focus ring a clerk can see.
+KEYBOARD_SCRIPT = """<script>
+(function () {
+  const helps = %s;
+  function tidy() {
+    document.querySelectorAll(
+      '[data-testid="stMain"] [data-testid="stTooltipHoverTarget"] button'
+    ).forEach(function (button) { button.tabIndex = -1; });
+    Object.entries(helps).forEach(function ([key, help]) {
+      document.querySelectorAll(
+        '.st-key-' + key + ' input, .st-key-' + key + ' [role="radiogroup"]'
+      ).forEach(function (el) { el.setAttribute("aria-description", help); });
+    });
+  }
+  // A few passes after each rerun's script, not a MutationObserver: watching every DOM change
+  // of a rerun cost the click -> offer about a second (bench/bench_click_to_offer.py).
+  [0, 300, 1200].forEach(function (delay) { setTimeout(tidy, delay); });
+  if (!window.__radioFocus) {  // a class, not a :has() rule, for the radio's focus ring
+    window.__radioFocus = true;
+    document.addEventListener("focusin", function (event) {
+      const input = event.target;
+      if (input.matches && input.matches('[data-testid="stRadio"] input:focus-visible')) {
+        input.closest("label").classList.add("radio-keyboard-focus");
+      }
+    });
+    document.addEventListener("focusout", function (event) {
+      const label = event.target.closest && event.target.closest("label");
+      if (label) label.classList.remove("radio-keyboard-focus");
+    });
+  }
+})();
+</script>
+<style>
+[data-testid="stRadio"] label.radio-keyboard-focus {
+  outline: 3px solid #1d4ed8; outline-offset: 2px; border-radius: 4px;
+}
+</style>"""
+
+
+def keyboard_help(helps: dict[str, str]) -> None:
+    """``helps``: widget key -> help text, for the fields and questions on the page."""
+    st.html(KEYBOARD_SCRIPT % json.dumps(helps), unsafe_allow_javascript=True)
+
+
+def field_helps() -> dict[str, str]:
+    return {widget_key(f.name): f.help for f in FIELDS if f.help}
+
+
 def submit_button() -> bool:
+    st.html(BUSY_STYLE)
     return st.button(
         "Calcular oferta", type="primary", key=SUBMIT_KEY, width="stretch", icon=":material/sell:"
     )

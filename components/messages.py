@@ -52,11 +52,16 @@ UNEXPECTED = (
 
 
 UNANSWERED = "Falta responder sobre o estado: {questions}. Responda e clique de novo."
+UNCHOSEN = "Falta escolher: {fields}. Confira no notebook e clique de novo."
 
 
 def unanswered(labels: Iterable[str]) -> str:
     names = ", ".join(label.rstrip("?") for label in labels)
     return UNANSWERED.format(questions=names)
+
+
+def unchosen(labels: Iterable[str]) -> str:
+    return UNCHOSEN.format(fields=", ".join(labels))
 
 
 def invalid_fields(names: Iterable[str]) -> str:

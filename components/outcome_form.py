@@ -33,9 +33,12 @@ from laptop_pricing.trade_in.outcome import (
     MAX_AMOUNT_FACTOR,
     MIN_AMOUNT,
     NEGOTIATED,
+    NO_OFFER_DECISION_LABEL,
+    NO_OFFER_REASONS,
     NOTE_MAX_CHARS,
+    OFFER_REASONS,
     REASON_LABELS,
-    REASONS,
+    REMOVING_LOCKS,
     REVISABLE_ANSWERS,
     REVISED,
     Outcome,
@@ -70,9 +73,11 @@ def pending_event_id(quote_id: str) -> str:
 def outcome_text(outcome: Outcome) -> str:
     """The decision in the clerk's words, e.g. "Recusada: valor baixo, em 04/12/2026 às 14:32"."""
     text = DECISION_LABELS[outcome.decision]
-    if outcome.decision in AMOUNT_DECISIONS and outcome.amount is not None:
+    if outcome.reason in NO_OFFER_REASONS:
+        text = f"{NO_OFFER_DECISION_LABEL}: {REASON_LABELS[outcome.reason].lower()}"
+    elif outcome.decision in AMOUNT_DECISIONS and outcome.amount is not None:
         text += f" ({format_price(outcome.amount)})"
-    if outcome.decision == DECLINED and outcome.reason:
+    elif outcome.decision == DECLINED and outcome.reason:
         text += f": {REASON_LABELS[outcome.reason].lower()}"
     changed = QUESTIONS_BY_KEY.get(outcome.changed_answer or "")
     if changed is not None:
@@ -100,8 +105,17 @@ def recorded_outcome(quote_id: str) -> RecordedOutcome | None:
     return st.session_state.get(_recorded_key(quote_id))
 
 
-def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
-    """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup)."""
+def outcome_controls(
+    quote_id: str,
+    offer: int | None,
+    settings: Settings,
+    place: str,
+    no_offer_code: str | None = None,
+    disabled: bool = False,
+) -> None:
+    """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup).
+    ``no_offer_code``: why a quote made no offer (locks: "vai remover as senhas e volta").
+    ``disabled``: the offer is stale, nothing may be recorded against it until recalculated."""
     recorded = recorded_outcome(quote_id)
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:
@@ -111,6 +125,7 @@ def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place
                 key=f"outcome_{place}_another",
                 icon=":material/edit_note:",
                 type="tertiary",
+                disabled=disabled,
             )
             if another:
                 del st.session_state[_recorded_key(quote_id)]
@@ -118,20 +133,55 @@ def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place
                 st.rerun()
             return
         with st.expander(TITLE, icon=":material/handshake:"):
-            _form(quote_id, offer, settings, place)
+            if offer is None:
+                _no_offer_form(quote_id, no_offer_code, settings, place, disabled)
+            else:
+                _form(quote_id, offer, settings, place, disabled)
 
 
-def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
-    choices = DECISIONS if offer is not None else (DECLINED,)
+def _no_offer_form(
+    quote_id: str, no_offer_code: str | None, settings: Settings, place: str, disabled: bool
+) -> None:
+    """A quote without offer: the customer took the laptop back, or will remove the locks and
+    come back; never "achou a oferta baixa" (there was none), so the owner's price figures stay
+    clean."""
+    reasons = NO_OFFER_REASONS
+    if no_offer_code is not None and not no_offer_code.startswith("locks_removed"):
+        reasons = tuple(r for r in reasons if r != REMOVING_LOCKS)
+    reason = st.radio(
+        NO_OFFER_DECISION_LABEL,
+        reasons,
+        format_func=REASON_LABELS.__getitem__,
+        key=f"outcome_{place}_no_offer_reason",
+        disabled=disabled,
+    )
+    note = st.text_input(
+        "Observação (opcional)",
+        max_chars=NOTE_MAX_CHARS,
+        key=f"outcome_{place}_note",
+        disabled=disabled,
+    ).strip()
+    if st.button(
+        SUBMIT,
+        key=f"outcome_{place}_submit",
+        type="primary",
+        icon=":material/save:",
+        disabled=disabled,
+    ):
+        _record(quote_id, DECLINED, {"reason": reason, "note": note}, settings)
+
+
+def _form(quote_id: str, offer: int, settings: Settings, place: str, disabled: bool) -> None:
     decision = st.radio(
         DECISION_LABEL,
-        choices,
+        DECISIONS,
         format_func=DECISION_LABELS.__getitem__,
         horizontal=True,
         key=f"outcome_{place}_decision",
+        disabled=disabled,
     )
     fields: dict[str, object] = {}
-    if decision in AMOUNT_DECISIONS and offer is not None:
+    if decision in AMOUNT_DECISIONS:
         fields["amount"] = int(
             st.number_input(
                 AMOUNT_LABELS[decision],
@@ -140,6 +190,7 @@ def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> N
                 value=offer,
                 step=10,
                 key=f"outcome_{place}_amount_{decision}",
+                disabled=disabled,
             )
         )
     if decision == REVISED:
@@ -148,20 +199,29 @@ def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> N
             REVISABLE_ANSWERS,
             format_func=lambda key: QUESTIONS_BY_KEY[key].short_label,
             key=f"outcome_{place}_changed",
+            disabled=disabled,
         )
     if decision == DECLINED:
         fields["reason"] = st.radio(
             "Motivo da recusa",
-            REASONS,
+            OFFER_REASONS,
             format_func=REASON_LABELS.__getitem__,
             key=f"outcome_{place}_reason",
+            disabled=disabled,
         )
         fields["note"] = st.text_input(
             "Observação (opcional)",
             max_chars=NOTE_MAX_CHARS,
             key=f"outcome_{place}_note",
+            disabled=disabled,
         ).strip()
-    if st.button(SUBMIT, key=f"outcome_{place}_submit", type="primary", icon=":material/save:"):
+    if st.button(
+        SUBMIT,
+        key=f"outcome_{place}_submit",
+        type="primary",
+        icon=":material/save:",
+        disabled=disabled,
+    ):
         _record(quote_id, decision, fields, settings)
 
 

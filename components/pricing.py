@@ -7,22 +7,26 @@ The client comes from ``laptop_pricing.client``; this module only decides what t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
 
 from components import history, messages
-from components.condition_form import answered_condition, unanswered
+from components.condition_form import answered_condition, clear_condition, unanswered
+from components.laptop_form import clear_form, missing_choices
 from laptop_pricing.client import PricingClient, client_from_settings
 from laptop_pricing.errors import PricingError
 from laptop_pricing.pricing.engine import MarketEstimate
 from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.quote import TradeInQuote
+from laptop_pricing.trade_in.quote_lookup import brasilia_today
 
 logger = logging.getLogger(__name__)
 SUBMIT_KEY = "last_submit"
+NEW_CUSTOMER_KEY = "new_customer"
+CARD_WIDGET_PREFIX = "outcome_card_"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,16 @@ class PricingSubmit:
 
     def is_stale(self, values: dict[str, Any], answers: dict[str, Any]) -> bool:
         return self.values != values or (self.answers or {}) != answers
+
+    def still_valid_for(self, values: dict[str, Any], answers: dict[str, Any]) -> bool:
+        """This submit answers the same laptop and condition with a quote still valid today:
+        a second click gives the customer the same quote, not a new one (nor a new offer for
+        the owner's figures)."""
+        if self.quote is None or self.is_stale(values, answers):
+            return False
+        if self.trade_in is None:  # the market estimate alone, asked again
+            return True
+        return self.trade_in.valid_until >= brasilia_today()
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,7 +95,18 @@ def submit(
     signed-in clerk) goes with the request into the request log."""
     number = st.session_state.get("submit_count", 0) + 1
     st.session_state["submit_count"] = number
+    previous = last_submit()
+    if previous is not None and previous.still_valid_for(values, answers):
+        submitted = replace(previous, submit_number=number)
+        st.session_state[SUBMIT_KEY] = submitted
+        return submitted
     missing = unanswered(answers)
+    not_chosen = missing_choices(values)
+    if not_chosen:
+        message = messages.unchosen(not_chosen)
+        submitted = PricingSubmit(values, message=message, answers=answers, submit_number=number)
+        st.session_state[SUBMIT_KEY] = submitted
+        return submitted
     try:
         spec = LaptopSpec.from_payload(values)
     except InvalidSpec as error:
@@ -133,3 +158,24 @@ def _price(
 
 def last_submit() -> PricingSubmit | None:
     return st.session_state.get(SUBMIT_KEY)
+
+
+def start_new_customer() -> None:
+    """Clear the laptop, the condition, the offer and its decision form for the next customer
+    (a button callback: it runs before the widgets are drawn again)."""
+    clear_form()
+    clear_condition()
+    st.session_state.pop(SUBMIT_KEY, None)
+    for key in [k for k in st.session_state if str(k).startswith(CARD_WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+def new_customer_button() -> None:
+    st.button(
+        "Novo cliente",
+        key=NEW_CUSTOMER_KEY,
+        on_click=start_new_customer,
+        icon=":material/person_add:",
+        help="Limpa o notebook, o estado e a oferta para atender o próximo cliente.",
+        width="stretch",
+    )

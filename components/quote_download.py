@@ -14,9 +14,11 @@ from functools import partial
 import streamlit as st
 
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.offer import customer_no_offer_text
 from laptop_pricing.trade_in.quote import TradeInQuote
-from laptop_pricing.trade_in.quote_document import QuoteDocument, pdf_file_name
+from laptop_pricing.trade_in.quote_document import QuoteDocument, StoreIdentity, pdf_file_name
 
 QUOTE_DOCUMENT_KEY = "quote_documents"
 
@@ -27,7 +29,13 @@ def _render(document: QuoteDocument) -> bytes:
     return quote_pdf(document)
 
 
-def document_download(document: QuoteDocument, key: str) -> None:
+def store_identity(settings: Settings) -> StoreIdentity:
+    return StoreIdentity(
+        settings.store_name, settings.store_address, settings.store_cnpj, settings.store_phone
+    )
+
+
+def document_download(document: QuoteDocument, key: str, disabled: bool = False) -> None:
     st.session_state.setdefault(QUOTE_DOCUMENT_KEY, {})[key] = document
     st.download_button(
         "Baixar cotação em PDF para o cliente",
@@ -38,24 +46,31 @@ def document_download(document: QuoteDocument, key: str) -> None:
         on_click="ignore",
         icon=":material/picture_as_pdf:",
         width="stretch",
+        disabled=disabled,
     )
 
 
 def pdf_download(
-    trade_in: TradeInQuote, spec: LaptopSpec | None, store_name: str, currency: str
+    trade_in: TradeInQuote,
+    spec: LaptopSpec | None,
+    store: StoreIdentity,
+    currency: str,
+    disabled: bool = False,
 ) -> None:
+    """``disabled``: the offer is stale (the form changed since), so no PDF until recalculated."""
+    offer = trade_in.offer
     document = QuoteDocument(
-        store_name=store_name,
+        store=store,
         quote_id=trade_in.quote_id,
         quoted_at=trade_in.quoted_at,
         valid_until=trade_in.valid_until,
-        offer=trade_in.offer.amount,
-        no_offer_reason=trade_in.offer.no_offer_reason,
+        offer=offer.amount,
+        no_offer_reason=customer_no_offer_text(offer.no_offer_code, offer.no_offer_reason),
         spec=spec,
         condition=trade_in.condition,
         currency=currency,
     )
-    document_download(document, key="quote_pdf")
+    document_download(document, key="quote_pdf", disabled=disabled)
 
 
 def stored_pdf_download(
@@ -65,10 +80,10 @@ def stored_pdf_download(
     offer: int | None,
     spec: LaptopSpec | None,
     condition: Condition | None,
-    store_name: str,
+    store: StoreIdentity,
 ) -> None:
     document = QuoteDocument(
-        store_name=store_name,
+        store=store,
         quote_id=quote_id,
         quoted_at=quoted_at,
         valid_until=valid_until,

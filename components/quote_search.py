@@ -11,18 +11,22 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from components.deduction_words import deduction_label
 from components.outcome_form import outcome_controls, outcome_history, recorded_outcome
 from components.pricing import pricing_client
-from components.quote_download import stored_pdf_download
+from components.quote_download import store_identity, stored_pdf_download
 from laptop_pricing.errors import BadRequest, PricingError, QuoteNotFound
 from laptop_pricing.formatting import format_price
-from laptop_pricing.pricing.schema import FIELDS_BY_NAME
+from laptop_pricing.pricing.schema import FIELDS
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.quote_answer import FoundQuote
+from laptop_pricing.trade_in.quote_id import InvalidQuoteId, MistypedQuoteId, parse_quote_id
 
 logger = logging.getLogger(__name__)
 LOOKUP_KEY = "quote_lookup"
 RESULT_KEY = "quote_lookup_result"
+LOOKUP_HELP = "O código está na cotação em PDF do cliente (também no QR code)."
+MISTYPED = "Um caractere não confere; confira o código com o do PDF do cliente."
 INVALID = "Código inválido: confira. São 12 letras e números, como 113G-3959-QF6V."
 UNKNOWN = "Nenhuma cotação com o código {quote_id}. Confira o código com o cliente."
 UNAVAILABLE = "Não foi possível consultar as cotações agora. Tente de novo em instantes."
@@ -42,6 +46,12 @@ Found = FoundQuote | UnknownQuote | str  # the quote, an unknown id, or the cler
 
 def find(text: str, settings: Settings) -> Found:
     """The quote, an unknown id, or the clerk's message when there is none to show."""
+    try:
+        parse_quote_id(text)  # a typo is told apart before anything is asked of the service
+    except MistypedQuoteId:
+        return MISTYPED
+    except InvalidQuoteId:
+        return INVALID
     try:
         return pricing_client(settings).find_quote(text)
     except QuoteNotFound as error:
@@ -73,12 +83,35 @@ def remembered_find(text: str, settings: Settings) -> Found:
     return result
 
 
+def inspection_lines(found: FoundQuote) -> list[str]:
+    """What the clerk checks at inspection: the full spec, each stated answer and, when the
+    service could recompute them under the policy that priced the quote, each deduction."""
+    quote = found.quote
+    lines = []
+    if quote.spec is not None:
+        values = quote.spec.as_dict()
+        spec = " · ".join(f"{f.label}: {f.option_label(values[f.name])}" for f in FIELDS)
+        lines.append(f"**Notebook:** {spec}")
+    if quote.condition is not None:
+        stated = " · ".join(f"{q.short_label}: {a.label}" for q, a in quote.condition.answers())
+        lines.append(f"**Estado informado pelo cliente:** {stated}")
+    if found.deductions:
+        steps = [f"{deduction_label(d)}: − {format_price(d.amount)}" for d in found.deductions]
+        lines.append("**Descontos:** " + " · ".join(steps))
+    return lines
+
+
+def inspection_details(found: FoundQuote) -> None:
+    with st.expander("Para conferir na inspeção", icon=":material/fact_check:", expanded=True):
+        st.markdown("  \n".join(inspection_lines(found)))
+
+
 def quote_lookup_section(settings: Settings) -> None:
     text = st.text_input(
         "Buscar cotação",
         key=LOOKUP_KEY,
         placeholder="Código, ex.: 113G-3959-QF6V",
-        help="O código está na cotação em PDF do cliente (também no QR code).",
+        help=LOOKUP_HELP,
         icon=":material/search:",
     )
     if not text.strip():
@@ -102,10 +135,7 @@ def quote_lookup_section(settings: Settings) -> None:
             f"Cotação **{quote.quote_id}**  \nOferta: **{offer}**  \n"
             f"Estimativa de mercado: {format_price(quote.market_estimate)}"
         )
-        if quote.spec is not None:
-            values = quote.spec.as_dict()
-            shown = ("brand", "processor_name", "ram_gb", "ssd")
-            st.caption(" · ".join(FIELDS_BY_NAME[n].option_label(values[n]) for n in shown))
+        inspection_details(result)
         outcome_history(result.outcomes)
         if result.state == "valid":
             outcome_controls(quote.quote_id, quote.offer, settings, "lookup")
@@ -116,5 +146,5 @@ def quote_lookup_section(settings: Settings) -> None:
                 quote.offer,
                 quote.spec,
                 quote.condition,
-                settings.store_name,
+                store_identity(settings),
             )

@@ -50,6 +50,12 @@ KEYS: Mapping[str, str] = {
     "POLICY-PATH": "the store's trade-in policy (TOML); default: policy/store_policy.toml",
     "STORE-NAME": "store name printed on the customer's PDF quote",
     "OUTCOMES-PREFIX": "key prefix of the outcome day files (same bucket or local folder)",
+    # The counter: the store's identity on the customer's PDF, and what the customer may see.
+    "STORE-ADDRESS": "store address printed on the customer's PDF quote",
+    "STORE-CNPJ": "store CNPJ printed on the customer's PDF quote (validated check digits)",
+    "STORE-PHONE": "store phone printed on the customer's PDF quote",
+    "SHOW-CLERK-DETAILS": "true/false: show the folded clerk's details (market estimate, range, "
+    "why, comparables) under the offer; false hides them from the screen entirely",
 }
 DEFAULT_STORE_NAME = "Loja de notebooks"
 
@@ -125,6 +131,10 @@ class Settings:
     policy_path: Path | None = None  # None: the policy committed in the repo
     store_name: str = DEFAULT_STORE_NAME
     outcomes_prefix: str = DEFAULT_OUTCOMES_PREFIX
+    store_address: str | None = None
+    store_cnpj: str | None = None  # formatted 00.000.000/0000-00
+    store_phone: str | None = None
+    show_clerk_details: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -148,7 +158,9 @@ class Settings:
             f"auth={self.auth!r}, request_log_deadline={self.request_log_deadline!r}, "
             f"policy_path={str(self.policy_path) if self.policy_path else None!r}, "
             f"store_name={self.store_name!r}, "
-            f"outcomes_prefix={self.outcomes_prefix!r})"
+            f"outcomes_prefix={self.outcomes_prefix!r}, "
+            f"store_address={self.store_address!r}, store_cnpj={self.store_cnpj!r}, "
+            f"store_phone={self.store_phone!r}, show_clerk_details={self.show_clerk_details!r})"
         )
 
 
@@ -197,6 +209,10 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         policy_path=_optional_path(read_setting("POLICY-PATH", secrets)),
         store_name=read_setting("STORE-NAME", secrets, DEFAULT_STORE_NAME) or DEFAULT_STORE_NAME,
         outcomes_prefix=outcomes_prefix.rstrip("/"),
+        store_address=read_setting("STORE-ADDRESS", secrets),
+        store_cnpj=_cnpj(read_setting("STORE-CNPJ", secrets), problems),
+        store_phone=read_setting("STORE-PHONE", secrets),
+        show_clerk_details=_flag("SHOW-CLERK-DETAILS", secrets, True, problems),
     )
     if problems:
         raise InvalidSettings(problems)
@@ -303,3 +319,35 @@ def _deadline(value: str | None, problems: list[SettingProblem]) -> float:
 
 def _optional_path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def _cnpj(value: str | None, problems: list[SettingProblem]) -> str | None:
+    """The CNPJ with valid check digits, formatted; a typo is caught here, not on a printed PDF."""
+    if value is None:
+        return None
+    from stdnum.br import cnpj
+
+    if not cnpj.is_valid(value):
+        problems.append(SettingProblem("STORE-CNPJ", "cnpj", value[:40]))
+        return None
+    return str(cnpj.format(value))
+
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "sim"})
+FALSE_WORDS = frozenset({"false", "0", "no", "nao", "não"})
+
+
+def _flag(
+    key: str, secrets: Mapping[str, Any] | None, default: bool, problems: list[SettingProblem]
+) -> bool:
+    """A yes/no setting; TOML booleans arrive as ``True``/``False`` and read as their words."""
+    value = read_setting(key, secrets)
+    if value is None:
+        return default
+    word = value.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    problems.append(SettingProblem(key, "flag", value[:20]))
+    return default

@@ -33,15 +33,27 @@ AUTH = {
 SIGN_IN = {"auth": AUTH, "CLERK-EMAILS": f"{CLERK}, @balcao.loja.com.br", "OWNER-EMAILS": OWNER}
 
 
+# The laptop most tests price: the fields the form leaves for the clerk to choose, chosen.
+CHOSEN = {"brand": "dell", "processor_brand": "intel", "processor_name": "core i5", "ram_gb": 8}
+CHOSEN = {**CHOSEN, "ssd": 256}
+
+
 def app(
     secrets: Mapping[str, Any] | None = None,
     user: str | None = None,
     url_path: str | None = None,
+    chosen: Mapping[str, Any] | None = CHOSEN,
 ) -> AppTest:
     """The app after its first run. ``user``: that e-mail signed in, with sign-in configured
     (``SIGN_IN``: OWNER is an owner, CLERK a clerk). ``url_path``: the first run opens that URL,
-    as a deep link would (AppTest has no public way to open a path registered for a callable)."""
+    as a deep link would (AppTest has no public way to open a path registered for a callable).
+    ``chosen``: the form fields the clerk would have chosen before anything else (None: the
+    form as a new customer finds it, nothing chosen)."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if chosen:  # as the form keeps a clerk's last choices (set from outside, not as widgets)
+        from components.laptop_form import SAVED_KEY
+
+        at.session_state[SAVED_KEY] = dict(chosen)
     if user is not None:
         secrets = {**SIGN_IN, **(secrets or {})}
         at.user = {"is_logged_in": True, "email": user, "name": "Nome Que Não Vai Ao Log"}

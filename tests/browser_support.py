@@ -236,17 +236,58 @@ ANSWERS = {
 }
 
 
+# The laptop the flow tests price: the fields the form leaves for the clerk, by their labels.
+LAPTOP = {
+    "field_brand": "Dell",
+    "field_processor_brand": "Intel",
+    "field_processor_name": "Core i5",
+    "field_ram_gb": "8 GB",
+    "field_ssd": "256 GB",
+}
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick an option of a selectbox or radio found by its widget key, as a clerk would."""
+    widget = page.locator(f".st-key-{key}")
+    widget.locator('[data-testid="stSelectbox"], [data-testid="stRadio"]').wait_for(timeout=30_000)
+    if widget.locator('[data-testid="stSelectbox"]').count():
+        combobox = widget.get_by_role("combobox")
+        combobox.scroll_into_view_if_needed()
+        combobox.click()
+        combobox.fill(option)  # typed, as a clerk would: the list shows that option
+        page.get_by_role("option", name=option, exact=True).click()
+    else:
+        widget.get_by_text(option, exact=True).click()
+    wait_for_app_idle(page)
+
+
+def choose_laptop(page, choices=LAPTOP) -> None:
+    for key, option in choices.items():
+        choose(page, key, option)
+
+
+def open_clerk_details(page):
+    """Unfold "Detalhes para o balconista" and return it."""
+    details = page.locator(".st-key-clerk_details")
+    details.get_by_text("Detalhes para o balconista").click()
+    details.get_by_text("Estimativa de mercado do modelo").wait_for(timeout=30_000)
+    return details
+
+
 def answer_condition(page, answers=ANSWERS) -> None:
     for key, label in answers.items():
         page.locator(f".st-key-condition_{key}").get_by_text(label, exact=True).click()
         wait_for_app_idle(page)
 
 
-def open_app(browser, server, size):
+def open_app(browser, server, size, choices=LAPTOP):
+    """The estimate page with ``choices`` made (None: as the next customer finds it)."""
     page = browser.new_page(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
     page.goto(server.url)
     page.get_by_role("heading", name="Avaliar notebook usado").wait_for(timeout=60_000)
     wait_for_app_idle(page)
+    if choices:
+        choose_laptop(page, choices)
     return page
 
 

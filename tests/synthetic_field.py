@@ -82,9 +82,9 @@ def observe(work: Path) -> Observed:
     from laptop_pricing.pricing.laptop_spec import LaptopSpec
     from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE, FEATURE_ORDER
     from laptop_pricing.request_log.glue import rollup_table_columns
+    from laptop_pricing.request_log.kind import PREDICTIONS
     from laptop_pricing.safe_csv import rows_to_csv
     from laptop_pricing.storage.day_csv import decode_day_csv, encode_day_csv
-    from laptop_pricing.storage.layout import PREDICTIONS
 
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
     at.run()

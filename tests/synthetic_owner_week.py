@@ -14,8 +14,9 @@ import pandas as pd
 from laptop_pricing import log_columns
 from laptop_pricing.monitoring.outcome_reader import outcomes_frame
 from laptop_pricing.pricing import schema
+from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS
 from laptop_pricing.storage.day_csv import encode_day_csv
-from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS, LogLayout
+from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.outcome import Outcome
 

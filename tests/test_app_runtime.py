@@ -30,7 +30,10 @@ from tests.importable import installable_from, run_probe
 
 APP_PROBE = """
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("app.py", default_timeout=120).run()
+at = AppTest.from_file("app.py", default_timeout=120)
+at.session_state["laptop_form_values"] = {"brand": "dell", "processor_brand": "intel",
+                                          "processor_name": "core i5", "ram_gb": 8, "ssd": 256}
+at.run()
 assert not at.exception, [e.value for e in at.exception]
 from components.condition_form import widget_key
 from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY, Condition

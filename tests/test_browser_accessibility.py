@@ -1,8 +1,9 @@
 """Every person can use it, checked in real Chromium: an axe-core scan of each page (after a price,
 with a year of requests) finds no serious or critical violation; the document says it is pt-BR;
-the estimate works by keyboard alone; a 390 px phone shows the form and the offer card's price
-without scrolling sideways. No condition is answered here: the offer card then shows the model's
-market estimate (``components.offer_card.market_text``), the price these checks wait for."""
+the estimate works by keyboard alone, with no Tab stop per "?" help icon; a 390 px phone shows
+the form and the price without scrolling sideways. No condition is answered here: the clerk's
+details then show the model's market estimate (``components.deduction_words.market_text``), the
+price these checks wait for."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from datetime import date
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from components.clerk_details import DETAILS_KEY
 from components.laptop_form import SUBMIT_KEY
 from components.offer_card import CARD_KEY, MARKET_LABEL
 from laptop_pricing.pricing.artifact import read_metadata
 from tests.browser_support import (
     ARTIFACTS_DIR,
+    LAPTOP,
     StreamlitServer,
+    choose_laptop,
     chromium_browser,
+    open_clerk_details,
     screenshot,
     wait_for_app_idle,
 )
@@ -77,12 +82,15 @@ def open_estimate(browser, server, viewport=None):
 
 
 def market_estimate(page):
-    """The offer card's market estimate: the bold amount after ``MARKET_LABEL``."""
-    paragraph = page.locator(f".st-key-{CARD_KEY} [data-testid='stMarkdownContainer']")
+    """The clerk's details' market estimate: the bold amount after ``MARKET_LABEL``."""
+    paragraph = page.locator(f".st-key-{DETAILS_KEY} [data-testid='stMarkdownContainer']")
     return paragraph.filter(has_text=MARKET_LABEL).locator("strong").first
 
 
 def price_shown(page) -> str:
+    page.locator(f".st-key-{CARD_KEY}").wait_for(timeout=30_000)
+    wait_for_app_idle(page)
+    open_clerk_details(page)
     value = market_estimate(page)
     value.wait_for(timeout=30_000)
     return value.inner_text().strip().replace("\xa0", " ")
@@ -103,6 +111,7 @@ def scan(page, name: str) -> list[dict]:
 
 def test_no_page_has_a_serious_or_critical_axe_violation(browser, server):
     page = open_estimate(browser, server)
+    choose_laptop(page)
     page.get_by_role("button", name=SUBMIT_LABEL).click()
     assert PRICE.fullmatch(price_shown(page))
     wait_for_app_idle(page)
@@ -131,34 +140,50 @@ def test_no_page_has_a_serious_or_critical_axe_violation(browser, server):
     assert blocking == {name: [] for name in found}
 
 
+# What the clerk types into each field the form leaves unchosen (a radio takes Space).
+TYPED = {key: option for key, option in LAPTOP.items() if key != "field_processor_brand"}
+MAX_TABS = 40  # 22 fields and questions, the lookup, a few links: no stop per help icon
+
+
 def test_the_estimate_works_by_keyboard_alone(browser, server):
-    """Tab from the top of the page, pick a brand by typing, reach the button, press Enter."""
+    """Tab from the top of the page, choose each field by typing (a radio by Space), reach the
+    button in fewer Tabs than one per help icon would take, press Enter; the focus is visible."""
     page = open_estimate(browser, server)
     page.evaluate("document.activeElement?.blur()")  # start from the top of the document
     seen: list[str | None] = []
-    for _ in range(80):
+    for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         focused = page.evaluate(ACTIVE_ELEMENT_JS)
         seen.append(focused["key"] or f"{focused['tag']}:{focused['testid']}")
-        if focused["key"] == "field_brand" and focused["role"] == "combobox":
-            page.keyboard.type("Lenovo")
+        assert focused["testid"] != "stTooltipHoverTarget", seen
+        if focused["key"] in TYPED and focused["role"] == "combobox":
+            page.keyboard.type(TYPED[focused["key"]])
             page.keyboard.press("Enter")
+            wait_for_app_idle(page)
+        if focused["key"] == "field_processor_brand" and focused["tag"] == "INPUT":
+            ring = page.evaluate(
+                "() => getComputedStyle(document.activeElement.closest('label')).outlineWidth"
+            )
+            assert ring == "3px"  # the radio's focus is drawn, not faint
+            page.keyboard.press("Space")
             wait_for_app_idle(page)
         if focused["key"] == SUBMIT_KEY:
             break
     else:
-        pytest.fail(f"Tab never reached {SUBMIT_LABEL}; focus went through {seen}")
+        pytest.fail(f"Tab never reached {SUBMIT_LABEL} in {MAX_TABS}; focus went through {seen}")
     assert "field_brand" in seen and "field_ram_gb" in seen, seen
     page.keyboard.press("Enter")
     assert PRICE.fullmatch(price_shown(page))
     brand = page.locator(".st-key-field_brand").get_by_role("combobox")
-    assert brand.input_value() == "Lenovo"
+    assert brand.input_value() == "Dell"
+    help_text = page.locator(".st-key-field_brand input").get_attribute("aria-description")
+    assert help_text and "Fabricante" in help_text  # the help is still read with the field
     screenshot(page, "estimate-keyboard", full_page=False)
 
 
 def test_a_phone_shows_the_form_and_the_price_without_sideways_scroll(browser, server):
     page = open_estimate(browser, server, viewport=PHONE)
-    page.locator(".st-key-field_brand").wait_for()
+    choose_laptop(page)
     page.get_by_role("button", name=SUBMIT_LABEL).click()
     price = market_estimate(page)
     assert PRICE.fullmatch(price_shown(page))

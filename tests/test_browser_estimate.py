@@ -12,7 +12,10 @@ from components.messages import AUTH
 from components.price_explanation import TITLE as EXPLANATION_TITLE
 from tests.browser_support import (
     StreamlitServer,
+    choose,
+    choose_laptop,
     chromium_browser,
+    open_clerk_details,
     screenshot,
     wait_for_app_idle,
 )
@@ -26,18 +29,6 @@ PRICE = re.compile(r"R\$\s?\d{1,3}(\.\d{3})*,\d{2}")
 def browser():
     with chromium_browser() as running:
         yield running
-
-
-def choose(page, key: str, option: str) -> None:
-    """Pick an option of a selectbox or radio found by its widget key, as a clerk would."""
-    widget = page.locator(f".st-key-{key}")
-    widget.wait_for(timeout=30_000)
-    if widget.locator('[data-testid="stSelectbox"]').count():
-        widget.get_by_role("combobox").click()
-        page.get_by_role("option", name=option, exact=True).click()
-    else:
-        widget.get_by_text(option, exact=True).click()
-    wait_for_app_idle(page)
 
 
 def open_app(browser, server):
@@ -55,12 +46,15 @@ def test_clerk_prices_a_laptop_and_switches_page(browser, tmp_path):
         choose(page, "field_brand", "Lenovo")
         choose(page, "field_processor_brand", "AMD")
         processor = page.locator(".st-key-field_processor_name").get_by_role("combobox")
-        expect(processor).to_have_value("Ryzen 3")  # options followed the brand
+        expect(processor).to_have_value("")  # Intel's processor dropped: the clerk chooses
         choose(page, "field_processor_name", "Ryzen 7")
         choose(page, "field_ram_gb", "16 GB")
         choose(page, "field_ssd", "512 GB")
         page.get_by_role("button", name="Calcular oferta").click()
-        # No condition answered: the market estimate, and a request to answer the condition.
+        # No condition answered: a request to answer it, and the market estimate for the clerk.
+        page.get_by_text("Responda às perguntas sobre o estado").wait_for(timeout=30_000)
+        wait_for_app_idle(page)
+        open_clerk_details(page)
         estimate = page.get_by_text("Estimativa de mercado do modelo")
         estimate.wait_for(timeout=30_000)
         assert PRICE.search(estimate.inner_text().replace("\xa0", " "))
@@ -96,6 +90,7 @@ def test_a_refused_key_reads_as_a_message_not_a_traceback(browser, tmp_path):
     ):
         page = open_app(browser, server)
         assert page.get_by_text("Modo embutido").count() == 0
+        choose_laptop(page)
         page.get_by_role("button", name="Calcular oferta").click()
         page.get_by_text(AUTH.split(":")[0]).wait_for(timeout=30_000)
         body = page.locator("body").inner_text()

@@ -18,8 +18,8 @@ import pytest
 
 from laptop_pricing import log_columns
 from laptop_pricing.monitoring import business
+from laptop_pricing.request_log.kind import PREDICTIONS
 from laptop_pricing.storage import rollup
-from laptop_pricing.storage.layout import PREDICTIONS
 from laptop_pricing.trade_in.condition import QUESTIONS
 from tests.synthetic_field import Observed
 

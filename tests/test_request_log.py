@@ -275,7 +275,7 @@ class GatedStore(LocalRecordStore):
     """A local store whose writes wait until the test opens the gate (a stalled store)."""
 
     def __init__(self, folder: Path) -> None:
-        super().__init__(folder, LogLayout(PREFIX))
+        super().__init__(folder, LogLayout(PREFIX, PREDICTIONS))
         self.gate = threading.Event()
         self.started = threading.Event()
 

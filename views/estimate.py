@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from components.comparables_table import comparables_section
-from components.condition_form import condition_form
+from components.clerk_details import clerk_details
+from components.condition_form import condition_form, question_helps
 from components.history import history_section
-from components.laptop_form import laptop_form, submit_button
+from components.laptop_form import field_helps, keyboard_help, laptop_form, submit_button
 from components.mode_notice import mode_notice
 from components.offer_card import error_card, offer_card, scroll_into_view
 from components.page_setup import page_entry
 from components.policy_check import require_usable_policy
-from components.price_explanation import explanation_section
-from components.pricing import last_submit, submit, warm_up
-from components.quote_search import quote_lookup_section
+from components.pricing import last_submit, new_customer_button, submit, warm_up
+from components.quote_download import store_identity
+from components.quote_search import LOOKUP_HELP, LOOKUP_KEY, quote_lookup_section
 
 entry = page_entry()
 settings = entry.settings
@@ -39,17 +39,19 @@ with result, st.container(key="result_area"):
             submitted.quote,
             submitted.trade_in,
             submitted.spec,
-            settings.store_name,
+            store_identity(settings),
             stale=submitted.is_stale(values, answers),
             settings=settings,
         )
-        explanation_section(submitted.quote)
-        comparables_section(submitted.quote)
     elif submitted and submitted.message:
         error_card(submitted.message)
+    new_customer_button()
+    if submitted and submitted.quote:
+        clerk_details(submitted.quote, submitted.trade_in, settings.show_clerk_details)
 
 history_section()
 mode_notice(settings)
+keyboard_help({**field_helps(), **question_helps(), LOOKUP_KEY: LOOKUP_HELP})
 if clicked and submitted:
     scroll_into_view("result_area", submitted.submit_number)
 warm_up(settings)

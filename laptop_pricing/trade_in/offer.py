@@ -38,6 +38,16 @@ NO_OFFER_REASONS: dict[str, str] = {
     BELOW_MINIMUM: "Pelo estado informado, o valor fica abaixo da oferta mínima da loja.",
 }
 PARTS_SUFFIX = " A loja paga o valor de peças."
+# The same cases as the customer reads them on the PDF at home: what they can do next, not an
+# instruction to the clerk.
+CUSTOMER_NO_OFFER_TEXTS: dict[str, str] = {
+    "powers_on.no": "A loja não compra para revenda notebooks que não ligam.",
+    "locks_removed.no": (
+        "A loja só compra notebooks sem senhas nem contas. Remova as senhas e as contas "
+        "(Windows ou Apple ID, BIOS, nuvem) e traga o notebook de novo: refazemos a avaliação."
+    ),
+    BELOW_MINIMUM: "Pelo estado informado, o valor fica abaixo da oferta mínima da loja.",
+}
 
 
 # How an offer was reached: the condition rules, the parts value, or no offer at all.
@@ -124,6 +134,14 @@ def no_offer_reason(code: str) -> str:
     question = QUESTIONS_BY_KEY[question_key]
     answer = question.answer_by_key(answer_key)
     return f"A loja não compra para revenda notebooks com “{question.short_label}: {answer.label}”."
+
+
+def customer_no_offer_text(code: str | None, reason: str | None) -> str | None:
+    """The no-offer sentence for the customer's PDF; a case without its own wording keeps the
+    clerk's sentence, which already speaks of the laptop, not to the clerk."""
+    if code is not None and code in CUSTOMER_NO_OFFER_TEXTS:
+        return CUSTOMER_NO_OFFER_TEXTS[code]
+    return reason
 
 
 def _no_offer(

@@ -54,12 +54,20 @@ AMOUNT_DECISIONS: frozenset[str] = frozenset({NEGOTIATED, REVISED})
 OFFER_TOO_LOW = "offer_too_low"
 KEPT_DEVICE = "kept_device"
 OTHER = "other"
-REASONS: tuple[str, ...] = (OFFER_TOO_LOW, KEPT_DEVICE, OTHER)
+# What becomes of a "Sem oferta" quote: nothing was offered, so nothing was declined for price.
+TOOK_BACK = "took_back"
+REMOVING_LOCKS = "removing_locks"
+OFFER_REASONS: tuple[str, ...] = (OFFER_TOO_LOW, KEPT_DEVICE, OTHER)
+NO_OFFER_REASONS: tuple[str, ...] = (TOOK_BACK, REMOVING_LOCKS)
+REASONS: tuple[str, ...] = (*OFFER_REASONS, *NO_OFFER_REASONS)
 REASON_LABELS: Mapping[str, str] = {
     OFFER_TOO_LOW: "Achou a oferta baixa",
     KEPT_DEVICE: "Decidiu ficar com o notebook",
     OTHER: "Outro motivo",
+    TOOK_BACK: "Levou o notebook de volta",
+    REMOVING_LOCKS: "Vai remover as senhas e volta",
 }
+NO_OFFER_DECISION_LABEL = "Sem compra"
 
 # The condition answers an inspection can change: the questions of ``condition``.
 REVISABLE_ANSWERS: tuple[str, ...] = QUESTION_KEYS
@@ -159,9 +167,14 @@ def check_expiry(terms: QuoteTerms, today: date, policy: LatePolicy) -> bool:
 def amount_errors(request: OutcomeRequest, terms: QuoteTerms) -> list[FieldError]:
     """Faults that need the quote: no offer to decide on, or an implausible amount."""
     if terms.offer is None:
-        if request.decision == DECLINED:
-            return []
-        return [FieldError(QUOTE_ID, request.quote_id, "this quote made no offer to accept")]
+        if request.decision != DECLINED:
+            return [FieldError(QUOTE_ID, request.quote_id, "this quote made no offer to accept")]
+        if request.reason == OFFER_TOO_LOW:  # nothing was offered, so nothing was too low
+            allowed = tuple(r for r in REASONS if r != OFFER_TOO_LOW)
+            return [FieldError(REASON, request.reason, "this quote made no offer", allowed)]
+        return []
+    if request.reason in NO_OFFER_REASONS:
+        return [FieldError(REASON, request.reason, "only for a quote without offer", OFFER_REASONS)]
     if request.amount is None:
         return []
     high = MAX_AMOUNT_FACTOR * terms.offer

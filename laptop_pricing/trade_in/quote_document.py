@@ -13,10 +13,32 @@ from laptop_pricing.trade_in.condition import Condition
 
 
 @dataclass(frozen=True)
-class QuoteDocument:
-    """Everything the printed quote shows."""
+class StoreIdentity:
+    """Who issued the quote, as the customer reads it at home (settings ``STORE-*``)."""
 
-    store_name: str
+    name: str
+    address: str | None = None
+    cnpj: str | None = None
+    phone: str | None = None
+
+    def lines(self) -> tuple[str, ...]:
+        """Address, then "CNPJ ... · Tel. ...": only what is configured."""
+        contact = []
+        if self.cnpj:
+            contact.append(f"CNPJ {self.cnpj}")
+        if self.phone:
+            contact.append(f"Tel. {self.phone}")
+        lines = [self.address] if self.address else []
+        if contact:
+            lines.append(" · ".join(contact))
+        return tuple(lines)
+
+
+@dataclass(frozen=True)
+class QuoteDocument:
+    """Everything the printed quote shows (``no_offer_reason``: in the customer's words)."""
+
+    store: StoreIdentity
     quote_id: str
     quoted_at: datetime
     valid_until: date

@@ -37,6 +37,10 @@ class InvalidQuoteId(ValueError):
     """Text that is not a quote id (wrong length, a symbol outside the alphabet, bad check)."""
 
 
+class MistypedQuoteId(InvalidQuoteId):
+    """Twelve valid symbols whose check symbol does not match: one of them was mistyped."""
+
+
 def _encode(value: int, width: int) -> str:
     symbols = []
     for _ in range(width):
@@ -80,7 +84,7 @@ def parse_quote_id(text: str) -> str:
         raise InvalidQuoteId("a quote id has only digits and the letters A–Z without U")
     symbols = "".join(ALPHABET[_VALUES[s]] for s in cleaned)
     if check_symbol(symbols[:-1]) != symbols[-1]:
-        raise InvalidQuoteId("the check symbol does not match: a symbol was mistyped")
+        raise MistypedQuoteId("the check symbol does not match: a symbol was mistyped")
     return _grouped(symbols)
 
 

@@ -24,9 +24,10 @@ INK = (33, 37, 41)
 MUTED = (96, 103, 112)
 ACCENT = (13, 110, 77)
 RULE = (206, 212, 218)
+QR_CAPTION = "Aponte a câmera: abre o código desta cotação para a loja conferir."
 INSPECTION_LINE = (
     "O valor final é confirmado na inspeção do notebook na loja: se o estado não for o "
-    "informado acima, a oferta pode mudar."
+    "informado nesta cotação, a oferta pode mudar."
 )
 
 
@@ -43,7 +44,7 @@ class _QuotePdf(FPDF):
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 16, 18)
-        self.set_auto_page_break(auto=True, margin=16)
+        self.set_auto_page_break(auto=True, margin=12)
 
     def text_line(
         self,
@@ -66,41 +67,66 @@ class _QuotePdf(FPDF):
         self.ln(1)
 
     def pairs(self, rows: list[tuple[str, str]]) -> None:
-        label_width = 70
-        for label, value in rows:
-            self.set_font(FONT, "", 10)
-            self.set_text_color(*MUTED)
-            self.cell(label_width, 6.2, label)
-            self.set_text_color(*INK)
-            self.multi_cell(0, 6.2, value, new_x="LMARGIN", new_y="NEXT")
+        """Two label/value pairs per line, so the laptop and its condition leave room on page 1
+        for what the customer must keep in mind ("Importante")."""
+        half = (self.w - self.l_margin - self.r_margin) / 2
+        label_width, value_width = 43, half - 45
+        for start in range(0, len(rows), 2):
+            for label, value in rows[start : start + 2]:
+                self.set_font(FONT, "", 8)
+                self.set_text_color(*MUTED)
+                self.cell(label_width, 5.2, _fit(self, label, label_width))
+                self.set_font(FONT, "", 9)
+                if self.get_string_width(value) > value_width:  # smaller, never cut
+                    self.set_font(FONT, "", 7.5)
+                self.set_text_color(*INK)
+                self.cell(value_width + 2, 5.2, _fit(self, value, value_width))
+            self.ln(5.2)
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """The text, shortened with "…" if it would run into the next column."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def quote_pdf(document: QuoteDocument) -> bytes:
-    """The quote as a one-page A4 PDF."""
+    """The quote as a one-page A4 PDF: store, code and QR, offer, "Importante", then details."""
     pdf = _QuotePdf()
+    store = document.store
     pdf.set_title(f"Cotação {document.quote_id}")
-    pdf.set_author(document.store_name)
+    pdf.set_author(store.name)
     pdf.set_creator("Laptop Pricing")
     pdf.add_page()
 
-    qr_size = 38
+    qr_size = 34
     qr_x = pdf.w - pdf.r_margin - qr_size
     pdf.image(_qr_png(document.quote_id), x=qr_x, y=pdf.t_margin, w=qr_size, h=qr_size)
-    pdf.set_right_margin(pdf.r_margin + qr_size + 6)
-    pdf.text_line(document.store_name, 18, bold=True, h=9)
-    pdf.text_line("Cotação de troca de notebook usado", 12, colour=MUTED, h=7)
-    pdf.ln(5)
+    pdf.set_xy(qr_x - 4, pdf.t_margin + qr_size + 0.5)
+    pdf.set_font(FONT, "", 7)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(qr_size + 8, 3.2, QR_CAPTION, align="C")
+    pdf.set_xy(pdf.l_margin, pdf.t_margin)
+    pdf.set_right_margin(pdf.r_margin + qr_size + 8)
+    pdf.text_line(store.name, 18, bold=True, h=8)
+    for line in store.lines():
+        pdf.text_line(line, 9, colour=MUTED, h=4.6)
+    pdf.text_line("Cotação de troca de notebook usado", 11, colour=MUTED, h=6.5)
+    pdf.ln(2)
     pdf.text_line("Código da cotação", 9, colour=MUTED, h=5)
     pdf.text_line(document.quote_id, 20, bold=True, h=10)
     quoted = document.quoted_at.astimezone(BRASILIA)
     pdf.text_line(f"Feita em {quoted:%d/%m/%Y} às {quoted:%H:%M} (horário de Brasília)", 10, h=6)
     pdf.text_line(f"Válida até {document.valid_until:%d/%m/%Y}", 10, bold=True, h=6)
     pdf.set_right_margin(18)
-    pdf.set_y(max(pdf.get_y(), pdf.t_margin + qr_size) + 6)
+    pdf.set_y(max(pdf.get_y(), pdf.t_margin + qr_size + 8) + 4)
 
     top = pdf.get_y()
     pdf.set_fill_color(232, 245, 239)
-    box_height = 26 if document.offer is not None else 30
+    box_height = 26 if document.offer is not None else 32
     pdf.rect(pdf.l_margin, top, pdf.w - pdf.l_margin - pdf.r_margin, box_height, style="F")
     pdf.set_xy(pdf.l_margin + 5, top + 3.5)
     if document.offer is not None:
@@ -110,9 +136,18 @@ def quote_pdf(document: QuoteDocument) -> bytes:
     else:
         pdf.text_line("Sem oferta de compra", 16, bold=True, h=9)
         pdf.set_x(pdf.l_margin + 5)
-        pdf.text_line(document.no_offer_reason or "", 11, h=6)
-    pdf.set_y(top + box_height + 2)
+        pdf.text_line(document.no_offer_reason or "", 10, h=5.2)
+    pdf.set_y(top + box_height + 1)
 
+    pdf.section("Importante")
+    if document.offer is not None:
+        pdf.text_line(INSPECTION_LINE, 9.5, h=5)
+    pdf.text_line(
+        f"Apresente este código na loja até {document.valid_until:%d/%m/%Y}. "
+        "Depois dessa data, faça uma nova avaliação.",
+        9.5,
+        h=5,
+    )
     if document.spec is not None:
         pdf.section("Notebook")
         values = document.spec.as_dict()
@@ -120,14 +155,4 @@ def quote_pdf(document: QuoteDocument) -> bytes:
     if document.condition is not None:
         pdf.section("Estado informado")
         pdf.pairs([(q.short_label, a.label) for q, a in document.condition.answers()])
-
-    pdf.section("Importante")
-    pdf.text_line(INSPECTION_LINE, 10, h=5.5)
-    pdf.ln(1)
-    pdf.text_line(
-        f"Apresente este código na loja até {document.valid_until:%d/%m/%Y}. "
-        "Depois dessa data, faça uma nova avaliação.",
-        10,
-        h=5.5,
-    )
     return bytes(pdf.output())
