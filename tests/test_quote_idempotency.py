@@ -14,7 +14,7 @@ import requests
 
 from laptop_pricing.log_columns import QUOTE_ID_COLUMN, REQUEST_ID_COLUMN
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
-from laptop_pricing.request_log.compact import day_rows
+from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.storage.stores import RecordStore
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.quote_id import quote_id_day
