@@ -21,6 +21,7 @@ from laptop_pricing.monitoring.view import Filters
 from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.layout import OUTCOMES
+from laptop_pricing.trade_in import outcome
 
 TTL_SECONDS = monitoring_data.TTL_SECONDS
 
@@ -41,8 +42,12 @@ def load_outcomes(location: LogLocation, start: date, end: date) -> OutcomeReadR
 
 def outcomes_csv(location: LogLocation, start: date, end: date) -> bytes:
     """The outcomes recorded from ``start`` to ``end``, one row per event, as the download
-    offers them: every text cell formula-safe (the notes were neutralised on the way in too)."""
-    return frame_to_csv(load_outcomes(location, start, end).outcomes)
+    offers them: every text cell formula-safe (the notes were neutralised on the way in too),
+    the author's e-mail masked (a file leaves the app: personal data stays in the records)."""
+    frame = load_outcomes(location, start, end).outcomes.copy()
+    if outcome.CLERK_EMAIL in frame:
+        frame[outcome.CLERK_EMAIL] = frame[outcome.CLERK_EMAIL].map(outcome.masked_email)
+    return frame_to_csv(frame)
 
 
 def alert_rules() -> AlertRules:

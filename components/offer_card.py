@@ -105,8 +105,10 @@ def offer_card(
     store_name: str,
     stale: bool = False,
     settings: Settings | None = None,
+    clerk_email: str | None = None,
 ) -> None:
-    """``settings`` given: the decision controls follow the offer (the client they name)."""
+    """``settings`` given: the decision controls follow the offer (the client they name), and
+    record ``clerk_email`` as the decision's author."""
     with st.container(border=True, key=CARD_KEY):
         if stale:
             st.warning(STALE, icon=":material/edit:")
@@ -126,7 +128,7 @@ def offer_card(
             f"Cotação **{trade_in.quote_id}**  \nVálida até **{trade_in.valid_until:%d/%m/%Y}**"
         )
         if settings is not None:
-            outcome_controls(trade_in.quote_id, offer.amount, settings, "card")
+            outcome_controls(trade_in.quote_id, offer.amount, settings, "card", clerk_email)
         st.markdown(market_text(quote))
         if offer.basis == "condition":
             with st.expander(BREAKDOWN_TITLE, icon=":material/calculate:"):

@@ -26,6 +26,8 @@ from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY
 from laptop_pricing.trade_in.outcome import (
     AMOUNT_DECISIONS,
+    BAND_HIGH,
+    BAND_LOW,
     DECISION_LABELS,
     DECISIONS,
     DECLINED,
@@ -34,6 +36,7 @@ from laptop_pricing.trade_in.outcome import (
     NEGOTIATED,
     NOTE_MAX_CHARS,
     REASON_LABELS,
+    REASON_MAX_CHARS,
     REASONS,
     REVISABLE_ANSWERS,
     REVISED,
@@ -47,6 +50,11 @@ SUBMIT = "Registrar decisão"
 ANOTHER = "Registrar outra decisão"
 HISTORY_TITLE = "Decisões já registradas"
 AMOUNT_LABELS = {NEGOTIATED: "Valor pago (R$)", REVISED: "Novo valor após a inspeção (R$)"}
+NO_CUSTOMER_DATA = "Não escreva CPF, telefone ou nome do cliente."
+AMOUNT_REASON_LABEL = (
+    f"Motivo do valor (obrigatório se for menos de {BAND_LOW:.0%} ou mais de {BAND_HIGH:.0%} "
+    "da oferta)"
+)
 
 
 def _event_key(quote_id: str) -> str:
@@ -72,10 +80,13 @@ def outcome_text(outcome: Outcome) -> str:
         text += f" ({format_price(outcome.amount)})"
     if outcome.decision == DECLINED and outcome.reason:
         text += f": {REASON_LABELS[outcome.reason].lower()}"
+    elif outcome.decision in AMOUNT_DECISIONS and outcome.reason:
+        text += f": {outcome.reason}"
     if outcome.changed_answer in QUESTIONS_BY_KEY:
         text += f"; mudou: {QUESTIONS_BY_KEY[outcome.changed_answer].short_label.lower()}"
     when = outcome.recorded_at.astimezone(BRASILIA)
-    return f"{text}, em {when:%d/%m/%Y às %H:%M}"
+    author = f", por {outcome.clerk_email}" if outcome.clerk_email else ""
+    return f"{text}, em {when:%d/%m/%Y às %H:%M}{author}"
 
 
 def recorded_text(recorded: RecordedOutcome) -> str:
@@ -97,8 +108,15 @@ def recorded_outcome(quote_id: str) -> RecordedOutcome | None:
     return st.session_state.get(_recorded_key(quote_id))
 
 
-def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
-    """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup)."""
+def outcome_controls(
+    quote_id: str,
+    offer: int | None,
+    settings: Settings,
+    place: str,
+    clerk_email: str | None = None,
+) -> None:
+    """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup);
+    ``clerk_email``: the signed-in clerk, stored as the decision's author."""
     recorded = recorded_outcome(quote_id)
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:
@@ -115,10 +133,12 @@ def outcome_controls(quote_id: str, offer: int | None, settings: Settings, place
                 st.rerun()
             return
         with st.expander(TITLE, icon=":material/handshake:"):
-            _form(quote_id, offer, settings, place)
+            _form(quote_id, offer, settings, place, clerk_email)
 
 
-def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> None:
+def _form(
+    quote_id: str, offer: int | None, settings: Settings, place: str, clerk_email: str | None
+) -> None:
     choices = DECISIONS if offer is not None else (DECLINED,)
     decision = st.radio(
         DECISION_LABEL,
@@ -139,6 +159,16 @@ def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> N
                 key=f"outcome_{place}_amount_{decision}",
             )
         )
+        fields["reason"] = (
+            st.text_input(
+                AMOUNT_REASON_LABEL,
+                max_chars=REASON_MAX_CHARS,
+                placeholder=NO_CUSTOMER_DATA,
+                help=NO_CUSTOMER_DATA,
+                key=f"outcome_{place}_amount_reason",
+            ).strip()
+            or None
+        )
     if decision == REVISED:
         fields["changed_answer"] = st.selectbox(
             "Qual resposta mudou na inspeção?",
@@ -156,10 +186,12 @@ def _form(quote_id: str, offer: int | None, settings: Settings, place: str) -> N
         fields["note"] = st.text_input(
             "Observação (opcional)",
             max_chars=NOTE_MAX_CHARS,
+            placeholder=NO_CUSTOMER_DATA,
+            help=NO_CUSTOMER_DATA,
             key=f"outcome_{place}_note",
         ).strip()
     if st.button(SUBMIT, key=f"outcome_{place}_submit", type="primary", icon=":material/save:"):
-        _record(quote_id, decision, fields, settings)
+        _record(quote_id, decision, {**fields, "clerk_email": clerk_email}, settings)
 
 
 def _record(quote_id: str, decision: str, fields: dict, settings: Settings) -> None:

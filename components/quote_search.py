@@ -69,7 +69,7 @@ def remembered_find(text: str, settings: Settings) -> LookupResult | str:
     return result
 
 
-def quote_lookup_section(settings: Settings) -> None:
+def quote_lookup_section(settings: Settings, clerk_email: str | None = None) -> None:
     text = st.text_input(
         "Buscar cotação",
         key=LOOKUP_KEY,
@@ -104,7 +104,7 @@ def quote_lookup_section(settings: Settings) -> None:
             st.caption(" · ".join(FIELDS_BY_NAME[n].option_label(values[n]) for n in shown))
         outcome_history(result.outcomes)
         if result.status == "valid":
-            outcome_controls(quote.quote_id, quote.offer, settings, "lookup")
+            outcome_controls(quote.quote_id, quote.offer, settings, "lookup", clerk_email)
             stored_pdf_download(
                 quote.quote_id,
                 quote.quoted_at,
