@@ -25,7 +25,7 @@ Gateway does. SIGTERM (or Ctrl-C) stops accepting connections, lets requests in 
 Slow or greedy clients: a connection must send its request headers within ``--header-timeout``
 (10 s; else it is closed) and its body within ``--body-timeout`` (10 s; else 408); a body over
 16 KiB (a pricing request is under 1 KiB) is refused with 413 before it counts against the key's
-quota; past ``--max-connections-per-client`` (16) open connections from one address, or
+quota; past ``--max-connections-per-client`` (64) open connections from one address, or
 ``--max-connections`` (256) in all, a request gets 503: clients without a key cannot hold every
 slot. A client that disconnects mid-body is one log line, not a traceback.
 """
@@ -66,7 +66,7 @@ MAX_BODY_BYTES = 16 * 1024  # a pricing request with every option is under 1 KiB
 HEADER_TIMEOUT = 10.0  # seconds for a request line and headers to arrive
 BODY_TIMEOUT = 10.0  # seconds for the whole body to arrive once the headers are in
 MAX_CONNECTIONS = 256  # open connections (or requests in flight) before answering 503
-MAX_CONNECTIONS_PER_CLIENT = 16  # open connections from one client address
+MAX_CONNECTIONS_PER_CLIENT = 64  # from one address: a quarter of the server; the app is one
 NO_KEYS_OFF_LOOPBACK = (
     "PRICING_API_KEYS is not set: without keys the server listens only on 127.0.0.1, ::1 or "
     "localhost (set PRICING_API_KEYS to serve on {host})"
