@@ -38,8 +38,8 @@ from bench_support import moto_process, timed  # noqa: E402
 from laptop_pricing.api.service import prediction_values  # noqa: E402
 from laptop_pricing.pricing.laptop_spec import LaptopSpec  # noqa: E402
 from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS  # noqa: E402
-from laptop_pricing.storage.day_reader import day_rows  # noqa: E402
 from laptop_pricing.storage.day_csv import encode_day_csv  # noqa: E402
+from laptop_pricing.storage.day_reader import day_rows  # noqa: E402
 from laptop_pricing.storage.layout import LogLayout  # noqa: E402
 from laptop_pricing.storage.records import encode_record  # noqa: E402
 from laptop_pricing.storage.s3 import READ_TIMEOUTS, s3_client  # noqa: E402

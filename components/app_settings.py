@@ -21,6 +21,8 @@ SECRETS_FILE = ".streamlit/secrets.toml"
 NO_SECRETS_FILE = "no-secrets-found"
 
 _PROBLEM_WORDS = {
+    "cleartext": "envia a chave da API sem criptografia: use https:// (http:// só para "
+    "127.0.0.1 ou localhost)",
     "url": "precisa ser um endereço completo, com http:// ou https:// e o nome do servidor",
     "bucket": "não é um nome de bucket do S3 (só letras minúsculas, números, pontos e hífens, "
     "sem “s3://”)",
@@ -43,6 +45,7 @@ _PROBLEM_WORDS = {
 }
 _SHOWN_VALUE = {
     "url",
+    "cleartext",
     "bucket",
     "prefix",
     "not_a_folder",
@@ -100,6 +103,9 @@ def problem_line(problem: SettingProblem) -> str:
     elif problem.code == "secrets" and problem.value:
         shown = f" — {problem.value}"
     return f"**{problem.key}** {words}{shown}."
+
+
+NOT_CONFIGURED = "O sistema não está configurado; avise o responsável."
 
 
 def admin_message(problems: list[SettingProblem]) -> str:

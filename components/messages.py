@@ -18,6 +18,7 @@ from laptop_pricing.errors import (
     Timeout,
     UpstreamError,
 )
+from laptop_pricing.free_text import CONTROL_REASON, PERSONAL_DATA_REASON
 from laptop_pricing.pricing.schema import FIELDS_BY_NAME
 
 AUTH = (
@@ -117,12 +118,19 @@ OUTCOME_RATE_LIMITED = "Muitas consultas em pouco tempo. Aguarde {wait} e regist
 OUTCOME_FIELDS = {
     "amount": "Valor fora do permitido: use entre R$ 1 e 10 vezes a oferta.",
     "note": "Observação longa demais: use até 200 caracteres.",
-    "reason": "Escolha o motivo da recusa.",
+    "reason": "Escolha o motivo da recusa ou, para um valor muito diferente da oferta, "
+    "escreva o motivo do valor.",
     "changed_answer": "Escolha qual resposta mudou na inspeção.",
     "quote_id": "Esta cotação não tem oferta: só é possível registrar a recusa.",
     "event_id": "Registro repetido de outra cotação: recarregue a página e registre de novo.",
 }
 OUTCOME_INVALID = "Confira os dados da decisão e registre de novo."
+# Free text refused for what it holds, whichever field (note, reason): said as such.
+OUTCOME_TEXT_REASONS = {
+    PERSONAL_DATA_REASON: "Apague o CPF ou telefone do texto: não escreva CPF, telefone ou nome "
+    "do cliente. Depois registre de novo.",
+    CONTROL_REASON: "O texto tem caracteres inválidos: apague e escreva de novo.",
+}
 
 
 def for_outcome_error(error: PricingError) -> str:
@@ -133,6 +141,9 @@ def for_outcome_error(error: PricingError) -> str:
         day = f"{error.valid_until:%d/%m/%Y}" if error.valid_until else "seu último dia"
         return OUTCOME_EXPIRED.format(day=day)
     if isinstance(error, BadRequest):
+        for field_error in error.errors:  # what the text holds says more than its field
+            if field_error.reason in OUTCOME_TEXT_REASONS:
+                return OUTCOME_TEXT_REASONS[field_error.reason]
         known = [OUTCOME_FIELDS[name] for name in error.fields if name in OUTCOME_FIELDS]
         return " ".join(dict.fromkeys(known)) or OUTCOME_INVALID
     if isinstance(error, RateLimited):

@@ -68,8 +68,10 @@ def offer_card(
     store: StoreIdentity,
     stale: bool = False,
     settings: Settings | None = None,
+    clerk_email: str | None = None,
 ) -> None:
-    """``settings`` given: the decision controls follow the offer (the client they name)."""
+    """``settings`` given: the decision controls follow the offer (the client they name), and
+    record ``clerk_email`` as the decision's author."""
     with st.container(border=True, key=CARD_KEY):
         if stale:
             st.warning(STALE, icon=":material/edit:")
@@ -78,7 +80,7 @@ def offer_card(
             if trade_in is None:
                 st.info(ANSWER_THE_CONDITION, icon=":material/checklist:")
                 return
-            _offer(quote, trade_in, spec, store, stale, settings)
+            _offer(quote, trade_in, spec, store, stale, settings, clerk_email)
 
 
 def _offer(
@@ -88,6 +90,7 @@ def _offer(
     store: StoreIdentity,
     stale: bool,
     settings: Settings | None,
+    clerk_email: str | None,
 ) -> None:
     offer = trade_in.offer
     if offer.amount is not None:
@@ -104,7 +107,13 @@ def _offer(
         st.caption(f"Descontos pelo estado: {words}")
     if settings is not None:
         outcome_controls(
-            trade_in.quote_id, offer.amount, settings, "card", offer.no_offer_code, stale
+            trade_in.quote_id,
+            offer.amount,
+            settings,
+            "card",
+            offer.no_offer_code,
+            stale,
+            clerk_email=clerk_email,
         )
     pdf_download(trade_in, spec, store, quote.currency, disabled=stale)
 

@@ -27,6 +27,8 @@ from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY
 from laptop_pricing.trade_in.outcome import (
     AMOUNT_DECISIONS,
+    BAND_HIGH,
+    BAND_LOW,
     DECISION_LABELS,
     DECISIONS,
     DECLINED,
@@ -38,6 +40,7 @@ from laptop_pricing.trade_in.outcome import (
     NOTE_MAX_CHARS,
     OFFER_REASONS,
     REASON_LABELS,
+    REASON_MAX_CHARS,
     REMOVING_LOCKS,
     REVISABLE_ANSWERS,
     REVISED,
@@ -51,6 +54,11 @@ SUBMIT = "Registrar decisão"
 ANOTHER = "Registrar outra decisão"
 HISTORY_TITLE = "Decisões já registradas"
 AMOUNT_LABELS = {NEGOTIATED: "Valor pago (R$)", REVISED: "Novo valor após a inspeção (R$)"}
+NO_CUSTOMER_DATA = "Não escreva CPF, telefone ou nome do cliente."
+AMOUNT_REASON_LABEL = (
+    f"Motivo do valor (obrigatório se for menos de {BAND_LOW:.0%} ou mais de {BAND_HIGH:.0%} "
+    "da oferta)"
+)
 
 
 def _event_key(quote_id: str) -> str:
@@ -79,11 +87,14 @@ def outcome_text(outcome: Outcome) -> str:
         text += f" ({format_price(outcome.amount)})"
     elif outcome.decision == DECLINED and outcome.reason:
         text += f": {REASON_LABELS[outcome.reason].lower()}"
+    elif outcome.decision in AMOUNT_DECISIONS and outcome.reason:
+        text += f": {outcome.reason}"
     changed = QUESTIONS_BY_KEY.get(outcome.changed_answer or "")
     if changed is not None:
         text += f"; mudou: {changed.short_label.lower()}"
     when = outcome.recorded_at.astimezone(BRASILIA)
-    return f"{text}, em {when:%d/%m/%Y às %H:%M}"
+    author = f", por {outcome.clerk_email}" if outcome.clerk_email else ""
+    return f"{text}, em {when:%d/%m/%Y às %H:%M}{author}"
 
 
 def recorded_text(recorded: RecordedOutcome) -> str:
@@ -112,10 +123,12 @@ def outcome_controls(
     place: str,
     no_offer_code: str | None = None,
     disabled: bool = False,
+    clerk_email: str | None = None,
 ) -> None:
     """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup).
     ``no_offer_code``: why a quote made no offer (locks: "vai remover as senhas e volta").
-    ``disabled``: the offer is stale, nothing may be recorded against it until recalculated."""
+    ``disabled``: the offer is stale, nothing may be recorded against it until recalculated.
+    ``clerk_email``: the signed-in clerk, stored as the decision's author."""
     recorded = recorded_outcome(quote_id)
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:
@@ -134,13 +147,18 @@ def outcome_controls(
             return
         with st.expander(TITLE, icon=":material/handshake:"):
             if offer is None:
-                _no_offer_form(quote_id, no_offer_code, settings, place, disabled)
+                _no_offer_form(quote_id, no_offer_code, settings, place, disabled, clerk_email)
             else:
-                _form(quote_id, offer, settings, place, disabled)
+                _form(quote_id, offer, settings, place, disabled, clerk_email)
 
 
 def _no_offer_form(
-    quote_id: str, no_offer_code: str | None, settings: Settings, place: str, disabled: bool
+    quote_id: str,
+    no_offer_code: str | None,
+    settings: Settings,
+    place: str,
+    disabled: bool,
+    clerk_email: str | None,
 ) -> None:
     """A quote without offer: the customer took the laptop back, or will remove the locks and
     come back; never "achou a oferta baixa" (there was none), so the owner's price figures stay
@@ -168,10 +186,18 @@ def _no_offer_form(
         icon=":material/save:",
         disabled=disabled,
     ):
-        _record(quote_id, DECLINED, {"reason": reason, "note": note}, settings)
+        fields = {"reason": reason, "note": note, "clerk_email": clerk_email}
+        _record(quote_id, DECLINED, fields, settings)
 
 
-def _form(quote_id: str, offer: int, settings: Settings, place: str, disabled: bool) -> None:
+def _form(
+    quote_id: str,
+    offer: int,
+    settings: Settings,
+    place: str,
+    disabled: bool,
+    clerk_email: str | None,
+) -> None:
     decision = st.radio(
         DECISION_LABEL,
         DECISIONS,
@@ -193,6 +219,17 @@ def _form(quote_id: str, offer: int, settings: Settings, place: str, disabled: b
                 disabled=disabled,
             )
         )
+        fields["reason"] = (
+            st.text_input(
+                AMOUNT_REASON_LABEL,
+                max_chars=REASON_MAX_CHARS,
+                placeholder=NO_CUSTOMER_DATA,
+                help=NO_CUSTOMER_DATA,
+                key=f"outcome_{place}_amount_reason",
+                disabled=disabled,
+            ).strip()
+            or None
+        )
     if decision == REVISED:
         fields["changed_answer"] = st.selectbox(
             "Qual resposta mudou na inspeção?",
@@ -212,6 +249,8 @@ def _form(quote_id: str, offer: int, settings: Settings, place: str, disabled: b
         fields["note"] = st.text_input(
             "Observação (opcional)",
             max_chars=NOTE_MAX_CHARS,
+            placeholder=NO_CUSTOMER_DATA,
+            help=NO_CUSTOMER_DATA,
             key=f"outcome_{place}_note",
             disabled=disabled,
         ).strip()
@@ -222,7 +261,7 @@ def _form(quote_id: str, offer: int, settings: Settings, place: str, disabled: b
         icon=":material/save:",
         disabled=disabled,
     ):
-        _record(quote_id, decision, fields, settings)
+        _record(quote_id, decision, {**fields, "clerk_email": clerk_email}, settings)
 
 
 def _record(quote_id: str, decision: str, fields: dict[str, Any], settings: Settings) -> None:

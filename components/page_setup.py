@@ -5,7 +5,9 @@ files live in ``views/``, not ``pages/``, so Streamlit never runs one of them wi
 see README, *Security*). The decisions come from ``laptop_pricing.access``; this module only
 arranges what they say:
 
-* bad settings: every URL shows the admin message naming the keys, nothing else runs;
+* bad settings: every URL shows the admin message naming the keys, nothing else runs; the
+  detail (URLs, bucket, paths) only in the embedded default or to a signed-in owner, everyone
+  else reads that the system is not configured;
 * a page the visitor may open: the real page, in the navigation;
 * a page the visitor may not open: not in the navigation, and its URL shows why (no data);
 * signed out (sign-in configured): every URL shows the sign-in button.
@@ -19,9 +21,22 @@ from typing import Any
 
 import streamlit as st
 
-from components.app_settings import SettingsUnavailable, admin_message, app_settings
+from components.app_settings import (
+    NOT_CONFIGURED,
+    SettingsUnavailable,
+    admin_message,
+    app_settings,
+    secrets_dict,
+)
 from laptop_pricing.access import Door, Role, Verdict, Visitor, decide, door_for
-from laptop_pricing.settings import Settings
+from laptop_pricing.settings import (
+    InvalidSettings,
+    SettingProblem,
+    Settings,
+    names_production,
+    read_email_list,
+    read_issuers,
+)
 
 ENTRY_KEY = "page_entry"
 SIGN_IN_URL = "entrar"
@@ -80,10 +95,16 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
     try:
         settings = app_settings()
     except SettingsUnavailable as error:
-        message = admin_message(error.problems)
+        message = _settings_error_message(error.problems)
         return _everywhere(pages, lambda: _admin_screen(message), "Configuração")
     door = door_for(sign_in_configured=settings.auth is not None, production=settings.production)
-    visitor = Visitor.arriving(door, _user_claims(), settings.clerk_emails, settings.owner_emails)
+    visitor = Visitor.arriving(
+        door,
+        _user_claims(),
+        settings.clerk_emails,
+        settings.owner_emails,
+        settings.unverified_email_issuers,
+    )
     st.session_state[ENTRY_KEY] = Entry(settings, visitor)
 
     if door is Door.SIGN_IN and not visitor.signed_in:
@@ -112,6 +133,25 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
         else:
             entries.append(_refused_page(page, verdict, home))
     return st.navigation(entries)
+
+
+def _settings_error_message(problems: list[SettingProblem]) -> str:
+    """The admin detail in the embedded default (one's own machine) or to a signed-in owner;
+    anyone else learns only that the system is not configured (no URL, bucket or path). An
+    unreadable secrets file cannot say which mode it meant: the detail goes to the log only."""
+    try:
+        secrets = secrets_dict()
+    except SettingsUnavailable:
+        return NOT_CONFIGURED
+    if not names_production(secrets):
+        return admin_message(problems)
+    try:
+        owners = read_email_list("OWNER-EMAILS", secrets)
+        issuers = read_issuers(secrets)
+    except (ValueError, InvalidSettings):
+        return NOT_CONFIGURED
+    visitor = Visitor.arriving(Door.SIGN_IN, _user_claims(), (), owners, issuers)
+    return admin_message(problems) if visitor.role is Role.OWNER else NOT_CONFIGURED
 
 
 def _user_claims() -> dict[str, Any]:

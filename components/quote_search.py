@@ -106,7 +106,7 @@ def inspection_details(found: FoundQuote) -> None:
         st.markdown("  \n".join(inspection_lines(found)))
 
 
-def quote_lookup_section(settings: Settings) -> None:
+def quote_lookup_section(settings: Settings, clerk_email: str | None = None) -> None:
     text = st.text_input(
         "Buscar cotação",
         key=LOOKUP_KEY,
@@ -138,7 +138,9 @@ def quote_lookup_section(settings: Settings) -> None:
         inspection_details(result)
         outcome_history(result.outcomes)
         if result.state == "valid":
-            outcome_controls(quote.quote_id, quote.offer, settings, "lookup")
+            outcome_controls(
+                quote.quote_id, quote.offer, settings, "lookup", clerk_email=clerk_email
+            )
             stored_pdf_download(
                 quote.quote_id,
                 quote.quoted_at,

@@ -10,7 +10,11 @@ page and only arranges what the answer says.
   bucket) without sign-in opens only the estimate page and refuses the store's data.
 * ``Role``: clerks price and record; owners also see monitoring, the model card and the policy.
 * E-mail lists (``CLERK-EMAILS``, ``OWNER-EMAILS``): addresses or ``@domain`` entries, separated
-  by commas, semicolons or white space, compared case-insensitively.
+  by commas, semicolons or white space, compared case-insensitively (ASCII only: an address that
+  needs Unicode case folding to match is refused, never folded into someone else's).
+* Claims are trusted only as proven: ``email_verified`` must be ``True`` (a provider that never
+  sends it is named in ``UNVERIFIED-EMAIL-ISSUERS`` by its ``iss``), and an ``@domain`` entry
+  grants a Google account only when its ``hd`` (Workspace domain) claim is that domain.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ _DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 EMAIL_PATTERN = re.compile(rf"{_LOCAL}@{_DOMAIN}")
 DOMAIN_ENTRY_PATTERN = re.compile(rf"@{_DOMAIN}")
 MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit
+# Google's issuer, with and without scheme (its discovery document says the former).
+GOOGLE_ISSUERS = frozenset({"https://accounts.google.com", "accounts.google.com"})
 
 
 class Role(IntEnum):
@@ -74,24 +80,60 @@ def parse_email_list(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(entries))
 
 
-def matches(email: str, entries: Iterable[str]) -> bool:
-    """True when ``email`` is one of the addresses or ends with one of the ``@domain`` entries."""
-    email = email.strip().lower()
+def matches(email: str, entries: Iterable[str], *, domains: bool = True) -> bool:
+    """True when ``email`` is one of the addresses or (``domains``) ends with one of the
+    ``@domain`` entries. A non-ASCII address never matches: ``str.lower`` folds the KELVIN SIGN
+    into ``k``, so comparing folded text would hand one person's role to another."""
+    email = email.strip()
+    if not email.isascii():
+        return False
+    email = email.lower()
     if not EMAIL_PATTERN.fullmatch(email):
         return False
     domain = email[email.rindex("@") :]
-    return any(entry == email or (entry.startswith("@") and entry == domain) for entry in entries)
+    return any(
+        entry == email or (domains and entry.startswith("@") and entry == domain)
+        for entry in entries
+    )
 
 
-def role_for(email: str | None, clerks: Iterable[str], owners: Iterable[str]) -> Role:
-    """The owner list wins over the clerk list; an e-mail on neither has no role."""
+def role_for(
+    email: str | None, clerks: Iterable[str], owners: Iterable[str], *, domains: bool = True
+) -> Role:
+    """The owner list wins over the clerk list; an e-mail on neither has no role.
+    ``domains`` False: only whole addresses count (the domain is not proven the store's)."""
     if not email:
         return Role.NONE
-    if matches(email, owners):
+    if matches(email, owners, domains=domains):
         return Role.OWNER
-    if matches(email, clerks):
+    if matches(email, clerks, domains=domains):
         return Role.CLERK
     return Role.NONE
+
+
+def email_proven(user: Mapping[str, object], unverified_issuers: Iterable[str] = ()) -> bool:
+    """The provider vouches the address is the visitor's: ``email_verified`` is the boolean
+    ``True``; absent is accepted only from an issuer the configuration names as never sending
+    it. ``"false"``, ``"true"``, 1 or a missing claim from any other issuer refuse."""
+    verified = user.get("email_verified")
+    if verified is True:
+        return True
+    return verified is None and _issuer(user) in set(unverified_issuers)
+
+
+def domain_proven(user: Mapping[str, object], email: str) -> bool:
+    """May an ``@domain`` entry grant this account? For Google only when ``hd`` (the Workspace
+    the account belongs to) is the address's domain: a personal Google account can be
+    registered with any address, the store's included."""
+    if _issuer(user) not in GOOGLE_ISSUERS:
+        return True
+    hosted = user.get("hd")
+    return isinstance(hosted, str) and "@" + hosted.strip().lower() == email[email.rindex("@") :]
+
+
+def _issuer(user: Mapping[str, object]) -> str | None:
+    issuer = user.get("iss")
+    return issuer.strip().rstrip("/") if isinstance(issuer, str) else None
 
 
 def door_for(*, sign_in_configured: bool, production: bool) -> Door:
@@ -116,6 +158,7 @@ class Visitor:
         user: Mapping[str, object],
         clerks: Iterable[str] = (),
         owners: Iterable[str] = (),
+        unverified_issuers: Iterable[str] = (),
     ) -> Visitor:
         """From ``st.user``'s claims. Only the sign-in door reads them; the open doors grant a
         role by configuration: every page locally, the estimate only in production."""
@@ -126,10 +169,19 @@ class Visitor:
         if not user.get("is_logged_in"):
             return cls(door)
         email = user.get("email")
-        email = email.strip().lower() if isinstance(email, str) and email.strip() else None
-        if user.get("email_verified") is False:  # a provider that says so: not proven theirs
+        email = email.strip() if isinstance(email, str) and email.strip() else None
+        if email is not None and email.isascii():  # folded only once known to be plain ASCII
+            email = email.lower()
+        if email is None or not email.isascii() or not email_proven(user, unverified_issuers):
             return cls(door, signed_in=True, email=email)
-        return cls(door, signed_in=True, email=email, role=role_for(email, clerks, owners))
+        role = role_for(email, clerks, owners, domains=domain_proven(user, email))
+        return cls(door, signed_in=True, email=email, role=role)
+
+    @property
+    def sees_store_records(self) -> bool:
+        """May look quotes up and record outcomes: not in production without sign-in, where
+        anyone with the address would act with the store's key."""
+        return self.door is not Door.OPEN_PRODUCTION and self.role >= Role.CLERK
 
     @property
     def clerk_email(self) -> str | None:

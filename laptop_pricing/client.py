@@ -108,11 +108,13 @@ class PricingClient(ABC):
         reason: str | None = None,
         note: str | None = None,
         changed_answer: str | None = None,
+        clerk_email: str | None = None,
     ) -> RecordedOutcome:
         """``POST /outcome``: what became of a quote. ``event_id`` is generated once per
         intended submission by the caller, so sending it again stores it once (200).
         Raises ``QuoteNotFound``, ``QuoteExpired``, ``BadRequest`` (the fields),
-        ``OutcomeNotStored`` and the errors of any call."""
+        ``OutcomeNotStored`` and the errors of any call. ``clerk_email``: the signed-in clerk,
+        stored as the outcome's author."""
         payload = {
             "quote_id": quote_id,
             "event_id": event_id,
@@ -121,6 +123,7 @@ class PricingClient(ABC):
             "reason": reason,
             "note": note or None,
             "changed_answer": changed_answer,
+            "clerk_email": clerk_email,
         }
         body = {key: value for key, value in payload.items() if value is not None}
         return self._send(body, outcome_from_response, OUTCOME_PATH)

@@ -56,7 +56,10 @@ KEYS: Mapping[str, str] = {
     "STORE-PHONE": "store phone printed on the customer's PDF quote",
     "SHOW-CLERK-DETAILS": "true/false: show the folded clerk's details (market estimate, range, "
     "why, comparables) under the offer; false hides them from the screen entirely",
+    "UNVERIFIED-EMAIL-ISSUERS": "sign-in providers (their `iss`) that never send "
+    "email_verified: their e-mail is trusted without it; any other provider must send true",
 }
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_STORE_NAME = "Loja de notebooks"
 
 
@@ -135,6 +138,7 @@ class Settings:
     store_cnpj: str | None = None  # formatted 00.000.000/0000-00
     store_phone: str | None = None
     show_clerk_details: bool = True
+    unverified_email_issuers: tuple[str, ...] = ()
 
     @property
     def embedded(self) -> bool:
@@ -160,7 +164,8 @@ class Settings:
             f"store_name={self.store_name!r}, "
             f"outcomes_prefix={self.outcomes_prefix!r}, "
             f"store_address={self.store_address!r}, store_cnpj={self.store_cnpj!r}, "
-            f"store_phone={self.store_phone!r}, show_clerk_details={self.show_clerk_details!r})"
+            f"store_phone={self.store_phone!r}, show_clerk_details={self.show_clerk_details!r}, "
+            f"unverified_email_issuers={self.unverified_email_issuers!r})"
         )
 
 
@@ -179,6 +184,8 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
     """The validated settings; raises ``InvalidSettings`` naming every bad key."""
     problems: list[SettingProblem] = []
     endpoint = _url("API-ENDPOINT", read_setting("API-ENDPOINT", secrets), problems)
+    if endpoint is not None and not _safe_transport(endpoint):  # the key would travel in clear
+        problems.append(SettingProblem("API-ENDPOINT", "cleartext", endpoint[:120]))
     bucket = read_setting("PREDICTIONS-BUCKET", secrets)
     if bucket is not None and not (BUCKET_PATTERN.fullmatch(bucket) and ".." not in bucket):
         problems.append(SettingProblem("PREDICTIONS-BUCKET", "bucket", bucket[:80]))
@@ -213,6 +220,9 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         store_cnpj=_cnpj(read_setting("STORE-CNPJ", secrets), problems),
         store_phone=read_setting("STORE-PHONE", secrets),
         show_clerk_details=_flag("SHOW-CLERK-DETAILS", secrets, True, problems),
+        unverified_email_issuers=_issuers(
+            read_setting("UNVERIFIED-EMAIL-ISSUERS", secrets), problems
+        ),
     )
     if problems:
         raise InvalidSettings(problems)
@@ -232,6 +242,29 @@ def _url(key: str, value: str | None, problems: list[SettingProblem]) -> str | N
     return value
 
 
+def _safe_transport(url: str) -> bool:
+    """``https://``, or ``http://`` to this machine only (a local server in tests or a demo)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return True  # already reported as a malformed URL
+    return parts.scheme != "http" or (parts.hostname or "").lower() in LOOPBACK_HOSTS
+
+
+def _issuers(value: str | None, problems: list[SettingProblem]) -> tuple[str, ...]:
+    """Issuer URLs (the ``iss`` claim), without a trailing slash, as ``access`` compares them."""
+    issuers = []
+    for raw in re.split(r"[,;\s]+", value or ""):
+        if not raw:
+            continue
+        before = len(problems)
+        _url("UNVERIFIED-EMAIL-ISSUERS", raw, problems)
+        if len(problems) > before:
+            break
+        issuers.append(raw.rstrip("/"))
+    return tuple(issuers)
+
+
 def _writable_folder(key: str, folder: Path, problems: list[SettingProblem]) -> None:
     """A folder that exists and takes files, or can be created under one that does."""
     existing = folder
@@ -243,16 +276,39 @@ def _writable_folder(key: str, folder: Path, problems: list[SettingProblem]) -> 
         problems.append(SettingProblem(key, "not_writable", str(existing)[:200]))
 
 
-def _emails(
-    key: str, secrets: Mapping[str, Any] | None, problems: list[SettingProblem]
-) -> tuple[str, ...]:
+def read_email_list(key: str, secrets: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """An e-mail list setting (``CLERK-EMAILS``, ``OWNER-EMAILS``); ``ValueError`` names the
+    first bad entry."""
     raw = os.environ.get(env_name(key))
     if raw is None and secrets:
         raw = secrets.get(key)
     if isinstance(raw, list | tuple):  # secrets.toml may hold a TOML array
         raw = ",".join(str(item) for item in raw)
+    return parse_email_list(None if raw is None else str(raw))
+
+
+def read_issuers(secrets: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """``UNVERIFIED-EMAIL-ISSUERS`` as ``access`` compares them; ``InvalidSettings`` if bad."""
+    problems: list[SettingProblem] = []
+    issuers = _issuers(read_setting("UNVERIFIED-EMAIL-ISSUERS", secrets), problems)
+    if problems:
+        raise InvalidSettings(problems)
+    return issuers
+
+
+def names_production(secrets: Mapping[str, Any] | None) -> bool:
+    """Whether the raw settings name the store's service, data or sign-in, valid or not: who
+    may read a configuration error in detail depends on it (settings that failed to load)."""
+    keys = ("API-ENDPOINT", "PREDICTIONS-BUCKET")
+    named = any(read_setting(key, secrets) is not None for key in keys)
+    return named or (secrets or {}).get(AUTH_SECTION) is not None
+
+
+def _emails(
+    key: str, secrets: Mapping[str, Any] | None, problems: list[SettingProblem]
+) -> tuple[str, ...]:
     try:
-        return parse_email_list(None if raw is None else str(raw))
+        return read_email_list(key, secrets)
     except ValueError as bad:
         problems.append(SettingProblem(key, "email", str(bad)))
         return ()

@@ -56,7 +56,12 @@ def app(
         at.session_state[SAVED_KEY] = dict(chosen)
     if user is not None:
         secrets = {**SIGN_IN, **(secrets or {})}
-        at.user = {"is_logged_in": True, "email": user, "name": "Nome Que Não Vai Ao Log"}
+        at.user = {
+            "is_logged_in": True,
+            "email": user,
+            "email_verified": True,
+            "name": "Nome Que Não Vai Ao Log",
+        }
     for key, value in (secrets or {}).items():
         at.secrets[key] = value
     if url_path:

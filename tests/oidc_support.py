@@ -46,7 +46,11 @@ def oidc_provider() -> Iterator[str]:
 
 def write_secrets(folder: Path, provider_url: str | None, **settings: str) -> Path:
     """A secrets.toml with an ``[auth]`` section pointing at ``provider_url`` (none: no sign-in)
-    and the given top-level settings. ``{port}`` lets every test server use the same file."""
+    and the given top-level settings. ``{port}`` lets every test server use the same file.
+    With a provider, ``UNVERIFIED-EMAIL-ISSUERS`` names it (the mock sends no
+    ``email_verified``) unless ``settings`` says otherwise."""
+    if provider_url:  # the mock never sends email_verified: named, as a real one must be
+        settings = {"UNVERIFIED-EMAIL-ISSUERS": provider_url, **settings}
     lines = [f'{key} = "{value}"' for key, value in settings.items()]
     if provider_url:
         lines += [

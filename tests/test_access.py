@@ -60,7 +60,10 @@ def test_the_door_depends_on_sign_in_first_then_on_a_production_setting():
 
 def signed_in(email, **claims):
     return Visitor.arriving(
-        Door.SIGN_IN, {"is_logged_in": True, "email": email, **claims}, CLERKS, OWNERS
+        Door.SIGN_IN,
+        {"is_logged_in": True, "email": email, "email_verified": True, **claims},
+        CLERKS,
+        OWNERS,
     )
 
 
@@ -89,6 +92,68 @@ VISITORS = {
     "open_local": Visitor.arriving(Door.OPEN_LOCAL, {}),
     "open_production": Visitor.arriving(Door.OPEN_PRODUCTION, {}),
 }
+GOOGLE = "https://accounts.google.com"
+MOCK_ISSUER = "http://127.0.0.1:5555"
+
+
+def claims_of(**claims):
+    return Visitor.arriving(
+        Door.SIGN_IN, {"is_logged_in": True, **claims}, CLERKS, OWNERS, (MOCK_ISSUER,)
+    )
+
+
+@pytest.mark.parametrize("verified", [None, "false", "true", "False", 1, 0, False, [True]])
+def test_only_email_verified_true_proves_the_address(verified):
+    """Item 1: a missing claim, a string or a number never gives the role."""
+    claims = {"email": "dona@loja.com.br", "iss": "https://idp.example.com"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    visitor = claims_of(**claims)
+    assert visitor.role is Role.NONE
+    assert decide(visitor, "estimate") is Verdict.NOT_ON_A_LIST
+
+
+def test_a_provider_named_as_never_sending_email_verified_is_trusted_without_it():
+    assert claims_of(email="dona@loja.com.br", iss=MOCK_ISSUER).role is Role.OWNER
+    assert claims_of(email="dona@loja.com.br", iss=MOCK_ISSUER + "/").role is Role.OWNER
+    # ...but a value it does send still has to be True
+    refused = claims_of(email="dona@loja.com.br", iss=MOCK_ISSUER, email_verified="false")
+    assert refused.role is Role.NONE
+
+
+@pytest.mark.parametrize(
+    "email", ["\u212aarl@loja.com.br", "dona@loja.com.b\u0280", "D\u00f6na@loja.com.br"]
+)
+def test_a_non_ascii_address_is_refused_before_any_case_folding(email):
+    """Item 2: the KELVIN SIGN lower-cases to "k"; no folded address may match a list."""
+    lists = parse_email_list("karl@loja.com.br, @loja.com.br")
+    visitor = Visitor.arriving(
+        Door.SIGN_IN, {"is_logged_in": True, "email": email, "email_verified": True}, lists, lists
+    )
+    assert visitor.role is Role.NONE
+    assert role_for(email, lists, lists) is Role.NONE
+
+
+def test_google_domain_entries_need_the_hosted_domain_claim():
+    """Item 3: a personal Google account registered with a store address has no ``hd``."""
+    base = {"email": "ana@loja.com.br", "email_verified": True, "iss": GOOGLE}
+    assert claims_of(**base).role is Role.NONE
+    assert claims_of(**base, hd="outraloja.com.br").role is Role.NONE
+    assert claims_of(**base, hd="loja.com.br").role is Role.CLERK
+    assert claims_of(**{**base, "iss": "accounts.google.com"}, hd="LOJA.com.br").role is Role.CLERK
+    # a whole address on a list needs no hosted domain (joao@gmail.com is listed by name)
+    joao = {**base, "email": "joao@gmail.com"}
+    assert claims_of(**joao).role is Role.CLERK
+    # other providers: the domain entry grants as before
+    assert claims_of(**{**base, "iss": "https://login.microsoftonline.com/x"}).role is Role.CLERK
+
+
+def test_production_without_sign_in_keeps_lookup_and_outcomes_closed():
+    """Item 4: anyone with the address would act with the store's key."""
+    assert not VISITORS["open_production"].sees_store_records
+    assert VISITORS["open_local"].sees_store_records
+    assert VISITORS["clerk"].sees_store_records
+    assert not VISITORS["stranger"].sees_store_records
 
 
 @pytest.mark.parametrize("who", sorted(VISITORS))

@@ -7,11 +7,13 @@ door's setup ran (our title and navigation), and that a refused page shows why a
 from __future__ import annotations
 
 import ast
+import tomllib
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from components.app_settings import NOT_CONFIGURED
 from components.page_setup import (
     NEEDS_SIGN_IN_SETUP,
     OPEN_LOCAL_NOTE,
@@ -19,7 +21,18 @@ from components.page_setup import (
     OWNERS_ONLY,
 )
 from laptop_pricing.access import PAGE_ROLES
-from tests.app_fixtures import APP, CLERK, OWNER, SIGN_IN, app, market_estimate, submit, texts
+from tests.app_fixtures import (
+    APP,
+    CLERK,
+    OWNER,
+    SCRATCHED,
+    SIGN_IN,
+    answer,
+    app,
+    market_estimate,
+    submit,
+    texts,
+)
 from tests.browser_support import REPO_ROOT
 from tests.request_log_support import local_logged_rows
 
@@ -97,19 +110,27 @@ CASES = {
     # name: (secrets, user claims or None, pages that open)
     "open_local": ({}, None, {"estimate", "monitoring", "model_card"}),
     "open_production": (PRODUCTION, None, {"estimate"}),
-    "owner": (SIGN_IN, {"is_logged_in": True, "email": OWNER}, set(TITLES)),
-    "clerk": (SIGN_IN, {"is_logged_in": True, "email": CLERK}, {"estimate"}),
+    "owner": (SIGN_IN, {"is_logged_in": True, "email": OWNER, "email_verified": True}, set(TITLES)),
+    "clerk": (
+        SIGN_IN,
+        {"is_logged_in": True, "email": CLERK, "email_verified": True},
+        {"estimate"},
+    ),
     "clerk_by_domain": (
         SIGN_IN,
-        {"is_logged_in": True, "email": "bia@balcao.loja.com.br"},
+        {"is_logged_in": True, "email": "bia@balcao.loja.com.br", "email_verified": True},
         {"estimate"},
     ),
     "owner_with_production": (
         {**SIGN_IN, **PRODUCTION},
-        {"is_logged_in": True, "email": OWNER},
+        {"is_logged_in": True, "email": OWNER, "email_verified": True},
         set(TITLES),
     ),
-    "stranger": (SIGN_IN, {"is_logged_in": True, "email": "x@gmail.com"}, set()),
+    "stranger": (
+        SIGN_IN,
+        {"is_logged_in": True, "email": "x@gmail.com", "email_verified": True},
+        set(),
+    ),
     "signed_out": (SIGN_IN, {"is_logged_in": False}, set()),
 }
 
@@ -199,8 +220,13 @@ BAD = {
 @pytest.mark.parametrize("page", sorted(TITLES))
 @pytest.mark.parametrize("key", sorted(BAD))
 def test_each_bad_setting_shows_its_admin_message_on_every_page(key, page, caplog):
+    """To a signed-in owner (the owner list itself broken: in the embedded default)."""
     value, words = BAD[key]
-    at = app({key: value}, url_path=page if page != "estimate" else None)
+    url_path = page if page != "estimate" else None
+    if key == "OWNER-EMAILS":
+        at = app({key: value}, url_path=url_path)
+    else:
+        at = app({key: value}, user=OWNER, url_path=url_path)
     assert not at.exception
     assert [t.value for t in at.title] == ["Configuração com erro"]
     message = at.error[0].value
@@ -208,6 +234,49 @@ def test_each_bad_setting_shows_its_admin_message_on_every_page(key, page, caplo
     assert f"(valor atual: `{value.split(', ')[-1]}`)" in message
     assert not at.button and not at.metric and not at.dataframe  # no other mode runs
     assert not any(nav(at).values())
+
+
+@pytest.mark.parametrize("claims", [None, {"is_logged_in": False}, "clerk", "unverified"])
+@pytest.mark.parametrize("key", ["API-ENDPOINT", "PREDICTIONS-BUCKET", "AWS-ENDPOINT-URL"])
+def test_in_production_a_bad_setting_is_detailed_to_owners_only(key, claims):
+    """Item 5: anonymous visitors saw URLs, bucket names and paths."""
+    value, _ = BAD[key]
+    secrets = {**PRODUCTION, key: value}
+    if claims in ("clerk", "unverified"):
+        secrets = {**SIGN_IN, **secrets}
+        claims = {"is_logged_in": True, "email": CLERK if claims == "clerk" else OWNER}
+        claims["email_verified"] = claims["email"] == CLERK
+    at = open_page(secrets, claims, "estimate")
+    assert not at.exception
+    assert [e.value for e in at.error] == [NOT_CONFIGURED]
+    shown = texts(at)
+    assert value not in shown and PRODUCTION["API-ENDPOINT"] not in shown and key not in shown
+
+
+def test_an_http_endpoint_off_this_machine_is_refused_by_its_key():
+    """Item 6: the key would travel in clear; loopback stays allowed for a local server."""
+    at = app({"API-ENDPOINT": "http://precos.loja.com.br/predict"})
+    assert [t.value for t in at.title] == ["Configuração com erro"]  # nothing priced in clear
+    at = app({"API-ENDPOINT": "http://precos.loja.com.br/predict", "API-KEY": "k"}, user=OWNER)
+    assert "**API-ENDPOINT** envia a chave da API sem criptografia" in at.error[0].value
+
+
+def test_production_never_shows_a_traceback():
+    """Item 5: Streamlit's default shows the exception and its stack to any visitor."""
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_production_without_sign_in_hides_lookup_and_outcomes(clean_env):
+    """Item 4: every visitor acted as a clerk with the store's key."""
+    production = {"PREDICTIONS-BUCKET": "loja-precos", "AWS-ENDPOINT-URL": "http://127.0.0.1:9"}
+    at = submit(answer(app(production), SCRATCHED))
+    assert market_estimate(at) and "Cotação **" in texts(at)
+    assert not [w for w in at.text_input if w.key == "quote_lookup"]
+    assert not [w for w in at.radio if (w.key or "").startswith("outcome_")]
+    local = submit(answer(app(), SCRATCHED))
+    assert [w.key for w in local.text_input if w.key == "quote_lookup"] == ["quote_lookup"]
+    assert [w for w in local.radio if (w.key or "").startswith("outcome_")]
 
 
 def test_a_predictions_dir_that_is_a_file_is_named(tmp_path, monkeypatch):
@@ -220,13 +289,17 @@ def test_a_predictions_dir_that_is_a_file_is_named(tmp_path, monkeypatch):
 
 
 def test_an_incomplete_auth_section_is_named_and_nothing_opens():
-    at = app({"auth": {**SIGN_IN["auth"], "redirect_uri": "http://localhost:8501/"}})
+    broken = {"auth": {**SIGN_IN["auth"], "redirect_uri": "http://localhost:8501/"}}
+    assert [e.value for e in app(broken).error] == [NOT_CONFIGURED]  # anonymous: no detail
+    at = app(broken, user=OWNER)
     assert "**[auth] redirect_uri** precisa terminar em “/oauth2callback”" in at.error[0].value
     assert not at.button
 
 
-def test_a_malformed_secrets_file_is_named_not_ignored(tmp_path, monkeypatch):
-    """The real file path: Streamlit reads .streamlit/secrets.toml from the working folder."""
+def test_a_malformed_secrets_file_is_named_not_ignored(tmp_path, monkeypatch, caplog):
+    """The real file path: Streamlit reads .streamlit/secrets.toml from the working folder.
+    Which mode it meant is unknown, so the page says only that the system is not configured
+    (its lines may hold a secret); the server log names the file."""
     secrets = tmp_path / ".streamlit" / "secrets.toml"
     secrets.parent.mkdir()
     secrets.write_text('API-ENDPOINT = "https://precos.loja.com.br/predict\nAPI-KEY = 3 3\n')
@@ -234,5 +307,6 @@ def test_a_malformed_secrets_file_is_named_not_ignored(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Configuração com erro"]
-    assert "**.streamlit/secrets.toml** não pôde ser lido" in at.error[0].value
+    assert [e.value for e in at.error] == [NOT_CONFIGURED]
+    assert ".streamlit/secrets.toml" in caplog.text
     assert not at.button  # not the embedded estimate: no fallback

@@ -17,6 +17,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from components.app_settings import NOT_CONFIGURED
 from components.page_setup import NOT_ON_A_LIST, OPEN_LOCAL_NOTE, OWNERS_ONLY
 from tests.browser_support import StreamlitServer, chromium_browser, free_port, screenshot
 from tests.oidc_support import (
@@ -192,9 +193,28 @@ def test_a_bad_setting_is_an_admin_message_in_the_browser(browser, site, tmp_pat
         page = context.new_page()
         page.goto(f"{running.url}/monitoring")
         settle(page, "Configuração com erro")
-        expect(page.get_by_text("API-ENDPOINT")).to_be_visible()
+        # production-named and nobody signed in: no detail on the page (item 5 of issue 21)
+        expect(page.get_by_text(NOT_CONFIGURED)).to_be_visible()
+        expect(page.get_by_text("API-ENDPOINT")).to_have_count(0)
         expect(page.get_by_text("Calcular oferta")).to_have_count(0)
         assert "Traceback" not in page.locator("body").inner_text()
         screenshot(page, "access-admin-misconfiguration")
         context.close()
     assert "configuration refused: API-ENDPOINT" in running.output()
+
+
+def test_a_provider_not_named_as_skipping_email_verified_grants_no_role(
+    browser, site, provider, tmp_path
+):
+    """Item 1 of issue 21: the mock provider sends no ``email_verified``; unless its issuer is
+    in UNVERIFIED-EMAIL-ISSUERS, even the owner's address gets no role."""
+    lists = {"CLERK-EMAILS": CLERK, "OWNER-EMAILS": OWNER, "UNVERIFIED-EMAIL-ISSUERS": ""}
+    secrets = write_secrets(tmp_path, provider, **lists)
+    with StreamlitServer(env=site["env"], secrets_file=secrets, port=site["port"]) as running:
+        context = browser.new_context()
+        page = context.new_page()
+        sign_in(page, running.url, OWNER)
+        settle(page, OWNER)
+        expect(page.get_by_text("não está na lista de acesso")).to_be_visible()
+        expect(page.get_by_text("Calcular oferta")).to_have_count(0)
+        context.close()

@@ -127,7 +127,8 @@ def test_newlines_in_a_note_become_spaces_so_the_stored_row_stays_one_line():
 
 @pytest.mark.parametrize(("amount", "ok"), [(1, True), (20_000, True), (0, False), (20_001, False)])
 def test_an_amount_must_lie_between_one_real_and_ten_times_the_offer(amount, ok):
-    request = OutcomeRequest.from_payload(body(decision="negotiated", amount=amount))
+    why = "troca por outro aparelho"  # outside 0.5x-1.5x a reason is needed (test_outcome_rules)
+    request = OutcomeRequest.from_payload(body(decision="negotiated", amount=amount, reason=why))
     if ok:
         assert outcome.decide(request, TERMS, [], NOW, LatePolicy.REFUSE).outcome.paid == amount
     else:

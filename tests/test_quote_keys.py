@@ -15,8 +15,8 @@ import pytest
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.request_log import RequestLog
-from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.request_log.writer import Fate
+from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.storage.stores import RecordStore
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.policy import load_policy

@@ -99,6 +99,9 @@ def problems_of(secrets, monkeypatch=None, **env):
         ("PREDICTIONS-BUCKET", "My_Bucket", "bucket"),
         ("CLERK-EMAILS", "ana@loja.com.br, joao", "email"),
         ("OWNER-EMAILS", "dona@", "email"),
+        ("API-ENDPOINT", "http://precos.loja.com.br/predict", "cleartext"),
+        ("API-ENDPOINT", "http://10.0.0.5:8080/predict", "cleartext"),
+        ("UNVERIFIED-EMAIL-ISSUERS", "idp.example.com", "url"),
     ],
 )
 def test_each_malformed_value_is_named_by_its_key(key, value, code):
@@ -187,3 +190,21 @@ def test_no_secret_of_the_auth_section_is_kept_or_shown():
         load_settings({"auth": {**AUTH, "redirect_uri": "bad"}, "API-KEY": "sk-123"})
     for secret in (AUTH["client_secret"], AUTH["cookie_secret"], "sk-123"):
         assert secret not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["https://precos.loja.com.br/predict", "http://127.0.0.1:8080/predict", "http://localhost/p"],
+)
+def test_http_is_allowed_only_to_this_machine(endpoint):
+    """Item 6: the key goes in a header; over http:// anyone on the way reads it."""
+    assert load_settings({"API-ENDPOINT": endpoint}).api_endpoint == endpoint
+
+
+def test_providers_that_never_send_email_verified_are_named_by_issuer():
+    """Item 1: absent ``email_verified`` is trusted only from an issuer named here."""
+    assert load_settings({}).unverified_email_issuers == ()
+    named = load_settings(
+        {"UNVERIFIED-EMAIL-ISSUERS": "https://idp.loja.com.br/, http://127.0.0.1:5"}
+    )
+    assert named.unverified_email_issuers == ("https://idp.loja.com.br", "http://127.0.0.1:5")

@@ -16,13 +16,15 @@ from components.quote_search import LOOKUP_HELP, LOOKUP_KEY, quote_lookup_sectio
 
 entry = page_entry()
 settings = entry.settings
+visitor = entry.visitor
 
 heading, lookup = st.columns([3, 2], gap="large", vertical_alignment="top")
 with heading:
     st.title("Avaliar notebook usado")
     st.caption("Preencha os dados e o estado do notebook e clique em **Calcular oferta**.")
-with lookup:
-    quote_lookup_section(settings)
+if visitor.sees_store_records:  # not in production without sign-in: no store key for strangers
+    with lookup:
+        quote_lookup_section(settings, visitor.clerk_email)
 require_usable_policy(settings)
 
 values = laptop_form()
@@ -32,7 +34,7 @@ with condition, st.container(border=True):
 with result, st.container(key="result_area"):
     clicked = submit_button()
     if clicked:
-        submit(values, answers, settings, clerk_email=entry.visitor.clerk_email)
+        submit(values, answers, settings, clerk_email=visitor.clerk_email)
     submitted = last_submit()
     if submitted and submitted.quote:
         offer_card(
@@ -41,7 +43,8 @@ with result, st.container(key="result_area"):
             submitted.spec,
             store_identity(settings),
             stale=submitted.is_stale(values, answers),
-            settings=settings,
+            settings=settings if visitor.sees_store_records else None,
+            clerk_email=visitor.clerk_email,
         )
     elif submitted and submitted.message:
         error_card(submitted.message)

@@ -70,13 +70,21 @@ class Gateway:
     def requires_key(self) -> bool:
         return bool(self._key_ids)
 
+    def identify(self, api_key: str | None) -> Admission:
+        """The key alone (403 or 200 with its id), spending nothing: checked from the headers,
+        before a byte of body is read."""
+        if not self.requires_key:
+            return Admission(200, "anonymous")
+        key_id = self._key_ids.get(api_key or "")
+        if key_id is None:
+            return Admission(403, reason="missing key" if not api_key else "unknown key")
+        return Admission(200, key_id)
+
     def admit(self, api_key: str | None) -> Admission:
-        if self.requires_key:
-            key_id = self._key_ids.get(api_key or "")
-            if key_id is None:
-                return Admission(403, reason="missing key" if not api_key else "unknown key")
-        else:
-            key_id = "anonymous"
+        known = self.identify(api_key)
+        if known.key_id is None:
+            return known
+        key_id = known.key_id
         with self._lock:
             throttled = self._throttle(key_id)
             if throttled:

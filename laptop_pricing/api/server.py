@@ -5,7 +5,9 @@
 What a request meets, in API Gateway's order:
 
 1. ``PRICING_API_KEYS`` set (comma-separated): a missing or unknown ``x-api-key`` answers
-   403 ``{"message": "Forbidden"}``. Unset: no key is required.
+   403 ``{"message": "Forbidden"}``, from the headers alone, before any body is read. Unset: no
+   key is required, and the server refuses to listen anywhere but loopback (one line naming
+   ``PRICING_API_KEYS``, exit 1).
 2. The usage plan, per key: a token bucket (``--rate`` requests/second refilled, ``--burst``
    capacity) and a daily quota (``--quota`` requests per UTC day). Over either: 429
    ``{"message": "Too Many Requests"}`` with ``Retry-After`` in seconds.
@@ -23,9 +25,10 @@ Gateway does. SIGTERM (or Ctrl-C) stops accepting connections, lets requests in 
 
 Slow or greedy clients: a connection must send its request headers within ``--header-timeout``
 (10 s; else it is closed) and its body within ``--body-timeout`` (10 s; else 408); a body over
-1 MiB is refused with 413 before it counts against the key's quota; past ``--max-connections``
-(256) open connections a request gets 503. A client that disconnects mid-body is one log line,
-not a traceback.
+16 KiB (a pricing request is under 1 KiB) is refused with 413 before it counts against the key's
+quota; past ``--max-connections-per-client`` (64) open connections from one address, or
+``--max-connections`` (256) in all, a request gets 503: clients without a key cannot hold every
+slot. A client that disconnects mid-body is one log line, not a traceback.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import os
 import signal
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -59,10 +64,15 @@ from laptop_pricing.api.gateway import (
 )
 from laptop_pricing.api.quote_route import QUOTE_RESOURCE
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 16 * 1024  # a pricing request with every option is under 1 KiB
 HEADER_TIMEOUT = 10.0  # seconds for a request line and headers to arrive
 BODY_TIMEOUT = 10.0  # seconds for the whole body to arrive once the headers are in
 MAX_CONNECTIONS = 256  # open connections (or requests in flight) before answering 503
+MAX_CONNECTIONS_PER_CLIENT = 64  # from one address: a quarter of the server; the app is one
+NO_KEYS_OFF_LOOPBACK = (
+    "PRICING_API_KEYS is not set: without keys the server listens only on 127.0.0.1, ::1 or "
+    "localhost (set PRICING_API_KEYS to serve on {host})"
+)
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -102,7 +112,13 @@ def build_app(
     limit = asyncio.Semaphore(512)
 
     async def invoke(request: Request, resource: str | None = None) -> Response:
-        # The body first: an oversized or never-finished body must not spend the key's quota.
+        # The key first, from the headers: a client without one never holds a slot while it
+        # trickles a body. Then the body: an oversized or never-finished body must not spend
+        # the key's quota.
+        known = gateway.identify(request.headers.get("x-api-key"))
+        if known.status == 403:
+            log.info("request refused", extra={"status": 403, "reason": known.reason})
+            return message_response(403, "Forbidden", {"Connection": "close"})
         try:
             async with asyncio.timeout(body_timeout):
                 body = await read_body(request)
@@ -225,6 +241,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=MAX_CONNECTIONS,
         help="open connections before a request gets 503",
     )
+    parser.add_argument(
+        "--max-connections-per-client",
+        type=int,
+        default=MAX_CONNECTIONS_PER_CLIENT,
+        help="open connections from one client address before a request gets 503",
+    )
     parser.add_argument("--log-level", default="warning", help="uvicorn's own log level")
     return parser.parse_args(argv)
 
@@ -247,6 +269,7 @@ def serve(
     log_level: str = "warning",
     header_timeout: float = HEADER_TIMEOUT,
     max_connections: int = MAX_CONNECTIONS,
+    max_per_client: int = MAX_CONNECTIONS_PER_CLIENT,
 ) -> None:
     """Run until SIGTERM/SIGINT; uvicorn then drains requests in flight before returning."""
     import uvicorn
@@ -278,15 +301,27 @@ def serve(
         access_log=False,  # per-request facts live in the EMF record; no header ever logged
         timeout_graceful_shutdown=30,
         lifespan="on",
-        http=header_timeout_protocol(header_timeout),
+        http=header_timeout_protocol(header_timeout, max_per_client),
         limit_concurrency=max_connections,
     )
     DrainingServer(config).run()
 
 
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     keys = keys_from_env()
+    if not keys and not is_loopback(args.host):
+        print(NO_KEYS_OFF_LOOPBACK.format(host=args.host), file=sys.stderr)
+        return 1
     telemetry.redact(keys)
     plan = plan_from(args, bool(keys))
     gateway = Gateway(keys, plan)
@@ -322,7 +357,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "quota": plan.quota,
         },
     )
-    serve(app, args.host, args.port, args.log_level, args.header_timeout, args.max_connections)
+    serve(
+        app,
+        args.host,
+        args.port,
+        args.log_level,
+        args.header_timeout,
+        args.max_connections,
+        args.max_connections_per_client,
+    )
     telemetry.logger.info("pricing API stopped")
     return 0
 

@@ -1,10 +1,10 @@
 """The request log in an S3 bucket: one small object per record, day files and the rollup.
 
-A writer's ``put`` is one plain ``PutObject`` of a record of its own under a hard deadline (a
-kind ``keyed_by_id`` adds ``IfNoneMatch='*'``, so a second writer of the same id gets
-``RecordExists``); ``settle`` re-puts an unanswered record before the process stops. Listing,
-reading and whole-file writes serve the compactor and the readers. The clients come from
-``laptop_pricing.storage.s3`` with explicit timeouts.
+A writer's ``put`` is one ``PutObject`` of a record of its own under a hard deadline, always
+to a free key (``IfNoneMatch='*'``, which the pricing role's IAM condition requires), so a second
+writer of the same id gets ``RecordExists``; ``settle`` re-puts an unanswered record before the
+process stops. Listing, reading and whole-file writes serve the compactor and the readers. The
+clients come from ``laptop_pricing.storage.s3`` with explicit timeouts.
 """
 
 from __future__ import annotations
@@ -101,13 +101,15 @@ class S3RecordStore(RecordStore):
         return not self.layout.kind.keyed_by_id
 
     def _put(self, client: Any, record: PendingRecord) -> None:
-        condition = {"IfNoneMatch": "*"} if self.layout.kind.keyed_by_id else {}
+        # Always to a free key: the pricing role may only put with If-None-Match (its IAM
+        # condition), and a record is never overwritten. A group's key is unique (time and
+        # id), so 412 means an earlier attempt of this very put landed.
         client.put_object(
             Bucket=self.bucket,
             Key=record.key,
             Body=record.line,
             ContentType="application/json",
-            **condition,
+            IfNoneMatch="*",
         )
 
     def settle(self, record: PendingRecord, until: float) -> bool:

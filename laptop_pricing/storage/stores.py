@@ -46,6 +46,10 @@ from laptop_pricing.storage.listing import (
 )
 from laptop_pricing.storage.records import DecodedRecords, decode_records
 
+# The local folder holds personal data (clerks' e-mails, notes): only its owner reads it.
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
 
 class StoreError(RuntimeError):
     """A compactor-side read or write failed; the message names the location and the cause,
@@ -223,9 +227,9 @@ class LocalRecordStore(RecordStore):
         path = self.path(self.layout.local_records_file(record.day))
         try:
             if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
                 self._made.add(path.parent)
-            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
             try:
                 written = os.write(descriptor, record.line)
             finally:
@@ -268,7 +272,8 @@ class LocalRecordStore(RecordStore):
         """Write to a temporary file beside it, then rename: readers see old or new, never half."""
         target = self.path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+            # mkstemp creates the file 0600, as FILE_MODE says
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
             try:
                 with os.fdopen(handle, "wb") as stream:
@@ -334,8 +339,8 @@ class LocalRecordStore(RecordStore):
     def compaction_lock(self, timeout: float) -> Iterator[None]:
         """Serialises compactors of this folder (writers never take it)."""
         folder = self.path(self.layout.root)
-        folder.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(folder / ".compact.lock", timeout=timeout)
+        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        lock = FileLock(folder / ".compact.lock", timeout=timeout, mode=FILE_MODE)
         try:
             lock.acquire()
         except Timeout as error:

@@ -15,6 +15,7 @@ as a record kind of the request log (``OUTCOMES`` below): day files
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -73,8 +74,13 @@ NO_OFFER_DECISION_LABEL = "Sem compra"
 REVISABLE_ANSWERS: tuple[str, ...] = QUESTION_KEYS
 
 NOTE_MAX_CHARS = 200
+REASON_MAX_CHARS = 200
 MAX_AMOUNT_FACTOR = 10  # an amount above 10 x the offer is a typo, not a negotiation
 MIN_AMOUNT = 1
+# A negotiated or revised amount inside this band of the offer needs no explanation; outside
+# it (still within MIN_AMOUNT..MAX_AMOUNT_FACTOR x) ``reason`` says why, in the clerk's words.
+BAND_LOW = 0.5
+BAND_HIGH = 1.5
 
 # ---------------------------------------------------------------------------------------------
 # Stored columns (one source: writer, reader and monitoring read these)
@@ -89,6 +95,7 @@ CHANGED_ANSWER = "changed_answer"
 OFFER = "offer"
 LATE = "late"
 RECORDED_AT = "recorded_at"
+CLERK_EMAIL = "clerk_email"  # who recorded it (the signed-in clerk); empty when the app is open
 OUTCOME_COLUMNS: tuple[str, ...] = (
     QUOTE_ID,
     EVENT_ID,
@@ -100,6 +107,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     OFFER,
     LATE,
     RECORDED_AT,
+    CLERK_EMAIL,  # appended: older day files read it as empty
 )
 # How outcomes are stored (``storage.layout``): one object per event id, so a replayed event is
 # stored once; day files ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``.
@@ -182,7 +190,16 @@ def amount_errors(request: OutcomeRequest, terms: QuoteTerms) -> list[FieldError
         return [
             FieldError(AMOUNT, request.amount, f"must be between {MIN_AMOUNT} and {high} reais")
         ]
+    low_band, high_band = amount_band(terms.offer)
+    if not low_band <= request.amount <= high_band and not request.reason:
+        reason = f"required when the amount is outside {low_band} to {high_band} reais"
+        return [FieldError(REASON, None, reason)]
     return []
+
+
+def amount_band(offer: int) -> tuple[int, int]:
+    """The amounts (whole reais) a negotiation or revision may reach without a reason."""
+    return math.ceil(BAND_LOW * offer), math.floor(BAND_HIGH * offer)
 
 
 @dataclass(frozen=True)
@@ -199,6 +216,7 @@ class Outcome:
     offer: int | None
     late: bool
     recorded_at: datetime
+    clerk_email: str | None = None  # the author; None: recorded with the app open
 
     @property
     def paid(self) -> int | None:
@@ -214,12 +232,13 @@ class Outcome:
             EVENT_ID: self.event_id,
             DECISION: self.decision,
             AMOUNT: "" if self.amount is None else str(self.amount),
-            REASON: self.reason or "",
+            REASON: safe_csv.neutralise(self.reason or ""),
             NOTE: safe_csv.neutralise(self.note),
             CHANGED_ANSWER: self.changed_answer or "",
             OFFER: "" if self.offer is None else str(self.offer),
             LATE: "1" if self.late else "0",
             RECORDED_AT: self.recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            CLERK_EMAIL: self.clerk_email or "",
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -235,6 +254,7 @@ class Outcome:
             OFFER: self.offer,
             LATE: self.late,
             RECORDED_AT: self.as_record()[RECORDED_AT],
+            CLERK_EMAIL: self.clerk_email,
         }
 
     @classmethod
@@ -258,7 +278,17 @@ class Outcome:
             offer=optional_int(OFFER),
             late=str(record.get(LATE) or "0").strip() in ("1", "true", "True"),
             recorded_at=recorded.astimezone(UTC),
+            clerk_email=str(record.get(CLERK_EMAIL) or "").strip() or None,
         )
+
+
+def masked_email(email: object) -> str:
+    """The author as a download shows it: first letter and domain (``a***@loja.com.br``). The
+    full address is personal data (docs/security.md): it stays in the records, for owners."""
+    if not isinstance(email, str) or "@" not in email:
+        return ""
+    local, domain = email.rsplit("@", 1)
+    return f"{local[:1]}***@{domain}"
 
 
 def find_event(stored: Iterable[Mapping[str, Any]], event_id: str) -> Outcome | None:
@@ -317,5 +347,6 @@ def decide(
         offer=terms.offer,
         late=late,
         recorded_at=now.astimezone(UTC),
+        clerk_email=request.clerk_email,
     )
     return Decision(CREATED, outcome)

@@ -1,8 +1,9 @@
 """A ``POST /outcome`` body, validated: every field at fault named at once (400).
 
 The decisions, reasons, stored columns and the rules against the quote are ``outcome``; this
-module only checks the shape of what a client sent, and folds the free-text note to one
-formula-safe line on the way in.
+module only checks the shape of what a client sent, and folds the free-text note (and the
+free reason of a negotiated or revised amount) to one formula-safe line on the way in, refusing
+control characters and customer data (``free_text``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from laptop_pricing import safe_csv
+from laptop_pricing import free_text, safe_csv
+from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from laptop_pricing.pricing.laptop_spec import FieldError, preview
 from laptop_pricing.trade_in.outcome import (
     AMOUNT,
     AMOUNT_DECISIONS,
     CHANGED_ANSWER,
+    CLERK_EMAIL,
     DECISION,
     DECISIONS,
     DECLINED,
@@ -29,6 +32,7 @@ from laptop_pricing.trade_in.outcome import (
     OUTCOME_COLUMNS,
     QUOTE_ID,
     REASON,
+    REASON_MAX_CHARS,
     REASONS,
     RECORDED_AT,
     REVISABLE_ANSWERS,
@@ -55,6 +59,7 @@ class OutcomeRequest:
     reason: str | None = None
     note: str = ""
     changed_answer: str | None = None
+    clerk_email: str | None = None  # the signed-in clerk who records it (the app sends it)
 
     @classmethod
     def from_payload(cls, body: Any) -> OutcomeRequest:
@@ -73,13 +78,14 @@ class OutcomeRequest:
         reason = _reason(body.get(REASON), decision, errors)
         note = _note(body.get(NOTE), errors)
         changed = _changed_answer(body.get(CHANGED_ANSWER), decision, errors)
+        clerk_email = _clerk_email(body.get(CLERK_EMAIL), errors)
         for key in body:
             if key not in BODY_KEYS:
                 errors.append(FieldError(str(key)[:64], None, "unknown field", BODY_KEYS))
         if errors:
             raise InvalidOutcome(errors)
         assert quote_id is not None and event_id is not None and decision is not None
-        return cls(quote_id, event_id, decision, amount, reason, note, changed)
+        return cls(quote_id, event_id, decision, amount, reason, note, changed, clerk_email)
 
 
 def _quote_id(raw: Any, errors: list[FieldError]) -> str | None:
@@ -135,8 +141,12 @@ def _reason(raw: Any, decision: str | None, errors: list[FieldError]) -> str | N
         if decision == DECLINED:
             errors.append(FieldError(REASON, None, "required when decision is 'declined'", REASONS))
         return None
+    if decision in AMOUNT_DECISIONS:  # why the amount left the band: the clerk's words
+        return _free_text(REASON, raw, REASON_MAX_CHARS, errors) or None
     if decision is not None and decision != DECLINED:
-        errors.append(FieldError(REASON, preview(raw), "only a declined quote has a reason"))
+        errors.append(
+            FieldError(REASON, preview(raw), "only a declined quote or an amount has a reason")
+        )
         return None
     if not isinstance(raw, str) or raw not in REASONS:
         errors.append(FieldError(REASON, preview(raw), "not an allowed value", REASONS))
@@ -147,19 +157,34 @@ def _reason(raw: Any, decision: str | None, errors: list[FieldError]) -> str | N
 def _note(raw: Any, errors: list[FieldError]) -> str:
     if raw is None:
         return ""
+    return _free_text(NOTE, raw, NOTE_MAX_CHARS, errors)
+
+
+def _free_text(name: str, raw: Any, limit: int, errors: list[FieldError]) -> str:
+    """One formula-safe line, or "" with the error: not a string, too long, a control
+    character, a CPF or a phone number. The value is echoed only when it is clean."""
     if not isinstance(raw, str):
-        errors.append(FieldError(NOTE, preview(raw), "must be a string"))
+        errors.append(FieldError(name, preview(raw), "must be a string"))
         return ""
-    try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): valid JSON, no UTF-8 record
-        errors.append(FieldError(NOTE, None, "must be Unicode text (a lone surrogate is not)"))
+    text = free_text.one_line(raw)  # one line: no newline or tab reaches the CSV
+    if len(text) > limit:
+        errors.append(FieldError(name, None, f"at most {limit} characters"))
         return ""
-    text = " ".join(raw.split())  # one line: no newline or tab reaches the CSV
-    if len(text) > NOTE_MAX_CHARS:
-        errors.append(FieldError(NOTE, preview(raw), f"at most {NOTE_MAX_CHARS} characters"))
+    fault = free_text.fault(text)
+    if fault is not None:  # never echo customer data or an unprintable byte back
+        errors.append(FieldError(name, None, fault.reason))
         return ""
     return safe_csv.neutralise(text)  # on the way in: the stored file is safe
+
+
+def _clerk_email(raw: Any, errors: list[FieldError]) -> str | None:
+    if raw is None:
+        return None
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not (text.isascii() and len(text) <= MAX_EMAIL_LENGTH and EMAIL_PATTERN.fullmatch(text)):
+        errors.append(FieldError(CLERK_EMAIL, None, "not an e-mail address"))
+        return None
+    return text.lower()
 
 
 def _changed_answer(raw: Any, decision: str | None, errors: list[FieldError]) -> str | None:

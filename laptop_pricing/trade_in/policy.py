@@ -33,8 +33,17 @@ OFFER_KEYS: tuple[str, ...] = (
     "validity_days",
 )
 NO_OFFER_KEYS: tuple[str, ...] = ("answers", "never_buy", "parts_value")
-TOP_KEYS: tuple[str, ...] = ("name", "offer", "deductions", "no_offer", "outcomes")
+TOP_KEYS: tuple[str, ...] = ("name", "offer", "deductions", "no_offer", "outcomes", "privacy")
 OUTCOME_KEYS: tuple[str, ...] = ("after_validity",)  # the optional [outcomes] table
+PRIVACY_KEYS: tuple[str, ...] = ("purpose", "retention_days")  # the optional [privacy] table
+# How long the request log, its rollups and the outcomes are kept (LGPD: the clerk's e-mail and
+# free-text notes are personal data). infra/template.yaml's RetentionDays defaults to the same.
+DEFAULT_RETENTION_DAYS = 730
+MIN_RETENTION_DAYS = 90  # the monitoring page compares up to a quarter
+MAX_RETENTION_DAYS = 1825
+DEFAULT_PURPOSE = (
+    "Registrar cotações e decisões para auditoria da loja e para medir e retreinar o modelo."
+)
 MAX_VALIDITY_DAYS = 90
 
 
@@ -69,6 +78,9 @@ class StorePolicy:
     source: str = ""
     # An outcome recorded after the quote's validity: refused (409) unless the policy accepts it.
     late_outcomes: LatePolicy = LatePolicy.REFUSE
+    # Why personal data in the records is kept, and for how many days (then deleted).
+    privacy_purpose: str = DEFAULT_PURPOSE
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
     def version(self) -> str:
@@ -205,6 +217,18 @@ class _Validator:
             if choice not in {p.value for p in LatePolicy}:
                 raise self.fail("outcomes.after_validity", 'must be "refuse" or "accept"')
             late = LatePolicy(choice)
+        purpose, retention = DEFAULT_PURPOSE, DEFAULT_RETENTION_DAYS
+        if "privacy" in raw:
+            privacy = self.table(raw, "privacy", "privacy")
+            self.no_unknown(privacy, PRIVACY_KEYS, "privacy")
+            purpose = privacy.get("purpose", DEFAULT_PURPOSE)
+            if not isinstance(purpose, str) or not purpose.strip():
+                raise self.fail("privacy.purpose", "must say, in words, why the data is kept")
+            retention = self.whole(
+                privacy, "retention_days", "privacy.retention_days", MIN_RETENTION_DAYS
+            )
+            if retention > MAX_RETENTION_DAYS:
+                raise self.fail("privacy.retention_days", f"at most {MAX_RETENTION_DAYS} days")
         return StorePolicy(
             name=name.strip(),
             content_hash=content_hash,
@@ -220,6 +244,8 @@ class _Validator:
             parts_value=parts,
             source=self.source,
             late_outcomes=late,
+            privacy_purpose=purpose.strip(),
+            retention_days=retention,
         )
 
     def _worse_answers_follow(self, answers: frozenset[str], key: str) -> None:
