@@ -15,6 +15,7 @@ run: $(VENV)/.app-installed
 test: provision
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not browser" -n 2
 	$(BIN)/python -m pytest -m browser
 

@@ -85,6 +85,8 @@ def outcome_text(outcome: Outcome) -> str:
         text = f"{NO_OFFER_DECISION_LABEL}: {REASON_LABELS[outcome.reason].lower()}"
     elif outcome.decision in AMOUNT_DECISIONS and outcome.amount is not None:
         text += f" ({format_price(outcome.amount)})"
+        if outcome.reason:
+            text += f": {outcome.reason}"
     elif outcome.decision == DECLINED and outcome.reason:
         text += f": {REASON_LABELS[outcome.reason].lower()}"
     elif outcome.decision in AMOUNT_DECISIONS and outcome.reason:

@@ -75,8 +75,7 @@ def observe(work: Path) -> Observed:
     from laptop_pricing import log_columns
     from laptop_pricing.api.handler import PricingHandler
     from laptop_pricing.api.service import prediction_values
-    from laptop_pricing.monitoring.parsing import parse_day_file
-    from laptop_pricing.monitoring.sources import DayFile
+    from laptop_pricing.monitoring.parsing import parse_day_bytes
     from laptop_pricing.pricing.artifact import ArtifactSchemaMismatch, load_artifact
     from laptop_pricing.pricing.features import encode
     from laptop_pricing.pricing.laptop_spec import LaptopSpec
@@ -116,8 +115,8 @@ def observe(work: Path) -> Observed:
         age: [decode_day_csv(PREDICTIONS, data).rows[0][c] for c in read_columns]
         for age, data in files.items()
     }
-    day_file = DayFile(at_time.date(), "2026-05-01_laptop_prediction_data.csv")
-    tables = {age: parse_day_file(day_file, data).table for age, data in files.items()}
+    name = "2026-05-01_laptop_prediction_data.csv"
+    tables = {age: parse_day_bytes(name, data).table for age, data in files.items()}
     monitoring_rows = {
         age: [table.column(c)[0].as_py() if table is not None else None for c in read_columns]
         for age, table in tables.items()

@@ -100,7 +100,10 @@ class KnownWeeks:
                 {c: "" if pd.isna(v) else str(v) for c, v in row.items()}
                 for row in rows.to_dict(orient="records")
             ]
-            yield LogLayout(log_prefix).day_key(day), encode_day_csv(PREDICTIONS, records)
+            yield (
+                LogLayout(log_prefix, PREDICTIONS).day_key(day),
+                encode_day_csv(PREDICTIONS, records),
+            )
         by_day: dict[date, list[Outcome]] = {}
         for item in self.outcomes:
             by_day.setdefault(item.recorded_at.date(), []).append(item)

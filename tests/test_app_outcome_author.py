@@ -14,8 +14,8 @@ from components.outcome_form import NO_CUSTOMER_DATA
 from components.quote_search import LOOKUP_KEY
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.settings import load_settings
-from laptop_pricing.storage.layout import OUTCOMES
 from tests.app_fixtures import CLERK, OWNER, SCRATCHED, answer, app, submit, texts
 
 pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")

@@ -11,7 +11,7 @@ import pytest
 from components.quote_search import LOOKUP_KEY
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.trade_in.condition import Condition
-from tests.app_fixtures import app, texts
+from tests.app_fixtures import CLERK, app, texts
 from tests.service_fixtures import ApiServer
 
 KEY = "app-quote-search-key"
@@ -43,7 +43,8 @@ def test_a_quote_is_found_through_the_api_without_aws_credentials(
                 "API-KEY": KEY,
                 "PREDICTIONS-BUCKET": "bucket-the-app-cannot-reach",
                 "AWS-ENDPOINT-URL": "http://127.0.0.1:9",
-            }
+            },
+            user=CLERK,  # production shows Buscar cotação only to a signed-in clerk
         )
         at.text_input(key=LOOKUP_KEY).input(trade_in.quote_id).run()
     assert not at.exception, at.exception

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from laptop_pricing.monitoring import business
+from laptop_pricing.monitoring import business, business_summary
 from laptop_pricing.monitoring.outcome_reader import outcomes_frame
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import InvalidSettings, load_settings
@@ -134,5 +134,5 @@ def test_market_only_requests_and_no_offer_quotes_are_not_offers_for_the_owner()
     ]  # fmt: skip
     joined = business.join_outcomes(quotes, outcomes_frame(rows))
     assert joined["quote_id"].tolist() == ["A"]
-    summary = business.business_summary(joined, date(2026, 12, 7), days=7)
+    summary = business_summary.business_summary(joined, date(2026, 12, 7), days=7)
     assert summary.quotes == 1 and summary.declined_low_offer == 1

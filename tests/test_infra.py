@@ -355,7 +355,7 @@ def test_the_pricing_function_still_cannot_delete_or_write_day_files(
             continue
         # Quotes and answers by key: only where the key is free, so never over a day file.
         assert all(sub.endswith(("/_quotes/*", "/_requests/*")) for sub in subs), subs
-        assert statement["Condition"] == {"Null": {"s3:if-none-match": "false"}}
+        assert statement["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
     assert "Policies" not in pricing_function(template)["Properties"]
 
 

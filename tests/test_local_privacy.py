@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.request_log.purge import purge
 from laptop_pricing.settings import load_settings
-from laptop_pricing.storage.layout import OUTCOMES, PREDICTIONS, LogLayout
+from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.storage.stores import LocalRecordStore
 from laptop_pricing.trade_in.policy import PolicyError, load_policy, parse_policy
 from tests.browser_support import REPO_ROOT
@@ -28,7 +29,7 @@ RETENTION = load_policy().retention_days
 
 def test_every_local_file_is_created_readable_by_its_owner_only(tmp_path: Path) -> None:
     """Item 17: records, day files, rollups and the lock were created 0644 (world-readable)."""
-    store = LocalRecordStore(tmp_path, LogLayout("logs"))
+    store = LocalRecordStore(tmp_path, LogLayout("logs", PREDICTIONS))
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     log = RequestLog(store, deadline=5.0)
     at = datetime.combine(yesterday, datetime.min.time(), UTC) + timedelta(hours=12)
@@ -82,7 +83,7 @@ def test_purge_deletes_what_is_older_than_the_retention_of_both_kinds(
 def test_the_purge_command_reads_the_policy_and_says_what_it_did(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREDICTIONS_", "AWS_"))}
     env["PREDICTIONS_DIR"] = str(tmp_path)
-    layout = LogLayout(load_settings().predictions_prefix)
+    layout = LogLayout(load_settings().predictions_prefix, PREDICTIONS)
     ancient = touch(tmp_path / layout.day_key(date(2001, 1, 1)))
     command = [sys.executable, "-m", "laptop_pricing.request_log.purge"]
     done = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True)

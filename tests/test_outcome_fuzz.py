@@ -18,8 +18,8 @@ from laptop_pricing.access import EMAIL_PATTERN
 from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.settings import load_settings
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.trade_in.outcome import (
     AMOUNT_DECISIONS,
     DECISIONS,

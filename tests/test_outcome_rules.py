@@ -12,8 +12,8 @@ import pytest
 
 from laptop_pricing import free_text
 from laptop_pricing.monitoring.outcome_reader import current_outcomes, outcomes_frame
+from laptop_pricing.record_kinds import OUTCOMES
 from laptop_pricing.storage.day_csv import decode_day_csv, encode_day_csv
-from laptop_pricing.storage.layout import OUTCOMES
 from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.outcome import InvalidOutcome, LatePolicy, Outcome, QuoteTerms
 from laptop_pricing.trade_in.outcome_request import OutcomeRequest
