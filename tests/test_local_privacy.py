@@ -118,3 +118,21 @@ def test_the_policy_states_purpose_and_retention_or_names_the_key(line, key):
     with pytest.raises(PolicyError) as error:
         parse_policy(changed.encode())
     assert error.value.key == key
+
+
+def test_purge_also_deletes_quotes_kept_by_id_and_old_request_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copies kept for lookup and retries hold the same data as the log: same retention."""
+    monkeypatch.setenv("PREDICTIONS_DIR", str(tmp_path))
+    settings = load_settings()
+    root = tmp_path / LogLayout(settings.predictions_prefix, PREDICTIONS).root
+    cutoff = TODAY - timedelta(days=RETENTION)
+    old_quote = touch(root / "_quotes" / f"{cutoff - timedelta(days=1):%Y-%m-%d}" / "Q1.json")
+    new_quote = touch(root / "_quotes" / f"{cutoff:%Y-%m-%d}" / "Q2.json")
+    old_answer = touch(root / "_requests" / "old-id.json")
+    new_answer = touch(root / "_requests" / "new-id.json")
+    stamp = datetime.combine(cutoff - timedelta(days=1), datetime.min.time(), UTC).timestamp()
+    os.utime(old_answer, (stamp, stamp))
+    assert sorted(purge(settings, RETENTION, TODAY)) == sorted([old_quote, old_answer])
+    assert new_quote.exists() and new_answer.exists()

@@ -23,6 +23,7 @@ from laptop_pricing.record_kinds import OUTCOMES, PREDICTIONS
 from laptop_pricing.settings import InvalidSettings, Settings, load_settings
 from laptop_pricing.storage.layout import LogLayout, RecordKind, parse_day
 from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_path
+from laptop_pricing.trade_in.quote_keys import QUOTES_FOLDER, REQUESTS_FOLDER
 
 _ROLLUP_MONTH = re.compile(r"year=(\d{4})/month=(\d{2})/")
 
@@ -41,6 +42,7 @@ def expired_files(directory: Path, layout: LogLayout, cutoff: date) -> Iterator[
         day = parse_day(path.name.removesuffix(".jsonl"))
         if day is not None and day < cutoff:
             yield path
+    yield from _expired_keyed_objects(root, cutoff)
     rollups = directory / layout.rollup_root
     for path in sorted(rollups.rglob("*.parquet")) if rollups.is_dir() else ():
         match = _ROLLUP_MONTH.search(path.relative_to(rollups).as_posix() + "/")
@@ -48,6 +50,20 @@ def expired_files(directory: Path, layout: LogLayout, cutoff: date) -> Iterator[
             continue
         year, month = int(match.group(1)), int(match.group(2))
         if 1 <= month <= 12 and date(year, month, calendar.monthrange(year, month)[1]) < cutoff:
+            yield path
+
+
+def _expired_keyed_objects(root: Path, cutoff: date) -> Iterator[Path]:
+    """Quotes kept by id (a folder per day their id names) and the answers kept per
+    ``X-Request-Id`` (no day in their name: their last write says when)."""
+    quotes = root / QUOTES_FOLDER
+    for folder in sorted(quotes.iterdir()) if quotes.is_dir() else ():
+        day = parse_day(folder.name)
+        if folder.is_dir() and day is not None and day < cutoff:
+            yield from sorted(folder.glob("*.json"))
+    claims = root / REQUESTS_FOLDER
+    for path in sorted(claims.glob("*.json")) if claims.is_dir() else ():
+        if datetime.fromtimestamp(path.stat().st_mtime, UTC).date() < cutoff:
             yield path
 
 
