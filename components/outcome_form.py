@@ -175,19 +175,8 @@ def _no_offer_form(
         key=f"outcome_{place}_no_offer_reason",
         disabled=disabled,
     )
-    note = st.text_input(
-        "Observação (opcional)",
-        max_chars=NOTE_MAX_CHARS,
-        key=f"outcome_{place}_note",
-        disabled=disabled,
-    ).strip()
-    if st.button(
-        SUBMIT,
-        key=f"outcome_{place}_submit",
-        type="primary",
-        icon=":material/save:",
-        disabled=disabled,
-    ):
+    note = _note(place, disabled)
+    if _submit(place, disabled):
         fields = {"reason": reason, "note": note, "clerk_email": clerk_email}
         _record(quote_id, DECLINED, fields, settings)
 
@@ -248,22 +237,31 @@ def _form(
             key=f"outcome_{place}_reason",
             disabled=disabled,
         )
-        fields["note"] = st.text_input(
-            "Observação (opcional)",
-            max_chars=NOTE_MAX_CHARS,
-            placeholder=NO_CUSTOMER_DATA,
-            help=NO_CUSTOMER_DATA,
-            key=f"outcome_{place}_note",
-            disabled=disabled,
-        ).strip()
-    if st.button(
+        fields["note"] = _note(place, disabled)
+    if _submit(place, disabled):
+        _record(quote_id, decision, {**fields, "clerk_email": clerk_email}, settings)
+
+
+def _note(place: str, disabled: bool) -> str:
+    """The optional note of a refusal, with the reminder that it holds no customer data."""
+    return st.text_input(
+        "Observação (opcional)",
+        max_chars=NOTE_MAX_CHARS,
+        placeholder=NO_CUSTOMER_DATA,
+        help=NO_CUSTOMER_DATA,
+        key=f"outcome_{place}_note",
+        disabled=disabled,
+    ).strip()
+
+
+def _submit(place: str, disabled: bool) -> bool:
+    return st.button(
         SUBMIT,
         key=f"outcome_{place}_submit",
         type="primary",
         icon=":material/save:",
         disabled=disabled,
-    ):
-        _record(quote_id, decision, {**fields, "clerk_email": clerk_email}, settings)
+    )
 
 
 def _record(quote_id: str, decision: str, fields: dict[str, Any], settings: Settings) -> None:

@@ -18,10 +18,19 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 from urllib.parse import urlsplit
 
-from laptop_pricing.access import parse_email_list
+# Re-exported: callers keep importing every setting name from here.
+from laptop_pricing.setting_values import InvalidSettings as InvalidSettings
+from laptop_pricing.setting_values import SettingProblem as SettingProblem
+from laptop_pricing.setting_values import check_url
+from laptop_pricing.setting_values import env_name as env_name
+from laptop_pricing.setting_values import read_setting as read_setting
+from laptop_pricing.sign_in_settings import AUTH_SECTION, check_auth, check_emails, check_issuers
+from laptop_pricing.sign_in_settings import AuthSettings as AuthSettings
+from laptop_pricing.sign_in_settings import read_email_list as read_email_list
+from laptop_pricing.sign_in_settings import read_issuers as read_issuers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
@@ -30,9 +39,6 @@ DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
 # The request log's wall-clock limit per write (connect, read, retries and locks together).
 DEFAULT_REQUEST_LOG_DEADLINE = 1.0
 MAX_REQUEST_LOG_DEADLINE = 10.0
-AUTH_SECTION = "auth"
-AUTH_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
-AUTH_CALLBACK_PATH = "/oauth2callback"
 BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 # secrets.toml key -> meaning. The environment name is derived by ``env_name``.
@@ -61,62 +67,6 @@ KEYS: Mapping[str, str] = {
 }
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_STORE_NAME = "Loja de notebooks"
-
-
-def env_name(key: str) -> str:
-    return key.replace("-", "_").upper()
-
-
-@dataclass(frozen=True)
-class SettingProblem:
-    """One bad setting: its key as the admin writes it, what is wrong (a code the page words),
-    and the offending value when it is safe to show (never a secret)."""
-
-    key: str
-    code: str
-    value: str | None = None
-
-    def __str__(self) -> str:
-        shown = f" ({self.value!r})" if self.value is not None else ""
-        return f"{self.key}: {self.code}{shown}"
-
-
-class InvalidSettings(ValueError):
-    """One or more settings are malformed; ``problems`` names each by key."""
-
-    def __init__(self, problems: list[SettingProblem]):
-        super().__init__("invalid settings: " + "; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
-@overload
-def read_setting(key: str, secrets: Mapping[str, Any] | None, default: str) -> str: ...
-
-
-@overload
-def read_setting(
-    key: str, secrets: Mapping[str, Any] | None = None, default: None = None
-) -> str | None: ...
-
-
-def read_setting(
-    key: str, secrets: Mapping[str, Any] | None = None, default: str | None = None
-) -> str | None:
-    """One setting by its secrets.toml name; empty strings count as unset."""
-    value = os.environ.get(env_name(key))
-    if value is None and secrets:
-        value = secrets.get(key)
-    if value is None or str(value).strip() == "":
-        return default
-    return str(value).strip()
-
-
-@dataclass(frozen=True)
-class AuthSettings:
-    """Sign-in is configured (``[auth]`` in the secrets). Holds the provider to pass to
-    ``st.login`` (None: the default provider written directly in ``[auth]``), never a secret."""
-
-    provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +133,7 @@ def settings_or_exit() -> Settings:
 def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
     """The validated settings; raises ``InvalidSettings`` naming every bad key."""
     problems: list[SettingProblem] = []
-    endpoint = _url("API-ENDPOINT", read_setting("API-ENDPOINT", secrets), problems)
+    endpoint = check_url("API-ENDPOINT", read_setting("API-ENDPOINT", secrets), problems)
     if endpoint is not None and not _safe_transport(endpoint):  # the key would travel in clear
         problems.append(SettingProblem("API-ENDPOINT", "cleartext", endpoint[:120]))
     bucket = read_setting("PREDICTIONS-BUCKET", secrets)
@@ -204,12 +154,12 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         predictions_bucket=bucket,
         predictions_prefix=prefix.rstrip("/"),
         predictions_dir=predictions_dir,
-        aws_endpoint_url=_url(
+        aws_endpoint_url=check_url(
             "AWS-ENDPOINT-URL", read_setting("AWS-ENDPOINT-URL", secrets), problems
         ),
-        clerk_emails=_emails("CLERK-EMAILS", secrets, problems),
-        owner_emails=_emails("OWNER-EMAILS", secrets, problems),
-        auth=_auth((secrets or {}).get(AUTH_SECTION), problems),
+        clerk_emails=check_emails("CLERK-EMAILS", secrets, problems),
+        owner_emails=check_emails("OWNER-EMAILS", secrets, problems),
+        auth=check_auth((secrets or {}).get(AUTH_SECTION), problems),
         request_log_deadline=_deadline(
             read_setting("REQUEST-LOG-DEADLINE-SECONDS", secrets), problems
         ),
@@ -220,26 +170,13 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         store_cnpj=_cnpj(read_setting("STORE-CNPJ", secrets), problems),
         store_phone=read_setting("STORE-PHONE", secrets),
         show_clerk_details=_flag("SHOW-CLERK-DETAILS", secrets, True, problems),
-        unverified_email_issuers=_issuers(
+        unverified_email_issuers=check_issuers(
             read_setting("UNVERIFIED-EMAIL-ISSUERS", secrets), problems
         ),
     )
     if problems:
         raise InvalidSettings(problems)
     return settings
-
-
-def _url(key: str, value: str | None, problems: list[SettingProblem]) -> str | None:
-    if value is None:
-        return None
-    try:
-        parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        parts, port_ok = None, False
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-        problems.append(SettingProblem(key, "url", value[:120]))
-    return value
 
 
 def _safe_transport(url: str) -> bool:
@@ -249,20 +186,6 @@ def _safe_transport(url: str) -> bool:
     except ValueError:
         return True  # already reported as a malformed URL
     return parts.scheme != "http" or (parts.hostname or "").lower() in LOOPBACK_HOSTS
-
-
-def _issuers(value: str | None, problems: list[SettingProblem]) -> tuple[str, ...]:
-    """Issuer URLs (the ``iss`` claim), without a trailing slash, as ``access`` compares them."""
-    issuers = []
-    for raw in re.split(r"[,;\s]+", value or ""):
-        if not raw:
-            continue
-        before = len(problems)
-        _url("UNVERIFIED-EMAIL-ISSUERS", raw, problems)
-        if len(problems) > before:
-            break
-        issuers.append(raw.rstrip("/"))
-    return tuple(issuers)
 
 
 def _writable_folder(key: str, folder: Path, problems: list[SettingProblem]) -> None:
@@ -276,86 +199,12 @@ def _writable_folder(key: str, folder: Path, problems: list[SettingProblem]) -> 
         problems.append(SettingProblem(key, "not_writable", str(existing)[:200]))
 
 
-def read_email_list(key: str, secrets: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """An e-mail list setting (``CLERK-EMAILS``, ``OWNER-EMAILS``); ``ValueError`` names the
-    first bad entry."""
-    raw = os.environ.get(env_name(key))
-    if raw is None and secrets:
-        raw = secrets.get(key)
-    if isinstance(raw, list | tuple):  # secrets.toml may hold a TOML array
-        raw = ",".join(str(item) for item in raw)
-    return parse_email_list(None if raw is None else str(raw))
-
-
-def read_issuers(secrets: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """``UNVERIFIED-EMAIL-ISSUERS`` as ``access`` compares them; ``InvalidSettings`` if bad."""
-    problems: list[SettingProblem] = []
-    issuers = _issuers(read_setting("UNVERIFIED-EMAIL-ISSUERS", secrets), problems)
-    if problems:
-        raise InvalidSettings(problems)
-    return issuers
-
-
 def names_production(secrets: Mapping[str, Any] | None) -> bool:
     """Whether the raw settings name the store's service, data or sign-in, valid or not: who
     may read a configuration error in detail depends on it (settings that failed to load)."""
     keys = ("API-ENDPOINT", "PREDICTIONS-BUCKET")
     named = any(read_setting(key, secrets) is not None for key in keys)
     return named or (secrets or {}).get(AUTH_SECTION) is not None
-
-
-def _emails(
-    key: str, secrets: Mapping[str, Any] | None, problems: list[SettingProblem]
-) -> tuple[str, ...]:
-    try:
-        return read_email_list(key, secrets)
-    except ValueError as bad:
-        problems.append(SettingProblem(key, "email", str(bad)))
-        return ()
-
-
-def _auth(section: Any, problems: list[SettingProblem]) -> AuthSettings | None:
-    """The ``[auth]`` section as Streamlit documents it: ``redirect_uri`` (ending in
-    ``/oauth2callback``), ``cookie_secret`` and one provider, written directly in the section
-    or as one sub-table such as ``[auth.google]``."""
-    if section is None:
-        return None
-    if not isinstance(section, Mapping):
-        problems.append(SettingProblem("[auth]", "auth_not_a_section"))
-        return None
-    redirect = section.get("redirect_uri")
-    if not isinstance(redirect, str) or not redirect.strip():
-        problems.append(SettingProblem("[auth] redirect_uri", "missing"))
-    else:
-        before = len(problems)
-        _url("[auth] redirect_uri", redirect.replace("{port}", "8501"), problems)
-        if len(problems) == before and not redirect.rstrip().endswith(AUTH_CALLBACK_PATH):
-            problems.append(SettingProblem("[auth] redirect_uri", "callback", redirect[:120]))
-    if not isinstance(section.get("cookie_secret"), str) or not section["cookie_secret"].strip():
-        problems.append(SettingProblem("[auth] cookie_secret", "missing"))
-    if "client_id" in section:
-        _provider("[auth]", section, problems)
-        return AuthSettings(provider=None)
-    providers = [name for name, value in section.items() if isinstance(value, Mapping)]
-    providers = [name for name in providers if name != "client_kwargs"]
-    if len(providers) != 1:
-        problems.append(SettingProblem("[auth]", "auth_provider", str(len(providers))))
-        return None
-    name = providers[0]
-    if "_" in name:  # st.login refuses provider names with underscores
-        problems.append(SettingProblem(f"[auth.{name}]", "auth_provider_name", name))
-    _provider(f"[auth.{name}]", section[name], problems)
-    return AuthSettings(provider=name)
-
-
-def _provider(where: str, section: Mapping[str, Any], problems: list[SettingProblem]) -> None:
-    for key in AUTH_PROVIDER_KEYS:
-        value = section.get(key)
-        if not isinstance(value, str) or not value.strip():
-            problems.append(SettingProblem(f"{where} {key}", "missing"))
-    metadata_url = section.get("server_metadata_url")
-    if isinstance(metadata_url, str) and metadata_url.strip():
-        _url(f"{where} server_metadata_url", metadata_url, problems)
 
 
 def _deadline(value: str | None, problems: list[SettingProblem]) -> float:

@@ -69,6 +69,14 @@ def app(
     return at.run()
 
 
+def monitoring_page(secrets: Mapping[str, Any] | None = None, user: str | None = None) -> AppTest:
+    """The app switched to the monitoring page, which ran without an exception."""
+    at = app(secrets, user=user)
+    at.switch_page("views/monitoring.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def widget(at: AppTest, name: str):
     """The form widget of a schema field, found by its stable key."""
     key = f"field_{name}"

@@ -4,6 +4,7 @@ Docker cannot run on these machines, so the image is never built here. What can 
 the template lints, it wires the API, usage plan, key, bucket and IAM as promised, the Dockerfile
 copies what the handler needs and names it, and the Lambda requirements cover every third-party
 module the handler really imports when it prices a request and writes to S3.
+The IAM (roles and policies) is checked in tests/test_infra_iam.py.
 """
 
 from __future__ import annotations
@@ -13,44 +14,34 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import decode
 
 from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.settings import REPO_ROOT
 from tests.importable import requirement_pins, run_probe
+from tests.infra_support import (
+    INFRA,
+    TEMPLATE,
+    compactor_function,
+    load_template,
+    pricing_function,
+    resources,
+)
 from tests.service_fixtures import MOTO_ENV
 
-INFRA = REPO_ROOT / "infra"
-TEMPLATE = INFRA / "template.yaml"
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
     executable = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "cfn-lint"
     return subprocess.run([executable, str(path)], capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    parsed, matches = decode(str(TEMPLATE))
-    assert not matches, matches
-    return parsed
-
-
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
-
-
-def pricing_function(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]["PricingFunction"]
-
-
-def compactor_function(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]["PredictionsCompactorFunction"]
 
 
 def test_the_template_has_the_pricing_function_and_the_compactor(
@@ -120,83 +111,6 @@ def test_the_log_bucket_is_encrypted_private_and_tls_only(template: dict[str, An
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def _allow_statements(
-    template: dict[str, Any], role_name: str = "PricingFunctionRole"
-) -> list[dict[str, Any]]:
-    role = template["Resources"][role_name]["Properties"]
-    return [
-        statement
-        for policy in role["Policies"]
-        for statement in policy["PolicyDocument"]["Statement"]
-        if statement["Effect"] == "Allow"
-    ]
-
-
-def _policy_statements(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    role = template["Resources"]["PricingFunctionRole"]["Properties"]
-    (policy,) = [p for p in role["Policies"] if p["PolicyName"] == name]
-    return policy["PolicyDocument"]["Statement"]
-
-
-def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
-    role = template["Resources"]["PricingFunctionRole"]["Properties"]
-    assert "ManagedPolicyArns" not in role  # no broad managed policy slipped in
-    statements = _allow_statements(template)
-    actions = [
-        a
-        for s in statements
-        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-    ]
-    assert all("*" not in action for action in actions), actions
-    writer, keys = _policy_statements(template, "request-log-records")
-    assert writer["Action"] == ["s3:PutObject"]  # pricing only puts records
-    assert writer["Resource"] == {
-        "Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_records/*"
-    }
-    assert keys["Action"] == ["s3:PutObject"]  # quotes by id, answers by request id
-    assert keys["Resource"] == [
-        {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_quotes/*"},
-        {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/_requests/*"},
-    ]
-    assert keys["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}  # never overwrites
-    listing, quotes, event_reads, events = _policy_statements(template, "outcome-route")
-    assert listing["Action"] == "s3:ListBucket"  # the quote's day: its records, nothing else
-    assert listing["Condition"] == {
-        "StringLike": {"s3:prefix": {"Fn::Sub": "${PredictionsPrefix}/_records/*"}}
-    }
-    assert quotes["Action"] == "s3:GetObject"
-    assert quotes["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"}
-    assert (event_reads["Action"], events["Action"]) == ("s3:GetObject", "s3:PutObject")
-    for statement in (event_reads, events):
-        assert statement["Resource"] == {
-            "Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/_records/*"
-        }
-    outcome_listing, outcome_days = _policy_statements(template, "quote-route")
-    assert outcome_listing["Action"] == "s3:ListBucket"  # GET /quote: the decisions' records
-    assert outcome_listing["Condition"] == {
-        "StringLike": {"s3:prefix": {"Fn::Sub": "${OutcomesPrefix}/_records/*"}}
-    }
-    assert outcome_days["Action"] == "s3:GetObject"  # read only, and only the outcomes
-    assert outcome_days["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/*"}
-    s3_statements = [
-        writer,
-        keys,
-        listing,
-        quotes,
-        event_reads,
-        events,
-        outcome_listing,
-        outcome_days,
-    ]
-    logs = [s for s in statements if s not in s3_statements]
-    assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
-    function = pricing_function(template)
-    assert function["Properties"]["Role"] == {"Fn::GetAtt": ["PricingFunctionRole", "Arn"]}
-    assert "Policies" not in function["Properties"]
-    environment = function["Properties"]["Environment"]["Variables"]
-    assert environment["OUTCOMES_PREFIX"] == {"Ref": "OutcomesPrefix"}
-
-
 def test_outcomes_are_a_route_of_the_same_function_key_and_usage_plan(
     template: dict[str, Any],
 ) -> None:
@@ -208,35 +122,6 @@ def test_outcomes_are_a_route_of_the_same_function_key_and_usage_plan(
     for route in routes.values():
         assert route["Auth"] == {"ApiKeyRequired": True}
         assert route["RestApiId"] == {"Ref": "PricingApi"}
-
-
-def test_the_compactor_policy_may_list_read_and_write_only_under_the_prefix(
-    template: dict[str, Any],
-) -> None:
-    """Records, day files and rollup all live under <prefix>/; the compactor lists, reads and
-    writes there and deletes nothing (the lifecycle rule expires records)."""
-    from laptop_pricing.request_log import LogLayout
-
-    layout = LogLayout("laptop-prediction-real-data", PREDICTIONS)
-    for key in (layout.records_root, layout.rollup_key(2024, 5), layout.day_key(date(2024, 5, 1))):
-        assert key.startswith("laptop-prediction-real-data/")
-    policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
-    listing, objects = policy["Statement"]
-    assert listing["Action"] == "s3:ListBucket"
-    prefixes = [{"Fn::Sub": "${PredictionsPrefix}/*"}, {"Fn::Sub": "${OutcomesPrefix}/*"}]
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": prefixes}}
-    assert sorted(objects["Action"]) == ["s3:GetObject", "s3:PutObject"]
-    assert objects["Resource"] == [
-        {"Fn::Sub": "${PredictionsBucket.Arn}/${PredictionsPrefix}/*"},
-        {"Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/*"},
-    ]
-    function_actions = {a for s in _allow_statements(template) for a in _action_list(s)}
-    assert "s3:DeleteObject" not in function_actions
-
-
-def _action_list(statement: dict[str, Any]) -> list[str]:
-    action = statement["Action"]
-    return [action] if isinstance(action, str) else list(action)
 
 
 def test_records_expire_long_after_the_compactor_folded_them(template: dict[str, Any]) -> None:
@@ -274,11 +159,6 @@ def test_the_glue_table_reads_the_rollup_with_its_columns_and_partitions(
     assert "MapredParquetInputFormat" in table["StorageDescriptor"]["InputFormat"]
 
 
-def _actions(statement: dict[str, Any]) -> list[str]:
-    action = statement["Action"]
-    return [action] if isinstance(action, str) else list(action)
-
-
 def test_the_compactor_runs_hourly_from_the_pricing_image_with_its_own_command(
     template: dict[str, Any],
 ) -> None:
@@ -305,58 +185,6 @@ def test_the_compactor_runs_hourly_from_the_pricing_image_with_its_own_command(
     # Room for the rollup's retries beside another run, and far under Lambda's 15 minutes.
     assert compact.ROLLUP_ATTEMPTS * 10 < props["Timeout"] <= 300
     assert 128 <= props["MemorySize"] <= 1024
-
-
-def test_the_compactor_policy_is_the_compactor_functions_only_s3_grant(
-    template: dict[str, Any],
-) -> None:
-    props = compactor_function(template)["Properties"]
-    assert props["Role"] == {"Fn::GetAtt": ["PredictionsCompactorRole", "Arn"]}
-    assert "Policies" not in props  # no SAM policy template adds a grant beside the role
-    role = template["Resources"]["PredictionsCompactorRole"]["Properties"]
-    assert role["ManagedPolicyArns"] == [{"Ref": "PredictionsCompactorPolicy"}]
-    inline = _allow_statements(template, "PredictionsCompactorRole")
-    assert {a for s in inline for a in _actions(s)} == {
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-    }
-    assert [s["Resource"] for s in inline] == [
-        {"Fn::GetAtt": ["PredictionsCompactorLogGroup", "Arn"]}
-    ]
-    policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
-    granted = [a for s in policy["Statement"] for a in _actions(s)]
-    assert sorted(granted) == [
-        "s3:GetObject",
-        "s3:ListBucket",
-        "s3:PutObject",
-    ]
-    every_action = granted + [a for s in inline for a in _actions(s)]
-    assert all("*" not in action for action in every_action), every_action
-
-
-def test_the_pricing_function_still_cannot_delete_or_write_day_files(
-    template: dict[str, Any],
-) -> None:
-    role = template["Resources"]["PricingFunctionRole"]["Properties"]
-    assert "ManagedPolicyArns" not in role  # in particular not the compactor's policy
-    actions = {a for s in _allow_statements(template) for a in _actions(s)}
-    assert actions == {
-        "s3:PutObject",
-        "s3:GetObject",
-        "s3:ListBucket",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-    }
-    puts = [s for s in _allow_statements(template) if "s3:PutObject" in _actions(s)]
-    for statement in puts:
-        resources = statement["Resource"]
-        subs = [r["Fn::Sub"] for r in (resources if isinstance(resources, list) else [resources])]
-        if all(sub.endswith("/_records/*") for sub in subs):
-            continue
-        # Quotes and answers by key: only where the key is free, so never over a day file.
-        assert all(sub.endswith(("/_quotes/*", "/_requests/*")) for sub in subs), subs
-        assert statement["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
-    assert "Policies" not in pricing_function(template)["Properties"]
 
 
 def test_the_compactor_logs_to_its_own_group_with_retention(template: dict[str, Any]) -> None:

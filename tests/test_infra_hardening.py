@@ -1,7 +1,8 @@
 """Deployment hardening in infra/template.yaml (issue 13), property by property.
 
-Kept beside tests/test_infra.py (which lints the template and checks the API, key, IAM and
-image) so each file stays about one concern. cfn-lint runs there on the same template.
+Kept beside tests/test_infra.py (which lints the template and checks the API, key and image)
+and tests/test_infra_iam.py (the IAM) so each file stays about one concern. cfn-lint runs in
+tests/test_infra.py on the same template.
 """
 
 from __future__ import annotations

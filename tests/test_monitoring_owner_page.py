@@ -7,23 +7,16 @@ import re
 import pytest
 
 from laptop_pricing.formatting import format_whole_price
-from tests.app_fixtures import app, texts
+from tests.app_fixtures import monitoring_page, texts
 from tests.monitoring_fixtures import known_weeks_up_to_today
 from tests.synthetic_owner_week import EXPECTED_WEEK, NOTES
 
 pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
 
 
-def monitoring():
-    at = app()
-    at.switch_page("views/monitoring.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_the_owner_week_shows_the_known_weeks_money_first(clean_env):
     known_weeks_up_to_today(clean_env / "predictions")
-    at = monitoring()
+    at = monitoring_page()
     assert at.subheader[0].value == "A semana da loja"
     shown: dict[str, tuple[str, str]] = {}
     for m in at.metric:  # the summary's own, before the "Negócios" section's "Em aberto"
@@ -48,6 +41,6 @@ def test_the_owner_week_shows_the_known_weeks_money_first(clean_env):
 
 def test_the_summary_sits_above_the_period_filter(clean_env):
     known_weeks_up_to_today(clean_env / "predictions")
-    at = monitoring()
+    at = monitoring_page()
     labels = [m.label for m in at.metric]
     assert labels.index("Notebooks comprados") < labels.index("Pedidos no período")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,34 +19,10 @@ import requests
 
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from tests.browser_support import REPO_ROOT
+from tests.raw_http_support import PAYLOAD, connect, head, status_line
 from tests.service_fixtures import ApiServer, post_predict
 
 KEY = "doors-test-key"
-PAYLOAD = json.dumps({"data": LaptopSpec.default().to_payload()["data"]}).encode()
-
-
-def connect(server: ApiServer, source: str = "127.0.0.1") -> socket.socket:
-    return socket.create_connection(
-        ("127.0.0.1", server.port), timeout=10, source_address=(source, 0)
-    )
-
-
-def head(length: int, key: str = "") -> bytes:
-    key_line = f"x-api-key: {key}\r\n" if key else ""
-    return (
-        f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n{key_line}"
-        f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
-    ).encode()
-
-
-def status_line(sock: socket.socket) -> str:
-    data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.split(b"\r\n", 1)[0].decode()
 
 
 def test_a_request_without_a_key_is_refused_before_its_body_arrives(tmp_path: Path) -> None:

@@ -4,40 +4,17 @@ refused before it spends quota, and connections past the limit get 503."""
 
 from __future__ import annotations
 
-import json
-import socket
 import time
 from pathlib import Path
 
 import requests
 
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
+from tests.raw_http_support import PAYLOAD, connect, head, status_line
 from tests.service_fixtures import ApiServer, post_predict
 from tests.waiting_support import wait_until
 
 KEY = "limits-test-key"
-PAYLOAD = json.dumps({"data": LaptopSpec.default().to_payload()["data"]}).encode()
-
-
-def connect(server: ApiServer) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
-
-
-def head(length: int, key: str = KEY) -> bytes:
-    return (
-        f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {key}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
-    ).encode()
-
-
-def status_line(sock: socket.socket) -> str:
-    data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.split(b"\r\n", 1)[0].decode()
 
 
 def test_a_client_gone_mid_body_leaves_no_traceback(tmp_path: Path) -> None:
@@ -45,7 +22,7 @@ def test_a_client_gone_mid_body_leaves_no_traceback(tmp_path: Path) -> None:
     with ApiServer(tmp_path, env) as server:
         for _ in range(3):
             with connect(server) as sock:
-                sock.sendall(head(len(PAYLOAD)) + PAYLOAD[:20])
+                sock.sendall(head(len(PAYLOAD), KEY) + PAYLOAD[:20])
         with requests.Session() as session:  # still serving
             assert post_predict(session, server.url, LaptopSpec.default(), KEY).status_code == 200
         server.stop()
@@ -64,7 +41,7 @@ def test_slow_headers_are_cut_off_and_a_slow_body_gets_408(tmp_path: Path) -> No
             assert sock.recv(4096) == b""  # the server closed it
             assert time.monotonic() - started < 8
         with connect(server) as sock:
-            sock.sendall(head(len(PAYLOAD)) + PAYLOAD[:20])  # the rest never comes
+            sock.sendall(head(len(PAYLOAD), KEY) + PAYLOAD[:20])  # the rest never comes
             assert status_line(sock) == "HTTP/1.1 408 Request Timeout"
         with requests.Session() as session:  # a prompt client is not affected
             assert post_predict(session, server.url, LaptopSpec.default(), KEY).status_code == 200
@@ -76,7 +53,7 @@ def test_an_oversized_body_is_refused_before_it_spends_quota(tmp_path: Path) -> 
     args = ["--quota", "1", "--rate", "1000", "--burst", "1000"]
     with ApiServer(tmp_path, env, args) as server:
         with connect(server) as sock:  # declared too large: refused before any byte of body
-            sock.sendall(head(2 * 1024 * 1024))
+            sock.sendall(head(2 * 1024 * 1024, KEY))
             assert status_line(sock) == "HTTP/1.1 413 Request Entity Too Large"
         with connect(server) as sock:  # chunked, no length: refused once past 1 MiB
             sock.sendall(
@@ -103,7 +80,7 @@ def test_connections_past_the_limit_get_503(tmp_path: Path) -> None:
 
         def refused() -> bool:  # once the server holds the three idle connections
             with connect(server) as sock:
-                sock.sendall(head(len(PAYLOAD), key="") + PAYLOAD)
+                sock.sendall(head(len(PAYLOAD)) + PAYLOAD)
                 return status_line(sock) == "HTTP/1.1 503 Service Unavailable"
 
         try:
