@@ -1,9 +1,10 @@
 """The laptop's serial read from a photo of its label (issue 23, item 4), with zxing-cpp.
 
 Labels carry the serial as a Code128 or Code39 bar code, sometimes as a QR or Data Matrix;
-beside it may be codes that are not the serial (the product's EAN/UPC, a part number). ``read_serial`` reads every code in the photo and
-returns the most plausible serial: the longest text that is a serial as the purchase accepts it
-(3 to 40 of ``A-Z 0-9 - . /`` and space, upper-cased), never an EAN/UPC (a product's number).
+beside it may be codes that are not the serial (the product's EAN/UPC, a part number).
+``read_serial`` reads every code in the photo and returns the most plausible serial: the longest
+text that is a serial as the purchase accepts it (3 to 40 of ``A-Z 0-9 - . /`` and space,
+upper-cased), never an EAN/UPC (a product's number).
 It returns None when nothing fits and never raises: the clerk then types the serial.
 """
 
