@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from laptop_pricing.purchase.barcode import most_plausible_serial, read_serial
@@ -109,6 +111,15 @@ def test_a_photo_without_any_code_gives_none():
 )
 def test_what_is_not_a_readable_photo_gives_none_and_never_raises(data):
     assert read_serial(data) is None
+
+
+HEADERS = (b"", b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"\x00\x00\x00\x18ftypheic")
+
+
+@settings(max_examples=60, deadline=None)
+@given(header=st.sampled_from(HEADERS), body=st.binary(max_size=4096))
+def test_any_bytes_after_an_image_header_give_none_never_an_error(header, body):
+    assert read_serial(header + body) is None
 
 
 def test_a_truncated_label_photo_gives_none():

@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
 from laptop_pricing.purchase import photos
@@ -234,6 +236,17 @@ def test_a_jpeg_with_damaged_bytes_in_its_header_never_escapes_as_another_error(
             assert refused.reason_pt
         else:
             assert_no_metadata(photo.jpeg)
+
+
+HEADERS = (b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"\x00\x00\x00\x18ftypheic", b"")
+
+
+@settings(max_examples=80, deadline=None)
+@given(header=st.sampled_from(HEADERS), body=st.binary(max_size=4096))
+def test_any_bytes_after_an_image_header_are_refused_as_invalid_photo_only(header, body):
+    with pytest.raises(InvalidPhoto) as refused:
+        normalize_photo(header + body)
+    assert refused.value.reason_pt and not refused.value.too_large
 
 
 def test_a_tiny_picture_is_refused():
