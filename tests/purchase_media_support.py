@@ -164,6 +164,31 @@ def write_serial_label_y4m(directory: Path, serial: str = LABEL_SERIAL) -> Path:
     return write_y4m(camera_frame(serial), directory / "serial_label.y4m")
 
 
+def fake_camera_args(y4m: Path) -> tuple[str, ...]:
+    """Chromium's switches for a camera that plays ``y4m`` and needs no permission prompt
+    (add them to ``browser_support.CHROMIUM_ARGS`` when launching)."""
+    return (
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+    )
+
+
+# Run in a page: the first frame the camera shows, drawn on a canvas, as a JPEG data URL.
+CAPTURE_FRAME_JS = """async () => {
+  const stream = await navigator.mediaDevices.getUserMedia({video: true});
+  const video = document.createElement('video');
+  video.srcObject = stream; video.muted = true;
+  await video.play();
+  await new Promise(resolve => video.requestVideoFrameCallback(resolve));
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  canvas.getContext('2d').drawImage(video, 0, 0);
+  stream.getTracks().forEach(track => track.stop());
+  return canvas.toDataURL('image/jpeg', 0.9);
+}"""
+
+
 def read_y4m_first_frame(path: Path) -> Image.Image:
     """The luma of the first frame, as a grey picture (enough to read a barcode back)."""
     data = path.read_bytes()
