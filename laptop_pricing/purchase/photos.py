@@ -13,6 +13,7 @@ truncated file is refused, never half-decoded (Pillow's ``LOAD_TRUNCATED_IMAGES`
 from __future__ import annotations
 
 import io
+import math
 import struct
 from dataclasses import dataclass
 
@@ -94,8 +95,12 @@ def upright_image(data: bytes, max_side: int) -> Image.Image:
         raise InvalidPhoto(TOO_LARGE_PT, too_large=True)
     picture = _open(data)
     try:
-        if picture.format == "JPEG":  # decoded at a reduced scale when big: less memory
-            picture.draft("RGB", (max_side, max_side))
+        if picture.format == "JPEG":  # decoded at 1/2, 1/4 or 1/8 scale: faster, less memory
+            # The box keeps the aspect ratio: a square box would keep a 4:3 photo at full scale.
+            shrink = max_side / max(picture.size)
+            if shrink < 1:
+                box = (math.ceil(picture.width * shrink), math.ceil(picture.height * shrink))
+                picture.draft("RGB", box)
         picture.load()
         upright = ImageOps.exif_transpose(picture)
     except _DECODE_ERRORS as error:
