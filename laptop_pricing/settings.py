@@ -45,6 +45,8 @@ BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 KEYS: Mapping[str, str] = {
     "API-ENDPOINT": "URL of the pricing API's predict route (unset: embedded engine, in-process)",
     "API-KEY": "sent as x-api-key",
+    "OWNER-API-KEY": "sent as x-api-key instead of API-KEY on an owner's purchase calls (the "
+    "template's owner key); only when the signed-in visitor is an owner",
     "PREDICTIONS-BUCKET": "S3 bucket of the request log (unset: the local folder)",
     "PREDICTIONS-PREFIX": "key prefix of the day files",
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
@@ -77,6 +79,7 @@ class Settings:
     predictions_prefix: str
     predictions_dir: Path
     aws_endpoint_url: str | None
+    owner_api_key: str | None = None
     clerk_emails: tuple[str, ...] = ()
     owner_emails: tuple[str, ...] = ()
     auth: AuthSettings | None = None
@@ -102,6 +105,7 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.api_key else "unset"
+        key += ", owner key set" if self.owner_api_key else ""
         return (
             f"Settings(api_endpoint={self.api_endpoint!r}, api_key=<{key}>, "
             f"predictions_bucket={self.predictions_bucket!r}, "
@@ -151,6 +155,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
     settings = Settings(
         api_endpoint=endpoint,
         api_key=read_setting("API-KEY", secrets),
+        owner_api_key=read_setting("OWNER-API-KEY", secrets),
         predictions_bucket=bucket,
         predictions_prefix=prefix.rstrip("/"),
         predictions_dir=predictions_dir,

@@ -1,0 +1,1 @@
+"""The purchase: from the customer's yes to a laptop the store owns (issue 23)."""
