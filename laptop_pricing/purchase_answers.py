@@ -11,18 +11,27 @@ the wrong type is ``InvalidResponse`` (the answer cannot be trusted).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from laptop_pricing.api_answers import error_for_status, field_errors_in
 from laptop_pricing.errors import (
-    InvalidResponse,
     PurchaseNotStored,
     PurchaseRefused,
     QuoteNotFound,
+)
+from laptop_pricing.json_members import (
+    integer,
+    items,
+    json_object,
+    maybe_object,
+    member,
+    moment,
+    number,
+    optional_text,
+    text,
 )
 
 REFUSALS = frozenset({400, 403, 409, 413})
@@ -77,8 +86,10 @@ class PurchasePreview:
 
     quote_id: str
     quote_offer: int | None
+    quote_agreed: int | None
     revised_offer: int | None
     revised: bool
+    no_offer_reason: str | None
     changed_deductions: tuple[DeductionLine, ...]
     deductions: tuple[DeductionLine, ...]
     policy_version: str
@@ -103,24 +114,28 @@ class PurchasePreview:
 
 @dataclass(frozen=True)
 class SellerBlock:
-    """Who sold: full for an owner; masked for the clerk who made the purchase (CPF as
-    ``***.456.789-**``, first name only, no document number and no phone)."""
+    """Who sold: full for an owner; masked for the clerk who made the purchase (first name and
+    the CPF as ``***.456.789-**`` only: ``name``, ``cpf``, the document and the phone None)."""
 
-    name: str
-    cpf: str
-    document_type: str | None
-    document_number: str | None
-    phone: str | None
+    first_name: str
+    cpf_masked: str
     masked: bool
+    name: str | None = None
+    cpf: str | None = None
+    document_type: str | None = None
+    document_label: str | None = None
+    document_number: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
 class Override:
-    """A flag or an amount an owner let through, with who decided."""
+    """A flag (its code) or ``amount_above_revised`` an owner let through, who and when."""
 
-    code: str
-    decided_by: str | None
-    note: str | None = None
+    what: str
+    role: str
+    email: str | None
+    at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -130,41 +145,52 @@ class PurchaseAnswer:
 
     purchase_id: str
     quote_id: str
+    event_id: str
     recorded_at: datetime | None
-    laptop: Mapping[str, Any]
-    laptop_description: str
+    clerk_email: str | None
+    policy_version: str | None
+    quote_offer: int | None
+    quote_decision: str
+    quote_agreed: int | None
+    condition: Mapping[str, Any]
+    revised_offer: int | None
+    changed_deductions: tuple[DeductionLine, ...]
+    agreed_amount: int
+    amount_reason: str | None
+    locks: Mapping[str, bool]
     serial: str
     label_brand: str | None
     label_model: str | None
-    condition: Mapping[str, Any]
-    quote_offer: int | None
-    revised_offer: int | None
-    agreed_amount: int
-    amount_reason: str | None
+    laptop_brand: str | None
+    photos: tuple[str, ...]
     payout_method: str
     payout_amount: int
     payout_bonus_percent: int | float
+    declaration_signed: bool
+    declaration_photo: str | None
     flags: tuple[PurchaseFlag, ...]
     overrides: tuple[Override, ...]
-    photos: tuple[str, ...]
-    declaration_photo: str | None
-    clerk_email: str | None
-    policy_version: str | None
-    seller: SellerBlock | None
+    seller_access: str  # "full" (owner) or "masked" (the clerk who made it)
+    seller: SellerBlock | None  # None: erased (``seller_erased_at``) or not readable
+    seller_erased_at: datetime | None = None
     created: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def bonus_amount(self) -> int:
+        """What store credit adds to the agreed amount (0 for Pix and cash)."""
+        return max(0, self.payout_amount - self.agreed_amount)
 
 
 def photo_from_response(
     status: int, body: str | bytes | None, headers: Mapping[str, str]
 ) -> UploadedPhoto:
     if status in (200, 201):
-        payload = _object(body)
+        payload = json_object(body)
         return UploadedPhoto(
-            photo_id=_text(payload, "photo_id", required=True),
-            bytes=_int(payload, "bytes") or 0,
-            width=_int(payload, "width") or 0,
-            height=_int(payload, "height") or 0,
+            photo_id=text(payload, "photo_id", required=True),
+            bytes=integer(payload, "bytes") or 0,
+            width=integer(payload, "width") or 0,
+            height=integer(payload, "height") or 0,
         )
     raise purchase_error(status, body, headers)
 
@@ -174,26 +200,28 @@ def preview_from_response(
 ) -> PurchasePreview:
     if status != 200:
         raise purchase_error(status, body, headers)
-    payload = _object(body)
-    photos = _member(payload, "photos")
+    payload = json_object(body)
+    photos = member(payload, "photos")
     return PurchasePreview(
-        quote_id=_text(payload, "quote_id", required=True),
-        quote_offer=_int(payload, "quote_offer"),
-        revised_offer=_int(payload, "revised_offer"),
+        quote_id=text(payload, "quote_id", required=True),
+        quote_offer=integer(payload, "quote_offer"),
+        quote_agreed=integer(payload, "quote_agreed"),
+        revised_offer=integer(payload, "revised_offer"),
         revised=bool(payload.get("revised", False)),
+        no_offer_reason=optional_text(payload, "no_offer_reason"),
         changed_deductions=_deductions(payload.get("changed_deductions")),
         deductions=_deductions(payload.get("deductions")),
-        policy_version=_text(payload, "policy_version"),
+        policy_version=text(payload, "policy_version"),
         locks=tuple(
-            LockQuestion(_text(i, "id", True), _text(i, "question"), _text(i, "what_to_do"))
-            for i in _items(payload, "locks")
+            LockQuestion(text(i, "id", True), text(i, "question"), text(i, "what_to_do"))
+            for i in items(payload, "locks")
         ),
         payout_options=_payouts(payload.get("payout_options")),
         flags=_flags(payload.get("flags")),
-        existing_purchase_id=_optional_text(payload, "existing_purchase_id"),
-        privacy_notice_pt=_text(payload, "privacy_notice_pt"),
-        photos_min=_int(photos, "min") or 2,
-        photos_max=_int(photos, "max") or 6,
+        existing_purchase_id=optional_text(payload, "existing_purchase_id"),
+        privacy_notice_pt=text(payload, "privacy_notice_pt"),
+        photos_min=integer(photos, "min") or 2,
+        photos_max=integer(photos, "max") or 6,
     )
 
 
@@ -202,7 +230,7 @@ def purchase_from_response(
 ) -> PurchaseAnswer:
     """``POST /purchase``'s 201/200, else the typed error."""
     if status in (200, 201):
-        return purchase_from_body(_object(body), created=status == 201)
+        return purchase_from_body(json_object(body), created=status == 201)
     raise purchase_error(status, body, headers)
 
 
@@ -211,89 +239,67 @@ def found_purchase_from_response(
 ) -> PurchaseAnswer | None:
     """``GET /purchase/{id}`` and ``GET /purchase?serial=``: the purchase, None for 404."""
     if status == 200:
-        return purchase_from_body(_object(body))
-    if status == 404 and _maybe(body).get("reason_code") != "no_route":
+        return purchase_from_body(json_object(body))
+    if status == 404 and maybe_object(body).get("reason_code") != "no_route":
         return None
     raise purchase_error(status, body, headers)
 
 
 def purchase_from_body(payload: Mapping[str, Any], created: bool = False) -> PurchaseAnswer:
-    payout = _member(payload, "payout")
-    machine = _member(payload, "machine")
-    laptop = _member(payload, "laptop")
-    condition = _member(payload, "condition")
+    """A ``PurchaseView.as_dict()`` read back (``created``: the answer was a 201)."""
+    payout = member(payload, "payout")
+    machine = member(payload, "machine")
     seller = payload.get("seller")
-    known = set(_PURCHASE_KEYS)
+    access = text(payload, "seller_access")
     return PurchaseAnswer(
-        purchase_id=_text(payload, "purchase_id", required=True),
-        quote_id=_text(payload, "quote_id") or _text(payload, "purchase_id"),
-        recorded_at=_when(payload.get("recorded_at")),
-        laptop=dict(laptop),
-        laptop_description=_text(payload, "laptop_description"),
-        serial=_text(payload, "serial") or _text(machine, "serial"),
-        label_brand=_optional_text(payload, "label_brand")
-        or _optional_text(machine, "label_brand"),
-        label_model=_optional_text(payload, "label_model")
-        or _optional_text(machine, "label_model"),
-        condition=dict(condition),
-        quote_offer=_int(payload, "quote_offer"),
-        revised_offer=_int(payload, "revised_offer"),
-        agreed_amount=_int(payload, "agreed_amount") or 0,
-        amount_reason=_optional_text(payload, "amount_reason"),
-        payout_method=_text(payout, "method"),
-        payout_amount=_int(payout, "amount") or 0,
-        payout_bonus_percent=_number(payout, "bonus_percent"),
+        purchase_id=text(payload, "purchase_id", required=True),
+        quote_id=text(payload, "quote_id") or text(payload, "purchase_id"),
+        event_id=text(payload, "event_id"),
+        recorded_at=moment(payload.get("recorded_at")),
+        clerk_email=optional_text(payload, "clerk_email"),
+        policy_version=optional_text(payload, "policy_version"),
+        quote_offer=integer(payload, "quote_offer"),
+        quote_decision=text(payload, "quote_decision"),
+        quote_agreed=integer(payload, "quote_agreed"),
+        condition=member(payload, "condition"),
+        revised_offer=integer(payload, "revised_offer"),
+        changed_deductions=_deductions(payload.get("changed_deductions")),
+        agreed_amount=integer(payload, "agreed_amount") or 0,
+        amount_reason=optional_text(payload, "amount_reason"),
+        locks={str(k): bool(v) for k, v in member(payload, "locks").items()},
+        serial=text(machine, "serial"),
+        label_brand=optional_text(machine, "label_brand"),
+        label_model=optional_text(machine, "label_model"),
+        laptop_brand=optional_text(machine, "laptop_brand"),
+        photos=tuple(str(p) for p in payload.get("photos") or () if isinstance(p, str)),
+        payout_method=text(payout, "method"),
+        payout_amount=integer(payout, "amount") or 0,
+        payout_bonus_percent=number(payout, "bonus_percent"),
+        declaration_signed=payload.get("declaration_signed") is True,
+        declaration_photo=optional_text(payload, "declaration_photo"),
         flags=_flags(payload.get("flags")),
         overrides=tuple(
             Override(
-                _text(i, "code"),
-                _optional_text(i, "decided_by") or _optional_text(i, "by"),
-                _optional_text(i, "note"),
+                text(i, "what"),
+                text(i, "role"),
+                optional_text(i, "email"),
+                moment(i.get("at")),
             )
-            for i in _items(payload, "overrides")
+            for i in items(payload, "overrides")
         ),
-        photos=tuple(str(p) for p in payload.get("photos") or () if isinstance(p, str)),
-        declaration_photo=_optional_text(payload, "declaration_photo"),
-        clerk_email=_optional_text(payload, "clerk_email"),
-        policy_version=_optional_text(payload, "policy_version"),
-        seller=_seller(seller) if isinstance(seller, dict) else None,
+        seller_access=access or "masked",
+        seller=_seller(seller, access) if isinstance(seller, dict) else None,
+        seller_erased_at=moment(payload.get("seller_erased_at")),
         created=created,
-        extra={k: v for k, v in payload.items() if k not in known},
     )
-
-
-_PURCHASE_KEYS = (
-    "purchase_id",
-    "quote_id",
-    "recorded_at",
-    "laptop",
-    "laptop_description",
-    "serial",
-    "label_brand",
-    "label_model",
-    "machine",
-    "condition",
-    "quote_offer",
-    "revised_offer",
-    "agreed_amount",
-    "amount_reason",
-    "payout",
-    "flags",
-    "overrides",
-    "photos",
-    "declaration_photo",
-    "clerk_email",
-    "policy_version",
-    "seller",
-)
 
 
 def purchase_error(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Exception:
     """The typed error of a purchase route's non-2xx answer. A 403 from the gateway (no or a
     wrong key: no ``message_pt``) stays an ``AuthError``; the service's own 403 (an owner must
     do it) is a ``PurchaseRefused``."""
-    payload = _maybe(body)
-    message_pt = _text(payload, "message_pt") if isinstance(payload.get("message_pt"), str) else ""
+    payload = maybe_object(body)
+    message_pt = text(payload, "message_pt") if isinstance(payload.get("message_pt"), str) else ""
     english = str(payload.get("message") or "")[:200]
     if status == 404 and payload.get("quote_id") and payload.get("reason_code") != "no_route":
         return QuoteNotFound(str(payload["quote_id"]), f"purchase answered 404: {english}")
@@ -304,8 +310,8 @@ def purchase_error(status: int, body: str | bytes | None, headers: Mapping[str, 
             status,
             message_pt,
             field_errors_in(body),
-            reason_code=_optional_text(payload, "reason_code"),
-            purchase_id=_optional_text(payload, "purchase_id"),
+            reason_code=optional_text(payload, "reason_code"),
+            purchase_id=optional_text(payload, "purchase_id"),
             flags=[
                 {"code": f.code, "severity": f.severity, "message_pt": f.message_pt}
                 for f in _flags(payload.get("flags"))
@@ -317,122 +323,41 @@ def purchase_error(status: int, body: str | bytes | None, headers: Mapping[str, 
     return error_for_status(status, body, headers)
 
 
-# -- reading JSON members ----------------------------------------------------------------------
-
-
-def _maybe(body: str | bytes | None) -> dict[str, Any]:
-    try:
-        payload = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return payload if isinstance(payload, dict) else {}
-
-
-def _object(body: str | bytes | None) -> dict[str, Any]:
-    if body is None or body in ("", b""):
-        raise InvalidResponse("purchase answer is empty")
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidResponse("purchase answer is not JSON") from None
-    if not isinstance(payload, dict):
-        raise InvalidResponse("purchase answer is not a JSON object")
-    return payload
-
-
-def _member(payload: Mapping[str, Any], key: str) -> dict[str, Any]:
-    """A nested object, ``{}`` when absent or not an object."""
-    value = payload.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _text(payload: Mapping[str, Any], key: str, required: bool = False) -> str:
-    value = payload.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value):
-        raise InvalidResponse(f"purchase answer: {key} is not text")
-    return value
-
-
-def _optional_text(payload: Mapping[str, Any], key: str) -> str | None:
-    value = payload.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InvalidResponse(f"purchase answer: {key} is not text")
-    return value
-
-
-def _int(payload: Mapping[str, Any], key: str) -> int | None:
-    value = payload.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidResponse(f"purchase answer: {key} is not a number")
-    return round(value)
-
-
-def _number(payload: Mapping[str, Any], key: str) -> int | float:
-    value = payload.get(key)
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidResponse(f"purchase answer: {key} is not a number")
-    return value
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidResponse("purchase answer: recorded_at is not a date and time") from None
-
-
-def _items(payload: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
-    value = payload.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise InvalidResponse(f"purchase answer: {key} is not a list of objects")
-    return value
-
-
 def _deductions(value: Any) -> tuple[DeductionLine, ...]:
-    items = _items({"deductions": value}, "deductions")
     return tuple(
-        DeductionLine(_text(i, "label_pt") or _text(i, "label"), _int(i, "amount") or 0)
-        for i in items
+        DeductionLine(text(i, "label_pt") or text(i, "label"), integer(i, "amount") or 0)
+        for i in items({"deductions": value}, "deductions")
     )
 
 
 def _payouts(value: Any) -> tuple[PayoutOption, ...]:
     return tuple(
         PayoutOption(
-            method=_text(i, "method", True),
-            label_pt=_text(i, "label_pt"),
-            amount=_int(i, "amount") or 0,
-            bonus_percent=_number(i, "bonus_percent"),
+            method=text(i, "method", True),
+            label_pt=text(i, "label_pt"),
+            amount=integer(i, "amount") or 0,
+            bonus_percent=number(i, "bonus_percent"),
         )
-        for i in _items({"payout_options": value}, "payout_options")
+        for i in items({"payout_options": value}, "payout_options")
     )
 
 
 def _flags(value: Any) -> tuple[PurchaseFlag, ...]:
     return tuple(
-        PurchaseFlag(_text(i, "code", True), _text(i, "severity"), _text(i, "message_pt"))
-        for i in _items({"flags": value}, "flags")
+        PurchaseFlag(text(i, "code", True), text(i, "severity"), text(i, "message_pt"))
+        for i in items({"flags": value}, "flags")
     )
 
 
-def _seller(payload: Mapping[str, Any]) -> SellerBlock:
+def _seller(payload: Mapping[str, Any], access: str) -> SellerBlock:
     return SellerBlock(
-        name=_text(payload, "name"),
-        cpf=_text(payload, "cpf") or _text(payload, "masked_cpf"),
-        document_type=_optional_text(payload, "document_type"),
-        document_number=_optional_text(payload, "document_number"),
-        phone=_optional_text(payload, "phone"),
-        masked=bool(payload.get("masked", False)),
+        first_name=text(payload, "first_name"),
+        cpf_masked=text(payload, "cpf_masked"),
+        masked=access != "full",
+        name=optional_text(payload, "name"),
+        cpf=optional_text(payload, "cpf"),
+        document_type=optional_text(payload, "document_type"),
+        document_label=optional_text(payload, "document_label"),
+        document_number=optional_text(payload, "document_number"),
+        phone=optional_text(payload, "phone"),
     )
