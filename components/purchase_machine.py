@@ -8,8 +8,6 @@ the serial it finds lands in the serial box (a widget's value may only be set be
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from components.purchase_inspection import section
@@ -22,6 +20,7 @@ from components.purchase_words import (
     SERIAL_MISSING,
 )
 from laptop_pricing.purchase.barcode import read_serial
+from laptop_pricing.purchase.request import SERIAL, normalize_serial
 
 SERIAL_KEY = "purchase_serial"
 BRAND_KEY = "purchase_label_brand"
@@ -31,13 +30,12 @@ BARCODE_CAMERA_KEY = "purchase_barcode_camera"
 BARCODE_CAMERA_ON_KEY = "purchase_barcode_camera_on"
 BARCODE_NOTE_KEY = "purchase_barcode_note"
 IMAGE_TYPES = ["jpg", "jpeg", "png", "heic", "heif"]
-# The service's rule (3 to 40 of these, after upper-casing), checked here first so the clerk
-# reads it beside the box; the service checks it again.
-SERIAL_PATTERN = re.compile(r"[A-Z0-9\-./ ]{3,40}")
 
 
 def serial_text() -> str:
-    return str(st.session_state.get(SERIAL_KEY) or "").strip().upper()
+    """The serial as the service will read it (its own rule, checked here first so the clerk
+    reads the problem beside the box)."""
+    return normalize_serial(str(st.session_state.get(SERIAL_KEY) or ""))
 
 
 def _read_barcode(widget_key: str) -> None:
@@ -97,7 +95,7 @@ def machine_problem() -> str | None:
     serial = serial_text()
     if not serial:
         return SERIAL_MISSING
-    if not SERIAL_PATTERN.fullmatch(serial):
+    if not SERIAL.match(serial):
         return SERIAL_INVALID
     brand = str(st.session_state.get(BRAND_KEY) or "").strip()
     model = str(st.session_state.get(MODEL_KEY) or "").strip()
