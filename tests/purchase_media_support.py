@@ -28,6 +28,7 @@ FORMATS = {
     "code39": zxingcpp.BarcodeFormat.Code39,
     "qr": zxingcpp.BarcodeFormat.QRCode,
     "datamatrix": zxingcpp.BarcodeFormat.DataMatrix,
+    "ean13": zxingcpp.BarcodeFormat.EAN13,
 }
 
 
