@@ -168,7 +168,7 @@ def success_card(done: Finished) -> None:
         st.success(f"**Compra registrada: {answer.purchase_id}**", icon=":material/task_alt:")
         when = answer.recorded_at.astimezone(BRASILIA) if answer.recorded_at else None
         lines = [
-            f"**Notebook:** {answer.laptop_description or 'notebook'}",
+            f"**Notebook:** {done.facts.laptop_description if done.facts else 'notebook'}",
             f"**Número de série:** {answer.serial}",
             f"**Valor combinado:** {format_price(answer.agreed_amount)}",
             f"**Pagamento:** {payout_words(answer)}",

@@ -32,27 +32,30 @@ def payout_words(answer: PurchaseAnswer) -> str:
 
 
 def purchase_lines(answer: PurchaseAnswer) -> list[str]:
-    """What a found purchase shows, seller block as the service sent it (full or masked)."""
+    """What a found purchase shows, the seller as the service sent it (full or masked)."""
     lines = [f"**Compra {answer.purchase_id}**"]
     if answer.recorded_at is not None:
         lines.append(f"Registrada em {answer.recorded_at.astimezone(BRASILIA):%d/%m/%Y às %H:%M}")
     label = " ".join(x for x in (answer.label_brand, answer.label_model) if x)
-    lines.append(f"**Notebook:** {answer.laptop_description or 'notebook'}")
     lines.append(f"**Número de série:** {answer.serial}" + (f" ({label})" if label else ""))
     lines.append(f"**Valor combinado:** {format_price(answer.agreed_amount)}")
     lines.append(f"**Pagamento:** {payout_words(answer)}")
     seller = answer.seller
-    if seller is not None:
+    if seller is None:
+        lines.append("**Vendedor:** dados apagados a pedido ou pelo prazo de guarda")
+    elif seller.masked:
+        lines.append(f"**Vendedor:** {seller.first_name} · CPF {seller.cpf_masked}")
+    else:
         lines.append(f"**Vendedor:** {seller.name} · CPF {seller.cpf}")
-        if seller.document_type and seller.document_number:
-            kind = DOCUMENT_WORDS.get(seller.document_type, seller.document_type)
-            lines.append(f"**Documento:** {kind} {seller.document_number}")
+        if seller.document_number:
+            kind = seller.document_label or DOCUMENT_WORDS.get(seller.document_type or "", "")
+            lines.append(f"**Documento:** {kind} {seller.document_number}".replace("  ", " "))
         if seller.phone:
             lines.append(f"**Telefone:** {seller.phone}")
     for flag in answer.flags:
         lines.append(f"**Alerta:** {flag.message_pt}")
     for override in answer.overrides:
-        lines.append(f"**Aprovado por:** {override.decided_by or 'dono'} ({override.code})")
+        lines.append(f"**Aprovado pelo dono:** {override.email or 'dono'} ({override.what})")
     if answer.clerk_email:
         lines.append(f"**Atendente:** {answer.clerk_email}")
     return lines

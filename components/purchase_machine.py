@@ -35,7 +35,8 @@ IMAGE_TYPES = ["jpg", "jpeg", "png", "heic", "heif"]
 def serial_text() -> str:
     """The serial as the service will read it (its own rule, checked here first so the clerk
     reads the problem beside the box)."""
-    return normalize_serial(str(st.session_state.get(SERIAL_KEY) or ""))
+    serial: str = normalize_serial(str(st.session_state.get(SERIAL_KEY) or ""))
+    return serial
 
 
 def _read_barcode(widget_key: str) -> None:
