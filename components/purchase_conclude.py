@@ -1,4 +1,4 @@
-""""Concluir compra": check every step, upload the photos, record the purchase, and the success
+""" "Concluir compra": check every step, upload the photos, record the purchase, and the success
 card after it.
 
 The first click turns on each step's own message (what it lacks, in one sentence). When none
@@ -188,4 +188,3 @@ def success_card(done: Finished) -> None:
             clear_purchase()
             start_new_customer()
             st.switch_page(ESTIMATE_PAGE)
-

@@ -35,7 +35,7 @@ DESCRIBED = ("brand", "processor_brand", "processor_name", "ram_gb", "ssd", "hdd
 
 
 def laptop_description(spec: LaptopSpec | None) -> str:
-    """"Dell · Intel · Core i5 · 8 GB · 256 GB": what the quote says the laptop is."""
+    """ "Dell · Intel · Core i5 · 8 GB · 256 GB": what the quote says the laptop is."""
     if spec is None:
         return "Notebook"
     values = spec.as_dict()
@@ -55,17 +55,18 @@ def declaration_facts(
     seller: Seller,
     agreed: int,
     payout: PayoutOption,
-    clerk: str | None,
 ) -> DeclarationFacts:
-    """What the declaration says, from the page (the time is now; the answer's once stored)."""
+    """What the declaration says, from the page (the time is now; the answer's once stored).
+    The clerk signs on the "Atendente" line by hand: their e-mail never goes into a download."""
     machine = machine_payload()
     return DeclarationFacts(
         store=store,
         purchase_id=quote_id,
+        recorded_at=datetime.now(UTC),
         seller_name=seller.name,
         masked_cpf=seller.masked_cpf,
         document_type=seller.document_type,
-        document_number=seller.document_number,
+        masked_document=masked_document(seller.document_number),
         laptop_description=laptop_description(spec),
         serial=machine["serial"],
         label_brand=machine["label_brand"],
@@ -74,14 +75,28 @@ def declaration_facts(
         agreed_amount=agreed,
         payout_label=payout.label_pt,
         payout_amount=payout.amount,
-        payout_bonus_percent=payout.bonus_percent,
-        recorded_at=datetime.now(UTC),
-        clerk=clerk,
+        bonus_percent=float(payout.bonus_percent) or None,
     )
 
 
+def masked_document(number: str) -> str:
+    """The document number with every letter and digit hidden but the last two
+    ("12.345.678-9" -> "**.***.**8-9"): the paper the seller signs may be photographed."""
+    shown = 2
+    hidden = max(0, sum(c.isalnum() for c in number) - shown)
+    masked = []
+    for char in number:
+        if char.isalnum() and hidden > 0:
+            masked.append("*")
+            hidden -= 1
+        else:
+            masked.append(char)
+    return "".join(masked)
+
+
 def _pdf(facts: DeclarationFacts) -> bytes:
-    return declaration_pdf(facts)
+    pdf: bytes = declaration_pdf(facts)
+    return pdf
 
 
 def declaration_download(facts: DeclarationFacts, key: str) -> None:
@@ -123,4 +138,3 @@ def declaration_step(
         problem = None if signed else UNSIGNED
         problem_note(7, problem)
     return problem, photo
-

@@ -93,7 +93,6 @@ def _steps(
             seller,
             int(st.session_state[AMOUNT_KEY]),
             payout,
-            visitor.clerk_email,
         )
     problems[7], paper = declaration_step(facts, waiting)
     blocked = preview.stopped or locks_refused

@@ -194,4 +194,3 @@ def locks_step(preview: PurchasePreview) -> tuple[str | None, bool]:
 
 def lock_answers(preview: PurchasePreview) -> dict[str, bool]:
     return {lock.id: st.session_state.get(lock_key(lock.id)) is True for lock in preview.locks}
-

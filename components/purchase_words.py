@@ -89,7 +89,7 @@ def refusal_step(fields: Iterable[str]) -> int | None:
 
 
 def steps_text(numbers: Iterable[int]) -> str:
-    """"1, 3 e 5" for the steps still lacking something."""
+    """ "1, 3 e 5" for the steps still lacking something."""
     words = [str(n) for n in sorted(set(numbers))]
     if len(words) < 2:
         return "".join(words)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from components.purchase_declaration import SIGNED_KEY
-from components.purchase_inspection import AMOUNT_KEY, lock_key
+from components.purchase_inspection import AMOUNT_KEY
 from components.purchase_machine import BRAND_KEY, MODEL_KEY, SERIAL_KEY
 from components.purchase_photos import FILES_KEY
 from components.purchase_quote import condition_key
