@@ -54,7 +54,7 @@ REFUSED_TITLES = {
 # What each page shows only when it really opened (its data or its form).
 OPENED = {
     "estimate": "Calcular oferta",
-    "purchase": "Código da cotação",
+    "purchase": "Para comprar, registre na cotação",
     "monitoring": "Atualizar",
     "model_card": "Versão",
 }

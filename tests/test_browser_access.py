@@ -38,7 +38,7 @@ CLERK_NAV = ["Avaliar notebook", "Comprar notebook"]
 # url path -> the heading the page draws when it really opens, and a thing only it shows.
 PAGES = {
     "": ("Avaliar notebook usado", "Calcular oferta"),
-    "purchase": ("Comprar notebook", "Código da cotação"),
+    "purchase": ("Comprar notebook", "Para comprar, registre na cotação"),
     "monitoring": ("Monitoramento", "Atualizar"),
     "model_card": ("Sobre o modelo", "O modelo que calcula os preços"),
 }
