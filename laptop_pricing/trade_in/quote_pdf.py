@@ -31,14 +31,18 @@ INSPECTION_LINE = (
 )
 
 
-def _qr_png(text: str) -> io.BytesIO:
+def qr_png(text: str) -> io.BytesIO:
+    """A full QR code: segno would pick a Micro QR for a short text, which phone cameras skip."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
+    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=8, border=2)
     buffer.seek(0)
     return buffer
 
 
-class _QuotePdf(FPDF):
+class StorePdf(FPDF):
+    """An A4 page with the bundled fonts and the layout both store documents use (this quote and
+    the purchase declaration, ``laptop_pricing.purchase.declaration_pdf``)."""
+
     def __init__(self) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
@@ -95,7 +99,7 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
 
 def quote_pdf(document: QuoteDocument) -> bytes:
     """The quote as a one-page A4 PDF: store, code and QR, offer, "Importante", then details."""
-    pdf = _QuotePdf()
+    pdf = StorePdf()
     store = document.store
     pdf.set_title(f"Cotação {document.quote_id}")
     pdf.set_author(store.name)
@@ -104,7 +108,7 @@ def quote_pdf(document: QuoteDocument) -> bytes:
 
     qr_size = 34
     qr_x = pdf.w - pdf.r_margin - qr_size
-    pdf.image(_qr_png(document.quote_id), x=qr_x, y=pdf.t_margin, w=qr_size, h=qr_size)
+    pdf.image(qr_png(document.quote_id), x=qr_x, y=pdf.t_margin, w=qr_size, h=qr_size)
     pdf.set_xy(qr_x - 4, pdf.t_margin + qr_size + 0.5)
     pdf.set_font(FONT, "", 7)
     pdf.set_text_color(*MUTED)
