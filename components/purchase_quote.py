@@ -18,6 +18,8 @@ from components import messages
 from components.pricing import pricing_client
 from components.purchase_words import UNAVAILABLE
 from laptop_pricing.errors import PricingError, PurchaseRefused, QuoteNotFound
+from laptop_pricing.purchase.request import SERIAL, normalize_serial
+from laptop_pricing.purchase.seller import valid_cpf
 from laptop_pricing.purchase_answers import PurchasePreview
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.condition import QUESTIONS
@@ -74,9 +76,12 @@ def inspected_answers() -> dict[str, Any] | None:
 
 
 def preview_payload(quote_id: str, clerk_email: str | None) -> dict[str, Any]:
-    """What the preview depends on, read from the widgets' state (they may be drawn below)."""
-    serial = str(st.session_state.get("purchase_serial") or "").strip()
-    cpf = str(st.session_state.get("purchase_seller_cpf") or "").strip()
+    """What the preview depends on, read from the widgets' state (they may be drawn below).
+    A serial or CPF goes only once it is well formed (for the flags): one half typed is not
+    the service's to refuse, the step says what is wrong with it."""
+    serial = normalize_serial(str(st.session_state.get("purchase_serial") or ""))
+    serial = serial if SERIAL.match(serial) else ""
+    cpf = valid_cpf(st.session_state.get("purchase_seller_cpf")) or ""
     amount = st.session_state.get("purchase_amount")
     return {
         "quote_id": quote_id,

@@ -71,7 +71,7 @@ NOT_STORED = (
     "será registrada duas vezes."
 )
 REFUSED = "O serviço recusou a compra: {message}"
-DECLARATION_WAITS = "Complete as etapas {steps} para gerar a declaração."
+DECLARATION_WAITS = "Complete {steps} para gerar a declaração."
 
 
 def step_title(number: int) -> str:

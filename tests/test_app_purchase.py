@@ -71,9 +71,15 @@ def conclude(at):
     return at.run()
 
 
+def lock_keys(at) -> list[str]:
+    return [str(r.key) for r in at.radio if str(r.key).startswith("purchase_lock_")]
+
+
 def answer_locks(at, value: bool = True):
-    for radio in [r for r in at.radio if str(r.key).startswith("purchase_lock_")]:
-        radio.set_value(value)
+    keys = lock_keys(at)
+    assert keys, "no lock asked"
+    for key in keys:
+        at.radio(key=key).set_value(value)
         at.run()
     return at
 
@@ -118,7 +124,7 @@ def test_the_page_opens_from_the_offer_card_with_the_answers_of_the_quote():
     ]
     for key, value in SCRATCHED.items():
         assert at.radio(key=condition_key(key)).value == value
-    assert at.query_params["cotacao"] == [quote_id_of(at)]
+    assert at.query_params["cotacao"] == quote_id_of(at)
 
 
 def test_each_step_says_what_it_lacks_after_concluir_compra(clean_env):
@@ -138,8 +144,7 @@ def test_each_step_says_what_it_lacks_after_concluir_compra(clean_env):
 
 def test_a_lock_answered_no_says_what_to_do_and_blocks_the_purchase():
     at = answer_locks(on_purchase_page())
-    first = next(r for r in at.radio if str(r.key).startswith("purchase_lock_"))
-    first.set_value(False)
+    at.radio(key=lock_keys(at)[0]).set_value(False)
     at.run()
     assert any(e.startswith("Não é possível comprar com") for e in errors(at)), errors(at)
     assert at.button(key="purchase_conclude").disabled
@@ -161,7 +166,7 @@ def test_an_answer_changed_at_inspection_shows_the_revised_offer():
 
 def test_an_invalid_cpf_is_said_in_the_sellers_step(clean_env):
     at = fill_all(on_purchase_page())
-    at.text_input(key=CPF_KEY).set_value("111.111.111-11")
+    at.text_input(key=CPF_KEY).set_value("529.982.247-24")
     at.run()
     at = conclude(at)
     assert SELLER_FIELDS["seller.cpf"] in errors(at)
