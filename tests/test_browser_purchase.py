@@ -52,7 +52,12 @@ def step(page, number: int):
 
 
 def settle(page, text: str) -> None:
-    page.get_by_text(text, exact=False).first.wait_for(timeout=TIMEOUT)
+    """Wait until ``text`` shows (a screenshot in artifacts/ when it never does)."""
+    try:
+        page.get_by_text(text, exact=False).first.wait_for(timeout=TIMEOUT)
+    except Exception:
+        screenshot(page, "purchase-failure")
+        raise
     wait_for_app_idle(page)
 
 
@@ -104,9 +109,8 @@ def accept_and_buy(page) -> str:
 
 def inspection_with_one_change(page) -> None:
     first = step(page, 1)
-    first.locator(".st-key-purchase_condition_screen").get_by_text(
-        "Trincada, manchas, linhas ou pixels mortos", exact=True
-    ).click()
+    keyboard = first.locator(".st-key-purchase_condition_keyboard_ports")
+    keyboard.get_by_text("Algo falha", exact=True).click()
     settle(page, "Oferta revista na inspeção")
     revised = first.inner_text().replace("\xa0", " ")
     assert "(na cotação: R$ " in revised
@@ -127,10 +131,13 @@ def machine_from_barcode(page, tmp_path: Path) -> None:
     machine = step(page, 3)
     machine.locator(".st-key-purchase_barcode_file input[type=file]").set_input_files(str(label))
     settle(page, "Número de série lido do código de barras")
-    assert machine.get_by_label("Número de série").input_value() == LABEL_SERIAL
-    machine.get_by_label("Marca na etiqueta").fill("Dell")
-    machine.get_by_label("Modelo na etiqueta").fill("Inspiron 15 3000")
-    machine.get_by_label("Modelo na etiqueta").press("Tab")
+    assert (
+        machine.get_by_role("textbox", name="Número de série", exact=True).input_value()
+        == LABEL_SERIAL
+    )
+    machine.get_by_role("textbox", name="Marca na etiqueta", exact=True).fill("Dell")
+    machine.get_by_role("textbox", name="Modelo na etiqueta", exact=True).fill("Inspiron 15 3000")
+    machine.get_by_role("textbox", name="Modelo na etiqueta", exact=True).press("Tab")
     wait_for_app_idle(page)
 
 
@@ -147,10 +154,12 @@ def two_photos(page, tmp_path: Path) -> None:
 
 def seller_and_payout(page) -> None:
     seller = step(page, 5)
-    seller.get_by_label("Nome completo do vendedor").fill("Maria da Silva")
-    seller.get_by_label("CPF").fill(CPF)
-    seller.get_by_label("Número do documento").fill("12.345.678-9")
-    seller.get_by_label("Número do documento").press("Tab")
+    seller.get_by_role("textbox", name="Nome completo do vendedor", exact=True).fill(
+        "Maria da Silva"
+    )
+    seller.get_by_role("textbox", name="CPF", exact=True).fill(CPF)
+    seller.get_by_role("textbox", name="Número do documento", exact=True).fill("12.345.678-9")
+    seller.get_by_role("textbox", name="Número do documento", exact=True).press("Tab")
     wait_for_app_idle(page)
     choose(page, "purchase_seller_document_type", "RG")
     seller.get_by_text("Li para o cliente o aviso de privacidade").click()
@@ -202,7 +211,7 @@ def test_a_clerk_buys_an_owner_finds_it_by_serial_another_clerk_does_not(browser
     context, owner = signed_in(browser, server, OWNER)
     owner.goto(f"{server.url}/purchase")
     settle(owner, "Buscar compra por número de série")
-    box = owner.get_by_label("Buscar compra por número de série")
+    box = owner.get_by_role("textbox", name="Buscar compra por número de série", exact=True)
     box.fill(LABEL_SERIAL)
     box.press("Enter")
     card = owner.locator(".st-key-purchase_lookup_card")
@@ -215,7 +224,7 @@ def test_a_clerk_buys_an_owner_finds_it_by_serial_another_clerk_does_not(browser
     context, other = signed_in(browser, server, OTHER_CLERK)
     other.goto(f"{server.url}/purchase")
     settle(other, "Buscar uma compra sua pelo código")
-    box = other.get_by_label("Buscar uma compra sua pelo código")
+    box = other.get_by_role("textbox", name="Buscar uma compra sua pelo código", exact=True)
     box.fill(quote_id)
     box.press("Enter")
     settle(other, "Nenhuma compra sua com o código")
