@@ -125,7 +125,13 @@ def _thumbnails(sources: list[tuple[str, bytes, str | None]]) -> tuple[list[Phot
         seen.add(photo_key)
         default = ORDER[min(len(photos), len(ORDER) - 1)]
         with columns[len(photos) % 3]:
-            st.image(result.jpeg, caption=f"Foto {len(photos) + 1}", width="stretch")
+            number = len(photos) + 1
+            st.image(
+                result.jpeg,
+                caption=f"Foto {number}",
+                alt=f"Foto {number} do notebook, como será guardada",
+                width="stretch",
+            )
             kind = st.selectbox(
                 f"O que a foto {len(photos) + 1} mostra",
                 tuple(KINDS),
