@@ -20,6 +20,7 @@ import streamlit as st
 
 from components import messages
 from components.pricing import pricing_client
+from components.purchase_start import buy_button, buyable
 from laptop_pricing.api_answers import RecordedOutcome
 from laptop_pricing.errors import PricingError
 from laptop_pricing.formatting import BRASILIA, format_price
@@ -135,6 +136,8 @@ def outcome_controls(
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:
             st.success(recorded_text(recorded), icon=":material/task_alt:")
+            if buyable((recorded.outcome,)) and not disabled:
+                buy_button(quote_id, place)
             another = st.button(
                 ANOTHER,
                 key=f"outcome_{place}_another",

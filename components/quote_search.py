@@ -14,6 +14,7 @@ import streamlit as st
 from components.deduction_words import deduction_label
 from components.outcome_form import outcome_controls, outcome_history, recorded_outcome
 from components.pricing import pricing_client
+from components.purchase_start import buy_button, buyable
 from components.quote_download import store_identity, stored_pdf_download
 from laptop_pricing.errors import BadRequest, PricingError, QuoteNotFound
 from laptop_pricing.formatting import format_price
@@ -137,6 +138,12 @@ def quote_lookup_section(settings: Settings, clerk_email: str | None = None) -> 
         )
         inspection_details(result)
         outcome_history(result.outcomes)
+        if (
+            result.state == "valid"
+            and buyable(result.outcomes)
+            and not recorded_outcome(quote.quote_id)
+        ):
+            buy_button(quote.quote_id, "lookup_found")
         if result.state == "valid":
             outcome_controls(
                 quote.quote_id, quote.offer, settings, "lookup", clerk_email=clerk_email

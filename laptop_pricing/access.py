@@ -8,7 +8,8 @@ page and only arranges what the answer says.
   ``st.login``), every page needs a signed-in e-mail on a list. Without it, the embedded default on
   one's own machine (no API endpoint, no bucket) stays open; a production setting (endpoint or
   bucket) without sign-in opens only the estimate page and refuses the store's data.
-* ``Role``: clerks price and record; owners also see monitoring, the model card and the policy.
+* ``Role``: clerks price, record and buy; owners also see monitoring, the model card and the
+  policy.
 * E-mail lists (``CLERK-EMAILS``, ``OWNER-EMAILS``): addresses or ``@domain`` entries, separated
   by commas, semicolons or white space, compared case-insensitively (ASCII only: an address that
   needs Unicode case folding to match is refused, never folded into someone else's).
@@ -59,10 +60,14 @@ class Verdict(Enum):
 # its navigation from this table (a test ties the two together).
 PAGE_ROLES: Mapping[str, Role] = {
     "estimate": Role.CLERK,
+    "purchase": Role.CLERK,
     "monitoring": Role.OWNER,
     "model_card": Role.OWNER,
     "policy": Role.OWNER,
 }
+# Pages that act with the store's records and customers' personal data: refused in production
+# without sign-in even to the clerk role the open door grants (anyone with the address).
+STORE_RECORD_PAGES = frozenset({"purchase"})
 
 
 def parse_email_list(text: str | None) -> tuple[str, ...]:
@@ -197,6 +202,8 @@ def decide(visitor: Visitor, page: str) -> Verdict:
             return Verdict.SIGN_IN_REQUIRED
         if visitor.role is Role.NONE:
             return Verdict.NOT_ON_A_LIST
+    if visitor.door is Door.OPEN_PRODUCTION and page in STORE_RECORD_PAGES:
+        return Verdict.NEEDS_SIGN_IN_SETUP
     if visitor.role >= needed:
         return Verdict.ALLOWED
     if visitor.door is Door.OPEN_PRODUCTION:

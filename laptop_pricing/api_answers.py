@@ -141,7 +141,7 @@ def error_for_status(
     if status == 429:
         return RateLimited(message, parse_retry_after(headers.get("Retry-After")))
     if status in (400, 422):
-        return BadRequest(message, _field_errors(body))
+        return BadRequest(message, field_errors_in(body))
     if status == 503:
         return ServiceUnavailable(message, status)
     return UpstreamError(message, status)
@@ -260,13 +260,14 @@ def _service_message(body: str | bytes | None) -> str:
     return text[:200] or "(no message)"
 
 
-def _field_errors(body: str | bytes | None) -> list[FieldError]:
+def field_errors_in(body: str | bytes | None) -> list[FieldError]:
+    """The ``errors`` an error answer names (each a ``FieldError``), in order."""
     try:
         payload = json.loads(body) if body else None
     except (ValueError, UnicodeDecodeError):
         return []
     if isinstance(payload, dict) and "body" in payload and "errors" not in payload:
-        return _field_errors(payload["body"]) if isinstance(payload["body"], str) else []
+        return field_errors_in(payload["body"]) if isinstance(payload["body"], str) else []
     raw = payload.get("errors") if isinstance(payload, dict) else None
     errors = []
     for item in raw if isinstance(raw, list) else []:

@@ -10,11 +10,9 @@ that accepts every shape seen in the wild and raise the typed errors of ``laptop
 from __future__ import annotations
 
 import json
-import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import urllib3
@@ -33,6 +31,12 @@ from laptop_pricing.api_answers import (
     quote_from_response,
     trade_in_from_response,
 )
+from laptop_pricing.client_event import (
+    EMBEDDED_OWNER_KEY_ID,
+    PREDICT_PATH,
+    QUOTE_PATH,
+    gateway_event,
+)
 from laptop_pricing.errors import (
     BadRequest,
     ConnectionFailed,
@@ -41,6 +45,7 @@ from laptop_pricing.errors import (
 )
 from laptop_pricing.pricing.engine import MarketEstimate
 from laptop_pricing.pricing.laptop_spec import FieldError, LaptopSpec
+from laptop_pricing.purchase_client import PurchaseRoutes
 from laptop_pricing.retry_budget import BudgetRetry
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition
@@ -51,15 +56,14 @@ from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id
 CONNECT_TIMEOUT = 3.05  # seconds to open the connection
 READ_TIMEOUT = 10.0  # seconds to wait for the answer (a Lambda cold start fits; 29 s does not)
 RETRY_BUDGET = 10.0  # all attempts and back-off waits together
-PREDICT_PATH = "/predict"
 OUTCOME_PATH = "/outcome"
-QUOTE_PATH = "/quote/"  # + the quote id (only its alphabet and hyphens: safe in a URL)
 QUOTE_ID_FIELD = "quote_id"
 T = TypeVar("T")  # what a route's answer is read into
 
 
-class PricingClient(ABC):
-    """Anything that turns a laptop description into a MarketEstimate or raises a PricingError."""
+class PricingClient(PurchaseRoutes, ABC):
+    """Anything that turns a laptop description into a MarketEstimate or raises a PricingError;
+    the purchase routes come from ``PurchaseRoutes``."""
 
     embedded: bool = False
 
@@ -154,9 +158,14 @@ class PricingClient(ABC):
         read: Callable[..., T],
         path: str = PREDICT_PATH,
         method: str = "POST",
+        *,
+        raw: bytes | None = None,
+        content_type: str | None = None,
+        as_owner: bool = False,
     ) -> T:
-        """Deliver ``payload`` (None: no body) to the route ``path`` with ``method`` and turn
-        the answer into ``read(status, body, headers)``."""
+        """Deliver ``payload`` as JSON (or ``raw`` bytes of ``content_type``; neither: no body)
+        to the route ``path`` (its query included) with ``method``, as the owner when
+        ``as_owner``, and turn the answer into ``read(status, body, headers)``."""
 
 
 def request_payload(
@@ -204,6 +213,7 @@ class HttpPricingClient(PricingClient):
         endpoint: str,
         api_key: str | None = None,
         *,
+        owner_api_key: str | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
         retry_budget: float | None = None,
@@ -226,6 +236,7 @@ class HttpPricingClient(PricingClient):
         if api_key:
             headers["x-api-key"] = api_key
         self._pool = urllib3.PoolManager(headers=headers, maxsize=4)
+        self._owner_key = owner_api_key  # sent only on calls made as_owner
 
     def __repr__(self) -> str:  # never show the key
         return f"HttpPricingClient(endpoint={self.endpoint!r})"
@@ -260,7 +271,9 @@ class HttpPricingClient(PricingClient):
         base = base.rstrip("/")
         if base.endswith(PREDICT_PATH):
             base = base[: -len(PREDICT_PATH)]
-        return base + path + (f"?{query}" if query else "")
+        if query:
+            path += ("&" if "?" in path else "?") + query
+        return base + path
 
     def _send(
         self,
@@ -268,13 +281,23 @@ class HttpPricingClient(PricingClient):
         read: Callable[..., T],
         path: str = PREDICT_PATH,
         method: str = "POST",
+        *,
+        raw: bytes | None = None,
+        content_type: str | None = None,
+        as_owner: bool = False,
     ) -> T:
-        body = None if payload is None else json.dumps(payload).encode()
+        body = raw if raw is not None else None if payload is None else json.dumps(payload).encode()
+        headers = dict(self._pool.headers)
+        if content_type:
+            headers["Content-Type"] = content_type
+        if as_owner and self._owner_key:
+            headers["x-api-key"] = self._owner_key
         try:
             response = self._pool.request(
                 method,
                 self.url_for(path),
                 body=body,
+                headers=headers,
                 timeout=self.timeout,
                 retries=self.retry_policy(),
             )
@@ -305,38 +328,6 @@ def backoff_sleep(seconds: float) -> None:
 # In-process
 
 
-def gateway_event(
-    payload: Mapping[str, Any] | None, path: str = PREDICT_PATH, method: str = "POST"
-) -> dict[str, Any]:
-    """The API Gateway REST proxy event for a request of ``payload`` to ``path`` (what the
-    Lambda receives); a ``/quote/<id>`` path gets its resource template and path parameter."""
-    now = datetime.now(UTC)
-    resource, parameters = path, None
-    if path.startswith(QUOTE_PATH):
-        resource, parameters = QUOTE_PATH + "{quote_id}", {"quote_id": path[len(QUOTE_PATH) :]}
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {"Content-Type": ["application/json"]},
-        "queryStringParameters": None,
-        "pathParameters": parameters,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/prod{path}",
-            "stage": "prod",
-            "requestId": f"embedded-{now.timestamp():.6f}-{random.getrandbits(32):08x}",
-            "requestTimeEpoch": int(now.timestamp() * 1000),
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": "laptop-pricing-embedded"},
-        },
-        "body": None if payload is None else json.dumps(payload),
-        "isBase64Encoded": False,
-    }
-
-
 class LocalPricingClient(PricingClient):
     """The Lambda handler's logic called in this process: the embedded default, no server.
 
@@ -356,8 +347,21 @@ class LocalPricingClient(PricingClient):
         read: Callable[..., T],
         path: str = PREDICT_PATH,
         method: str = "POST",
+        *,
+        raw: bytes | None = None,
+        content_type: str | None = None,
+        as_owner: bool = False,
     ) -> T:
-        response = self._handler(gateway_event(payload, path, method), None)
+        owner = EMBEDDED_OWNER_KEY_ID if as_owner else None
+        event = gateway_event(
+            payload,
+            path,
+            method,
+            raw=raw,
+            content_type=content_type or "application/json",
+            api_key_id=owner,
+        )
+        response = self._handler(event, None)
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
             raise InvalidResponse("the pricing handler returned something that is not a response")
         body = response.get("body")
@@ -373,7 +377,9 @@ def client_from_settings(settings: Settings) -> PricingClient:
     settings name, the outcome recorder and the quote lookup beside that log). Raises
     ``PolicyError`` naming the key when that policy cannot be used."""
     if settings.api_endpoint:
-        return HttpPricingClient(settings.api_endpoint, settings.api_key)
+        return HttpPricingClient(
+            settings.api_endpoint, settings.api_key, owner_api_key=settings.owner_api_key
+        )
     from laptop_pricing.embedded import embedded_client
 
     return embedded_client(settings)

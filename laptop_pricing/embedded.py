@@ -4,15 +4,23 @@ every part it needs built from the settings and passed in where it is used.
 ``client_from_settings`` calls ``embedded_client`` when no ``API-ENDPOINT`` is set. The parts
 are those the Lambda and the local server build at start (``laptop_pricing.api.handler``), less
 the metrics: the shipped engine, the request log (local folder or bucket), the store policy, the
-outcome recorder, the quote lookup over that log and the quotes kept by id.
+outcome recorder, the quote lookup over that log, the quotes kept by id and the purchase
+service (``laptop_pricing.purchase.service``) beside them. The in-process client marks an
+owner's call with ``EMBEDDED_OWNER_KEY_ID`` and this handler, and only it, trusts that mark:
+the app asks for it only when the signed-in visitor is an owner.
 """
 
 from __future__ import annotations
 
-from laptop_pricing.api.handler import PricingHandler, get_engine
+from laptop_pricing.api.handler import (
+    PricingHandler,
+    get_engine,
+    purchase_route_from_settings,
+)
 from laptop_pricing.api.quote_route import QuoteRoute
 from laptop_pricing.api.service import observer_from_settings
 from laptop_pricing.client import LocalPricingClient
+from laptop_pricing.client_event import EMBEDDED_OWNER_KEY_ID
 from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.outcome_service import (
     quote_lookup_from_settings,
@@ -23,8 +31,8 @@ from laptop_pricing.trade_in.quote import QuoteIssuer
 
 
 def embedded_handler(settings: Settings) -> PricingHandler:
-    """The handler with its engine, request log, issuer, recorder and quote route. Raises
-    ``PolicyError`` naming the key when the store policy cannot be used."""
+    """The handler with its engine, request log, issuer, recorder, quote and purchase routes.
+    Raises ``PolicyError`` naming the key when the store policy cannot be used."""
     policy = load_policy(policy_path(settings))
     lookup = quote_lookup_from_settings(settings)
     observer = observer_from_settings(settings)
@@ -35,6 +43,9 @@ def embedded_handler(settings: Settings) -> PricingHandler:
         recorder=recorder_from_settings(settings, lookup),
         quotes=QuoteRoute(lookup, policy),
         quote_keys=observer.quote_keys,
+        purchases=purchase_route_from_settings(
+            settings, lookup, frozenset({EMBEDDED_OWNER_KEY_ID})
+        ),
     )
 
 

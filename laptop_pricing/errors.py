@@ -5,7 +5,7 @@ Messages here are for logs and developers (English) and never contain the API ke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from laptop_pricing.pricing.laptop_spec import FieldError
@@ -101,3 +101,41 @@ class QuoteExpired(PricingError):
 class OutcomeNotStored(PricingError):
     """503 from ``POST /outcome``: the outcome could not be stored in time. Sending the same
     ``event_id`` again is safe (it is stored once)."""
+
+
+class PurchaseRefused(PricingError):
+    """A purchase route refused the request: 400 (``fields`` names each one at fault), 403 (an
+    owner must do or approve it), 409 (the quote cannot be bought now: expired, not accepted,
+    already bought, a flag that stops it), 413 (a photo over the size limit). ``message_pt`` is
+    the service's one pt-BR sentence for the clerk (empty when it sent none: the page then picks
+    its words from ``status`` and ``reason_code``); ``purchase_id`` names an earlier purchase of
+    the same quote or serial; ``flags`` are the flags that stopped or need an owner."""
+
+    def __init__(
+        self,
+        status: int,
+        message_pt: str,
+        errors: Sequence[FieldError] = (),
+        *,
+        reason_code: str | None = None,
+        purchase_id: str | None = None,
+        flags: Sequence[Mapping[str, str]] = (),
+        message: str | None = None,
+    ):
+        super().__init__(message or f"purchase refused ({status}): {reason_code or message_pt}")
+        self.status = status
+        self.message_pt = message_pt
+        self.errors = list(errors)
+        self.reason_code = reason_code
+        self.purchase_id = purchase_id
+        self.flags = [dict(flag) for flag in flags]
+
+    @property
+    def fields(self) -> list[str]:
+        """Names of the fields at fault, in order, without repeats."""
+        return list(dict.fromkeys(e.field for e in self.errors))
+
+
+class PurchaseNotStored(ServiceUnavailable):
+    """503 from a purchase route: not confirmed stored (or the store or the personal-data key is
+    unavailable). Sending the same ``event_id`` again is safe (it is stored once)."""

@@ -35,6 +35,7 @@ from laptop_pricing.sign_in_settings import read_issuers as read_issuers
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
 DEFAULT_OUTCOMES_PREFIX = "laptop-trade-in-outcomes"
+DEFAULT_PURCHASES_PREFIX = "laptop-trade-in-purchases"
 DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
 # The request log's wall-clock limit per write (connect, read, retries and locks together).
 DEFAULT_REQUEST_LOG_DEADLINE = 1.0
@@ -45,6 +46,8 @@ BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 KEYS: Mapping[str, str] = {
     "API-ENDPOINT": "URL of the pricing API's predict route (unset: embedded engine, in-process)",
     "API-KEY": "sent as x-api-key",
+    "OWNER-API-KEY": "sent as x-api-key instead of API-KEY on an owner's purchase calls (the "
+    "template's owner key); only when the signed-in visitor is an owner",
     "PREDICTIONS-BUCKET": "S3 bucket of the request log (unset: the local folder)",
     "PREDICTIONS-PREFIX": "key prefix of the day files",
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
@@ -64,6 +67,9 @@ KEYS: Mapping[str, str] = {
     "why, comparables) under the offer; false hides them from the screen entirely",
     "UNVERIFIED-EMAIL-ISSUERS": "sign-in providers (their `iss`) that never send "
     "email_verified: their e-mail is trusted without it; any other provider must send true",
+    "PERSONAL-DATA-KEY": "secret that seals sellers' personal data (Fernet) and keys the CPF "
+    "hash (unset: a key file in the local folder, embedded only)",
+    "PURCHASES-PREFIX": "key prefix of the purchases (same bucket or local folder)",
 }
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_STORE_NAME = "Loja de notebooks"
@@ -77,6 +83,7 @@ class Settings:
     predictions_prefix: str
     predictions_dir: Path
     aws_endpoint_url: str | None
+    owner_api_key: str | None = None
     clerk_emails: tuple[str, ...] = ()
     owner_emails: tuple[str, ...] = ()
     auth: AuthSettings | None = None
@@ -89,6 +96,8 @@ class Settings:
     store_phone: str | None = None
     show_clerk_details: bool = True
     unverified_email_issuers: tuple[str, ...] = ()
+    personal_data_key: str | None = None  # never printed
+    purchases_prefix: str = DEFAULT_PURCHASES_PREFIX
 
     @property
     def embedded(self) -> bool:
@@ -102,6 +111,7 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.api_key else "unset"
+        key += ", owner key set" if self.owner_api_key else ""
         return (
             f"Settings(api_endpoint={self.api_endpoint!r}, api_key=<{key}>, "
             f"predictions_bucket={self.predictions_bucket!r}, "
@@ -115,7 +125,9 @@ class Settings:
             f"outcomes_prefix={self.outcomes_prefix!r}, "
             f"store_address={self.store_address!r}, store_cnpj={self.store_cnpj!r}, "
             f"store_phone={self.store_phone!r}, show_clerk_details={self.show_clerk_details!r}, "
-            f"unverified_email_issuers={self.unverified_email_issuers!r})"
+            f"unverified_email_issuers={self.unverified_email_issuers!r}, "
+            f"personal_data_key=<{'set' if self.personal_data_key else 'unset'}>, "
+            f"purchases_prefix={self.purchases_prefix!r})"
         )
 
 
@@ -145,12 +157,16 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
     outcomes_prefix = read_setting("OUTCOMES-PREFIX", secrets, DEFAULT_OUTCOMES_PREFIX)
     if outcomes_prefix.startswith("/") or "//" in outcomes_prefix or "\\" in outcomes_prefix:
         problems.append(SettingProblem("OUTCOMES-PREFIX", "prefix", outcomes_prefix[:80]))
+    purchases_prefix = read_setting("PURCHASES-PREFIX", secrets, DEFAULT_PURCHASES_PREFIX)
+    if purchases_prefix.startswith("/") or "//" in purchases_prefix or "\\" in purchases_prefix:
+        problems.append(SettingProblem("PURCHASES-PREFIX", "prefix", purchases_prefix[:80]))
     predictions_dir = Path(read_setting("PREDICTIONS-DIR", secrets, str(DEFAULT_PREDICTIONS_DIR)))
     if bucket is None:  # the local folder is where the log goes: it must take files
         _writable_folder("PREDICTIONS-DIR", predictions_dir, problems)
     settings = Settings(
         api_endpoint=endpoint,
         api_key=read_setting("API-KEY", secrets),
+        owner_api_key=read_setting("OWNER-API-KEY", secrets),
         predictions_bucket=bucket,
         predictions_prefix=prefix.rstrip("/"),
         predictions_dir=predictions_dir,
@@ -173,6 +189,8 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         unverified_email_issuers=check_issuers(
             read_setting("UNVERIFIED-EMAIL-ISSUERS", secrets), problems
         ),
+        personal_data_key=read_setting("PERSONAL-DATA-KEY", secrets),
+        purchases_prefix=purchases_prefix.rstrip("/"),
     )
     if problems:
         raise InvalidSettings(problems)

@@ -16,7 +16,12 @@ from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY
 from tests.browser_support import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
-PAGES = ("views/estimate.py", "views/monitoring.py", "views/model_card.py")
+PAGES = (
+    "views/estimate.py",
+    "views/purchase.py",
+    "views/monitoring.py",
+    "views/model_card.py",
+)
 
 
 OWNER = "dona@loja.com.br"

@@ -41,16 +41,23 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 # The app's pages: url path -> the title its view draws when it opens.
 TITLES = {
     "estimate": "Avaliar notebook usado",
+    "purchase": "Comprar notebook",
     "monitoring": "Monitoramento",
     "model_card": "Sobre o modelo",
 }
 REFUSED_TITLES = {
     "estimate": "Avaliar notebook",
+    "purchase": "Comprar notebook",
     "monitoring": "Monitoramento",
     "model_card": "Sobre o modelo",
 }
 # What each page shows only when it really opened (its data or its form).
-OPENED = {"estimate": "Calcular oferta", "monitoring": "Atualizar", "model_card": "Versão"}
+OPENED = {
+    "estimate": "Calcular oferta",
+    "purchase": "Para comprar, registre na cotação",
+    "monitoring": "Atualizar",
+    "model_card": "Versão",
+}
 PRODUCTION = {"API-ENDPOINT": "https://precos.loja.com.br/predict", "API-KEY": "k-123"}
 
 
@@ -108,18 +115,18 @@ def test_no_pages_folder_beside_the_app():
 
 CASES = {
     # name: (secrets, user claims or None, pages that open)
-    "open_local": ({}, None, {"estimate", "monitoring", "model_card"}),
+    "open_local": ({}, None, {"estimate", "purchase", "monitoring", "model_card"}),
     "open_production": (PRODUCTION, None, {"estimate"}),
     "owner": (SIGN_IN, {"is_logged_in": True, "email": OWNER, "email_verified": True}, set(TITLES)),
     "clerk": (
         SIGN_IN,
         {"is_logged_in": True, "email": CLERK, "email_verified": True},
-        {"estimate"},
+        {"estimate", "purchase"},
     ),
     "clerk_by_domain": (
         SIGN_IN,
         {"is_logged_in": True, "email": "bia@balcao.loja.com.br", "email_verified": True},
-        {"estimate"},
+        {"estimate", "purchase"},
     ),
     "owner_with_production": (
         {**SIGN_IN, **PRODUCTION},

@@ -33,10 +33,12 @@ from tests.oidc_support import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT = 60_000
 OUR_TITLE = "Avaliação de notebooks usados"
-NAV = ["Avaliar notebook", "Monitoramento", "Sobre o modelo"]
+NAV = ["Avaliar notebook", "Comprar notebook", "Monitoramento", "Sobre o modelo"]
+CLERK_NAV = ["Avaliar notebook", "Comprar notebook"]
 # url path -> the heading the page draws when it really opens, and a thing only it shows.
 PAGES = {
     "": ("Avaliar notebook usado", "Calcular oferta"),
+    "purchase": ("Comprar notebook", "Para comprar, registre na cotação"),
     "monitoring": ("Monitoramento", "Atualizar"),
     "model_card": ("Sobre o modelo", "O modelo que calcula os preços"),
 }
@@ -104,7 +106,7 @@ def cookies(browser, site):
 EXPECTED = {
     # visitor: (pages that open, the menu it sees)
     "owner": (set(PAGES), NAV),
-    "clerk": ({""}, []),
+    "clerk": ({"", "purchase"}, CLERK_NAV),
     "signed_out": (set(), []),
     "open_local": (set(PAGES), NAV),
 }
@@ -164,7 +166,7 @@ def test_sign_in_end_to_end(browser, site):
         sign_in(page, running.url, CLERK)
         settle(page, "Calcular oferta")
         expect(page.get_by_text("Perfil: balconista")).to_be_visible()
-        assert nav_links(page) == []
+        assert nav_links(page) == CLERK_NAV
         screenshot(page, "access-clerk")
         page.goto(f"{running.url}/monitoring")
         settle(page, OWNERS_ONLY)

@@ -85,9 +85,10 @@ def test_the_api_requires_keys_and_the_usage_plan_limits_them(template: dict[str
         "BurstLimit": {"Ref": "ThrottleBurstLimit"},
     }
     assert props["Quota"] == {"Limit": {"Ref": "DailyQuota"}, "Period": "DAY"}
-    (plan_key,) = resources(template, "AWS::ApiGateway::UsagePlanKey").values()
-    assert plan_key["Properties"]["KeyId"] == {"Ref": "PricingApiKey"}
-    assert "PricingApiKey" in resources(template, "AWS::ApiGateway::ApiKey")
+    plan_keys = resources(template, "AWS::ApiGateway::UsagePlanKey").values()
+    keys = {plan_key["Properties"]["KeyId"]["Ref"] for plan_key in plan_keys}
+    assert keys == {"PricingApiKey", "PricingOwnerApiKey"}  # the app's and the owners', one plan
+    assert set(resources(template, "AWS::ApiGateway::ApiKey")) == keys
 
 
 def test_local_server_defaults_match_the_template(template: dict[str, Any]) -> None:
@@ -115,11 +116,18 @@ def test_outcomes_are_a_route_of_the_same_function_key_and_usage_plan(
     template: dict[str, Any],
 ) -> None:
     events = pricing_function(template)["Properties"]["Events"]
-    routes = {e["Properties"]["Path"]: e["Properties"] for e in events.values()}
-    assert set(routes) == {"/predict", "/outcome", "/quote/{quote_id}"}
-    methods = {path: route["Method"] for path, route in routes.items()}
-    assert methods == {"/predict": "post", "/outcome": "post", "/quote/{quote_id}": "get"}
-    for route in routes.values():
+    routes = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in events.values()}
+    assert routes == {
+        ("/predict", "post"),
+        ("/outcome", "post"),
+        ("/quote/{quote_id}", "get"),
+        ("/purchase", "post"),
+        ("/purchase/preview", "post"),
+        ("/purchase", "get"),  # ?serial=, owners only (the handler decides from the key id)
+        ("/purchase/{purchase_id}", "get"),
+        ("/purchase/{purchase_id}/photos", "post"),
+    }
+    for route in (e["Properties"] for e in events.values()):
         assert route["Auth"] == {"ApiKeyRequired": True}
         assert route["RestApiId"] == {"Ref": "PricingApi"}
 

@@ -104,8 +104,13 @@ def test_the_monitoring_identity_is_read_only(template):
         for s in statements
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
-    assert actions == {"s3:ListBucket", "s3:GetObject"}
+    assert actions == {"s3:ListBucket", "s3:GetObject", "kms:Decrypt"}  # the bucket is SSE-KMS
     assert all(s["Effect"] == "Allow" for s in statements)
+    reads = [r for s in statements if s["Action"] == "s3:GetObject" for r in s["Resource"]]
+    assert not any("PurchasesPrefix" in str(resource) for resource in reads)  # never sellers'
+    assert [s["Resource"] for s in statements if s["Action"] == "kms:Decrypt"] == [
+        {"Fn::GetAtt": ["PersonalDataKmsKey", "Arn"]}
+    ]
     assert "MonitoringReaderUserName" in template["Outputs"]
 
 

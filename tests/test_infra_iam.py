@@ -66,6 +66,26 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     }
     assert outcome_days["Action"] == "s3:GetObject"  # read only, and only the outcomes
     assert outcome_days["Resource"] == {"Fn::Sub": "${PredictionsBucket.Arn}/${OutcomesPrefix}/*"}
+    purchase_puts, purchase_reads, purchase_listing, kms = policy_statements(
+        template, "purchase-routes"
+    )
+    assert purchase_puts["Action"] == "s3:PutObject"  # only where the key is free
+    assert purchase_puts["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
+    folders = ("purchases", "sellers", "by-serial", "by-seller", "photos")
+    assert purchase_puts["Resource"] == [
+        {"Fn::Sub": f"${{PredictionsBucket.Arn}}/${{PurchasesPrefix}}/{folder}/*"}
+        for folder in folders
+    ]  # never the block list or the erasures (the owner's command writes those)
+    assert purchase_reads["Action"] == "s3:GetObject"
+    assert purchase_reads["Resource"] == {
+        "Fn::Sub": "${PredictionsBucket.Arn}/${PurchasesPrefix}/*"
+    }
+    assert purchase_listing["Action"] == "s3:ListBucket"
+    assert purchase_listing["Condition"] == {
+        "StringLike": {"s3:prefix": {"Fn::Sub": "${PurchasesPrefix}/*"}}
+    }
+    assert sorted(kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert kms["Resource"] == {"Fn::GetAtt": ["PersonalDataKmsKey", "Arn"]}
     s3_statements = [
         writer,
         keys,
@@ -75,6 +95,10 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
         events,
         outcome_listing,
         outcome_days,
+        purchase_puts,
+        purchase_reads,
+        purchase_listing,
+        kms,
     ]
     logs = [s for s in statements if s not in s3_statements]
     assert {a for s in logs for a in s["Action"]} == {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -83,6 +107,8 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     assert "Policies" not in function["Properties"]
     environment = function["Properties"]["Environment"]["Variables"]
     assert environment["OUTCOMES_PREFIX"] == {"Ref": "OutcomesPrefix"}
+    assert environment["PURCHASES_PREFIX"] == {"Ref": "PurchasesPrefix"}
+    assert environment["OWNER_API_KEY_ID"] == {"Ref": "PricingOwnerApiKey"}
 
 
 def test_the_compactor_policy_may_list_read_and_write_only_under_the_prefix(
@@ -96,7 +122,9 @@ def test_the_compactor_policy_may_list_read_and_write_only_under_the_prefix(
     for key in (layout.records_root, layout.rollup_key(2024, 5), layout.day_key(date(2024, 5, 1))):
         assert key.startswith("laptop-prediction-real-data/")
     policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
-    listing, objects = policy["Statement"]
+    listing, objects, kms = policy["Statement"]
+    assert sorted(kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]  # SSE-KMS bucket
+    assert kms["Resource"] == {"Fn::GetAtt": ["PersonalDataKmsKey", "Arn"]}
     assert listing["Action"] == "s3:ListBucket"
     prefixes = [{"Fn::Sub": "${PredictionsPrefix}/*"}, {"Fn::Sub": "${OutcomesPrefix}/*"}]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": prefixes}}
@@ -128,6 +156,8 @@ def test_the_compactor_policy_is_the_compactor_functions_only_s3_grant(
     policy = template["Resources"]["PredictionsCompactorPolicy"]["Properties"]["PolicyDocument"]
     granted = [a for s in policy["Statement"] for a in action_list(s)]
     assert sorted(granted) == [
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
         "s3:GetObject",
         "s3:ListBucket",
         "s3:PutObject",
@@ -146,6 +176,8 @@ def test_the_pricing_function_still_cannot_delete_or_write_day_files(
         "s3:PutObject",
         "s3:GetObject",
         "s3:ListBucket",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
@@ -155,7 +187,10 @@ def test_the_pricing_function_still_cannot_delete_or_write_day_files(
         subs = [r["Fn::Sub"] for r in (resources if isinstance(resources, list) else [resources])]
         if all(sub.endswith("/_records/*") for sub in subs):
             continue
-        # Quotes and answers by key: only where the key is free, so never over a day file.
-        assert all(sub.endswith(("/_quotes/*", "/_requests/*")) for sub in subs), subs
+        # Quotes, answers and purchases by key: only where the key is free, so never over a
+        # day file.
+        purchases = tuple(f"/{folder}/*" for folder in ("purchases", "sellers", "by-serial"))
+        purchases += ("/by-seller/*", "/photos/*")
+        assert all(sub.endswith(("/_quotes/*", "/_requests/*", *purchases)) for sub in subs)
         assert statement["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
     assert "Policies" not in pricing_function(template)["Properties"]

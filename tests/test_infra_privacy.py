@@ -35,7 +35,7 @@ def actions(statement: dict[str, Any]) -> list[str]:
 def test_every_put_of_the_pricing_role_needs_if_none_match(template):
     """Item 16: a plain PutObject could overwrite any record, other quotes' outcomes too."""
     puts = [s for s in pricing_statements(template) if "s3:PutObject" in actions(s)]
-    assert len(puts) == 3  # request records, quotes and answers by key, outcome records
+    assert len(puts) == 4  # request records, quotes and answers by key, outcomes, purchases
     for statement in puts:
         assert actions(statement) == ["s3:PutObject"]  # the condition binds the put alone
         assert statement["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}

@@ -22,6 +22,8 @@ from starlette.responses import JSONResponse, Response
 DEFAULT_RATE = 50.0
 DEFAULT_BURST = 100
 DEFAULT_QUOTA = 10_000
+# The template's BinaryMediaTypes (with image/*): such a body reaches the Lambda as base64.
+BINARY_TYPES = frozenset({"application/octet-stream"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,13 @@ class Gateway:
         plan: UsagePlan = UsagePlan(),
         monotonic: Callable[[], float] = time.monotonic,
         utc_now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        owner_keys: Sequence[str] = (),
     ):
+        """``keys``: the app's (clerk) keys; ``owner_keys``: the owners' keys, in the same usage
+        plan, whose ids (``owner-1``, ...) the handler's purchase routes treat as owners'."""
         # Keys are held only here; logs and events name a key by its id (key-1, key-2, ...).
         self._key_ids = {key: f"key-{n}" for n, key in enumerate(keys, start=1) if key}
+        self._owner_ids = {key: f"owner-{n}" for n, key in enumerate(owner_keys, start=1) if key}
         self.plan = plan
         self._monotonic = monotonic
         self._utc_now = utc_now
@@ -70,9 +76,15 @@ class Gateway:
     def requires_key(self) -> bool:
         return bool(self._key_ids)
 
+    @property
+    def owner_key_ids(self) -> frozenset[str]:
+        return frozenset(self._owner_ids.values())
+
     def identify(self, api_key: str | None) -> Admission:
         """The key alone (403 or 200 with its id), spending nothing: checked from the headers,
-        before a byte of body is read."""
+        before a byte of body is read. An owner key is known with or without clerk keys."""
+        if api_key and api_key in self._owner_ids:
+            return Admission(200, self._owner_ids[api_key])
         if not self.requires_key:
             return Admission(200, "anonymous")
         key_id = self._key_ids.get(api_key or "")
@@ -138,10 +150,12 @@ def rest_proxy_event(
     for name, value in request.headers.items():
         headers[name] = value  # later duplicates win, as in API Gateway's single-value map
         multi.setdefault(name, []).append(value)
-    try:
-        text, is_base64 = body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    binary = content_type in BINARY_TYPES or content_type.startswith("image/")
+    text = None if binary else _utf8(body)
+    is_base64 = text is None
+    if text is None:
+        text = base64.b64encode(body).decode("ascii")
     now = time.time()
     path = request.url.path
     query = dict(request.query_params) or None
@@ -173,6 +187,13 @@ def rest_proxy_event(
         "body": text,
         "isBase64Encoded": is_base64,
     }
+
+
+def _utf8(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def message_response(

@@ -56,6 +56,7 @@ from laptop_pricing.api.events import (
     response,
 )
 from laptop_pricing.api.idempotency import answer_once, request_id_of
+from laptop_pricing.api.purchase_route import PurchaseRoute, purchase_target
 from laptop_pricing.api.quote_route import QuoteRoute, quote_id_in_path
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
 from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
@@ -145,19 +146,27 @@ class PricingHandler:
         recorder: OutcomeRecorder | None = None,
         quotes: QuoteRoute | None = None,
         quote_keys: QuoteKeys | None = None,
+        purchases: PurchaseRoute | None = None,
     ):
         """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here);
         ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here); ``quotes``
         None: ``GET /quote/{quote_id}`` is answered 404 (no quotes kept here); ``quote_keys``
-        None: a retried ``X-Request-Id`` is quoted anew (no store to ask)."""
+        None: a retried ``X-Request-Id`` is quoted anew (no store to ask); ``purchases`` None:
+        the purchase routes are answered 404 (no purchases here)."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
         self.issuer = issuer
         self.recorder = recorder
         self.quotes = quotes
         self.quote_keys = quote_keys
+        self.purchases = purchases
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        if (target := purchase_target(event)) is not None:
+            if self.purchases is None:
+                answer = {"message": "This service records no purchases", "reason_code": "no_route"}
+                return response(404, answer)
+            return self.purchases(event, target)
         if (quote_text := quote_id_in_path(event)) is not None:
             if self.quotes is None:
                 return response(404, {"message": "This service keeps no quotes"})
@@ -269,10 +278,28 @@ def lambda_entry() -> PricingHandler:
                 lookup = quote_lookup_from_settings(settings)
                 recorder = recorder_from_settings(settings, lookup)
                 quotes = QuoteRoute(lookup, issuer.policy)
+                purchases = purchase_route_from_settings(settings, lookup, lambda_owner_key_ids())
                 _entry = PricingHandler(
-                    get_engine(), observer, issuer, recorder, quotes, observer.quote_keys
+                    get_engine(), observer, issuer, recorder, quotes, observer.quote_keys, purchases
                 )
     return _entry
+
+
+def lambda_owner_key_ids() -> frozenset[str]:
+    """The owner API key's id (env ``OWNER_API_KEY_ID``, set by the template): API Gateway puts
+    the caller's key id in ``requestContext.identity.apiKeyId``."""
+    key_id = os.environ.get("OWNER_API_KEY_ID", "").strip()
+    return frozenset({key_id}) if key_id else frozenset()
+
+
+def purchase_route_from_settings(
+    settings: Settings, lookup: Any, owner_key_ids: frozenset[str]
+) -> PurchaseRoute:
+    """The purchase routes over the service the settings name (the request log's bucket or
+    folder, ``PURCHASES-PREFIX``, the personal-data key)."""
+    from laptop_pricing.purchase.service import purchase_service_from_settings
+
+    return PurchaseRoute(purchase_service_from_settings(settings, lookup), owner_key_ids)
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:

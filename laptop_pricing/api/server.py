@@ -7,12 +7,16 @@ What a request meets, in API Gateway's order:
 1. ``PRICING_API_KEYS`` set (comma-separated): a missing or unknown ``x-api-key`` answers
    403 ``{"message": "Forbidden"}``, from the headers alone, before any body is read. Unset: no
    key is required, and the server refuses to listen anywhere but loopback (one line naming
-   ``PRICING_API_KEYS``, exit 1).
+   ``PRICING_API_KEYS``, exit 1). ``PRICING_OWNER_API_KEYS`` (comma-separated) are the
+   owners' keys: admitted under the same plan, and named ``owner-<n>`` in the event, which the
+   purchase routes treat as an owner (a clerk key on an owner-only route: 403 from the handler).
 2. The usage plan, per key: a token bucket (``--rate`` requests/second refilled, ``--burst``
    capacity) and a daily quota (``--quota`` requests per UTC day). Over either: 429
    ``{"message": "Too Many Requests"}`` with ``Retry-After`` in seconds.
 3. The same ``laptop_pricing.api.handler.handler`` as Lambda (``POST /predict``,
-   ``POST /outcome`` and ``GET /quote/{quote_id}``, dispatched by the handler on the event's
+   ``POST /outcome``, ``GET /quote/{quote_id}`` and the purchase routes, ``POST /purchase``,
+   ``POST /purchase/preview``, ``GET /purchase/{purchase_id}``, ``GET /purchase?serial=``,
+   ``POST /purchase/{purchase_id}/photos``, dispatched by the handler on the event's
    resource), called with a REST
    proxy event
    (headers, ``requestContext.identity.apiKey`` and all, as API Gateway sends them). Its
@@ -25,19 +29,19 @@ Gateway does. SIGTERM (or Ctrl-C) stops accepting connections, lets requests in 
 
 Slow or greedy clients: a connection must send its request headers within ``--header-timeout``
 (10 s; else it is closed) and its body within ``--body-timeout`` (10 s; else 408); a body over
-16 KiB (a pricing request is under 1 KiB) is refused with 413 before it counts against the key's
-quota; past ``--max-connections-per-client`` (64) open connections from one address, or
-``--max-connections`` (256) in all, a request gets 503: clients without a key cannot hold every
-slot. A client that disconnects mid-body is one log line, not a traceback.
+16 KiB (a pricing request is under 1 KiB; a photo upload: ``MAX_UPLOAD_BYTES``, 8 MB, its
+image/* or octet-stream body handed on as base64 like a binary media type) is refused with 413
+before it counts against the key's quota; past ``--max-connections-per-client`` (64) open
+connections from one address, or ``--max-connections`` (256) in all, a request gets 503:
+clients without a key cannot hold every slot. A client that disconnects mid-body is one log
+line, not a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import ipaddress
-import os
 import signal
 import sys
 import threading
@@ -53,22 +57,26 @@ from starlette.routing import Route
 
 from laptop_pricing.api import telemetry
 from laptop_pricing.api.gateway import (
-    DEFAULT_BURST,
-    DEFAULT_QUOTA,
-    DEFAULT_RATE,
     Gateway,
-    UsagePlan,
     lambda_to_http,
     message_response,
     rest_proxy_event,
 )
 from laptop_pricing.api.quote_route import QUOTE_RESOURCE
+from laptop_pricing.api.server_options import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    MAX_CONNECTIONS,
+    MAX_CONNECTIONS_PER_CLIENT,
+    keys_from_env,
+    parse_args,
+    plan_from,
+)
+from laptop_pricing.purchase.photos import MAX_UPLOAD_BYTES
 
 MAX_BODY_BYTES = 16 * 1024  # a pricing request with every option is under 1 KiB
-HEADER_TIMEOUT = 10.0  # seconds for a request line and headers to arrive
-BODY_TIMEOUT = 10.0  # seconds for the whole body to arrive once the headers are in
-MAX_CONNECTIONS = 256  # open connections (or requests in flight) before answering 503
-MAX_CONNECTIONS_PER_CLIENT = 64  # from one address: a quarter of the server; the app is one
+PURCHASE_RESOURCE = "/purchase/{purchase_id}"
+PHOTOS_RESOURCE = "/purchase/{purchase_id}/photos"  # its body limit: MAX_UPLOAD_BYTES
 NO_KEYS_OFF_LOOPBACK = (
     "PRICING_API_KEYS is not set: without keys the server listens only on 127.0.0.1, ::1 or "
     "localhost (set PRICING_API_KEYS to serve on {host})"
@@ -111,7 +119,9 @@ def build_app(
     log = telemetry.logger
     limit = asyncio.Semaphore(512)
 
-    async def invoke(request: Request, resource: str | None = None) -> Response:
+    async def invoke(
+        request: Request, resource: str | None = None, limit_bytes: int = MAX_BODY_BYTES
+    ) -> Response:
         # The key first, from the headers: a client without one never holds a slot while it
         # trickles a body. Then the body: an oversized or never-finished body must not spend
         # the key's quota.
@@ -121,7 +131,7 @@ def build_app(
             return message_response(403, "Forbidden", {"Connection": "close"})
         try:
             async with asyncio.timeout(body_timeout):
-                body = await read_body(request)
+                body = await read_body(request, limit_bytes)
         except BodyTooLarge:
             log.info("request refused", extra={"status": 413, "reason": "body too large"})
             return message_response(413, "Request Too Long")
@@ -161,6 +171,12 @@ def build_app(
     async def invoke_quote(request: Request) -> Response:
         return await invoke(request, QUOTE_RESOURCE)
 
+    async def invoke_purchase(request: Request) -> Response:
+        return await invoke(request, PURCHASE_RESOURCE)
+
+    async def invoke_photos(request: Request) -> Response:
+        return await invoke(request, PHOTOS_RESOURCE, MAX_UPLOAD_BYTES)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "keys_required": gateway.requires_key})
 
@@ -178,88 +194,16 @@ def build_app(
         Route("/predict", invoke, methods=["POST"]),
         Route("/outcome", invoke, methods=["POST"]),
         Route(QUOTE_RESOURCE, invoke_quote, methods=["GET"]),
+        Route("/purchase", invoke, methods=["GET", "POST"]),
+        Route("/purchase/preview", invoke, methods=["POST"]),
+        Route(PURCHASE_RESOURCE, invoke_purchase, methods=["GET"]),
+        Route(PHOTOS_RESOURCE, invoke_photos, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/{path:path}", missing_route, methods=methods),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
     return app
-
-
-def _env_number(name: str, cast: Callable[[str], Any]) -> Any:
-    raw = os.environ.get(name, "").strip()
-    return cast(raw) if raw else None
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m laptop_pricing.api.server",
-        description="Local pricing API: the Lambda handler behind an API Gateway stand-in. "
-        "API keys come from the environment variable PRICING_API_KEYS (comma-separated), "
-        "never from the command line.",
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument(
-        "--rate",
-        type=float,
-        default=_env_number("PRICING_API_RATE", float),
-        help=f"requests/second per key, refilled (env PRICING_API_RATE; default {DEFAULT_RATE:g} "
-        "when keys are set, unlimited otherwise; 0 = unlimited)",
-    )
-    parser.add_argument(
-        "--burst",
-        type=int,
-        default=_env_number("PRICING_API_BURST", int),
-        help=f"token-bucket capacity per key (env PRICING_API_BURST; default {DEFAULT_BURST})",
-    )
-    parser.add_argument(
-        "--quota",
-        type=int,
-        default=_env_number("PRICING_API_QUOTA", int),
-        help=f"requests per key per UTC day (env PRICING_API_QUOTA; default {DEFAULT_QUOTA} "
-        "when keys are set, unlimited otherwise; 0 = unlimited)",
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=29.0, help="integration timeout in seconds (504 after)"
-    )
-    parser.add_argument(
-        "--header-timeout",
-        type=float,
-        default=HEADER_TIMEOUT,
-        help="seconds for a request's line and headers to arrive (connection closed after)",
-    )
-    parser.add_argument(
-        "--body-timeout",
-        type=float,
-        default=BODY_TIMEOUT,
-        help="seconds for a request's body to arrive (408 after)",
-    )
-    parser.add_argument(
-        "--max-connections",
-        type=int,
-        default=MAX_CONNECTIONS,
-        help="open connections before a request gets 503",
-    )
-    parser.add_argument(
-        "--max-connections-per-client",
-        type=int,
-        default=MAX_CONNECTIONS_PER_CLIENT,
-        help="open connections from one client address before a request gets 503",
-    )
-    parser.add_argument("--log-level", default="warning", help="uvicorn's own log level")
-    return parser.parse_args(argv)
-
-
-def plan_from(args: argparse.Namespace, keys_set: bool) -> UsagePlan:
-    rate = args.rate if args.rate is not None else (DEFAULT_RATE if keys_set else None)
-    burst = args.burst if args.burst is not None else (DEFAULT_BURST if keys_set else None)
-    quota = args.quota if args.quota is not None else (DEFAULT_QUOTA if keys_set else None)
-    return UsagePlan(rate=rate or None, burst=burst or None, quota=quota or None)
-
-
-def keys_from_env() -> list[str]:
-    return [k.strip() for k in os.environ.get("PRICING_API_KEYS", "").split(",") if k.strip()]
 
 
 def serve(
@@ -319,14 +263,20 @@ def is_loopback(host: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     keys = keys_from_env()
+    owner_keys = keys_from_env("PRICING_OWNER_API_KEYS")
     if not keys and not is_loopback(args.host):
         print(NO_KEYS_OFF_LOOPBACK.format(host=args.host), file=sys.stderr)
         return 1
-    telemetry.redact(keys)
+    telemetry.redact([*keys, *owner_keys])
     plan = plan_from(args, bool(keys))
-    gateway = Gateway(keys, plan)
+    gateway = Gateway(keys, plan, owner_keys=owner_keys)
 
-    from laptop_pricing.api.handler import PricingHandler, get_engine, issuer_or_exit
+    from laptop_pricing.api.handler import (
+        PricingHandler,
+        get_engine,
+        issuer_or_exit,
+        purchase_route_from_settings,
+    )
     from laptop_pricing.api.quote_route import QuoteRoute
     from laptop_pricing.api.service import observer_from_settings
     from laptop_pricing.settings import settings_or_exit
@@ -343,7 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     lookup = quote_lookup_from_settings(settings)
     recorder = recorder_from_settings(settings, lookup)
     quotes = QuoteRoute(lookup, issuer.policy)
-    handler = PricingHandler(get_engine(), observer, issuer, recorder, quotes, observer.quote_keys)
+    purchases = purchase_route_from_settings(settings, lookup, gateway.owner_key_ids)
+    handler = PricingHandler(
+        get_engine(), observer, issuer, recorder, quotes, observer.quote_keys, purchases
+    )
     app = build_app(
         handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout
     )

@@ -169,6 +169,29 @@ class S3RecordStore(RecordStore):
                 f"cannot read s3://{self.bucket}/{key}: {s3.error_code(error)}"
             ) from error
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under ``prefix`` (paged ``ListObjectsV2`` on the patient client)."""
+        try:
+            return [item.key for item in s3.list_objects(self.reader, self.bucket, prefix)]
+        except s3.S3_ERRORS as error:
+            raise self._list_error(prefix, error) from error
+
+    def delete_object(self, key: str) -> bool:
+        """One ``DeleteObject``. S3 answers the same whether the key was there or not, so this
+        reads first: True when there was something to delete."""
+        try:
+            self.reader.head_object(Bucket=self.bucket, Key=key)
+        except s3.S3_ERRORS as error:
+            if s3.is_missing(error):
+                return False
+            raise self._list_error(key, error) from error
+        try:
+            self.reader.delete_object(Bucket=self.bucket, Key=key)
+        except s3.S3_ERRORS as error:
+            code = s3.error_code(error)
+            raise StoreError(f"cannot delete s3://{self.bucket}/{key}: {code}", code) from error
+        return True
+
     def _list_error(self, where: str, error: BaseException) -> StoreError:
         code = s3.error_code(error)
         return StoreError(f"cannot list s3://{self.bucket}/{where}: {code}", code)

@@ -31,6 +31,9 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from laptop_pricing.storage.errors import RecordExists as RecordExists
+from laptop_pricing.storage.errors import RecordNotStored as RecordNotStored
+from laptop_pricing.storage.errors import StoreError as StoreError
 from laptop_pricing.storage.layout import LogLayout, parse_day
 from laptop_pricing.storage.listing import (
     MAX_FILE_BYTES,
@@ -44,36 +47,10 @@ from laptop_pricing.storage.listing import (
     in_range,
     rollup_month,
 )
+from laptop_pricing.storage.local_objects import FILE_MODE, FOLDER_MODE, LocalObjects
 from laptop_pricing.storage.records import DecodedRecords, decode_records
 
 # The local folder holds personal data (clerks' e-mails, notes): only its owner reads it.
-FILE_MODE = 0o600
-FOLDER_MODE = 0o700
-
-
-class StoreError(RuntimeError):
-    """A compactor-side read or write failed; the message names the location and the cause,
-    ``code`` the cause alone (S3's error code, or the OS error's name)."""
-
-    def __init__(self, message: str, code: str = ""):
-        super().__init__(message)
-        self.code = code or message
-
-
-class RecordNotStored(RuntimeError):
-    """The record was not stored. ``ambiguous``: no answer came, so it may have been."""
-
-    def __init__(self, reason: str, ambiguous: bool = False):
-        super().__init__(reason)
-        self.reason = reason
-        self.ambiguous = ambiguous
-
-
-class RecordExists(RecordNotStored):
-    """A kind keyed by id: a record with this id is already stored (by another writer)."""
-
-    def __init__(self) -> None:
-        super().__init__("already stored")
 
 
 @dataclass(frozen=True)
@@ -151,6 +128,14 @@ class RecordStore(ABC):
         """The object under ``key``, None when absent. Raises ``StoreError``."""
         raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key starting with ``prefix``, sorted. Raises ``StoreError``."""
+        raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
+
+    def delete_object(self, key: str) -> bool:
+        """Remove the object under ``key`` (True when it was there). Raises ``StoreError``."""
+        raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
+
     # Compactor side ----------------------------------------------------------------------------
 
     @abstractmethod
@@ -209,16 +194,13 @@ def day_names(names: Iterator[str], layout: LogLayout) -> list[date]:
     return sorted(days)
 
 
-class LocalRecordStore(RecordStore):
+class LocalRecordStore(LocalObjects, RecordStore):
     """The bucket's layout under a local folder (the embedded default)."""
 
     def __init__(self, directory: str | os.PathLike[str], layout: LogLayout):
         self.directory = Path(directory)
         self.layout = layout
         self._made: set[Path] = set()
-
-    def path(self, key: str) -> Path:
-        return self.directory / key
 
     def describe(self) -> str:
         return f"local folder {self.path(self.layout.root)}".rstrip("/")
@@ -260,14 +242,6 @@ class LocalRecordStore(RecordStore):
         except OSError as error:
             raise StoreError(f"cannot read {path}: {error.strerror}") from error
 
-    def _read(self, key: str) -> bytes | None:
-        try:
-            return self.path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as error:
-            raise StoreError(f"cannot read {self.path(key)}: {error.strerror}") from error
-
     def _replace(self, key: str, data: bytes) -> None:
         """Write to a temporary file beside it, then rename: readers see old or new, never half."""
         target = self.path(key)
@@ -294,30 +268,7 @@ class LocalRecordStore(RecordStore):
             with contextlib.suppress(FileNotFoundError):
                 if self.path(key).stat().st_size > max_bytes:
                     raise FileTooLarge(key)
-        return self._read(key), None
-
-    def put_new(self, key: str, data: bytes, deadline: float) -> bool:
-        """Written whole beside the target, then hard-linked to it: ``link`` fails when the
-        name exists, so exactly one of several processes wins and no reader sees half."""
-        target = self.path(key)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                os.link(temporary, target)
-            except FileExistsError:
-                return False
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
-        except OSError as error:
-            raise RecordNotStored(error.strerror or type(error).__name__) from error
-        return True
-
-    def read_object(self, key: str) -> bytes | None:
-        return self._read(key)
+        return self.read_object(key), None
 
     def write_day_file(self, day: date, data: bytes, watermark: str | None) -> None:
         self._replace(self.layout.day_key(day), data)
@@ -329,7 +280,7 @@ class LocalRecordStore(RecordStore):
         return day_names((p.name for p in folder.iterdir()), self.layout)
 
     def read_rollup(self, year: int, month: int) -> tuple[bytes | None, str | None]:
-        return self._read(self.layout.rollup_key(year, month)), None
+        return self.read_object(self.layout.rollup_key(year, month)), None
 
     def write_rollup(self, year: int, month: int, data: bytes, token: str | None) -> bool:
         self._replace(self.layout.rollup_key(year, month), data)  # under compaction_lock

@@ -33,7 +33,15 @@ OFFER_KEYS: tuple[str, ...] = (
     "validity_days",
 )
 NO_OFFER_KEYS: tuple[str, ...] = ("answers", "never_buy", "parts_value")
-TOP_KEYS: tuple[str, ...] = ("name", "offer", "deductions", "no_offer", "outcomes", "privacy")
+TOP_KEYS: tuple[str, ...] = (
+    "name",
+    "offer",
+    "deductions",
+    "no_offer",
+    "outcomes",
+    "privacy",
+    "purchase",  # read by laptop_pricing.purchase.policy_terms
+)
 OUTCOME_KEYS: tuple[str, ...] = ("after_validity",)  # the optional [outcomes] table
 PRIVACY_KEYS: tuple[str, ...] = ("purpose", "retention_days")  # the optional [privacy] table
 # How long the request log, its rollups and the outcomes are kept (LGPD: the clerk's e-mail and

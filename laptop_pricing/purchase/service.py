@@ -1,0 +1,399 @@
+"""Recording a purchase, finding it again, its photos and the seller's data on request.
+
+``PurchaseService`` is what the purchase routes call (handler, local server, embedded client).
+``record`` checks everything before writing anything (the body, the quote's state, the
+inspection, the locks, the photos, the flags), then writes in this order: the photos were
+uploaded before; the purchase's facts, put only if absent, are the commit point; then the
+sealed seller and the indexes (serial, seller). A retry of the same ``event_id`` finds the
+purchase and completes whatever is missing; another event on the same quote gets 409 naming
+the purchase. What a failure leaves: before the commit, nothing but photos (named by content,
+re-used by the retry); after it, a purchase the retry completes (``PurchaseNotStored``, 503).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.purchase.checks import (
+    deal_of,
+    flags_for,
+    found_quote,
+    inspect,
+    lock_errors,
+)
+from laptop_pricing.purchase.errors import (
+    InvalidPurchase,
+    PersonalDataKeyMissing,
+    PurchaseConflict,
+    PurchaseForbidden,
+    PurchaseNotStored,
+)
+from laptop_pricing.purchase.policy_terms import PAYOUT_LABELS, PurchaseTerms, load_purchase_terms
+from laptop_pricing.purchase.privacy import PurgeReport, SellerRecords
+from laptop_pricing.purchase.purchase import (
+    ALREADY_STORED,
+    AMOUNT_ABOVE_REVISED,
+    CREATED,
+    Caller,
+    Override,
+    PayoutOption,
+    Purchase,
+    PurchaseDecision,
+    PurchasePreview,
+    PurchaseView,
+    SellerAccess,
+    StoredPhoto,
+    flags_of,
+)
+from laptop_pricing.purchase.request import (
+    DECLARATION_KIND,
+    UPLOAD_KINDS,
+    PreviewRequest,
+    PurchaseRequest,
+    quote_id_field,
+    serial_field,
+)
+from laptop_pricing.purchase.seller import Seller
+from laptop_pricing.purchase.store import PurchaseStore, purchase_store_from_settings
+from laptop_pricing.purchase.vault import PersonalDataVault, vault_from_settings
+from laptop_pricing.settings import Settings
+from laptop_pricing.storage.stores import RecordNotStored
+from laptop_pricing.trade_in.policy import StorePolicy, load_policy, policy_path
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup
+
+__all__ = ["Caller", "PurchaseService", "purchase_service_from_settings"]
+
+Normalize = Callable[[bytes], Any]  # photos.normalize_photo: .jpeg, .width, .height
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _normalize_photo(data: bytes) -> Any:
+    """``photos.normalize_photo``, imported when first needed (another helper's module)."""
+    return importlib.import_module("laptop_pricing.purchase.photos").normalize_photo(data)
+
+
+class PurchaseService:
+    def __init__(
+        self,
+        lookup: QuoteLookup,
+        store: PurchaseStore,
+        vault: PersonalDataVault | None,
+        policy: StorePolicy,
+        terms: PurchaseTerms,
+        clock: Callable[[], datetime] = _utc_now,
+        normalize: Normalize = _normalize_photo,
+    ):
+        """``vault`` None: no ``PERSONAL-DATA-KEY`` in production; every purchase is refused
+        with ``PersonalDataKeyMissing`` (the rest of the service still starts)."""
+        self.lookup = lookup
+        self.store = store
+        self._vault_or_none = vault
+        self.policy = policy
+        self.terms = terms
+        self.clock = clock
+        self.normalize = normalize
+        self.sellers = SellerRecords(store, self.vault, terms.retention_days)
+
+    def vault(self) -> PersonalDataVault:
+        if self._vault_or_none is None:
+            raise PersonalDataKeyMissing()
+        return self._vault_or_none
+
+    # Preview ---------------------------------------------------------------------------------
+
+    def preview(self, body: object, caller: Caller) -> PurchasePreview:
+        """What the page shows while the clerk fills the purchase in; stores nothing."""
+        request = PreviewRequest.from_payload(body)
+        quote, result = found_quote(self.lookup, request.quote_id)
+        self._refuse_bought(request.quote_id)
+        deal = deal_of(result)
+        condition = request.condition or quote.condition
+        if condition is None:
+            raise InvalidPurchase([FieldError("condition", None, "missing: answer the inspection")])
+        inspection = inspect(quote, condition, self.policy)
+        seller_hash = None if request.cpf is None else self.vault().seller_hash(request.cpf)
+        flags, existing = flags_for(
+            self.store, self.terms, quote.quote_id, request.serial, seller_hash, self.clock()
+        )
+        base = request.agreed_amount or inspection.revised_offer or 0
+        options = tuple(
+            PayoutOption(
+                method,
+                PAYOUT_LABELS[method],
+                self.terms.payout_amount(method, base),
+                self.terms.bonus_percent(method),
+            )
+            for method in self.terms.payout_methods
+        )
+        return PurchasePreview(
+            quote_id=quote.quote_id,
+            quote_offer=quote.offer,
+            revised_offer=inspection.revised_offer,
+            changed_deductions=inspection.changed,
+            deductions=inspection.deductions,
+            policy_version=quote.policy_version,
+            locks=tuple(lock.as_dict() for lock in self.terms.locks_for(deal.brand)),
+            payout_options=options,
+            flags=flags,
+            existing_purchase_id=existing if caller.is_owner else None,
+            privacy_notice_pt=self.terms.privacy_notice,
+            photos_min=self.terms.photos_min,
+            photos_max=self.terms.photos_max,
+            quote_agreed=deal.agreed,
+            no_offer_reason=inspection.no_offer_reason,
+        )
+
+    # Record ----------------------------------------------------------------------------------
+
+    def record(self, body: object, caller: Caller) -> PurchaseDecision:
+        """201 stored now, 200 this ``event_id`` stored before. Raises ``InvalidPurchase``,
+        ``QuoteNotFound``, ``PurchaseConflict``, ``PurchaseForbidden``, ``PurchaseNotStored``,
+        ``PersonalDataKeyMissing``; lets ``StoreError`` through when the store cannot be read."""
+        request = PurchaseRequest.from_payload(body, self.terms)
+        vault = self.vault()
+        if request.owner_approval and not caller.is_owner:
+            raise PurchaseForbidden("Só o dono da loja pode aprovar: peça a ele para concluir.")
+        quote, result = found_quote(self.lookup, request.quote_id)
+        existing = self._read(request.quote_id)
+        if existing is not None:
+            return self._settle(existing, request, caller)
+        deal = deal_of(result)
+        inspection = inspect(quote, request.condition, self.policy)
+        if inspection.revised_offer is None:
+            reason = inspection.no_offer_reason or "no offer with these answers"
+            raise InvalidPurchase([FieldError("condition", None, reason)])
+        now = self.clock()
+        overrides = self._amount_checks(request, inspection.revised_offer, caller, now)
+        errors = lock_errors(self.terms, deal.brand, dict(request.locks))
+        errors += self._photo_errors(request)
+        if errors:
+            raise InvalidPurchase(errors)
+        seller_hash = vault.seller_hash(request.seller.cpf)
+        flags, same_serial = flags_for(
+            self.store, self.terms, quote.quote_id, request.machine.serial, seller_hash, now
+        )
+        overrides += self._flag_checks(flags, same_serial, request, caller, now)
+        purchase = Purchase(
+            purchase_id=quote.quote_id,
+            event_id=request.event_id,
+            recorded_at=now,
+            clerk_email=request.clerk_email,
+            policy_version=quote.policy_version,
+            quote_offer=quote.offer,
+            quote_decision=deal.decision,
+            quote_agreed=deal.agreed,
+            condition=request.condition.as_dict(),
+            revised_offer=inspection.revised_offer,
+            changed_deductions=inspection.changed,
+            agreed_amount=request.agreed_amount,
+            amount_reason=request.amount_reason,
+            locks=dict(request.locks),
+            serial=request.machine.serial,
+            label_brand=request.machine.label_brand,
+            label_model=request.machine.label_model,
+            laptop_brand=deal.brand,
+            photos=request.photos,
+            payout_method=request.payout_method,
+            payout_amount=self.terms.payout_amount(request.payout_method, request.agreed_amount),
+            bonus_percent=self.terms.bonus_percent(request.payout_method),
+            declaration_signed=True,
+            declaration_photo=request.declaration_photo,
+            flags=flags,
+            overrides=tuple(overrides),
+        )
+        try:
+            stored = self.store.put_purchase(purchase)
+        except RecordNotStored as error:
+            raise PurchaseNotStored(f"purchase not confirmed stored ({error.reason})") from None
+        if not stored:  # another attempt on this quote committed first
+            winner = self._read(quote.quote_id)
+            if winner is None:
+                raise PurchaseNotStored("purchase taken but not readable yet; send it again")
+            return self._settle(winner, request, caller)
+        self._complete(purchase, request.seller, seller_hash)
+        return PurchaseDecision(CREATED, self._view(purchase, self._access(caller)))
+
+    def _settle(
+        self, stored: Purchase, request: PurchaseRequest, caller: Caller
+    ) -> PurchaseDecision:
+        """The quote is bought: the same event completes and answers 200; another is 409."""
+        if stored.event_id != request.event_id:
+            raise PurchaseConflict(
+                "already_bought",
+                "Este notebook já foi comprado nesta cotação: abra a compra registrada.",
+                stored.purchase_id,
+            )
+        if self.store.erased_at(stored.purchase_id) is None:
+            self._complete(stored, request.seller, self.vault().seller_hash(request.seller.cpf))
+        return PurchaseDecision(ALREADY_STORED, self._view(stored, self._access(caller)))
+
+    def _complete(self, purchase: Purchase, seller: Seller, seller_hash: str) -> None:
+        """Everything after the commit point; each put is idempotent (False: already there)."""
+        try:
+            self.store.put_seller(purchase.purchase_id, self.vault().seal(seller.to_bytes()))
+            self.store.put_serial(purchase.serial, purchase.purchase_id)
+            self.store.put_seller_index(seller_hash, purchase.purchase_id, purchase.recorded_at)
+        except RecordNotStored as error:
+            raise PurchaseNotStored(
+                f"purchase {purchase.purchase_id} stored, its seller or indexes not confirmed "
+                f"({error.reason}); send the same event again"
+            ) from None
+
+    def _amount_checks(
+        self, request: PurchaseRequest, revised: int, caller: Caller, now: datetime
+    ) -> list[Override]:
+        agreed = request.agreed_amount
+        if agreed != revised and not request.amount_reason:
+            reason = f"required when the agreed amount differs from the revised offer ({revised})"
+            raise InvalidPurchase([FieldError("amount_reason", None, reason)])
+        if agreed <= revised:
+            return []
+        if not (caller.is_owner and request.owner_approval):
+            reason = f"above the revised offer ({revised}): only with the owner's approval"
+            raise InvalidPurchase([FieldError("agreed_amount", agreed, reason)])
+        return [Override(AMOUNT_ABOVE_REVISED, caller.role, caller.email, now)]
+
+    def _photo_errors(self, request: PurchaseRequest) -> list[FieldError]:
+        stored = self.store.photo_ids(request.quote_id)
+        errors = [
+            FieldError("photos", photo, "not uploaded for this quote")
+            for photo in request.photos
+            if photo not in stored
+        ]
+        if request.declaration_photo is not None and request.declaration_photo not in stored:
+            errors.append(
+                FieldError("declaration_photo", request.declaration_photo, "not uploaded")
+            )
+        return errors
+
+    def _flag_checks(
+        self,
+        flags: tuple[Any, ...],
+        same_serial: str | None,
+        request: PurchaseRequest,
+        caller: Caller,
+        now: datetime,
+    ) -> list[Override]:
+        stops = flags_of(flags, "stop")
+        if stops:
+            shown = same_serial if caller.is_owner else None
+            raise PurchaseConflict("flag_stop", stops[0].message_pt, shown, flags)
+        warnings = flags_of(flags, "warn")
+        if not warnings:
+            return []
+        if not caller.is_owner:
+            raise PurchaseForbidden(warnings[0].message_pt)
+        if not request.owner_approval:
+            raise PurchaseConflict("owner_approval_required", warnings[0].message_pt, None, flags)
+        return [Override(flag.code, caller.role, caller.email, now) for flag in warnings]
+
+    def _refuse_bought(self, quote_id: str) -> None:
+        if self._read(quote_id) is not None:
+            raise PurchaseConflict(
+                "already_bought",
+                "Este notebook já foi comprado nesta cotação: abra a compra registrada.",
+                quote_id,
+            )
+
+    # Find ------------------------------------------------------------------------------------
+
+    def find(
+        self, purchase_id: str, caller: Caller, clerk_email: str | None
+    ) -> PurchaseView | None:
+        """Owner: the whole record. A clerk: the masked view of a purchase they recorded
+        (``clerk_email`` equal to its author); anyone else: None (404, as if absent)."""
+        errors: list[FieldError] = []
+        canonical = quote_id_field(purchase_id, errors)
+        if canonical is None:
+            return None
+        purchase = self._read(canonical)
+        if purchase is None:
+            return None
+        if caller.is_owner:
+            return self._view(purchase, "full")
+        email = (clerk_email or "").strip().lower()
+        if not email or email != (purchase.clerk_email or ""):
+            return None
+        return self._view(purchase, "masked")
+
+    def find_by_serial(self, serial: str, caller: Caller) -> PurchaseView | None:
+        if not caller.is_owner:
+            raise PurchaseForbidden("Só o dono da loja busca compras pelo número de série.")
+        errors: list[FieldError] = []
+        canonical = serial_field(serial, errors, "serial")
+        if canonical is None:
+            raise InvalidPurchase(errors)
+        purchase_id = self.store.serial_purchase(canonical)
+        return None if purchase_id is None else self.find(purchase_id, caller, None)
+
+    def _read(self, purchase_id: str) -> Purchase | None:
+        return self.store.read_purchase(purchase_id)
+
+    def _access(self, caller: Caller) -> SellerAccess:
+        return "full" if caller.is_owner else "masked"
+
+    def _view(self, purchase: Purchase, access: SellerAccess) -> PurchaseView:
+        seller = self.sellers.seller_of(purchase.purchase_id)
+        erased = None if seller is not None else self.store.erased_at(purchase.purchase_id)
+        return PurchaseView(purchase, access, seller, erased)
+
+    # Photos ----------------------------------------------------------------------------------
+
+    def add_photo(self, quote_id: str, kind: str, data: bytes) -> StoredPhoto:
+        """Normalize (``photos.normalize_photo``: raises ``InvalidPhoto``) and store under the
+        quote, named by content; the declaration's photo is sealed (it names the seller)."""
+        errors: list[FieldError] = []
+        canonical = quote_id_field(quote_id, errors)
+        if kind not in UPLOAD_KINDS:
+            errors.append(FieldError("kind", kind[:20], "not allowed", UPLOAD_KINDS))
+        if errors or canonical is None:
+            raise InvalidPurchase(errors)
+        found_quote(self.lookup, canonical)
+        photo = self.normalize(data)
+        jpeg: bytes = photo.jpeg
+        photo_id = f"{kind}-{hashlib.sha256(jpeg).hexdigest()[:16]}"
+        sealed = kind == DECLARATION_KIND
+        try:
+            self.store.put_photo(
+                canonical, photo_id, self.vault().seal(jpeg) if sealed else jpeg, sealed
+            )
+        except RecordNotStored as error:
+            raise PurchaseNotStored(f"photo not confirmed stored ({error.reason})") from None
+        return StoredPhoto(photo_id, len(jpeg), int(photo.width), int(photo.height))
+
+    # The seller's data (LGPD) -----------------------------------------------------------------
+
+    def export_seller(self, cpf: str) -> dict[str, Any]:
+        return self.sellers.export(cpf)
+
+    def erase_seller(self, cpf: str) -> int:
+        return self.sellers.erase(cpf, self.clock())
+
+    def purge(self, now: datetime) -> PurgeReport:
+        return self.sellers.purge(now)
+
+
+def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> PurchaseService:
+    """The service the settings name: purchases beside the request log (``PURCHASES-PREFIX``),
+    the policy's purchase terms, the vault (None in production without ``PERSONAL-DATA-KEY``:
+    purchases are then refused, naming the key). Raises ``PolicyError``."""
+    path = policy_path(settings)
+    try:
+        vault: PersonalDataVault | None = vault_from_settings(settings)
+    except PersonalDataKeyMissing:
+        vault = None
+    return PurchaseService(
+        lookup,
+        purchase_store_from_settings(settings),
+        vault,
+        load_policy(path),
+        load_purchase_terms(path),
+    )
