@@ -133,3 +133,29 @@ def test_production_without_the_key_names_it(clean_env):
     keyed = load_settings({"PREDICTIONS-BUCKET": "store-bucket", "PERSONAL-DATA-KEY": SECRET})
     assert vault_from_settings(keyed).seller_hash("52998224725")
     assert SECRET not in repr(keyed)
+
+
+def test_the_owner_commands_block_export_erase_and_purge(clean_env, monkeypatch, capsys):
+    """``python -m laptop_pricing.purchase``: the CPF comes from stdin, never argv."""
+    import io
+
+    from laptop_pricing.purchase.__main__ import main
+
+    monkeypatch.setenv("PERSONAL_DATA_KEY", SECRET)
+    assert main(["block", "serial", "ab-123"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("529.982.247-25\n"))
+    assert main(["block", "seller"]) == 0
+    settings = load_settings({})
+    from laptop_pricing.purchase.store import purchase_store_from_settings
+
+    store = purchase_store_from_settings(settings)
+    assert store.is_blocked("serial", "AB-123")
+    assert store.is_blocked("seller", PersonalDataVault(SECRET).seller_hash("52998224725"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("529.982.247-25\n"))
+    assert main(["export"]) == 0
+    assert '"purchases": []' in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("529.982.247-25\n"))
+    assert main(["erase"]) == 0 and main(["purge"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("123\n"))
+    assert main(["erase"]) == 2
+    assert "seller.cpf" in capsys.readouterr().err
