@@ -9,22 +9,29 @@ changed, the quote must be made again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from laptop_pricing.errors import QuoteNotFound
 from laptop_pricing.pricing.laptop_spec import FieldError
-from laptop_pricing.purchase.errors import InvalidPurchase, PurchaseConflict
+from laptop_pricing.purchase.errors import InvalidPurchase, PurchaseConflict, PurchaseForbidden
 from laptop_pricing.purchase.policy_terms import PurchaseTerms
 from laptop_pricing.purchase.purchase import (
+    AMOUNT_ABOVE_REVISED,
     BLOCKED_SELLER,
     BLOCKED_SERIAL,
     SAME_SERIAL,
     SELLER_REPEAT,
+    Caller,
     ChangedDeduction,
     Flag,
+    Override,
+    flags_of,
 )
+from laptop_pricing.purchase.request import PurchaseRequest
 from laptop_pricing.purchase.store import PurchaseStore
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.offer import Offer, compute_offer
@@ -130,40 +137,56 @@ def flags_for(
     serial: str | None,
     seller_hash: str | None,
     now: datetime,
+    pool: Executor | None = None,
 ) -> tuple[tuple[Flag, ...], str | None]:
     """The flags raised by this serial and seller, and the purchase that already has the
-    serial (None when none)."""
+    serial (None when none). The four reads are independent: with ``pool`` they run at once
+    (the caller must not be one of its threads)."""
+
+    def serial_owner() -> str | None:
+        return None if serial is None else store.serial_purchase(serial)
+
+    def blocked(what: str, value: str | None) -> Callable[[], bool]:
+        return lambda: value is not None and store.is_blocked(what, value)
+
+    def earlier() -> dict[str, datetime]:
+        return {} if seller_hash is None else store.seller_purchases(seller_hash)
+
+    reads: list[Callable[[], Any]] = [
+        serial_owner,
+        blocked("serial", serial),
+        blocked("seller", seller_hash),
+        earlier,
+    ]
+    if pool is None:
+        results = [read() for read in reads]
+    else:
+        results = [future.result() for future in [pool.submit(read) for read in reads]]
+    existing, serial_blocked, seller_blocked, previous = results
     flags: list[Flag] = []
-    existing = None
-    if serial is not None:
-        existing = store.serial_purchase(serial)
-        if existing == purchase_id:
-            existing = None
-        if existing is not None:
-            flags.append(
-                Flag(SAME_SERIAL, "stop", "Este número de série já foi comprado pela loja.")
+    if existing == purchase_id:
+        existing = None
+    if existing is not None:
+        flags.append(Flag(SAME_SERIAL, "stop", "Este número de série já foi comprado pela loja."))
+    if serial_blocked:
+        flags.append(
+            Flag(BLOCKED_SERIAL, "stop", "Este número de série está na lista de bloqueio.")
+        )
+    if seller_blocked:
+        flags.append(
+            Flag(BLOCKED_SELLER, "stop", "Este vendedor está na lista de bloqueio da loja.")
+        )
+    since = now - timedelta(days=terms.seller_window_days)
+    count = sum(1 for pid, at in previous.items() if pid != purchase_id and at >= since)
+    if count >= terms.max_purchases_per_seller:
+        flags.append(
+            Flag(
+                SELLER_REPEAT,
+                "warn",
+                f"Este vendedor já vendeu {count} notebooks à loja nos últimos "
+                f"{terms.seller_window_days} dias: a compra precisa da aprovação do dono.",
             )
-        if store.is_blocked("serial", serial):
-            flags.append(
-                Flag(BLOCKED_SERIAL, "stop", "Este número de série está na lista de bloqueio.")
-            )
-    if seller_hash is not None:
-        if store.is_blocked("seller", seller_hash):
-            flags.append(
-                Flag(BLOCKED_SELLER, "stop", "Este vendedor está na lista de bloqueio da loja.")
-            )
-        since = now - timedelta(days=terms.seller_window_days)
-        earlier = store.seller_purchases(seller_hash)
-        count = sum(1 for pid, at in earlier.items() if pid != purchase_id and at >= since)
-        if count >= terms.max_purchases_per_seller:
-            flags.append(
-                Flag(
-                    SELLER_REPEAT,
-                    "warn",
-                    f"Este vendedor já vendeu {count} notebooks à loja nos últimos "
-                    f"{terms.seller_window_days} dias: a compra precisa da aprovação do dono.",
-                )
-            )
+        )
     return tuple(flags), existing
 
 
@@ -176,3 +199,43 @@ def lock_errors(
         for lock in terms.locks_for(brand)
         if lock.id not in answered
     ]
+
+
+def amount_overrides(
+    request: PurchaseRequest, revised: int, caller: Caller, now: datetime
+) -> list[Override]:
+    """A reason whenever the agreed amount differs from the revised offer; above it, only an
+    owner who approves (recorded)."""
+    agreed = request.agreed_amount
+    if agreed != revised and not request.amount_reason:
+        reason = f"required when the agreed amount differs from the revised offer ({revised})"
+        raise InvalidPurchase([FieldError("amount_reason", None, reason)])
+    if agreed <= revised:
+        return []
+    if not (caller.is_owner and request.owner_approval):
+        reason = f"above the revised offer ({revised}): only with the owner's approval"
+        raise InvalidPurchase([FieldError("agreed_amount", agreed, reason)])
+    return [Override(AMOUNT_ABOVE_REVISED, caller.role, caller.email, now)]
+
+
+def flag_overrides(
+    flags: tuple[Flag, ...],
+    same_serial: str | None,
+    request: PurchaseRequest,
+    caller: Caller,
+    now: datetime,
+) -> list[Override]:
+    """A flag that stops is 409 (the earlier purchase named to owners only); a warning needs
+    an owner who approves, recorded with who decided."""
+    stops = flags_of(flags, "stop")
+    if stops:
+        shown = same_serial if caller.is_owner else None
+        raise PurchaseConflict("flag_stop", stops[0].message_pt, shown, flags)
+    warnings = flags_of(flags, "warn")
+    if not warnings:
+        return []
+    if not caller.is_owner:
+        raise PurchaseForbidden(warnings[0].message_pt)
+    if not request.owner_approval:
+        raise PurchaseConflict("owner_approval_required", warnings[0].message_pt, None, flags)
+    return [Override(flag.code, caller.role, caller.email, now) for flag in warnings]

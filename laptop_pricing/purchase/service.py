@@ -15,12 +15,15 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.purchase.checks import (
+    amount_overrides,
     deal_of,
+    flag_overrides,
     flags_for,
     found_quote,
     inspect,
@@ -37,10 +40,8 @@ from laptop_pricing.purchase.policy_terms import PAYOUT_LABELS, PurchaseTerms, l
 from laptop_pricing.purchase.privacy import PurgeReport, SellerRecords
 from laptop_pricing.purchase.purchase import (
     ALREADY_STORED,
-    AMOUNT_ABOVE_REVISED,
     CREATED,
     Caller,
-    Override,
     PayoutOption,
     Purchase,
     PurchaseDecision,
@@ -48,7 +49,6 @@ from laptop_pricing.purchase.purchase import (
     PurchaseView,
     SellerAccess,
     StoredPhoto,
-    flags_of,
 )
 from laptop_pricing.purchase.request import (
     DECLARATION_KIND,
@@ -69,6 +69,9 @@ from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 __all__ = ["Caller", "PurchaseService", "purchase_service_from_settings"]
 
 Normalize = Callable[[bytes], Any]  # photos.normalize_photo: .jpeg, .width, .height
+# The independent reads and writes of one purchase run at once (each S3 call is a round trip);
+# only request threads submit here, never its own threads, so it cannot deadlock.
+_IO = ThreadPoolExecutor(max_workers=32, thread_name_prefix="purchase-io")
 
 
 def _utc_now() -> datetime:
@@ -162,7 +165,14 @@ class PurchaseService:
         if request.owner_approval and not caller.is_owner:
             raise PurchaseForbidden("Só o dono da loja pode aprovar: peça a ele para concluir.")
         quote, result = found_quote(self.lookup, request.quote_id)
-        existing = self._read(request.quote_id)
+        stored_before = _IO.submit(self._read, quote.quote_id)  # read at once, used in order
+        photos = _IO.submit(self.store.photo_ids, quote.quote_id)
+        seller_hash = vault.seller_hash(request.seller.cpf)
+        now = self.clock()
+        flags, same_serial = flags_for(
+            self.store, self.terms, quote.quote_id, request.machine.serial, seller_hash, now, _IO
+        )
+        existing = stored_before.result()
         if existing is not None:
             return self._settle(existing, request, caller)
         deal = deal_of(result)
@@ -170,17 +180,12 @@ class PurchaseService:
         if inspection.revised_offer is None:
             reason = inspection.no_offer_reason or "no offer with these answers"
             raise InvalidPurchase([FieldError("condition", None, reason)])
-        now = self.clock()
-        overrides = self._amount_checks(request, inspection.revised_offer, caller, now)
+        overrides = amount_overrides(request, inspection.revised_offer, caller, now)
         errors = lock_errors(self.terms, deal.brand, dict(request.locks))
-        errors += self._photo_errors(request)
+        errors += self._photo_errors(request, photos.result())
         if errors:
             raise InvalidPurchase(errors)
-        seller_hash = vault.seller_hash(request.seller.cpf)
-        flags, same_serial = flags_for(
-            self.store, self.terms, quote.quote_id, request.machine.serial, seller_hash, now
-        )
-        overrides += self._flag_checks(flags, same_serial, request, caller, now)
+        overrides += flag_overrides(flags, same_serial, request, caller, now)
         purchase = Purchase(
             purchase_id=quote.quote_id,
             event_id=request.event_id,
@@ -237,32 +242,24 @@ class PurchaseService:
 
     def _complete(self, purchase: Purchase, seller: Seller, seller_hash: str) -> None:
         """Everything after the commit point; each put is idempotent (False: already there)."""
+        sealed = self.vault().seal(seller.to_bytes())
+        puts = [
+            _IO.submit(self.store.put_seller, purchase.purchase_id, sealed),
+            _IO.submit(self.store.put_serial, purchase.serial, purchase.purchase_id),
+            _IO.submit(
+                self.store.put_seller_index, seller_hash, purchase.purchase_id, purchase.recorded_at
+            ),
+        ]
         try:
-            self.store.put_seller(purchase.purchase_id, self.vault().seal(seller.to_bytes()))
-            self.store.put_serial(purchase.serial, purchase.purchase_id)
-            self.store.put_seller_index(seller_hash, purchase.purchase_id, purchase.recorded_at)
+            for put in puts:
+                put.result()
         except RecordNotStored as error:
             raise PurchaseNotStored(
                 f"purchase {purchase.purchase_id} stored, its seller or indexes not confirmed "
                 f"({error.reason}); send the same event again"
             ) from None
 
-    def _amount_checks(
-        self, request: PurchaseRequest, revised: int, caller: Caller, now: datetime
-    ) -> list[Override]:
-        agreed = request.agreed_amount
-        if agreed != revised and not request.amount_reason:
-            reason = f"required when the agreed amount differs from the revised offer ({revised})"
-            raise InvalidPurchase([FieldError("amount_reason", None, reason)])
-        if agreed <= revised:
-            return []
-        if not (caller.is_owner and request.owner_approval):
-            reason = f"above the revised offer ({revised}): only with the owner's approval"
-            raise InvalidPurchase([FieldError("agreed_amount", agreed, reason)])
-        return [Override(AMOUNT_ABOVE_REVISED, caller.role, caller.email, now)]
-
-    def _photo_errors(self, request: PurchaseRequest) -> list[FieldError]:
-        stored = self.store.photo_ids(request.quote_id)
+    def _photo_errors(self, request: PurchaseRequest, stored: dict[str, str]) -> list[FieldError]:
         errors = [
             FieldError("photos", photo, "not uploaded for this quote")
             for photo in request.photos
@@ -273,27 +270,6 @@ class PurchaseService:
                 FieldError("declaration_photo", request.declaration_photo, "not uploaded")
             )
         return errors
-
-    def _flag_checks(
-        self,
-        flags: tuple[Any, ...],
-        same_serial: str | None,
-        request: PurchaseRequest,
-        caller: Caller,
-        now: datetime,
-    ) -> list[Override]:
-        stops = flags_of(flags, "stop")
-        if stops:
-            shown = same_serial if caller.is_owner else None
-            raise PurchaseConflict("flag_stop", stops[0].message_pt, shown, flags)
-        warnings = flags_of(flags, "warn")
-        if not warnings:
-            return []
-        if not caller.is_owner:
-            raise PurchaseForbidden(warnings[0].message_pt)
-        if not request.owner_approval:
-            raise PurchaseConflict("owner_approval_required", warnings[0].message_pt, None, flags)
-        return [Override(flag.code, caller.role, caller.email, now) for flag in warnings]
 
     def _refuse_bought(self, quote_id: str) -> None:
         if self._read(quote_id) is not None:
@@ -314,15 +290,16 @@ class PurchaseService:
         canonical = quote_id_field(purchase_id, errors)
         if canonical is None:
             return None
+        token = _IO.submit(self.store.read_seller, canonical)  # read beside the purchase
         purchase = self._read(canonical)
         if purchase is None:
             return None
         if caller.is_owner:
-            return self._view(purchase, "full")
+            return self._view(purchase, "full", token.result())
         email = (clerk_email or "").strip().lower()
         if not email or email != (purchase.clerk_email or ""):
             return None
-        return self._view(purchase, "masked")
+        return self._view(purchase, "masked", token.result())
 
     def find_by_serial(self, serial: str, caller: Caller) -> PurchaseView | None:
         if not caller.is_owner:
@@ -340,8 +317,13 @@ class PurchaseService:
     def _access(self, caller: Caller) -> SellerAccess:
         return "full" if caller.is_owner else "masked"
 
-    def _view(self, purchase: Purchase, access: SellerAccess) -> PurchaseView:
-        seller = self.sellers.seller_of(purchase.purchase_id)
+    def _view(
+        self, purchase: Purchase, access: SellerAccess, token: bytes | None = None
+    ) -> PurchaseView:
+        """``token``: the sealed seller when already read (else read here)."""
+        if token is None:
+            token = self.store.read_seller(purchase.purchase_id)
+        seller = None if token is None else Seller.from_bytes(self.vault().open(token))
         erased = None if seller is not None else self.store.erased_at(purchase.purchase_id)
         return PurchaseView(purchase, access, seller, erased)
 
