@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from stdnum.br import cpf
+
 from laptop_pricing.api.service import prediction_values
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
@@ -48,6 +50,12 @@ SELLER = {
 }
 OTHER_CPF = "111.444.777-35"
 _numbers = itertools.count()
+
+
+def nth_cpf(n: int) -> str:
+    """A valid CPF of its own for seller ``n`` (check digits found by ``python-stdnum``)."""
+    base = f"{200_000_000 + n:09d}"
+    return next(base + f"{d:02d}" for d in range(100) if cpf.is_valid(base + f"{d:02d}"))
 
 
 def local_purchase_store(folder: Path) -> PurchaseStore:
@@ -86,6 +94,7 @@ class Scene:
         self.policy = load_policy()
         self.terms = terms or load_purchase_terms()
         self.vault = PersonalDataVault(SECRET)
+        self.ids = QuoteIdGenerator()  # one generator never repeats an id
         self.lookup = QuoteLookup(
             lambda day: [],
             today=lambda: self.now.astimezone(BRASILIA).date(),
@@ -111,9 +120,7 @@ class Scene:
     ) -> str:
         """A quote issued at ``at`` (default: an hour before now) with the customer's decision."""
         moment = at or self.now - timedelta(hours=1)
-        issued = QuoteIssuer(self.policy, QuoteIdGenerator(), clock=lambda: moment).issue(
-            market, WORN
-        )
+        issued = QuoteIssuer(self.policy, self.ids, clock=lambda: moment).issue(market, WORN)
         values = prediction_values(
             LaptopSpec.default().as_dict(), market, "v1", f"r-{next(_numbers)}", moment
         )
