@@ -26,8 +26,11 @@ Routes: ``GET /quote/{quote_id}`` finds a quote again (``laptop_pricing.api.quot
 URL) or ``path`` ending in ``/outcome`` is ``POST /outcome`` (what became of a quote,
 ``laptop_pricing.trade_in.outcome_service``:
 201 stored, 200 already stored under that ``event_id``, 400 naming each field, 404 unknown
-quote, 409 expired quote the policy refuses, 503 not stored in time: send it again); anything
-else, and a direct invoke, is pricing.
+quote, 409 expired quote the policy refuses, 503 not stored in time: send it again); the
+purchase routes (``/purchase``, ``/purchase/preview``, ``/purchase/{purchase_id}`` and its
+``/photos``) go to ``laptop_pricing.api.purchase_route``, with the caller an owner when the
+event's API key id is an owner key's (``OWNER_API_KEY_ID`` in Lambda); anything else, and a
+direct invoke, is pricing.
 
 Trade-in: a request may carry ``condition`` beside ``data``
 (``laptop_pricing.trade_in.condition``); the
