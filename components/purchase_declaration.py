@@ -22,7 +22,7 @@ from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.pricing.schema import FIELDS_BY_NAME
 from laptop_pricing.purchase.declaration_pdf import DeclarationFacts, declaration_pdf
 from laptop_pricing.purchase.photos import NormalizedPhoto
-from laptop_pricing.purchase.seller import Seller
+from laptop_pricing.purchase.seller import Seller, masked_document
 from laptop_pricing.purchase_answers import PayoutOption
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.quote_document import StoreIdentity
@@ -77,21 +77,6 @@ def declaration_facts(
         payout_amount=payout.amount,
         bonus_percent=float(payout.bonus_percent) or None,
     )
-
-
-def masked_document(number: str) -> str:
-    """The document number with every letter and digit hidden but the last two
-    ("12.345.678-9" -> "**.***.**8-9"): the paper the seller signs may be photographed."""
-    shown = 2
-    hidden = max(0, sum(c.isalnum() for c in number) - shown)
-    masked = []
-    for char in number:
-        if char.isalnum() and hidden > 0:
-            masked.append("*")
-            hidden -= 1
-        else:
-            masked.append(char)
-    return "".join(masked)
 
 
 def _pdf(facts: DeclarationFacts) -> bytes:

@@ -18,7 +18,7 @@ from laptop_pricing.purchase.errors import (
 from laptop_pricing.purchase.purchase import Caller
 from laptop_pricing.purchase.service import PurchaseService
 from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
-from tests.purchase_support import NOW, WORN, Scene, local_purchase_store
+from tests.purchase_support import NOW, SELLER, WORN, Scene, local_purchase_store
 
 CLERK = Caller("clerk", "ana@loja.com.br")
 OWNER = Caller("owner", "dono@loja.com.br")
@@ -225,3 +225,20 @@ def test_without_the_personal_data_key_purchases_are_refused_naming_it(scene):
     with pytest.raises(PersonalDataKeyMissing, match="PERSONAL-DATA-KEY"):
         service.record(scene.body(scene.quote()), CLERK)
     assert stored_besides_photos(scene) == []
+
+
+@pytest.mark.parametrize("cpf", ["111.111.111-11", "00000000000", "529.982.247-24"])
+def test_a_cpf_of_one_repeated_digit_or_a_wrong_check_digit_is_refused(cpf):
+    """python-stdnum accepts 111.111.111-11 (its check digits add up); no such CPF is issued."""
+    from laptop_pricing.purchase.seller import Seller
+
+    with pytest.raises(InvalidPurchase) as refused:
+        Seller.from_payload({**SELLER, "cpf": cpf})
+    assert [error.field for error in refused.value.errors] == ["seller.cpf"]
+
+
+def test_a_document_number_is_masked_but_its_last_two_characters():
+    from laptop_pricing.purchase.seller import masked_document
+
+    assert masked_document("12.345.678-9") == "**.***.**8-9"
+    assert masked_document("AB") == "AB"

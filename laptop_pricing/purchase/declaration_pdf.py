@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from laptop_pricing.formatting import BRASILIA, format_price
+from laptop_pricing.purchase.seller import DOCUMENT_LABELS
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.quote_document import StoreIdentity
 
@@ -27,7 +28,6 @@ TITLE = "Declaração de procedência e venda"
 CLERK_DEFAULT = "Atendente"
 QR_CAPTION = "Código desta compra na loja"
 # The seller's document types (``purchase/seller.py`` validates the code; this is how it prints).
-DOCUMENT_LABELS = {"rg": "RG", "cnh": "CNH", "passaporte": "Passaporte", "rne": "RNE"}
 _ELEVEN_DIGITS = re.compile(r"\d{11}")
 
 

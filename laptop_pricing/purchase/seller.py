@@ -117,7 +117,11 @@ def cpf_digits(raw: Any, field: str, errors: list[FieldError]) -> str | None:
     if not isinstance(raw, str) or not stdnum_cpf.is_valid(raw):
         errors.append(FieldError(field, None, "not a valid CPF (check the digits)"))
         return None
-    return str(stdnum_cpf.compact(raw))
+    digits = str(stdnum_cpf.compact(raw))
+    if len(set(digits)) == 1:  # 111.111.111-11 passes the check digits; the Receita issues none
+        errors.append(FieldError(field, None, "not a valid CPF (check the digits)"))
+        return None
+    return digits
 
 
 def valid_cpf(raw: Any) -> str | None:
@@ -161,3 +165,18 @@ def _phone(raw: Any, field: str, errors: list[FieldError]) -> str | None:
         errors.append(FieldError(field, None, "a phone number: digits, with area code"))
         return None
     return digits
+
+
+def masked_document(number: str) -> str:
+    """The document number with every letter and digit hidden but the last two
+    ("12.345.678-9" -> "**.***.**8-9"): the signed paper may be photographed."""
+    shown = 2
+    hidden = max(0, sum(c.isalnum() for c in number) - shown)
+    masked = []
+    for char in number:
+        if char.isalnum() and hidden > 0:
+            masked.append("*")
+            hidden -= 1
+        else:
+            masked.append(char)
+    return "".join(masked)
