@@ -89,6 +89,8 @@ def main() -> int:
     print(f"click -> offer on screen, median of {args.repeats}: {offer_ms:.0f} ms")
     print(f"hello-world click -> text, median of {args.repeats}: {text_ms:.0f} ms")
     print(f"ratio: {offer_ms / text_ms:.2f}x (target <= 2)")
+    print("each click -> offer (ms):", " ".join(f"{t * 1000:.0f}" for t in offers))
+    print("each hello-world click -> text (ms):", " ".join(f"{t * 1000:.0f}" for t in texts))
     return 0
 
 

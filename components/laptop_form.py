@@ -161,48 +161,55 @@ BUSY_STYLE = (
 
 # The "?" help of each field is a tooltip: reachable by mouse and read by a screen reader with
 # the field itself (aria-description), but no longer one Tab stop per field (21 extra Tabs per
-# customer). The radios get a focus ring a clerk can see.
-KEYBOARD_SCRIPT = """<script>
-(function () {
-  const helps = %s;
-  function tidy() {
-    document.querySelectorAll(
-      '[data-testid="stMain"] [data-testid="stTooltipHoverTarget"] button'
-    ).forEach(function (button) { button.tabIndex = -1; });
-    Object.entries(helps).forEach(function ([key, help]) {
-      document.querySelectorAll(
-        '.st-key-' + key + ' input, .st-key-' + key + ' [role="radiogroup"]'
-      ).forEach(function (el) { el.setAttribute("aria-description", help); });
-    });
-  }
-  // A few passes after each rerun's script, not a MutationObserver: watching every DOM change
-  // of a rerun cost the click -> offer about a second (bench/bench_click_to_offer.py).
-  [0, 300, 1200].forEach(function (delay) { setTimeout(tidy, delay); });
-  if (!window.__radioFocus) {  // a class, not a :has() rule, for the radio's focus ring
-    window.__radioFocus = true;
-    document.addEventListener("focusin", function (event) {
-      const input = event.target;
-      if (input.matches && input.matches('[data-testid="stRadio"] input:focus-visible')) {
-        input.closest("label").classList.add("radio-keyboard-focus");
-      }
-    });
-    document.addEventListener("focusout", function (event) {
-      const label = event.target.closest && event.target.closest("label");
-      if (label) label.classList.remove("radio-keyboard-focus");
-    });
-  }
-})();
-</script>
-<style>
-[data-testid="stRadio"] label.radio-keyboard-focus {
+# customer). The radios get a focus ring a clerk can see: React Aria marks the option under
+# keyboard focus with data-focus-visible, so the ring is a style rule, no script.
+KEYBOARD_STYLE = """<style>
+[data-testid="stRadioOption"][data-focus-visible="true"] {
   outline: 3px solid #1d4ed8; outline-offset: 2px; border-radius: 4px;
 }
 </style>"""
+# Sent once per session: an observer of new elements (a rerun, a fragment) that, in one pass
+# when the browser is idle, takes the estimate page's help icons out of the Tab order and puts
+# each help on its field. Nothing runs per mutation but a flag: a pass after every DOM change of
+# a rerun, or a few passes per rerun, cost the click -> offer (bench/bench_click_to_offer.py).
+KEYBOARD_SCRIPT = """<script>
+(function () {
+  if (window.__estimateKeyboard) return;
+  const helps = %s;
+  const state = {waiting: false};
+  window.__estimateKeyboard = state;
+  const later = window.requestIdleCallback || function (run) { return setTimeout(run, 50); };
+  function tidy() {
+    state.waiting = false;
+    if (!document.querySelector(".st-key-%s")) return;  // the estimate page only
+    document.querySelectorAll(
+      '[data-testid="stMain"] [data-testid="stTooltipHoverTarget"] button'
+    ).forEach(function (button) { if (button.tabIndex !== -1) button.tabIndex = -1; });
+    Object.entries(helps).forEach(function ([key, help]) {
+      document.querySelectorAll(
+        ".st-key-" + key + " input, .st-key-" + key + ' [role="radiogroup"]'
+      ).forEach(function (el) {
+        if (el.getAttribute("aria-description") !== help) el.setAttribute("aria-description", help);
+      });
+    });
+  }
+  new MutationObserver(function () {
+    if (!state.waiting) { state.waiting = true; later(tidy, {timeout: 500}); }
+  }).observe(document.body, {childList: true, subtree: true});
+  tidy();
+})();
+</script>"""
+KEYBOARD_SENT_KEY = "keyboard_script_sent"
 
 
 def keyboard_help(helps: dict[str, str]) -> None:
-    """``helps``: widget key -> help text, for the fields and questions on the page."""
-    st.html(KEYBOARD_SCRIPT % json.dumps(helps), unsafe_allow_javascript=True)
+    """``helps``: widget key -> help text, for the fields and questions on the page. The style
+    is drawn on every run (an element left out of a run is removed); the script once."""
+    st.html(KEYBOARD_STYLE)
+    if not st.session_state.get(KEYBOARD_SENT_KEY):
+        script = KEYBOARD_SCRIPT % (json.dumps(helps), SUBMIT_KEY)
+        st.html(script, unsafe_allow_javascript=True)
+        st.session_state[KEYBOARD_SENT_KEY] = True
 
 
 def field_helps() -> dict[str, str]:

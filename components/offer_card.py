@@ -9,7 +9,9 @@ given to the customer. Right after a click the card is scrolled into view.
 
 from __future__ import annotations
 
+import functools
 import json
+from pathlib import Path
 
 import streamlit as st
 
@@ -23,7 +25,7 @@ from laptop_pricing.settings import Settings
 from laptop_pricing.trade_in.quote import TradeInQuote
 from laptop_pricing.trade_in.quote_document import StoreIdentity
 
-__all__ = ["MARKET_LABEL", "error_card", "offer_card", "scroll_into_view"]
+__all__ = ["MARKET_LABEL", "error_card", "offer_card", "scroll_into_view", "warm_card_elements"]
 
 CARD_KEY = "offer_card"
 STALE_KEY = "offer_stale"
@@ -37,6 +39,49 @@ STALE = (
 )
 # Greyed out, so nobody reads a stale price as the offer.
 STALE_STYLE = f"<style>.st-key-{STALE_KEY} {{opacity: 0.45; filter: grayscale(1);}}</style>"
+
+
+# Streamlit's browser code for these elements is a separate file fetched, parsed and run the
+# first time such an element is drawn: on a fresh page that was the click on *Calcular oferta*
+# (the offer's metric and PDF button), and the session's history table right after it.
+CARD_ELEMENTS = ("Metric", "DownloadButton", "DataFrame")
+WARM_SCRIPT = """<script>
+(function () {
+  if (window.__cardElementsWarm) return;
+  window.__cardElementsWarm = true;
+  const index = document.querySelector('script[type="module"][src*="/static/js/index."]');
+  if (!index) return;
+  const files = %s;
+  (window.requestIdleCallback || setTimeout)(function () {
+    files.forEach(function (file) {
+      import(new URL("./" + file, index.src).href).catch(function () {});
+    });
+  });
+})();
+</script>"""
+# Even with its file loaded, an element type's first drawing on a page waits (the browser shows
+# a placeholder and holds the element back up to 300 ms): one metric, never shown, is drawn
+# with the form, so the offer's metric is the second.
+WARM_KEY = "card_elements_warm"
+WARM_LABEL = "Pré-carregamento"
+WARM_STYLE = f"<style>.st-key-{WARM_KEY} {{display: none;}}</style>"
+
+
+@functools.cache
+def _element_files() -> tuple[str, ...]:
+    """The installed Streamlit's file for each of ``CARD_ELEMENTS`` (named by a content hash)."""
+    folder = Path(st.__file__).parent / "static" / "static" / "js"
+    return tuple(sorted(p.name for name in CARD_ELEMENTS for p in folder.glob(f"{name}.*.js")))
+
+
+def warm_card_elements() -> None:
+    """Load the browser code of the card's elements while the clerk fills the form, as the
+    model is loaded (``components.pricing.warm_up``), so the click does not wait for it. The
+    same file is imported once per page; a Streamlit without these files loads nothing early."""
+    st.html(WARM_SCRIPT % json.dumps(list(_element_files())), unsafe_allow_javascript=True)
+    st.html(WARM_STYLE)
+    with st.container(key=WARM_KEY):
+        st.metric(WARM_LABEL, "")
 
 
 def scroll_into_view(key: str, nonce: int) -> None:

@@ -170,8 +170,9 @@ def start_new_customer() -> None:
         del st.session_state[key]
 
 
-def new_customer_button() -> None:
-    st.button(
+def new_customer_button() -> bool:
+    """True on the run its click started (the form is cleared by then)."""
+    return st.button(
         "Novo cliente",
         key=NEW_CUSTOMER_KEY,
         on_click=start_new_customer,

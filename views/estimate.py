@@ -1,4 +1,13 @@
-"""Estimate page: the clerk describes the laptop and its condition and gets the store's offer."""
+"""Estimate page: the clerk describes the laptop and its condition and gets the store's offer.
+
+Everything below the laptop form (the condition, *Calcular oferta*, the card, the clerk's details,
+the session's history) is one fragment: a click or a condition answer reruns only it, so the
+offer is on screen without the form's widgets being sent and drawn again; what follows the card
+is drawn after it (issue 22, item 15; bench/bench_click_to_offer.py). A laptop field changed
+reruns the whole page, fragment included, so the fragment's ``values`` are always current.
+"""
+
+from typing import Any
 
 import streamlit as st
 
@@ -7,12 +16,46 @@ from components.condition_form import condition_form, question_helps
 from components.history import history_section
 from components.laptop_form import field_helps, keyboard_help, laptop_form, submit_button
 from components.mode_notice import mode_notice
-from components.offer_card import error_card, offer_card, scroll_into_view
+from components.offer_card import error_card, offer_card, scroll_into_view, warm_card_elements
 from components.page_setup import page_entry
 from components.policy_check import require_usable_policy
 from components.pricing import last_submit, new_customer_button, submit, warm_up
 from components.quote_download import store_identity
 from components.quote_search import LOOKUP_HELP, LOOKUP_KEY, quote_lookup_section
+from laptop_pricing.access import Visitor
+from laptop_pricing.settings import Settings
+
+
+@st.fragment
+def below_the_form(values: dict[str, Any], settings: Settings, visitor: Visitor) -> None:
+    condition, result = st.columns([3, 2], gap="large")
+    with condition, st.container(border=True):
+        answers = condition_form()
+    with result, st.container(key="result_area"):
+        clicked = submit_button()
+        if clicked:
+            submit(values, answers, settings, clerk_email=visitor.clerk_email)
+        submitted = last_submit()
+        if submitted and submitted.quote:
+            offer_card(
+                submitted.quote,
+                submitted.trade_in,
+                submitted.spec,
+                store_identity(settings),
+                stale=submitted.is_stale(values, answers),
+                settings=settings if visitor.sees_store_records else None,
+                clerk_email=visitor.clerk_email,
+            )
+        elif submitted and submitted.message:
+            error_card(submitted.message)
+        if new_customer_button():  # its callback cleared the laptop form too: draw it again
+            st.rerun(scope="app")
+        if submitted and submitted.quote:
+            clerk_details(submitted.quote, submitted.trade_in, settings.show_clerk_details)
+    history_section()
+    if clicked and submitted:
+        scroll_into_view("result_area", submitted.submit_number)
+
 
 entry = page_entry()
 settings = entry.settings
@@ -28,33 +71,8 @@ if visitor.sees_store_records:  # not in production without sign-in: no store ke
 require_usable_policy(settings)
 
 values = laptop_form()
-condition, result = st.columns([3, 2], gap="large")
-with condition, st.container(border=True):
-    answers = condition_form()
-with result, st.container(key="result_area"):
-    clicked = submit_button()
-    if clicked:
-        submit(values, answers, settings, clerk_email=visitor.clerk_email)
-    submitted = last_submit()
-    if submitted and submitted.quote:
-        offer_card(
-            submitted.quote,
-            submitted.trade_in,
-            submitted.spec,
-            store_identity(settings),
-            stale=submitted.is_stale(values, answers),
-            settings=settings if visitor.sees_store_records else None,
-            clerk_email=visitor.clerk_email,
-        )
-    elif submitted and submitted.message:
-        error_card(submitted.message)
-    new_customer_button()
-    if submitted and submitted.quote:
-        clerk_details(submitted.quote, submitted.trade_in, settings.show_clerk_details)
-
-history_section()
+below_the_form(values, settings, visitor)
 mode_notice(settings)
 keyboard_help({**field_helps(), **question_helps(), LOOKUP_KEY: LOOKUP_HELP})
-if clicked and submitted:
-    scroll_into_view("result_area", submitted.submit_number)
+warm_card_elements()
 warm_up(settings)
