@@ -34,7 +34,7 @@ with condition, st.container(border=True):
 with result, st.container(key="result_area"):
     clicked = submit_button()
     if clicked:
-        submit(values, answers, settings, clerk_email=visitor.clerk_email)
+        submit(values, answers, settings, clerk_email=visitor.clerk_email, store_id=entry.store_id)
     submitted = last_submit()
     if submitted and submitted.quote:
         offer_card(
