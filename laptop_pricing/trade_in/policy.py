@@ -122,8 +122,9 @@ def policy_file(path: str | Path | None, store_id: str | None = None) -> Path:
     path = Path(path or DEFAULT_POLICY_PATH)
     if not path.is_dir():
         return path
+    default = default_file(path)  # a folder without it is broken, whichever store asks
     own = path / f"{store_id}.toml" if store_id else None
-    return own if own is not None and own.is_file() else default_file(path)
+    return own if own is not None and own.is_file() else default
 
 
 def default_file(folder: Path) -> Path:
