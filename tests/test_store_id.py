@@ -194,3 +194,20 @@ def test_an_outcome_older_than_stores_reads_as_the_default_store() -> None:
         [["Q", "e", "declined", "", "", "", "", "", "0", "2026-05-01T12:00:00.000000Z", ""]],
     )
     assert decode_day_csv(OUTCOMES, old).rows[0]["store_id"] == "loja"
+
+
+def test_an_outcome_takes_its_quotes_store_not_the_bodys() -> None:
+    from laptop_pricing.trade_in.outcome import LatePolicy, QuoteTerms, decide
+    from laptop_pricing.trade_in.outcome_request import OutcomeRequest
+
+    from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
+
+    quote_id = QuoteIdGenerator().new(datetime(2026, 5, 1, 11, tzinfo=UTC))
+    request = OutcomeRequest.from_payload(
+        {"quote_id": quote_id, "event_id": "app-7c1d-0001", "decision": "accepted"}
+    )
+    terms = QuoteTerms(quote_id, 3000, date(2026, 5, 10), "centro")
+    made = decide(request, terms, [], datetime(2026, 5, 1, 12, tzinfo=UTC), LatePolicy.REFUSE)
+    assert made.outcome.store_id == "centro"
+    assert made.outcome.as_record()["store_id"] == "centro"
+    assert Outcome.from_record(made.outcome.as_record()).store_id == "centro"

@@ -213,6 +213,7 @@ class PurchaseService:
             declaration_photo=request.declaration_photo,
             flags=flags,
             overrides=tuple(overrides),
+            store_id=quote.store_id,
         )
         try:
             stored = self.store.put_purchase(purchase)
