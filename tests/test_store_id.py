@@ -199,7 +199,6 @@ def test_an_outcome_older_than_stores_reads_as_the_default_store() -> None:
 def test_an_outcome_takes_its_quotes_store_not_the_bodys() -> None:
     from laptop_pricing.trade_in.outcome import LatePolicy, QuoteTerms, decide
     from laptop_pricing.trade_in.outcome_request import OutcomeRequest
-
     from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
 
     quote_id = QuoteIdGenerator().new(datetime(2026, 5, 1, 11, tzinfo=UTC))
