@@ -42,6 +42,14 @@ _PROBLEM_WORDS = {
     "cnpj": "não é um CNPJ válido (confira os dígitos; por exemplo 11.222.333/0001-81)",
     "flag": "precisa ser true (mostrar) ou false (esconder)",
     "seconds": "precisa ser um número de segundos maior que 0 e no máximo 10 (por exemplo, 1)",
+    "store_id": "precisa ser um identificador de loja: letras minúsculas sem acento, números e "
+    "hífens, até 40 caracteres (por exemplo, “centro” ou “loja-sul”)",
+    "store_entry": "tem um item cuja loja (depois do “=”) não é um identificador de loja: "
+    "letras minúsculas sem acento, números e hífens (por exemplo, ana@loja.com.br=centro)",
+    "owner_store": "ainda não aceita loja depois do “=”: um dono vê todas as lojas; "
+    "tire o “=loja” do item",
+    "store_policy": "nomeia uma loja que não tem política de compra: crie o arquivo da loja "
+    "(ou default.toml) na pasta de POLICY-PATH",
 }
 _SHOWN_VALUE = {
     "url",
@@ -55,6 +63,10 @@ _SHOWN_VALUE = {
     "seconds",
     "cnpj",
     "flag",
+    "store_id",
+    "store_entry",
+    "owner_store",
+    "store_policy",
 }
 _logged: set[tuple[SettingProblem, ...]] = set()
 

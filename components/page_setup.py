@@ -80,6 +80,11 @@ class Entry:
     settings: Settings
     visitor: Visitor
 
+    @property
+    def store_id(self) -> str:
+        """The store this visitor prices for: their clerk entry's, else the deployment's."""
+        return self.visitor.store_id or self.settings.store_id
+
 
 def page_entry() -> Entry:
     """The settings and visitor ``open_app`` established for this run."""
@@ -104,6 +109,7 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
         settings.clerk_emails,
         settings.owner_emails,
         settings.unverified_email_issuers,
+        settings.clerk_stores,
     )
     st.session_state[ENTRY_KEY] = Entry(settings, visitor)
 

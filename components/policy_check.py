@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from laptop_pricing.settings import Settings
-from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_path
+from laptop_pricing.trade_in.policy import PolicyError
+from laptop_pricing.trade_in.store_policies import store_policies_from_settings
 
 POLICY_BROKEN = (
     "A política de troca da loja tem um erro e nenhuma oferta pode ser calculada: "
@@ -19,7 +20,7 @@ def require_usable_policy(settings: Settings) -> None:
     if not settings.embedded:
         return
     try:
-        load_policy(policy_path(settings))
+        store_policies_from_settings(settings)
     except PolicyError as error:
         st.error(
             POLICY_BROKEN.format(key=error.key, reason=error.reason, source=error.source),

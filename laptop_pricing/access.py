@@ -13,6 +13,11 @@ page and only arranges what the answer says.
 * E-mail lists (``CLERK-EMAILS``, ``OWNER-EMAILS``): addresses or ``@domain`` entries, separated
   by commas, semicolons or white space, compared case-insensitively (ASCII only: an address that
   needs Unicode case folding to match is refused, never folded into someone else's).
+* A chain: a ``CLERK-EMAILS`` entry may name the clerk's store after ``=``
+  (``ana@loja.com.br=centro, @loja-sul.com.br=sul``); an entry without ``=`` keeps its old
+  meaning and prices as the deployment's ``STORE-ID``. An address entry's store wins over its
+  domain's. Whether every store named has a policy is checked at start-up
+  (``trade_in.store_policies.check_listed_stores``).
 * Claims are trusted only as proven: ``email_verified`` must be ``True`` (a provider that never
   sends it is named in ``UNVERIFIED-EMAIL-ISSUERS`` by its ``iss``), and an ``@domain`` entry
   grants a Google account only when its ``hd`` (Workspace domain) claim is that domain.
@@ -24,6 +29,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+
+from laptop_pricing.store_id import is_store_id
 
 _LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
 _DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
@@ -70,19 +77,43 @@ PAGE_ROLES: Mapping[str, Role] = {
 STORE_RECORD_PAGES = frozenset({"purchase"})
 
 
-def parse_email_list(text: str | None) -> tuple[str, ...]:
-    """Entries of an e-mail list, lower-cased; raises ``ValueError`` naming the first bad one."""
-    entries = []
+class BadStoreEntry(ValueError):
+    """An entry's ``=store`` part is not a store id (``store_id.is_store_id``)."""
+
+
+def parse_entries(text: str | None) -> dict[str, str | None]:
+    """Entries of an e-mail list, lower-cased, each with the store after its ``=`` (None:
+    none named). Raises ``ValueError`` naming the first bad entry (``BadStoreEntry`` when its
+    address is fine and its store is not); an entry named twice keeps its first store."""
+    entries: dict[str, str | None] = {}
     for raw in re.split(r"[,;\s]+", text or ""):
         if not raw:
             continue
-        entry = raw.lower()
+        address, equals, store = raw.partition("=")
+        entry = address.lower()
         if len(entry) > MAX_EMAIL_LENGTH or not (
             EMAIL_PATTERN.fullmatch(entry) or DOMAIN_ENTRY_PATTERN.fullmatch(entry)
         ):
             raise ValueError(raw[:80])
-        entries.append(entry)
-    return tuple(dict.fromkeys(entries))
+        if equals and not is_store_id(store):
+            raise BadStoreEntry(raw[:80])
+        entries.setdefault(entry, store if equals else None)
+    return entries
+
+
+def parse_email_list(text: str | None) -> tuple[str, ...]:
+    """Entries of an e-mail list, lower-cased, stores left out; raises ``ValueError`` naming
+    the first bad one."""
+    return tuple(parse_entries(text))
+
+
+def store_for(email: str | None, stores: Mapping[str, str]) -> str | None:
+    """The store a list names for this address (``entry -> store``): its own entry's, else its
+    domain's; None when neither names one (the deployment's ``STORE-ID`` applies)."""
+    if not email or not email.isascii() or "@" not in email:
+        return None
+    email = email.strip().lower()
+    return stores.get(email) or stores.get(email[email.rindex("@") :])
 
 
 def matches(email: str, entries: Iterable[str], *, domains: bool = True) -> bool:
@@ -155,6 +186,7 @@ class Visitor:
     signed_in: bool = False
     email: str | None = None
     role: Role = Role.NONE
+    store_id: str | None = None  # the clerk entry's store; None: the deployment's STORE-ID
 
     @classmethod
     def arriving(
@@ -164,6 +196,7 @@ class Visitor:
         clerks: Iterable[str] = (),
         owners: Iterable[str] = (),
         unverified_issuers: Iterable[str] = (),
+        clerk_stores: Mapping[str, str] | None = None,
     ) -> Visitor:
         """From ``st.user``'s claims. Only the sign-in door reads them; the open doors grant a
         role by configuration: every page locally, the estimate only in production."""
@@ -179,8 +212,12 @@ class Visitor:
             email = email.lower()
         if email is None or not email.isascii() or not email_proven(user, unverified_issuers):
             return cls(door, signed_in=True, email=email)
-        role = role_for(email, clerks, owners, domains=domain_proven(user, email))
-        return cls(door, signed_in=True, email=email, role=role)
+        domains = domain_proven(user, email)
+        role = role_for(email, clerks, owners, domains=domains)
+        store = None
+        if role is Role.CLERK and clerk_stores:
+            store = store_for(email, clerk_stores if domains else _addresses(clerk_stores))
+        return cls(door, signed_in=True, email=email, role=role, store_id=store)
 
     @property
     def sees_store_records(self) -> bool:
@@ -192,6 +229,11 @@ class Visitor:
     def clerk_email(self) -> str | None:
         """The e-mail that goes into the request log: only a signed-in one with a role."""
         return self.email if self.signed_in and self.role >= Role.CLERK else None
+
+
+def _addresses(stores: Mapping[str, str]) -> dict[str, str]:
+    """Only whole-address entries (a domain not proven the store's grants no store either)."""
+    return {entry: store for entry, store in stores.items() if not entry.startswith("@")}
 
 
 def decide(visitor: Visitor, page: str) -> Verdict:

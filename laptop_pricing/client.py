@@ -48,6 +48,7 @@ from laptop_pricing.pricing.laptop_spec import FieldError, LaptopSpec
 from laptop_pricing.purchase_client import PurchaseRoutes
 from laptop_pricing.retry_budget import BudgetRetry
 from laptop_pricing.settings import Settings
+from laptop_pricing.store_id import STORE_ID_FIELD
 from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition
 from laptop_pricing.trade_in.quote import TradeInQuote
 from laptop_pricing.trade_in.quote_answer import FoundQuote
@@ -74,11 +75,14 @@ class PricingClient(PurchaseRoutes, ABC):
         *,
         explain: bool = False,
         comparables: bool = False,
+        store_id: str | None = None,
     ) -> MarketEstimate:
         """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log;
         ``explain``: also each field's R$ contribution; ``comparables``: also comparable
-        laptops."""
-        payload = request_payload(spec, clerk_email, explain=explain, comparables=comparables)
+        laptops; ``store_id``: the store that prices (None: the service's own)."""
+        payload = request_payload(
+            spec, clerk_email, explain=explain, comparables=comparables, store_id=store_id
+        )
         return self._send(payload, quote_from_response)
 
     def price_trade_in(
@@ -89,8 +93,10 @@ class PricingClient(PurchaseRoutes, ABC):
         *,
         explain: bool = False,
         comparables: bool = False,
+        store_id: str | None = None,
     ) -> tuple[MarketEstimate, TradeInQuote]:
-        """The market estimate and the store's offer for a laptop in a given condition."""
+        """The market estimate and the store's offer for a laptop in a given condition, under
+        ``store_id``'s policy (None: the service's own store)."""
 
         def read(
             status: int, body: str | bytes | None, headers: Mapping[str, str]
@@ -98,7 +104,12 @@ class PricingClient(PurchaseRoutes, ABC):
             return trade_in_from_response(status, body, headers, condition)
 
         payload = request_payload(
-            spec, clerk_email, explain=explain, comparables=comparables, condition=condition
+            spec,
+            clerk_email,
+            explain=explain,
+            comparables=comparables,
+            condition=condition,
+            store_id=store_id,
         )
         return self._send(payload, read)
 
@@ -175,10 +186,12 @@ def request_payload(
     explain: bool = False,
     comparables: bool = False,
     condition: Condition | None = None,
+    store_id: str | None = None,
 ) -> dict[str, Any]:
     """The course's ``{"data": {...}}``, plus beside it: ``clerk_email`` when someone signed in
     (only the e-mail: never the name or a token), ``"explain": true`` and ``"comparables":
-    true`` when asked, and the laptop's ``condition`` for a trade-in offer."""
+    true`` when asked, the laptop's ``condition`` for a trade-in offer, and ``store_id`` (the
+    store of a chain that prices)."""
     payload: dict[str, Any] = spec.to_payload()
     if condition is not None:
         payload[PAYLOAD_KEY] = condition.as_dict()
@@ -188,6 +201,8 @@ def request_payload(
         payload["explain"] = True
     if comparables:
         payload["comparables"] = True
+    if store_id:
+        payload[STORE_ID_FIELD] = store_id
     return payload
 
 

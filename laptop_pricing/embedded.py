@@ -26,26 +26,28 @@ from laptop_pricing.trade_in.outcome_service import (
     quote_lookup_from_settings,
     recorder_from_settings,
 )
-from laptop_pricing.trade_in.policy import load_policy, policy_path
 from laptop_pricing.trade_in.quote import QuoteIssuer
+from laptop_pricing.trade_in.store_policies import store_policies_from_settings
 
 
 def embedded_handler(settings: Settings) -> PricingHandler:
     """The handler with its engine, request log, issuer, recorder, quote and purchase routes.
-    Raises ``PolicyError`` naming the key when the store policy cannot be used."""
-    policy = load_policy(policy_path(settings))
+    Raises ``PolicyError`` naming the key when a store's policy cannot be used (a store named
+    in ``CLERK-EMAILS`` with none included)."""
+    policies = store_policies_from_settings(settings)
     lookup = quote_lookup_from_settings(settings)
     observer = observer_from_settings(settings)
     return PricingHandler(
         engine=get_engine(),
         observer=observer,
-        issuer=QuoteIssuer(policy),
+        issuer=QuoteIssuer.for_stores(policies),
         recorder=recorder_from_settings(settings, lookup),
-        quotes=QuoteRoute(lookup, policy),
+        quotes=QuoteRoute(lookup, policies.home_policy),
         quote_keys=observer.quote_keys,
         purchases=purchase_route_from_settings(
             settings, lookup, frozenset({EMBEDDED_OWNER_KEY_ID})
         ),
+        store_id=settings.store_id,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from laptop_pricing.pricing.schema import COURSE_FIELD_NAMES, FIELD_NAMES, FIELDS
+from laptop_pricing.store_id import DEFAULT_STORE_ID, STORE_ID_FIELD
 
 # Request-log columns (one CSV row per priced request). Timestamps are ISO 8601 UTC. The course's
 # 13 fields, price, timestamp and version first (the layout of its day files); later columns are
@@ -64,7 +65,11 @@ WRITTEN_LOG_COLUMNS: tuple[str, ...] = (
 # Columns added since, in the order they were added. A schema field not named anywhere above
 # needs nothing here: it is appended after these, in field order (``log_layout``). Before adding
 # a column of another kind here, name every field appended so far first, so that none moves.
-LATER_LOG_COLUMNS: tuple[str, ...] = ()
+STORE_ID_COLUMN = STORE_ID_FIELD  # which store of a chain priced (issue 25)
+LATER_LOG_COLUMNS: tuple[str, ...] = (STORE_ID_COLUMN,)
+# What a reader puts in a column a row lacks (written before the column existed): a row older
+# than stores belongs to the single-store default.
+LOG_COLUMN_DEFAULTS: Mapping[str, str] = {STORE_ID_COLUMN: DEFAULT_STORE_ID}
 
 
 def log_layout(

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,10 +27,17 @@ from laptop_pricing.setting_values import SettingProblem as SettingProblem
 from laptop_pricing.setting_values import check_url
 from laptop_pricing.setting_values import env_name as env_name
 from laptop_pricing.setting_values import read_setting as read_setting
-from laptop_pricing.sign_in_settings import AUTH_SECTION, check_auth, check_emails, check_issuers
+from laptop_pricing.sign_in_settings import (
+    AUTH_SECTION,
+    check_auth,
+    check_clerk_stores,
+    check_emails,
+    check_issuers,
+)
 from laptop_pricing.sign_in_settings import AuthSettings as AuthSettings
 from laptop_pricing.sign_in_settings import read_email_list as read_email_list
 from laptop_pricing.sign_in_settings import read_issuers as read_issuers
+from laptop_pricing.store_id import DEFAULT_STORE_ID, MAX_STORE_ID_LENGTH, is_store_id
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "laptop-prediction-real-data"
@@ -70,6 +77,8 @@ KEYS: Mapping[str, str] = {
     "PERSONAL-DATA-KEY": "secret that seals sellers' personal data (Fernet) and keys the CPF "
     "hash (unset: a key file in the local folder, embedded only)",
     "PURCHASES-PREFIX": "key prefix of the purchases (same bucket or local folder)",
+    "STORE-ID": "which store of a chain this deployment is (a lower-case slug, e.g. centro); "
+    "written on every record; a CLERK-EMAILS entry's =store overrides it for that clerk",
 }
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_STORE_NAME = "Loja de notebooks"
@@ -98,6 +107,9 @@ class Settings:
     unverified_email_issuers: tuple[str, ...] = ()
     personal_data_key: str | None = None  # never printed
     purchases_prefix: str = DEFAULT_PURCHASES_PREFIX
+    store_id: str = DEFAULT_STORE_ID
+    # CLERK-EMAILS entries that name their store (``ana@loja.com.br=centro``): entry -> store.
+    clerk_stores: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -127,7 +139,8 @@ class Settings:
             f"store_phone={self.store_phone!r}, show_clerk_details={self.show_clerk_details!r}, "
             f"unverified_email_issuers={self.unverified_email_issuers!r}, "
             f"personal_data_key=<{'set' if self.personal_data_key else 'unset'}>, "
-            f"purchases_prefix={self.purchases_prefix!r})"
+            f"purchases_prefix={self.purchases_prefix!r}, store_id={self.store_id!r}, "
+            f"clerk_stores=<{len(self.clerk_stores)}>)"
         )
 
 
@@ -191,6 +204,8 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         ),
         personal_data_key=read_setting("PERSONAL-DATA-KEY", secrets),
         purchases_prefix=purchases_prefix.rstrip("/"),
+        store_id=_store_id(read_setting("STORE-ID", secrets), problems),
+        clerk_stores=check_clerk_stores(secrets, problems),
     )
     if problems:
         raise InvalidSettings(problems)
@@ -238,6 +253,17 @@ def _deadline(value: str | None, problems: list[SettingProblem]) -> float:
         problems.append(SettingProblem("REQUEST-LOG-DEADLINE-SECONDS", "seconds", value[:20]))
         return DEFAULT_REQUEST_LOG_DEADLINE
     return seconds
+
+
+def _store_id(value: str | None, problems: list[SettingProblem]) -> str:
+    """A lower-case slug; anything else is refused, never lower-cased or cut into another
+    store's id."""
+    if value is None:
+        return DEFAULT_STORE_ID
+    if not is_store_id(value):
+        problems.append(SettingProblem("STORE-ID", "store_id", value[: MAX_STORE_ID_LENGTH + 20]))
+        return DEFAULT_STORE_ID
+    return value
 
 
 def _optional_path(value: str | None) -> Path | None:

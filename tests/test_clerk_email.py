@@ -25,7 +25,7 @@ class Recorder:
         self.emails: list[str | None] = []
 
     def on_priced(
-        self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None
+        self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None, store_id="loja"
     ) -> None:
         self.emails.append(clerk_email)
 

@@ -104,7 +104,9 @@ def test_the_encoder_gets_the_new_columns_and_refuses_a_model_without_them_in_on
 
 def test_the_request_log_appends_a_new_field_at_the_end(synthetic: Observed) -> None:
     assert synthetic.written_log_columns == TODAYS_LAYOUT
-    assert synthetic.log_columns == [*TODAYS_LAYOUT, "screen_panel"]
+    # After the columns appended since (the store, issue 25), never before them.
+    later = list(log_columns.LATER_LOG_COLUMNS)
+    assert synthetic.log_columns == [*TODAYS_LAYOUT, *later, "screen_panel"]
     assert synthetic.day_csv_header == synthetic.log_columns
 
 
@@ -117,7 +119,8 @@ def test_an_old_day_file_and_a_new_one_both_read_after_a_field_is_added(
 
 
 def test_the_glue_columns_append_a_new_field_after_the_rollups_own(synthetic: Observed) -> None:
-    assert synthetic.glue_columns == [*TODAYS_LAYOUT, "day", "source_line", "screen_panel"]
+    later = list(log_columns.LATER_LOG_COLUMNS)
+    assert synthetic.glue_columns == [*TODAYS_LAYOUT, "day", "source_line", *later, "screen_panel"]
 
 
 def test_the_request_log_keeps_the_layout_of_the_day_files_already_written() -> None:

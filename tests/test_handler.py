@@ -34,6 +34,7 @@ class Recorder:
         request_id: str,
         clerk_email: str | None = None,
         trade_in: object | None = None,
+        store_id: str = "loja",
     ) -> None:
         self.calls.append((spec, quote, latency_ms))
         self.request_ids.append(request_id)

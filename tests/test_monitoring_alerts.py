@@ -257,10 +257,12 @@ def test_the_command_exits_0_on_a_calm_week(tmp_path):
     assert result.stdout.startswith("Nenhum alerta em 31/03/2026 (280 pedidos lidos)")
 
 
-def test_an_empty_window_is_calm_but_says_where_it_looked(tmp_path):
-    result = _run(_week(tmp_path, acceptance=0.7), PREDICTIONS_PREFIX="pedido")  # a typo
-    assert result.returncode == 0
-    assert "(0 pedidos lidos)" in result.stdout
+def test_an_empty_window_cannot_be_checked_and_says_where_it_looked(tmp_path):
+    # No data at all where data was expected (a typo here; a dead log alike): exit 2, not calm.
+    result = _run(_week(tmp_path, acceptance=0.7), PREDICTIONS_PREFIX="pedido")
+    assert result.returncode == 2
+    assert "Nenhum alerta" not in result.stdout
+    assert "Não foi possível verificar" in result.stderr
     assert "nenhum pedido" in result.stderr and str(tmp_path / "pedido") in result.stderr
 
 

@@ -242,3 +242,18 @@ def test_a_document_number_is_masked_but_its_last_two_characters():
 
     assert masked_document("12.345.678-9") == "**.***.**8-9"
     assert masked_document("AB") == "AB"
+
+
+def test_a_purchase_carries_its_quotes_store_and_an_older_record_reads_as_the_default(scene):
+    import json
+
+    from laptop_pricing.purchase.purchase import Purchase
+
+    decision = scene.service.record(scene.body(scene.quote()), CLERK)
+    assert decision.view.as_dict()["store_id"] == "loja"  # the quote's store (logged as loja)
+    stored = decision.view.purchase
+    older = json.loads(stored.as_record())
+    del older["store_id"]  # recorded before stores existed
+    assert Purchase.from_record(json.dumps(older).encode()).store_id == "loja"
+    centro = dataclasses.replace(stored, store_id="centro")
+    assert Purchase.from_record(centro.as_record()).store_id == "centro"

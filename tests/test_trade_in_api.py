@@ -39,9 +39,13 @@ def body_of(response: dict) -> dict:
 class Recorder:
     def __init__(self):
         self.calls = []
+        self.stores = []
 
-    def on_priced(self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None):
+    def on_priced(
+        self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None, store_id="loja"
+    ):
         self.calls.append((spec, quote, trade_in))
+        self.stores.append(store_id)
 
 
 @pytest.fixture

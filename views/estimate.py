@@ -27,14 +27,16 @@ from laptop_pricing.settings import Settings
 
 
 @st.fragment
-def below_the_form(values: dict[str, Any], settings: Settings, visitor: Visitor) -> None:
+def below_the_form(
+    values: dict[str, Any], settings: Settings, visitor: Visitor, store_id: str
+) -> None:
     condition, result = st.columns([3, 2], gap="large")
     with condition, st.container(border=True):
         answers = condition_form()
     with result, st.container(key="result_area"):
         clicked = submit_button()
         if clicked:
-            submit(values, answers, settings, clerk_email=visitor.clerk_email)
+            submit(values, answers, settings, clerk_email=visitor.clerk_email, store_id=store_id)
         submitted = last_submit()
         if submitted and submitted.quote:
             offer_card(
@@ -71,7 +73,7 @@ if visitor.sees_store_records:  # not in production without sign-in: no store ke
 require_usable_policy(settings)
 
 values = laptop_form()
-below_the_form(values, settings, visitor)
+below_the_form(values, settings, visitor, entry.store_id)
 mode_notice(settings)
 keyboard_help({**field_helps(), **question_helps(), LOOKUP_KEY: LOOKUP_HELP})
 warm_card_elements()

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.store_id import MAX_STORE_ID_LENGTH, STORE_ID_FIELD, is_store_id
 
 MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -99,3 +100,16 @@ def echo(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     return str(value)[:64]
+
+
+def store_field(request: dict[str, Any], default: str) -> str:
+    """The optional ``store_id`` beside ``data`` (the store the clerk prices for), else the
+    deployment's ``default``; a value that is not a store id is a 400 naming the field."""
+    value = request.get(STORE_ID_FIELD)
+    if value is None:
+        return default
+    if not is_store_id(value):
+        limit = MAX_STORE_ID_LENGTH
+        reason = f"not a store id (lower-case letters, digits and hyphens, at most {limit})"
+        raise InvalidEvent([FieldError(STORE_ID_FIELD, echo(value), reason)])
+    return str(value)

@@ -36,9 +36,12 @@ Trade-in: a request may carry ``condition`` beside ``data``
 (``laptop_pricing.trade_in.condition``); the
 answer then adds the store's offer under its policy (``laptop_pricing.trade_in.quote``): ``offer``,
 ``quote_id``, ``valid_until``, ``policy_version``, ``deductions``, ``no_offer_reason``. Without
-``condition`` the answer is exactly the course's. The policy (``POLICY_PATH``) is loaded once,
-when the handler is built; a policy with an error is never half-used: the local server and a
-Lambda cold start refuse to start on it, naming the key.
+``condition`` the answer is exactly the course's. ``store_id`` beside ``data`` names the store
+of a chain that asks (default: the deployment's ``STORE-ID``): it goes into the request log and
+picks that store's policy (``trade_in.store_policies``); a store with no policy here is a 400
+naming ``store_id``, never priced under another store's. The policies (``POLICY_PATH``) are
+loaded once, when the handler is built; a policy with an error is never half-used: the local
+server and a Lambda cold start refuse to start on it, naming the key.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from laptop_pricing.api.events import (
     field_errors,
     request_object,
     response,
+    store_field,
 )
 from laptop_pricing.api.idempotency import answer_once, request_id_of
 from laptop_pricing.api.purchase_route import PurchaseRoute, purchase_target
@@ -67,12 +71,14 @@ from laptop_pricing.pricing.laptop_spec import FieldError, InvalidSpec, LaptopSp
 from laptop_pricing.settings import Settings, load_settings
 from laptop_pricing.storage.day_csv import UnreadableDayFile
 from laptop_pricing.storage.stores import StoreError
+from laptop_pricing.store_id import DEFAULT_STORE_ID, STORE_ID_FIELD
 from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition, InvalidCondition
 from laptop_pricing.trade_in.outcome import InvalidOutcome
 from laptop_pricing.trade_in.outcome_service import OutcomeRecorder
-from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_path
+from laptop_pricing.trade_in.policy import PolicyError
 from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
 from laptop_pricing.trade_in.quote_keys import QuoteKeys
+from laptop_pricing.trade_in.store_policies import NoStorePolicy, store_policies_from_settings
 
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
@@ -94,6 +100,7 @@ class PricingObserver(Protocol):
         request_id: str,
         clerk_email: str | None = None,
         trade_in: TradeInQuote | None = None,
+        store_id: str = DEFAULT_STORE_ID,
     ) -> None: ...
 
 
@@ -108,6 +115,7 @@ class NullObserver:
         request_id: str,
         clerk_email: str | None = None,
         trade_in: TradeInQuote | None = None,
+        store_id: str = DEFAULT_STORE_ID,
     ) -> None:
         return None
 
@@ -150,12 +158,14 @@ class PricingHandler:
         quotes: QuoteRoute | None = None,
         quote_keys: QuoteKeys | None = None,
         purchases: PurchaseRoute | None = None,
+        store_id: str = DEFAULT_STORE_ID,
     ):
         """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here);
         ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here); ``quotes``
         None: ``GET /quote/{quote_id}`` is answered 404 (no quotes kept here); ``quote_keys``
         None: a retried ``X-Request-Id`` is quoted anew (no store to ask); ``purchases`` None:
-        the purchase routes are answered 404 (no purchases here)."""
+        the purchase routes are answered 404 (no purchases here); ``store_id``: the
+        deployment's store, for a request that names none."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
         self.issuer = issuer
@@ -163,6 +173,7 @@ class PricingHandler:
         self.quotes = quotes
         self.quote_keys = quote_keys
         self.purchases = purchases
+        self.store_id = store_id
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
         if (target := purchase_target(event)) is not None:
@@ -184,10 +195,13 @@ class PricingHandler:
             if "data" not in request:
                 raise InvalidEvent([FieldError("data", None, 'missing; send {"data": {...}}')])
             clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
+            store_id = store_field(request, self.store_id)
             spec, condition = _laptop_and_condition(request)
             explain, comparables = _flags(request, EXPLAIN_FIELD, COMPARABLES_FIELD)
             if condition is not None and self.issuer is None:
                 raise InvalidEvent([FieldError(PAYLOAD_KEY, None, "this service makes no offers")])
+            if condition is not None and self.issuer is not None:
+                _check_store_policy(self.issuer, store_id)
         except InvalidEvent as error:
             headers = {"Allow": "POST"} if error.status == 405 else None
             body = {"message": "Invalid request", "errors": field_errors(error.errors)}
@@ -199,7 +213,7 @@ class PricingHandler:
             body = quote.as_body()
             trade_in = None
             if condition is not None and self.issuer is not None:
-                trade_in = self.issuer.issue(quote.price, condition)
+                trade_in = self.issuer.issue(quote.price, condition, store_id)
                 body.update(trade_in.body_fields())
             extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
             answer = response(200, body, members=extras)
@@ -214,6 +228,7 @@ class PricingHandler:
                 request_id_of(event, context),
                 clerk_email=clerk_email,
                 trade_in=trade_in,
+                store_id=store_id,
             )
         except Exception:
             # Our fault, not the client's: say so without echoing the request.
@@ -282,9 +297,8 @@ def lambda_entry() -> PricingHandler:
                 recorder = recorder_from_settings(settings, lookup)
                 quotes = QuoteRoute(lookup, issuer.policy)
                 purchases = purchase_route_from_settings(settings, lookup, lambda_owner_key_ids())
-                _entry = PricingHandler(
-                    get_engine(), observer, issuer, recorder, quotes, observer.quote_keys, purchases
-                )
+                parts = (issuer, recorder, quotes, observer.quote_keys, purchases)
+                _entry = PricingHandler(get_engine(), observer, *parts, settings.store_id)
     return _entry
 
 
@@ -319,6 +333,16 @@ def _clerk_email(value: Any) -> str | None:
     if len(value.strip()) > MAX_EMAIL_LENGTH:
         raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, None, "longer than 254 characters")])
     return value.strip().lower()
+
+
+def _check_store_policy(issuer: QuoteIssuer, store_id: str) -> None:
+    """A store this service has no policy for is the client's mistake (400), never priced
+    under another store's policy."""
+    try:
+        issuer.policy_for(store_id)
+    except NoStorePolicy:
+        reason = "this service has no trade-in policy for this store"
+        raise InvalidEvent([FieldError(STORE_ID_FIELD, store_id, reason)]) from None
 
 
 def _flags(request: dict[str, Any], *names: str) -> tuple[bool, ...]:
@@ -357,7 +381,7 @@ def issuer_or_exit(settings: Settings) -> QuoteIssuer:
     the key and exit 1 (no traceback). A Lambda cold start and the local server call this before
     serving, so a half-read policy never prices."""
     try:
-        return QuoteIssuer(load_policy(policy_path(settings)))
+        return QuoteIssuer.for_stores(store_policies_from_settings(settings))
     except PolicyError as error:
         raise SystemExit(f"Refusing to start: {error}") from None
 

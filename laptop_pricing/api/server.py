@@ -295,7 +295,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     quotes = QuoteRoute(lookup, issuer.policy)
     purchases = purchase_route_from_settings(settings, lookup, gateway.owner_key_ids)
     handler = PricingHandler(
-        get_engine(), observer, issuer, recorder, quotes, observer.quote_keys, purchases
+        get_engine(),
+        observer,
+        issuer,
+        recorder,
+        quotes,
+        observer.quote_keys,
+        purchases,
+        store_id=settings.store_id,
     )
     app = build_app(
         handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout

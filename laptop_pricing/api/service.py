@@ -31,6 +31,7 @@ from laptop_pricing.request_log.writer import Fate, Settled
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.layout import format_timestamp
 from laptop_pricing.storage.stores import RecordNotStored
+from laptop_pricing.store_id import DEFAULT_STORE_ID
 from laptop_pricing.trade_in.quote_keys import QuoteKeys
 
 
@@ -41,9 +42,10 @@ def prediction_values(
     request_id: str,
     at: datetime,
     clerk_email: str | None = None,
+    store_id: str = DEFAULT_STORE_ID,
 ) -> dict[str, object]:
-    """One request-log row: the fields, the price, the time, the version, the request id and the
-    clerk. An optional (v2) field the client did not send is an empty cell."""
+    """One request-log row: the fields, the price, the time, the version, the request id, the
+    clerk and the store. An optional (v2) field the client did not send is an empty cell."""
     missing = [name for name in schema.COURSE_FIELD_NAMES if name not in fields]
     if missing:
         raise ValueError(f"request-log row lacks fields: {', '.join(missing)}")
@@ -55,6 +57,7 @@ def prediction_values(
     values[log_columns.VERSION_COLUMN] = model_version
     values[log_columns.REQUEST_ID_COLUMN] = request_id
     values[log_columns.CLERK_EMAIL_COLUMN] = clerk_email or ""
+    values[log_columns.STORE_ID_COLUMN] = store_id
     return values
 
 
@@ -92,6 +95,7 @@ class RecordingObserver:
         request_id: str,
         clerk_email: str | None = None,
         trade_in: Any | None = None,
+        store_id: str = DEFAULT_STORE_ID,
     ) -> None:
         fields = spec.as_dict()
         lost = False
@@ -99,7 +103,7 @@ class RecordingObserver:
             # A quote's row lands in the day its quote id names.
             at = trade_in.quoted_at if trade_in is not None else datetime.now(UTC)
             values = prediction_values(
-                fields, quote.price, quote.version, request_id, at, clerk_email
+                fields, quote.price, quote.version, request_id, at, clerk_email, store_id
             )
             kept = None
             if trade_in is not None:

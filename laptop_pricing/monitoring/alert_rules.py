@@ -9,6 +9,7 @@ switch a rule off.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -70,15 +71,37 @@ class OutOfSchemaRule:
 
 
 @dataclass(frozen=True)
+class SilenceRule:
+    """A store that priced nothing in its last ``hours`` business hours (Brasília time, every
+    day, ``business_hours`` as ``"09-18"``: from 9:00 to 18:00)."""
+
+    enabled: bool
+    hours: int
+    business_hours: str
+
+    @property
+    def opening(self) -> tuple[int, int]:
+        start, end = self.business_hours.split("-")
+        return int(start), int(end)
+
+    @property
+    def window_days(self) -> int:
+        """Days read to know a store and its last request: the silence and one day before."""
+        start, end = self.opening
+        return -(-self.hours // (end - start)) + 2
+
+
+@dataclass(frozen=True)
 class AlertRules:
     acceptance: AcceptanceRule
     drift_band: DriftBandRule
     out_of_schema: OutOfSchemaRule
+    silence: SilenceRule
     source: str = ""
 
     @property
     def longest_window_days(self) -> int:
-        rules = (self.acceptance, self.drift_band, self.out_of_schema)
+        rules = (self.acceptance, self.drift_band, self.out_of_schema, self.silence)
         return max((r.window_days for r in rules if r.enabled), default=1)
 
 
@@ -86,6 +109,7 @@ _SECTIONS: Mapping[str, type] = {
     "acceptance": AcceptanceRule,
     "drift_band": DriftBandRule,
     "out_of_schema": OutOfSchemaRule,
+    "silence": SilenceRule,
 }
 # (low, high) of every numeric key; high inclusive.
 _RANGES: Mapping[str, tuple[float, float]] = {
@@ -96,11 +120,18 @@ _RANGES: Mapping[str, tuple[float, float]] = {
     "min_quotes": (1, 1_000_000),
     "min_requests": (1, 1_000_000),
     "resamples": (100, MAX_RESAMPLES),
+    "hours": (1, 24 * 31),
 }
-_WHOLE = {"window_days", "min_quotes", "min_requests", "resamples"}
+_WHOLE = {"window_days", "min_quotes", "min_requests", "resamples", "hours"}
+_OPENING = re.compile(r"(\d{2})-(\d{2})")
 
 
 def _value(path: Path | str, key: str, name: str, raw: Any) -> Any:
+    if name == "business_hours":
+        match = _OPENING.fullmatch(raw) if isinstance(raw, str) else None
+        if match is None or not 0 <= int(match[1]) < int(match[2]) <= 24:
+            raise AlertRulesError(path, key, 'must be opening-closing hours like "09-18"')
+        return raw
     if name == "enabled":
         if not isinstance(raw, bool):
             raise AlertRulesError(path, key, "must be true or false")

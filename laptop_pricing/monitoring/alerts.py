@@ -5,7 +5,9 @@ stored outcomes and the training reference in, the alerts that fire out (pt-BR m
 the monitoring page shows them at the top). ``python -m laptop_pricing.monitoring.alerts``
 reads the configured request log and outcomes (environment settings, as the API does), prints
 each alert and exits 1 when any fires, 0 when none does, 2 when it cannot check (a bad rules
-file, a log it cannot read, no training reference): a misconfiguration must not look like calm.
+file, a log it cannot read, no training reference, no request at all in the window read: a
+wrong prefix or a broken log must not look like calm). A store of a chain silent for its last
+N business hours fires ``silence`` (``monitoring.silence``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,7 @@ from laptop_pricing.monitoring.alert_rules import (
     load_rules,
 )
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
+from laptop_pricing.monitoring.silence import SILENCE, silence_messages, silent_stores
 from laptop_pricing.pricing import schema
 from laptop_pricing.trade_in import outcome
 
@@ -151,15 +154,22 @@ def evaluate(
     outcomes: pd.DataFrame,
     reference: drift.Reference | None,
     today: date,
+    now: datetime | None = None,
 ) -> list[Alert]:
-    """The alerts that fire, in the rules' order. Raises ``drift.ReferenceMissing`` when the
-    drift rule is on and there is no training reference to compare with."""
+    """The alerts that fire, in the rules' order (silence only with ``now``). Raises
+    ``drift.ReferenceMissing`` when the drift rule is on and there is no training reference."""
     fired = [acceptance_alert(rules.acceptance, outcomes, today)]
     if rules.drift_band.enabled:
         if reference is None:
             raise drift.ReferenceMissing("the drift_band rule needs the model's training reference")
         fired.append(drift_band_alert(rules.drift_band, requests, reference, today))
     fired.append(out_of_schema_alert(rules.out_of_schema, requests, today))
+    if now is not None:
+        silent = silent_stores(rules.silence, requests, now)
+        messages = silence_messages(rules.silence, silent)
+        threshold = rules.silence.hours
+        for store, message in zip(sorted(silent), messages, strict=True):
+            fired.append(Alert(SILENCE, message, 0.0, threshold, (store,)))
     return [alert for alert in fired if alert is not None]
 
 
@@ -170,7 +180,8 @@ def evaluate(
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m laptop_pricing.monitoring.alerts",
-        description="Print the alert rules that fire; exit 1 when any fires, 0 when none.",
+        description="Print the alert rules that fire; exit 1 when any fires, 0 when none, "
+        "2 when it cannot check (bad rules, unreadable log, no request at all).",
     )
     parser.add_argument("--rules", type=Path, default=None, help="rules file (TOML)")
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (UTC)")
@@ -188,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _arguments(argv)
     today = args.today or datetime.now(UTC).date()
+    now = min(datetime.now(UTC), datetime.combine(today + timedelta(days=1), time(), UTC))
     try:
         rules = load_rules(args.rules)
         settings = load_settings()
@@ -199,16 +211,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         reference = None
         if rules.drift_band.enabled:
             reference = drift.Reference.from_metadata(read_metadata(args.model_dir))
-        fired = evaluate(rules, requests, outcomes.outcomes, reference, today)
+        fired = evaluate(rules, requests, outcomes.outcomes, reference, today, now)
     except (AlertRulesError, LogUnavailable, ArtifactError, drift.ReferenceMissing) as error:
         print(f"Não foi possível verificar os alertas: {error}", file=sys.stderr)
         return EXIT_CANNOT_CHECK
-    if not len(requests):  # a wrong prefix looks exactly like a quiet week: say where we read
+    if not len(requests):  # a wrong prefix or a dead log is not a quiet week: cannot check
         print(
-            f"Aviso: nenhum pedido de {start:%d/%m/%Y} a {today:%d/%m/%Y} em "
-            f"{source.describe()} (confira PREDICTIONS-PREFIX e PREDICTIONS-DIR/BUCKET).",
+            f"Não foi possível verificar os alertas: nenhum pedido de {start:%d/%m/%Y} a "
+            f"{today:%d/%m/%Y} em {source.describe()} (confira PREDICTIONS-PREFIX e "
+            "PREDICTIONS-DIR/BUCKET, e se as lojas estão conseguindo calcular).",
             file=sys.stderr,
         )
+        return EXIT_CANNOT_CHECK
     unread = len(log.set_aside) + len(outcomes.failed)
     if unread:
         print(f"Aviso: {unread} linhas ou arquivos não puderam ser lidos.", file=sys.stderr)

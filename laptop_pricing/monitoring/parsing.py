@@ -80,6 +80,7 @@ UNREADABLE = "unreadable"
 TORN_RECORDS = "torn_records"
 
 _KNOWN_COLUMNS = frozenset(log_columns.LOG_COLUMNS)
+_DEFAULTS = log_columns.LOG_COLUMN_DEFAULTS
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAGIC = {
@@ -211,13 +212,19 @@ def _tokenise_slow(name: str, data: bytes, columns: list[str], first_data_line: 
     return arrays, np.asarray(cells.lines, dtype=np.int32), notes
 
 
-def _dictionary(column: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
+def _dictionary(column: pa.Array | pa.ChunkedArray | None, n: int, fill: str = "") -> pa.Array:
+    """A dictionary column; absent (an older file), all ``fill``; an empty cell of a column
+    with a default (``log_columns.LOG_COLUMN_DEFAULTS``) reads as that default."""
     if column is None:
         return pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(n, dtype=np.int32)), pa.array([""], pa.string())
+            pa.array(np.zeros(n, dtype=np.int32)), pa.array([fill], pa.string())
         )
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
+    values = column.dictionary if pa.types.is_dictionary(column.type) else column
+    if fill and pc.any(pc.equal(values.cast(pa.string()), "")).as_py():
+        text = column.cast(pa.string())
+        column = pc.if_else(pc.equal(text, ""), pa.scalar(fill), text)
     if pa.types.is_dictionary(column.type):
         return column
     return pc.dictionary_encode(column.cast(pa.string()))
@@ -247,7 +254,9 @@ def convert(
             else:
                 set_aside.append(SetAside(name, int(lines[i]), BAD_PRICE, short(raw_price[i])))
     zeros = pa.array(np.zeros(n, dtype=np.int32))
-    columns: dict[str, pa.Array] = {c: _dictionary(strings.get(c), n) for c in DICTIONARY_COLUMNS}
+    columns: dict[str, pa.Array] = {
+        c: _dictionary(strings.get(c), n, _DEFAULTS.get(c, "")) for c in DICTIONARY_COLUMNS
+    }
     columns[log_columns.PRICE_COLUMN] = prices
     columns[log_columns.TIMESTAMP_COLUMN] = timestamps
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([name]))
@@ -314,7 +323,8 @@ def parse_rollup_month(
     day_codes = pc.dictionary_encode(day).combine_chunks()
     names = [layout.day_file_name(d) for d in day_codes.dictionary.to_pylist()]
     columns: dict[str, pa.Array] = {
-        c: column(c) if c in available else _dictionary(None, n) for c in DICTIONARY_COLUMNS
+        c: _dictionary(column(c) if c in available else None, n, _DEFAULTS.get(c, ""))
+        for c in DICTIONARY_COLUMNS
     }
     columns[log_columns.PRICE_COLUMN] = column(log_columns.PRICE_COLUMN)
     columns[log_columns.TIMESTAMP_COLUMN] = column(log_columns.TIMESTAMP_COLUMN).cast(

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC)
     try:
         vault = vault_from_settings(settings)
-        retention = load_purchase_terms(policy_path(settings)).retention_days
+        retention = load_purchase_terms(policy_path(settings), settings.store_id).retention_days
         sellers = SellerRecords(store, lambda: vault, retention)
         if args.command == "block" and args.what == "serial":
             errors: list[FieldError] = []

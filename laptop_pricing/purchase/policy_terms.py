@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from laptop_pricing.pricing.schema import FIELDS_BY_NAME
-from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
+from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_file
 
 PayoutMethod = Literal["pix", "cash", "store_credit"]
 PAYOUT_METHODS: tuple[PayoutMethod, ...] = ("pix", "cash", "store_credit")
@@ -95,11 +95,14 @@ class PurchaseTerms:
         return self.store_credit_bonus_percent if method == "store_credit" else 0
 
 
-def load_purchase_terms(path: str | Path | None = None) -> PurchaseTerms:
-    """The purchase terms of the policy file (default: the committed one). The whole policy is
-    validated too: its retention and version belong to the purchase."""
-    path = Path(path or DEFAULT_POLICY_PATH)
-    policy = load_policy(path)
+def load_purchase_terms(
+    path: str | Path | None = None, store_id: str | None = None
+) -> PurchaseTerms:
+    """The purchase terms of the policy file (default: the committed one; a folder: the
+    store's file). The whole policy is validated too: its retention and version belong to the
+    purchase."""
+    policy = load_policy(path, store_id)
+    path = policy_file(path, store_id)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     return parse_purchase_terms(
         raw.get("purchase"), policy.retention_days, policy.version, str(path)

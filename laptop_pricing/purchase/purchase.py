@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from laptop_pricing.purchase.seller import DOCUMENT_LABELS, Seller
+from laptop_pricing.store_id import DEFAULT_STORE_ID, store_of
 
 Severity = Literal["stop", "warn"]
 Role = Literal["clerk", "owner"]
@@ -116,6 +117,7 @@ class Purchase:
     declaration_photo: str | None
     flags: tuple[Flag, ...] = ()
     overrides: tuple[Override, ...] = ()
+    store_id: str = DEFAULT_STORE_ID  # the quote's store; a record older than stores: the default
 
     @property
     def quote_id(self) -> str:
@@ -154,6 +156,7 @@ class Purchase:
             "declaration_photo": self.declaration_photo,
             "flags": [f.as_dict() for f in self.flags],
             "overrides": [o.as_dict() for o in self.overrides],
+            "store_id": self.store_id,
         }
 
     def as_record(self) -> bytes:
@@ -193,6 +196,7 @@ class Purchase:
             declaration_photo=raw.get("declaration_photo"),
             flags=tuple(Flag.from_dict(f) for f in raw.get("flags", ())),
             overrides=tuple(Override.from_dict(o) for o in raw.get("overrides", ())),
+            store_id=store_of(raw.get("store_id")),
         )
 
 

@@ -213,6 +213,7 @@ class PurchaseService:
             declaration_photo=request.declaration_photo,
             flags=flags,
             overrides=tuple(overrides),
+            store_id=quote.store_id,
         )
         try:
             stored = self.store.put_purchase(purchase)
@@ -376,6 +377,6 @@ def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> P
         lookup,
         purchase_store_from_settings(settings),
         vault,
-        load_policy(path),
-        load_purchase_terms(path),
+        load_policy(path, settings.store_id),
+        load_purchase_terms(path, settings.store_id),
     )

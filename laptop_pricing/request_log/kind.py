@@ -17,4 +17,5 @@ PREDICTIONS = RecordKind(
     prefix_of=attrgetter("predictions_prefix"),
     aliases=log_columns.LOG_COLUMN_ALIASES,
     price_column=log_columns.PRICE_COLUMN,
+    defaults=log_columns.LOG_COLUMN_DEFAULTS,
 )

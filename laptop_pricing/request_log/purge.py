@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        retention = load_policy(policy_path(settings)).retention_days
+        retention = load_policy(policy_path(settings), settings.store_id).retention_days
     except (InvalidSettings, PolicyError) as error:
         print(f"purge refused: {error}", file=sys.stderr)
         return 1

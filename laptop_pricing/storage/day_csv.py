@@ -3,9 +3,10 @@ the compactor and the monitoring page share (the page tokenises a clean file wit
 first, ``monitoring.parsing``, and falls back to this one for a file with defects).
 
 Written: the kind's columns in order, header once, ``csv`` quoting, every cell formula-safe.
-Read: any header the course or an older version wrote (aliases mapped, missing columns empty,
-unknown ones dropped); rows of the wrong width, or holding bytes that are not text (a NUL, invalid
-UTF-8, written by an older version), are set aside with their line and reason and the rest kept.
+Read: any header the course or an older version wrote (aliases mapped, missing columns empty or
+the kind's default, ``RecordKind.defaults``, unknown ones dropped); rows of the wrong width, or
+holding bytes that are not text (a NUL, invalid UTF-8, written by an older version), are set
+aside with their line and reason and the rest kept.
 Only a file that cannot be a CSV at all (compressed, no header) is refused whole.
 """
 
@@ -24,7 +25,10 @@ Row = dict[str, str]
 
 
 def encode_day_csv(kind: RecordKind, rows: Iterable[Mapping[str, str]]) -> bytes:
-    return rows_to_csv(kind.columns, ([row.get(c, "") for c in kind.columns] for row in rows))
+    """The day CSV; a row lacking a defaulted column (a record older than it) is written with
+    the default, as every reader reads it."""
+    filled = (kind.filled(row) for row in rows)
+    return rows_to_csv(kind.columns, ([row.get(c, "") for c in kind.columns] for row in filled))
 
 
 # Why a row was set aside (the page turns these codes into words).
@@ -123,9 +127,9 @@ def decode_day_csv(kind: RecordKind, data: bytes) -> DecodedDay:
     ]
     rows = []
     for i in range(len(cells.lines)):
-        row = dict.fromkeys(kind.columns, "")
+        row = kind.blank_row()
         for values, name in wanted:
             row[name] = values[i]
-        rows.append(row)
+        rows.append(kind.filled(row))
     notes = [(line, reason) for line, reason, _ in cells.set_aside]
     return DecodedDay(rows, len(notes), notes)

@@ -64,11 +64,24 @@ class RecordKind:
     keyed_by_id: bool = False
     # The column the rollup types as a price (None: the kind has no price).
     price_column: str | None = None
+    # What an absent or empty cell of a column reads as (``store_id``: the default store, for
+    # rows written before stores existed).
+    defaults: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         missing = {self.id_column, self.timestamp_column} - set(self.columns)
         if missing:
             raise ValueError(f"record kind {self.name} lacks columns {sorted(missing)}")
+
+    def blank_row(self) -> dict[str, str]:
+        """A row with every column as an older file that lacks it reads."""
+        return {column: self.defaults.get(column, "") for column in self.columns}
+
+    def filled(self, row: Mapping[str, str]) -> dict[str, str]:
+        """``row`` with its absent or empty defaulted columns read as their defaults."""
+        if not self.defaults:
+            return dict(row)
+        return {**row, **{c: d for c, d in self.defaults.items() if not row.get(c)}}
 
     def canonical(self, name: str) -> str:
         """A column name as this kind calls it (older spellings mapped, e.g. ``prediction``)."""

@@ -71,6 +71,7 @@ def day_table(
 ) -> tuple[pa.Table, list[tuple[int, str, str]]]:
     """The typed rows of one day (kept ones) and the (line, reason, detail) of the others."""
     price_column = kind.price_column
+    rows = [kind.filled(row) for row in rows]
     text = {
         name: pa.array([row.get(name, "") for row in rows], pa.string()) for name in kind.columns
     }
@@ -123,13 +124,27 @@ def closed_days_of(data: bytes) -> dict[date, ClosedDay]:
     return {date.fromisoformat(k): ClosedDay.from_json(v) for k, v in raw.items()}
 
 
-def with_days(month: MonthRollup, days: Mapping[date, tuple[pa.Table, ClosedDay]]) -> bytes:
-    """The month's Parquet bytes with each of ``days`` replaced by its table."""
+def with_defaults(table: pa.Table, defaults: Mapping[str, str]) -> pa.Table:
+    """``table`` with each defaulted column it lacks (a month rolled up before the column
+    existed) added, holding the default."""
+    for name, value in defaults.items():
+        if name not in table.column_names:
+            table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
+    return table
+
+
+def with_days(
+    month: MonthRollup,
+    days: Mapping[date, tuple[pa.Table, ClosedDay]],
+    defaults: Mapping[str, str] | None = None,
+) -> bytes:
+    """The month's Parquet bytes with each of ``days`` replaced by its table; the days kept
+    from an older rollup get the ``defaults`` of columns they lack."""
     tables = []
     if month.table is not None and month.table.num_rows:
         replaced = pa.array(sorted(days), pa.date32())
         keep = pc.invert(pc.is_in(month.table.column(DAY_COLUMN), value_set=replaced))
-        tables.append(month.table.filter(keep))
+        tables.append(with_defaults(month.table.filter(keep), defaults or {}))
     tables += [table for table, _ in days.values()]
     merged = pa.concat_tables(tables, promote_options="permissive")
     order = pc.sort_indices(merged, [(DAY_COLUMN, "ascending"), (SOURCE_LINE_COLUMN, "ascending")])

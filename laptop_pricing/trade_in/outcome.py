@@ -28,6 +28,7 @@ from laptop_pricing.errors import QuoteExpired
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.storage.layout import RecordKind
+from laptop_pricing.store_id import DEFAULT_STORE_ID, STORE_ID_FIELD, store_of
 from laptop_pricing.trade_in.condition import QUESTION_KEYS
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ OFFER = "offer"
 LATE = "late"
 RECORDED_AT = "recorded_at"
 CLERK_EMAIL = "clerk_email"  # who recorded it (the signed-in clerk); empty when the app is open
+STORE_ID = STORE_ID_FIELD  # the quote's store (a chain): older day files read it as the default
 OUTCOME_COLUMNS: tuple[str, ...] = (
     QUOTE_ID,
     EVENT_ID,
@@ -108,6 +110,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     LATE,
     RECORDED_AT,
     CLERK_EMAIL,  # appended: older day files read it as empty
+    STORE_ID,  # appended: older day files read it as ``DEFAULT_STORE_ID``
 )
 # How outcomes are stored (``storage.layout``): one object per event id, so a replayed event is
 # stored once; day files ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``.
@@ -119,6 +122,7 @@ OUTCOMES = RecordKind(
     day_file_suffix="_trade_in_outcomes.csv",
     prefix_of=attrgetter("outcomes_prefix"),
     keyed_by_id=True,
+    defaults={STORE_ID: DEFAULT_STORE_ID},
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -144,6 +148,7 @@ class QuoteTerms:
     quote_id: str
     offer: int | None  # None: the quote made no offer
     valid_until: date
+    store_id: str = DEFAULT_STORE_ID  # the store that issued it: its outcomes are that store's
 
 
 class LatePolicy(StrEnum):
@@ -217,6 +222,7 @@ class Outcome:
     late: bool
     recorded_at: datetime
     clerk_email: str | None = None  # the author; None: recorded with the app open
+    store_id: str = DEFAULT_STORE_ID  # the quote's store
 
     @property
     def paid(self) -> int | None:
@@ -239,6 +245,7 @@ class Outcome:
             LATE: "1" if self.late else "0",
             RECORDED_AT: self.recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             CLERK_EMAIL: self.clerk_email or "",
+            STORE_ID: self.store_id,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -255,6 +262,7 @@ class Outcome:
             LATE: self.late,
             RECORDED_AT: self.as_record()[RECORDED_AT],
             CLERK_EMAIL: self.clerk_email,
+            STORE_ID: self.store_id,
         }
 
     @classmethod
@@ -279,6 +287,7 @@ class Outcome:
             late=str(record.get(LATE) or "0").strip() in ("1", "true", "True"),
             recorded_at=recorded.astimezone(UTC),
             clerk_email=str(record.get(CLERK_EMAIL) or "").strip() or None,
+            store_id=store_of(record.get(STORE_ID)),
         )
 
 
@@ -348,5 +357,6 @@ def decide(
         late=late,
         recorded_at=now.astimezone(UTC),
         clerk_email=request.clerk_email,
+        store_id=terms.store_id,
     )
     return Decision(CREATED, outcome)

@@ -122,7 +122,7 @@ def quote_terms(
             with guard:
                 for quote in quotes:
                     found[quote.quote_id] = QuoteTerms(
-                        quote.quote_id, quote.offer, quote.valid_until
+                        quote.quote_id, quote.offer, quote.valid_until, quote.store_id
                     )
                     found.move_to_end(quote.quote_id)
                 while len(found) > remember:
@@ -187,7 +187,7 @@ def recorder_from_settings(
     ``quote_lookup_from_settings``), outcomes beside them (``OUTCOMES-PREFIX``); outcomes after
     a quote's validity as the store policy says (``[outcomes] after_validity``, default refuse).
     Raises ``PolicyError`` for a policy that cannot be used."""
-    late_policy = load_policy(policy_path(settings)).late_outcomes
+    late_policy = load_policy(policy_path(settings), settings.store_id).late_outcomes
     lookup = lookup or quote_lookup_from_settings(settings)
     log = request_log_from_settings(settings, OUTCOMES)
     return OutcomeRecorder(quote_terms(lookup), OutcomeLog(log), late_policy)

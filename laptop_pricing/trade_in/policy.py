@@ -8,6 +8,11 @@ policy: the API, the local server and the app refuse to start on one.
 
 ``StorePolicy.version`` is the policy's ``name`` plus a short hash of the file's bytes, so two
 files that differ in anything never share a version; it goes with every quote.
+
+A chain: ``POLICY-PATH`` may name a folder holding one file per store (``<store_id>.toml``) and
+``default.toml``; a store's policy is its own file, else the default, and its version names the
+file (``centro@1a2b3c4d``, ``default@…``). A folder without ``default.toml`` is refused.
+Which stores use which file is ``trade_in.store_policies``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,7 @@ from laptop_pricing.trade_in.condition import ANSWER_REFS, QUESTIONS, QUESTIONS_
 from laptop_pricing.trade_in.outcome import LatePolicy
 
 DEFAULT_POLICY_PATH = REPO_ROOT / "policy" / "store_policy.toml"
+DEFAULT_POLICY_FILE = "default.toml"  # in a policy folder: the policy of every store without one
 OFFER_KEYS: tuple[str, ...] = (
     "resale_share_pct",
     "margin_pct",
@@ -89,24 +95,60 @@ class StorePolicy:
     # Why personal data in the records is kept, and for how many days (then deleted).
     privacy_purpose: str = DEFAULT_PURPOSE
     retention_days: int = DEFAULT_RETENTION_DAYS
+    # The file's name in a policy folder (``centro``, ``default``); empty for a single file.
+    label: str = ""
 
     @property
     def version(self) -> str:
+        if self.label:
+            return f"{self.label}@{self.content_hash}"
         return f"{self.name}+{self.content_hash}"
 
     def deduction_pct(self, question: str, answer_key: str) -> float:
         return self.deductions.get(question, {}).get(answer_key, 0.0)
 
 
-def load_policy(path: str | Path | None = None) -> StorePolicy:
-    """Read and validate a policy file (default: the one committed in ``policy/``)."""
+def load_policy(path: str | Path | None = None, store_id: str | None = None) -> StorePolicy:
+    """Read and validate a policy file (default: the one committed in ``policy/``). A folder:
+    ``store_id``'s own file, else its ``default.toml``."""
     path = Path(path or DEFAULT_POLICY_PATH)
+    chosen = policy_file(path, store_id)
+    return load_policy_file(chosen, label=chosen.stem if chosen != path else "")
+
+
+def policy_file(path: str | Path | None, store_id: str | None = None) -> Path:
+    """The file that holds ``store_id``'s policy: ``path`` itself, or in a folder the store's
+    own ``<store_id>.toml``, else the folder's ``default.toml``."""
+    path = Path(path or DEFAULT_POLICY_PATH)
+    if not path.is_dir():
+        return path
+    default = default_file(path)  # a folder without it is broken, whichever store asks
+    own = path / f"{store_id}.toml" if store_id else None
+    return own if own is not None and own.is_file() else default
+
+
+def default_file(folder: Path) -> Path:
+    """A policy folder's ``default.toml``; ``PolicyError`` naming the key and folder without."""
+    default = folder / DEFAULT_POLICY_FILE
+    if not default.is_file():
+        raise PolicyError(
+            "POLICY_PATH",
+            f"the folder {folder} has no {DEFAULT_POLICY_FILE} (the policy of every store "
+            "without its own <store_id>.toml)",
+            str(folder),
+        )
+    return default
+
+
+def load_policy_file(path: Path, label: str = "") -> StorePolicy:
+    """One policy file; ``label`` (its name in a folder) then names it in its version."""
     try:
         data = path.read_bytes()
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise PolicyError("POLICY_PATH", f"cannot read {path}: {reason}", str(path)) from None
-    return parse_policy(data, source=str(path))
+    policy = parse_policy(data, source=str(path))
+    return replace(policy, label=label) if label else policy
 
 
 def policy_path(settings: Settings) -> Path:

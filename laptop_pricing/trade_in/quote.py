@@ -32,6 +32,7 @@ from laptop_pricing.trade_in.offer import (
 )
 from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
+from laptop_pricing.trade_in.store_policies import StorePolicies
 
 Clock = Callable[[], datetime]
 
@@ -125,25 +126,42 @@ def valid_until(quoted_at: datetime, validity_days: int) -> date:
 
 
 class QuoteIssuer:
-    """Turns a market estimate and a condition into a quote under one policy."""
+    """Turns a market estimate and a condition into a quote under the store's policy
+    (``policies``; without them ``policy`` prices every request)."""
 
     def __init__(
         self,
         policy: StorePolicy,
         ids: QuoteIdGenerator | None = None,
         clock: Clock | None = None,
+        policies: StorePolicies | None = None,
     ):
         self.policy = policy
+        self.policies = policies
         self.ids = ids or QuoteIdGenerator()
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
 
-    def issue(self, market_estimate: int, condition: Condition) -> TradeInQuote:
+    @classmethod
+    def for_stores(cls, policies: StorePolicies) -> QuoteIssuer:
+        """The issuer of a chain: the deployment's store policy, and each store's."""
+        return cls(policies.home_policy, policies=policies)
+
+    def policy_for(self, store_id: str | None) -> StorePolicy:
+        """The store's policy; raises ``NoStorePolicy`` for a store that has none."""
+        if store_id is None or self.policies is None:
+            return self.policy
+        return self.policies.for_store(store_id)
+
+    def issue(
+        self, market_estimate: int, condition: Condition, store_id: str | None = None
+    ) -> TradeInQuote:
+        policy = self.policy_for(store_id)
         now = self.clock().astimezone(UTC)
         return TradeInQuote(
             quote_id=self.ids.new(now),
             quoted_at=now,
-            valid_until=valid_until(now, self.policy.validity_days),
-            policy_version=self.policy.version,
+            valid_until=valid_until(now, policy.validity_days),
+            policy_version=policy.version,
             condition=condition,
-            offer=compute_offer(market_estimate, condition, self.policy),
+            offer=compute_offer(market_estimate, condition, policy),
         )

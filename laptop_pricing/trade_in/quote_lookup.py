@@ -24,6 +24,7 @@ from laptop_pricing.log_columns import (
     POLICY_VERSION_COLUMN,
     PRICE_COLUMN,
     QUOTE_ID_COLUMN,
+    STORE_ID_COLUMN,
     TIMESTAMP_COLUMN,
     VALID_UNTIL_COLUMN,
     VERSION_COLUMN,
@@ -32,6 +33,7 @@ from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.pricing.schema import FIELD_NAMES
 from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.storage.stores import RecordStore
+from laptop_pricing.store_id import DEFAULT_STORE_ID, store_of
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.outcome import QUOTE_ID, Outcome
 from laptop_pricing.trade_in.quote_id import parse_quote_id, quote_id_day
@@ -61,6 +63,7 @@ class StoredQuote:
     policy_version: str
     valid_until: date
     model_version: str
+    store_id: str = DEFAULT_STORE_ID  # the store that issued it (older rows: the default)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,7 @@ def _stored_quote(row: Mapping[str, Any]) -> StoredQuote | None:
             policy_version=str(row.get(POLICY_VERSION_COLUMN) or ""),
             valid_until=date.fromisoformat(str(row[VALID_UNTIL_COLUMN])),
             model_version=str(row.get(VERSION_COLUMN) or ""),
+            store_id=store_of(row.get(STORE_ID_COLUMN)),
         )
     except (KeyError, ValueError):
         return None
