@@ -10,14 +10,15 @@ BIN := $(VENV)/bin
 run: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py
 
-# Everything but the browser tests on two workers (pytest-xdist), then the browser tests one at a
-# time (each drives its own Streamlit server and Chromium, which two cores cannot run twice).
+# Everything but the browser tests on two workers (pytest-xdist), then the browser tests on two
+# workers, a whole file per worker (--dist loadfile: a file's module-scoped Streamlit server and
+# Chromium stay on one worker, so two servers and two browsers run at once, not more).
 test: provision
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not browser" -n 2
-	$(BIN)/python -m pytest -m browser
+	$(BIN)/python -m pytest -m browser -n 2 --dist loadfile
 
 # The OS packages the tests need beyond pip (scripts/provision-test-os.sh: apt, else Playwright).
 provision: $(VENV)/.dev-installed
