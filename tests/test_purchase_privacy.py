@@ -101,7 +101,7 @@ def test_purge_erases_sellers_past_the_retention_only(scene):
     recent = scene.quote()
     scene.service.record(scene.body(recent), CLERK)
     report = scene.service.purge(scene.now)
-    assert report.as_dict() == {"erased": 1, "kept": 1}
+    assert report.as_dict() == {"erased": 1, "kept": 1, "orphan_photos": 0}
     assert scene.service.find(old, OWNER, None).seller is None
     assert scene.service.find(recent, OWNER, None).seller is not None
     assert list(scene.store.seller_purchases(scene.vault.seller_hash(SELLER["cpf"]))) == [recent]

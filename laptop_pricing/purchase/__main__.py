@@ -4,7 +4,8 @@
   block list (a purchase with it stops);
 * ``export``: everything kept about a seller, as JSON on stdout (the owner's explicit export);
 * ``erase``: erase a seller's data (the purchases keep their facts);
-* ``purge``: erase the sellers' data older than the policy's retention.
+* ``purge``: erase the sellers' data older than the policy's retention, and delete the photos
+  of quotes never bought (a day after their newest photo).
 
 A CPF is read from standard input, never from the command line (it would stay in the shell's
 history and the process list). Settings as everywhere (env, then defaults).
@@ -37,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     block.add_argument("--note", default="")
     commands.add_parser("export", help="a seller's data as JSON (CPF on stdin)")
     commands.add_parser("erase", help="erase a seller's data (CPF on stdin)")
-    commands.add_parser("purge", help="erase sellers' data past the retention")
+    commands.add_parser(
+        "purge", help="erase sellers' data past the retention, photos of quotes never bought"
+    )
     args = parser.parse_args(argv)
 
     settings = settings_or_exit()
@@ -64,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"erased the seller's data from {sellers.erase(read_cpf(), now)} purchase(s)")
         else:
             report = sellers.purge(now)
-            print(f"purge: {report.erased} erased, {report.kept} inside the retention")
+            print(
+                f"purge: {report.erased} erased, {report.kept} inside the retention, "
+                f"photos of {report.orphan_photos} quote(s) never bought deleted"
+            )
     except (InvalidPurchase, PersonalDataKeyMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

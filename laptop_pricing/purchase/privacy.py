@@ -1,4 +1,5 @@
-"""A seller's data on request (LGPD): export, erase, and the purge after the retention.
+"""A seller's data on request (LGPD): export, erase, and the purge after the retention; the
+purge also deletes the photos of quotes never bought.
 
 Erasing keeps the purchase's facts (the machine, the amounts, the flags: the store must still
 show where each laptop came from) and removes everything that names the seller: the sealed
@@ -21,14 +22,20 @@ from laptop_pricing.purchase.seller import Seller, valid_cpf
 from laptop_pricing.purchase.store import PurchaseStore
 from laptop_pricing.purchase.vault import PersonalDataVault
 
+# Photos are uploaded before the purchase; when it is refused or abandoned they belong to no
+# purchase. A day after the quote's newest photo, with still no purchase, they are deleted: the
+# clerk had the day to finish (a purchase started later asks for the photos again).
+ORPHAN_PHOTO_AGE = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class PurgeReport:
     erased: int  # purchases whose seller data was erased now
     kept: int  # purchases whose seller data is still inside the retention
+    orphan_photos: int = 0  # quotes never bought whose photos were deleted now
 
     def as_dict(self) -> dict[str, int]:
-        return {"erased": self.erased, "kept": self.kept}
+        return {"erased": self.erased, "kept": self.kept, "orphan_photos": self.orphan_photos}
 
 
 class SellerRecords:
@@ -83,7 +90,8 @@ class SellerRecords:
 
     def purge(self, now: datetime) -> PurgeReport:
         """Erase the seller's data of every purchase recorded more than the policy's
-        retention ago (the local folder's equivalent of the bucket's lifecycle rules)."""
+        retention ago (the local folder's equivalent of the bucket's lifecycle rules), and the
+        photos of quotes never bought (``purge_orphan_photos``)."""
         limit = now - timedelta(days=self.retention_days)
         erased = kept = 0
         for purchase_id in self.store.purchases_with_seller():
@@ -95,4 +103,22 @@ class SellerRecords:
             seller_hash = None if seller is None else self._vault().seller_hash(seller.cpf)
             self.erase_one(purchase_id, seller_hash, now)
             erased += 1
-        return PurgeReport(erased, kept)
+        return PurgeReport(erased, kept, purge_orphan_photos(self.store, now))
+
+
+def purge_orphan_photos(
+    store: PurchaseStore, now: datetime, age: timedelta = ORPHAN_PHOTO_AGE
+) -> int:
+    """Delete every photo of each quote that has no purchase and whose newest photo is older
+    than ``age``; how many quotes' photos were deleted. A candidate's purchase is read once
+    more just before its photos go, so one recorded since the listing keeps them."""
+    limit = now - age
+    bought = store.purchase_ids()
+    deleted = 0
+    for quote_id, newest in sorted(store.photo_folders().items()):
+        if newest >= limit or quote_id in bought or store.has_purchase(quote_id):
+            continue
+        for key in store.photo_ids(quote_id).values():
+            store.delete(key)
+        deleted += 1
+    return deleted

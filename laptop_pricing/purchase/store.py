@@ -164,6 +164,24 @@ class PurchaseStore:
     def is_blocked(self, what: str, value: str) -> bool:
         return self.store.read_object(self.blocked_key(what, value)) is not None
 
+    def has_purchase(self, purchase_id: str) -> bool:
+        return self.store.read_object(self.purchase_key(purchase_id)) is not None
+
+    def purchase_ids(self) -> set[str]:
+        """Ids of every purchase recorded (one listing)."""
+        prefix = f"{self.root}purchases/"
+        keys = self.store.list_keys(prefix)
+        return {k[len(prefix) :].removesuffix(".json") for k in keys if k.endswith(".json")}
+
+    def photo_folders(self) -> dict[str, datetime]:
+        """Quote id -> when its newest photo was stored, for every quote with photos."""
+        prefix = f"{self.root}photos/"
+        newest: dict[str, datetime] = {}
+        for key, at in self.store.list_modified(prefix).items():
+            quote_id = key[len(prefix) :].split("/", 1)[0]
+            newest[quote_id] = max(at, newest.get(quote_id, at))
+        return newest
+
     def purchases_with_seller(self) -> list[str]:
         """Ids of the purchases whose seller is still kept (the purge walks them)."""
         prefix = f"{self.root}sellers/"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from laptop_pricing.storage.errors import RecordNotStored, StoreError
@@ -77,6 +78,20 @@ class LocalObjects:
         except OSError as error:
             raise StoreError(f"cannot list {folder}: {error.strerror}") from error
         return sorted(keys)
+
+    def list_modified(self, prefix: str) -> dict[str, datetime]:
+        """Every key starting with ``prefix`` and its file's modification time (UTC); a file
+        deleted meanwhile is left out. Raises ``StoreError``."""
+        found: dict[str, datetime] = {}
+        for key in self.list_keys(prefix):
+            try:
+                seconds = self.path(key).stat().st_mtime
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise StoreError(f"cannot read {self.path(key)}: {error.strerror}") from error
+            found[key] = datetime.fromtimestamp(seconds, UTC)
+        return found
 
     def delete_object(self, key: str) -> bool:
         """Remove the object: True when it was there. Raises ``StoreError``."""

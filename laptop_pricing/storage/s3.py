@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import (
@@ -114,6 +115,7 @@ class Listed:
     key: str
     size: int
     etag: str
+    modified: datetime | None = None  # S3's LastModified (aware, UTC)
 
 
 def body_bytes(answer: Any) -> bytes:
@@ -145,7 +147,8 @@ def list_objects(
         for item in page.get("Contents", []):
             if stop_at is not None and item["Key"] >= stop_at:
                 return
-            yield Listed(item["Key"], int(item.get("Size", 0)), str(item.get("ETag", "")))
+            size, etag = int(item.get("Size", 0)), str(item.get("ETag", ""))
+            yield Listed(item["Key"], size, etag, item.get("LastModified"))
         if not page.get("IsTruncated"):
             return
         request["ContinuationToken"] = page["NextContinuationToken"]

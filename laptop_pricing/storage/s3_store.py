@@ -176,6 +176,14 @@ class S3RecordStore(RecordStore):
         except s3.S3_ERRORS as error:
             raise self._list_error(prefix, error) from error
 
+    def list_modified(self, prefix: str) -> dict[str, datetime]:
+        """Every key under ``prefix`` with its ``LastModified`` (the same paged listing)."""
+        try:
+            listed = list(s3.list_objects(self.reader, self.bucket, prefix))
+        except s3.S3_ERRORS as error:
+            raise self._list_error(prefix, error) from error
+        return {item.key: item.modified for item in listed if item.modified is not None}
+
     def delete_object(self, key: str) -> bool:
         """One ``DeleteObject``. S3 answers the same whether the key was there or not, so this
         reads first: True when there was something to delete."""

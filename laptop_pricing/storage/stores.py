@@ -136,6 +136,11 @@ class RecordStore(ABC):
         """Remove the object under ``key`` (True when it was there). Raises ``StoreError``."""
         raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
 
+    def list_modified(self, prefix: str) -> dict[str, datetime]:
+        """Every key starting with ``prefix`` and when it was last written (aware, UTC): what
+        a purge of objects left unused needs. Raises ``StoreError``."""
+        raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
+
     # Compactor side ----------------------------------------------------------------------------
 
     @abstractmethod
