@@ -166,7 +166,8 @@ class PurchaseService:
             raise PurchaseForbidden("Só o dono da loja pode aprovar: peça a ele para concluir.")
         quote, result = found_quote(self.lookup, request.quote_id)
         stored_before = _IO.submit(self._read, quote.quote_id)  # read at once, used in order
-        photos = _IO.submit(self.store.photo_ids, quote.quote_id)
+        uploads = [*request.photos, *filter(None, [request.declaration_photo])]
+        photos = _IO.submit(self.store.missing_photos, quote.quote_id, uploads)
         seller_hash = vault.seller_hash(request.seller.cpf)
         now = self.clock()
         flags, same_serial = flags_for(
@@ -260,13 +261,13 @@ class PurchaseService:
                 f"({error.reason}); send the same event again"
             ) from None
 
-    def _photo_errors(self, request: PurchaseRequest, stored: dict[str, str]) -> list[FieldError]:
+    def _photo_errors(self, request: PurchaseRequest, missing: list[str]) -> list[FieldError]:
         errors = [
             FieldError("photos", photo, "not uploaded for this quote")
             for photo in request.photos
-            if photo not in stored
+            if photo in missing
         ]
-        if request.declaration_photo is not None and request.declaration_photo not in stored:
+        if request.declaration_photo is not None and request.declaration_photo in missing:
             errors.append(
                 FieldError("declaration_photo", request.declaration_photo, "not uploaded")
             )

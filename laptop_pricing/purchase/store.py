@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
 from laptop_pricing.purchase.purchase import Purchase, parse_utc, utc_text
+from laptop_pricing.purchase.request import DECLARATION_KIND
 from laptop_pricing.request_log import SETTLE_TIMEOUTS
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage import s3
@@ -153,6 +156,19 @@ class PurchaseStore:
         prefix = self.photos_prefix(quote_id)
         keys = self.store.list_keys(prefix)
         return {key[len(prefix) :].rsplit(".", 1)[0]: key for key in keys}
+
+    def missing_photos(self, quote_id: str, photo_ids: Iterable[str]) -> list[str]:
+        """The ids among ``photo_ids`` not stored under the quote: one HEAD each, at once
+        (a listing of the quote's photos costs what the whole bucket holds on moto)."""
+        wanted = list(dict.fromkeys(photo_ids))
+
+        def stored(photo_id: str) -> bool:
+            sealed = photo_id.startswith(f"{DECLARATION_KIND}-")
+            return self.store.has_object(self.photo_key(quote_id, photo_id, sealed))
+
+        with ThreadPoolExecutor(max(1, min(len(wanted), 6))) as pool:
+            present = list(pool.map(stored, wanted))
+        return [photo_id for photo_id, here in zip(wanted, present, strict=True) if not here]
 
     def read_photo(self, key: str) -> bytes | None:
         return self.store.read_object(key)

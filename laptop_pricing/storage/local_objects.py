@@ -50,6 +50,9 @@ class LocalObjects:
             raise RecordNotStored(error.strerror or type(error).__name__) from error
         return True
 
+    def has_object(self, key: str) -> bool:
+        return self.path(key).is_file()
+
     def read_object(self, key: str) -> bytes | None:
         """The object under ``key``, None when absent. Raises ``StoreError``."""
         try:

@@ -184,6 +184,18 @@ class S3RecordStore(RecordStore):
             raise self._list_error(prefix, error) from error
         return {item.key: item.modified for item in listed if item.modified is not None}
 
+    def has_object(self, key: str) -> bool:
+        """One ``HeadObject``: a key, not a listing (moto lists by scanning every key)."""
+        try:
+            self.reader.head_object(Bucket=self.bucket, Key=key)
+        except s3.S3_ERRORS as error:
+            if s3.is_missing(error):
+                return False
+            raise StoreError(
+                f"cannot read s3://{self.bucket}/{key}: {s3.error_code(error)}"
+            ) from error
+        return True
+
     def delete_object(self, key: str) -> bool:
         """One ``DeleteObject``. S3 answers the same whether the key was there or not, so this
         reads first: True when there was something to delete."""

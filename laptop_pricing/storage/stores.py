@@ -128,6 +128,10 @@ class RecordStore(ABC):
         """The object under ``key``, None when absent. Raises ``StoreError``."""
         raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
 
+    def has_object(self, key: str) -> bool:
+        """Whether ``key`` holds an object, without reading it all. Raises ``StoreError``."""
+        return self.read_object(key) is not None
+
     def list_keys(self, prefix: str) -> list[str]:
         """Every key starting with ``prefix``, sorted. Raises ``StoreError``."""
         raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
