@@ -299,7 +299,8 @@ def run(
     print(
         f"record p50 {p50_ms(records):.1f} ms vs bare put_new {p50_ms(puts):.1f} ms "
         f"({p50_ms(records) / p50_ms(puts):.2f}x); target 300 ms. A bare ListObjectsV2 of "
-        f"one quote's 2 photos: p50 {p50_ms(lists):.1f} ms (a record lists once: the seller's index entries)"
+        f"one quote's 2 photos: p50 {p50_ms(lists):.1f} ms "
+        "(a record lists once: the seller's index entries)"
     )
 
     many = [counter.body(counter.quote(), 10_000 + n) for n in range(args.concurrent)]
