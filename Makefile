@@ -17,8 +17,8 @@ test: provision
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -m "not browser" -n 2
-	$(BIN)/python -m pytest -m browser -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m "not browser" -n 2 --durations=15
+	$(BIN)/python -m pytest -m browser -n 2 --dist loadfile --durations=15
 
 # The OS packages the tests need beyond pip (scripts/provision-test-os.sh: apt, else Playwright).
 provision: $(VENV)/.dev-installed

@@ -221,6 +221,12 @@ def wait_for_app_idle(page: object, timeout_ms: int = 90_000) -> None:
     page.wait_for_selector(  # type: ignore[attr-defined]
         f'{app}[data-test-script-state="notRunning"]', timeout=timeout_ms
     )
+    # Elements of the run before stay drawn faded ("stale") until the new run replaces or
+    # drops them; axe reads a faded element as low contrast, a screenshot as greyed out.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        '() => !document.querySelector(\'[data-testid="stElementContainer"][data-stale="true"]\')',
+        timeout=timeout_ms,
+    )
 
 
 # The trade-in flow, shared by the browser tests of the estimate page
@@ -298,3 +304,11 @@ def click_and_wait_for_the_card(page):
     page.locator(".st-key-offer_card").wait_for(timeout=30_000)
     wait_for_app_idle(page)
     page.wait_for_timeout(1_700)  # the card is brought into view within 1.5 s of the answer
+
+
+def serious_axe_violations(page: object) -> list[str]:
+    """The ids of axe-core's serious and critical violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [v["id"] for v in violations if v["impact"] in ("serious", "critical")]

@@ -1,22 +1,18 @@
 """Recording an outcome in real Chromium, end to end: price a laptop with its condition, record
 what the customer decided on the offer card, find it again in another session through *Buscar
 cotação*, and in the monitoring page's "Negócios" section (embedded mode: no sign-in
-configured, so the visitor may open monitoring). Also the section drawn over a year of quotes
-and outcomes. Screenshots at a laptop and a phone size; axe finds no serious or critical issue
-on either page."""
+configured, so the visitor may open monitoring); the section over a year is in
+test_browser_negocios_year.py. Screenshots at a laptop and a phone size; axe finds no serious
+or critical issue on either page."""
 
 from __future__ import annotations
 
 import re
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from laptop_pricing.settings import DEFAULT_OUTCOMES_PREFIX, DEFAULT_PREFIX
-from tests import synthetic_business as synthetic
 from tests.browser_support import (
     StreamlitServer,
     answer_condition,
@@ -26,7 +22,9 @@ from tests.browser_support import (
     screenshot,
     wait_for_app_idle,
 )
-from tests.monitoring_fixtures import write_files
+from tests.browser_support import (
+    serious_axe_violations as serious,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LAPTOP = (1366, 768)
@@ -39,11 +37,6 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def browser():
     with chromium_browser() as running:
         yield running
-
-
-def serious(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def record_negotiated(page) -> None:
@@ -97,28 +90,3 @@ def test_price_record_an_outcome_and_see_it_in_negocios(tmp_path, browser, size)
         assert page.get_by_text("100% das ofertas foram aceitas").count() >= 1
         assert page.locator("[data-testid='stException']").count() == 0
         page.close()
-
-
-def test_negocios_over_a_year_of_quotes_and_outcomes(tmp_path, browser):
-    today = datetime.now(UTC).date()
-    business = synthetic.quotes_and_outcomes(today, days=365, quotes_per_day=12)
-    write_files(tmp_path, synthetic.quote_day_files(business, DEFAULT_PREFIX))
-    write_files(tmp_path, business.day_files(DEFAULT_OUTCOMES_PREFIX))
-    with StreamlitServer(env={"PREDICTIONS_DIR": str(tmp_path)}) as server:
-        for size, name in ((LAPTOP, "laptop"), (PHONE, "phone")):
-            page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-            page.goto(f"{server.url}/monitoring")
-            heading = page.get_by_role("heading", name="Negócios")
-            heading.wait_for(timeout=120_000)
-            wait_for_app_idle(page, 180_000)
-            page.get_by_text("Tudo", exact=True).click()  # the whole year
-            wait_for_app_idle(page, 180_000)
-            page.get_by_text("das ofertas foram aceitas").first.wait_for(timeout=60_000)
-            heading.evaluate("element => element.scrollIntoView({block: 'start'})")
-            page.wait_for_timeout(1_500)
-            shot = screenshot(page, f"negocios-year-{name}", full_page=False)
-            if name == "laptop":
-                shutil.copyfile(shot, DOCS / "screenshot-negocios.png")
-            assert serious(page) == []
-            assert page.locator("[data-testid='stException']").count() == 0
-            page.close()
