@@ -109,7 +109,7 @@ def declaration_file_name(facts: DeclarationFacts) -> str:
 
 def declaration_pdf(facts: DeclarationFacts) -> bytes:
     """The declaration as a one-page A4 PDF, ready to print and sign."""
-    from laptop_pricing.trade_in.quote_pdf import ACCENT, FONT, MUTED, StorePdf, qr_png
+    from laptop_pricing.trade_in.quote_pdf import ACCENT, StorePdf
 
     pdf = StorePdf()
     store = facts.store
@@ -119,17 +119,7 @@ def declaration_pdf(facts: DeclarationFacts) -> bytes:
     pdf.add_page()
 
     qr_size = 30
-    qr_x = pdf.w - pdf.r_margin - qr_size
-    pdf.image(qr_png(facts.purchase_id), x=qr_x, y=pdf.t_margin, w=qr_size, h=qr_size)
-    pdf.set_xy(qr_x - 4, pdf.t_margin + qr_size + 0.5)
-    pdf.set_font(FONT, "", 7)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(qr_size + 8, 3.2, QR_CAPTION, align="C")
-    pdf.set_xy(pdf.l_margin, pdf.t_margin)
-    pdf.set_right_margin(pdf.r_margin + qr_size + 8)
-    pdf.text_line(store.name, 16, bold=True, h=7.5)
-    for line in store.lines():
-        pdf.text_line(line, 9, colour=MUTED, h=4.6)
+    pdf.letterhead(store, facts.purchase_id, QR_CAPTION, qr_size, name=(16, 7.5))
     pdf.ln(2)
     pdf.text_line(TITLE, 15, bold=True, colour=ACCENT, h=8)
     recorded = facts.recorded_at.astimezone(BRASILIA)

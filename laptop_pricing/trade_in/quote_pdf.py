@@ -16,7 +16,7 @@ from fpdf import FPDF
 
 from laptop_pricing.formatting import BRASILIA, format_price
 from laptop_pricing.pricing.schema import FIELDS
-from laptop_pricing.trade_in.quote_document import QuoteDocument
+from laptop_pricing.trade_in.quote_document import QuoteDocument, StoreIdentity
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -61,6 +61,29 @@ class StorePdf(FPDF):
         self.set_font(FONT, "B" if bold else "", size)
         self.set_text_color(*colour)
         self.multi_cell(0, h or size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def letterhead(
+        self,
+        store: StoreIdentity,
+        code: str,
+        caption: str,
+        qr_size: float,
+        name: tuple[float, float],
+    ) -> None:
+        """The QR of ``code`` with its caption at the top right, the store's name and lines at
+        the left (``name``: its font size and line height), the right margin kept clear of the
+        QR for what follows."""
+        qr_x = self.w - self.r_margin - qr_size
+        self.image(qr_png(code), x=qr_x, y=self.t_margin, w=qr_size, h=qr_size)
+        self.set_xy(qr_x - 4, self.t_margin + qr_size + 0.5)
+        self.set_font(FONT, "", 7)
+        self.set_text_color(*MUTED)
+        self.multi_cell(qr_size + 8, 3.2, caption, align="C")
+        self.set_xy(self.l_margin, self.t_margin)
+        self.set_right_margin(self.r_margin + qr_size + 8)
+        self.text_line(store.name, name[0], bold=True, h=name[1])
+        for line in store.lines():
+            self.text_line(line, 9, colour=MUTED, h=4.6)
 
     def section(self, title: str) -> None:
         self.ln(4)
@@ -107,17 +130,7 @@ def quote_pdf(document: QuoteDocument) -> bytes:
     pdf.add_page()
 
     qr_size = 34
-    qr_x = pdf.w - pdf.r_margin - qr_size
-    pdf.image(qr_png(document.quote_id), x=qr_x, y=pdf.t_margin, w=qr_size, h=qr_size)
-    pdf.set_xy(qr_x - 4, pdf.t_margin + qr_size + 0.5)
-    pdf.set_font(FONT, "", 7)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(qr_size + 8, 3.2, QR_CAPTION, align="C")
-    pdf.set_xy(pdf.l_margin, pdf.t_margin)
-    pdf.set_right_margin(pdf.r_margin + qr_size + 8)
-    pdf.text_line(store.name, 18, bold=True, h=8)
-    for line in store.lines():
-        pdf.text_line(line, 9, colour=MUTED, h=4.6)
+    pdf.letterhead(store, document.quote_id, QR_CAPTION, qr_size, name=(18, 8))
     pdf.text_line("Cotação de troca de notebook usado", 11, colour=MUTED, h=6.5)
     pdf.ln(2)
     pdf.text_line("Código da cotação", 9, colour=MUTED, h=5)
