@@ -96,9 +96,12 @@ def accept_and_buy(page) -> str:
     choose_laptop(page)
     answer_condition(page)
     click_and_wait_for_the_card(page)
+    wait_for_app_idle(page)  # the details and the history are drawn after the card
     card = page.locator(".st-key-offer_card")
     card.get_by_text("O que o cliente decidiu?").click()
-    card.get_by_role("button", name="Registrar decisão").click()  # accepted, the first choice
+    record = card.get_by_role("button", name="Registrar decisão")
+    record.wait_for(timeout=TIMEOUT)
+    record.click()  # accepted, the first choice
     card.get_by_text("Registrado:").wait_for(timeout=TIMEOUT)
     wait_for_app_idle(page)
     card.get_by_role("button", name="Comprar este notebook").click()
