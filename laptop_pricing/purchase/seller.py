@@ -118,7 +118,7 @@ def cpf_digits(raw: Any, field: str, errors: list[FieldError]) -> str | None:
         errors.append(FieldError(field, None, "not a valid CPF (check the digits)"))
         return None
     digits = str(stdnum_cpf.compact(raw))
-    if len(set(digits)) == 1:  # 111.111.111-11 passes the check digits; the Receita issues none
+    if len(set(digits)) == 1:  # one digit repeated passes the check digits; none is issued
         errors.append(FieldError(field, None, "not a valid CPF (check the digits)"))
         return None
     return digits
