@@ -53,11 +53,42 @@ CHROMIUM_ARGS = (
 SETTINGS_ENV = frozenset(env_name(key) for key in KEYS)
 
 
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+PORTS_FROM = 12000  # below the OS's ephemeral range, above the well-known services
+MAX_WORKERS = 8
+_ports_handed: dict[str, int] = {}
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The ports the OS hands out for ``bind(0)`` and client connections (Linux's setting)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+def free_port(worker: str | None = None) -> int:
+    """A port nobody listens on now and no other test worker will be handed.
+
+    Asking the OS (bind to port 0, close) raced: two xdist workers were handed the same port, and
+    one server's health check was answered by the other worker's. Each worker (``gw0``, ``gw1``…)
+    draws in turn from its own slice below the ephemeral range, skipping a port in use.
+    """
+    worker = worker or os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0) % MAX_WORKERS
+    size = (min(ephemeral_range()[0], 32768) - PORTS_FROM) // MAX_WORKERS
+    start = PORTS_FROM + index * size
+    for _ in range(size):
+        handed = _ports_handed.get(worker, 0)
+        _ports_handed[worker] = handed + 1
+        port = start + handed % size
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {start}..{start + size - 1} for worker {worker}")
 
 
 class StreamlitServer:

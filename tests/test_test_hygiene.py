@@ -81,3 +81,17 @@ def test_the_checks_see_what_they_forbid() -> None:
     )
     assert _imported_test_modules(planted) == ["tests.test_schema"]
     assert _sleeps(planted) == [(5, "f")]
+
+
+def test_ports_handed_to_two_workers_never_meet_and_never_repeat() -> None:
+    """CI lost a run to two xdist workers handed the same port by the OS (bind to port 0, close,
+    start a server later): one server's health check was answered by the other worker's server,
+    which then stopped. Each worker now draws from its own slice below the OS's ephemeral range."""
+    from tests.browser_support import ephemeral_range, free_port
+
+    first = [free_port(worker="gw0") for _ in range(500)]
+    second = [free_port(worker="gw1") for _ in range(500)]
+    assert len(set(first)) == len(first) and len(set(second)) == len(second)
+    assert not set(first) & set(second)
+    low, _ = ephemeral_range()
+    assert max(first + second) < low  # the OS never hands these out for bind(0) or a client
