@@ -187,15 +187,19 @@ def test_auth_and_the_usage_plan_apply_to_outcomes_as_to_pricing(handler, client
 
 
 # ---------------------------------------------------------------------------------------------
-# 1000 outcomes from 50 threads through the local server, with and without repeats
+# 600 outcomes from 50 threads through the local server, a fifth of them sent twice (the
+# repeats also prove that the distinct events are stored once each)
 
 
-def _load(server: ApiServer, repeats: bool) -> tuple[list[str], list[int]]:
+OUTCOMES_SENT = 600
+
+
+def _load(server: ApiServer) -> tuple[list[str], list[int]]:
     client = HttpPricingClient(server.url + "/predict")
     with ThreadPoolExecutor(10) as pool:
         quotes = list(pool.map(lambda _: quoted(client), range(50)))
-    events = [(quotes[i % 50], new_event(), i) for i in range(1000)]
-    sent = events + (events[::5] if repeats else [])
+    events = [(quotes[i % 50], new_event(), i) for i in range(OUTCOMES_SENT)]
+    sent = events + events[::5]
     random.Random(7).shuffle(sent)
 
     def send(item) -> int:
@@ -215,15 +219,15 @@ def _load(server: ApiServer, repeats: bool) -> tuple[list[str], list[int]]:
     return [event for _, event, _ in events], statuses
 
 
-def _check_answers(statuses: list[int], repeats: bool, server: ApiServer) -> None:
+def _check_answers(statuses: list[int], server: ApiServer) -> None:
     """Every send was answered "recorded": 201 for the attempt that stored its event, 200 for a
     copy. On a loaded machine a write can miss its deadline (503, logged) and still land; the
     client sends the event again and gets 200 for it. So each such log line may turn one 201
     into a 200, and nothing else may."""
     unconfirmed = server.output().count(UNCONFIRMED_OUTCOME)
     assert statuses.count(201) + statuses.count(200) == len(statuses)
-    assert 1000 - unconfirmed <= statuses.count(201) <= 1000
-    assert len(statuses) == (1200 if repeats else 1000)
+    assert OUTCOMES_SENT - unconfirmed <= statuses.count(201) <= OUTCOMES_SENT
+    assert len(statuses) == OUTCOMES_SENT + OUTCOMES_SENT // 5
 
 
 def _check_stored_once(settings, events: list[str]) -> None:
@@ -244,20 +248,20 @@ def _check_stored_once(settings, events: list[str]) -> None:
     assert sorted(again.outcomes["event_id"]) == sorted(events)
 
 
-@pytest.mark.parametrize("repeats", [False, True], ids=["once", "20%-twice"])
-def test_1000_outcomes_from_50_threads_into_the_local_folder(tmp_path, monkeypatch, repeats):
+def test_600_outcomes_from_50_threads_a_fifth_sent_twice_into_the_local_folder(
+    tmp_path, monkeypatch
+):
     env = {"PREDICTIONS_DIR": str(tmp_path / "log"), "POWERTOOLS_METRICS_DISABLED": "true"}
     with ApiServer(tmp_path, env) as server:
-        events, statuses = _load(server, repeats)
-    _check_answers(statuses, repeats, server)
+        events, statuses = _load(server)
+    _check_answers(statuses, server)
     monkeypatch.setenv("PREDICTIONS_DIR", env["PREDICTIONS_DIR"])
     monkeypatch.delenv("PREDICTIONS_BUCKET", raising=False)
     _check_stored_once(load_settings({}), events)
 
 
-@pytest.mark.parametrize("repeats", [False, True], ids=["once", "20%-twice"])
-def test_1000_outcomes_from_50_threads_into_s3(
-    tmp_path, monkeypatch, moto_endpoint, bucket, repeats
+def test_600_outcomes_from_50_threads_a_fifth_sent_twice_into_s3(
+    tmp_path, monkeypatch, moto_endpoint, bucket
 ):
     env = {
         **MOTO_ENV,
@@ -267,8 +271,8 @@ def test_1000_outcomes_from_50_threads_into_s3(
         "REQUEST_LOG_DEADLINE_SECONDS": "5",
     }
     with ApiServer(tmp_path, env) as server:
-        events, statuses = _load(server, repeats)
-    _check_answers(statuses, repeats, server)
+        events, statuses = _load(server)
+    _check_answers(statuses, server)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     _check_stored_once(load_settings({}), events)

@@ -1,5 +1,5 @@
 """The request log through the real local API server: the deadline holds with S3 stalled or a
-lock held, 1000 requests from threads or from 4 server processes land exactly once after two
+lock held, 1000 requests from threads or 400 from 4 server processes land exactly once after two
 compactions, and kill -9 mid-load leaves no torn row."""
 
 from __future__ import annotations
@@ -149,8 +149,8 @@ def test_1000_requests_from_50_threads_into_s3(
     assert_exactly_logged(answers_of(results), logged_rows(s3_store(moto_endpoint, bucket)))
 
 
-def four_servers_250_each(tmp_path: Path, env: dict[str, str]) -> list[tuple[Any, dict]]:
-    specs = varied_specs(1000)
+def four_servers_100_each(tmp_path: Path, env: dict[str, str]) -> list[tuple[Any, dict]]:
+    specs = varied_specs(400)
     servers = [ApiServer(tmp_path, env) for _ in range(4)]
     for server in servers:
         server.__enter__()
@@ -158,7 +158,7 @@ def four_servers_250_each(tmp_path: Path, env: dict[str, str]) -> list[tuple[Any
         with ThreadPoolExecutor(4) as pool:
             parts = list(
                 pool.map(
-                    lambda n: fire(servers[n].url, specs[n * 250 : (n + 1) * 250], threads=12),
+                    lambda n: fire(servers[n].url, specs[n * 100 : (n + 1) * 100], threads=12),
                     range(4),
                 )
             )
@@ -170,16 +170,16 @@ def four_servers_250_each(tmp_path: Path, env: dict[str, str]) -> list[tuple[Any
 
 
 @pytest.mark.slow
-def test_4_server_processes_of_250_into_the_local_folder(tmp_path: Path) -> None:
+def test_4_server_processes_of_100_into_the_local_folder(tmp_path: Path) -> None:
     folder = tmp_path / "predictions"
-    answers = four_servers_250_each(tmp_path, {"PREDICTIONS_DIR": str(folder)})
+    answers = four_servers_100_each(tmp_path, {"PREDICTIONS_DIR": str(folder)})
     assert_exactly_logged(answers, local_logged_rows(folder))
 
 
 @pytest.mark.slow
-def test_4_server_processes_of_250_into_s3(tmp_path: Path, moto_endpoint: str, bucket: str) -> None:
+def test_4_server_processes_of_100_into_s3(tmp_path: Path, moto_endpoint: str, bucket: str) -> None:
     env = {**MOTO_ENV, "PREDICTIONS_BUCKET": bucket, "AWS_ENDPOINT_URL": moto_endpoint}
-    answers = four_servers_250_each(tmp_path, env)
+    answers = four_servers_100_each(tmp_path, env)
     assert_exactly_logged(answers, logged_rows(s3_store(moto_endpoint, bucket)))
 
 
