@@ -110,6 +110,7 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
         settings.owner_emails,
         settings.unverified_email_issuers,
         settings.clerk_stores,
+        settings.owner_stores,
     )
     st.session_state[ENTRY_KEY] = Entry(settings, visitor)
 

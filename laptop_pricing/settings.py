@@ -33,6 +33,7 @@ from laptop_pricing.sign_in_settings import (
     check_clerk_stores,
     check_emails,
     check_issuers,
+    check_owner_stores,
 )
 from laptop_pricing.sign_in_settings import AuthSettings as AuthSettings
 from laptop_pricing.sign_in_settings import read_email_list as read_email_list
@@ -60,7 +61,9 @@ KEYS: Mapping[str, str] = {
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
     "AWS-ENDPOINT-URL": "S3-compatible endpoint (MinIO, moto, LocalStack)",
     "CLERK-EMAILS": "who may price when sign-in is on: addresses or @domain entries",
-    "OWNER-EMAILS": "who may also see monitoring, model card and policy: addresses or @domain",
+    "OWNER-EMAILS": "who may also see monitoring, model card and policy: addresses or @domain; "
+    "an entry may name the stores it reads after = joined by + (gerente@loja.com.br=centro+sul); "
+    "without =: a chain owner, who reads every store",
     "REQUEST-LOG-DEADLINE-SECONDS": "wall-clock limit of one request-log write (connect, read, "
     "retries, disk), after which the price is answered and the row counted lost",
     "POLICY-PATH": "the store's trade-in policy (TOML); default: policy/store_policy.toml",
@@ -110,6 +113,8 @@ class Settings:
     store_id: str = DEFAULT_STORE_ID
     # CLERK-EMAILS entries that name their store (``ana@loja.com.br=centro``): entry -> store.
     clerk_stores: Mapping[str, str] = field(default_factory=dict)
+    # OWNER-EMAILS entries limited to some stores (``gerente@loja.com.br=centro+sul``).
+    owner_stores: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -140,7 +145,8 @@ class Settings:
             f"unverified_email_issuers={self.unverified_email_issuers!r}, "
             f"personal_data_key=<{'set' if self.personal_data_key else 'unset'}>, "
             f"purchases_prefix={self.purchases_prefix!r}, store_id={self.store_id!r}, "
-            f"clerk_stores=<{len(self.clerk_stores)}>)"
+            f"clerk_stores=<{len(self.clerk_stores)}>, "
+            f"owner_stores=<{len(self.owner_stores)}>)"
         )
 
 
@@ -206,6 +212,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         purchases_prefix=purchases_prefix.rstrip("/"),
         store_id=_store_id(read_setting("STORE-ID", secrets), problems),
         clerk_stores=check_clerk_stores(secrets, problems),
+        owner_stores=check_owner_stores(secrets, problems),
     )
     if problems:
         raise InvalidSettings(problems)
