@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import streamlit as st
 
 from laptop_pricing.access import Visitor, readable_stores
-from laptop_pricing.monitoring.store_split import store_label
+from laptop_pricing.store_id import store_label
 
 STORE_FILTER_KEY = "store_filter"
 LABEL = "Lojas"

@@ -22,7 +22,7 @@ from laptop_pricing.trade_in.store_policies import (
     check_listed_stores,
     store_policies_from_settings,
 )
-from tests.app_fixtures import app
+from tests.app_fixtures import CLERK, OWNER, app
 
 GOOGLE = "https://accounts.google.com"
 OWNERS = "dona@loja.com.br, gerente@loja.com.br=centro, sul@loja.com.br=sul+sul-2, @rede.com.br=sul"
@@ -182,3 +182,13 @@ def test_the_app_does_not_open_with_an_owners_store_it_cannot_price(clean_env: P
     assert [t.value for t in at.title] == ["Configuração com erro"]
     assert "**OWNER-EMAILS** nomeia uma loja que não tem política" in at.error[0].value
     assert "(valor atual: `centro`)" in at.error[0].value
+
+
+def test_the_sidebar_says_the_clerks_store_and_the_limited_owners_stores(clean_env: Path) -> None:
+    lists = {"CLERK-EMAILS": f"{CLERK}=loja", "OWNER-EMAILS": f"{OWNER}=loja"}
+    clerk = " ".join(c.value for c in app(lists, user=CLERK).sidebar.caption)
+    assert "Perfil: balconista" in clerk and "Loja: Loja" in clerk
+    owner = " ".join(c.value for c in app(lists, user=OWNER).sidebar.caption)
+    assert "Perfil: dono da loja" in owner and "Lojas: Loja" in owner
+    chain = " ".join(c.value for c in app(user=OWNER).sidebar.caption)
+    assert "Loja" not in chain.replace("dono da loja", "")  # a chain owner: no store named

@@ -11,9 +11,9 @@ from laptop_pricing.monitoring.store_split import (
     DECLINED_LOW_PRICE,
     chain_sentences,
     store_deviations,
-    store_label,
     times,
 )
+from laptop_pricing.store_id import store_label
 
 
 def counts(*rows: tuple[str, int, int, int]) -> pd.DataFrame:

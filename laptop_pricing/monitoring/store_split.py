@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from laptop_pricing.formatting import format_int, format_percent, format_threshold
+from laptop_pricing.store_id import store_label
 
 STORE_ID = "store_id"
 OFFERS = "offers"
@@ -36,11 +37,6 @@ class StoreDeviation:
     count: int
     offers: int
     sentence: str
-
-
-def store_label(store_id: str) -> str:
-    """``centro`` -> ``Centro``, ``loja-sul-2`` -> ``Loja Sul 2``: a slug as an owner says it."""
-    return " ".join(part.capitalize() for part in store_id.split("-"))
 
 
 def times(ratio: float) -> str:
