@@ -121,8 +121,9 @@ def test_the_deployments_policy_alone_could_not_recheck_another_stores_quote(
     differs, so a changed answer asked for a new quote."""
     quotes = Quotes(chain)
     chained = purchase_service_from_settings(load_settings(), quotes.lookup)
-    alone = PurchaseService(  # the same service without the chain's policies
-        quotes.lookup, chained.store, chained.vault(), chained.policy, chained.terms
+    home = read_store_policies(chain, "loja").home_policy
+    alone = PurchaseService(  # the same service with the deployment's policy only
+        quotes.lookup, chained.store, chained.vault(), home, chained.terms
     )
     quote_id = quotes.accepted("centro")
     with pytest.raises(PurchaseConflict) as conflict:

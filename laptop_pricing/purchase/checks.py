@@ -101,7 +101,12 @@ def deal_of(result: Any) -> Deal:
     return Deal(quote, last.decision, last.paid)
 
 
-def inspect(quote: StoredQuote, inspected: Condition, policy: StorePolicy) -> Inspection:
+def inspect(
+    quote: StoredQuote, inspected: Condition, policy: StorePolicy | StorePolicies
+) -> Inspection:
+    """The inspection under the quote's policy (a chain's: the quote's store's)."""
+    if isinstance(policy, StorePolicies):
+        policy = quote_policy(quote, policy)
     same_answers = quote.condition == inspected
     if policy.version != quote.policy_version:
         if not same_answers:

@@ -28,7 +28,6 @@ from laptop_pricing.purchase.checks import (
     found_quote,
     inspect,
     lock_errors,
-    quote_policy,
 )
 from laptop_pricing.purchase.errors import (
     InvalidPurchase,
@@ -65,7 +64,7 @@ from laptop_pricing.purchase.vault import PersonalDataVault, vault_from_settings
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.stores import RecordNotStored
 from laptop_pricing.trade_in.policy import StorePolicy, policy_path
-from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 from laptop_pricing.trade_in.store_policies import StorePolicies, store_policies_from_settings
 
 __all__ = ["Caller", "PurchaseService", "purchase_service_from_settings"]
@@ -91,21 +90,17 @@ class PurchaseService:
         lookup: QuoteLookup,
         store: PurchaseStore,
         vault: PersonalDataVault | None,
-        policy: StorePolicy,
+        policy: StorePolicy | StorePolicies,  # a chain's: each quote re-checked by its store's
         terms: PurchaseTerms,
         clock: Callable[[], datetime] = _utc_now,
         normalize: Normalize = _normalize_photo,
-        policies: StorePolicies | None = None,
     ):
         """``vault`` None: no ``PERSONAL-DATA-KEY`` in production; every purchase is refused
-        with ``PersonalDataKeyMissing`` (the rest of the service still starts). ``policies``:
-        a chain's policies by store, and the inspection re-checks a quote under its own store's
-        (None: ``policy`` re-checks every quote)."""
+        with ``PersonalDataKeyMissing`` (the rest of the service still starts)."""
         self.lookup = lookup
         self.store = store
         self._vault_or_none = vault
         self.policy = policy
-        self.policies = policies
         self.terms = terms
         self.clock = clock
         self.normalize = normalize
@@ -127,7 +122,7 @@ class PurchaseService:
         condition = request.condition or quote.condition
         if condition is None:
             raise InvalidPurchase([FieldError("condition", None, "missing: answer the inspection")])
-        inspection = inspect(quote, condition, self._policy_of(quote))
+        inspection = inspect(quote, condition, self.policy)
         seller_hash = None if request.cpf is None else self.vault().seller_hash(request.cpf)
         flags, existing = flags_for(
             self.store, self.terms, quote.quote_id, request.serial, seller_hash, self.clock()
@@ -183,7 +178,7 @@ class PurchaseService:
         if existing is not None:
             return self._settle(existing, request, caller)
         deal = deal_of(result)
-        inspection = inspect(quote, request.condition, self._policy_of(quote))
+        inspection = inspect(quote, request.condition, self.policy)
         if inspection.revised_offer is None:
             reason = inspection.no_offer_reason or "no offer with these answers"
             raise InvalidPurchase([FieldError("condition", None, reason)])
@@ -278,9 +273,6 @@ class PurchaseService:
                 FieldError("declaration_photo", request.declaration_photo, "not uploaded")
             )
         return errors
-
-    def _policy_of(self, quote: StoredQuote) -> StorePolicy:
-        return self.policy if self.policies is None else quote_policy(quote, self.policies)
 
     def _refuse_bought(self, quote_id: str) -> None:
         if self._read(quote_id) is not None:
@@ -377,19 +369,16 @@ class PurchaseService:
 def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> PurchaseService:
     """The service the settings name: purchases beside the request log (``PURCHASES-PREFIX``),
     the policy's purchase terms, the vault (None in production without ``PERSONAL-DATA-KEY``:
-    purchases are then refused, naming the key), each quote re-checked under its store's policy.
-    Raises ``PolicyError``."""
+    purchases are then refused, naming the key), each store's policy. Raises ``PolicyError``."""
     path = policy_path(settings)
     try:
         vault: PersonalDataVault | None = vault_from_settings(settings)
     except PersonalDataKeyMissing:
         vault = None
-    policies = store_policies_from_settings(settings)
     return PurchaseService(
         lookup,
         purchase_store_from_settings(settings),
         vault,
-        policies.home_policy,
+        store_policies_from_settings(settings),
         load_purchase_terms(path, settings.store_id),
-        policies=policies,
     )
