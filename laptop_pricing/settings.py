@@ -98,6 +98,8 @@ class Settings:
     owner_api_key: str | None = None
     clerk_emails: tuple[str, ...] = ()
     owner_emails: tuple[str, ...] = ()
+    # OWNER-EMAILS entries limited to some stores (``gerente@loja.com.br=centro+sul``).
+    owner_stores: Mapping[str, frozenset[str]] = field(default_factory=dict)
     auth: AuthSettings | None = None
     request_log_deadline: float = DEFAULT_REQUEST_LOG_DEADLINE
     policy_path: Path | None = None  # None: the policy committed in the repo
@@ -113,8 +115,6 @@ class Settings:
     store_id: str = DEFAULT_STORE_ID
     # CLERK-EMAILS entries that name their store (``ana@loja.com.br=centro``): entry -> store.
     clerk_stores: Mapping[str, str] = field(default_factory=dict)
-    # OWNER-EMAILS entries limited to some stores (``gerente@loja.com.br=centro+sul``).
-    owner_stores: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -136,6 +136,7 @@ class Settings:
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
             f"clerk_emails=<{len(self.clerk_emails)}>, owner_emails=<{len(self.owner_emails)}>, "
+            f"owner_stores=<{len(self.owner_stores)}>, "
             f"auth={self.auth!r}, request_log_deadline={self.request_log_deadline!r}, "
             f"policy_path={str(self.policy_path) if self.policy_path else None!r}, "
             f"store_name={self.store_name!r}, "
@@ -145,8 +146,7 @@ class Settings:
             f"unverified_email_issuers={self.unverified_email_issuers!r}, "
             f"personal_data_key=<{'set' if self.personal_data_key else 'unset'}>, "
             f"purchases_prefix={self.purchases_prefix!r}, store_id={self.store_id!r}, "
-            f"clerk_stores=<{len(self.clerk_stores)}>, "
-            f"owner_stores=<{len(self.owner_stores)}>)"
+            f"clerk_stores=<{len(self.clerk_stores)}>)"
         )
 
 
@@ -194,6 +194,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         ),
         clerk_emails=check_emails("CLERK-EMAILS", secrets, problems),
         owner_emails=check_emails("OWNER-EMAILS", secrets, problems),
+        owner_stores=check_owner_stores(secrets, problems),
         auth=check_auth((secrets or {}).get(AUTH_SECTION), problems),
         request_log_deadline=_deadline(
             read_setting("REQUEST-LOG-DEADLINE-SECONDS", secrets), problems
@@ -212,7 +213,6 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         purchases_prefix=purchases_prefix.rstrip("/"),
         store_id=_store_id(read_setting("STORE-ID", secrets), problems),
         clerk_stores=check_clerk_stores(secrets, problems),
-        owner_stores=check_owner_stores(secrets, problems),
     )
     if problems:
         raise InvalidSettings(problems)
