@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from laptop_pricing.settings import InvalidSettings, SettingProblem, Settings, load_settings
+from laptop_pricing.trade_in.store_policies import check_listed_stores
 
 logger = logging.getLogger(__name__)
 SECRETS_FILE = ".streamlit/secrets.toml"
@@ -45,9 +46,8 @@ _PROBLEM_WORDS = {
     "store_id": "precisa ser um identificador de loja: letras minúsculas sem acento, números e "
     "hífens, até 40 caracteres (por exemplo, “centro” ou “loja-sul”)",
     "store_entry": "tem um item cuja loja (depois do “=”) não é um identificador de loja: "
-    "letras minúsculas sem acento, números e hífens (por exemplo, ana@loja.com.br=centro)",
-    "owner_store": "ainda não aceita loja depois do “=”: um dono vê todas as lojas; "
-    "tire o “=loja” do item",
+    "letras minúsculas sem acento, números e hífens, várias lojas de um dono unidas por “+” "
+    "(por exemplo, ana@loja.com.br=centro ou gerente@loja.com.br=centro+sul)",
     "store_policy": "nomeia uma loja que não tem política de compra: crie o arquivo da loja "
     "(ou default.toml) na pasta de POLICY-PATH",
 }
@@ -65,7 +65,6 @@ _SHOWN_VALUE = {
     "flag",
     "store_id",
     "store_entry",
-    "owner_store",
     "store_policy",
 }
 _logged: set[tuple[SettingProblem, ...]] = set()
@@ -94,7 +93,11 @@ def secrets_dict() -> dict[str, Any]:
 def app_settings() -> Settings:
     """The validated settings, or ``SettingsUnavailable`` (logged once) naming every bad key."""
     try:
-        return load_settings(secrets_dict())
+        settings = load_settings(secrets_dict())
+        # Embedded, the app is the service: a listed store it cannot price stops it here.
+        problems = check_listed_stores(settings) if settings.embedded else []
+        if not problems:
+            return settings
     except InvalidSettings as error:
         problems = error.problems
     except SettingsUnavailable as error:

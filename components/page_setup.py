@@ -37,6 +37,7 @@ from laptop_pricing.settings import (
     read_email_list,
     read_issuers,
 )
+from laptop_pricing.store_id import store_label
 
 ENTRY_KEY = "page_entry"
 SIGN_IN_URL = "entrar"
@@ -110,6 +111,7 @@ def open_app(pages: Sequence[AppPage]) -> st.Page:
         settings.owner_emails,
         settings.unverified_email_issuers,
         settings.clerk_stores,
+        settings.owner_stores,
     )
     st.session_state[ENTRY_KEY] = Entry(settings, visitor)
 
@@ -180,6 +182,10 @@ def _account_box(visitor: Visitor) -> None:
     with st.sidebar:
         st.caption(f"Conectado como `{visitor.email or 'conta sem e-mail'}`")
         st.caption(f"Perfil: {ROLE_LABELS[visitor.role]}")
+        if visitor.role is Role.CLERK and visitor.store_id:  # a chain: whose policy prices
+            st.caption(f"Loja: {store_label(visitor.store_id)}")
+        elif visitor.role is Role.OWNER and visitor.stores:
+            st.caption(f"Lojas: {', '.join(store_label(s) for s in sorted(visitor.stores))}")
         _sign_out_button()
 
 

@@ -17,7 +17,12 @@ page and only arranges what the answer says.
   (``ana@loja.com.br=centro, @loja-sul.com.br=sul``); an entry without ``=`` keeps its old
   meaning and prices as the deployment's ``STORE-ID``. An address entry's store wins over its
   domain's. Whether every store named has a policy is checked at start-up
-  (``trade_in.store_policies.check_listed_stores``).
+  (``trade_in.store_policies.store_policies_from_settings``).
+* Owners of some stores: an ``OWNER-EMAILS`` entry may name the stores it reads after ``=``,
+  joined by ``+`` (``gerente@loja.com.br=centro, @loja-sul.com.br=sul+sul-2``); an entry
+  without ``=`` is a chain owner, who reads every store. ``Visitor.stores`` holds the stores a
+  visitor may read (None: all, as also without sign-in), and ``readable_stores`` is the only way
+  a page turns a selection into the stores it reads: another store's id never passes.
 * Claims are trusted only as proven: ``email_verified`` must be ``True`` (a provider that never
   sends it is named in ``UNVERIFIED-EMAIL-ISSUERS`` by its ``iss``), and an ``@domain`` entry
   grants a Google account only when its ``hd`` (Workspace domain) claim is that domain.
@@ -81,10 +86,14 @@ class BadStoreEntry(ValueError):
     """An entry's ``=store`` part is not a store id (``store_id.is_store_id``)."""
 
 
-def parse_entries(text: str | None) -> dict[str, str | None]:
+STORE_JOINER = "+"  # between the stores of one OWNER-EMAILS entry: ``=centro+sul``
+
+
+def parse_entries(text: str | None, *, several: bool = False) -> dict[str, str | None]:
     """Entries of an e-mail list, lower-cased, each with the store after its ``=`` (None:
-    none named). Raises ``ValueError`` naming the first bad entry (``BadStoreEntry`` when its
-    address is fine and its store is not); an entry named twice keeps its first store."""
+    none named; ``several``: stores joined by ``+``, read with ``store_set``). Raises
+    ``ValueError`` naming the first bad entry (``BadStoreEntry`` when its address is fine and
+    its store is not); an entry named twice keeps its first store."""
     entries: dict[str, str | None] = {}
     for raw in re.split(r"[,;\s]+", text or ""):
         if not raw:
@@ -95,10 +104,16 @@ def parse_entries(text: str | None) -> dict[str, str | None]:
             EMAIL_PATTERN.fullmatch(entry) or DOMAIN_ENTRY_PATTERN.fullmatch(entry)
         ):
             raise ValueError(raw[:80])
-        if equals and not is_store_id(store):
+        parts = store.split(STORE_JOINER) if several else [store]
+        if equals and not all(is_store_id(part) for part in parts):
             raise BadStoreEntry(raw[:80])
         entries.setdefault(entry, store if equals else None)
     return entries
+
+
+def store_set(stores: str) -> frozenset[str]:
+    """The stores of an ``OWNER-EMAILS`` entry's ``=centro+sul`` part (already validated)."""
+    return frozenset(stores.split(STORE_JOINER))
 
 
 def parse_email_list(text: str | None) -> tuple[str, ...]:
@@ -187,6 +202,8 @@ class Visitor:
     email: str | None = None
     role: Role = Role.NONE
     store_id: str | None = None  # the clerk entry's store; None: the deployment's STORE-ID
+    # The stores an owner may read (their OWNER-EMAILS entry's); None: every store of the chain.
+    stores: frozenset[str] | None = None
 
     @classmethod
     def arriving(
@@ -197,6 +214,7 @@ class Visitor:
         owners: Iterable[str] = (),
         unverified_issuers: Iterable[str] = (),
         clerk_stores: Mapping[str, str] | None = None,
+        owner_stores: Mapping[str, frozenset[str]] | None = None,
     ) -> Visitor:
         """From ``st.user``'s claims. Only the sign-in door reads them; the open doors grant a
         role by configuration: every page locally, the estimate only in production."""
@@ -217,7 +235,10 @@ class Visitor:
         store = None
         if role is Role.CLERK and clerk_stores:
             store = store_for(email, clerk_stores if domains else _addresses(clerk_stores))
-        return cls(door, signed_in=True, email=email, role=role, store_id=store)
+        stores = None
+        if role is Role.OWNER and owner_stores:
+            stores = owner_stores_for(email, owners, owner_stores, domains=domains)
+        return cls(door, signed_in=True, email=email, role=role, store_id=store, stores=stores)
 
     @property
     def sees_store_records(self) -> bool:
@@ -229,6 +250,35 @@ class Visitor:
     def clerk_email(self) -> str | None:
         """The e-mail that goes into the request log: only a signed-in one with a role."""
         return self.email if self.signed_in and self.role >= Role.CLERK else None
+
+
+def owner_stores_for(
+    email: str,
+    owners: Iterable[str],
+    owner_stores: Mapping[str, frozenset[str]],
+    *,
+    domains: bool = True,
+) -> frozenset[str] | None:
+    """The stores an owner reads: their own address entry's (without ``=``: None, the whole
+    chain), else their domain's entry's (only where the domain is proven theirs)."""
+    if email in set(owners):
+        return owner_stores.get(email)
+    domain = email[email.rindex("@") :]
+    return owner_stores.get(domain) if domains else None
+
+
+def readable_stores(
+    visitor: Visitor, requested: Iterable[str] | None = None
+) -> tuple[str, ...] | None:
+    """The stores a page reads for this visitor, sorted; None: the whole chain. ``requested``
+    (None: all the visitor may read) is cut to the visitor's stores, so an owner limited to
+    some stores never receives another's id, whatever a widget or a URL sends; an empty or
+    wholly foreign request reads all of theirs, never nothing and never someone else's."""
+    wanted = None if requested is None else {s for s in requested if is_store_id(s)}
+    if visitor.stores is None:
+        return None if not wanted else tuple(sorted(wanted))
+    chosen = visitor.stores if not wanted else (wanted & visitor.stores) or visitor.stores
+    return tuple(sorted(chosen))
 
 
 def _addresses(stores: Mapping[str, str]) -> dict[str, str]:

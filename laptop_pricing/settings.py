@@ -33,6 +33,7 @@ from laptop_pricing.sign_in_settings import (
     check_clerk_stores,
     check_emails,
     check_issuers,
+    check_owner_stores,
 )
 from laptop_pricing.sign_in_settings import AuthSettings as AuthSettings
 from laptop_pricing.sign_in_settings import read_email_list as read_email_list
@@ -60,7 +61,9 @@ KEYS: Mapping[str, str] = {
     "PREDICTIONS-DIR": "local folder of the day files (same layout as the bucket)",
     "AWS-ENDPOINT-URL": "S3-compatible endpoint (MinIO, moto, LocalStack)",
     "CLERK-EMAILS": "who may price when sign-in is on: addresses or @domain entries",
-    "OWNER-EMAILS": "who may also see monitoring, model card and policy: addresses or @domain",
+    "OWNER-EMAILS": "who may also see monitoring, model card and policy: addresses or @domain; "
+    "an entry may name the stores it reads after = joined by + (gerente@loja.com.br=centro+sul); "
+    "without =: a chain owner, who reads every store",
     "REQUEST-LOG-DEADLINE-SECONDS": "wall-clock limit of one request-log write (connect, read, "
     "retries, disk), after which the price is answered and the row counted lost",
     "POLICY-PATH": "the store's trade-in policy (TOML); default: policy/store_policy.toml",
@@ -95,6 +98,8 @@ class Settings:
     owner_api_key: str | None = None
     clerk_emails: tuple[str, ...] = ()
     owner_emails: tuple[str, ...] = ()
+    # OWNER-EMAILS entries limited to some stores (``gerente@loja.com.br=centro+sul``).
+    owner_stores: Mapping[str, frozenset[str]] = field(default_factory=dict)
     auth: AuthSettings | None = None
     request_log_deadline: float = DEFAULT_REQUEST_LOG_DEADLINE
     policy_path: Path | None = None  # None: the policy committed in the repo
@@ -131,6 +136,7 @@ class Settings:
             f"predictions_dir={str(self.predictions_dir)!r}, "
             f"aws_endpoint_url={self.aws_endpoint_url!r}, "
             f"clerk_emails=<{len(self.clerk_emails)}>, owner_emails=<{len(self.owner_emails)}>, "
+            f"owner_stores=<{len(self.owner_stores)}>, "
             f"auth={self.auth!r}, request_log_deadline={self.request_log_deadline!r}, "
             f"policy_path={str(self.policy_path) if self.policy_path else None!r}, "
             f"store_name={self.store_name!r}, "
@@ -188,6 +194,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         ),
         clerk_emails=check_emails("CLERK-EMAILS", secrets, problems),
         owner_emails=check_emails("OWNER-EMAILS", secrets, problems),
+        owner_stores=check_owner_stores(secrets, problems),
         auth=check_auth((secrets or {}).get(AUTH_SECTION), problems),
         request_log_deadline=_deadline(
             read_setting("REQUEST-LOG-DEADLINE-SECONDS", secrets), problems

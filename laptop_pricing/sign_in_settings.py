@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from laptop_pricing.access import BadStoreEntry, parse_email_list, parse_entries
+from laptop_pricing.access import BadStoreEntry, parse_email_list, parse_entries, store_set
 from laptop_pricing.setting_values import (
     InvalidSettings,
     SettingProblem,
@@ -77,6 +77,22 @@ def check_clerk_stores(
     return {entry: store for entry, store in entries.items() if store is not None}
 
 
+def check_owner_stores(
+    secrets: Mapping[str, Any] | None, problems: list[SettingProblem]
+) -> dict[str, frozenset[str]]:
+    """``OWNER-EMAILS``' entries limited to some stores (``gerente@loja.com.br=centro+sul``):
+    entry -> stores; an entry without ``=`` (a chain owner) is not in it. A store part that is
+    not a slug is reported under ``OWNER-EMAILS``, never read as the whole chain."""
+    try:
+        entries = parse_entries(_raw_list("OWNER-EMAILS", secrets), several=True)
+    except BadStoreEntry as bad:
+        problems.append(SettingProblem("OWNER-EMAILS", "store_entry", str(bad)))
+        return {}
+    except ValueError:
+        return {}
+    return {entry: store_set(stores) for entry, stores in entries.items() if stores is not None}
+
+
 def read_issuers(secrets: Mapping[str, Any] | None) -> tuple[str, ...]:
     """``UNVERIFIED-EMAIL-ISSUERS`` as ``access`` compares them; ``InvalidSettings`` if bad."""
     problems: list[SettingProblem] = []
@@ -90,16 +106,12 @@ def check_emails(
     key: str, secrets: Mapping[str, Any] | None, problems: list[SettingProblem]
 ) -> tuple[str, ...]:
     try:
-        entries = parse_entries(_raw_list(key, secrets))
+        entries = parse_entries(_raw_list(key, secrets), several=key == "OWNER-EMAILS")
     except BadStoreEntry:
-        return ()  # reported by ``check_clerk_stores``
+        return ()  # reported by ``check_clerk_stores`` or ``check_owner_stores``
     except ValueError as bad:
         problems.append(SettingProblem(key, "email", str(bad)))
         return ()
-    if key == "OWNER-EMAILS" and any(store for store in entries.values()):
-        # Owners limited to their stores are not built yet: refused, never read as all stores.
-        named = next(f"{e}={s}" for e, s in entries.items() if s)
-        problems.append(SettingProblem(key, "owner_store", named[:80]))
     return tuple(entries)
 
 

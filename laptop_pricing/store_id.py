@@ -35,3 +35,8 @@ def store_of(value: object) -> str:
     """A stored cell read as a store: empty or absent (a row older than stores) is the default."""
     text = str(value or "").strip()
     return text or DEFAULT_STORE_ID
+
+
+def store_label(store_id: str) -> str:
+    """``centro`` -> ``Centro``, ``loja-sul-2`` -> ``Loja Sul 2``: a slug as a person says it."""
+    return " ".join(part.capitalize() for part in store_id.split("-"))

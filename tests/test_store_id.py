@@ -89,7 +89,7 @@ def test_clerk_entries_name_their_store_and_entries_without_keep_the_deployments
     [
         ("CLERK_EMAILS", "ana@loja.com.br=Centro", "store_entry"),
         ("CLERK_EMAILS", "ana@loja.com.br=", "store_entry"),
-        ("OWNER_EMAILS", "gerente@loja.com.br=centro", "owner_store"),
+        ("OWNER_EMAILS", "gerente@loja.com.br=Centro", "store_entry"),
     ],
 )
 def test_a_bad_store_in_an_e_mail_list_is_refused_naming_the_key(

@@ -3,8 +3,9 @@ inspection's revised offer, and the flags that stop or warn.
 
 The revised offer reuses the trade-in arithmetic (``trade_in.offer.compute_offer``) on the
 quote's market estimate with the answers as inspected; it is only recomputed under the policy
-the quote was made with (its version): when the store's policy changed since and an answer
-changed, the quote must be made again.
+the quote was made with (its version, its store's: a chain's quote is re-checked under the
+policy of the store that issued it): when that policy changed since and an answer changed, the
+quote must be made again.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from laptop_pricing.trade_in.outcome import DEAL_DECISIONS
 from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
+from laptop_pricing.trade_in.store_policies import NoStorePolicy, StorePolicies
 
 POLICY_CHANGED_PT = (
     "A política da loja mudou desde esta cotação e a inspeção mudou uma resposta: "
@@ -99,7 +101,12 @@ def deal_of(result: Any) -> Deal:
     return Deal(quote, last.decision, last.paid)
 
 
-def inspect(quote: StoredQuote, inspected: Condition, policy: StorePolicy) -> Inspection:
+def inspect(
+    quote: StoredQuote, inspected: Condition, policy: StorePolicy | StorePolicies
+) -> Inspection:
+    """The inspection under the quote's policy (a chain's: the quote's store's)."""
+    if isinstance(policy, StorePolicies):
+        policy = quote_policy(quote, policy)
     same_answers = quote.condition == inspected
     if policy.version != quote.policy_version:
         if not same_answers:
@@ -113,6 +120,16 @@ def inspect(quote: StoredQuote, inspected: Condition, policy: StorePolicy) -> In
         changed_deductions(quote.condition, inspected, offer),
         tuple(d.as_dict() for d in offer.deductions),
     )
+
+
+def quote_policy(quote: StoredQuote, policies: StorePolicies) -> StorePolicy:
+    """The policy a quote is re-checked under: its own store's, never the deployment's for
+    another store's quote; a store this service has no policy for is refused (400)."""
+    try:
+        return policies.for_store(quote.store_id)
+    except NoStorePolicy:
+        reason = "this service has no trade-in policy for the quote's store"
+        raise InvalidPurchase([FieldError("store_id", quote.store_id, reason)]) from None
 
 
 def changed_deductions(

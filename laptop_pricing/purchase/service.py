@@ -63,8 +63,9 @@ from laptop_pricing.purchase.store import PurchaseStore, purchase_store_from_set
 from laptop_pricing.purchase.vault import PersonalDataVault, vault_from_settings
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.stores import RecordNotStored
-from laptop_pricing.trade_in.policy import StorePolicy, load_policy, policy_path
+from laptop_pricing.trade_in.policy import StorePolicy, policy_path
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
+from laptop_pricing.trade_in.store_policies import StorePolicies, store_policies_from_settings
 
 __all__ = ["Caller", "PurchaseService", "purchase_service_from_settings"]
 
@@ -89,7 +90,7 @@ class PurchaseService:
         lookup: QuoteLookup,
         store: PurchaseStore,
         vault: PersonalDataVault | None,
-        policy: StorePolicy,
+        policy: StorePolicy | StorePolicies,  # a chain's: each quote re-checked by its store's
         terms: PurchaseTerms,
         clock: Callable[[], datetime] = _utc_now,
         normalize: Normalize = _normalize_photo,
@@ -368,7 +369,7 @@ class PurchaseService:
 def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> PurchaseService:
     """The service the settings name: purchases beside the request log (``PURCHASES-PREFIX``),
     the policy's purchase terms, the vault (None in production without ``PERSONAL-DATA-KEY``:
-    purchases are then refused, naming the key). Raises ``PolicyError``."""
+    purchases are then refused, naming the key), each store's policy. Raises ``PolicyError``."""
     path = policy_path(settings)
     try:
         vault: PersonalDataVault | None = vault_from_settings(settings)
@@ -378,6 +379,6 @@ def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> P
         lookup,
         purchase_store_from_settings(settings),
         vault,
-        load_policy(path, settings.store_id),
+        store_policies_from_settings(settings),
         load_purchase_terms(path, settings.store_id),
     )

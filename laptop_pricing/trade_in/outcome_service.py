@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -46,10 +46,10 @@ from laptop_pricing.trade_in.outcome import (
     decide,
 )
 from laptop_pricing.trade_in.outcome_request import OutcomeRequest
-from laptop_pricing.trade_in.policy import load_policy, policy_path
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id, quote_id_day
 from laptop_pricing.trade_in.quote_keys import QuoteKeys
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
+from laptop_pricing.trade_in.store_policies import store_policies_from_settings
 
 LOCK_STRIPES = 64
 QUOTES_REMEMBERED = 50_000  # a few MB; a busy store quotes a few hundred a day
@@ -138,6 +138,9 @@ class OutcomeRecorder:
     outcomes: OutcomeLog
     late_policy: LatePolicy = LatePolicy.REFUSE
     clock: Callable[[], datetime] = _utc_now
+    # A chain: the late-outcome rule of each store with a policy of its own (by the quote's
+    # store); any other store's quote follows ``late_policy``.
+    store_late_policies: Mapping[str, LatePolicy] = field(default_factory=dict)
     _locks: tuple[threading.Lock, ...] = field(
         default_factory=lambda: tuple(threading.Lock() for _ in range(LOCK_STRIPES)), repr=False
     )
@@ -155,7 +158,8 @@ class OutcomeRecorder:
             now = self.clock()
             previous = self.outcomes.find(request.event_id, now)
             stored = [previous.as_record()] if previous is not None else []
-            decision = decide(request, terms, stored, now, self.late_policy)
+            late_policy = self.store_late_policies.get(terms.store_id, self.late_policy)
+            decision = decide(request, terms, stored, now, late_policy)
             if not decision.must_store:
                 return decision
             fate = self.outcomes.write(decision.outcome)
@@ -186,8 +190,15 @@ def recorder_from_settings(
     """The recorder the settings name: quotes found by ``lookup`` (default: the settings'
     ``quote_lookup_from_settings``), outcomes beside them (``OUTCOMES-PREFIX``); outcomes after
     a quote's validity as the store policy says (``[outcomes] after_validity``, default refuse).
-    Raises ``PolicyError`` for a policy that cannot be used."""
-    late_policy = load_policy(policy_path(settings), settings.store_id).late_outcomes
+    A chain: each quote's store's policy says it, not the deployment's. Raises ``PolicyError``
+    for a policy that cannot be used."""
+    policies = store_policies_from_settings(settings)
+    fallback = policies.default or policies.home_policy
     lookup = lookup or quote_lookup_from_settings(settings)
     log = request_log_from_settings(settings, OUTCOMES)
-    return OutcomeRecorder(quote_terms(lookup), OutcomeLog(log), late_policy)
+    return OutcomeRecorder(
+        quote_terms(lookup),
+        OutcomeLog(log),
+        fallback.late_outcomes,
+        store_late_policies={store: p.late_outcomes for store, p in policies.own.items()},
+    )

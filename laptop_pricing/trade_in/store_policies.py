@@ -7,8 +7,8 @@ says so with a folder holding only ``default.toml``.
 
 ``POLICY-PATH`` a folder: every ``<store_id>.toml`` in it is read and validated at start-up
 (a bad one refuses the start, naming its file), ``default.toml`` is required and prices every
-other store; a store the settings name (``STORE-ID``, a ``CLERK-EMAILS`` entry) that has no
-file of its own is said once, in the log, at start-up.
+other store; a store the settings name (``STORE-ID``, a ``CLERK-EMAILS`` or ``OWNER-EMAILS``
+entry) that has no file of its own is said once, in the log, at start-up.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from laptop_pricing.setting_values import SettingProblem
 from laptop_pricing.settings import Settings
 from laptop_pricing.store_id import is_store_id
 from laptop_pricing.trade_in.policy import (
@@ -91,12 +92,15 @@ def read_store_policies(path: Path, home: str) -> StorePolicies:
 def store_policies_from_settings(settings: Settings) -> StorePolicies:
     """The settings' policies, checked against every store the settings name. Raises
     ``PolicyError`` naming the key (``CLERK-EMAILS`` and the store, ``POLICY_PATH`` and the
-    file or folder)."""
+    file or folder; ``OWNER-EMAILS`` likewise for an owner's store)."""
     path = policy_path(settings)
     policies = read_store_policies(path, settings.store_id)
     named = {settings.store_id: "STORE_ID"}
     for store in settings.clerk_stores.values():
         named.setdefault(store, "CLERK_EMAILS")
+    for stores in settings.owner_stores.values():
+        for store in sorted(stores):
+            named.setdefault(store, "OWNER_EMAILS")
     for store, key in named.items():
         if not policies.has_policy(store):
             raise PolicyError(
@@ -114,3 +118,26 @@ def store_policies_from_settings(settings: Settings) -> StorePolicies:
                 DEFAULT_POLICY_FILE,
             )
     return policies
+
+
+def check_listed_stores(settings: Settings) -> list[SettingProblem]:
+    """The stores the e-mail lists name that no policy here prices, as setting problems (code
+    ``store_policy``, the key of the list): the app shows them like any bad setting and does not
+    open. Reads no policy file, only which exist: a folder with ``default.toml`` prices every
+    store, a single file only ``STORE-ID`` (a folder without its default is the policy check's
+    to report, naming ``POLICY-PATH``)."""
+    path = policy_path(settings)
+    if path.is_dir():
+        return []
+    listed = [("CLERK-EMAILS", store) for store in settings.clerk_stores.values()]
+    listed += [
+        ("OWNER-EMAILS", store)
+        for stores in settings.owner_stores.values()
+        for store in sorted(stores)
+    ]
+    problems: list[SettingProblem] = []
+    for key, store in listed:
+        problem = SettingProblem(key, "store_policy", store)
+        if store != settings.store_id and problem not in problems:
+            problems.append(problem)
+    return problems
