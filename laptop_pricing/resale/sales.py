@@ -44,6 +44,9 @@ if set(SEGMENT_PHRASES) != set(SEGMENTS):  # the schema's values are the one sou
     raise RuntimeError(f"SEGMENT_PHRASES must name exactly the {SEGMENT_FIELD} values {SEGMENTS}")
 
 
+_BEST = Condition.best()
+
+
 class InvalidSaleFact(ValueError):
     """A stock item or sale that cannot be (negative money, sold before bought)."""
 
@@ -76,7 +79,7 @@ class StockedItem:
     def perfect(self) -> bool:
         """Every condition question answered with its best answer (what the policy's resale
         share prices: a used laptop with nothing to deduct)."""
-        return all(q.answers[0] is a for q, a in self.condition.answers())
+        return self.condition == _BEST
 
     def days_in_stock(self, today: date) -> int:
         return (today - self.purchased_on).days

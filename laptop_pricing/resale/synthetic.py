@@ -174,12 +174,23 @@ def model_catalog(model_dir: str | None = None) -> tuple[CatalogLaptop, ...]:
     return tuple(catalog)
 
 
-def _draw_condition(rng: np.random.Generator) -> Condition:
-    values = {}
-    for question in QUESTIONS:
-        chances = ANSWER_CHANCES[question.key]
-        values[question.key] = question.answers[int(rng.choice(len(chances), p=chances))].value
-    return Condition(**values)  # type: ignore[arg-type]
+def _draw_conditions(rng: np.random.Generator, count: int) -> list[Condition]:
+    """``count`` conditions, each question drawn on its own (one vectorised draw per question;
+    the few distinct answer sets are built once)."""
+    picks = np.column_stack(
+        [
+            np.searchsorted(np.cumsum(ANSWER_CHANCES[q.key])[:-1], rng.random(count), side="right")
+            for q in QUESTIONS
+        ]
+    )
+    made: dict[tuple[int, ...], Condition] = {}
+    conditions = []
+    for row in map(tuple, picks.tolist()):
+        if row not in made:
+            values = {q.key: q.answers[i].value for q, i in zip(QUESTIONS, row, strict=True)}
+            made[row] = Condition(**values)
+        conditions.append(made[row])
+    return conditions
 
 
 def _catalog_by_segment(catalog: Sequence[CatalogLaptop]) -> dict[str, list[CatalogLaptop]]:
@@ -204,18 +215,29 @@ def generate_year(
     mix = np.array([plan.segment_mix[s] for s in segments], dtype=float)
     rng = np.random.default_rng(seed)
     end = plan.start + timedelta(days=plan.days - 1)
-    days = np.sort(rng.integers(0, plan.days, size=plan.quotes))
+    count = plan.quotes
+    days = np.sort(rng.integers(0, plan.days, size=count))
+    segment_picks = rng.choice(len(segments), size=count, p=mix / mix.sum())
+    laptop_draws = rng.random(count)
+    conditions = _draw_conditions(rng, count)
+    decisions = rng.random(count)
+    preparation_extra = rng.integers(0, 41, size=count)
+    preparation_days = rng.integers(*plan.preparation_days, size=count)
+    days_for_sale = rng.exponential(plan.mean_days_for_sale, size=count)
+    noises = rng.lognormal(0.0, rule.noise_sigma, size=count)
+    online = rng.random(count) < plan.online_chance
     quotes: list[SyntheticQuote] = []
     events: list[StockEvent] = []
     sold: list[SoldItem] = []
     stocked: list[StockedItem] = []
-    for number, day in enumerate(days):
-        quoted_on = plan.start + timedelta(days=int(day))
-        segment = segments[int(rng.choice(len(segments), p=mix / mix.sum()))]
-        pick = by_segment[segment][int(rng.integers(len(by_segment[segment])))]
-        condition = _draw_condition(rng)
+    for number, day in enumerate(days.tolist()):
+        quoted_on = plan.start + timedelta(days=day)
+        segment = segments[int(segment_picks[number])]
+        choices = by_segment[segment]
+        pick = choices[int(laptop_draws[number] * len(choices))]
+        condition = conditions[number]
         offer = compute_offer(pick.market_estimate, condition, policy).amount
-        decision, paid = _decide(rng, plan, offer, policy.rounding_step)
+        decision, paid = _decide(float(decisions[number]), plan, offer, policy.rounding_step)
         quote_id = f"{SYNTHETIC_PREFIX}-Q-{seed}-{number:05d}"
         quotes.append(
             SyntheticQuote(
@@ -241,14 +263,16 @@ def generate_year(
             market_estimate=pick.market_estimate,
             paid=paid,
             purchased_on=quoted_on,
-            preparation_cost=policy.processing_cost - 20 + 25 * defects + int(rng.integers(0, 41)),
+            preparation_cost=policy.processing_cost
+            - 20
+            + 25 * defects
+            + int(preparation_extra[number]),
             synthetic=True,
         )
         events.append(StockEvent(purchase_id, "in_preparation", quoted_on))
-        listed_on = quoted_on + timedelta(days=int(rng.integers(*plan.preparation_days)))
-        sold_on = listed_on + timedelta(days=int(rng.exponential(plan.mean_days_for_sale)))
-        noise = float(rng.lognormal(0.0, rule.noise_sigma))
-        online = bool(rng.random() < plan.online_chance)
+        listed_on = quoted_on + timedelta(days=int(preparation_days[number]))
+        sold_on = listed_on + timedelta(days=int(days_for_sale[number]))
+        noise = float(noises[number])
         if listed_on > end:
             stocked.append(item)
             continue
@@ -263,7 +287,7 @@ def generate_year(
                 **{name: getattr(item, name) for name in item.__dataclass_fields__},
                 sale_price=price,
                 sold_on=sold_on,
-                channel="online" if online else "counter",
+                channel="online" if online[number] else "counter",
             )
         )
     return SyntheticYear(
@@ -278,12 +302,10 @@ def generate_year(
     )
 
 
-def _decide(
-    rng: np.random.Generator, plan: YearPlan, offer: int | None, step: int
-) -> tuple[str, int | None]:
+def _decide(draw: float, plan: YearPlan, offer: int | None, step: int) -> tuple[str, int | None]:
+    """The customer's decision on an offer, from a uniform draw in [0, 1)."""
     if offer is None:
         return "", None
-    draw = rng.random()
     if draw < plan.accept_chance:
         return "accepted", offer
     if draw < plan.accept_chance + plan.negotiate_chance:
