@@ -77,7 +77,7 @@ def train_store_model_and_track(
         "split": "time-ordered",
         "test_months": test_months,
         "cutoff": comparison.cutoff.isoformat(),
-        "target": "log(sale / market estimate)",
+        "target": "log(sale / (market estimate x policy condition factor))",
         "metric": "MAPE on sale price, held-out latest months",
         "baseline": "market estimate x resale share - condition deductions",
     }
