@@ -8,8 +8,10 @@ import pytest
 
 from laptop_pricing.resale.resale_terms import ResaleTerms
 from laptop_pricing.resale.synthetic import YearPlan, generate_year, model_catalog, policy_rule
+from laptop_pricing.resale.synthetic_files import write_year
 from laptop_pricing.trade_in.policy import load_policy
 from laptop_pricing.training import registry
+from laptop_pricing.training.__main__ import main as training_main
 from laptop_pricing.training.store_model import (
     NotEnoughSales,
     compare_with_rule,
@@ -61,6 +63,16 @@ def test_where_the_policy_is_right_the_model_does_not_beat_it(policy_year, polic
     _, comparison = compare_with_rule(policy_year.sold, policy, ResaleTerms())
     assert not comparison.beats_rule
     assert comparison.pricing_source == "rule"
+
+
+def test_the_command_refuses_a_year_too_small_in_one_line(policy, tmp_path, capsys):
+    small = generate_year(9, YearPlan(quotes=60), catalog=model_catalog(), policy=policy)
+    folder = write_year(small, tmp_path)
+    uri = f"sqlite:///{tmp_path / 'x.db'}"
+    code = training_main(["store", "--items", str(folder), "--tracking-uri", uri])
+    assert code == 2
+    assert "a store model needs" in capsys.readouterr().err
+    assert not (tmp_path / "x.db").exists()
 
 
 @pytest.mark.slow
