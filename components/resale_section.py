@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from laptop_pricing.formatting import format_int, format_percent, format_whole_price
+from laptop_pricing.resale.advisor import share_suggestion
 from laptop_pricing.resale.figures import (
     ALL_SEGMENTS,
     MIN_SALES_FOR_ERROR,
@@ -83,6 +84,20 @@ def share_table(figures: ResaleFigures) -> pd.DataFrame:
     )
 
 
+def deduction_table(figures: ResaleFigures) -> pd.DataFrame:
+    found = figures.advice.deductions
+    return pd.DataFrame(
+        {
+            "Resposta": [d.label for d in found],
+            "Vendas": [format_int(d.n) for d in found],
+            "As vendas mostram": [_percent(max(0.0, d.estimate)) for d in found],
+            "Intervalo de 95%": [_interval(max(0.0, d.low), d.high) for d in found],
+            "A política desconta": [_percent(d.policy_deduction) for d in found],
+            "Rever?": ["não" if d.agrees else "sim" for d in found],
+        }
+    )
+
+
 def error_table(errors: tuple[PredictionError, ...]) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -124,8 +139,11 @@ def resale_section(figures: ResaleFigures) -> None:
     st.markdown("**Participação de revenda: política × vendas**")
     if figures.advice.shares:
         st.dataframe(share_table(figures), hide_index=True, key="resale_shares")
-        for sentence in figures.advice.sentences:
-            st.markdown("- " + _MARKDOWN_SPECIAL.sub(r"\\\1", sentence))
+        for evidence in figures.advice.shares:
+            st.markdown("- " + _MARKDOWN_SPECIAL.sub(r"\\\1", share_suggestion(evidence)))
+        if figures.advice.deductions:
+            st.markdown("**Descontos pelo estado: política × vendas**")
+            st.dataframe(deduction_table(figures), hide_index=True, key="resale_deductions")
         st.caption("Sugestões: a política só muda quando o dono edita o arquivo da política.")
     else:
         st.caption(

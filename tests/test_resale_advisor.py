@@ -58,7 +58,8 @@ def test_the_gamer_sentence_says_what_we_sell_at_and_what_the_policy_uses():
     evidence = ShareEvidence("gaming", 34, 0.61, 0.58, 0.64, 0.50)
     assert share_suggestion(evidence) == (
         "notebooks gamer: vendemos a 61% do valor de mercado; a política usa 50% (mediana de "
-        "34 vendas sem defeitos; intervalo de 95%: 58% a 64%). Sugestão: rever resale_share_pct."
+        "34 vendas sem defeitos; intervalo de 95%: 58% a 64%). Sugestão: rever a participação de "
+        "revenda (resale_share_pct) na política."
     )
     agreeing = ShareEvidence("casual", 40, 0.51, 0.49, 0.53, 0.50)
     assert "dentro do que as vendas mostram" in share_suggestion(agreeing)

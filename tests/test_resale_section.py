@@ -43,6 +43,7 @@ def test_the_section_shows_money_first_tables_and_the_gamer_suggestion(year_fold
         "Vendidos",  # margins
         "Em estoque no mês",  # sell-through
         "Vendas sem defeitos",  # the resale share against the policy's
+        "Vendas",  # the deductions against the policy's
         "Vendas",  # the prediction's error
     ]
     margins = at.dataframe[0].value

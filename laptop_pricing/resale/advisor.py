@@ -172,7 +172,8 @@ def share_suggestion(evidence: ShareEvidence) -> str:
         )
     return (
         f"{phrase}: vendemos a {_pct(evidence.median)} do valor de mercado; a política usa "
-        f"{_pct(evidence.policy_share)} ({basis}). Sugestão: rever resale_share_pct."
+        f"{_pct(evidence.policy_share)} ({basis}). Sugestão: rever a participação de revenda "
+        "(resale_share_pct) na política."
     )
 
 
