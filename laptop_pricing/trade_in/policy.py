@@ -47,6 +47,7 @@ TOP_KEYS: tuple[str, ...] = (
     "outcomes",
     "privacy",
     "purchase",  # read by laptop_pricing.purchase.policy_terms
+    "resale",  # optional, read by laptop_pricing.resale.resale_terms
 )
 OUTCOME_KEYS: tuple[str, ...] = ("after_validity",)  # the optional [outcomes] table
 PRIVACY_KEYS: tuple[str, ...] = ("purpose", "retention_days")  # the optional [privacy] table

@@ -4,6 +4,9 @@
   one by MAPE, calibrate its price range and (re)write ``model/``. Prints the CV table.
 - ``prepare``: print the preparation report (what was dropped and why) and the table's shape.
 
+- ``store``: train the used-price model on the store's sales, compare it with the rule on the
+  latest months, log and register it (``store_tracking``).
+
 Subcommands are argparse subparsers so the MLflow commands (train, promote, export) can be added
 beside these with ``add_parser``.
 """
@@ -96,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     from laptop_pricing.training.mlflow_cli import add_commands  # train, promote, export
 
     add_commands(commands)
+    from laptop_pricing.training.store_tracking import add_store_command  # the store's sales
+
+    add_store_command(commands)
     return parser
 
 
