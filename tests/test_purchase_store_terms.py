@@ -1,8 +1,8 @@
 """A chain's purchase follows the ``[purchase]`` terms of the store that issued the quote, not
 the deployment's: centro's quote is previewed and recorded with centro's store-credit bonus,
-extra lock, photo minimum and retention (in the notice and the purge), a default store's quote
-with the default's; over HTTP the preview the page draws carries them; a quote of a store with
-no policy here is a 400 naming ``store_id``."""
+extra lock, photo minimum, seller-repeat threshold and retention (in the notice and the purge),
+a default store's quote with the default's; over HTTP the preview the page draws carries
+them; a quote of a store with no policy here is a 400 naming ``store_id``."""
 
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ from laptop_pricing.errors import PurchaseRefused
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.purchase.errors import InvalidPurchase
 from laptop_pricing.purchase.policy_terms import StoreTerms, store_terms
-from laptop_pricing.purchase.purchase import Caller
+from laptop_pricing.purchase.purchase import SELLER_REPEAT, Caller
 from laptop_pricing.purchase.service import PurchaseService, purchase_service_from_settings
 from laptop_pricing.settings import load_settings
 from laptop_pricing.trade_in.outcome import Outcome
 from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH, load_policy
 from laptop_pricing.trade_in.quote import QuoteIssuer
 from laptop_pricing.trade_in.store_policies import StorePolicies, read_store_policies
-from tests.purchase_support import WORN, Scene, local_purchase_store, stand_in_normalize
+from tests.purchase_support import SELLER, WORN, Scene, local_purchase_store, stand_in_normalize
 from tests.service_fixtures import running
 
 COMMITTED = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
@@ -39,6 +39,7 @@ CENTRO = (
     COMMITTED.replace("store_credit_bonus_percent = 10", "store_credit_bonus_percent = 25")
     .replace("photos_min = 2", "photos_min = 3")
     .replace("retention_days = 730", "retention_days = 365")
+    .replace("max_purchases_per_seller = 3", "max_purchases_per_seller = 1")
     + f"""
 [[purchase.locks]]
 id = "{EXTRA_LOCK}"
@@ -162,6 +163,17 @@ def test_centros_extra_lock_and_photo_minimum_are_asked_of_centro_quotes_only(ch
     assert refused.value.fields == [f"locks.{EXTRA_LOCK}"]  # not a lock of the default's
     view = chain.service.record(body, CLERK).view.as_dict()
     assert view["payout"]["bonus_percent"] == 10 and len(view["photos"]) == 2
+
+
+def test_the_seller_repeat_flag_counts_to_the_quotes_stores_threshold(chain):
+    """One earlier purchase from this seller: centro (at most 1) asks for the owner, the
+    default (at most 3) does not."""
+    chain.service.record(chain.body(chain.accepted("loja"), "loja"), CLERK)
+    seller = {"cpf": SELLER["cpf"]}
+    centro = chain.service.preview({"quote_id": chain.accepted("centro"), "seller": seller}, CLERK)
+    loja = chain.service.preview({"quote_id": chain.accepted("loja"), "seller": seller}, CLERK)
+    assert [(f.code, f.severity) for f in centro.flags] == [(SELLER_REPEAT, "warn")]
+    assert loja.flags == ()
 
 
 def test_the_purge_keeps_each_sellers_data_for_their_stores_retention(chain):
