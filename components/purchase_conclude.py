@@ -35,6 +35,7 @@ from components.purchase_words import (
     STEPS,
     UNAVAILABLE,
     refusal_step,
+    refusal_words,
 )
 from laptop_pricing.errors import PricingError, PurchaseNotStored, PurchaseRefused
 from laptop_pricing.formatting import BRASILIA, format_price
@@ -134,7 +135,7 @@ def _record(
         step = refusal_step(error.fields)
         if step is None and error.status == 413:
             step = 4
-        message = error.message_pt or UNAVAILABLE
+        message = refusal_words(error.fields, error.message_pt) or UNAVAILABLE
         if step is not None and not error.message_pt:
             message = f"Confira a etapa {step} ({STEPS[step]})."
         st.session_state[REFUSAL_KEY] = Refusal(message, tuple(error.fields), step)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import messages
 from components.pricing import pricing_client
-from components.purchase_words import UNAVAILABLE
+from components.purchase_words import UNAVAILABLE, refusal_words
 from laptop_pricing.errors import PricingError, PurchaseRefused, QuoteNotFound
 from laptop_pricing.purchase.request import SERIAL, normalize_serial
 from laptop_pricing.purchase.seller import valid_cpf
@@ -106,7 +106,7 @@ def purchase_preview(
     try:
         result = pricing_client(settings).preview_purchase(payload, as_owner=as_owner)
     except PurchaseRefused as error:
-        result = Blocked(error.message_pt, error.purchase_id)
+        result = Blocked(refusal_words(error.fields, error.message_pt), error.purchase_id)
     except QuoteNotFound:
         result = Blocked(UNKNOWN_QUOTE.format(quote_id=quote_id))
     except PricingError as error:

@@ -71,6 +71,12 @@ NOT_STORED = (
     "será registrada duas vezes."
 )
 REFUSED = "O serviço recusou a compra: {message}"
+# A refused field that is no widget of the page: its own sentence instead of the service's.
+OTHER_STORE = (
+    "Esta cotação é de uma loja cuja política de compra este serviço não tem: faça uma nova "
+    "cotação nesta loja."
+)
+FIELD_WORDS = {"store_id": OTHER_STORE}
 DECLARATION_WAITS = "Complete {steps} para gerar a declaração."
 
 
@@ -86,6 +92,11 @@ def refusal_step(fields: Iterable[str]) -> int | None:
     """The first step that holds one of the refused fields (None: none of the form's)."""
     steps = [step for step in (step_of(f) for f in fields) if step is not None]
     return min(steps) if steps else None
+
+
+def refusal_words(fields: Iterable[str], message_pt: str) -> str:
+    """What the clerk reads of a refusal: a field's own sentence, else the service's."""
+    return next((FIELD_WORDS[f] for f in fields if f in FIELD_WORDS), message_pt)
 
 
 def steps_text(numbers: Iterable[int]) -> str:

@@ -4,8 +4,8 @@
   block list (a purchase with it stops);
 * ``export``: everything kept about a seller, as JSON on stdout (the owner's explicit export);
 * ``erase``: erase a seller's data (the purchases keep their facts);
-* ``purge``: erase the sellers' data older than the policy's retention, and delete the photos
-  of quotes never bought (a day after their newest photo).
+* ``purge``: erase the sellers' data older than the retention of each purchase's store's
+  policy, and delete the photos of quotes never bought (a day after their newest photo).
 
 A CPF is read from standard input, never from the command line (it would stay in the shell's
 history and the process list). Settings as everywhere (env, then defaults).
@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.purchase.errors import InvalidPurchase, PersonalDataKeyMissing
-from laptop_pricing.purchase.policy_terms import load_purchase_terms
+from laptop_pricing.purchase.policy_terms import store_terms
 from laptop_pricing.purchase.privacy import SellerRecords
 from laptop_pricing.purchase.request import serial_field
 from laptop_pricing.purchase.store import purchase_store_from_settings
 from laptop_pricing.purchase.vault import vault_from_settings
 from laptop_pricing.settings import settings_or_exit
-from laptop_pricing.trade_in.policy import policy_path
+from laptop_pricing.trade_in.policy import PolicyError
+from laptop_pricing.trade_in.store_policies import store_policies_from_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC)
     try:
         vault = vault_from_settings(settings)
-        retention = load_purchase_terms(policy_path(settings), settings.store_id).retention_days
-        sellers = SellerRecords(store, lambda: vault, retention)
+        terms = store_terms(store_policies_from_settings(settings))
+        sellers = SellerRecords(store, lambda: vault, terms.retention_for)
         if args.command == "block" and args.what == "serial":
             errors: list[FieldError] = []
             serial = serial_field(args.serial, errors, "serial")
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"purge: {report.erased} erased, {report.kept} inside the retention, "
                 f"photos of {report.orphan_photos} quote(s) never bought deleted"
             )
-    except (InvalidPurchase, PersonalDataKeyMissing) as error:
+    except (InvalidPurchase, PersonalDataKeyMissing, PolicyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

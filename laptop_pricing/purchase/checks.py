@@ -5,12 +5,13 @@ The revised offer reuses the trade-in arithmetic (``trade_in.offer.compute_offer
 quote's market estimate with the answers as inspected; it is only recomputed under the policy
 the quote was made with (its version, its store's: a chain's quote is re-checked under the
 policy of the store that issued it): when that policy changed since and an answer changed, the
-quote must be made again.
+quote must be made again. The purchase's terms (locks, payout, photos, flags, notice) are the
+quote's store's too (``quote_terms``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,11 @@ from typing import Any
 from laptop_pricing.errors import QuoteNotFound
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.purchase.errors import InvalidPurchase, PurchaseConflict, PurchaseForbidden
-from laptop_pricing.purchase.policy_terms import PurchaseTerms
+from laptop_pricing.purchase.policy_terms import (
+    PAYOUT_LABELS,
+    PurchaseTerms,
+    StoreTerms,
+)
 from laptop_pricing.purchase.purchase import (
     AMOUNT_ABOVE_REVISED,
     BLOCKED_SELLER,
@@ -30,9 +35,10 @@ from laptop_pricing.purchase.purchase import (
     ChangedDeduction,
     Flag,
     Override,
+    PayoutOption,
     flags_of,
 )
-from laptop_pricing.purchase.request import PurchaseRequest
+from laptop_pricing.purchase.request import PurchaseRequest, quote_id_field
 from laptop_pricing.purchase.store import PurchaseStore
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.offer import Offer, compute_offer
@@ -130,6 +136,43 @@ def quote_policy(quote: StoredQuote, policies: StorePolicies) -> StorePolicy:
     except NoStorePolicy:
         reason = "this service has no trade-in policy for the quote's store"
         raise InvalidPurchase([FieldError("store_id", quote.store_id, reason)]) from None
+
+
+def named_quote(lookup: QuoteLookup, body: object) -> tuple[StoredQuote, Any] | None:
+    """The quote a purchase body names, found before the body is checked (its store's terms
+    check it); None when the id is not one or no quote has it (the checks then say so)."""
+    raw = body.get("quote_id") if isinstance(body, Mapping) else None
+    quote_id = quote_id_field(raw, [])
+    if quote_id is None:
+        return None
+    result = lookup.find(quote_id)
+    return None if result.quote is None else (result.quote, result)
+
+
+def quote_terms(quote: StoredQuote | None, terms: PurchaseTerms | StoreTerms) -> PurchaseTerms:
+    """The purchase terms of the quote's store (no quote: the deployment's own); a store this
+    service has no policy for is refused (400 naming ``store_id``)."""
+    if isinstance(terms, PurchaseTerms):
+        return terms
+    store_id = terms.home if quote is None else quote.store_id
+    try:
+        return terms.for_store(store_id)
+    except NoStorePolicy:
+        reason = "this service has no trade-in policy for the quote's store"
+        raise InvalidPurchase([FieldError("store_id", store_id, reason)]) from None
+
+
+def payout_options(terms: PurchaseTerms, base: int) -> tuple[PayoutOption, ...]:
+    """What each payout method of the terms pays for ``base`` (store credit with its bonus)."""
+    return tuple(
+        PayoutOption(
+            method,
+            PAYOUT_LABELS[method],
+            terms.payout_amount(method, base),
+            terms.bonus_percent(method),
+        )
+        for method in terms.payout_methods
+    )
 
 
 def changed_deductions(

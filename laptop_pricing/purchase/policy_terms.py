@@ -6,6 +6,10 @@ only for a brand), the payout methods and the store-credit bonus, the flags (the
 more than N times in M days warns; the same serial stops), the photos asked for and the LGPD
 notice read to the seller, whose retention is the policy's ``[privacy] retention_days``. A bad
 value raises ``PolicyError`` naming its key (``purchase.locks[2].question: missing``).
+
+A chain (``POLICY-PATH`` a folder) has one ``PurchaseTerms`` per policy file: ``StoreTerms``
+gives each store its own, read from the very file that gives it its trade-in policy
+(``trade_in.store_policies``), so a quote is bought under the terms of the store that issued it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from laptop_pricing.pricing.schema import FIELDS_BY_NAME
-from laptop_pricing.trade_in.policy import PolicyError, load_policy, policy_file
+from laptop_pricing.trade_in.policy import PolicyError, StorePolicy, load_policy, policy_file
+from laptop_pricing.trade_in.store_policies import NoStorePolicy, StorePolicies
 
 PayoutMethod = Literal["pix", "cash", "store_credit"]
 PAYOUT_METHODS: tuple[PayoutMethod, ...] = ("pix", "cash", "store_credit")
@@ -81,6 +86,10 @@ class PurchaseTerms:
         """The notice read to the seller, with the retention in days."""
         return self.privacy_notice_template.replace(RETENTION_PLACEHOLDER, str(self.retention_days))
 
+    def retention_for(self, store_id: str) -> int:
+        """The retention of a purchase of any store (these terms serve them all)."""
+        return self.retention_days
+
     def locks_for(self, brand: str | None) -> tuple[LockQuestion, ...]:
         return tuple(lock for lock in self.locks if lock.applies_to(brand))
 
@@ -106,6 +115,52 @@ def load_purchase_terms(
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     return parse_purchase_terms(
         raw.get("purchase"), policy.retention_days, policy.version, str(path)
+    )
+
+
+@dataclass(frozen=True)
+class StoreTerms:
+    """Each store's purchase terms, as ``StorePolicies`` gives each its policy: ``default``
+    serves every store without a file of its own (None: a single file, for ``home`` only)."""
+
+    home: str
+    own: Mapping[str, PurchaseTerms]
+    default: PurchaseTerms | None = None
+
+    def for_store(self, store_id: str) -> PurchaseTerms:
+        """The store's terms; ``NoStorePolicy`` when it has none (never another store's)."""
+        terms = self.own.get(store_id) or self.default
+        if terms is None:
+            raise NoStorePolicy(store_id)
+        return terms
+
+    def retention_for(self, store_id: str) -> int:
+        """How long a purchase of ``store_id`` keeps its seller's data. A store with no policy
+        here (the folder changed since) gets the shortest retention of all: personal data is
+        never kept longer than some policy here allows."""
+        try:
+            return self.for_store(store_id).retention_days
+        except NoStorePolicy:
+            every = [*self.own.values(), *filter(None, [self.default])]
+            return min(terms.retention_days for terms in every)
+
+
+def store_terms(policies: StorePolicies) -> StoreTerms:
+    """The purchase terms of every policy in ``policies``, each from its own file."""
+    default = None if policies.default is None else terms_of(policies.default)
+    own = {store: terms_of(policy) for store, policy in policies.own.items()}
+    return StoreTerms(policies.home, own, default)
+
+
+def terms_of(policy: StorePolicy) -> PurchaseTerms:
+    """The ``[purchase]`` table of the file ``policy`` was read from, with its retention and
+    version."""
+    try:
+        raw = tomllib.loads(Path(policy.source).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:  # read and checked at start-up
+        raise PolicyError("POLICY_PATH", f"cannot read {policy.source}: {error}") from None
+    return parse_purchase_terms(
+        raw.get("purchase"), policy.retention_days, policy.version, policy.source
     )
 
 

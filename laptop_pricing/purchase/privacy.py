@@ -17,6 +17,7 @@ from typing import Any
 
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.purchase.errors import InvalidPurchase
+from laptop_pricing.purchase.purchase import Purchase
 from laptop_pricing.purchase.request import DECLARATION_KIND
 from laptop_pricing.purchase.seller import Seller, valid_cpf
 from laptop_pricing.purchase.store import PurchaseStore
@@ -40,7 +41,10 @@ class PurgeReport:
 
 class SellerRecords:
     def __init__(
-        self, store: PurchaseStore, vault: Callable[[], PersonalDataVault], retention_days: int
+        self,
+        store: PurchaseStore,
+        vault: Callable[[], PersonalDataVault],
+        retention_days: Callable[[str], int],  # by the purchase's store (its policy's)
     ):
         self.store = store
         self._vault = vault
@@ -89,14 +93,13 @@ class SellerRecords:
             self.store.delete(self.store.seller_index_key(seller_hash, purchase_id))
 
     def purge(self, now: datetime) -> PurgeReport:
-        """Erase the seller's data of every purchase recorded more than the policy's
+        """Erase the seller's data of every purchase recorded more than its store's policy's
         retention ago (the local folder's equivalent of the bucket's lifecycle rules), and the
         photos of quotes never bought (``purge_orphan_photos``)."""
-        limit = now - timedelta(days=self.retention_days)
         erased = kept = 0
         for purchase_id in self.store.purchases_with_seller():
             purchase = self.store.read_purchase(purchase_id)
-            if purchase is not None and purchase.recorded_at >= limit:
+            if purchase is not None and self.inside_retention(purchase, now):
                 kept += 1
                 continue
             seller = self.seller_of(purchase_id)
@@ -104,6 +107,11 @@ class SellerRecords:
             self.erase_one(purchase_id, seller_hash, now)
             erased += 1
         return PurgeReport(erased, kept, purge_orphan_photos(self.store, now))
+
+    def inside_retention(self, purchase: Purchase, now: datetime) -> bool:
+        """Whether the purchase's seller data is still kept: its store's retention."""
+        days = self.retention_days(purchase.store_id)
+        return purchase.recorded_at >= now - timedelta(days=days)
 
 
 def purge_orphan_photos(

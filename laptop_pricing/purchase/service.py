@@ -28,6 +28,9 @@ from laptop_pricing.purchase.checks import (
     found_quote,
     inspect,
     lock_errors,
+    named_quote,
+    payout_options,
+    quote_terms,
 )
 from laptop_pricing.purchase.errors import (
     InvalidPurchase,
@@ -36,13 +39,12 @@ from laptop_pricing.purchase.errors import (
     PurchaseForbidden,
     PurchaseNotStored,
 )
-from laptop_pricing.purchase.policy_terms import PAYOUT_LABELS, PurchaseTerms, load_purchase_terms
+from laptop_pricing.purchase.policy_terms import PurchaseTerms, StoreTerms, store_terms
 from laptop_pricing.purchase.privacy import PurgeReport, SellerRecords
 from laptop_pricing.purchase.purchase import (
     ALREADY_STORED,
     CREATED,
     Caller,
-    PayoutOption,
     Purchase,
     PurchaseDecision,
     PurchasePreview,
@@ -63,7 +65,7 @@ from laptop_pricing.purchase.store import PurchaseStore, purchase_store_from_set
 from laptop_pricing.purchase.vault import PersonalDataVault, vault_from_settings
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage.stores import RecordNotStored
-from laptop_pricing.trade_in.policy import StorePolicy, policy_path
+from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 from laptop_pricing.trade_in.store_policies import StorePolicies, store_policies_from_settings
 
@@ -91,7 +93,7 @@ class PurchaseService:
         store: PurchaseStore,
         vault: PersonalDataVault | None,
         policy: StorePolicy | StorePolicies,  # a chain's: each quote re-checked by its store's
-        terms: PurchaseTerms,
+        terms: PurchaseTerms | StoreTerms,  # a chain's: each quote bought on its store's
         clock: Callable[[], datetime] = _utc_now,
         normalize: Normalize = _normalize_photo,
     ):
@@ -104,7 +106,7 @@ class PurchaseService:
         self.terms = terms
         self.clock = clock
         self.normalize = normalize
-        self.sellers = SellerRecords(store, self.vault, terms.retention_days)
+        self.sellers = SellerRecords(store, self.vault, terms.retention_for)
 
     def vault(self) -> PersonalDataVault:
         if self._vault_or_none is None:
@@ -119,24 +121,16 @@ class PurchaseService:
         quote, result = found_quote(self.lookup, request.quote_id)
         self._refuse_bought(request.quote_id)
         deal = deal_of(result)
+        terms = quote_terms(quote, self.terms)
         condition = request.condition or quote.condition
         if condition is None:
             raise InvalidPurchase([FieldError("condition", None, "missing: answer the inspection")])
         inspection = inspect(quote, condition, self.policy)
         seller_hash = None if request.cpf is None else self.vault().seller_hash(request.cpf)
         flags, existing = flags_for(
-            self.store, self.terms, quote.quote_id, request.serial, seller_hash, self.clock()
+            self.store, terms, quote.quote_id, request.serial, seller_hash, self.clock()
         )
         base = request.agreed_amount or inspection.revised_offer or 0
-        options = tuple(
-            PayoutOption(
-                method,
-                PAYOUT_LABELS[method],
-                self.terms.payout_amount(method, base),
-                self.terms.bonus_percent(method),
-            )
-            for method in self.terms.payout_methods
-        )
         return PurchasePreview(
             quote_id=quote.quote_id,
             quote_offer=quote.offer,
@@ -144,13 +138,13 @@ class PurchaseService:
             changed_deductions=inspection.changed,
             deductions=inspection.deductions,
             policy_version=quote.policy_version,
-            locks=tuple(lock.as_dict() for lock in self.terms.locks_for(deal.brand)),
-            payout_options=options,
+            locks=tuple(lock.as_dict() for lock in terms.locks_for(deal.brand)),
+            payout_options=payout_options(terms, base),
             flags=flags,
             existing_purchase_id=existing if caller.is_owner else None,
-            privacy_notice_pt=self.terms.privacy_notice,
-            photos_min=self.terms.photos_min,
-            photos_max=self.terms.photos_max,
+            privacy_notice_pt=terms.privacy_notice,
+            photos_min=terms.photos_min,
+            photos_max=terms.photos_max,
             quote_agreed=deal.agreed,
             no_offer_reason=inspection.no_offer_reason,
         )
@@ -161,18 +155,20 @@ class PurchaseService:
         """201 stored now, 200 this ``event_id`` stored before. Raises ``InvalidPurchase``,
         ``QuoteNotFound``, ``PurchaseConflict``, ``PurchaseForbidden``, ``PurchaseNotStored``,
         ``PersonalDataKeyMissing``; lets ``StoreError`` through when the store cannot be read."""
-        request = PurchaseRequest.from_payload(body, self.terms)
+        found = named_quote(self.lookup, body)  # its store's terms check the body
+        terms = quote_terms(None if found is None else found[0], self.terms)
+        request = PurchaseRequest.from_payload(body, terms)
         vault = self.vault()
         if request.owner_approval and not caller.is_owner:
             raise PurchaseForbidden("Só o dono da loja pode aprovar: peça a ele para concluir.")
-        quote, result = found_quote(self.lookup, request.quote_id)
+        quote, result = found or found_quote(self.lookup, request.quote_id)
         stored_before = _IO.submit(self._read, quote.quote_id)  # read at once, used in order
         uploads = [*request.photos, *filter(None, [request.declaration_photo])]
         photos = _IO.submit(self.store.missing_photos, quote.quote_id, uploads)
         seller_hash = vault.seller_hash(request.seller.cpf)
         now = self.clock()
         flags, same_serial = flags_for(
-            self.store, self.terms, quote.quote_id, request.machine.serial, seller_hash, now, _IO
+            self.store, terms, quote.quote_id, request.machine.serial, seller_hash, now, _IO
         )
         existing = stored_before.result()
         if existing is not None:
@@ -183,7 +179,7 @@ class PurchaseService:
             reason = inspection.no_offer_reason or "no offer with these answers"
             raise InvalidPurchase([FieldError("condition", None, reason)])
         overrides = amount_overrides(request, inspection.revised_offer, caller, now)
-        errors = lock_errors(self.terms, deal.brand, dict(request.locks))
+        errors = lock_errors(terms, deal.brand, dict(request.locks))
         errors += self._photo_errors(request, photos.result())
         if errors:
             raise InvalidPurchase(errors)
@@ -209,8 +205,8 @@ class PurchaseService:
             laptop_brand=deal.brand,
             photos=request.photos,
             payout_method=request.payout_method,
-            payout_amount=self.terms.payout_amount(request.payout_method, request.agreed_amount),
-            bonus_percent=self.terms.bonus_percent(request.payout_method),
+            payout_amount=terms.payout_amount(request.payout_method, request.agreed_amount),
+            bonus_percent=terms.bonus_percent(request.payout_method),
             declaration_signed=True,
             declaration_photo=request.declaration_photo,
             flags=flags,
@@ -368,9 +364,9 @@ class PurchaseService:
 
 def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> PurchaseService:
     """The service the settings name: purchases beside the request log (``PURCHASES-PREFIX``),
-    the policy's purchase terms, the vault (None in production without ``PERSONAL-DATA-KEY``:
-    purchases are then refused, naming the key), each store's policy. Raises ``PolicyError``."""
-    path = policy_path(settings)
+    the vault (None in production without ``PERSONAL-DATA-KEY``: purchases are then refused,
+    naming the key), each store's policy and purchase terms. Raises ``PolicyError``."""
+    policies = store_policies_from_settings(settings)
     try:
         vault: PersonalDataVault | None = vault_from_settings(settings)
     except PersonalDataKeyMissing:
@@ -379,6 +375,6 @@ def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> P
         lookup,
         purchase_store_from_settings(settings),
         vault,
-        store_policies_from_settings(settings),
-        load_purchase_terms(path, settings.store_id),
+        policies,
+        store_terms(policies),
     )
