@@ -12,7 +12,7 @@ from laptop_pricing.purchase.purchase import Caller
 from laptop_pricing.purchase.store import PurchaseStore
 from laptop_pricing.stock.service import StockService
 from laptop_pricing.stock.store import StockStore
-from tests.purchase_support import Scene
+from tests.purchase_support import SELLER, Scene, nth_cpf
 
 _numbers = itertools.count()
 
@@ -37,7 +37,8 @@ class StockScene(Scene):
     def bought(self, market: int = 5000) -> str:
         """A laptop bought (an hour ago): its purchase id, its item em preparo."""
         quote_id = self.quote(market=market)
-        decision = self.service.record(self.body(quote_id), caller_clerk())
+        seller = {**SELLER, "cpf": nth_cpf(next(_numbers))}  # no seller repeats past the limit
+        decision = self.service.record(self.body(quote_id, seller=seller), caller_clerk())
         assert decision.status == 201
         return quote_id
 
