@@ -5,13 +5,28 @@ open stock items in the same real store (local folder or moto's S3), and change 
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from laptop_pricing.purchase.purchase import Caller
-from laptop_pricing.purchase.store import PurchaseStore
+from laptop_pricing.purchase.store import PURCHASE_OBJECTS, PurchaseStore
+from laptop_pricing.settings import DEFAULT_PURCHASES_PREFIX
+from laptop_pricing.stock.events import (
+    A_VENDA,
+    EM_PREPARO,
+    VENDIDO,
+    Actor,
+    ItemFacts,
+    Sale,
+    StockEvent,
+)
 from laptop_pricing.stock.service import StockService
 from laptop_pricing.stock.store import StockStore
+from laptop_pricing.storage.layout import LogLayout
+from laptop_pricing.storage.stores import LocalRecordStore
+from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
 from tests.purchase_support import SELLER, Scene, nth_cpf
 
 _numbers = itertools.count()
@@ -61,3 +76,51 @@ def change(kind: str, **fields: Any) -> dict[str, Any]:
 
 def sale(price: int, day: str = "2026-03-10", channel: str = "balcao") -> dict[str, Any]:
     return {"price": price, "date": day, "channel": channel}
+
+
+BRANDS = ("dell", "lenovo", "hp", "asus", "acer", "apple")
+PROCESSORS = ("intel core i5", "intel core i7", "amd ryzen 5", "intel core i3", "m1")
+
+
+def seed_items(predictions_dir: Path, n: int, now: datetime, seed: int = 7) -> list[str]:
+    """``n`` items written straight into the embedded default's stock (the settings' local
+    folder, ``PURCHASES-PREFIX``), bought over about three years before ``now``: a quarter
+    still in preparation, half for sale, the rest sold. Their purchase ids, newest last."""
+    layout = LogLayout(DEFAULT_PURCHASES_PREFIX, PURCHASE_OBJECTS)
+    store = StockStore(LocalRecordStore(predictions_dir, layout))
+    chance = random.Random(seed)
+    ids = QuoteIdGenerator(chance.getrandbits)
+    made = []
+    for i in range(n):
+        bought = now - timedelta(days=(n - i) * 1095 / n, hours=1)
+        purchase_id = ids.new(now)  # ids name days from 2024 on; the purchase date is apart
+        market = chance.randrange(2000, 9000, 10)
+        facts = ItemFacts(
+            serial=f"SN-{i:06d}",
+            brand=BRANDS[i % len(BRANDS)],
+            processor=PROCESSORS[i % len(PROCESSORS)],
+            label_model=f"Modelo {i % 40}",
+            laptop={"brand": BRANDS[i % len(BRANDS)]},
+            condition={"body": "worn"},
+            market_estimate=market,
+            quote_offer=market * 35 // 100,
+            paid=market * 35 // 100,
+            purchased_at=bought,
+            policy_version="seed",
+        )
+        clerk = Actor("clerk", "clerk-seed")
+        events = [StockEvent(f"open-{i}", purchase_id, 0, EM_PREPARO, bought, clerk, facts=facts)]
+        if i % 4:
+            listed = bought + timedelta(days=2)
+            events.append(
+                StockEvent(f"list-{i}", purchase_id, 1, A_VENDA, listed, clerk, market // 2)
+            )
+        if i % 4 == 3 and bought + timedelta(days=10) < now:
+            day = (bought + timedelta(days=10)).date()
+            sold = Sale(market * 45 // 100, day, "balcao")
+            at = bought + timedelta(days=10)
+            events.append(StockEvent(f"sale-{i}", purchase_id, 2, VENDIDO, at, clerk, sale=sold))
+        for event in events:
+            store.put_event(event)
+        made.append(purchase_id)
+    return made
