@@ -21,6 +21,7 @@ from laptop_pricing.stock_answers import StockItemAnswer, StockListing
 
 PICK_KEY = "stock_pick"
 NOTICE_KEY = "stock_notice"
+CARD_KEY = "stock_item_card"
 MAX_PRICE = 1_000_000
 
 
@@ -46,7 +47,7 @@ def notice() -> None:
 
 
 def item_card(item: StockItemAnswer, settings: Settings, is_owner: bool, email: str | None) -> None:
-    with st.container(border=True):
+    with st.container(border=True, key=CARD_KEY):
         st.subheader(item_label(item))
         st.markdown(_facts_line(item))
         for line in item.history:

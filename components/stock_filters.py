@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import stock_words as words
+from components.stock_table import brand_label
 from laptop_pricing.stock.query import StockQuery
 from laptop_pricing.stock_answers import StockListing
 
@@ -61,7 +62,7 @@ def filter_bar(listing: StockListing | None) -> None:
     )
     _keep_known(BRAND_KEY, brands)
     _keep_known(PROCESSOR_KEY, processors)
-    brand.selectbox("Marca", [words.ALL, *brands], format_func=str.title, key=BRAND_KEY)
+    brand.selectbox("Marca", [words.ALL, *brands], format_func=brand_label, key=BRAND_KEY)
     processor.selectbox("Processador", [words.ALL, *processors], key=PROCESSOR_KEY)
     st.text_input(words.SEARCH_LABEL, key=SEARCH_KEY, max_chars=64, placeholder="SN-… ou ABCD-…")
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import stock_words as words
 from laptop_pricing.formatting import BRASILIA, format_int, format_price
+from laptop_pricing.pricing.schema import FIELDS_BY_NAME
 from laptop_pricing.stock_answers import StockItemAnswer, StockListing
 
 
@@ -23,18 +24,28 @@ def day_text(moment: datetime | None) -> str:
     return "" if moment is None else f"{moment.astimezone(BRASILIA):%d/%m/%Y}"
 
 
+BRAND_LABELS = {str(o.value): o.label for o in FIELDS_BY_NAME["brand"].options}
+
+
+def brand_label(brand: str) -> str:
+    return BRAND_LABELS.get(brand, brand.title())
+
+
 def price_now(item: StockItemAnswer) -> str:
     """What the item is worth to the store now: its sale, else its list price."""
     if item.sale is not None:
-        return f"vendido por {format_price(item.sale.price)}"
+        return format_price(item.sale.price)
     if item.list_price is not None:
-        return f"à venda por {format_price(item.list_price)}"
+        return format_price(item.list_price)
     return ""
 
 
+def laptop_name(item: StockItemAnswer) -> str:
+    return " ".join(x for x in (brand_label(item.brand), item.label_model) if x)
+
+
 def item_label(item: StockItemAnswer) -> str:
-    name = " ".join(x for x in (item.brand.title(), item.label_model) if x)
-    return f"{item.purchase_id} · {item.serial} · {name} · {words.STATES[item.state]}"
+    return f"{item.purchase_id} · {item.serial} · {laptop_name(item)} · {words.STATES[item.state]}"
 
 
 def items_table(listing: StockListing) -> None:
@@ -42,13 +53,13 @@ def items_table(listing: StockListing) -> None:
         {
             "Código": item.purchase_id,
             "Nº de série": item.serial,
-            "Notebook": " ".join(x for x in (item.brand.title(), item.label_model) if x),
+            "Notebook": laptop_name(item),
             "Processador": item.processor,
             "Situação": words.STATES.get(item.state, item.state),
             "Comprado em": day_text(item.purchased_at),
             "Dias": item.days_in_stock,
             "Pago": format_price(item.paid),
-            "Preço": price_now(item),
+            "Preço de venda": price_now(item),
         }
         for item in listing.items
     ]

@@ -71,7 +71,7 @@ def test_a_clerk_puts_an_item_on_sale_at_the_suggested_price(ids):
     assert not at.exception and not at.error, texts(at)
     assert next(s.value for s in at.success).startswith("Registrado: à venda por R$")
     assert list(at.dataframe[0].value["Situação"]) == ["À venda"]
-    assert f"{suggested:,}".replace(",", ".") in at.dataframe[0].value["Preço"][0]
+    assert f"{suggested:,}".replace(",", ".") in at.dataframe[0].value["Preço de venda"][0]
 
 
 def test_a_sale_above_ten_times_the_paid_amount_is_one_sentence(ids):
