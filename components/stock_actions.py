@@ -48,7 +48,7 @@ def notice() -> None:
 
 def item_card(item: StockItemAnswer, settings: Settings, is_owner: bool, email: str | None) -> None:
     with st.container(border=True, key=CARD_KEY):
-        st.subheader(item_label(item))
+        st.markdown(f"#### {item_label(item)}")
         st.markdown(_facts_line(item))
         for line in item.history:
             who = words.ROLE_WORDS.get(line.by_role, line.by_role)
@@ -84,11 +84,11 @@ def _actions(item: StockItemAnswer, settings: Settings, is_owner: bool, email: s
             ]
         )
         with tabs[0]:
-            _list_form(item, settings, email)
+            _list_form(item, settings, email, is_owner)
         with tabs[1]:
             _sale_form(item, settings, email, "vendido", words.SELL_ACTION, is_owner)
         with tabs[2]:
-            _scrap_form(item, settings, email)
+            _scrap_form(item, settings, email, is_owner)
     elif state == "vendido" and is_owner:
         with st.expander(words.CORRECT_ACTION):
             _sale_form(item, settings, email, "correcao_venda", words.CORRECT_ACTION, True)
@@ -98,7 +98,9 @@ def _actions(item: StockItemAnswer, settings: Settings, is_owner: bool, email: s
         st.caption(words.CLOSED)
 
 
-def _list_form(item: StockItemAnswer, settings: Settings, email: str | None) -> None:
+def _list_form(
+    item: StockItemAnswer, settings: Settings, email: str | None, is_owner: bool
+) -> None:
     share = item.suggested_list_price / item.market_estimate if item.market_estimate else 0
     help_text = words.SUGGESTED_HELP.format(
         share=format_percent(share, 0), estimate=format_price(item.market_estimate)
@@ -117,9 +119,11 @@ def _list_form(item: StockItemAnswer, settings: Settings, email: str | None) -> 
         go = st.form_submit_button(words.LIST_ACTION, type="primary")
         back = item.state == "a_venda" and st.form_submit_button(words.BACK_ACTION)
     if go:
-        _send(item, settings, email, {"kind": "a_venda", "list_price": int(price)}, is_owner=False)
+        _send(
+            item, settings, email, {"kind": "a_venda", "list_price": int(price)}, is_owner=is_owner
+        )
     elif back:
-        _send(item, settings, email, {"kind": "em_preparo"}, is_owner=False)
+        _send(item, settings, email, {"kind": "em_preparo"}, is_owner=is_owner)
 
 
 def _sale_form(
@@ -161,7 +165,9 @@ def _sale_form(
         _send(item, settings, email, {"kind": kind, "sale": sale}, is_owner=is_owner)
 
 
-def _scrap_form(item: StockItemAnswer, settings: Settings, email: str | None) -> None:
+def _scrap_form(
+    item: StockItemAnswer, settings: Settings, email: str | None, is_owner: bool
+) -> None:
     with st.form(f"stock_scrap_{item.purchase_id}_{item.version}", border=False):
         kind = st.radio(
             words.SCRAP_LABEL,
@@ -172,7 +178,7 @@ def _scrap_form(item: StockItemAnswer, settings: Settings, email: str | None) ->
         )
         go = st.form_submit_button(words.SCRAP_ACTION)
     if go:
-        _send(item, settings, email, {"kind": kind}, is_owner=False)
+        _send(item, settings, email, {"kind": kind}, is_owner=is_owner)
 
 
 def _event_id(item: StockItemAnswer, change: dict[str, Any]) -> str:
