@@ -103,6 +103,7 @@ class StockService:
         self.resale_share_pct = resale_share_pct
         self.reference = reference
         self.clock = clock
+        self._folded: dict[str, tuple[int, StockItem]] = {}  # id -> (events folded, item)
 
     def actor(self, caller: Caller) -> Actor:
         email = caller.email
@@ -184,8 +185,18 @@ class StockService:
         return fold(self.store.events_of(_purchase_id(purchase_id)))
 
     def items(self) -> list[StockItem]:
-        folded = (fold(events) for events in self.store.all_events().values())
-        return [item for item in folded if item is not None]
+        """Every item, folded again only when its events changed since the last call."""
+        found = []
+        for purchase_id, events in self.store.all_events().items():
+            kept = self._folded.get(purchase_id)
+            if kept is not None and kept[0] == len(events):
+                found.append(kept[1])
+                continue
+            item = fold(events)
+            if item is not None:
+                self._folded[purchase_id] = (len(events), item)
+                found.append(item)
+        return found
 
     def page(self, query: StockQuery) -> StockPage:
         return select(self.items(), query, self.today())
