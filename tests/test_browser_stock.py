@@ -102,6 +102,7 @@ def test_a_laptop_bought_goes_on_sale_at_the_suggested_price_and_is_sold(server,
 
         page.set_viewport_size(PHONE)
         wait_for_app_idle(page)
+        page.get_by_role("heading", name="Estoque").first.scroll_into_view_if_needed()
         to_docs(page, "phone", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert quote_id in card_text(page)

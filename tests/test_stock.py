@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from laptop_pricing.stock.errors import (
 from laptop_pricing.stock.events import A_VENDA, EM_PREPARO, VENDIDO
 from laptop_pricing.stock.query import StockQuery
 from laptop_pricing.stock.sold import sold_items
+from laptop_pricing.stock.store import StockStore
 from tests.purchase_support import local_purchase_store, s3_purchase_store
 from tests.service_fixtures import MOTO_ENV
 from tests.stock_support import StockScene, caller_clerk, caller_owner, change, sale
@@ -261,3 +263,17 @@ def test_sold_items_give_the_advisor_its_rows(scene):
     assert row.preparation_cost == 0 and row.sale_date == date(2026, 3, 10)
     assert row.laptop["brand"] == "dell" and row.condition["body"] == "worn"
     assert row.paid == scene.store.read_purchase(sold).agreed_amount
+
+
+def test_a_new_process_reads_the_snapshot_not_each_event(scene):
+    ids = [scene.bought() for _ in range(3)]
+    scene.stock.change(ids[0], change(A_VENDA, list_price=2600), caller_clerk())
+    first = StockStore(scene.store.store, snapshot_after=2)
+    expected = {pid: [e.kind for e in events] for pid, events in first.all_events().items()}
+    snapshots = scene.store.store.list_keys(first.snapshots)
+    assert len(snapshots) == 1 and snapshots[0].endswith(".json.gz")
+    for key in scene.store.store.list_keys(first.prefix):  # the events unreadable one by one
+        Path(scene.store.store.directory, key).write_bytes(b"not json")
+    fresh = StockStore(scene.store.store)
+    assert {pid: [e.kind for e in ev] for pid, ev in fresh.all_events().items()} == expected
+    assert expected[ids[0]] == [EM_PREPARO, A_VENDA]

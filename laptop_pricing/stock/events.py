@@ -174,7 +174,10 @@ class StockEvent:
 
     @classmethod
     def from_record(cls, data: bytes) -> StockEvent:
-        raw = json.loads(data.decode("utf-8"))
+        return cls.from_dict(json.loads(data.decode("utf-8")))
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> StockEvent:
         price, sale, facts = raw.get("list_price"), raw.get("sale"), raw.get("facts")
         return cls(
             event_id=str(raw["event_id"]),
