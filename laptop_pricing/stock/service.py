@@ -282,5 +282,6 @@ def stock_service_from_settings(settings: Settings) -> StockService:
     except PersonalDataKeyMissing:
         reference = None
     policy = load_policy(policy_path(settings), settings.store_id)
-    store = StockStore(purchase_store_from_settings(settings).store)
+    records = purchase_store_from_settings(settings).store
+    store = StockStore(records, prune_snapshots=not settings.predictions_bucket)
     return StockService(store, policy.resale_share_pct, reference)

@@ -46,8 +46,12 @@ class StockStore:
         store: RecordStore,
         deadline: float = WRITE_DEADLINE,
         snapshot_after: int = SNAPSHOT_AFTER,
+        prune_snapshots: bool = True,
     ):
+        """``prune_snapshots`` False: older snapshots are left (the Lambda's role cannot
+        delete; a lifecycle rule expires them)."""
         self.store = store
+        self.prune_snapshots = prune_snapshots
         self.deadline = deadline
         self.snapshot_after = snapshot_after
         self.prefix = f"{store.layout.root}{STOCK_FOLDER}"
@@ -120,7 +124,8 @@ class StockStore:
             events = [self._seen[k].as_dict() for k in keys if k in self._seen]
         data = gzip.compress(json.dumps(events, ensure_ascii=False).encode("utf-8"), 6)
         name = f"{self.snapshots}{len(events):09d}-{secrets.token_hex(4)}.json.gz"
-        if self.store.put_new(name, data, time.monotonic() + self.deadline):
+        stored = self.store.put_new(name, data, time.monotonic() + self.deadline)
+        if stored and self.prune_snapshots:
             for older in self.store.list_keys(self.snapshots):
                 if older < name:
                     self.store.delete_object(older)
