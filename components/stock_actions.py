@@ -1,7 +1,10 @@
 """One item of the page: its dates and history, and the changes its state allows, each a
-form sent once through the client (``change_stock``) with an event id made once per intended
-change (a retry after a lost answer is stored once). "Pôr à venda" offers the policy's
-suggested price, which the clerk may change; only an owner sees "Corrigir venda"."""
+form whose submit queues the change with the item's version as the clerk saw it
+(``_queue``, a callback); the next run sends it (``apply_pending``) before the stock is read
+again, with an event id made once per intended change (a retry after a lost answer is stored
+once), so a change someone made meanwhile is a 409 the clerk is told about, never a click lost.
+"Pôr à venda" offers the policy's suggested price, which the clerk may change; only an owner
+sees "Corrigir venda"."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from laptop_pricing.stock_answers import StockItemAnswer, StockListing
 
 PICK_KEY = "stock_pick"
 NOTICE_KEY = "stock_notice"
+PENDING_KEY = "stock_pending_change"
 CARD_KEY = "stock_item_card"
 MAX_PRICE = 1_000_000
 
@@ -43,10 +47,10 @@ def notice() -> None:
     message = st.session_state.pop(NOTICE_KEY, None)
     if isinstance(message, tuple):
         kind, text = message
-        (st.success if kind == "ok" else st.warning)(text)
+        {"ok": st.success, "warn": st.warning}.get(kind, st.error)(text)
 
 
-def item_card(item: StockItemAnswer, settings: Settings, is_owner: bool, email: str | None) -> None:
+def item_card(item: StockItemAnswer, is_owner: bool) -> None:
     with st.container(border=True, key=CARD_KEY):
         st.markdown(f"#### {item_label(item)}")
         st.markdown(_facts_line(item))
@@ -54,7 +58,7 @@ def item_card(item: StockItemAnswer, settings: Settings, is_owner: bool, email: 
             who = words.ROLE_WORDS.get(line.by_role, line.by_role)
             when = "" if line.at is None else f"{line.at.astimezone(BRASILIA):%d/%m/%Y %H:%M}"
             st.caption(f"{when} · {words.HISTORY_WORDS.get(line.kind, line.kind)} · {who}")
-        _actions(item, settings, is_owner, email)
+        _actions(item, is_owner)
 
 
 def _facts_line(item: StockItemAnswer) -> str:
@@ -73,7 +77,7 @@ def _facts_line(item: StockItemAnswer) -> str:
     return " · ".join(parts)
 
 
-def _actions(item: StockItemAnswer, settings: Settings, is_owner: bool, email: str | None) -> None:
+def _actions(item: StockItemAnswer, is_owner: bool) -> None:
     state = item.state
     if state in ("em_preparo", "a_venda"):
         tabs = st.tabs(
@@ -84,136 +88,139 @@ def _actions(item: StockItemAnswer, settings: Settings, is_owner: bool, email: s
             ]
         )
         with tabs[0]:
-            _list_form(item, settings, email, is_owner)
+            _list_form(item, is_owner)
         with tabs[1]:
-            _sale_form(item, settings, email, "vendido", words.SELL_ACTION, is_owner)
+            _sale_form(item, "vendido", words.SELL_ACTION, is_owner)
         with tabs[2]:
-            _scrap_form(item, settings, email, is_owner)
+            _scrap_form(item, is_owner)
     elif state == "vendido" and is_owner:
         with st.expander(words.CORRECT_ACTION):
-            _sale_form(item, settings, email, "correcao_venda", words.CORRECT_ACTION, True)
+            _sale_form(item, "correcao_venda", words.CORRECT_ACTION, True)
     elif state == "vendido":
         st.caption(words.CLERK_CANNOT_CORRECT)
     else:
         st.caption(words.CLOSED)
 
 
-def _list_form(
-    item: StockItemAnswer, settings: Settings, email: str | None, is_owner: bool
-) -> None:
+def _list_form(item: StockItemAnswer, is_owner: bool) -> None:
     share = item.suggested_list_price / item.market_estimate if item.market_estimate else 0
     help_text = words.SUGGESTED_HELP.format(
         share=format_percent(share, 0), estimate=format_price(item.market_estimate)
     )
-    with st.form(f"stock_list_{item.purchase_id}_{item.version}", border=False):
-        price = st.number_input(
+    with st.form(f"stock_list_{item.purchase_id}", border=False):
+        st.number_input(
             words.LIST_PRICE_LABEL,
             min_value=1,
             max_value=MAX_PRICE,
             value=item.list_price or item.suggested_list_price or 1,
             step=10,
             help=help_text,
-            key=f"stock_list_price_{item.purchase_id}",
+            key=_key("a_venda", "price", item),
         )
         st.caption(help_text)
-        go = st.form_submit_button(words.LIST_ACTION, type="primary")
-        back = item.state == "a_venda" and st.form_submit_button(words.BACK_ACTION)
-    if go:
-        _send(
-            item, settings, email, {"kind": "a_venda", "list_price": int(price)}, is_owner=is_owner
+        st.form_submit_button(
+            words.LIST_ACTION, type="primary", on_click=_queue, args=(item, "a_venda", is_owner)
         )
-    elif back:
-        _send(item, settings, email, {"kind": "em_preparo"}, is_owner=is_owner)
+        if item.state == "a_venda":
+            st.form_submit_button(
+                words.BACK_ACTION, on_click=_queue, args=(item, "em_preparo", is_owner)
+            )
 
 
-def _sale_form(
-    item: StockItemAnswer,
-    settings: Settings,
-    email: str | None,
-    kind: str,
-    label: str,
-    is_owner: bool,
-) -> None:
+def _sale_form(item: StockItemAnswer, kind: str, label: str, is_owner: bool) -> None:
     today = datetime.now(BRASILIA).date()
     start = item.sale.price if item.sale else item.list_price or item.suggested_list_price or 1
-    with st.form(f"stock_{kind}_{item.purchase_id}_{item.version}", border=False):
-        price = st.number_input(
+    with st.form(f"stock_{kind}_{item.purchase_id}", border=False):
+        st.number_input(
             words.SALE_PRICE_LABEL,
             min_value=1,
             max_value=MAX_PRICE,
             value=start,
             step=10,
-            key=f"stock_{kind}_price_{item.purchase_id}",
+            key=_key(kind, "price", item),
         )
-        day = st.date_input(
+        st.date_input(
             words.SALE_DATE_LABEL,
             value=item.sale.date if item.sale else today,
             max_value=today,
             format="DD/MM/YYYY",
-            key=f"stock_{kind}_date_{item.purchase_id}",
+            key=_key(kind, "date", item),
         )
-        channel = st.radio(
+        st.radio(
             words.CHANNEL_LABEL,
             list(words.CHANNELS),
             format_func=lambda c: words.CHANNELS[c],
             horizontal=True,
-            key=f"stock_{kind}_channel_{item.purchase_id}",
+            key=_key(kind, "channel", item),
         )
-        go = st.form_submit_button(label, type="primary")
-    if go:
-        sale = {"price": int(price), "date": day.isoformat(), "channel": channel}
-        _send(item, settings, email, {"kind": kind, "sale": sale}, is_owner=is_owner)
+        st.form_submit_button(label, type="primary", on_click=_queue, args=(item, kind, is_owner))
 
 
-def _scrap_form(
-    item: StockItemAnswer, settings: Settings, email: str | None, is_owner: bool
-) -> None:
-    with st.form(f"stock_scrap_{item.purchase_id}_{item.version}", border=False):
-        kind = st.radio(
+def _scrap_form(item: StockItemAnswer, is_owner: bool) -> None:
+    with st.form(f"stock_scrap_{item.purchase_id}", border=False):
+        st.radio(
             words.SCRAP_LABEL,
             list(words.SCRAP_CHOICES),
             format_func=lambda k: words.SCRAP_CHOICES[k],
             horizontal=True,
-            key=f"stock_scrap_kind_{item.purchase_id}",
+            key=_key("scrap", "kind", item),
         )
-        go = st.form_submit_button(words.SCRAP_ACTION)
-    if go:
-        _send(item, settings, email, {"kind": kind}, is_owner=is_owner)
+        st.form_submit_button(words.SCRAP_ACTION, on_click=_queue, args=(item, "scrap", is_owner))
 
 
-def _event_id(item: StockItemAnswer, change: dict[str, Any]) -> str:
+def _key(kind: str, what: str, item: StockItemAnswer) -> str:
+    return f"stock_{kind}_{what}_{item.purchase_id}"
+
+
+def _queue(item: StockItemAnswer, kind: str, is_owner: bool) -> None:
+    """The form's submit, before the page runs again: the change as the clerk saw the item
+    (its version), sent by ``apply_pending`` before the stock is read again."""
+    values = st.session_state
+    change: dict[str, Any] = {"kind": kind}
+    if kind == "a_venda":
+        change["list_price"] = int(values[_key(kind, "price", item)])
+    elif kind in ("vendido", "correcao_venda"):
+        day = values[_key(kind, "date", item)]
+        change["sale"] = {
+            "price": int(values[_key(kind, "price", item)]),
+            "date": day.isoformat() if day else "",
+            "channel": values[_key(kind, "channel", item)],
+        }
+    elif kind == "scrap":
+        change["kind"] = values[_key(kind, "kind", item)]
+    values[PENDING_KEY] = (item.purchase_id, item.version, change, is_owner)
+
+
+def _event_id(purchase_id: str, version: int, kind: str) -> str:
     """One id per intended change of this version of the item (kept across a retry)."""
-    key = f"stock_event_{item.purchase_id}_{item.version}_{change['kind']}"
+    key = f"stock_event_{purchase_id}_{version}_{kind}"
     if key not in st.session_state:
         st.session_state[key] = f"app-{uuid.uuid4().hex}"
     event_id: str = st.session_state[key]
     return event_id
 
 
-def _send(
-    item: StockItemAnswer,
-    settings: Settings,
-    email: str | None,
-    change: dict[str, Any],
-    *,
-    is_owner: bool,
-) -> None:
-    body = {**change, "event_id": _event_id(item, change), "version": item.version}
+def apply_pending(settings: Settings, email: str | None) -> None:
+    """Send the change a form queued, if any, and keep the words to show for it."""
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if pending is None:
+        return
+    purchase_id, version, change, is_owner = pending
+    body = {**change, "event_id": _event_id(purchase_id, version, change["kind"])}
+    body["version"] = version
     if email:
         body["clerk_email"] = email
     try:
-        answer = pricing_client(settings).change_stock(item.purchase_id, body, as_owner=is_owner)
+        answer = pricing_client(settings).change_stock(purchase_id, body, as_owner=is_owner)
     except StockRefused as error:
-        if error.status == 409:
-            st.session_state[NOTICE_KEY] = ("warn", words.CHANGED)
-            st.rerun()
-        st.error(words.refusal_words(error))
+        kind = "warn" if error.status == 409 else "error"
+        words_now = words.CHANGED if error.status == 409 else words.refusal_words(error)
+        st.session_state[NOTICE_KEY] = (kind, words_now)
         return
     except PricingError as error:
-        st.error(words.refusal_words(error))
+        st.session_state[NOTICE_KEY] = ("error", words.refusal_words(error))
         return
     done = answer.item
     price = done.sale.price if done.sale else done.list_price
     text = words.DONE[change["kind"]].format(price=format_price(price or 0))
     st.session_state[NOTICE_KEY] = ("ok", text)
-    st.rerun()

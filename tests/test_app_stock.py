@@ -11,6 +11,13 @@ import pytest
 
 from components.stock_actions import PICK_KEY
 from components.stock_filters import SEARCH_KEY, STATE_KEY
+from components.stock_words import CHANGED
+from laptop_pricing.purchase.store import PURCHASE_OBJECTS
+from laptop_pricing.settings import DEFAULT_PURCHASES_PREFIX
+from laptop_pricing.stock.events import Actor, StockEvent
+from laptop_pricing.stock.store import StockStore
+from laptop_pricing.storage.layout import LogLayout
+from laptop_pricing.storage.stores import LocalRecordStore
 from tests.app_fixtures import CLERK, OWNER, app, texts
 from tests.stock_support import seed_items
 
@@ -64,7 +71,7 @@ def test_filters_and_search_narrow_the_list(ids):
 def test_a_clerk_puts_an_item_on_sale_at_the_suggested_price(ids):
     at = search(stock_page(CLERK), "SN-000004")  # bought, still in preparation
     assert at.selectbox(key=PICK_KEY).value == ids[4]
-    price = at.number_input(key=f"stock_list_price_{ids[4]}")
+    price = at.number_input(key=f"stock_a_venda_price_{ids[4]}")
     assert "Sugestão da política da loja: 50%" in (price.help or "")
     suggested = price.value
     form_button(at, "Pôr à venda").click().run()
@@ -93,3 +100,16 @@ def test_only_an_owner_corrects_a_sale(ids):
     assert not owner.error, texts(owner)
     assert "Venda corrigida: R$\xa01.234,00." in texts(owner)
     assert "Venda corrigida pelo dono" in texts(owner)
+
+
+def test_a_change_made_meanwhile_elsewhere_tells_the_clerk_to_reload(ids, clean_env):
+    at = search(stock_page(CLERK), "SN-000004")  # em preparo, version 1 on this page
+    layout = LogLayout(DEFAULT_PURCHASES_PREFIX, PURCHASE_OBJECTS)
+    elsewhere = StockStore(LocalRecordStore(Path(clean_env) / "predictions", layout))
+    moment = datetime.now(UTC)
+    other_clerk = StockEvent("elsewhere-1", ids[4], 1, "descartado", moment, Actor("clerk"))
+    assert elsewhere.put_event(other_clerk)
+    form_button(at, "Pôr à venda").click().run()
+    assert not at.exception and not at.error, texts(at)
+    assert [w.value for w in at.warning] == [CHANGED]
+    assert list(at.dataframe[0].value["Situação"]) == ["Descartado"]

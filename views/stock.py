@@ -6,7 +6,7 @@ import streamlit as st
 from components import stock_words as words
 from components.page_setup import page_entry
 from components.pricing import pricing_client
-from components.stock_actions import item_card, notice, pick_item
+from components.stock_actions import apply_pending, item_card, notice, pick_item
 from components.stock_filters import current_query, filter_bar, pager
 from components.stock_table import counts_row, items_table
 from laptop_pricing.access import Role
@@ -17,6 +17,7 @@ visitor = entry.visitor
 
 st.title(words.TITLE)
 st.caption(words.INTRO)
+apply_pending(entry.settings, visitor.clerk_email)
 notice()
 try:
     listing = pricing_client(entry.settings).list_stock(current_query())
@@ -33,4 +34,4 @@ elif listing is not None:
     pager(listing)
     chosen = pick_item(listing)
     if chosen is not None:
-        item_card(chosen, entry.settings, visitor.role is Role.OWNER, visitor.clerk_email)
+        item_card(chosen, visitor.role is Role.OWNER)
