@@ -277,3 +277,15 @@ def test_a_new_process_reads_the_snapshot_not_each_event(scene):
     fresh = StockStore(scene.store.store)
     assert {pid: [e.kind for e in ev] for pid, ev in fresh.all_events().items()} == expected
     assert expected[ids[0]] == [EM_PREPARO, A_VENDA]
+
+
+def test_on_s3_a_new_process_reads_the_snapshot_too(s3_scene, s3, bucket):
+    ids = [s3_scene.bought() for _ in range(2)]
+    records = s3_scene.store.store
+    first = StockStore(records, snapshot_after=1, prune_snapshots=False)
+    expected = {pid: [e.kind for e in events] for pid, events in first.all_events().items()}
+    assert len(records.list_keys(first.snapshots)) == 1 and set(expected) == set(ids)
+    for key in records.list_keys(first.prefix):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"not json")
+    fresh = StockStore(records)
+    assert {pid: [e.kind for e in ev] for pid, ev in fresh.all_events().items()} == expected
