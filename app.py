@@ -20,6 +20,7 @@ declare_language()
 PAGES = (
     AppPage("views/estimate.py", "estimate", "Avaliar notebook", ":material/sell:"),
     AppPage("views/purchase.py", "purchase", "Comprar notebook", ":material/shopping_cart:"),
+    AppPage("views/stock.py", "stock", "Estoque", ":material/inventory_2:"),
     AppPage("views/monitoring.py", "monitoring", "Monitoramento", ":material/monitoring:"),
     AppPage("views/model_card.py", "model_card", "Sobre o modelo", ":material/description:"),
 )

@@ -73,13 +73,14 @@ class Verdict(Enum):
 PAGE_ROLES: Mapping[str, Role] = {
     "estimate": Role.CLERK,
     "purchase": Role.CLERK,
+    "stock": Role.CLERK,
     "monitoring": Role.OWNER,
     "model_card": Role.OWNER,
     "policy": Role.OWNER,
 }
 # Pages that act with the store's records and customers' personal data: refused in production
 # without sign-in even to the clerk role the open door grants (anyone with the address).
-STORE_RECORD_PAGES = frozenset({"purchase"})
+STORE_RECORD_PAGES = frozenset({"purchase", "stock"})
 
 
 class BadStoreEntry(ValueError):

@@ -48,6 +48,7 @@ from laptop_pricing.pricing.laptop_spec import FieldError, LaptopSpec
 from laptop_pricing.purchase_client import PurchaseRoutes
 from laptop_pricing.retry_budget import BudgetRetry
 from laptop_pricing.settings import Settings
+from laptop_pricing.stock_client import StockRoutes
 from laptop_pricing.store_id import STORE_ID_FIELD
 from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition
 from laptop_pricing.trade_in.quote import TradeInQuote
@@ -62,9 +63,9 @@ QUOTE_ID_FIELD = "quote_id"
 T = TypeVar("T")  # what a route's answer is read into
 
 
-class PricingClient(PurchaseRoutes, ABC):
+class PricingClient(PurchaseRoutes, StockRoutes, ABC):
     """Anything that turns a laptop description into a MarketEstimate or raises a PricingError;
-    the purchase routes come from ``PurchaseRoutes``."""
+    the purchase routes come from ``PurchaseRoutes``, the stock routes from ``StockRoutes``."""
 
     embedded: bool = False
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from laptop_pricing.purchase_client import purchase_resource
+from laptop_pricing.stock_client import stock_resource
 
 PREDICT_PATH = "/predict"
 QUOTE_PATH = "/quote/"  # + the quote id (only its alphabet and hyphens: safe in a URL)
@@ -43,6 +44,8 @@ def gateway_event(
         resource, parameters = QUOTE_PATH + "{quote_id}", {"quote_id": path[len(QUOTE_PATH) :]}
     elif (purchase := purchase_resource(path)) is not None:
         resource, parameters = purchase
+    elif (stock := stock_resource(path)) is not None:
+        resource, parameters = stock
     body = None if payload is None else json.dumps(payload)
     if raw is not None:
         body = base64.b64encode(raw).decode("ascii")

@@ -19,6 +19,7 @@ from laptop_pricing.api.handler import (
 )
 from laptop_pricing.api.quote_route import QuoteRoute
 from laptop_pricing.api.service import observer_from_settings
+from laptop_pricing.api.stock_route import stock_route_from_settings
 from laptop_pricing.client import LocalPricingClient
 from laptop_pricing.client_event import EMBEDDED_OWNER_KEY_ID
 from laptop_pricing.settings import Settings
@@ -31,7 +32,8 @@ from laptop_pricing.trade_in.store_policies import store_policies_from_settings
 
 
 def embedded_handler(settings: Settings) -> PricingHandler:
-    """The handler with its engine, request log, issuer, recorder, quote and purchase routes.
+    """The handler with its engine, request log, issuer, recorder, quote, purchase and stock
+    routes.
     Raises ``PolicyError`` naming the key when a store's policy cannot be used (a store named
     in ``CLERK-EMAILS`` with none included)."""
     policies = store_policies_from_settings(settings)
@@ -48,6 +50,7 @@ def embedded_handler(settings: Settings) -> PricingHandler:
             settings, lookup, frozenset({EMBEDDED_OWNER_KEY_ID})
         ),
         store_id=settings.store_id,
+        stock=stock_route_from_settings(settings, frozenset({EMBEDDED_OWNER_KEY_ID})),
     )
 
 

@@ -139,3 +139,28 @@ class PurchaseRefused(PricingError):
 class PurchaseNotStored(ServiceUnavailable):
     """503 from a purchase route: not confirmed stored (or the store or the personal-data key is
     unavailable). Sending the same ``event_id`` again is safe (it is stored once)."""
+
+
+class StockRefused(PricingError):
+    """A stock route refused the change or the query: 400 (``fields`` names each one at
+    fault), 403 (only an owner corrects a sale), 404 (no such item), 409 (someone changed the
+    item meanwhile: reload), 503 (not confirmed stored: send the same change again).
+    ``message_pt`` is the service's one pt-BR sentence for the clerk."""
+
+    def __init__(
+        self,
+        status: int,
+        message_pt: str,
+        errors: Sequence[FieldError] = (),
+        *,
+        reason_code: str | None = None,
+    ):
+        super().__init__(f"stock refused ({status}): {reason_code or 'see message_pt'}")
+        self.status = status
+        self.message_pt = message_pt
+        self.errors = list(errors)
+        self.reason_code = reason_code
+
+    @property
+    def fields(self) -> list[str]:
+        return list(dict.fromkeys(e.field for e in self.errors))

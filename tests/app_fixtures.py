@@ -19,6 +19,7 @@ APP = str(REPO_ROOT / "app.py")
 PAGES = (
     "views/estimate.py",
     "views/purchase.py",
+    "views/stock.py",
     "views/monitoring.py",
     "views/model_card.py",
 )

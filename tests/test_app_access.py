@@ -42,12 +42,14 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 TITLES = {
     "estimate": "Avaliar notebook usado",
     "purchase": "Comprar notebook",
+    "stock": "Estoque",
     "monitoring": "Monitoramento",
     "model_card": "Sobre o modelo",
 }
 REFUSED_TITLES = {
     "estimate": "Avaliar notebook",
     "purchase": "Comprar notebook",
+    "stock": "Estoque",
     "monitoring": "Monitoramento",
     "model_card": "Sobre o modelo",
 }
@@ -55,6 +57,7 @@ REFUSED_TITLES = {
 OPENED = {
     "estimate": "Calcular oferta",
     "purchase": "Para comprar, registre na cotação",
+    "stock": "Cada notebook comprado entra aqui",
     "monitoring": "Atualizar",
     "model_card": "Versão",
 }
@@ -115,18 +118,18 @@ def test_no_pages_folder_beside_the_app():
 
 CASES = {
     # name: (secrets, user claims or None, pages that open)
-    "open_local": ({}, None, {"estimate", "purchase", "monitoring", "model_card"}),
+    "open_local": ({}, None, {"estimate", "purchase", "stock", "monitoring", "model_card"}),
     "open_production": (PRODUCTION, None, {"estimate"}),
     "owner": (SIGN_IN, {"is_logged_in": True, "email": OWNER, "email_verified": True}, set(TITLES)),
     "clerk": (
         SIGN_IN,
         {"is_logged_in": True, "email": CLERK, "email_verified": True},
-        {"estimate", "purchase"},
+        {"estimate", "purchase", "stock"},
     ),
     "clerk_by_domain": (
         SIGN_IN,
         {"is_logged_in": True, "email": "bia@balcao.loja.com.br", "email_verified": True},
-        {"estimate", "purchase"},
+        {"estimate", "purchase", "stock"},
     ),
     "owner_with_production": (
         {**SIGN_IN, **PRODUCTION},

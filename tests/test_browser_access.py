@@ -33,12 +33,13 @@ from tests.oidc_support import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT = 60_000
 OUR_TITLE = "Avaliação de notebooks usados"
-NAV = ["Avaliar notebook", "Comprar notebook", "Monitoramento", "Sobre o modelo"]
-CLERK_NAV = ["Avaliar notebook", "Comprar notebook"]
+NAV = ["Avaliar notebook", "Comprar notebook", "Estoque", "Monitoramento", "Sobre o modelo"]
+CLERK_NAV = ["Avaliar notebook", "Comprar notebook", "Estoque"]
 # url path -> the heading the page draws when it really opens, and a thing only it shows.
 PAGES = {
     "": ("Avaliar notebook usado", "Calcular oferta"),
     "purchase": ("Comprar notebook", "Para comprar, registre na cotação"),
+    "stock": ("Estoque", "Tempo em estoque"),
     "monitoring": ("Monitoramento", "Atualizar"),
     "model_card": ("Sobre o modelo", "O modelo que calcula os preços"),
 }
@@ -106,7 +107,7 @@ def cookies(browser, site):
 EXPECTED = {
     # visitor: (pages that open, the menu it sees)
     "owner": (set(PAGES), NAV),
-    "clerk": ({"", "purchase"}, CLERK_NAV),
+    "clerk": ({"", "purchase", "stock"}, CLERK_NAV),
     "signed_out": (set(), []),
     "open_local": (set(PAGES), NAV),
 }

@@ -126,6 +126,9 @@ def test_outcomes_are_a_route_of_the_same_function_key_and_usage_plan(
         ("/purchase", "get"),  # ?serial=, owners only (the handler decides from the key id)
         ("/purchase/{purchase_id}", "get"),
         ("/purchase/{purchase_id}/photos", "post"),
+        ("/stock", "get"),
+        ("/stock/{purchase_id}", "get"),
+        ("/stock/{purchase_id}/events", "post"),
     }
     for route in (e["Properties"] for e in events.values()):
         assert route["Auth"] == {"ApiKeyRequired": True}

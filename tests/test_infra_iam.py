@@ -71,7 +71,8 @@ def test_the_function_role_is_least_privilege(template: dict[str, Any]) -> None:
     )
     assert purchase_puts["Action"] == "s3:PutObject"  # only where the key is free
     assert purchase_puts["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
-    folders = ("purchases", "sellers", "by-serial", "by-seller", "photos")
+    folders = ("purchases", "sellers", "by-serial", "by-seller", "photos", "stock")
+    folders += ("stock-snapshots",)  # the stock (issue 24): events and the cold-start snapshot
     assert purchase_puts["Resource"] == [
         {"Fn::Sub": f"${{PredictionsBucket.Arn}}/${{PurchasesPrefix}}/{folder}/*"}
         for folder in folders
@@ -190,7 +191,7 @@ def test_the_pricing_function_still_cannot_delete_or_write_day_files(
         # Quotes, answers and purchases by key: only where the key is free, so never over a
         # day file.
         purchases = tuple(f"/{folder}/*" for folder in ("purchases", "sellers", "by-serial"))
-        purchases += ("/by-seller/*", "/photos/*")
+        purchases += ("/by-seller/*", "/photos/*", "/stock/*", "/stock-snapshots/*")
         assert all(sub.endswith(("/_quotes/*", "/_requests/*", *purchases)) for sub in subs)
         assert statement["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
     assert "Policies" not in pricing_function(template)["Properties"]

@@ -65,6 +65,7 @@ from laptop_pricing.api.events import (
 from laptop_pricing.api.idempotency import answer_once, request_id_of
 from laptop_pricing.api.purchase_route import PurchaseRoute, purchase_target
 from laptop_pricing.api.quote_route import QuoteRoute, quote_id_in_path
+from laptop_pricing.api.stock_route import StockRoute, stock_route_from_settings, stock_target
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
 from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
 from laptop_pricing.pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
@@ -159,13 +160,15 @@ class PricingHandler:
         quote_keys: QuoteKeys | None = None,
         purchases: PurchaseRoute | None = None,
         store_id: str = DEFAULT_STORE_ID,
+        stock: StockRoute | None = None,
     ):
         """``issuer`` None: a request with a ``condition`` is answered 400 (no policy here);
         ``recorder`` None: ``POST /outcome`` is answered 404 (no outcomes here); ``quotes``
         None: ``GET /quote/{quote_id}`` is answered 404 (no quotes kept here); ``quote_keys``
         None: a retried ``X-Request-Id`` is quoted anew (no store to ask); ``purchases`` None:
         the purchase routes are answered 404 (no purchases here); ``store_id``: the
-        deployment's store, for a request that names none."""
+        deployment's store, for a request that names none; ``stock`` None: the stock routes
+        are answered 404."""
         self.engine = engine
         self.observer: PricingObserver = observer or NullObserver()
         self.issuer = issuer
@@ -174,8 +177,13 @@ class PricingHandler:
         self.quote_keys = quote_keys
         self.purchases = purchases
         self.store_id = store_id
+        self.stock = stock
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        if (stock_at := stock_target(event)) is not None:
+            if self.stock is None:
+                return response(404, {"message": "This service keeps no stock"})
+            return self.stock(event, stock_at)
         if (target := purchase_target(event)) is not None:
             if self.purchases is None:
                 answer = {"message": "This service records no purchases", "reason_code": "no_route"}
@@ -298,7 +306,8 @@ def lambda_entry() -> PricingHandler:
                 quotes = QuoteRoute(lookup, issuer.policy)
                 purchases = purchase_route_from_settings(settings, lookup, lambda_owner_key_ids())
                 parts = (issuer, recorder, quotes, observer.quote_keys, purchases)
-                _entry = PricingHandler(get_engine(), observer, *parts, settings.store_id)
+                stock = stock_route_from_settings(settings, lambda_owner_key_ids())
+                _entry = PricingHandler(get_engine(), observer, *parts, settings.store_id, stock)
     return _entry
 
 

@@ -16,9 +16,9 @@ What a request meets, in API Gateway's order:
 3. The same ``laptop_pricing.api.handler.handler`` as Lambda (``POST /predict``,
    ``POST /outcome``, ``GET /quote/{quote_id}`` and the purchase routes, ``POST /purchase``,
    ``POST /purchase/preview``, ``GET /purchase/{purchase_id}``, ``GET /purchase?serial=``,
-   ``POST /purchase/{purchase_id}/photos``, dispatched by the handler on the event's
-   resource), called with a REST
-   proxy event
+   ``POST /purchase/{purchase_id}/photos``, the stock routes ``GET /stock``,
+   ``GET /stock/{purchase_id}``, ``POST /stock/{purchase_id}/events``, dispatched by the
+   handler on the event's resource), called with a REST proxy event
    (headers, ``requestContext.identity.apiKey`` and all, as API Gateway sends them). Its
    ``{"statusCode", "headers", "body"}`` becomes the HTTP answer; an answer of the wrong shape is a
    502 and a handler slower than ``--timeout`` (29 s, API Gateway's limit) a 504, as in AWS.
@@ -77,6 +77,8 @@ from laptop_pricing.purchase.photos import MAX_UPLOAD_BYTES
 MAX_BODY_BYTES = 16 * 1024  # a pricing request with every option is under 1 KiB
 PURCHASE_RESOURCE = "/purchase/{purchase_id}"
 PHOTOS_RESOURCE = "/purchase/{purchase_id}/photos"  # its body limit: MAX_UPLOAD_BYTES
+STOCK_ITEM_RESOURCE = "/stock/{purchase_id}"
+STOCK_EVENTS_RESOURCE = "/stock/{purchase_id}/events"
 NO_KEYS_OFF_LOOPBACK = (
     "PRICING_API_KEYS is not set: without keys the server listens only on 127.0.0.1, ::1 or "
     "localhost (set PRICING_API_KEYS to serve on {host})"
@@ -177,6 +179,12 @@ def build_app(
     async def invoke_photos(request: Request) -> Response:
         return await invoke(request, PHOTOS_RESOURCE, MAX_UPLOAD_BYTES)
 
+    async def invoke_stock_item(request: Request) -> Response:
+        return await invoke(request, STOCK_ITEM_RESOURCE)
+
+    async def invoke_stock_events(request: Request) -> Response:
+        return await invoke(request, STOCK_EVENTS_RESOURCE)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "keys_required": gateway.requires_key})
 
@@ -198,6 +206,9 @@ def build_app(
         Route("/purchase/preview", invoke, methods=["POST"]),
         Route(PURCHASE_RESOURCE, invoke_purchase, methods=["GET"]),
         Route(PHOTOS_RESOURCE, invoke_photos, methods=["POST"]),
+        Route("/stock", invoke, methods=["GET"]),
+        Route(STOCK_ITEM_RESOURCE, invoke_stock_item, methods=["GET"]),
+        Route(STOCK_EVENTS_RESOURCE, invoke_stock_events, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/{path:path}", missing_route, methods=methods),
     ]
@@ -279,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from laptop_pricing.api.quote_route import QuoteRoute
     from laptop_pricing.api.service import observer_from_settings
+    from laptop_pricing.api.stock_route import stock_route_from_settings
     from laptop_pricing.settings import settings_or_exit
     from laptop_pricing.trade_in.outcome_service import (
         quote_lookup_from_settings,
@@ -303,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         observer.quote_keys,
         purchases,
         store_id=settings.store_id,
+        stock=stock_route_from_settings(settings, gateway.owner_key_ids),
     )
     app = build_app(
         handler=handler, gateway=gateway, timeout=args.timeout, body_timeout=args.body_timeout

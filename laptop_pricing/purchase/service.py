@@ -64,9 +64,10 @@ from laptop_pricing.purchase.seller import Seller
 from laptop_pricing.purchase.store import PurchaseStore, purchase_store_from_settings
 from laptop_pricing.purchase.vault import PersonalDataVault, vault_from_settings
 from laptop_pricing.settings import Settings
+from laptop_pricing.stock.service import StockService, stock_service_from_settings
 from laptop_pricing.storage.stores import RecordNotStored
 from laptop_pricing.trade_in.policy import StorePolicy
-from laptop_pricing.trade_in.quote_lookup import QuoteLookup
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
 from laptop_pricing.trade_in.store_policies import StorePolicies, store_policies_from_settings
 
 __all__ = ["Caller", "PurchaseService", "purchase_service_from_settings"]
@@ -96,9 +97,11 @@ class PurchaseService:
         terms: PurchaseTerms | StoreTerms,  # a chain's: each quote bought on its store's
         clock: Callable[[], datetime] = _utc_now,
         normalize: Normalize = _normalize_photo,
+        stock: StockService | None = None,
     ):
         """``vault`` None: no ``PERSONAL-DATA-KEY`` in production; every purchase is refused
-        with ``PersonalDataKeyMissing`` (the rest of the service still starts)."""
+        with ``PersonalDataKeyMissing`` (the rest of the service still starts). ``stock``:
+        where the bought laptop becomes an item (em preparo); None opens none."""
         self.lookup = lookup
         self.store = store
         self._vault_or_none = vault
@@ -106,6 +109,7 @@ class PurchaseService:
         self.terms = terms
         self.clock = clock
         self.normalize = normalize
+        self.stock = stock
         self.sellers = SellerRecords(store, self.vault, terms.retention_for)
 
     def vault(self) -> PersonalDataVault:
@@ -172,7 +176,7 @@ class PurchaseService:
         )
         existing = stored_before.result()
         if existing is not None:
-            return self._settle(existing, request, caller)
+            return self._settle(existing, request, caller, quote)
         deal = deal_of(result)
         inspection = inspect(quote, request.condition, self.policy)
         if inspection.revised_offer is None:
@@ -221,12 +225,12 @@ class PurchaseService:
             winner = self._read(quote.quote_id)
             if winner is None:
                 raise PurchaseNotStored("purchase taken but not readable yet; send it again")
-            return self._settle(winner, request, caller)
-        self._complete(purchase, request.seller, seller_hash)
+            return self._settle(winner, request, caller, quote)
+        self._complete(purchase, request.seller, seller_hash, quote, caller)
         return PurchaseDecision(CREATED, self._view(purchase, self._access(caller)))
 
     def _settle(
-        self, stored: Purchase, request: PurchaseRequest, caller: Caller
+        self, stored: Purchase, request: PurchaseRequest, caller: Caller, quote: StoredQuote
     ) -> PurchaseDecision:
         """The quote is bought: the same event completes and answers 200; another is 409."""
         if stored.event_id != request.event_id:
@@ -236,11 +240,20 @@ class PurchaseService:
                 stored.purchase_id,
             )
         if self.store.erased_at(stored.purchase_id) is None:
-            self._complete(stored, request.seller, self.vault().seller_hash(request.seller.cpf))
+            seller_hash = self.vault().seller_hash(request.seller.cpf)
+            self._complete(stored, request.seller, seller_hash, quote, caller)
         return PurchaseDecision(ALREADY_STORED, self._view(stored, self._access(caller)))
 
-    def _complete(self, purchase: Purchase, seller: Seller, seller_hash: str) -> None:
-        """Everything after the commit point; each put is idempotent (False: already there)."""
+    def _complete(
+        self,
+        purchase: Purchase,
+        seller: Seller,
+        seller_hash: str,
+        quote: StoredQuote,
+        caller: Caller,
+    ) -> None:
+        """Everything after the commit point, the stock item's opening included; each put is
+        idempotent (False: already there)."""
         sealed = self.vault().seal(seller.to_bytes())
         puts = [
             _IO.submit(self.store.put_seller, purchase.purchase_id, sealed),
@@ -249,6 +262,8 @@ class PurchaseService:
                 self.store.put_seller_index, seller_hash, purchase.purchase_id, purchase.recorded_at
             ),
         ]
+        if self.stock is not None:
+            puts.append(_IO.submit(self.stock.open_item, purchase, quote, caller))
         try:
             for put in puts:
                 put.result()
@@ -377,4 +392,5 @@ def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> P
         vault,
         policies,
         store_terms(policies),
+        stock=stock_service_from_settings(settings),
     )

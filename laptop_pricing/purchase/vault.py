@@ -52,6 +52,7 @@ class PersonalDataVault:
             raise ValueError(f"the personal-data secret needs at least {MIN_SECRET_CHARS} bytes")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(raw, b"seal")))
         self._hash_key = _derive(raw, b"seller-hash")
+        self._clerk_key = _derive(raw, b"clerk-reference")
 
     def __repr__(self) -> str:  # never the key
         return "PersonalDataVault(<key>)"
@@ -69,6 +70,13 @@ class PersonalDataVault:
         """HMAC-SHA256 of the CPF's 11 digits, hex: equal CPFs, equal hashes; nothing else."""
         digits = "".join(c for c in cpf if c.isdigit())
         return hmac.new(self._hash_key, digits.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def clerk_reference(self, email: str) -> str:
+        """A clerk named without the e-mail (the stock's events): a keyed hash of the
+        lower-cased address, short; the same clerk, the same reference; nobody can reverse it
+        without the key."""
+        text = email.strip().lower().encode("utf-8")
+        return "clerk-" + hmac.new(self._clerk_key, text, hashlib.sha256).hexdigest()[:16]
 
 
 def vault_from_settings(settings: Settings) -> PersonalDataVault:

@@ -70,14 +70,17 @@ class LocalObjects:
         if not folder.is_dir():
             return []
         keys: list[str] = []
+        base = len(os.path.join(str(self.directory), ""))
         try:
             for root, _, files in os.walk(folder):
-                for name in files:
-                    if name.startswith("."):
-                        continue
-                    key = (Path(root) / name).relative_to(self.directory).as_posix()
-                    if key.startswith(prefix):
-                        keys.append(key)
+                # Plain strings, not a Path per file: a stock of 10,000 items is 20,000 files.
+                here = root[base:].replace(os.sep, "/")
+                start = f"{here}/" if here else ""
+                keys += [
+                    start + name
+                    for name in files
+                    if not name.startswith(".") and (start + name).startswith(prefix)
+                ]
         except OSError as error:
             raise StoreError(f"cannot list {folder}: {error.strerror}") from error
         return sorted(keys)
