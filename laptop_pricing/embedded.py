@@ -28,6 +28,7 @@ from laptop_pricing.trade_in.outcome_service import (
 )
 from laptop_pricing.trade_in.quote import QuoteIssuer
 from laptop_pricing.trade_in.store_policies import store_policies_from_settings
+from laptop_pricing.trade_in.used_price_model import load_store_model
 
 
 def embedded_handler(settings: Settings) -> PricingHandler:
@@ -40,7 +41,7 @@ def embedded_handler(settings: Settings) -> PricingHandler:
     return PricingHandler(
         engine=get_engine(),
         observer=observer,
-        issuer=QuoteIssuer.for_stores(policies),
+        issuer=QuoteIssuer.for_stores(policies, load_store_model()),
         recorder=recorder_from_settings(settings, lookup),
         quotes=QuoteRoute(lookup, policies.home_policy),
         quote_keys=observer.quote_keys,

@@ -66,6 +66,7 @@ from laptop_pricing.api.idempotency import answer_once, request_id_of
 from laptop_pricing.api.purchase_route import PurchaseRoute, purchase_target
 from laptop_pricing.api.quote_route import QuoteRoute, quote_id_in_path
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
+from laptop_pricing.pricing.artifact import ArtifactError
 from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
 from laptop_pricing.pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings, load_settings
@@ -79,6 +80,7 @@ from laptop_pricing.trade_in.policy import PolicyError
 from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
 from laptop_pricing.trade_in.quote_keys import QuoteKeys
 from laptop_pricing.trade_in.store_policies import NoStorePolicy, store_policies_from_settings
+from laptop_pricing.trade_in.used_price_model import load_store_model
 
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
@@ -213,7 +215,7 @@ class PricingHandler:
             body = quote.as_body()
             trade_in = None
             if condition is not None and self.issuer is not None:
-                trade_in = self.issuer.issue(quote.price, condition, store_id)
+                trade_in = self.issuer.issue(quote.price, condition, store_id, spec)
                 body.update(trade_in.body_fields())
             extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
             answer = response(200, body, members=extras)
@@ -381,8 +383,8 @@ def issuer_or_exit(settings: Settings) -> QuoteIssuer:
     the key and exit 1 (no traceback). A Lambda cold start and the local server call this before
     serving, so a half-read policy never prices."""
     try:
-        return QuoteIssuer.for_stores(store_policies_from_settings(settings))
-    except PolicyError as error:
+        return QuoteIssuer.for_stores(store_policies_from_settings(settings), load_store_model())
+    except (PolicyError, ArtifactError) as error:
         raise SystemExit(f"Refusing to start: {error}") from None
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from laptop_pricing.resale.resale_terms import ResaleTerms, load_resale_terms
 from laptop_pricing.resale.sales import SoldItem
 from laptop_pricing.trade_in.policy import StorePolicy, load_policy
+from laptop_pricing.trade_in.used_price_model import STORE_FEATURES
 from laptop_pricing.training.store_model import (
     DEFAULT_TEST_MONTHS,
-    STORE_FEATURES,
     NotEnoughSales,
     StoreModelComparison,
     compare_with_rule,
