@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from components.deduction_words import breakdown_lines, condition_words
 from laptop_pricing import log_columns
 from laptop_pricing.api.handler import PricingHandler, get_engine
 from laptop_pricing.api.service import RecordingObserver, prediction_values
@@ -170,3 +171,16 @@ def test_the_shipped_metadata_reads_back_with_its_held_out_numbers(
     assert metadata is not None
     assert metadata.synthetic and metadata.store_ids == ("*",)
     assert 0 < metadata.model_mape < metadata.rule_mape
+
+
+def test_the_clerk_reads_the_store_model_offer_line_by_line(champion: UsedPriceModel) -> None:
+    spec = LaptopSpec.from_payload(CONTRACT_EXAMPLE)
+    issuer = QuoteIssuer(load_policy(), used_prices=champion)
+    trade_in = issuer.issue(6000, Condition.from_payload(SCRATCHED), "loja", spec)
+    assert trade_in.offer.pricing_source == "store_model"
+    lines = breakdown_lines(trade_in, "BRL")
+    assert "pelo modelo treinado com as vendas da loja" in lines
+    assert "Estado do aparelho, pelas vendas da loja (" in lines
+    assert condition_words(trade_in) == "Tela: Riscos leves · Bateria: Dura pouco"
+    amounts = sum(d.amount for d in trade_in.offer.deductions)
+    assert trade_in.offer.resale_value - amounts == trade_in.offer.amount
