@@ -18,16 +18,20 @@ from laptop_pricing.monitoring.parsing import parse_day_bytes
 from laptop_pricing.pricing.artifact import ArtifactError
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
+from laptop_pricing.purchase.checks import inspect
+from laptop_pricing.purchase.errors import PurchaseConflict
 from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.resale.resale_terms import ResaleTerms
 from laptop_pricing.resale.synthetic import YearPlan, generate_year, model_catalog
 from laptop_pricing.storage.day_csv import decode_day_csv, encode_day_csv
+from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.offer import compute_offer
 from laptop_pricing.trade_in.policy import load_policy
 from laptop_pricing.trade_in.quote import QuoteIssuer
 from laptop_pricing.trade_in.quote_id import quote_id_day
+from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
 from laptop_pricing.trade_in.used_price_model import (
     BOOSTER_FILE,
     METADATA_FILE,
@@ -148,6 +152,8 @@ def test_the_request_log_row_carries_pricing_source(
     rows = logged_rows(store, quote_id_day(by_model["quote_id"]))
     sources = {row["quote_id"]: row["pricing_source"] for row in rows}
     assert sources == {by_model["quote_id"]: "store_model", by_rule["quote_id"]: "rule"}
+    found = QuoteLookup(lambda day: day_rows(store, day)).find(by_model["quote_id"])
+    assert found.quote is not None and found.quote.pricing_source == "store_model"
 
 
 def test_rows_written_before_pricing_source_read_as_rule() -> None:
@@ -184,3 +190,42 @@ def test_the_clerk_reads_the_store_model_offer_line_by_line(champion: UsedPriceM
     assert condition_words(trade_in) == "Tela: Riscos leves · Bateria: Dura pouco"
     amounts = sum(d.amount for d in trade_in.offer.deductions)
     assert trade_in.offer.resale_value - amounts == trade_in.offer.amount
+
+
+def test_a_store_model_quote_is_re_checked_at_purchase_by_the_store_model(
+    champion: UsedPriceModel,
+) -> None:
+    policy = load_policy()
+    spec = LaptopSpec.from_payload(CONTRACT_EXAMPLE)
+    quoted = QuoteIssuer(policy, used_prices=champion).issue(
+        6000, Condition.from_payload(SCRATCHED), "loja", spec
+    )
+    quote = StoredQuote(
+        quote_id=quoted.quote_id,
+        quoted_at=quoted.quoted_at,
+        spec=spec,
+        condition=quoted.condition,
+        market_estimate=6000,
+        offer=quoted.offer.amount,
+        policy_version=quoted.policy_version,
+        valid_until=quoted.valid_until,
+        model_version="2",
+        pricing_source="store_model",
+    )
+    assert inspect(quote, quoted.condition, policy, champion).revised_offer == quote.offer
+    broken = Condition.from_payload({**SCRATCHED, "screen": "broken"})
+    revised = inspect(quote, broken, policy, champion)
+    used = champion.used_price(spec, broken, 6000)
+    assert revised.revised_offer == compute_offer(6000, broken, policy, used).amount
+    assert revised.deductions[0]["rule"] == "condition"
+    assert [(c.label_pt, c.amount) for c in revised.changed] == [
+        (
+            "Estado do aparelho, pelas vendas da loja (Tela: Trincada, manchas, linhas ou "
+            "pixels mortos)",
+            revised.deductions[0]["amount"],
+        )
+    ]
+    assert inspect(quote, quoted.condition, policy, None).revised_offer == quote.offer
+    with pytest.raises(PurchaseConflict) as refused:
+        inspect(quote, broken, policy, None)  # the store model is gone: quote again
+    assert refused.value.reason_code == "pricing_changed"

@@ -80,7 +80,7 @@ from laptop_pricing.trade_in.policy import PolicyError
 from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
 from laptop_pricing.trade_in.quote_keys import QuoteKeys
 from laptop_pricing.trade_in.store_policies import NoStorePolicy, store_policies_from_settings
-from laptop_pricing.trade_in.used_price_model import load_store_model
+from laptop_pricing.trade_in.used_price_model import UsedPriceModel, load_store_model
 
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
@@ -298,7 +298,10 @@ def lambda_entry() -> PricingHandler:
                 lookup = quote_lookup_from_settings(settings)
                 recorder = recorder_from_settings(settings, lookup)
                 quotes = QuoteRoute(lookup, issuer.policy)
-                purchases = purchase_route_from_settings(settings, lookup, lambda_owner_key_ids())
+                owners = lambda_owner_key_ids()
+                purchases = purchase_route_from_settings(
+                    settings, lookup, owners, issuer.used_prices
+                )
                 parts = (issuer, recorder, quotes, observer.quote_keys, purchases)
                 _entry = PricingHandler(get_engine(), observer, *parts, settings.store_id)
     return _entry
@@ -312,13 +315,17 @@ def lambda_owner_key_ids() -> frozenset[str]:
 
 
 def purchase_route_from_settings(
-    settings: Settings, lookup: Any, owner_key_ids: frozenset[str]
+    settings: Settings,
+    lookup: Any,
+    owner_key_ids: frozenset[str],
+    used_prices: UsedPriceModel | None = None,
 ) -> PurchaseRoute:
     """The purchase routes over the service the settings name (the request log's bucket or
-    folder, ``PURCHASES-PREFIX``, the personal-data key)."""
+    folder, ``PURCHASES-PREFIX``, the personal-data key); ``used_prices`` the issuer's."""
     from laptop_pricing.purchase.service import purchase_service_from_settings
 
-    return PurchaseRoute(purchase_service_from_settings(settings, lookup), owner_key_ids)
+    service = purchase_service_from_settings(settings, lookup, used_prices)
+    return PurchaseRoute(service, owner_key_ids)
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:

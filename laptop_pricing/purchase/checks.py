@@ -5,7 +5,9 @@ The revised offer reuses the trade-in arithmetic (``trade_in.offer.compute_offer
 quote's market estimate with the answers as inspected; it is only recomputed under the policy
 the quote was made with (its version, its store's: a chain's quote is re-checked under the
 policy of the store that issued it): when that policy changed since and an answer changed, the
-quote must be made again.
+quote must be made again. A quote the store model priced (``pricing_source``) is re-priced by
+it; when no store model prices that store here any more, the quote stands as it was if no
+answer changed, else it must be made again.
 """
 
 from __future__ import annotations
@@ -35,17 +37,23 @@ from laptop_pricing.purchase.purchase import (
 from laptop_pricing.purchase.request import PurchaseRequest
 from laptop_pricing.purchase.store import PurchaseStore
 from laptop_pricing.trade_in.condition import Condition
-from laptop_pricing.trade_in.offer import Offer, compute_offer
+from laptop_pricing.trade_in.offer import CONDITION_RULE, PRICING_SOURCE_MODEL, Offer, compute_offer
 from laptop_pricing.trade_in.outcome import DEAL_DECISIONS
 from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
 from laptop_pricing.trade_in.store_policies import NoStorePolicy, StorePolicies
+from laptop_pricing.trade_in.used_price_model import UsedPriceModel
 
 POLICY_CHANGED_PT = (
     "A política da loja mudou desde esta cotação e a inspeção mudou uma resposta: "
     "faça uma nova cotação."
 )
+PRICING_CHANGED_PT = (
+    "O modelo da loja que calculou esta cotação não está mais em uso e a inspeção mudou uma "
+    "resposta: faça uma nova cotação."
+)
+STORE_MODEL_CONDITION_PT = "Estado do aparelho, pelas vendas da loja"
 
 
 @dataclass(frozen=True)
@@ -102,9 +110,13 @@ def deal_of(result: Any) -> Deal:
 
 
 def inspect(
-    quote: StoredQuote, inspected: Condition, policy: StorePolicy | StorePolicies
+    quote: StoredQuote,
+    inspected: Condition,
+    policy: StorePolicy | StorePolicies,
+    used_prices: UsedPriceModel | None = None,
 ) -> Inspection:
-    """The inspection under the quote's policy (a chain's: the quote's store's)."""
+    """The inspection under the quote's policy (a chain's: the quote's store's), priced by
+    what priced the quote (the rule, or ``used_prices`` when the store model did)."""
     if isinstance(policy, StorePolicies):
         policy = quote_policy(quote, policy)
     same_answers = quote.condition == inspected
@@ -112,7 +124,15 @@ def inspect(
         if not same_answers:
             raise PurchaseConflict("policy_changed", POLICY_CHANGED_PT)
         return Inspection(inspected, quote.offer, None, (), ())
-    offer = compute_offer(quote.market_estimate, inspected, policy)
+    used = None
+    if quote.pricing_source == PRICING_SOURCE_MODEL:
+        model = used_prices
+        if model is None or quote.spec is None or not model.metadata.prices_for(quote.store_id):
+            if not same_answers:
+                raise PurchaseConflict("pricing_changed", PRICING_CHANGED_PT)
+            return Inspection(inspected, quote.offer, None, (), ())
+        used = model.used_price(quote.spec, inspected, quote.market_estimate)
+    offer = compute_offer(quote.market_estimate, inspected, policy, used)
     return Inspection(
         inspected,
         offer.amount,
@@ -135,7 +155,8 @@ def quote_policy(quote: StoredQuote, policies: StorePolicies) -> StorePolicy:
 def changed_deductions(
     before: Condition | None, after: Condition, offer: Offer
 ) -> tuple[ChangedDeduction, ...]:
-    """One line per answer the inspection changed: "Tela: Riscos leves" and what it deducts."""
+    """One line per answer the inspection changed: "Tela: Riscos leves" and what it deducts; a
+    store-model offer prices the answers together: one line naming them, its condition line."""
     amounts = {d.rule: d.amount for d in offer.answer_deductions}
     lines = []
     for question, answer, ref in after.answer_refs:
@@ -144,6 +165,10 @@ def changed_deductions(
         lines.append(
             ChangedDeduction(f"{question.short_label}: {answer.label}", amounts.get(ref, 0))
         )
+    if offer.pricing_source == PRICING_SOURCE_MODEL and lines:
+        together = sum(d.amount for d in offer.deductions if d.rule == CONDITION_RULE)
+        named = "; ".join(line.label_pt for line in lines)
+        return (ChangedDeduction(f"{STORE_MODEL_CONDITION_PT} ({named})", together),)
     return tuple(lines)
 
 

@@ -66,6 +66,7 @@ from laptop_pricing.storage.stores import RecordNotStored
 from laptop_pricing.trade_in.policy import StorePolicy, policy_path
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
 from laptop_pricing.trade_in.store_policies import StorePolicies, store_policies_from_settings
+from laptop_pricing.trade_in.used_price_model import UsedPriceModel
 
 __all__ = ["Caller", "PurchaseService", "purchase_service_from_settings"]
 
@@ -94,9 +95,11 @@ class PurchaseService:
         terms: PurchaseTerms,
         clock: Callable[[], datetime] = _utc_now,
         normalize: Normalize = _normalize_photo,
+        used_prices: UsedPriceModel | None = None,
     ):
         """``vault`` None: no ``PERSONAL-DATA-KEY`` in production; every purchase is refused
-        with ``PersonalDataKeyMissing`` (the rest of the service still starts)."""
+        with ``PersonalDataKeyMissing`` (the rest of the service still starts).
+        ``used_prices``: the store model the issuer prices with, to re-price its quotes."""
         self.lookup = lookup
         self.store = store
         self._vault_or_none = vault
@@ -104,6 +107,7 @@ class PurchaseService:
         self.terms = terms
         self.clock = clock
         self.normalize = normalize
+        self.used_prices = used_prices
         self.sellers = SellerRecords(store, self.vault, terms.retention_days)
 
     def vault(self) -> PersonalDataVault:
@@ -122,7 +126,7 @@ class PurchaseService:
         condition = request.condition or quote.condition
         if condition is None:
             raise InvalidPurchase([FieldError("condition", None, "missing: answer the inspection")])
-        inspection = inspect(quote, condition, self.policy)
+        inspection = inspect(quote, condition, self.policy, self.used_prices)
         seller_hash = None if request.cpf is None else self.vault().seller_hash(request.cpf)
         flags, existing = flags_for(
             self.store, self.terms, quote.quote_id, request.serial, seller_hash, self.clock()
@@ -178,7 +182,7 @@ class PurchaseService:
         if existing is not None:
             return self._settle(existing, request, caller)
         deal = deal_of(result)
-        inspection = inspect(quote, request.condition, self.policy)
+        inspection = inspect(quote, request.condition, self.policy, self.used_prices)
         if inspection.revised_offer is None:
             reason = inspection.no_offer_reason or "no offer with these answers"
             raise InvalidPurchase([FieldError("condition", None, reason)])
@@ -366,7 +370,9 @@ class PurchaseService:
         return self.sellers.purge(now)
 
 
-def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> PurchaseService:
+def purchase_service_from_settings(
+    settings: Settings, lookup: QuoteLookup, used_prices: UsedPriceModel | None = None
+) -> PurchaseService:
     """The service the settings name: purchases beside the request log (``PURCHASES-PREFIX``),
     the policy's purchase terms, the vault (None in production without ``PERSONAL-DATA-KEY``:
     purchases are then refused, naming the key), each store's policy. Raises ``PolicyError``."""
@@ -381,4 +387,5 @@ def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> P
         vault,
         store_policies_from_settings(settings),
         load_purchase_terms(path, settings.store_id),
+        used_prices=used_prices,
     )
