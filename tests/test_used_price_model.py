@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from components.deduction_words import breakdown_lines, condition_words
@@ -24,6 +26,7 @@ from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import RequestLog
 from laptop_pricing.resale.resale_terms import ResaleTerms
 from laptop_pricing.resale.synthetic import YearPlan, generate_year, model_catalog
+from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_csv import decode_day_csv, encode_day_csv
 from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.trade_in.condition import Condition
@@ -168,6 +171,28 @@ def test_rows_written_before_pricing_source_read_as_rule() -> None:
     parsed = parse_day_bytes("2026-05-01_laptop_prediction_data.csv", data)
     assert parsed.table is not None
     assert parsed.table.column("pricing_source").to_pylist() == ["rule"]
+    old_row = decode_day_csv(old_kind, data).rows[0]
+    old_table, _ = rollup.day_table(
+        dataclasses.replace(old_kind, defaults={}), at.date(), [old_row]
+    )
+    month = rollup.read_month(
+        rollup.with_days(
+            rollup.read_month(None), {at.date(): (old_table, rollup.ClosedDay(1, "a"))}
+        )
+    )
+    assert month.table is not None and "pricing_source" not in month.table.column_names
+    may_2 = at.date().replace(day=2)
+    new_row = {
+        **old_row,
+        "timestamp": "2026-05-02T12:00:00.000000Z",
+        "pricing_source": "store_model",
+    }
+    new_table, _ = rollup.day_table(PREDICTIONS, may_2, [new_row])
+    merged = rollup.with_days(
+        month, {may_2: (new_table, rollup.ClosedDay(1, "b"))}, PREDICTIONS.defaults
+    )
+    sources = pq.read_table(pa.BufferReader(merged)).column("pricing_source").to_pylist()
+    assert sources == ["rule", "store_model"]  # an older month's rows read as the rule
 
 
 def test_the_shipped_metadata_reads_back_with_its_held_out_numbers(
