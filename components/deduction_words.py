@@ -7,7 +7,14 @@ from __future__ import annotations
 from laptop_pricing.formatting import format_price
 from laptop_pricing.pricing.engine import MarketEstimate
 from laptop_pricing.trade_in.condition import QUESTIONS_BY_KEY
-from laptop_pricing.trade_in.offer import MARGIN_RULE, PROCESSING_RULE, ROUNDING_RULE, Deduction
+from laptop_pricing.trade_in.offer import (
+    CONDITION_RULE,
+    MARGIN_RULE,
+    PRICING_SOURCE_MODEL,
+    PROCESSING_RULE,
+    ROUNDING_RULE,
+    Deduction,
+)
 from laptop_pricing.trade_in.quote import TradeInQuote
 
 MARKET_LABEL = "Estimativa de mercado do modelo (não é a oferta)"
@@ -24,6 +31,8 @@ def deduction_label(deduction: Deduction) -> str:
         return "Custo de preparo (limpeza, testes, formatação)"
     if deduction.rule == ROUNDING_RULE:
         return "Arredondamento"
+    if deduction.rule == CONDITION_RULE:
+        return f"Estado do aparelho, pelas vendas da loja ({percent_text(deduction.percent or 0)})"
     question_key, answer_key = deduction.rule.split(".", 1)
     question = QUESTIONS_BY_KEY.get(question_key)
     if question is None:
@@ -36,6 +45,9 @@ def deduction_label(deduction: Deduction) -> str:
 def condition_words(trade_in: TradeInQuote) -> str | None:
     """What lowered the offer, in words the customer may read (no amounts): "Tela: riscos
     leves · Bateria: dura pouco"; None when nothing about the condition did."""
+    if trade_in.offer.pricing_source == PRICING_SOURCE_MODEL:  # one line prices every answer
+        lowered = [(q, a) for q, a in trade_in.condition.answers() if a != q.answers[0]]
+        return " · ".join(f"{q.short_label}: {a.label}" for q, a in lowered) or None
     words = []
     for deduction in trade_in.offer.answer_deductions:
         question_key, answer_key = deduction.rule.split(".", 1)
@@ -58,6 +70,11 @@ def resale_step(trade_in: TradeInQuote, currency: str) -> str:
     """Why the resale value is about half the market estimate, in one line."""
     offer = trade_in.offer
     share = round(100 * offer.resale_value / offer.market_estimate) if offer.market_estimate else 0
+    if offer.pricing_source == PRICING_SOURCE_MODEL:
+        return (
+            f"Revenda de um usado perfeito: {format_price(offer.resale_value, currency)} "
+            f"({share} % da estimativa de mercado, pelo modelo treinado com as vendas da loja)"
+        )
     return (
         f"Revenda de um usado perfeito: {format_price(offer.resale_value, currency)} "
         f"({share} % da estimativa de mercado, que é o preço de um notebook novo igual: "

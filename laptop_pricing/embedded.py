@@ -29,25 +29,27 @@ from laptop_pricing.trade_in.outcome_service import (
 )
 from laptop_pricing.trade_in.quote import QuoteIssuer
 from laptop_pricing.trade_in.store_policies import store_policies_from_settings
+from laptop_pricing.trade_in.used_price_model import load_store_model
 
 
 def embedded_handler(settings: Settings) -> PricingHandler:
     """The handler with its engine, request log, issuer, recorder, quote, purchase and stock
     routes.
     Raises ``PolicyError`` naming the key when a store's policy cannot be used (a store named
-    in ``CLERK-EMAILS`` with none included)."""
+    in ``CLERK-EMAILS`` with none included), ``ArtifactError`` for a broken store model."""
     policies = store_policies_from_settings(settings)
     lookup = quote_lookup_from_settings(settings)
     observer = observer_from_settings(settings)
+    used_prices = load_store_model()  # None: the rule prices every offer
     return PricingHandler(
         engine=get_engine(),
         observer=observer,
-        issuer=QuoteIssuer.for_stores(policies),
+        issuer=QuoteIssuer.for_stores(policies, used_prices),
         recorder=recorder_from_settings(settings, lookup),
         quotes=QuoteRoute(lookup, policies.home_policy),
         quote_keys=observer.quote_keys,
         purchases=purchase_route_from_settings(
-            settings, lookup, frozenset({EMBEDDED_OWNER_KEY_ID})
+            settings, lookup, frozenset({EMBEDDED_OWNER_KEY_ID}), used_prices
         ),
         store_id=settings.store_id,
         stock=stock_route_from_settings(settings, frozenset({EMBEDDED_OWNER_KEY_ID})),

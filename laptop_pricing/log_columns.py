@@ -66,10 +66,16 @@ WRITTEN_LOG_COLUMNS: tuple[str, ...] = (
 # needs nothing here: it is appended after these, in field order (``log_layout``). Before adding
 # a column of another kind here, name every field appended so far first, so that none moves.
 STORE_ID_COLUMN = STORE_ID_FIELD  # which store of a chain priced (issue 25)
-LATER_LOG_COLUMNS: tuple[str, ...] = (STORE_ID_COLUMN,)
+# What estimated the used price an offer starts from: "rule" or "store_model" (issue 24).
+PRICING_SOURCE_COLUMN = "pricing_source"
+LATER_LOG_COLUMNS: tuple[str, ...] = (STORE_ID_COLUMN, PRICING_SOURCE_COLUMN)
 # What a reader puts in a column a row lacks (written before the column existed): a row older
-# than stores belongs to the single-store default.
-LOG_COLUMN_DEFAULTS: Mapping[str, str] = {STORE_ID_COLUMN: DEFAULT_STORE_ID}
+# than stores belongs to the single-store default; one older than the store model was priced
+# by the rule.
+LOG_COLUMN_DEFAULTS: Mapping[str, str] = {
+    STORE_ID_COLUMN: DEFAULT_STORE_ID,
+    PRICING_SOURCE_COLUMN: "rule",
+}
 
 
 def log_layout(

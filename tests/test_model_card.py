@@ -10,7 +10,13 @@ from __future__ import annotations
 import pytest
 
 from components.model_card_sections import describe, range_sentence, typical_error
-from laptop_pricing.pricing.artifact import PriceRange, read_metadata
+from components.offer_source import RULE_SENTENCE, offer_source_sentences
+from laptop_pricing.pricing.artifact import REPO_MODEL_DIR, PriceRange, read_metadata
+from laptop_pricing.trade_in.used_price_model import (
+    STORE_FEATURES,
+    read_store_model_metadata,
+    write_store_model,
+)
 from tests.app_fixtures import OWNER, app, submit, texts
 from tests.client_fault_server import PRICE_BODY, fault_server
 
@@ -58,6 +64,7 @@ def test_embedded_page_shows_version_date_and_typical_error():
     assert "Em média, o preço estimado erra cerca de" in shown
     assert "de cada 10 notebooks" in shown
     assert "API" not in shown  # nothing about an API when none is configured
+    assert "A oferta é calculada pela regra da política" in shown  # no store model ships
 
 
 def test_page_without_a_readable_model_says_what_to_do(monkeypatch, tmp_path):
@@ -102,3 +109,61 @@ def test_the_card_says_where_and_when_the_training_prices_come_from():
     assert "anúncios de notebooks **novos**" in texts(at)
     assert not at.dataframe  # plain tables: they wrap instead of scrolling out of view
     assert at.table and "Métrica" in at.table[0].value.columns
+
+
+def tiny_store_booster() -> str:
+    """A real LightGBM booster over the store model's features (what it predicts is not read)."""
+    import lightgbm
+    import numpy as np
+
+    rows = np.random.default_rng(0).random((40, len(STORE_FEATURES)))
+    data = lightgbm.Dataset(rows, label=rows[:, 0], params={"verbose": -1})
+    booster = lightgbm.train({"num_leaves": 2, "verbose": -1}, data, num_boost_round=1)
+    return str(booster.model_to_string())
+
+
+STORE_MODEL = {
+    "version": "3",
+    "pricing_source": "store_model",
+    "store_ids": ["centro"],
+    "condition_deductions": {"screen": {"scratched": 10.0}},
+    "policy_version": "p1",
+    "model_MAPE": 0.0695,
+    "rule_MAPE": 0.1244,
+    "n_test": 171,
+    "cutoff": "2026-10-01",
+    "margin_pct": 10,
+    "synthetic": True,
+}
+
+
+def test_offer_source_sentences_name_the_one_that_prices_and_the_held_out_numbers(tmp_path):
+    assert offer_source_sentences(None) == (RULE_SENTENCE,)
+    write_store_model(tiny_store_booster(), STORE_MODEL, tmp_path)
+    champion = read_store_model_metadata(tmp_path)
+    words = " ".join(offer_source_sentences(champion))
+    assert "calculada pelo modelo da loja** (versão 3)" in words
+    assert "Nas 171 vendas mais recentes (desde 01/10/2026)" in words
+    assert "errou em média 7,0% do preço de venda; a regra errou 12,4%" in words
+    assert "lojas centro; as demais usam a regra" in words and "sintético" in words
+    write_store_model(tiny_store_booster(), {**STORE_MODEL, "pricing_source": "rule"}, tmp_path)
+    lost = offer_source_sentences(read_store_model_metadata(tmp_path))
+    assert lost[0] == RULE_SENTENCE and "não superou a regra por 10%" in lost[1]
+
+
+def test_the_page_shows_the_shipped_store_model_pricing_offers(monkeypatch, tmp_path):
+    shipped = tmp_path / "model"
+    shipped.mkdir()
+    for name in ("model.txt", "model_metadata.json"):
+        (shipped / name).symlink_to(REPO_MODEL_DIR / name)
+    write_store_model(
+        tiny_store_booster(), {**STORE_MODEL, "store_ids": ["*"]}, shipped / "store-model"
+    )
+    monkeypatch.setenv("MODEL_DIR", str(shipped))
+    at = app()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    shown = texts(at)
+    assert [h.value for h in at.subheader] == ["Quem calcula a oferta"]
+    assert "A oferta é calculada pelo modelo da loja** (versão 3)" in shown
+    assert "Vale para todas as lojas" in shown and "a regra errou 12,4%" in shown

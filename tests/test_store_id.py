@@ -126,8 +126,8 @@ def test_the_client_sends_the_store_beside_data(tmp_path: Path) -> None:
     assert [row["store_id"] for row in logged_rows(store)] == ["sul"]
 
 
-def test_store_id_is_the_request_logs_last_column() -> None:
-    assert log_columns.LOG_COLUMNS[-1] == "store_id"
+def test_store_id_is_appended_after_the_frozen_layout_and_only_pricing_source_after_it() -> None:
+    assert log_columns.LOG_COLUMNS[-2:] == ("store_id", "pricing_source")
     assert "store_id" not in log_columns.WRITTEN_LOG_COLUMNS
 
 

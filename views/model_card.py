@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components.model_card_sections import render, shipped_facts
+from components.offer_source import render_offer_source
 from components.page_setup import page_entry
 from components.pricing import last_submit
 
@@ -23,3 +24,4 @@ render(
     api_version=submitted.quote.version if submitted and submitted.quote else None,
     http_mode=not settings.embedded,
 )
+render_offer_source()

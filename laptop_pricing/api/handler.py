@@ -67,6 +67,7 @@ from laptop_pricing.api.purchase_route import PurchaseRoute, purchase_target
 from laptop_pricing.api.quote_route import QuoteRoute, quote_id_in_path
 from laptop_pricing.api.stock_route import StockRoute, stock_route_from_settings, stock_target
 from laptop_pricing.errors import OutcomeNotStored, QuoteExpired, QuoteNotFound
+from laptop_pricing.pricing.artifact import ArtifactError
 from laptop_pricing.pricing.engine import MarketEstimate, PricingEngine
 from laptop_pricing.pricing.laptop_spec import FieldError, InvalidSpec, LaptopSpec
 from laptop_pricing.settings import Settings, load_settings
@@ -80,6 +81,7 @@ from laptop_pricing.trade_in.policy import PolicyError
 from laptop_pricing.trade_in.quote import QuoteIssuer, TradeInQuote
 from laptop_pricing.trade_in.quote_keys import QuoteKeys
 from laptop_pricing.trade_in.store_policies import NoStorePolicy, store_policies_from_settings
+from laptop_pricing.trade_in.used_price_model import UsedPriceModel, load_store_model
 
 logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
@@ -221,7 +223,7 @@ class PricingHandler:
             body = quote.as_body()
             trade_in = None
             if condition is not None and self.issuer is not None:
-                trade_in = self.issuer.issue(quote.price, condition, store_id)
+                trade_in = self.issuer.issue(quote.price, condition, store_id, spec)
                 body.update(trade_in.body_fields())
             extras = quote.explanation_json(explain, comparables) if explain or comparables else ""
             answer = response(200, body, members=extras)
@@ -304,7 +306,10 @@ def lambda_entry() -> PricingHandler:
                 lookup = quote_lookup_from_settings(settings)
                 recorder = recorder_from_settings(settings, lookup)
                 quotes = QuoteRoute(lookup, issuer.policy)
-                purchases = purchase_route_from_settings(settings, lookup, lambda_owner_key_ids())
+                owners = lambda_owner_key_ids()
+                purchases = purchase_route_from_settings(
+                    settings, lookup, owners, issuer.used_prices
+                )
                 parts = (issuer, recorder, quotes, observer.quote_keys, purchases)
                 stock = stock_route_from_settings(settings, lambda_owner_key_ids())
                 _entry = PricingHandler(get_engine(), observer, *parts, settings.store_id, stock)
@@ -319,13 +324,17 @@ def lambda_owner_key_ids() -> frozenset[str]:
 
 
 def purchase_route_from_settings(
-    settings: Settings, lookup: Any, owner_key_ids: frozenset[str]
+    settings: Settings,
+    lookup: Any,
+    owner_key_ids: frozenset[str],
+    used_prices: UsedPriceModel | None = None,
 ) -> PurchaseRoute:
     """The purchase routes over the service the settings name (the request log's bucket or
-    folder, ``PURCHASES-PREFIX``, the personal-data key)."""
+    folder, ``PURCHASES-PREFIX``, the personal-data key); ``used_prices`` the issuer's."""
     from laptop_pricing.purchase.service import purchase_service_from_settings
 
-    return PurchaseRoute(purchase_service_from_settings(settings, lookup), owner_key_ids)
+    service = purchase_service_from_settings(settings, lookup, used_prices)
+    return PurchaseRoute(service, owner_key_ids)
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -390,8 +399,8 @@ def issuer_or_exit(settings: Settings) -> QuoteIssuer:
     the key and exit 1 (no traceback). A Lambda cold start and the local server call this before
     serving, so a half-read policy never prices."""
     try:
-        return QuoteIssuer.for_stores(store_policies_from_settings(settings))
-    except PolicyError as error:
+        return QuoteIssuer.for_stores(store_policies_from_settings(settings), load_store_model())
+    except (PolicyError, ArtifactError) as error:
         raise SystemExit(f"Refusing to start: {error}") from None
 
 

@@ -305,7 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lookup = quote_lookup_from_settings(settings)
     recorder = recorder_from_settings(settings, lookup)
     quotes = QuoteRoute(lookup, issuer.policy)
-    purchases = purchase_route_from_settings(settings, lookup, gateway.owner_key_ids)
+    owners = gateway.owner_key_ids
+    purchases = purchase_route_from_settings(settings, lookup, owners, issuer.used_prices)
     handler = PricingHandler(
         get_engine(),
         observer,

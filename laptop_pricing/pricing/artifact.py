@@ -311,7 +311,7 @@ def _load_model(path: Path, data: bytes) -> Any:
     return joblib.load(io.BytesIO(data))  # the bytes whose hash was checked, not a re-read
 
 
-def _atomic_write(path: Path, write: Callable[[io.BufferedWriter], object]) -> None:
+def atomic_write(path: Path, write: Callable[[io.BufferedWriter], object]) -> None:
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -345,10 +345,10 @@ def write_artifact(
         name, data = BOOSTER_FILE, booster.model_to_string().encode("utf-8")
     else:
         name, data = PICKLE_FILE, _pickled(model)
-    _atomic_write(directory / name, lambda handle: handle.write(data))
+    atomic_write(directory / name, lambda handle: handle.write(data))
     metadata = {**metadata, "model_file": name, "model_sha256": hashlib.sha256(data).hexdigest()}
     text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(directory / METADATA_FILE, lambda handle: handle.write(text.encode("utf-8")))
+    atomic_write(directory / METADATA_FILE, lambda handle: handle.write(text.encode("utf-8")))
     for stale in MODEL_FILES:
         if stale != name:
             (directory / stale).unlink(missing_ok=True)

@@ -6,7 +6,9 @@ quote's market estimate with the answers as inspected; it is only recomputed und
 the quote was made with (its version, its store's: a chain's quote is re-checked under the
 policy of the store that issued it): when that policy changed since and an answer changed, the
 quote must be made again. The purchase's terms (locks, payout, photos, flags, notice) are the
-quote's store's too (``quote_terms``).
+quote's store's too (``quote_terms``). A quote the store model priced (``pricing_source``) is
+re-priced by it; when no store model prices that store here any more, the quote stands as it
+was if no answer changed, else it must be made again.
 """
 
 from __future__ import annotations
@@ -41,17 +43,23 @@ from laptop_pricing.purchase.purchase import (
 from laptop_pricing.purchase.request import PurchaseRequest, quote_id_field
 from laptop_pricing.purchase.store import PurchaseStore
 from laptop_pricing.trade_in.condition import Condition
-from laptop_pricing.trade_in.offer import Offer, compute_offer
+from laptop_pricing.trade_in.offer import CONDITION_RULE, PRICING_SOURCE_MODEL, Offer, compute_offer
 from laptop_pricing.trade_in.outcome import DEAL_DECISIONS
 from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
 from laptop_pricing.trade_in.store_policies import NoStorePolicy, StorePolicies
+from laptop_pricing.trade_in.used_price_model import UsedPriceModel
 
 POLICY_CHANGED_PT = (
     "A política da loja mudou desde esta cotação e a inspeção mudou uma resposta: "
     "faça uma nova cotação."
 )
+PRICING_CHANGED_PT = (
+    "O modelo da loja que calculou esta cotação não está mais em uso e a inspeção mudou uma "
+    "resposta: faça uma nova cotação."
+)
+STORE_MODEL_CONDITION_PT = "Estado do aparelho, pelas vendas da loja"
 
 
 @dataclass(frozen=True)
@@ -108,9 +116,13 @@ def deal_of(result: Any) -> Deal:
 
 
 def inspect(
-    quote: StoredQuote, inspected: Condition, policy: StorePolicy | StorePolicies
+    quote: StoredQuote,
+    inspected: Condition,
+    policy: StorePolicy | StorePolicies,
+    used_prices: UsedPriceModel | None = None,
 ) -> Inspection:
-    """The inspection under the quote's policy (a chain's: the quote's store's)."""
+    """The inspection under the quote's policy (a chain's: the quote's store's), priced by
+    what priced the quote (the rule, or ``used_prices`` when the store model did)."""
     if isinstance(policy, StorePolicies):
         policy = quote_policy(quote, policy)
     same_answers = quote.condition == inspected
@@ -118,7 +130,15 @@ def inspect(
         if not same_answers:
             raise PurchaseConflict("policy_changed", POLICY_CHANGED_PT)
         return Inspection(inspected, quote.offer, None, (), ())
-    offer = compute_offer(quote.market_estimate, inspected, policy)
+    used = None
+    if quote.pricing_source == PRICING_SOURCE_MODEL:
+        model = used_prices
+        if model is None or quote.spec is None or not model.metadata.prices_for(quote.store_id):
+            if not same_answers:
+                raise PurchaseConflict("pricing_changed", PRICING_CHANGED_PT)
+            return Inspection(inspected, quote.offer, None, (), ())
+        used = model.used_price(quote.spec, inspected, quote.market_estimate)
+    offer = compute_offer(quote.market_estimate, inspected, policy, used)
     return Inspection(
         inspected,
         offer.amount,
@@ -178,7 +198,8 @@ def payout_options(terms: PurchaseTerms, base: int) -> tuple[PayoutOption, ...]:
 def changed_deductions(
     before: Condition | None, after: Condition, offer: Offer
 ) -> tuple[ChangedDeduction, ...]:
-    """One line per answer the inspection changed: "Tela: Riscos leves" and what it deducts."""
+    """One line per answer the inspection changed: "Tela: Riscos leves" and what it deducts; a
+    store-model offer prices the answers together: one line naming them, its condition line."""
     amounts = {d.rule: d.amount for d in offer.answer_deductions}
     lines = []
     for question, answer, ref in after.answer_refs:
@@ -187,6 +208,10 @@ def changed_deductions(
         lines.append(
             ChangedDeduction(f"{question.short_label}: {answer.label}", amounts.get(ref, 0))
         )
+    if offer.pricing_source == PRICING_SOURCE_MODEL and lines:
+        together = sum(d.amount for d in offer.deductions if d.rule == CONDITION_RULE)
+        named = "; ".join(line.label_pt for line in lines)
+        return (ChangedDeduction(f"{STORE_MODEL_CONDITION_PT} ({named})", together),)
     return tuple(lines)
 
 
@@ -299,3 +324,15 @@ def flag_overrides(
     if not request.owner_approval:
         raise PurchaseConflict("owner_approval_required", warnings[0].message_pt, None, flags)
     return [Override(flag.code, caller.role, caller.email, now) for flag in warnings]
+
+
+def photo_errors(request: PurchaseRequest, missing: list[str]) -> list[FieldError]:
+    """The photos a purchase names that were never uploaded for its quote, each a field error."""
+    errors = [
+        FieldError("photos", photo, "not uploaded for this quote")
+        for photo in request.photos
+        if photo in missing
+    ]
+    if request.declaration_photo is not None and request.declaration_photo in missing:
+        errors.append(FieldError("declaration_photo", request.declaration_photo, "not uploaded"))
+    return errors

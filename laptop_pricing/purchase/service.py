@@ -30,6 +30,7 @@ from laptop_pricing.purchase.checks import (
     lock_errors,
     named_quote,
     payout_options,
+    photo_errors,
     quote_terms,
 )
 from laptop_pricing.purchase.errors import (
@@ -69,6 +70,7 @@ from laptop_pricing.storage.stores import RecordNotStored
 from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup, StoredQuote
 from laptop_pricing.trade_in.store_policies import StorePolicies, store_policies_from_settings
+from laptop_pricing.trade_in.used_price_model import UsedPriceModel
 
 __all__ = ["Caller", "PurchaseService", "purchase_service_from_settings"]
 
@@ -98,10 +100,12 @@ class PurchaseService:
         clock: Callable[[], datetime] = _utc_now,
         normalize: Normalize = _normalize_photo,
         stock: StockService | None = None,
+        used_prices: UsedPriceModel | None = None,
     ):
         """``vault`` None: no ``PERSONAL-DATA-KEY`` in production; every purchase is refused
         with ``PersonalDataKeyMissing`` (the rest of the service still starts). ``stock``:
-        where the bought laptop becomes an item (em preparo); None opens none."""
+        where the bought laptop becomes an item (em preparo); None opens none.
+        ``used_prices``: the store model the issuer prices with, to re-price its quotes."""
         self.lookup = lookup
         self.store = store
         self._vault_or_none = vault
@@ -110,6 +114,7 @@ class PurchaseService:
         self.clock = clock
         self.normalize = normalize
         self.stock = stock
+        self.used_prices = used_prices
         self.sellers = SellerRecords(store, self.vault, terms.retention_for)
 
     def vault(self) -> PersonalDataVault:
@@ -129,7 +134,7 @@ class PurchaseService:
         condition = request.condition or quote.condition
         if condition is None:
             raise InvalidPurchase([FieldError("condition", None, "missing: answer the inspection")])
-        inspection = inspect(quote, condition, self.policy)
+        inspection = inspect(quote, condition, self.policy, self.used_prices)
         seller_hash = None if request.cpf is None else self.vault().seller_hash(request.cpf)
         flags, existing = flags_for(
             self.store, terms, quote.quote_id, request.serial, seller_hash, self.clock()
@@ -178,13 +183,13 @@ class PurchaseService:
         if existing is not None:
             return self._settle(existing, request, caller, quote)
         deal = deal_of(result)
-        inspection = inspect(quote, request.condition, self.policy)
+        inspection = inspect(quote, request.condition, self.policy, self.used_prices)
         if inspection.revised_offer is None:
             reason = inspection.no_offer_reason or "no offer with these answers"
             raise InvalidPurchase([FieldError("condition", None, reason)])
         overrides = amount_overrides(request, inspection.revised_offer, caller, now)
         errors = lock_errors(terms, deal.brand, dict(request.locks))
-        errors += self._photo_errors(request, photos.result())
+        errors += photo_errors(request, photos.result())
         if errors:
             raise InvalidPurchase(errors)
         overrides += flag_overrides(flags, same_serial, request, caller, now)
@@ -272,18 +277,6 @@ class PurchaseService:
                 f"purchase {purchase.purchase_id} stored, its seller or indexes not confirmed "
                 f"({error.reason}); send the same event again"
             ) from None
-
-    def _photo_errors(self, request: PurchaseRequest, missing: list[str]) -> list[FieldError]:
-        errors = [
-            FieldError("photos", photo, "not uploaded for this quote")
-            for photo in request.photos
-            if photo in missing
-        ]
-        if request.declaration_photo is not None and request.declaration_photo in missing:
-            errors.append(
-                FieldError("declaration_photo", request.declaration_photo, "not uploaded")
-            )
-        return errors
 
     def _refuse_bought(self, quote_id: str) -> None:
         if self._read(quote_id) is not None:
@@ -377,7 +370,9 @@ class PurchaseService:
         return self.sellers.purge(now)
 
 
-def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> PurchaseService:
+def purchase_service_from_settings(
+    settings: Settings, lookup: QuoteLookup, used_prices: UsedPriceModel | None = None
+) -> PurchaseService:
     """The service the settings name: purchases beside the request log (``PURCHASES-PREFIX``),
     the vault (None in production without ``PERSONAL-DATA-KEY``: purchases are then refused,
     naming the key), each store's policy and purchase terms. Raises ``PolicyError``."""
@@ -393,4 +388,5 @@ def purchase_service_from_settings(settings: Settings, lookup: QuoteLookup) -> P
         policies,
         store_terms(policies),
         stock=stock_service_from_settings(settings),
+        used_prices=used_prices,
     )

@@ -19,20 +19,26 @@ from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.log_columns import (
     OFFER_COLUMN,
     POLICY_VERSION_COLUMN,
+    PRICING_SOURCE_COLUMN,
     QUOTE_ID_COLUMN,
     VALID_UNTIL_COLUMN,
 )
+from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.offer import (
     OFFER_BASES,
+    PRICING_SOURCE_RULE,
+    PRICING_SOURCES,
     Deduction,
     Offer,
     OfferBasis,
+    PricingSource,
     compute_offer,
 )
 from laptop_pricing.trade_in.policy import StorePolicy
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, QuoteIdGenerator, parse_quote_id
 from laptop_pricing.trade_in.store_policies import StorePolicies
+from laptop_pricing.trade_in.used_price_model import UsedPriceModel
 
 Clock = Callable[[], datetime]
 
@@ -61,6 +67,7 @@ class TradeInQuote:
             "no_offer_reason": self.offer.no_offer_reason,
             "offer_basis": self.offer.basis,
             "resale_value": self.offer.resale_value,
+            "pricing_source": self.offer.pricing_source,
             "quoted_at": self.quoted_at.isoformat().replace("+00:00", "Z"),  # held in UTC
         }
 
@@ -72,6 +79,7 @@ class TradeInQuote:
             OFFER_COLUMN: "" if self.offer.amount is None else str(self.offer.amount),
             POLICY_VERSION_COLUMN: self.policy_version,
             VALID_UNTIL_COLUMN: self.valid_until.isoformat(),
+            PRICING_SOURCE_COLUMN: self.offer.pricing_source,
         }
 
     @classmethod
@@ -97,6 +105,8 @@ class TradeInQuote:
                 "condition" if offer_amount is not None else "none"
             )
             basis: OfferBasis = next((b for b in OFFER_BASES if b == received), "none")
+            sent = body.get("pricing_source") or PRICING_SOURCE_RULE
+            source: PricingSource = next((s for s in PRICING_SOURCES if s == sent), "rule")
             offer = Offer(
                 market_estimate=market_estimate,
                 resale_value=int(body.get("resale_value") or 0),
@@ -104,6 +114,7 @@ class TradeInQuote:
                 amount=offer_amount,
                 basis=basis,
                 no_offer_reason=body.get("no_offer_reason") or None,
+                pricing_source=source,
             )
             quoted_at = body.get("quoted_at")
             return cls(
@@ -127,7 +138,8 @@ def valid_until(quoted_at: datetime, validity_days: int) -> date:
 
 class QuoteIssuer:
     """Turns a market estimate and a condition into a quote under the store's policy
-    (``policies``; without them ``policy`` prices every request)."""
+    (``policies``; without them ``policy`` prices every request). ``used_prices``: the shipped
+    store model; it prices the used value of the stores it is champion for, the rule the rest."""
 
     def __init__(
         self,
@@ -135,16 +147,20 @@ class QuoteIssuer:
         ids: QuoteIdGenerator | None = None,
         clock: Clock | None = None,
         policies: StorePolicies | None = None,
+        used_prices: UsedPriceModel | None = None,
     ):
         self.policy = policy
         self.policies = policies
+        self.used_prices = used_prices
         self.ids = ids or QuoteIdGenerator()
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
-    def for_stores(cls, policies: StorePolicies) -> QuoteIssuer:
+    def for_stores(
+        cls, policies: StorePolicies, used_prices: UsedPriceModel | None = None
+    ) -> QuoteIssuer:
         """The issuer of a chain: the deployment's store policy, and each store's."""
-        return cls(policies.home_policy, policies=policies)
+        return cls(policies.home_policy, policies=policies, used_prices=used_prices)
 
     def policy_for(self, store_id: str | None) -> StorePolicy:
         """The store's policy; raises ``NoStorePolicy`` for a store that has none."""
@@ -153,9 +169,18 @@ class QuoteIssuer:
         return self.policies.for_store(store_id)
 
     def issue(
-        self, market_estimate: int, condition: Condition, store_id: str | None = None
+        self,
+        market_estimate: int,
+        condition: Condition,
+        store_id: str | None = None,
+        spec: LaptopSpec | None = None,
     ) -> TradeInQuote:
+        """``spec`` lets the store model price (it reads the laptop); without it the rule does."""
         policy = self.policy_for(store_id)
+        used = None
+        model = self.used_prices
+        if spec is not None and model is not None and model.metadata.prices_for(store_id):
+            used = model.used_price(spec, condition, market_estimate)
         now = self.clock().astimezone(UTC)
         return TradeInQuote(
             quote_id=self.ids.new(now),
@@ -163,5 +188,5 @@ class QuoteIssuer:
             valid_until=valid_until(now, policy.validity_days),
             policy_version=policy.version,
             condition=condition,
-            offer=compute_offer(market_estimate, condition, policy),
+            offer=compute_offer(market_estimate, condition, policy, used),
         )

@@ -56,7 +56,8 @@ class FoundQuote:
         deductions: tuple[Deduction, ...] | None = None
         reason = resale = None
         same_policy = policy is not None and quote.policy_version == policy.version
-        if policy is not None and same_policy and quote.condition is not None:
+        by_rule = quote.pricing_source == "rule"  # a store-model quote's lines are not re-derived
+        if policy is not None and same_policy and by_rule and quote.condition is not None:
             offer = compute_offer(quote.market_estimate, quote.condition, policy)
             if offer.amount == quote.offer:
                 deductions, reason = offer.deductions, offer.no_offer_reason

@@ -23,6 +23,7 @@ from laptop_pricing.log_columns import (
     OFFER_COLUMN,
     POLICY_VERSION_COLUMN,
     PRICE_COLUMN,
+    PRICING_SOURCE_COLUMN,
     QUOTE_ID_COLUMN,
     STORE_ID_COLUMN,
     TIMESTAMP_COLUMN,
@@ -35,6 +36,7 @@ from laptop_pricing.storage.day_reader import day_rows
 from laptop_pricing.storage.stores import RecordStore
 from laptop_pricing.store_id import DEFAULT_STORE_ID, store_of
 from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.offer import PRICING_SOURCE_MODEL, PRICING_SOURCE_RULE, PricingSource
 from laptop_pricing.trade_in.outcome import QUOTE_ID, Outcome
 from laptop_pricing.trade_in.quote_id import parse_quote_id, quote_id_day
 
@@ -64,6 +66,7 @@ class StoredQuote:
     valid_until: date
     model_version: str
     store_id: str = DEFAULT_STORE_ID  # the store that issued it (older rows: the default)
+    pricing_source: PricingSource = PRICING_SOURCE_RULE  # what priced it (older rows: the rule)
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,11 @@ def _stored_quote(row: Mapping[str, Any]) -> StoredQuote | None:
             valid_until=date.fromisoformat(str(row[VALID_UNTIL_COLUMN])),
             model_version=str(row.get(VERSION_COLUMN) or ""),
             store_id=store_of(row.get(STORE_ID_COLUMN)),
+            pricing_source=(
+                PRICING_SOURCE_MODEL
+                if row.get(PRICING_SOURCE_COLUMN) == PRICING_SOURCE_MODEL
+                else PRICING_SOURCE_RULE
+            ),
         )
     except (KeyError, ValueError):
         return None

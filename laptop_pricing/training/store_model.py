@@ -26,19 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from laptop_pricing.pricing.features import encode_many
-from laptop_pricing.pricing.schema import FEATURE_ORDER
 from laptop_pricing.resale.figures import rule_prediction
 from laptop_pricing.resale.resale_terms import ResaleTerms
 from laptop_pricing.resale.sales import SoldItem
-from laptop_pricing.trade_in.condition import QUESTIONS, answer_ref
+from laptop_pricing.trade_in import used_price_model
+from laptop_pricing.trade_in.offer import PRICING_SOURCE_MODEL, PRICING_SOURCE_RULE, PricingSource
 from laptop_pricing.trade_in.policy import StorePolicy
+from laptop_pricing.trade_in.used_price_model import STORE_FEATURES, feature_rows
 
-PRICING_SOURCE_MODEL = "store_model"
-PRICING_SOURCE_RULE = "rule"
-DEFECT_COLUMNS: tuple[str, ...] = tuple(answer_ref(q, a) for q in QUESTIONS for a in q.answers[1:])
-EXTRA_COLUMNS: tuple[str, ...] = ("log_market_estimate", "data_age_days")
-STORE_FEATURES: tuple[str, ...] = (*FEATURE_ORDER, *DEFECT_COLUMNS, *EXTRA_COLUMNS)
 DEFAULT_TEST_MONTHS = 3
 MIN_TRAIN_SALES = 50
 MIN_TEST_SALES = 20
@@ -59,13 +54,10 @@ MODEL_PARAMS: dict[str, Any] = {
 }
 
 
-FACTOR_FLOOR = 0.05
-
-
 def condition_factor(sale: SoldItem, policy: StorePolicy) -> float:
-    """What the policy keeps of a perfect laptop's resale value for these answers."""
-    lost = sum(policy.deduction_pct(q.key, a.key) for q, a in sale.condition.answers()) / 100
-    return max(FACTOR_FLOOR, 1 - lost)
+    """What the policy keeps of a perfect laptop's resale value for these answers (serving
+    computes the same from the deductions the export keeps)."""
+    return used_price_model.condition_factor(sale.condition, policy.deductions)
 
 
 def _base(sales: Sequence[SoldItem], policy: StorePolicy) -> np.ndarray:
@@ -78,17 +70,13 @@ class NotEnoughSales(ValueError):
 
 def store_features(sales: Sequence[SoldItem], newest: date | None) -> pd.DataFrame:
     """One row per sale, columns ``STORE_FEATURES``; ``newest`` None prices today (every age 0)."""
-    laptops = encode_many(s.laptop.as_dict() for s in sales)
-    answered = [frozenset(ref for _, _, ref in s.condition.answer_refs) for s in sales]
-    defects = np.array([[ref in given for ref in DEFECT_COLUMNS] for given in answered], float)
-    extra = np.array(
-        [[np.log(s.market_estimate), (newest - s.sold_on).days if newest else 0] for s in sales],
-        dtype=float,
-    ).reshape(len(sales), len(EXTRA_COLUMNS))
-    return pd.DataFrame(
-        np.hstack([laptops, defects.reshape(len(sales), -1), extra]),
-        columns=list(STORE_FEATURES),
+    rows = feature_rows(
+        [s.laptop.as_dict() for s in sales],
+        [s.condition for s in sales],
+        [s.market_estimate for s in sales],
+        [(newest - s.sold_on).days if newest else 0 for s in sales],
     )
+    return pd.DataFrame(rows, columns=list(STORE_FEATURES))
 
 
 def time_split(
@@ -154,7 +142,7 @@ class StoreModelComparison:
         return self.model_mape <= self.rule_mape * (1 - self.margin_pct / 100)
 
     @property
-    def pricing_source(self) -> str:
+    def pricing_source(self) -> PricingSource:
         return PRICING_SOURCE_MODEL if self.beats_rule else PRICING_SOURCE_RULE
 
 

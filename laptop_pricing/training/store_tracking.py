@@ -19,14 +19,16 @@ import hashlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from laptop_pricing.resale.resale_terms import ResaleTerms, load_resale_terms
 from laptop_pricing.resale.sales import SoldItem
 from laptop_pricing.trade_in.policy import StorePolicy, load_policy
+from laptop_pricing.trade_in.used_price_model import STORE_FEATURES
 from laptop_pricing.training.store_model import (
     DEFAULT_TEST_MONTHS,
-    STORE_FEATURES,
     NotEnoughSales,
     StoreModelComparison,
     compare_with_rule,
@@ -36,6 +38,7 @@ from laptop_pricing.training.store_model import (
 STORE_MODEL_NAME = "laptop-pricing-store-model"
 STORE_EXPERIMENT = "laptop-pricing-store-model"
 TAG_PRICING_SOURCE = "pricing_source"
+TARGET = "log(sale / (market estimate x policy condition factor))"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,33 @@ def sales_hash(sales: Sequence[SoldItem]) -> str:
         for s in sorted(sales, key=lambda s: s.purchase_id)
     )
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def serving_metadata(
+    comparison: StoreModelComparison,
+    policy: StorePolicy,
+    sales: Sequence[SoldItem],
+    newest: date,
+) -> dict[str, Any]:
+    """The metadata logged beside the model: what serving needs to price as this run was judged
+    (``trade_in.used_price_model``: the policy's deductions it learned over, where, the numbers)."""
+    return {
+        "feature_order": list(STORE_FEATURES),
+        "currency": "BRL",
+        "target": TARGET,
+        TAG_PRICING_SOURCE: comparison.pricing_source,
+        "newest_sale": newest.isoformat(),
+        "condition_deductions": {q: dict(a) for q, a in policy.deductions.items()},
+        "policy_version": policy.version,
+        "store_ids": sorted({s.store_id for s in sales}),
+        "model_MAPE": comparison.model_mape,
+        "rule_MAPE": comparison.rule_mape,
+        "n_train": comparison.n_train,
+        "n_test": comparison.n_test,
+        "cutoff": comparison.cutoff.isoformat(),
+        "margin_pct": comparison.margin_pct,
+        "synthetic": all(s.synthetic for s in sales),
+    }
 
 
 def train_store_model_and_track(
@@ -77,7 +107,7 @@ def train_store_model_and_track(
         "split": "time-ordered",
         "test_months": test_months,
         "cutoff": comparison.cutoff.isoformat(),
-        "target": "log(sale / (market estimate x policy condition factor))",
+        "target": TARGET,
         "metric": "MAPE on sale price, held-out latest months",
         "baseline": "market estimate x resale share - condition deductions",
     }
@@ -108,13 +138,7 @@ def train_store_model_and_track(
                 "ratio_to_rule": comparison.ratio,
             }
         )
-        metadata = {
-            "feature_order": list(STORE_FEATURES),
-            "currency": "BRL",
-            "target": protocol["target"],
-            TAG_PRICING_SOURCE: comparison.pricing_source,
-            "newest_sale": model.newest.isoformat(),
-        }
+        metadata = serving_metadata(comparison, policy, sales, model.newest)
         sample = store_features(sales[:20], None).to_numpy()
         info = tracking.log_candidate_model(model.regressor, metadata, sample)
     version = registry.register(
@@ -167,6 +191,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_store_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from laptop_pricing.training.store_export import add_export_store_command
+
+    add_export_store_command(commands)
     store = commands.add_parser("store", help="train the used-price model on the store's sales")
     source = store.add_mutually_exclusive_group(required=True)
     source.add_argument("--synthetic-seed", type=int, help="train on a generated synthetic year")
