@@ -50,6 +50,8 @@ _PROBLEM_WORDS = {
     "tire o “=loja” do item",
     "store_policy": "nomeia uma loja que não tem política de compra: crie o arquivo da loja "
     "(ou default.toml) na pasta de POLICY-PATH",
+    "athena_name": "não é um nome de workgroup do Athena ou de banco do Glue (só letras, "
+    "números e “_”; o workgroup aceita também “.” e “-”): copie das saídas da pilha",
 }
 _SHOWN_VALUE = {
     "url",
@@ -67,6 +69,7 @@ _SHOWN_VALUE = {
     "store_entry",
     "owner_store",
     "store_policy",
+    "athena_name",
 }
 _logged: set[tuple[SettingProblem, ...]] = set()
 
