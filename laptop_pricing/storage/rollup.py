@@ -6,6 +6,14 @@ plus a safety margin, when no write can still land in it): the rows of the day f
 line in the day CSV). Rows whose time or price cannot be read stay out and are listed, with the
 reason, in the file's metadata, so the page can still say what it set aside. Hive partitioning
 lets Athena (the Glue table in ``infra/template.yaml``), DuckDB or Spark query it as it stands.
+
+A chain's month is sorted by ``store_id`` (then time) and cut into row groups of
+``ROW_GROUP_ROWS``: a store's rows sit in one or two groups, and each group's min/max
+``store_id`` lets a reader (pyarrow.dataset, DuckDB, Athena) skip the other stores' groups.
+``bench/bench_rollup_layout.py`` measured this against one object per store and month
+(``store_id=/year=/month=``): it reads about as few bytes for one store and far fewer objects
+for the chain (docs/performance.md), and keeps the month one object replaced by one
+conditional put.
 """
 
 from __future__ import annotations
@@ -30,10 +38,14 @@ from laptop_pricing.storage.values import (
     parse_timestamps,
     short,
 )
+from laptop_pricing.store_id import STORE_ID_FIELD
 
 DAY_COLUMN = "day"
 SOURCE_LINE_COLUMN = "source_line"
 CLOSED_DAYS_METADATA = b"laptop_pricing.closed_days"
+# A store's month at 50 quotes a day is ~1,500 rows: with rows sorted by store, a group of this
+# many holds a few stores, and its min/max store_id lets readers skip it for any other store.
+ROW_GROUP_ROWS = 16_384
 
 
 @dataclass
@@ -137,9 +149,11 @@ def with_days(
     month: MonthRollup,
     days: Mapping[date, tuple[pa.Table, ClosedDay]],
     defaults: Mapping[str, str] | None = None,
+    timestamp_column: str | None = None,
 ) -> bytes:
     """The month's Parquet bytes with each of ``days`` replaced by its table; the days kept
-    from an older rollup get the ``defaults`` of columns they lack."""
+    from an older rollup get the ``defaults`` of columns they lack. Rows are ordered by store,
+    then ``timestamp_column``, then day and day-file line (the same inputs, the same bytes)."""
     tables = []
     if month.table is not None and month.table.num_rows:
         replaced = pa.array(sorted(days), pa.date32())
@@ -147,7 +161,9 @@ def with_days(
         tables.append(with_defaults(month.table.filter(keep), defaults or {}))
     tables += [table for table, _ in days.values()]
     merged = pa.concat_tables(tables, promote_options="permissive")
-    order = pc.sort_indices(merged, [(DAY_COLUMN, "ascending"), (SOURCE_LINE_COLUMN, "ascending")])
+    keys = [c for c in (STORE_ID_FIELD, timestamp_column) if c and c in merged.column_names]
+    keys += [DAY_COLUMN, SOURCE_LINE_COLUMN]
+    order = pc.sort_indices(merged, [(key, "ascending") for key in keys])
     merged = merged.take(order)
     closed = {**month.closed, **{day: info for day, (_, info) in days.items()}}
     metadata = {
@@ -157,5 +173,5 @@ def with_days(
     }
     merged = merged.replace_schema_metadata(metadata)
     sink = io.BytesIO()
-    pq.write_table(merged, sink, compression="zstd")
+    pq.write_table(merged, sink, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue()
