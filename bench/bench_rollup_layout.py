@@ -12,11 +12,12 @@ from the synthetic generator's rows typed as the compactor types them, written f
 
 Then two reads each, through ``pyarrow.dataset`` (a Hive-partitioned dataset with filter and
 projection pushdown) and through DuckDB scanning that same Arrow dataset (the monitoring
-path): one store's year, and the whole chain's year, grouped by store and month. A counting
-filesystem gives the objects opened and the bytes read; times are medians of ``--repeat`` runs
-with the files in the page cache (compare them within the run, not across machines). With
-``--moto``, the two partitioned layouts are also uploaded to moto_server and the S3 requests
-each read makes are counted (listing included).
+path): one store's year, and the whole chain's year, grouped by store and month. Bytes read
+are the process's ``rchar`` (what it read from files, page cache included: what S3 would
+send), objects opened come from a counting filesystem, row groups read from the statistics
+pruning itself; times are medians of ``--repeat`` runs with the files in the page cache
+(compare them within the run, not across machines). With ``--moto``, every layout is also
+uploaded to moto_server and the S3 requests of each read are counted (listing included).
 
     python bench/bench_rollup_layout.py                   # 200 stores x 50 quotes x 365 days
     python bench/bench_rollup_layout.py --stores 20 --quotes 20 --moto
@@ -46,6 +47,8 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from rollup_layout_s3 import s3_requests
+
 from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.storage import rollup
 from tests.synthetic_logs import day_csv
@@ -55,16 +58,11 @@ FIRST_DAY = date(2024, 7, 1)
 
 
 class Counting(pafs.FileSystemHandler):
-    """The local filesystem, counting files opened and bytes read through it."""
+    """The local filesystem, counting the files opened through it."""
 
     def __init__(self) -> None:
         self.local = pafs.LocalFileSystem()
-        self.reset()
-
-    def reset(self) -> None:
         self.opened: set[str] = set()
-        self.bytes = 0
-        self.listings = 0
 
     def get_type_name(self) -> str:
         return "counting"
@@ -76,12 +74,11 @@ class Counting(pafs.FileSystemHandler):
         return self.local.get_file_info(paths)
 
     def get_file_info_selector(self, selector: pafs.FileSelector) -> list[pafs.FileInfo]:
-        self.listings += 1
         return self.local.get_file_info(selector)
 
     def open_input_file(self, path: str) -> pa.NativeFile:
         self.opened.add(path)
-        return pa.PythonFile(_CountingFile(self, open(path, "rb")), mode="r")
+        return self.local.open_input_file(path)
 
     def open_input_stream(self, path: str) -> pa.NativeFile:
         return self.open_input_file(path)
@@ -97,32 +94,6 @@ class Counting(pafs.FileSystemHandler):
 
     create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = _refuse
     delete_file = move = copy_file = open_output_stream = open_append_stream = _refuse
-
-
-class _CountingFile(io.RawIOBase):
-    def __init__(self, owner: Counting, raw: Any):
-        self.owner, self.raw = owner, raw
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.raw.tell()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        self.owner.bytes += len(data)
-        return data
-
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
 
 
 # --- The year -------------------------------------------------------------------------------
@@ -271,6 +242,21 @@ def duckdb_read(data: ds.Dataset, store: str | None) -> int:
         connection.close()
 
 
+def row_groups_read(folder: Path, store: str | None) -> int:
+    """Row groups a scan for ``store`` (None: all) reads after partition and statistics pruning."""
+    data = dataset(folder)
+    if store is None:
+        return sum(f.metadata.num_row_groups for f in data.get_fragments())
+    where = pc.field("store_id") == store
+    kept = 0
+    for fragment in data.get_fragments(where):  # partitions pruned by the path
+        if "store_id" in fragment.physical_schema.names:  # row groups by their statistics
+            kept += len(fragment.split_by_row_group(where))
+        else:
+            kept += fragment.metadata.num_row_groups
+    return kept
+
+
 def bytes_read_so_far() -> int:
     """What this process has read from files (``rchar``: the page cache included)."""
     for line in Path("/proc/self/io").read_text().splitlines():
@@ -293,7 +279,7 @@ def measure(
     read_bytes = bytes_read_so_far() - before
     objects = float("nan")
     if counting is not None:
-        counting.reset()
+        counting.opened.clear()
         read(dataset(folder, counting), store)
         objects = len(counting.opened)
     times = []
@@ -304,84 +290,10 @@ def measure(
     return {
         "rows": rows,
         "objects": objects,
+        "groups": row_groups_read(folder, store),
         "bytes": read_bytes,
         "seconds": statistics.median(times),
     }
-
-
-def s3_requests(
-    layouts: dict[str, Path], store: str
-) -> dict[tuple[str, str], tuple[int, int, int, int]]:
-    """(objects, GETs, LISTs, all requests) each read sends to S3: the layouts uploaded to
-    moto_server (its own process, its request log in a file), read through pyarrow's S3
-    filesystem."""
-    import socket
-    import subprocess
-
-    import boto3
-    from bench_support import free_port
-
-    port = free_port()
-    log_path = Path(tempfile.mkstemp(prefix="bench-moto-", suffix=".log")[1])
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        ends = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > ends:
-                    raise
-                time.sleep(0.2)
-        endpoint = f"http://127.0.0.1:{port}"
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            region_name="us-east-1",
-        )
-        client.create_bucket(Bucket="bench-layout")
-        for name, folder in layouts.items():
-            for path in folder.rglob("*.parquet"):
-                key = f"{name}/{path.relative_to(folder).as_posix()}"
-                client.put_object(Bucket="bench-layout", Key=key, Body=path.read_bytes())
-        s3 = pafs.S3FileSystem(
-            access_key="bench",
-            secret_key="bench",
-            region="us-east-1",
-            endpoint_override=endpoint,
-            scheme="http",
-        )
-        counts = {}
-        for name in layouts:
-            for scope, wanted in (("one store", store), ("chain", None)):
-                before = log_path.read_text().splitlines()
-                data = ds.dataset(
-                    f"bench-layout/{name}", filesystem=s3, format="parquet", partitioning="hive"
-                )
-                where = pc.field("store_id") == wanted if wanted else None
-                data.to_table(columns=COLUMNS, filter=where)
-                lines = log_path.read_text().splitlines()[len(before) :]
-                gets = [
-                    line.split("GET ", 1)[1].split(" ")[0]
-                    for line in lines
-                    if "GET /bench-layout/" in line
-                ]
-                lists = sum(1 for line in lines if "GET /bench-layout?" in line)
-                requests = sum(1 for line in lines if " /bench-layout" in line)
-                counts[(name, scope)] = (len(set(gets)), len(gets), lists, requests)
-        return counts
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log_path.unlink()
 
 
 def main() -> None:
@@ -436,13 +348,14 @@ def main() -> None:
                     )
         print()
         print(
-            f"{'layout':20s} {'read':10s} {'engine':7s} {'objects':>8s} {'MB read':>9s} "
-            f"{'x month':>8s} {'seconds':>8s} {'x month':>8s} {'rows':>9s}"
+            f"{'layout':20s} {'read':10s} {'engine':7s} {'objects':>8s} {'groups':>7s} "
+            f"{'MB read':>9s} {'x month':>8s} {'seconds':>8s} {'x month':>8s} {'rows':>9s}"
         )
         for (name, scope, engine), r in results.items():
             base = results[("month", scope, engine)]
             print(
-                f"{name:20s} {scope:10s} {engine:7s} {r['objects']:8.0f} {r['bytes'] / 1e6:9.2f} "
+                f"{name:20s} {scope:10s} {engine:7s} {r['objects']:8.0f} {r['groups']:7.0f} "
+                f"{r['bytes'] / 1e6:9.2f} "
                 f"{r['bytes'] / base['bytes']:8.3f} {r['seconds']:8.3f} "
                 f"{r['seconds'] / base['seconds']:8.3f} {r['rows']:9.0f}"
             )
@@ -452,7 +365,9 @@ def main() -> None:
                 f"{'layout':20s} {'read':10s} {'objects':>8s} {'GETs':>6s} {'LISTs':>6s} "
                 f"{'requests':>9s}  (pyarrow.dataset on S3: moto_server)"
             )
-            for (name, scope), (objects, gets, lists, total) in s3_requests(layouts, store).items():
+            for (name, scope), (objects, gets, lists, total) in s3_requests(
+                layouts, store, COLUMNS
+            ).items():
                 print(f"{name:20s} {scope:10s} {objects:8d} {gets:6d} {lists:6d} {total:9d}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
