@@ -318,6 +318,12 @@ def main() -> None:
     parser.add_argument(
         "--moto", action="store_true", help="also count S3 requests against moto_server"
     )
+    parser.add_argument(
+        "--hole-kib",
+        type=int,
+        default=None,
+        help="on S3, fetch column chunks up to this many KiB apart in one request",
+    )
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench-rollup-layout-"))
@@ -363,12 +369,16 @@ def main() -> None:
             print()
             print(
                 f"{'layout':20s} {'read':10s} {'objects':>8s} {'GETs':>6s} {'LISTs':>6s} "
-                f"{'requests':>9s}  (pyarrow.dataset on S3: moto_server)"
+                f"{'requests':>9s} {'seconds':>8s}  (pyarrow.dataset on S3: moto_server, one run)"
             )
-            for (name, scope), (objects, gets, lists, total) in s3_requests(
-                layouts, store, COLUMNS
+            for (name, scope), numbers in s3_requests(
+                layouts, store, COLUMNS, args.hole_kib
             ).items():
-                print(f"{name:20s} {scope:10s} {objects:8d} {gets:6d} {lists:6d} {total:9d}")
+                objects, gets, lists, total, seconds = numbers
+                print(
+                    f"{name:20s} {scope:10s} {objects:8d} {gets:6d} {lists:6d} {total:9d} "
+                    f"{seconds:8.3f}"
+                )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

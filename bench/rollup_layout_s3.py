@@ -13,16 +13,27 @@ import time
 from pathlib import Path
 
 import boto3
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 from bench_support import free_port
 
 
+def parquet_format(hole_kib: int | None) -> ds.ParquetFileFormat | str:
+    """Parquet as pyarrow reads it by default, or with ranges up to ``hole_kib`` KiB apart
+    fetched as one request (``CacheOptions.hole_size_limit``; the default is 8 KiB)."""
+    if hole_kib is None:
+        return "parquet"
+    cache = pa.CacheOptions(hole_size_limit=hole_kib * 1024, range_size_limit=64 << 20)
+    options = ds.ParquetFragmentScanOptions(pre_buffer=True, cache_options=cache)
+    return ds.ParquetFileFormat(default_fragment_scan_options=options)
+
+
 def s3_requests(
-    layouts: dict[str, Path], store: str, columns: list[str]
-) -> dict[tuple[str, str], tuple[int, int, int, int]]:
-    """(objects, GETs, LISTs, all requests) each read sends to S3: the layouts uploaded to
+    layouts: dict[str, Path], store: str, columns: list[str], hole_kib: int | None = None
+) -> dict[tuple[str, str], tuple[int, int, int, int, float]]:
+    """(objects, GETs, LISTs, all requests, seconds) of each read from S3: the layouts uploaded to
     moto_server (its own process, its request log in a file), read through pyarrow's S3
     filesystem."""
     port = free_port()
@@ -68,10 +79,15 @@ def s3_requests(
             for scope, wanted in (("one store", store), ("chain", None)):
                 before = log_path.read_text().splitlines()
                 data = ds.dataset(
-                    f"bench-layout/{name}", filesystem=s3, format="parquet", partitioning="hive"
+                    f"bench-layout/{name}",
+                    filesystem=s3,
+                    format=parquet_format(hole_kib),
+                    partitioning="hive",
                 )
                 where = pc.field("store_id") == wanted if wanted else None
+                started = time.perf_counter()
                 data.to_table(columns=columns, filter=where)
+                seconds = time.perf_counter() - started
                 lines = log_path.read_text().splitlines()[len(before) :]
                 gets = [
                     line.split("GET ", 1)[1].split(" ")[0]
@@ -80,7 +96,7 @@ def s3_requests(
                 ]
                 lists = sum(1 for line in lines if "GET /bench-layout?" in line)
                 requests = sum(1 for line in lines if " /bench-layout" in line)
-                counts[(name, scope)] = (len(set(gets)), len(gets), lists, requests)
+                counts[(name, scope)] = (len(set(gets)), len(gets), lists, requests, seconds)
         return counts
     finally:
         server.terminate()
