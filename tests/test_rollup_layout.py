@@ -118,3 +118,15 @@ def test_a_month_is_the_same_bytes_whatever_the_order_its_days_arrive_in(
     assert forward == backward
     table = pq.read_table(pa.BufferReader(forward))
     assert table.column("store_id").to_pylist() == sorted(table.column("store_id").to_pylist())
+
+
+def test_the_scan_format_reads_a_chains_month_as_plain_parquet_does(chain_month: Path):
+    """The coalescing read options change how many requests a scan makes, never what it
+    reads (the request counts are measured by bench/bench_rollup_layout.py --moto)."""
+    folder = chain_month / ROLLUP_FOLDER
+    plain = ds.dataset(folder, format="parquet", partitioning="hive")
+    tuned = ds.dataset(folder, format=rollup.scan_format(), partitioning="hive")
+    only_norte = ds.field("store_id") == "norte"
+    assert tuned.to_table(filter=only_norte).equals(plain.to_table(filter=only_norte))
+    options = rollup.scan_format().default_fragment_scan_options
+    assert options.pre_buffer and options.cache_options.hole_size_limit == 1 << 20

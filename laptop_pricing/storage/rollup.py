@@ -10,10 +10,12 @@ lets Athena (the Glue table in ``infra/template.yaml``), DuckDB or Spark query i
 A chain's month is sorted by ``store_id`` (then time) and cut into row groups of
 ``ROW_GROUP_ROWS``: a store's rows sit in one or two groups, and each group's min/max
 ``store_id`` lets a reader (pyarrow.dataset, DuckDB, Athena) skip the other stores' groups.
-``bench/bench_rollup_layout.py`` measured this against one object per store and month
-(``store_id=/year=/month=``): it reads about as few bytes for one store and far fewer objects
-for the chain (docs/performance.md), and keeps the month one object replaced by one
-conditional put.
+``bench/bench_rollup_layout.py`` measured it for 200 stores' year (docs/performance.md): one
+store reads 12-20 % of the unsorted month's bytes; one object per store and month
+(``store_id=/year=/month=``) reads fewer bytes for a store but 2,400 objects and 5-10x the
+bytes for the chain, so the month stays one object, replaced by one conditional put, and the
+Glue table keeps ``year``/``month`` as its only partitions. Readers over S3 use
+``scan_format`` so the groups do not multiply the ranged GETs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from laptop_pricing.storage.layout import RecordKind
@@ -44,8 +47,14 @@ DAY_COLUMN = "day"
 SOURCE_LINE_COLUMN = "source_line"
 CLOSED_DAYS_METADATA = b"laptop_pricing.closed_days"
 # A store's month at 50 quotes a day is ~1,500 rows: with rows sorted by store, a group of this
-# many holds a few stores, and its min/max store_id lets readers skip it for any other store.
-ROW_GROUP_ROWS = 16_384
+# many holds a score of stores, and its min/max store_id lets readers skip it for any other
+# store. Measured against 16 Ki and 64 Ki rows (docs/performance.md): as few groups read for
+# one store, fewer bytes at rest and half the S3 requests of 16 Ki for the chain.
+ROW_GROUP_ROWS = 32_768
+# Readers over S3: fetch column chunks up to this far apart in one ranged GET. pyarrow's 8 KiB
+# default makes a chain's year of 32 Ki-row groups 484 requests; 1 MiB makes it 28
+# (bench/bench_rollup_layout.py --moto --hole-kib 1024).
+READ_HOLE_BYTES = 1 << 20
 
 
 @dataclass
@@ -175,3 +184,12 @@ def with_days(
     sink = io.BytesIO()
     pq.write_table(merged, sink, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue()
+
+
+def scan_format() -> ds.ParquetFileFormat:
+    """Parquet as a reader of the rollup should scan it with ``pyarrow.dataset`` (DuckDB over
+    that dataset included): column chunks close together fetched in one request, so a sorted
+    month's many row groups do not become many GETs."""
+    cache = pa.CacheOptions(hole_size_limit=READ_HOLE_BYTES, range_size_limit=64 << 20)
+    options = ds.ParquetFragmentScanOptions(pre_buffer=True, cache_options=cache)
+    return ds.ParquetFileFormat(default_fragment_scan_options=options)
