@@ -96,7 +96,10 @@ def test_api_gateway_writes_access_logs_without_headers_or_keys(template):
 
 def test_the_monitoring_identity_is_read_only(template):
     user = props(template, "MonitoringReaderUser")
-    assert user == {"ManagedPolicyArns": [{"Ref": "PredictionsReaderPolicy"}]}
+    # Its Athena grant is read-only too (tests/test_infra_athena.py): results are its only put.
+    assert user == {
+        "ManagedPolicyArns": [{"Ref": "PredictionsReaderPolicy"}, {"Ref": "MonitoringAthenaPolicy"}]
+    }
     assert not of_type(template, "AWS::IAM::AccessKey")  # no secret in the stack's outputs
     statements = props(template, "PredictionsReaderPolicy")["PolicyDocument"]["Statement"]
     actions = {

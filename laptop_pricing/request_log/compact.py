@@ -201,7 +201,9 @@ class Compactor:
                     table,
                     rollup.ClosedDay(len(item.rows), item.digest, notes),
                 )
-            payload = rollup.with_days(rolled, replacements, self.kind.defaults)
+            payload = rollup.with_days(
+                rolled, replacements, self.kind.defaults, self.kind.timestamp_column
+            )
             if self.store.write_rollup(year, month, payload, token):
                 return {item.day for item in changed}
         raise CompactionError(

@@ -6,6 +6,16 @@ plus a safety margin, when no write can still land in it): the rows of the day f
 line in the day CSV). Rows whose time or price cannot be read stay out and are listed, with the
 reason, in the file's metadata, so the page can still say what it set aside. Hive partitioning
 lets Athena (the Glue table in ``infra/template.yaml``), DuckDB or Spark query it as it stands.
+
+A chain's month is sorted by ``store_id`` (then time) and cut into row groups of
+``ROW_GROUP_ROWS``: a store's rows sit in one or two groups, and each group's min/max
+``store_id`` lets a reader (pyarrow.dataset, DuckDB, Athena) skip the other stores' groups.
+``bench/bench_rollup_layout.py`` measured it for 200 stores' year (docs/performance.md): one
+store reads 12-20 % of the unsorted month's bytes; one object per store and month
+(``store_id=/year=/month=``) reads fewer bytes for a store but 2,400 objects and 5-10x the
+bytes for the chain, so the month stays one object, replaced by one conditional put, and the
+Glue table keeps ``year``/``month`` as its only partitions. Readers over S3 use
+``scan_format`` so the groups do not multiply the ranged GETs.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from laptop_pricing.storage.layout import RecordKind
@@ -30,10 +41,20 @@ from laptop_pricing.storage.values import (
     parse_timestamps,
     short,
 )
+from laptop_pricing.store_id import STORE_ID_FIELD
 
 DAY_COLUMN = "day"
 SOURCE_LINE_COLUMN = "source_line"
 CLOSED_DAYS_METADATA = b"laptop_pricing.closed_days"
+# A store's month at 50 quotes a day is ~1,500 rows: with rows sorted by store, a group of this
+# many holds a score of stores, and its min/max store_id lets readers skip it for any other
+# store. Measured against 16 Ki and 64 Ki rows (docs/performance.md): as few groups read for
+# one store, fewer bytes at rest and half the S3 requests of 16 Ki for the chain.
+ROW_GROUP_ROWS = 32_768
+# Readers over S3: fetch column chunks up to this far apart in one ranged GET. pyarrow's 8 KiB
+# default makes a chain's year of 32 Ki-row groups 484 requests; 1 MiB makes it 28
+# (bench/bench_rollup_layout.py --moto --hole-kib 1024).
+READ_HOLE_BYTES = 1 << 20
 
 
 @dataclass
@@ -137,9 +158,11 @@ def with_days(
     month: MonthRollup,
     days: Mapping[date, tuple[pa.Table, ClosedDay]],
     defaults: Mapping[str, str] | None = None,
+    timestamp_column: str | None = None,
 ) -> bytes:
     """The month's Parquet bytes with each of ``days`` replaced by its table; the days kept
-    from an older rollup get the ``defaults`` of columns they lack."""
+    from an older rollup get the ``defaults`` of columns they lack. Rows are ordered by store,
+    then ``timestamp_column``, then day and day-file line (the same inputs, the same bytes)."""
     tables = []
     if month.table is not None and month.table.num_rows:
         replaced = pa.array(sorted(days), pa.date32())
@@ -147,7 +170,9 @@ def with_days(
         tables.append(with_defaults(month.table.filter(keep), defaults or {}))
     tables += [table for table, _ in days.values()]
     merged = pa.concat_tables(tables, promote_options="permissive")
-    order = pc.sort_indices(merged, [(DAY_COLUMN, "ascending"), (SOURCE_LINE_COLUMN, "ascending")])
+    keys = [c for c in (STORE_ID_FIELD, timestamp_column) if c and c in merged.column_names]
+    keys += [DAY_COLUMN, SOURCE_LINE_COLUMN]
+    order = pc.sort_indices(merged, [(key, "ascending") for key in keys])
     merged = merged.take(order)
     closed = {**month.closed, **{day: info for day, (_, info) in days.items()}}
     metadata = {
@@ -157,5 +182,14 @@ def with_days(
     }
     merged = merged.replace_schema_metadata(metadata)
     sink = io.BytesIO()
-    pq.write_table(merged, sink, compression="zstd")
+    pq.write_table(merged, sink, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue()
+
+
+def scan_format() -> ds.ParquetFileFormat:
+    """Parquet as a reader of the rollup should scan it with ``pyarrow.dataset`` (DuckDB over
+    that dataset included): column chunks close together fetched in one request, so a sorted
+    month's many row groups do not become many GETs."""
+    cache = pa.CacheOptions(hole_size_limit=READ_HOLE_BYTES, range_size_limit=64 << 20)
+    options = ds.ParquetFragmentScanOptions(pre_buffer=True, cache_options=cache)
+    return ds.ParquetFileFormat(default_fragment_scan_options=options)
