@@ -15,10 +15,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from laptop_pricing.monitoring import memory, quality, view
+from laptop_pricing.monitoring import memory, quality, view, warehouse_view
 from laptop_pricing.monitoring.drift import Reference, ReferenceMissing
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, SetAside
+from laptop_pricing.monitoring.warehouse import Warehouse, open_warehouse
 from laptop_pricing.pricing.artifact import ArtifactError, read_metadata
 from laptop_pricing.settings import REPO_ROOT, Settings
 
@@ -26,6 +27,7 @@ TTL_SECONDS = 300
 SAMPLE_DIR = REPO_ROOT / "data" / "request-logs-sample"
 SAMPLE_LOCATION = LogLocation(bucket=None, prefix="", directory=str(SAMPLE_DIR))
 SAMPLE_STATE_KEY = "monitoring_use_sample"
+Stores = tuple[str, ...] | None  # the stores a section reads (None: the whole chain)
 
 
 @dataclass(frozen=True)
@@ -67,32 +69,49 @@ def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
     return LoadedLog(quality.with_in_schema(result.rows), result.set_aside, result.files)
 
 
+@st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
+def load_warehouse(location: LogLocation, start: date, end: date) -> Warehouse:
+    """The window's aggregates source, opened once and shared: DuckDB over the rollup's
+    dataset (only month footers read so far) and the small table of the days no month closed.
+    The page asks it for aggregates; it never holds the window's rows."""
+    return open_warehouse(location, start, end)
+
+
+def _warehouse(location: LogLocation, filters: view.Filters) -> Warehouse:
+    return load_warehouse(location, *filters.load_window())
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
-def period_versions(location: LogLocation, filters: view.Filters) -> tuple[int, list[str]]:
+def period_versions(
+    location: LogLocation, filters: view.Filters, stores: Stores = None
+) -> tuple[int, list[str]]:
     """Requests in the period and the model versions that answered them."""
-    rows = load_log(location, *filters.load_window()).rows
-    return view.period_versions(rows, filters.start, filters.end)
+    return warehouse_view.period_versions(
+        _warehouse(location, filters), filters.start, filters.end, stores
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
 def set_aside(location: LogLocation, filters: view.Filters) -> list[SetAside]:
     """What the reader could not keep in the period's window (files and lines, with why)."""
-    return list(load_log(location, *filters.load_window()).set_aside)
+    return list(_warehouse(location, filters).set_aside)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
 def monitoring_view(
-    location: LogLocation, filters: view.Filters, today: date
+    location: LogLocation, filters: view.Filters, today: date, stores: Stores = None
 ) -> view.MonitoringView:
     """KPIs, figures and tables for one filter choice: a rerun redraws from this small object."""
-    loaded = load_log(location, *filters.load_window())
     reference, _ = training_reference()
-    return view.compute_view(loaded.rows, loaded.set_aside, loaded.files, filters, today, reference)
+    return warehouse_view.compute_view(
+        _warehouse(location, filters), filters, today, reference, stores
+    )
 
 
-def filtered_rows(location: LogLocation, filters: view.Filters) -> pd.DataFrame:
-    """The rows behind the current view (for the CSV download, built only when clicked)."""
-    return filters.apply(load_log(location, *filters.load_window()).rows)
+def filtered_csv(location: LogLocation, filters: view.Filters, stores: Stores = None) -> bytes:
+    """The rows behind the current view as CSV (the download, built only when clicked),
+    streamed from the warehouse batch by batch into the bytes Streamlit sends."""
+    return b"".join(warehouse_view.csv_chunks(_warehouse(location, filters), filters, stores))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -112,6 +131,7 @@ def refresh() -> None:
     """The "Atualizar" button: forget the listing, the loaded rows and the reference."""
     list_days.clear()
     load_log.clear()
+    load_warehouse.clear()
     period_versions.clear()
     monitoring_view.clear()
     training_reference.clear()

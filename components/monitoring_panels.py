@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from components.monitoring_data import SAMPLE_DIR, refresh, use_sample, using_sample
@@ -21,10 +20,9 @@ from laptop_pricing.formatting import (
     format_percent,
     format_whole_price,
 )
-from laptop_pricing.monitoring import aggregate, quality
+from laptop_pricing.monitoring import aggregate
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable
 from laptop_pricing.monitoring.view import SHARES, Filters
-from laptop_pricing.safe_csv import frame_to_csv
 
 UNAVAILABLE_REASONS = {
     "NoSuchBucket": "o bucket não existe",
@@ -238,13 +236,10 @@ def charts_section(figures: dict[str, Any], has_reference: bool) -> None:
     chart(figures["versions"])
 
 
-def download(rows: Callable[[], pd.DataFrame], count: int, filters: Filters) -> None:
-    """The filtered rows as CSV, built only when the button is clicked (a year is ~100 MB)."""
-
-    def csv_bytes() -> bytes:
-        frame = rows().drop(columns=[quality.IN_SCHEMA_COLUMN], errors="ignore")
-        return frame_to_csv(frame)
-
+def download(csv_bytes: Callable[[], bytes], count: int, filters: Filters) -> None:
+    """The filtered rows as CSV, built only when the button is clicked (a year is ~100 MB):
+    Streamlit takes the file's bytes whole, so the rows are streamed into them batch by batch
+    and never held as a table."""
     st.download_button(
         f"Baixar os {format_int(count)} pedidos filtrados (CSV)",
         data=csv_bytes,

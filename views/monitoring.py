@@ -105,4 +105,4 @@ except LogUnavailable as error:
 ui.charts_section(view.figures, view.drift_table is not None)
 tables.drift_section(view.drift_table)
 tables.quality_section(view.quality_report, view.in_schema_share, view.set_aside, view.files_read)
-ui.download(partial(data.filtered_rows, location, filters), view.kpis.requests, filters)
+ui.download(partial(data.filtered_csv, location, filters), view.kpis.requests, filters)

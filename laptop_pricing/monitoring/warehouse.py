@@ -129,7 +129,7 @@ class Warehouse:
         """The result of ``query`` batch by batch (the download: never the whole period)."""
         cursor = self._cursor()
         try:
-            reader: pa.RecordBatchReader = cursor.execute(
+            reader: pa.RecordBatchReader = cursor.sql(
                 sql.render(query, sql.DUCKDB)
             ).to_arrow_reader(rows)
             yield from reader

@@ -45,9 +45,24 @@ PRICE = log_columns.PRICE_COLUMN
 TIMESTAMP = log_columns.TIMESTAMP_COLUMN
 VERSION = log_columns.VERSION_COLUMN
 STORE = log_columns.STORE_ID_COLUMN
-# The columns of the raw row shape the requests view reads.
-TEXT_COLUMNS: tuple[str, ...] = (*schema.FIELD_NAMES, VERSION, STORE)
+# The columns of the raw row shape the requests view reads: the counted ones, then the other
+# log columns passed through for the download (never the request id, never the clerk's e-mail:
+# personal data stays in the records).
+COUNTED_COLUMNS: tuple[str, ...] = (*schema.FIELD_NAMES, VERSION, STORE)
+PASSED_COLUMNS: tuple[str, ...] = tuple(
+    c
+    for c in log_columns.LOG_COLUMNS
+    if c not in (*COUNTED_COLUMNS, PRICE, TIMESTAMP)
+    and c not in (log_columns.REQUEST_ID_COLUMN, log_columns.CLERK_EMAIL_COLUMN)
+)
+TEXT_COLUMNS: tuple[str, ...] = (*COUNTED_COLUMNS, *PASSED_COLUMNS)
 ROW_SHAPE: tuple[str, ...] = (*TEXT_COLUMNS, PRICE, TIMESTAMP, "file", "line", "file_day", "seq")
+# What the download holds, in the log's order, then where each row came from.
+DOWNLOAD_COLUMNS: tuple[str, ...] = (
+    *(c for c in log_columns.LOG_COLUMNS if c in (*TEXT_COLUMNS, PRICE, TIMESTAMP)),
+    "file",
+    "line",
+)
 
 
 def render(sql: str, dialect: str) -> str:
@@ -135,9 +150,10 @@ def requests_sql(rows: str) -> str:
     fields = [f"{_normalised(name)} AS {ident(name)}" for name in (*schema.FIELD_NAMES, VERSION)]
     store = f"COALESCE(NULLIF(trim({ident(STORE)}), ''), {literal(DEFAULT_STORE_ID)})"
     outside = " OR ".join(outside_condition(name) for name in schema.FIELD_NAMES)
+    passed = "".join(f"COALESCE({ident(c)}, '') AS {ident(c)}, " for c in PASSED_COLUMNS)
     return (
         f'SELECT *, NOT ({outside} OR {mismatch_condition()}) AS "in_schema" FROM ('
-        f"SELECT {', '.join(fields)}, {store} AS {ident(STORE)}, "
+        f"SELECT {', '.join(fields)}, {store} AS {ident(STORE)}, {passed}"
         f"CAST({ident(PRICE)} AS DOUBLE) AS {ident(PRICE)}, {ident(TIMESTAMP)}, "
         f"CAST({ident(TIMESTAMP)} - INTERVAL '3' HOUR AS DATE) AS \"bday\", "
         f'CAST({ident(TIMESTAMP)} AS DATE) AS "utc_day", '

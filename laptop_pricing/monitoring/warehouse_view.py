@@ -5,7 +5,7 @@ day, per value, per version), so the page never holds the period's rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -21,6 +21,7 @@ from laptop_pricing.monitoring.view import SHARES, Filters, MonitoringView
 from laptop_pricing.monitoring.warehouse import Warehouse
 from laptop_pricing.monitoring.warehouse_quality import quality_report
 from laptop_pricing.pricing import schema
+from laptop_pricing.safe_csv import frame_to_csv
 
 VERSION = log_columns.VERSION_COLUMN
 
@@ -144,9 +145,7 @@ def figures(
     timeline = version_timeline(warehouse.frame(sql.versions_sql(scope)))
     shares = charts.field_share_figures(aggregate.field_shares_of_counts(counts, total, reference))
     return {
-        "volume": charts.volume_figure(
-            daily_volume(warehouse.frame(sql.daily_volume_sql(scope)))
-        ),
+        "volume": charts.volume_figure(daily_volume(warehouse.frame(sql.daily_volume_sql(scope)))),
         "price": charts.price_over_time_figure(
             daily_price(warehouse.frame(sql.daily_price_sql(scope)))
         ),
@@ -187,3 +186,17 @@ def compute_view(
         set_aside=kept_aside,
         files_read=len(names),
     )
+
+
+def csv_chunks(
+    warehouse: Warehouse, filters: Filters, stores: tuple[str, ...] | None = None
+) -> Iterator[bytes]:
+    """The rows behind the view as CSV, one chunk per batch the warehouse streams: the header
+    once, every text cell formula-safe (``safe_csv``). The period is never one frame."""
+    query = sql.rows_sql(scope_of(filters, stores), sql.DOWNLOAD_COLUMNS)
+    header = True
+    for batch in warehouse.batches(query):
+        yield frame_to_csv(batch.to_pandas(), header=header)
+        header = False
+    if header:  # nothing in the period: the header alone
+        yield frame_to_csv(pd.DataFrame(columns=list(sql.DOWNLOAD_COLUMNS)))
