@@ -1,5 +1,6 @@
 """Where the "Negócios" section and the alerts get their data: the stored outcomes (cached with
-the request log's TTL), the quotes already loaded by ``monitoring_data``, and the alert rules.
+the request log's TTL), the quotes from the page's warehouse (``monitoring_data``), and the
+alert rules.
 
 "Atualizar" clears these caches together with the request log's (``refresh``).
 """
@@ -73,7 +74,7 @@ def business_view(
 ) -> BusinessView:
     """The quotes made in the period with the outcomes recorded since its first day. The rows
     come from the page's own load of the request log (the same window, so the same cache)."""
-    rows = monitoring_data.load_log(log_location, *Filters(start, end).load_window()).rows
+    rows = monitoring_data.quote_rows(log_location, *Filters(start, end).load_window())
     outcomes = load_outcomes(outcome_location, start, max(end, today) + NEXT_FILE).outcomes
     return compute_business_view(rows, outcomes, start, end, alert_below)
 
@@ -88,7 +89,7 @@ def owner_week(
     first = loaded_since(page.end)
     if window[0] > first:
         window = (first, page.end + NEXT_FILE)  # its last evening is in the next file
-    rows = monitoring_data.load_log(log_location, *window).rows
+    rows = monitoring_data.quote_rows(log_location, *window)
     outcomes = load_outcomes(outcome_location, first, max(page.end, today) + NEXT_FILE).outcomes
     return compute_owner_week(rows, outcomes, page.end)
 

@@ -10,7 +10,7 @@ two-year-old course requests can never mix with the store's own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -112,6 +112,16 @@ def filtered_csv(location: LogLocation, filters: view.Filters, stores: Stores = 
     """The rows behind the current view as CSV (the download, built only when clicked),
     streamed from the warehouse batch by batch into the bytes Streamlit sends."""
     return b"".join(warehouse_view.csv_chunks(_warehouse(location, filters), filters, stores))
+
+
+def quote_rows(
+    location: LogLocation, start: date, end: date, stores: Stores = None
+) -> pd.DataFrame:
+    """The trade-in quotes in the UTC files ``start``..``end`` (the Brasília days they can
+    hold: the evening before the first, the last's own): the rows the business section joins
+    with the outcomes, read from the window's warehouse. Callers cache what they compute."""
+    first = start - timedelta(days=1)
+    return warehouse_view.quote_rows(load_warehouse(location, start, end), first, end, stores)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

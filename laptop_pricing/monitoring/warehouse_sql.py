@@ -322,3 +322,12 @@ def segments_sql(scope: Scope, name: str) -> str:
 def rows_sql(scope: Scope, columns: Sequence[str]) -> str:
     """The period's rows themselves, for the download (streamed batch by batch)."""
     return f"SELECT {', '.join(ident(c) for c in columns)} FROM {REQUESTS} WHERE {scope.where()}"
+
+
+def quotes_sql(scope: Scope, columns: Sequence[str]) -> str:
+    """The trade-in quotes of the period (rows whose offer is a positive number): the few rows
+    the "Negócios" section joins with the outcomes, never the whole log."""
+    return (
+        f"SELECT {', '.join(ident(c) for c in columns)} FROM {REQUESTS} "
+        f"WHERE {scope.where()} AND TRY_CAST({ident(log_columns.OFFER_COLUMN)} AS DOUBLE) > 0"
+    )

@@ -200,3 +200,13 @@ def csv_chunks(
         header = False
     if header:  # nothing in the period: the header alone
         yield frame_to_csv(pd.DataFrame(columns=list(sql.DOWNLOAD_COLUMNS)))
+
+
+def quote_rows(
+    warehouse: Warehouse, start: date, end: date, stores: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """The quotes with an offer whose Brasília day is ``start``..``end``, as the business and
+    owner-week code reads request rows (their other rows it drops anyway, ``with_offer``)."""
+    scope = sql.Scope(start, end, stores=stores)
+    columns = [c for c in sql.DOWNLOAD_COLUMNS if c not in ("file", "line")]
+    return warehouse.frame(sql.quotes_sql(scope, columns))
