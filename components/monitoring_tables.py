@@ -23,6 +23,7 @@ from laptop_pricing.formatting import (
 )
 from laptop_pricing.monitoring import aggregate, drift, parsing, quality, sources
 from laptop_pricing.monitoring.sources import SetAside
+from laptop_pricing.monitoring.warehouse import FOREIGN_SCHEMA
 from laptop_pricing.pricing import schema
 
 STATUS_LABELS = {
@@ -54,6 +55,8 @@ SET_ASIDE_REASONS = {
     sources.TOO_LARGE: "arquivo grande demais para um dia (não foi baixado)",
     sources.BAD_DAY_NAME: "nome de arquivo com uma data que não existe",
     sources.DAY_OUT_OF_RANGE: "dia fora do período que a página mostra",
+    FOREIGN_SCHEMA: "resumo do mês (Parquet) com colunas de outro formato; os dias dele "
+    "foram lidos dos arquivos diários",
 }
 QUALITY_ISSUES = {
     quality.NOT_ALLOWED: "valor fora dos permitidos",

@@ -21,9 +21,17 @@ VERSION = log_columns.VERSION_COLUMN
 _Record = tuple[str, str, int, float, str, str, int]
 
 
-def _examples(chosen: pd.DataFrame, label: Callable[[pd.Series], pd.Series], limit: int = 3) -> str:
-    top = chosen[chosen["requests"] > 0].sort_values(  # ties: first seen first, as pandas
-        ["requests", "first_seq"], ascending=[False, True], kind="stable"
+def _examples(
+    chosen: pd.DataFrame,
+    label: Callable[[pd.DataFrame], pd.Series],
+    ties: tuple[str, ...] = ("first_seq",),
+    limit: int = 3,
+) -> str:
+    """The most frequent values, ties in the order ``Series.value_counts`` gives them (each
+    value's first appearance), or as ``chosen`` is already ordered when ``ties`` is empty."""
+    order = ["requests", *ties]
+    top = chosen[chosen["requests"] > 0].sort_values(
+        order, ascending=[False] + [True] * len(ties), kind="stable"
     )
     top = top.head(limit)
     return ", ".join(
@@ -76,6 +84,10 @@ def quality_report(warehouse: Warehouse, scope: sql.Scope) -> pd.DataFrame:
             add(name, quality.MISSING, values[missing])
         add(name, quality.NOT_ALLOWED, values[outside])
     pairs = warehouse.frame(sql.processor_pairs_sql(scope))
+    # Ties go in the order pandas' groupby gives: each value's first appearance.
+    for column in ("processor_brand", "processor_name"):
+        pairs[f"{column}_first"] = pairs.groupby(column)["first_seq"].transform("min")
+    pairs = pairs.sort_values(["processor_brand_first", "processor_name_first"], kind="stable")
     names = set(quality.allowed_strings("processor_name"))
     mismatch = [
         str(name) in names and str(name) not in schema.PROCESSORS_BY_BRAND.get(str(brand), names)
@@ -88,7 +100,7 @@ def quality_report(warehouse: Warehouse, scope: sql.Scope) -> pd.DataFrame:
             quality.PROCESSOR_MISMATCH,
             chosen,
             total,
-            _examples(chosen, lambda t: t["processor_brand"] + " + " + t["processor_name"]),
+            _examples(chosen, lambda t: t["processor_brand"] + " + " + t["processor_name"], ()),
         )
     )
     versions = counts[counts["field"] == VERSION]

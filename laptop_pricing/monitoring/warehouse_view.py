@@ -189,13 +189,16 @@ def compute_view(
 
 
 def csv_chunks(
-    warehouse: Warehouse, filters: Filters, stores: tuple[str, ...] | None = None
+    warehouse: Warehouse,
+    filters: Filters,
+    stores: tuple[str, ...] | None = None,
+    batch_rows: int = 65_536,
 ) -> Iterator[bytes]:
     """The rows behind the view as CSV, one chunk per batch the warehouse streams: the header
     once, every text cell formula-safe (``safe_csv``). The period is never one frame."""
     query = sql.rows_sql(scope_of(filters, stores), sql.DOWNLOAD_COLUMNS)
     header = True
-    for batch in warehouse.batches(query):
+    for batch in warehouse.batches(query, batch_rows):
         yield frame_to_csv(batch.to_pandas(), header=header)
         header = False
     if header:  # nothing in the period: the header alone
