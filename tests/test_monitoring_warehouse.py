@@ -246,7 +246,7 @@ def test_one_sql_text_for_duckdb_and_athena():
         sql.kpis_sql(scope, date(2024, 1, 31)),
         sql.daily_price_sql(scope),
         sql.price_histogram_sql(scope),
-        sql.field_counts_sql(scope),
+        sql.field_cube_sql(scope),
         sql.requests_sql(warehouse.ROWS),
         sql.rollup_rows_sql("rollup", date(2024, 1, 1), date(2024, 2, 1), ".csv"),
     ]

@@ -59,9 +59,10 @@ def _unknown_version(version: str) -> bool:
     return bool(quality.unknown_version_mask(frame)[0])
 
 
-def quality_report(warehouse: Warehouse, scope: sql.Scope) -> pd.DataFrame:
-    """One line per (field, issue): rows affected, their share, frequent values, a first place."""
-    counts = warehouse.frame(sql.field_counts_sql(scope))
+def quality_report(warehouse: Warehouse, scope: sql.Scope, counts: pd.DataFrame) -> pd.DataFrame:
+    """One line per (field, issue): rows affected, their share, frequent values, a first place.
+    ``counts``: the scope's per-value counts (``warehouse_view.field_counts``)."""
+    counts = counts.copy()
     total = int(counts.loc[counts["field"] == VERSION, "requests"].sum())
     if total == 0:
         return pd.DataFrame(columns=list(quality.QUALITY_COLUMNS))

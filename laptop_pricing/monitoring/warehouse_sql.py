@@ -26,7 +26,7 @@ a tab reads differently here than in the pandas reader (none is written so by th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from laptop_pricing import log_columns
@@ -177,19 +177,32 @@ class Scope:
     stores: tuple[str, ...] | None = None
 
     def where(self) -> str:
-        parts = [f'"bday" BETWEEN {day_literal(self.start)} AND {day_literal(self.end)}']
+        return " AND ".join([self.period(), *self.chosen_parts(), *self.store_parts()])
+
+    def period(self, start: date | None = None) -> str:
+        first = start or self.start
+        return f'"bday" BETWEEN {day_literal(first)} AND {day_literal(self.end)}'
+
+    def chosen_parts(self, in_schema: bool | None = None) -> list[str]:
+        """The versions and the in-schema switch (``in_schema`` overrides the switch)."""
+        parts = []
         if self.versions:
             parts.append(f"{ident(VERSION)} IN {_in_list(self.versions)}")
-        if self.only_in_schema:
+        if self.only_in_schema if in_schema is None else in_schema:
             parts.append('"in_schema"')
-        if self.stores is not None:
-            parts.append(f"{ident(STORE)} IN {_in_list(self.stores) if self.stores else '(NULL)'}")
-        return " AND ".join(parts)
+        return parts
 
-    def utc_window(self) -> tuple[date, date]:
-        """The UTC days that can hold a Brasília day of the period (its last evening is the
-        next UTC day)."""
-        return self.start, self.end + timedelta(days=1)
+    def store_parts(self) -> list[str]:
+        if self.stores is None:
+            return []
+        return [f"{ident(STORE)} IN {_in_list(self.stores) if self.stores else '(NULL)'}"]
+
+    def previous(self) -> Scope:
+        """The period of the same length just before (the median's change)."""
+        length = (self.end - self.start).days + 1
+        return replace(
+            self, start=self.start - timedelta(days=length), end=self.start - timedelta(days=1)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,14 +219,29 @@ def versions_sql(scope: Scope) -> str:
 
 
 def kpis_sql(scope: Scope, today: date) -> str:
-    """Count, today's count, the median price, versions answering, the in-schema share."""
+    """In one scan: count, today's count, the median price, versions answering and the
+    in-schema share of the chosen requests; the median of the previous period of the same
+    length; and the in-schema share of the period's requests of the chosen versions whatever
+    the switch (the quality section's)."""
+    previous = scope.previous()
+    chosen = " AND ".join([scope.period(), *scope.chosen_parts()])
+    before = " AND ".join([previous.period(), *scope.chosen_parts()])
+    in_range = " AND ".join([scope.period(), *scope.chosen_parts(in_schema=False)])
+    schema_share = 'AVG(CASE WHEN "in_schema" THEN 1.0 ELSE 0.0 END)'
+    where = " AND ".join([scope.period(previous.start), *scope.store_parts()])
     return (
-        f'SELECT COUNT(*) AS "requests", '
-        f'SUM(CASE WHEN "bday" = {day_literal(today)} THEN 1 ELSE 0 END) AS "requests_today", '
-        f'{QUANTILE_TOKEN}({ident(PRICE)}, 0.5) AS "median_price", '
-        f'COUNT(DISTINCT {ident(VERSION)}) AS "versions_active", '
-        f'AVG(CASE WHEN "in_schema" THEN 1.0 ELSE 0.0 END) AS "in_schema_share" '
-        f"FROM {REQUESTS} WHERE {scope.where()}"
+        f'SELECT COUNT(*) FILTER (WHERE {chosen}) AS "requests", '
+        f'COUNT(*) FILTER (WHERE {chosen} AND "bday" = {day_literal(today)}) AS '
+        f'"requests_today", '
+        f'{QUANTILE_TOKEN}({ident(PRICE)}, 0.5) FILTER (WHERE {chosen}) AS "median_price", '
+        f'COUNT(DISTINCT {ident(VERSION)}) FILTER (WHERE {chosen}) AS "versions_active", '
+        f'{schema_share} FILTER (WHERE {chosen}) AS "in_schema_share", '
+        f'COUNT(*) FILTER (WHERE {before}) AS "previous_requests", '
+        f"{QUANTILE_TOKEN}({ident(PRICE)}, 0.5) FILTER (WHERE {before}) AS "
+        f'"previous_median_price", '
+        f'COUNT(*) FILTER (WHERE {in_range}) AS "range_requests", '
+        f'{schema_share} FILTER (WHERE {in_range}) AS "range_in_schema_share" '
+        f"FROM {REQUESTS} WHERE {where}"
     )
 
 
@@ -253,17 +281,21 @@ def price_histogram_sql(scope: Scope, bins: int = 40) -> str:
     )
 
 
-def field_counts_sql(scope: Scope, names: Sequence[str] = (*schema.FIELD_NAMES, VERSION)) -> str:
-    """Per field and value: requests, and the first row holding it (file, line, order). The
-    shares, the drift table and the quality report are computed from this small table."""
-    parts = [
-        f'SELECT {literal(name)} AS "field", {ident(name)} AS "value", COUNT(*) AS '
-        f'"requests", MIN("seq") AS "first_seq", min_by("file", "seq") AS '
-        f'"first_file", min_by("line", "seq") AS "first_line" FROM {REQUESTS} '
-        f"WHERE {scope.where()} GROUP BY {ident(name)}"
-        for name in names
-    ]
-    return " UNION ALL ".join(parts)
+def field_cube_sql(scope: Scope, names: Sequence[str] = schema.FIELD_NAMES) -> str:
+    """In one scan (``GROUPING SETS``): per field and value, per model version and in-schema
+    flag, the requests and the first row holding it (order, file, line). The shares, the drift
+    table and the quality report are computed from this small table for any choice of versions
+    and of the in-schema switch: the versions' own counts are the set without a field."""
+    keys = [ident(VERSION), '"in_schema"']
+    sets = ", ".join(f"({', '.join([*keys, ident(n)])})" for n in names)
+    flags = ", ".join(f"GROUPING({ident(n)}) AS {ident('g_' + n)}" for n in names)
+    where = " AND ".join([scope.period(), *scope.store_parts()])
+    return (
+        f"SELECT {', '.join(keys)}, {', '.join(ident(n) for n in names)}, {flags}, "
+        f'COUNT(*) AS "requests", MIN("seq") AS "first_seq", min_by("file", "seq") AS '
+        f'"first_file", min_by("line", "seq") AS "first_line" FROM {REQUESTS} WHERE {where} '
+        f"GROUP BY GROUPING SETS ({sets}, ({', '.join(keys)}))"
+    )
 
 
 def processor_pairs_sql(scope: Scope) -> str:

@@ -38,25 +38,53 @@ def period_versions(
     return int(table["requests"].sum()), sorted(str(v) for v in table[VERSION])
 
 
-def _kpis(warehouse: Warehouse, scope: sql.Scope, today: date) -> aggregate.Kpis:
-    """The period's KPIs; the previous period's median left empty (``kpis`` fills it)."""
+def kpis(warehouse: Warehouse, scope: sql.Scope, today: date) -> tuple[aggregate.Kpis, float]:
+    """``aggregate.kpis`` of the period (the median's change against the period before), and
+    the in-schema share of the chosen versions' requests whatever the switch (1.0: none)."""
     row = warehouse.frame(sql.kpis_sql(scope, today)).iloc[0]
     requests = int(row["requests"])
-    return aggregate.Kpis(
+    found = aggregate.Kpis(
         requests=requests,
         requests_today=int(row["requests_today"]) if requests else 0,
         median_price=float(row["median_price"]) if requests else None,
-        previous_median_price=None,
+        previous_median_price=(
+            float(row["previous_median_price"]) if int(row["previous_requests"]) else None
+        ),
         versions_active=int(row["versions_active"]),
         in_schema_share=float(row["in_schema_share"]) if requests else None,
     )
+    share = float(row["range_in_schema_share"]) if int(row["range_requests"]) else 1.0
+    return found, share
 
 
-def kpis(warehouse: Warehouse, scope: sql.Scope, today: date) -> aggregate.Kpis:
-    """``aggregate.kpis`` of the period, the median's change against the period before."""
-    previous_start, previous_end = aggregate.previous_period(scope.start, scope.end)
-    previous = _kpis(warehouse, replace(scope, start=previous_start, end=previous_end), today)
-    return replace(_kpis(warehouse, scope, today), previous_median_price=previous.median_price)
+def field_counts(
+    cube: pd.DataFrame, versions: tuple[str, ...] = (), only_in_schema: bool = False
+) -> pd.DataFrame:
+    """Per field and value (the versions' own too): requests and the first row holding it,
+    for one choice of versions and of the in-schema switch, from ``field_cube_sql``'s table."""
+    chosen = cube
+    if versions:
+        chosen = chosen[chosen[VERSION].astype(str).isin(versions)]
+    if only_in_schema:
+        chosen = chosen[chosen["in_schema"].astype(bool)]
+    flags = [c for c in chosen.columns if c.startswith("g_")]
+    parts = []
+    for name in (*schema.FIELD_NAMES, VERSION):
+        if name == VERSION:
+            rows = chosen[(chosen[flags] == 1).all(axis=1)]
+        else:
+            rows = chosen[chosen["g_" + name] == 0]
+        ordered = rows.sort_values("first_seq", kind="stable")
+        grouped = ordered.groupby(ordered[name].astype(str), sort=False)
+        table = grouped.agg(
+            requests=("requests", "sum"),
+            first_seq=("first_seq", "first"),
+            first_file=("first_file", "first"),
+            first_line=("first_line", "first"),
+        ).reset_index(names="value")
+        parts.append(table.assign(field=name))
+    columns = ["field", "value", "requests", "first_seq", "first_file", "first_line"]
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def version_timeline(versions: pd.DataFrame) -> pd.DataFrame:
@@ -166,23 +194,23 @@ def compute_view(
 ) -> MonitoringView:
     """``view.compute_view`` from the warehouse: small frames in, the same small view out."""
     shown = scope_of(filters, stores)
-    in_range = replace(shown, only_in_schema=False)
     names = {f.name for f in warehouse.files if filters.start <= f.day <= filters.end}
     kept_aside = tuple(s for s in warehouse.set_aside if s.file in names)
-    found = kpis(warehouse, shown, today)
+    found, share = kpis(warehouse, shown, today)
     if found.requests == 0:
         return MonitoringView(found, set_aside=kept_aside, files_read=len(names))
-    counts_table = warehouse.frame(sql.field_counts_sql(shown, schema.FIELD_NAMES))
-    counts = value_counts(counts_table)
-    share = _kpis(warehouse, in_range, today).in_schema_share
+    cube = warehouse.frame(sql.field_cube_sql(shown))
+    counts_table = field_counts(cube, filters.versions, filters.only_in_schema)
+    counts = value_counts(counts_table[counts_table["field"] != VERSION])
+    in_range = field_counts(cube, filters.versions)
     return MonitoringView(
         kpis=found,
         figures=figures(warehouse, shown, counts, found.requests, reference),
         drift_table=(
             drift_table(warehouse, shown, counts, found.requests, reference) if reference else None
         ),
-        quality_report=quality_report(warehouse, in_range),
-        in_schema_share=share if share is not None else 1.0,
+        quality_report=quality_report(warehouse, replace(shown, only_in_schema=False), in_range),
+        in_schema_share=share,
         set_aside=kept_aside,
         files_read=len(names),
     )
