@@ -227,7 +227,7 @@ def csv_chunks(
     query = sql.rows_sql(scope_of(filters, stores), sql.DOWNLOAD_COLUMNS)
     header = True
     for batch in warehouse.batches(query, batch_rows):
-        yield frame_to_csv(batch.to_pandas(), header=header)
+        yield frame_to_csv(with_utc(batch.to_pandas()), header=header)
         header = False
     if header:  # nothing in the period: the header alone
         yield frame_to_csv(pd.DataFrame(columns=list(sql.DOWNLOAD_COLUMNS)))
@@ -240,4 +240,12 @@ def quote_rows(
     owner-week code reads request rows (their other rows it drops anyway, ``with_offer``)."""
     scope = sql.Scope(start, end, stores=stores)
     columns = [c for c in sql.DOWNLOAD_COLUMNS if c not in ("file", "line")]
-    return warehouse.frame(sql.quotes_sql(scope, columns))
+    return with_utc(warehouse.frame(sql.quotes_sql(scope, columns)))
+
+
+def with_utc(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's timestamps as the UTC instants they are (the warehouse keeps them zoneless)."""
+    stamps = frame.get(log_columns.TIMESTAMP_COLUMN)
+    if stamps is not None and getattr(stamps.dt, "tz", None) is None:
+        frame[log_columns.TIMESTAMP_COLUMN] = stamps.dt.tz_localize("UTC")
+    return frame
