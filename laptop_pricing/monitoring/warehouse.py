@@ -1,22 +1,26 @@
 """DuckDB over the request log, where the data is: the page asks for aggregates, never rows.
 
-The closed days live in the Parquet rollup (``_rollup/year=YYYY/month=MM/data.parquet``). It is
-opened as a ``pyarrow.dataset`` (a local folder, or a bucket through ``pyarrow.fs.S3FileSystem``:
-DuckDB's httpfs extension cannot be downloaded here) with hive partitioning, and registered in
-an in-memory DuckDB connection, which scans it with filter and projection pushdown: a query
-reads the columns it names, of the row groups of the days it asks for. Only each month's footer
-is read up front (which days it closed, what its compaction set aside, whether its schema is
-ours). The days no month closed (today, and every day of a log older than the rollup, such as
-the course sample) are read as the other readers read them (``storage.day_reader`` and
-``monitoring.parsing``) into one small Arrow table. The two are one view (``UNION ALL``), so
-every aggregate, quantiles included, is computed over their union by the SQL of
-``warehouse_sql``, the text the Athena runner sends too.
+The closed days live in the Parquet rollup (``_rollup/year=YYYY/month=MM/data.parquet``). Each
+month's footer is read first through Arrow's filesystem (a local folder, or a bucket through
+``pyarrow.fs.S3FileSystem``: DuckDB's httpfs extension cannot be downloaded here): which days
+it closed, what its compaction set aside, whether its schema is ours. The months of the window
+are then scanned by DuckDB's own Parquet reader with hive partitioning, filter and projection
+pushdown: a query reads the columns it names, of the row groups of the days it asks for. A
+bucket's months are first streamed to a temporary folder on disk (one GET each, never held in
+memory): DuckDB scanning local Parquet measured four to five times faster here than scanning a
+``pyarrow.dataset`` over S3, which re-reads the bucket on every query. The days no month closed
+(today, and every day of a log older than the rollup, such as the course sample) are read as
+the other readers read them (``storage.day_reader`` and ``monitoring.parsing``) into one small
+Arrow table. The two are one view (``UNION ALL``), so every aggregate, quantiles included, is
+computed over their union by the SQL of ``warehouse_sql``, the text the Athena runner sends too.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +32,6 @@ from urllib.parse import urlsplit
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -44,20 +47,9 @@ from laptop_pricing.storage.layout import LogLayout
 # (several times faster), and Athena reads the rollup's timestamps so anyway.
 UTC_TIME = pa.timestamp("us")
 FOREIGN_SCHEMA = "foreign_schema"  # a rollup month whose columns are not the log's
-ROLLUP = "rollup"  # the registered dataset
+ROLLUP = "rollup"  # the months' rows, a view over DuckDB's Parquet reader
 OPEN = "open_rows"  # the days no month closed, as one Arrow table
 ROWS = "request_rows"  # rollup and open days in the row shape
-ROLLUP_SCHEMA = pa.schema(
-    [
-        *((name, pa.string()) for name in sql.TEXT_COLUMNS),
-        (sql.PRICE, pa.float64()),
-        (sql.TIMESTAMP, UTC_TIME),
-        (rollup.DAY_COLUMN, pa.date32()),
-        (rollup.SOURCE_LINE_COLUMN, pa.int32()),
-        ("year", pa.int32()),
-        ("month", pa.int32()),
-    ]
-)
 _REQUIRED = {  # what a month must hold, and of which kind, to be read
     sql.PRICE: pa.types.is_floating,
     sql.TIMESTAMP: pa.types.is_timestamp,
@@ -103,13 +95,9 @@ class Warehouse:
     set_aside: list[SetAside]
     files: list[DayFile]
     sources: dict[str, object] = field(default_factory=dict)  # registered in each cursor
+    months_read: int = 0  # rollup files the window scans (partition pruning shows here)
+    scratch: tempfile.TemporaryDirectory[str] | None = None  # a bucket's months, on disk
     _lock: Lock = field(default_factory=Lock)
-
-    @property
-    def months_read(self) -> int:
-        """Rollup files the dataset scans (partition pruning shows here)."""
-        dataset = self.sources.get(ROLLUP)
-        return len(dataset.files) if isinstance(dataset, ds.FileSystemDataset) else 0
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own per query (Streamlit runs sessions on several threads), with the
@@ -142,13 +130,13 @@ class Warehouse:
 
 def _month_days(
     filesystem: pafs.FileSystem, path: str, layout: LogLayout, days: set[date]
-) -> tuple[set[date], list[SetAside], str | None]:
+) -> tuple[set[date], list[SetAside], str | None, set[str]]:
     """The wanted days a month closed, the rows its compaction set aside, and why the month
     cannot be read (None: it can). Only the footer is read."""
     try:
         schema = pq.read_schema(path, filesystem=filesystem)
     except (OSError, pa.ArrowException) as error:
-        return set(), [], f"{type(error).__name__}"
+        return set(), [], f"{type(error).__name__}", set()
     wrong = [
         name
         for name, kind in _REQUIRED.items()
@@ -158,19 +146,19 @@ def _month_days(
         n for n in sql.TEXT_COLUMNS if n in schema.names and schema.field(n).type != pa.string()
     ]
     if wrong or text:
-        return set(), [], "colunas " + ", ".join([*wrong, *text])
+        return set(), [], "colunas " + ", ".join([*wrong, *text]), set()
     try:
         raw = json.loads((schema.metadata or {}).get(rollup.CLOSED_DAYS_METADATA, b"{}"))
         closed = {date.fromisoformat(k): rollup.ClosedDay.from_json(v) for k, v in raw.items()}
     except (ValueError, AttributeError) as error:
-        return set(), [], f"{type(error).__name__}"
+        return set(), [], f"{type(error).__name__}", set()
     kept = {d: info for d, info in closed.items() if d in days}
     notes = [
         SetAside(layout.day_file_name(d), line, reason, detail)
         for d, info in sorted(kept.items())
         for line, reason, detail in info.set_aside
     ]
-    return set(kept), notes, None
+    return set(kept), notes, None, set(schema.names)
 
 
 def _open_rows(parsed: Sequence[ParsedFile], day: date, records_name: str) -> list[pa.Table]:
@@ -198,6 +186,33 @@ def _open_rows(parsed: Sequence[ParsedFile], day: date, records_name: str) -> li
     return tables
 
 
+def _copy_month(filesystem: pafs.FileSystem, path: str, base: str, target: str) -> str:
+    """One month's file streamed from the bucket to ``target`` (same ``year=/month=`` folders,
+    so hive partitioning reads the same), in chunks: never whole in memory."""
+    local = Path(target) / path.removeprefix(base + "/")
+    local.parent.mkdir(parents=True, exist_ok=True)
+    with filesystem.open_input_stream(path) as source, local.open("wb") as sink:
+        shutil.copyfileobj(source, sink, 1 << 20)
+    return str(local)
+
+
+def _rollup_select(paths: Sequence[str], present: set[str]) -> str:
+    """The months' rows for DuckDB's Parquet reader, every column of the row shape named (one
+    no month holds yet reads as empty) and the instants zoneless UTC."""
+    text = [
+        sql.ident(name) if name in present else f"CAST(NULL AS VARCHAR) AS {sql.ident(name)}"
+        for name in sql.TEXT_COLUMNS
+    ]
+    files = "[" + ", ".join(sql.literal(path) for path in paths) + "]"
+    return (
+        f"SELECT {', '.join(text)}, CAST({sql.ident(sql.PRICE)} AS DOUBLE) AS "
+        f"{sql.ident(sql.PRICE)}, CAST({sql.ident(sql.TIMESTAMP)} AS TIMESTAMP) AS "
+        f'{sql.ident(sql.TIMESTAMP)}, "day", "source_line", CAST("year" AS INTEGER) AS "year", '
+        f'CAST("month" AS INTEGER) AS "month" '
+        f"FROM read_parquet({files}, hive_partitioning = true, union_by_name = true)"
+    )
+
+
 def open_warehouse(
     location: LogLocation,
     start: date,
@@ -222,14 +237,17 @@ def open_warehouse(
     filesystem, base = filesystem_of(location)
     paths = {m: f"{base}/{m.key}" for m in months}
 
-    def footer(month: RollupMonth) -> tuple[RollupMonth, set[date], list[SetAside], str | None]:
+    def footer(
+        month: RollupMonth,
+    ) -> tuple[RollupMonth, set[date], list[SetAside], str | None, set[str]]:
         return month, *_month_days(filesystem, paths[month], store.layout, set(by_day))
 
     closed: set[date] = set()
     readable: list[str] = []
+    present: set[str] = set()  # the columns some readable month holds
     workers = max(1, min(max_workers, max(len(months), len(by_day), 1)))
     with ThreadPoolExecutor(workers) as pool:
-        for month, month_days, month_notes, problem in pool.map(footer, months):
+        for month, month_days, month_notes, problem, names in pool.map(footer, months):
             if problem is not None:
                 notes.append(SetAside(month.name, None, FOREIGN_SCHEMA, problem))
                 continue
@@ -237,6 +255,7 @@ def open_warehouse(
             notes += month_notes
             if month_days:
                 readable.append(paths[month])
+                present |= names
         open_days = sorted(d for d in by_day if d not in closed)
 
         def read_day(day: date) -> tuple[str, list[ParsedFile]]:
@@ -254,23 +273,22 @@ def open_warehouse(
     connection.execute("SET TimeZone = 'UTC'")
     sources: dict[str, object] = {OPEN: open_rows}
     parts = [f"SELECT {', '.join(sql.ident(c) for c in sql.ROW_SHAPE)} FROM {OPEN}"]
+    scratch = None
     if readable:
-        partitioning = ds.partitioning(
-            pa.schema([("year", pa.int32()), ("month", pa.int32())]), flavor="hive"
-        )
-        dataset = ds.dataset(
-            readable,
-            schema=ROLLUP_SCHEMA,
-            format="parquet",
-            filesystem=filesystem,
-            partitioning=partitioning,
-            partition_base_dir=f"{base}/{store.layout.rollup_root}".rstrip("/"),
-        )
-        sources[ROLLUP] = dataset
+        if location.is_s3:
+            scratch = tempfile.TemporaryDirectory(prefix="laptop-pricing-rollup-")
+            target = scratch.name
+
+            def copy(path: str) -> str:
+                return _copy_month(filesystem, path, base, target)
+
+            with ThreadPoolExecutor(max(1, min(max_workers, len(readable)))) as pool:
+                readable = list(pool.map(copy, readable))
+        connection.execute(f"CREATE VIEW {ROLLUP} AS {_rollup_select(readable, present)}")
         first, last = min(closed), max(closed)
         suffix = store.layout.kind.day_file_suffix
         parts.insert(0, sql.rollup_rows_sql(ROLLUP, first, last, suffix))
-    warehouse = Warehouse(connection, notes, list(day_files), sources)
+    warehouse = Warehouse(connection, notes, list(day_files), sources, len(readable), scratch)
     cursor = warehouse._cursor()
     try:
         cursor.execute(f"CREATE VIEW {ROWS} AS {' UNION ALL '.join(parts)}")
