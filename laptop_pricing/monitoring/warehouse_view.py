@@ -38,12 +38,12 @@ def period_versions(
     return int(table["requests"].sum()), sorted(str(v) for v in table[VERSION])
 
 
-def kpis(warehouse: Warehouse, scope: sql.Scope, today: date) -> tuple[aggregate.Kpis, float]:
-    """``aggregate.kpis`` of the period (the median's change against the period before), and
-    the in-schema share of the chosen versions' requests whatever the switch (1.0: none)."""
+def kpis(warehouse: Warehouse, scope: sql.Scope, today: date) -> aggregate.Kpis:
+    """``aggregate.kpis`` of the period (the median's change against the period before); the
+    in-schema share is left empty (``in_schema_share`` fills it from the cube)."""
     row = warehouse.frame(sql.kpis_sql(scope, today)).iloc[0]
     requests = int(row["requests"])
-    found = aggregate.Kpis(
+    return aggregate.Kpis(
         requests=requests,
         requests_today=int(row["requests_today"]) if requests else 0,
         median_price=float(row["median_price"]) if requests else None,
@@ -51,10 +51,25 @@ def kpis(warehouse: Warehouse, scope: sql.Scope, today: date) -> tuple[aggregate
             float(row["previous_median_price"]) if int(row["previous_requests"]) else None
         ),
         versions_active=int(row["versions_active"]),
-        in_schema_share=float(row["in_schema_share"]) if requests else None,
+        in_schema_share=None,
     )
-    share = float(row["range_in_schema_share"]) if int(row["range_requests"]) else 1.0
-    return found, share
+
+
+def in_schema_share(
+    cube: pd.DataFrame, versions: tuple[str, ...] = (), only_in_schema: bool = False
+) -> float | None:
+    """The in-schema share of the chosen versions' requests (the switch on: all of them are)."""
+    flags = [c for c in cube.columns if c.startswith("g_")]
+    per_version = cube[(cube[flags] == 1).all(axis=1)]
+    if versions:
+        per_version = per_version[per_version[VERSION].astype(str).isin(versions)]
+    total = int(per_version["requests"].sum())
+    if not total:
+        return None
+    if only_in_schema:
+        return 1.0
+    inside = per_version.loc[per_version["in_schema"].astype(bool), "requests"].sum()
+    return float(inside) / total
 
 
 def field_counts(
@@ -196,10 +211,14 @@ def compute_view(
     shown = scope_of(filters, stores)
     names = {f.name for f in warehouse.files if filters.start <= f.day <= filters.end}
     kept_aside = tuple(s for s in warehouse.set_aside if s.file in names)
-    found, share = kpis(warehouse, shown, today)
+    found = kpis(warehouse, shown, today)
     if found.requests == 0:
         return MonitoringView(found, set_aside=kept_aside, files_read=len(names))
     cube = warehouse.frame(sql.field_cube_sql(shown))
+    found = replace(
+        found, in_schema_share=in_schema_share(cube, filters.versions, filters.only_in_schema)
+    )
+    share = in_schema_share(cube, filters.versions)
     counts_table = field_counts(cube, filters.versions, filters.only_in_schema)
     counts = value_counts(counts_table[counts_table["field"] != VERSION])
     in_range = field_counts(cube, filters.versions)
@@ -210,7 +229,7 @@ def compute_view(
             drift_table(warehouse, shown, counts, found.requests, reference) if reference else None
         ),
         quality_report=quality_report(warehouse, replace(shown, only_in_schema=False), in_range),
-        in_schema_share=share,
+        in_schema_share=share if share is not None else 1.0,
         set_aside=kept_aside,
         files_read=len(names),
     )
