@@ -1,9 +1,12 @@
-"""Where the monitoring page gets its data: the request log (cached with a TTL) and the model's
-training reference. The "Atualizar" button clears both caches.
+"""Where the monitoring page gets its data: aggregates of the request log (cached with a TTL)
+and the model's training reference. The "Atualizar" button clears both caches.
 
-The day files that exist are listed once per TTL; a load reads only the files of the days asked
-for, concurrently (``laptop_pricing.monitoring.reading``). The sample course logs the repo ships are
-read in place from ``data/request-logs-sample/`` — never copied into the clerk's log folder, so
+The page's sections ask the window's warehouse (``laptop_pricing.monitoring.warehouse``: DuckDB
+over the Parquet rollup, and the few days no month closed yet) for small aggregate frames, so
+the period's rows are never held; the download streams them into its CSV. Only the alerts
+banner still reads its own short window (the longest rule's days) as rows (``load_log``). The
+day files that exist are listed once per TTL. The sample course logs the repo ships are read in
+place from ``data/request-logs-sample/`` — never copied into the clerk's log folder, so
 two-year-old course requests can never mix with the store's own.
 """
 
@@ -61,9 +64,9 @@ def list_days(location: LogLocation) -> list[DayFile]:
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
 def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
-    """The rows of a window, held once and shared, never copied: ``st.cache_data`` would keep a
-    pickled copy of a year (about 60 MB) and unpickle another on each of the run's four calls.
-    Read-only for every caller (pandas' copy-on-write keeps a derived frame from changing it)."""
+    """The rows of a short window (the alerts banner's longest rule, a few days), held once
+    and shared, never copied. Read-only for every caller (pandas' copy-on-write keeps a derived
+    frame from changing it). The page's period never goes through here (``load_warehouse``)."""
     memory.map_large_blocks()  # so a reload does not grow the process (see that module)
     result = read_log(location.open(), start, end)
     return LoadedLog(quality.with_in_schema(result.rows), result.set_aside, result.files)
@@ -71,8 +74,8 @@ def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
 def load_warehouse(location: LogLocation, start: date, end: date) -> Warehouse:
-    """The window's aggregates source, opened once and shared: DuckDB over the rollup's
-    dataset (only month footers read so far) and the small table of the days no month closed.
+    """The window's aggregates source, opened once and shared: DuckDB over the rollup's month
+    files (only their footers read so far) and the small table of the days no month closed.
     The page asks it for aggregates; it never holds the window's rows."""
     return open_warehouse(location, start, end)
 
