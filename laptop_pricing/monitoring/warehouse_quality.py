@@ -46,12 +46,20 @@ def _value_label(table: pd.DataFrame) -> pd.Series:
 def _record(
     field: str, issue: str, chosen: pd.DataFrame, total: int, examples: str
 ) -> _Record | None:
+    """One line; its place is the first row's order, turned into file and line at the end."""
     count = int(chosen["requests"].sum())
     if not count:
         return None
-    first = chosen.loc[chosen["first_seq"].idxmin()]
-    return (field, issue, count, count / total, examples, str(first["first_file"]),
-            int(first["first_line"]))  # fmt: skip
+    return (field, issue, count, count / total, examples, "", int(chosen["first_seq"].min()))
+
+
+def _placed(warehouse: Warehouse, records: list[_Record]) -> list[_Record]:
+    """Each record's first row (its order) as the file and line it came from, in one lookup."""
+    if not records:
+        return records
+    found = warehouse.frame(sql.first_rows_sql(sorted({r[6] for r in records})))
+    where = {int(seq): (str(file), int(line)) for seq, file, line in found.itertuples(False)}
+    return [(*r[:5], *where.get(r[6], ("", 0))) for r in records]
 
 
 def _unknown_version(version: str) -> bool:
@@ -116,7 +124,6 @@ def quality_report(warehouse: Warehouse, scope: sql.Scope, counts: pd.DataFrame)
             _examples(stamped, _value_label),
         )
     )
-    report = pd.DataFrame.from_records(
-        [r for r in records if r is not None], columns=list(quality.QUALITY_COLUMNS)
-    )
+    kept = _placed(warehouse, [r for r in records if r is not None])
+    report = pd.DataFrame.from_records(kept, columns=list(quality.QUALITY_COLUMNS))
     return report.sort_values("rows", ascending=False, kind="stable", ignore_index=True)

@@ -2,9 +2,9 @@
 
 One module holds every query, so the embedded runner (``warehouse``, DuckDB over the Parquet
 rollup) and the Athena runner send the very same text. The text keeps to the subset the two
-dialects share (``CAST``, ``COUNT``, ``SUM``, ``min_by``, ``date_diff``, ``translate``,
-``INTERVAL '3' HOUR``, double-quoted identifiers, inlined literals). Quantiles have no common
-function, so a template carries one token, ``{quantile}``, that ``render`` replaces:
+dialects share (``CAST``, ``COUNT``, ``SUM``, ``FILTER``, ``GROUPING SETS``, ``date_diff``,
+``translate``, ``INTERVAL '3' HOUR``, double-quoted identifiers, inlined literals). Quantiles
+have no common function, so a template carries one token, ``{quantile}``, that ``render`` replaces:
 ``quantile_cont`` on DuckDB (exact, numpy's linear interpolation), ``approx_percentile`` on
 Athena (approximate). Nothing else differs.
 
@@ -304,7 +304,7 @@ def price_histogram_sql(scope: Scope, bins: int = 40) -> str:
 
 def field_cube_sql(scope: Scope, names: Sequence[str] = schema.FIELD_NAMES) -> str:
     """In one scan (``GROUPING SETS``): per field and value, per model version and in-schema
-    flag, the requests and the first row holding it (order, file, line). The shares, the drift
+    flag, the requests and the first row holding it (its order, ``first_rows_sql``). The drift
     table and the quality report are computed from this small table for any choice of versions
     and of the in-schema switch: the versions' own counts are the set without a field."""
     keys = [ident(VERSION), '"in_schema"']
@@ -313,18 +313,16 @@ def field_cube_sql(scope: Scope, names: Sequence[str] = schema.FIELD_NAMES) -> s
     where = " AND ".join([scope.period(), *scope.store_parts()])
     return (
         f"SELECT {', '.join(keys)}, {', '.join(ident(n) for n in names)}, {flags}, "
-        f'COUNT(*) AS "requests", MIN("seq") AS "first_seq", min_by("file", "seq") AS '
-        f'"first_file", min_by("line", "seq") AS "first_line" FROM {REQUESTS} WHERE {where} '
+        f'COUNT(*) AS "requests", MIN("seq") AS "first_seq" FROM {REQUESTS} WHERE {where} '
         f"GROUP BY GROUPING SETS ({sets}, ({', '.join(keys)}))"
     )
 
 
 def processor_pairs_sql(scope: Scope) -> str:
-    """Requests per (processor brand, processor name), with the first row of each pair."""
+    """Requests per (processor brand, processor name), with the first row (order) of each."""
     return (
         f'SELECT "processor_brand", "processor_name", COUNT(*) AS "requests", '
-        f'MIN("seq") AS "first_seq", min_by("file", "seq") AS "first_file", '
-        f'min_by("line", "seq") AS "first_line" FROM {REQUESTS} WHERE {scope.where()} '
+        f'MIN("seq") AS "first_seq" FROM {REQUESTS} WHERE {scope.where()} '
         f'GROUP BY "processor_brand", "processor_name"'
     )
 
@@ -333,10 +331,16 @@ def outside_file_day_sql(scope: Scope) -> str:
     """Rows stamped on another UTC day than the day file holding them, per stamped day."""
     return (
         f'SELECT CAST("utc_day" AS VARCHAR) AS "value", COUNT(*) AS "requests", '
-        f'MIN("seq") AS "first_seq", min_by("file", "seq") AS "first_file", '
-        f'min_by("line", "seq") AS "first_line" FROM {REQUESTS} '
+        f'MIN("seq") AS "first_seq" FROM {REQUESTS} '
         f'WHERE {scope.where()} AND "utc_day" <> "file_day" GROUP BY "utc_day"'
     )
+
+
+def first_rows_sql(seqs: Sequence[int]) -> str:
+    """Where the rows of these orders came from (file, line): the quality report's "first
+    seen at", looked up once for its few issues rather than carried through every group."""
+    listed = ", ".join(str(int(seq)) for seq in seqs) or "NULL"
+    return f'SELECT "seq", "file", "line" FROM {REQUESTS} WHERE "seq" IN ({listed})'
 
 
 def price_bins_sql(scope: Scope, edges: Sequence[float]) -> str:

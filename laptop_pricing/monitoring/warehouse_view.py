@@ -92,13 +92,10 @@ def field_counts(
         ordered = rows.sort_values("first_seq", kind="stable")
         grouped = ordered.groupby(ordered[name].astype(str), sort=False)
         table = grouped.agg(
-            requests=("requests", "sum"),
-            first_seq=("first_seq", "first"),
-            first_file=("first_file", "first"),
-            first_line=("first_line", "first"),
+            requests=("requests", "sum"), first_seq=("first_seq", "first")
         ).reset_index(names="value")
         parts.append(table.assign(field=name))
-    columns = ["field", "value", "requests", "first_seq", "first_file", "first_line"]
+    columns = ["field", "value", "requests", "first_seq"]
     return pd.concat(parts, ignore_index=True)[columns]
 
 
