@@ -113,6 +113,67 @@ def child_ours(endpoint: str) -> dict:
     }
 
 
+def _year_filters():
+    from datetime import timedelta
+
+    from laptop_pricing.monitoring.view import Filters
+
+    return Filters(END - timedelta(days=int(os.environ["BENCH_DAYS"]) - 1), END)
+
+
+def child_old_view(endpoint: str) -> dict:
+    """The page's computation before the warehouse: the window's rows into one frame (with the
+    schema check), then every aggregate from it."""
+    from laptop_pricing.monitoring import quality, view
+    from laptop_pricing.monitoring.drift import Reference
+    from laptop_pricing.monitoring.reading import read_log
+    from laptop_pricing.monitoring.sources import LogLocation
+    from laptop_pricing.pricing.artifact import read_metadata
+
+    reference = Reference.from_metadata(read_metadata())
+    baseline_rss = peak_rss_mb()
+    filters = _year_filters()
+    start = time.perf_counter()
+    result = read_log(LogLocation(BUCKET, PREFIX, None, endpoint).open(), *filters.load_window())
+    rows = quality.with_in_schema(result.rows)
+    requests, _ = view.period_versions(rows, filters.start, filters.end)
+    shown = view.compute_view(rows, result.set_aside, result.files, filters, END, reference)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "rows": requests,
+        "shown": shown.kpis.requests,
+        "rss_mb": peak_rss_mb(),
+        "rss0": baseline_rss,
+    }
+
+
+def child_new_view(endpoint: str) -> dict:
+    """The page's computation now: DuckDB over the rollup's dataset, aggregates only."""
+    from laptop_pricing.monitoring import warehouse, warehouse_view
+    from laptop_pricing.monitoring.drift import Reference
+    from laptop_pricing.monitoring.sources import LogLocation
+    from laptop_pricing.pricing.artifact import read_metadata
+
+    reference = Reference.from_metadata(read_metadata())
+    baseline_rss = peak_rss_mb()
+    filters = _year_filters()
+    start = time.perf_counter()
+    location = LogLocation(BUCKET, PREFIX, None, endpoint)
+    opened = warehouse.open_warehouse(location, *filters.load_window())
+    requests, _ = warehouse_view.period_versions(opened, filters.start, filters.end)
+    shown = warehouse_view.compute_view(opened, filters, END, reference)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "rows": requests,
+        "shown": shown.kpis.requests,
+        "months": opened.months_read,
+        "rss_mb": peak_rss_mb(),
+        "rss0": baseline_rss,
+    }
+
+
 def _page(endpoint: str, estimate_first: bool) -> dict:
     """The page through AppTest in this fresh process: one day first (the process's peak with
     the page open: the same-run baseline of the memory target), then the whole year cold, warm
@@ -182,6 +243,8 @@ def child_page_after_estimate(endpoint: str) -> dict:
 CHILDREN = {
     "baseline": child_baseline,
     "ours": child_ours,
+    "old_view": child_old_view,
+    "new_view": child_new_view,
     "page": child_page,
     "page_after_estimate": child_page_after_estimate,
 }
@@ -204,7 +267,7 @@ def add_network_latency(milliseconds: float) -> None:
 
 
 def run_child(kind: str, endpoint: str, latency_ms: float = 0.0, installed: str = "app") -> dict:
-    env = {**os.environ, **AWS_ENV}
+    env = {**os.environ, **AWS_ENV, "BENCH_DAYS": os.environ.get("BENCH_DAYS", "365")}
     for key in KEYS:
         env.pop(env_name(key), None)
     output = subprocess.run(
@@ -240,7 +303,29 @@ def versus(baseline: float | None, seconds: float) -> str:
     return "" if baseline is None else f" -> {baseline / seconds:.2f}x"
 
 
-def pages(endpoint: str, b: float | None = None) -> None:
+def warehouse_vs_rows(endpoint: str, repeats: int) -> None:
+    """The page's computation for the whole year, cold, each in a fresh process: the rows in
+    one frame (before) and the warehouse's aggregates (now), interleaved."""
+    old, new = [], []
+    for _ in range(repeats):
+        old.append(run_child("old_view", endpoint))
+        new.append(run_child("new_view", endpoint))
+    assert {r["rows"] for r in old} == {r["rows"] for r in new}, (old, new)
+    o = statistics.median(r["seconds"] for r in old)
+    n = statistics.median(r["seconds"] for r in new)
+    old_rss = max(r["rss_mb"] for r in old)
+    new_rss = max(r["rss_mb"] for r in new)
+    print(
+        f"page computation, whole year cold, {old[0]['rows']:,} requests: rows in a frame "
+        f"{o:.2f} s (runs {runs(old)}), peak RSS {old_rss:.0f} MB (after imports "
+        f"{old[0]['rss0']:.0f}); DuckDB over the rollup {n:.2f} s (runs {runs(new)}, "
+        f"{new[0]['months']} month files in the dataset), peak RSS {new_rss:.0f} MB (after "
+        f"imports {new[0]['rss0']:.0f}) -> {o / n:.2f}x faster, "
+        f"{old_rss / new_rss:.2f}x less memory"
+    )
+
+
+def pages(endpoint: str, b: float | None = None, dev: bool = True) -> None:
     """The page processes: monitoring opened directly, then after the estimate page."""
     page = run_child("page", endpoint)
     mem = page["rss"]
@@ -271,6 +356,8 @@ def pages(endpoint: str, b: float | None = None) -> None:
         f"(+{after['year'] - after['one_day']:.0f}; target <= {RSS_TARGET_MB} MB: "
         f"{verdict(after['year'])})"
     )
+    if not dev:
+        return
     dev = run_child("page_after_estimate", endpoint, installed="dev")["rss"]
     print(
         f"the same with scikit-learn importable (LightGBM then imports it): estimate page "
@@ -303,7 +390,14 @@ def main() -> None:
         action="store_true",
         help="skip the reader comparisons: only the page processes (after the compaction)",
     )
+    parser.add_argument(
+        "--warehouse",
+        action="store_true",
+        help="after the compaction: the page's computation from rows vs from DuckDB, then the "
+        "page processes (no reader comparisons)",
+    )
     args = parser.parse_args()
+    os.environ.setdefault("BENCH_DAYS", str(args.days))
     if args.child:
         if args.installed == "app":
             from tests.importable import allow_only, closure, installable_from
@@ -325,11 +419,15 @@ def main() -> None:
             f"{upload_seconds:.1f} s"
         )
         baseline, csv_only, rolled = [], [], []
-        for _ in range(0 if args.page_only else args.repeats):
+        for _ in range(0 if args.page_only or args.warehouse else args.repeats):
             baseline.append(run_child("baseline", endpoint))
             csv_only.append(run_child("ours", endpoint))
         compaction = compact_year(endpoint, args.days)
         print(f"compactor, closing the year into the rollup (backfill): {compaction:.1f} s")
+        if args.warehouse:
+            warehouse_vs_rows(endpoint, args.repeats)
+            pages(endpoint, dev=False)
+            return
         if args.page_only:
             pages(endpoint)
             return

@@ -21,10 +21,9 @@ from laptop_pricing.formatting import (
     format_percent,
     format_whole_price,
 )
-from laptop_pricing.monitoring import aggregate, quality
+from laptop_pricing.monitoring import aggregate
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable
-from laptop_pricing.monitoring.view import SHARES, Filters
-from laptop_pricing.safe_csv import frame_to_csv
+from laptop_pricing.monitoring.view import SHARES, Filters, download_csv
 
 UNAVAILABLE_REASONS = {
     "NoSuchBucket": "o bucket não existe",
@@ -242,8 +241,7 @@ def download(rows: Callable[[], pd.DataFrame], count: int, filters: Filters) -> 
     """The filtered rows as CSV, built only when the button is clicked (a year is ~100 MB)."""
 
     def csv_bytes() -> bytes:
-        frame = rows().drop(columns=[quality.IN_SCHEMA_COLUMN], errors="ignore")
-        return frame_to_csv(frame)
+        return download_csv(rows())
 
     st.download_button(
         f"Baixar os {format_int(count)} pedidos filtrados (CSV)",

@@ -41,3 +41,24 @@ def test_an_optional_field_left_empty_is_not_informed_not_outside_the_schema():
     assert aggregate.OUTSIDE_LABEL not in set(office["label"])
     assert office.set_index("label").loc[aggregate.NOT_INFORMED_LABEL, "share"] == 1.0
     assert quality.quality_report(rows).query("field == 'msoffice'").empty  # both agree
+
+
+def test_the_download_holds_no_clerk_e_mail_nor_request_id() -> None:
+    """A clerk's e-mail is personal data: never in a download (PRODUCT.md), and the request id
+    links a row back to the records that hold it."""
+    from laptop_pricing import log_columns
+    from laptop_pricing.monitoring.view import download_csv
+
+    rows = pd.DataFrame(
+        {
+            "price": [6712.0],
+            log_columns.CLERK_EMAIL_COLUMN: ["ana@loja.com.br"],
+            log_columns.REQUEST_ID_COLUMN: ["r-1"],
+            "company": ["Dell"],
+            "in_schema": [True],
+        }
+    )
+    text = download_csv(rows).decode("utf-8-sig")
+    assert "ana@loja.com.br" not in text and "clerk_email" not in text
+    assert "r-1" not in text and "in_schema" not in text
+    assert "Dell" in text and "6712" in text

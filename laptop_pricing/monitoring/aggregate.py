@@ -6,6 +6,7 @@ day or per category whatever the number of requests (a year of a busy store stay
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -147,11 +148,23 @@ def price_histogram(rows: pd.DataFrame, bins: int = 40) -> pd.DataFrame:
 
 def field_shares(rows: pd.DataFrame, reference: Reference | None = None) -> pd.DataFrame:
     """Share of each allowed value per field (plus 'Fora do esquema'), next to training's."""
-    records = []
     total = len(rows)
+    counts = {
+        f.name: rows[f.name].value_counts() if total else pd.Series(dtype="int64")
+        for f in schema.FIELDS
+    }
+    return field_shares_of_counts(counts, total, reference)
+
+
+def field_shares_of_counts(
+    value_counts: Mapping[str, pd.Series], total: int, reference: Reference | None = None
+) -> pd.DataFrame:
+    """``field_shares`` from each field's value counts (missing values left out) among
+    ``total`` requests: what the page gets from the warehouse's per-value counts."""
+    records = []
     for field in schema.FIELDS:
         allowed = allowed_strings(field.name)
-        counts = rows[field.name].value_counts() if total else pd.Series(dtype="int64")
+        counts = value_counts.get(field.name, pd.Series(dtype="int64")).copy()
         counts.index = counts.index.astype(str)
         reference_counts = reference.fields.get(field.name, {}) if reference else {}
         reference_total = sum(reference_counts.values())

@@ -166,13 +166,21 @@ def field_comparison(rows: pd.DataFrame, field_name: str, reference: Reference) 
     """An optional (v2) field left empty reads as its ``missing`` value ("not available" for the
     generation); when that is "not informed", the empty rows are left out of the comparison, so
     day files written before the field existed, and v1 clients, do not count as drift."""
+    counts = rows[field_name].value_counts() if len(rows) else pd.Series(dtype="int64")
+    return comparison_of_counts(field_name, counts, len(rows), reference)
+
+
+def comparison_of_counts(
+    field_name: str, value_counts: pd.Series, total: int, reference: Reference
+) -> Comparison:
+    """``field_comparison`` from the field's value counts among ``total`` requests."""
     field = schema.FIELDS_BY_NAME[field_name]
     allowed = [str(v) for v in field.values]
     expected_counts = reference.fields.get(field_name, {})
-    counts = rows[field_name].value_counts() if len(rows) else pd.Series(dtype="int64")
+    counts = value_counts.copy()
     counts.index = counts.index.astype(str)
     counts = counts.groupby(level=0).sum()
-    informed = len(rows)
+    informed = total
     if not field.required and "" in counts.index:
         empty = int(counts.pop(""))
         if field.missing is None:
@@ -189,6 +197,11 @@ def price_comparison(prices: pd.Series, reference: PriceReference) -> Comparison
     values = prices.dropna().to_numpy(dtype=np.float64)
     bins = np.searchsorted(np.asarray(reference.edges), values, side="right")
     actual = np.bincount(bins, minlength=len(reference.shares)).astype(np.float64)
+    return price_comparison_of_counts(actual, reference)
+
+
+def price_comparison_of_counts(actual: np.ndarray, reference: PriceReference) -> Comparison:
+    """The price's comparison from the requests per reference bin (``searchsorted`` right)."""
     labels = [f"< {reference.edges[0]:.0f}"]
     labels += [f"{a:.0f}–{b:.0f}" for a, b in itertools.pairwise(reference.edges)]
     labels.append(f">= {reference.edges[-1]:.0f}")
@@ -214,7 +227,13 @@ def drift_table(
 
     With ``band``, two more columns: ``band`` (the PSI that resamples of the training data of
     this window's size stay under, see ``psi_band``) and ``outside_band``."""
-    found = comparisons(rows, reference)
+    return table_of_comparisons(comparisons(rows, reference), band)
+
+
+def table_of_comparisons(
+    found: Sequence[Comparison], band: BandSettings | None = None
+) -> pd.DataFrame:
+    """``drift_table`` from the comparisons themselves (the warehouse builds them from counts)."""
     table = pd.DataFrame.from_records([c.as_record() for c in found], columns=list(DRIFT_COLUMNS))
     if band is not None:
         limits = [psi_band(c.expected, c.rows, band) for c in found]

@@ -42,7 +42,7 @@ class LogReadResult:
     files: list[DayFile]
 
 
-def _parse_day(opened: OpenDay) -> list[ParsedFile]:
+def parse_open_day(opened: OpenDay) -> list[ParsedFile]:
     """One open day (``storage.day_reader``): its day file, then its records less the request
     ids the file already holds."""
     parsed = [ParsedFile(note.file, None, [note]) for note in opened.set_aside]
@@ -90,7 +90,7 @@ def read_log(
         pa.default_memory_pool().release_unused()
         return (table, month_notes), month_days
 
-    read = read_range(source, day_files, decode_month, _parse_day, max_workers)
+    read = read_range(source, day_files, decode_month, parse_open_day, max_workers)
     tables = [table for table, _ in read.months if table is not None and table.num_rows]
     set_aside = (
         notes + read.set_aside + [note for _, month_notes in read.months for note in month_notes]

@@ -13,8 +13,10 @@ from datetime import date, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring import aggregate, charts, drift, quality
 from laptop_pricing.monitoring.sources import DayFile, SetAside
+from laptop_pricing.safe_csv import frame_to_csv
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,17 @@ def compute_view(
         set_aside=kept_aside,
         files_read=len(names),
     )
+
+
+# Never in a download: the clerk's e-mail is personal data, the request id leads back to the
+# records, and the in-schema flag is the page's own working column.
+NOT_DOWNLOADED = (
+    log_columns.CLERK_EMAIL_COLUMN,
+    log_columns.REQUEST_ID_COLUMN,
+    quality.IN_SCHEMA_COLUMN,
+)
+
+
+def download_csv(rows: pd.DataFrame) -> bytes:
+    """The rows behind the view as a spreadsheet-safe CSV, without ``NOT_DOWNLOADED``."""
+    return frame_to_csv(rows.drop(columns=list(NOT_DOWNLOADED), errors="ignore"))
