@@ -26,7 +26,9 @@ from laptop_pricing.stock.service import StockService
 from laptop_pricing.stock.store import StockStore
 from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.storage.stores import LocalRecordStore
+from laptop_pricing.store_id import DEFAULT_STORE_ID
 from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
+from laptop_pricing.trade_in.store_policies import StorePolicies
 from tests.purchase_support import SELLER, Scene, nth_cpf
 
 _numbers = itertools.count()
@@ -44,7 +46,7 @@ class StockScene(Scene):
     def stock_service(self) -> StockService:
         return StockService(
             StockStore(self.store.store),
-            self.policy.resale_share_pct,
+            StorePolicies.single(self.policy, DEFAULT_STORE_ID),
             self.vault.clerk_reference,
             clock=lambda: self.now,
         )
