@@ -32,6 +32,7 @@ def test_an_owner_sees_the_margin_of_each_sale(clean_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Notebooks em estoque"] == "1"
     assert metrics["Valor pago em estoque"] == "R$\xa01.800"
+    assert metrics["Margem realizada"] == "R$\xa01.500"  # 3.500 − 2.000
     margins = next(d.value for d in at.dataframe if "Margem realizada" in d.value.columns)
     assert margins["Margem realizada"].tolist() == ["R$\xa01.500", "R$\xa01.500"]  # gamer, all
     assert margins["Categoria"].tolist()[-1] == "Todos"
