@@ -25,7 +25,7 @@ from components.resale_section import TITLE, resale_section
 from components.stock_words import refusal_words
 from laptop_pricing.access import Role, readable_stores
 from laptop_pricing.errors import PricingError
-from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.formatting import BRASILIA, format_int
 from laptop_pricing.resale.figures import ResaleFigures, resale_figures, rule_prediction
 from laptop_pricing.resale.resale_terms import load_resale_terms
 from laptop_pricing.resale.sales import SoldItem
@@ -46,8 +46,11 @@ POLICY_UNREADABLE = (
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=8)
-def resale_view(settings: Settings, stores: tuple[str, ...] | None, today: date) -> ResaleFigures:
-    """The section's figures for ``stores`` (None: the whole chain); a sale of a store no
+def resale_view(
+    settings: Settings, stores: tuple[str, ...] | None, today: date
+) -> tuple[ResaleFigures, int]:
+    """The section's figures for ``stores`` (None: the whole chain), and how many items could
+    not be counted (an opening without the quote's laptop or condition); a sale of a store no
     policy here prices has no predicted price. Raises ``PricingError`` (the stock unreadable
     or refused) or ``PolicyError``; neither is cached."""
     facts = pricing_client(settings).resale_facts(stores)
@@ -64,7 +67,8 @@ def resale_view(settings: Settings, stores: tuple[str, ...] | None, today: date)
         rule = rules.get(sale.store_id)
         return None if rule is None else rule(sale)
 
-    return resale_figures(facts.sold, facts.stocked, policy, terms, today, predict)
+    figures = resale_figures(facts.sold, facts.stocked, policy, terms, today, predict)
+    return figures, facts.skipped
 
 
 def resale_block(requested: Collection[str] | None = None) -> None:
@@ -78,7 +82,7 @@ def resale_block(requested: Collection[str] | None = None) -> None:
         resale_view.clear()
     try:
         with st.spinner("Lendo o estoque e as vendas…"):
-            figures = resale_view(entry.settings, stores, datetime.now(BRASILIA).date())
+            figures, skipped = resale_view(entry.settings, stores, datetime.now(BRASILIA).date())
     except PricingError as error:
         st.subheader(TITLE)
         st.warning(refusal_words(error), icon=":material/inventory_2:")
@@ -87,8 +91,23 @@ def resale_block(requested: Collection[str] | None = None) -> None:
         st.subheader(TITLE)
         st.warning(POLICY_UNREADABLE, icon=":material/inventory_2:")
         return
-    if figures.stock.count == 0 and figures.sales == 0:
+    if figures.stock.count == 0 and figures.sales == 0 and not skipped:
         st.subheader(TITLE)
         st.info(EMPTY, icon=":material/inventory_2:")
         return
     resale_section(figures)
+    if skipped:
+        st.caption(skipped_words(skipped))
+
+
+def skipped_words(count: int) -> str:
+    """Why the figures count fewer laptops than the Estoque page lists."""
+    which = (
+        "1 notebook do estoque não entra"
+        if count == 1
+        else f"{format_int(count)} notebooks do estoque não entram"
+    )
+    return (
+        f"{which} nestes números: a compra não guardou as características ou o estado do "
+        "notebook avaliado."
+    )

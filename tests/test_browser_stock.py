@@ -124,7 +124,7 @@ def test_a_laptop_bought_goes_on_sale_at_the_suggested_price_and_is_sold(server,
         to_docs(page, "laptop", kind="resale")
         page.set_viewport_size(PHONE)
         wait_for_app_idle(page)
-        section.scroll_into_view_if_needed()
+        metric.scroll_into_view_if_needed()
         to_docs(page, "phone", kind="resale")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         context.close()

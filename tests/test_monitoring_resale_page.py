@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from components.resale_data import EMPTY
+from components.resale_data import EMPTY, skipped_words
 from components.resale_section import TITLE
 from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH
 from tests.app_fixtures import CLERK, OWNER, app, monitoring_page, texts
 from tests.monitoring_fixtures import week_up_to_today
-from tests.stock_support import seed_sales
+from tests.stock_support import seed_items, seed_sales
 
 pytestmark = pytest.mark.usefixtures("clean_env", "fresh_caches")
 
@@ -36,6 +36,17 @@ def test_an_owner_sees_the_margin_of_each_sale(clean_env):
     margins = next(d.value for d in at.dataframe if "Margem realizada" in d.value.columns)
     assert margins["Margem realizada"].tolist() == ["R$\xa01.500", "R$\xa01.500"]  # gamer, all
     assert margins["Categoria"].tolist()[-1] == "Todos"
+    assert "do estoque não entra" not in texts(at)  # every item counted
+
+
+def test_items_without_a_whole_laptop_are_said_not_counted(clean_env):
+    predictions = clean_env / "predictions"
+    week_up_to_today(predictions, acceptance=0.7)
+    seed_sales(predictions, [(6000, 2000, 3500)], datetime.now(UTC))
+    seed_items(predictions, 3, datetime.now(UTC))  # openings with the brand only
+    at = monitoring_page()
+    assert {m.label: m.value for m in at.metric}["Notebooks vendidos"] == "1"
+    assert skipped_words(3) in [c.value for c in at.caption]
 
 
 def test_an_empty_stock_says_what_will_appear(clean_env):
