@@ -7,11 +7,11 @@ A synthetic year (``laptop_pricing.resale.synthetic``, the deployment's store) i
 stock events (an opening with the laptop, the condition and the money, then the sale) into
 the embedded default's local folder, beside a week of request log so the page draws its
 charts. Then the monitoring page runs cold through AppTest, each time in a fresh child process
-(nothing cached, the model not loaded): with the block, and without it (the child replaces
-``components.resale_data.resale_block`` by a no-op before the page imports it), alternating,
-``repeats`` times each. It prints the medians, the seconds the block adds and the ratio. The
-block's cold cost includes building the embedded client (the model's load), which the page
-without it never pays; over HTTP that is one ``GET /stock/resale`` instead.
+(nothing cached, the model not loaded): with the block, and without it (the child puts a
+stand-in ``components.resale_data`` whose ``resale_block`` does nothing in ``sys.modules``, so
+none of the block's code is imported), alternating, ``repeats`` times each. It prints the medians, the seconds the block adds and the ratio. The
+block's cold cost includes its imports and building the embedded stock-only client (no model
+load); over HTTP that is one ``GET /stock/resale`` instead.
 """
 
 from __future__ import annotations
@@ -56,9 +56,11 @@ import sys, time
 sys.path.insert(0, {repo!r})
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
-if {without!r}:
-    import components.resale_data as resale_data
-    resale_data.resale_block = lambda *args, **kwargs: None
+if {without!r}:  # a stand-in module: the page without the block imports none of its code
+    import types
+    stand_in = types.ModuleType("components.resale_data")
+    stand_in.resale_block = lambda *args, **kwargs: None
+    sys.modules["components.resale_data"] = stand_in
 at = AppTest.from_file({app!r}, default_timeout=300)
 at._page_hash = calc_hash("monitoring")
 started = time.perf_counter()

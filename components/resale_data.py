@@ -1,7 +1,8 @@
 """Where the "Estoque e revenda" block of Monitoramento gets its figures, and the block itself.
 
 The sale facts come through the client (``resale_facts``, as the owner), like the Estoque page's
-listing, so the block works embedded and against the deployed API alike; they are cut to the
+listing, so the block works embedded and against the deployed API alike (embedded, a client of
+the stock routes alone: no model load on this page); they are cut to the
 stores the visitor may read (``access.readable_stores``): a store-limited owner never receives
 another store's laptops. The figures are computed here with each store's policy (the API's
 Lambda has no pandas) and cached with the page's TTL; "Atualizar" clears them too.
@@ -20,10 +21,10 @@ import streamlit as st
 
 from components.monitoring_data import TTL_SECONDS
 from components.page_setup import page_entry
-from components.pricing import pricing_client
 from components.resale_section import TITLE, resale_section
 from components.stock_words import refusal_words
 from laptop_pricing.access import Role, readable_stores
+from laptop_pricing.client import PricingClient, stock_client_from_settings
 from laptop_pricing.errors import PricingError
 from laptop_pricing.formatting import BRASILIA, format_int
 from laptop_pricing.resale.figures import ResaleFigures, resale_figures, rule_prediction
@@ -45,6 +46,13 @@ POLICY_UNREADABLE = (
 )
 
 
+@st.cache_resource(show_spinner=False)
+def _stock_client(settings: Settings) -> PricingClient:
+    """One per configuration for the whole server: over HTTP the API's client, embedded the
+    stock routes alone (the page prices nothing, so it never waits for the model's load)."""
+    return stock_client_from_settings(settings)
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=8)
 def resale_view(
     settings: Settings, stores: tuple[str, ...] | None, today: date
@@ -53,7 +61,7 @@ def resale_view(
     not be counted (an opening without the quote's laptop or condition); a sale of a store no
     policy here prices has no predicted price. Raises ``PricingError`` (the stock unreadable
     or refused) or ``PolicyError``; neither is cached."""
-    facts = pricing_client(settings).resale_facts(stores)
+    facts = _stock_client(settings).resale_facts(stores)
     policies = store_policies_from_settings(settings)
     seen = {item.store_id for item in (*facts.sold, *facts.stocked)} | set(stores or ())
     store = next(iter(seen)) if len(seen) == 1 else settings.store_id
