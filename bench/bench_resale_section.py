@@ -9,9 +9,10 @@ the embedded default's local folder, beside a week of request log so the page dr
 charts. Then the monitoring page runs cold through AppTest, each time in a fresh child process
 (nothing cached, the model not loaded): with the block, and without it (the child puts a
 stand-in ``components.resale_data`` whose ``resale_block`` does nothing in ``sys.modules``, so
-none of the block's code is imported), alternating, ``repeats`` times each. It prints the medians, the seconds the block adds and the ratio. The
-block's cold cost includes its imports and building the embedded stock-only client (no model
-load); over HTTP that is one ``GET /stock/resale`` instead.
+none of the block's code is imported), alternating, ``repeats`` times each. It prints the
+medians, the seconds the block adds and the ratio. The block's cold cost includes its imports
+and building the embedded stock-only client (no model load); over HTTP that is one
+``GET /stock/resale`` instead.
 """
 
 from __future__ import annotations
