@@ -17,7 +17,7 @@ from laptop_pricing.api.handler import PricingHandler, get_engine
 from laptop_pricing.api.server import build_app
 from laptop_pricing.api.stock_route import StockRoute
 from laptop_pricing.client import HttpPricingClient
-from laptop_pricing.errors import StockRefused
+from laptop_pricing.errors import PricingError, StockRefused
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.resale.facts_wire import facts_answer, facts_from_answer
 from laptop_pricing.stock.events import A_VENDA, EM_PREPARO, VENDIDO, Actor, StockEvent
@@ -98,3 +98,16 @@ def test_the_suggested_list_price_is_the_items_own_stores_policy(scene, sold_id)
     assert at_home is not None and at_sul is not None
     assert service.suggested_price(at_home) == round(5000 * home.resale_share_pct / 1000) * 10
     assert service.suggested_price(at_sul) == 3000  # 60 % of R$ 5.000, not the home's share
+
+
+def test_the_embedded_stock_client_reads_the_settings_stock(clean_env):
+    from laptop_pricing.client import stock_client_from_settings
+    from laptop_pricing.settings import load_settings
+    from tests.stock_support import seed_sales
+
+    seed_sales(clean_env / "predictions", [(6000, 2000, 3500)], datetime.now(BRASILIA))
+    client = stock_client_from_settings(load_settings())
+    facts = client.resale_facts()
+    assert [s.margin for s in facts.sold] == [1500] and facts.stocked == ()
+    with pytest.raises(PricingError):  # it answers the stock routes only
+        client.price(facts.sold[0].laptop)
