@@ -41,6 +41,9 @@ from laptop_pricing.stock.service import StockService  # noqa: E402
 from laptop_pricing.stock.store import StockStore  # noqa: E402
 from laptop_pricing.storage.layout import LogLayout  # noqa: E402
 from laptop_pricing.storage.stores import LocalRecordStore  # noqa: E402
+from laptop_pricing.store_id import DEFAULT_STORE_ID  # noqa: E402
+from laptop_pricing.trade_in.policy import load_policy  # noqa: E402
+from laptop_pricing.trade_in.store_policies import StorePolicies  # noqa: E402
 from tests.stock_support import seed_items  # noqa: E402
 
 APP = str(REPO / "app.py")
@@ -61,7 +64,8 @@ def first_run(url_path: str | None) -> tuple[float, AppTest]:
 def cold_page_ms(folder: Path) -> float:
     """A first page of the stock in a fresh service (nothing in memory)."""
     layout = LogLayout(DEFAULT_PURCHASES_PREFIX, PURCHASE_OBJECTS)
-    service = StockService(StockStore(LocalRecordStore(folder, layout)), 50.0)
+    policies = StorePolicies.single(load_policy(), DEFAULT_STORE_ID)
+    service = StockService(StockStore(LocalRecordStore(folder, layout)), policies)
     started = time.perf_counter()
     service.page(StockQuery())
     return (time.perf_counter() - started) * 1000

@@ -111,6 +111,19 @@ def error_table(errors: tuple[PredictionError, ...]) -> pd.DataFrame:
     )
 
 
+def sales_row(figures: ResaleFigures) -> None:
+    """What the sales made, in three numbers, before the tables that break it down."""
+    overall = figures.margins[figures.margins["segment"] == ALL_SEGMENTS].iloc[0]
+    first, second, third = st.columns(3)
+    first.metric(
+        "Margem realizada",
+        format_whole_price(overall["margin"]),
+        help="Venda − valor pago − preparo, somado em todas as vendas registradas.",
+    )
+    second.metric("Notebooks vendidos", format_int(figures.sales))
+    third.metric("Margem por notebook (mediana)", format_whole_price(overall["median_margin"]))
+
+
 def resale_section(figures: ResaleFigures) -> None:
     """Draw the section from figures computed (and cached) by the page."""
     st.subheader(TITLE)
@@ -132,6 +145,7 @@ def resale_section(figures: ResaleFigures) -> None:
     if not figures.sales:
         st.caption(NO_SALES)
         return
+    sales_row(figures)
     st.markdown("**Margem realizada por categoria** (venda − valor pago − preparo)")
     st.dataframe(margin_table(figures), hide_index=True, key="resale_margins")
     st.markdown("**Giro por mês**")

@@ -399,3 +399,15 @@ def client_from_settings(settings: Settings) -> PricingClient:
     from laptop_pricing.embedded import embedded_client
 
     return embedded_client(settings)
+
+
+def stock_client_from_settings(settings: Settings) -> PricingClient:
+    """For what reads only the stock (the owner's resale figures): the same HTTP client as
+    ``client_from_settings`` when an endpoint is set, else an in-process client of the stock
+    routes alone (``embedded.embedded_stock_client``: no model load on a page that prices
+    nothing). Raises ``PolicyError`` naming the key."""
+    if settings.api_endpoint:
+        return client_from_settings(settings)
+    from laptop_pricing.embedded import embedded_stock_client
+
+    return embedded_stock_client(settings)

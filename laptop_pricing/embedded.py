@@ -12,6 +12,9 @@ the app asks for it only when the signed-in visitor is an owner.
 
 from __future__ import annotations
 
+from typing import Any
+
+from laptop_pricing.api.events import response
 from laptop_pricing.api.handler import (
     PricingHandler,
     get_engine,
@@ -19,7 +22,7 @@ from laptop_pricing.api.handler import (
 )
 from laptop_pricing.api.quote_route import QuoteRoute
 from laptop_pricing.api.service import observer_from_settings
-from laptop_pricing.api.stock_route import stock_route_from_settings
+from laptop_pricing.api.stock_route import stock_route_from_settings, stock_target
 from laptop_pricing.client import LocalPricingClient
 from laptop_pricing.client_event import EMBEDDED_OWNER_KEY_ID
 from laptop_pricing.settings import Settings
@@ -59,3 +62,18 @@ def embedded_handler(settings: Settings) -> PricingHandler:
 def embedded_client(settings: Settings) -> LocalPricingClient:
     """The in-process client over ``embedded_handler``."""
     return LocalPricingClient(embedded_handler(settings))
+
+
+def embedded_stock_client(settings: Settings) -> LocalPricingClient:
+    """An in-process client that answers only the stock routes (any other route: 404): what
+    the owner's resale figures read, without loading the model or opening the request log.
+    Owner's calls carry the in-process owner mark, as with ``embedded_handler``."""
+    route = stock_route_from_settings(settings, frozenset({EMBEDDED_OWNER_KEY_ID}))
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        target = stock_target(event)
+        if target is None:
+            return response(404, {"message": "This client answers only the stock routes"})
+        return route(event, target)
+
+    return LocalPricingClient(handle)

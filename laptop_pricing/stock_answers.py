@@ -22,6 +22,7 @@ from laptop_pricing.json_members import (
     optional_text,
     text,
 )
+from laptop_pricing.resale.facts_wire import ResaleFacts, UnreadableFacts, facts_from_answer
 
 REFUSALS = frozenset({400, 403, 404, 409, 503})
 
@@ -167,6 +168,18 @@ def change_from_response(
     if status in (200, 201):
         return StockChange(item_from_body(json_object(body)), created=status == 201)
     raise stock_error(status, body, headers)
+
+
+def resale_facts_from_response(
+    status: int, body: str | bytes | None, headers: Mapping[str, str]
+) -> ResaleFacts:
+    """``GET /stock/resale``'s facts, each laptop and condition validated again."""
+    if status != 200:
+        raise stock_error(status, body, headers)
+    try:
+        return facts_from_answer(json_object(body))
+    except UnreadableFacts as error:
+        raise InvalidResponse(f"answer: {error}") from None
 
 
 def stock_error(status: int, body: str | bytes | None, headers: Mapping[str, str]) -> Exception:

@@ -6,12 +6,13 @@ owner-only calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlencode
 
 from laptop_pricing.errors import BadRequest
 from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.resale.facts_wire import ResaleFacts
 from laptop_pricing.stock.query import StockQuery
 from laptop_pricing.stock_answers import (
     StockChange,
@@ -20,17 +21,19 @@ from laptop_pricing.stock_answers import (
     change_from_response,
     found_item_from_response,
     listing_from_response,
+    resale_facts_from_response,
 )
 
 STOCK_PATH = "/stock"
 EVENTS_SUFFIX = "/events"
+RESALE = "resale"  # the sale facts ride the item route: never a purchase id
 T = TypeVar("T")
 
 
 class StockRoutes:
-    """``list_stock``, ``find_stock_item`` and ``change_stock`` over the transport's ``_send``.
-    Each raises ``StockRefused`` (400 naming the fields, 403 owner needed, 404, 409 reload, 503
-    send again) or the errors of any call."""
+    """``list_stock``, ``find_stock_item``, ``resale_facts`` and ``change_stock`` over the
+    transport's ``_send``. Each raises ``StockRefused`` (400 naming the fields, 403 owner
+    needed, 404, 409 reload, 503 send again) or the errors of any call."""
 
     def _send(
         self,
@@ -53,6 +56,13 @@ class StockRoutes:
 
     def find_stock_item(self, purchase_id: str) -> StockItemAnswer | None:
         return self._send(None, found_item_from_response, _item_path(purchase_id), "GET")
+
+    def resale_facts(self, stores: Collection[str] | None = None) -> ResaleFacts:
+        """``GET /stock/resale``, as the owner: the sold and stocked laptops of ``stores``
+        (None: every store) as sale facts. A clerk's call is refused (``StockRefused`` 403)."""
+        params = {"stores": ",".join(sorted(stores))} if stores else {}
+        path = _item_path(RESALE) + (f"?{urlencode(params)}" if params else "")
+        return self._send(None, resale_facts_from_response, path, "GET", as_owner=True)
 
     def change_stock(
         self, purchase_id: str, payload: Mapping[str, Any], *, as_owner: bool = False

@@ -42,10 +42,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> object:
 def fresh_caches() -> Iterator[None]:
     """The monitoring page's cached loads (request log, outcomes, alerts) emptied before and
     after the test, so a test sees the files it wrote."""
-    from components import business_data, monitoring_data
+    from components import business_data, monitoring_data, resale_data
 
     monitoring_data.refresh()
     business_data.refresh()
+    resale_data.resale_view.clear()
     yield
     monitoring_data.refresh()
     business_data.refresh()
+    resale_data.resale_view.clear()

@@ -26,7 +26,9 @@ from laptop_pricing.stock.service import StockService
 from laptop_pricing.stock.store import StockStore
 from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.storage.stores import LocalRecordStore
+from laptop_pricing.store_id import DEFAULT_STORE_ID
 from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
+from laptop_pricing.trade_in.store_policies import StorePolicies
 from tests.purchase_support import SELLER, Scene, nth_cpf
 
 _numbers = itertools.count()
@@ -44,7 +46,7 @@ class StockScene(Scene):
     def stock_service(self) -> StockService:
         return StockService(
             StockStore(self.store.store),
-            self.policy.resale_share_pct,
+            StorePolicies.single(self.policy, DEFAULT_STORE_ID),
             self.vault.clerk_reference,
             clock=lambda: self.now,
         )
@@ -122,5 +124,64 @@ def seed_items(predictions_dir: Path, n: int, now: datetime, seed: int = 7) -> l
             events.append(StockEvent(f"sale-{i}", purchase_id, 2, VENDIDO, at, clerk, sale=sold))
         for event in events:
             store.put_event(event)
+        made.append(purchase_id)
+    return made
+
+
+SPEC = {
+    "brand": "dell",
+    "processor_brand": "intel",
+    "processor_name": "core i5",
+    "os": "windows",
+    "weight": "gaming",
+    "warranty": 1,
+    "touchscreen": 0,
+    "ram_gb": 16,
+    "hdd": 0,
+    "ssd": 512,
+    "graphic_card": 4,
+    "ram_type": "ddr4",
+    "os_bit": 64,
+}
+
+
+def seed_sales(
+    predictions_dir: Path, sales: list[tuple[int, int, int | None]], now: datetime
+) -> list[str]:
+    """Items with a whole laptop and a perfect condition written straight into the embedded
+    default's stock, one per ``(market estimate, paid, sale price or None)``, bought 20 days
+    before ``now`` and sold (when priced) 5 days before. Their purchase ids, in order."""
+    from laptop_pricing.trade_in.condition import Condition
+
+    store = StockStore(
+        LocalRecordStore(predictions_dir, LogLayout(DEFAULT_PURCHASES_PREFIX, PURCHASE_OBJECTS))
+    )
+    ids = QuoteIdGenerator(random.Random(len(sales)).getrandbits)
+    clerk = Actor("clerk", "clerk-seed")
+    bought, sold_at = now - timedelta(days=20), now - timedelta(days=5)
+    made = []
+    for i, (market, paid, price) in enumerate(sales):
+        purchase_id = ids.new(now)
+        facts = ItemFacts(
+            serial=f"SN-R{i:05d}",
+            brand="dell",
+            processor="intel core i5",
+            label_model="Modelo R",
+            laptop=dict(SPEC),
+            condition=Condition.best().as_dict(),
+            market_estimate=market,
+            quote_offer=paid,
+            paid=paid,
+            purchased_at=bought,
+            policy_version="seed",
+        )
+        store.put_event(
+            StockEvent(f"open-r{i}", purchase_id, 0, EM_PREPARO, bought, clerk, facts=facts)
+        )
+        if price is not None:
+            sale_ = Sale(price, sold_at.date(), "balcao")
+            store.put_event(
+                StockEvent(f"sale-r{i}", purchase_id, 1, VENDIDO, sold_at, clerk, sale=sale_)
+            )
         made.append(purchase_id)
     return made

@@ -1,18 +1,21 @@
 """From bought to sold in real Chromium (issue 24): a laptop bought through the purchase page
 appears in Estoque em preparo, is put on sale at the policy's suggested price, then sold at
-that price; the history shows each step. The store already holds 120 items (one page of 50
-drawn). axe finds no serious or critical issue; screenshots at 1366x768 and 390 px go to docs/.
+that price; the history shows each step; the owner then opens Monitoramento and sees that sale's
+realized margin (sale − paid) in "Estoque e revenda". The store already holds 120 items (one
+page of 50 drawn; their openings carry no whole laptop, so they are no sale facts). axe finds no
+serious or critical issue; screenshots at 1366x768 and 390 px go to docs/.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from laptop_pricing.formatting import format_price
+from laptop_pricing.formatting import format_price, format_whole_price
 from tests.browser_support import (
     StreamlitServer,
     chromium_browser,
@@ -40,9 +43,9 @@ SERIAL = "SN-ESTOQUE-0001"
 SEARCH = "Buscar por número de série ou código da compra"
 
 
-def to_docs(page, name: str, full_page: bool = False) -> None:
+def to_docs(page, name: str, full_page: bool = False, kind: str = "stock") -> None:
     shutil.copyfile(
-        screenshot(page, f"stock-{name}", full_page), DOCS / f"screenshot-stock-{name}.png"
+        screenshot(page, f"{kind}-{name}", full_page), DOCS / f"screenshot-{kind}-{name}.png"
     )
 
 
@@ -95,6 +98,9 @@ def test_a_laptop_bought_goes_on_sale_at_the_suggested_price_and_is_sold(server,
         settle(page, "Registrado: vendido por")
         text = card_text(page)
         assert f"Venda: {price}" in text
+        paid = re.search(r"Comprado em \S+ por R\$ ([\d.]+),00", text)
+        assert paid is not None, text
+        margin = int(suggested) - int(paid.group(1).replace(".", ""))
         for step in ("Entrou em preparo", "Posto à venda", "Vendido"):
             assert step in text
         assert serious_axe_violations(page) == []
@@ -106,4 +112,19 @@ def test_a_laptop_bought_goes_on_sale_at_the_suggested_price_and_is_sold(server,
         to_docs(page, "phone", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert quote_id in card_text(page)
+
+        page.set_viewport_size(LAPTOP)
+        page.goto(f"{server.url}/monitoring")
+        settle(page, "Margem realizada")
+        section = page.get_by_role("heading", name="Estoque e revenda").first
+        section.scroll_into_view_if_needed()
+        metric = page.get_by_test_id("stMetric").filter(has_text="Margem realizada")
+        shown = metric.inner_text().replace("\xa0", " ")
+        assert format_whole_price(margin).replace("\xa0", " ") in shown, shown
+        to_docs(page, "laptop", kind="resale")
+        page.set_viewport_size(PHONE)
+        wait_for_app_idle(page)
+        metric.scroll_into_view_if_needed()
+        to_docs(page, "phone", kind="resale")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         context.close()

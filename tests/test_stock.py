@@ -260,9 +260,10 @@ def test_sold_items_give_the_advisor_its_rows(scene):
     assert [row.purchase_id for row in rows] == [sold] and kept != sold
     row = rows[0]
     assert (row.sale_price, row.channel, row.market_estimate) == (2300, "online", 5000)
-    assert row.preparation_cost == 0 and row.sale_date == date(2026, 3, 10)
-    assert row.laptop["brand"] == "dell" and row.condition["body"] == "worn"
+    assert row.preparation_cost == 0 and row.sold_on == date(2026, 3, 10)
+    assert row.laptop.brand == "dell" and row.condition.body == "worn"
     assert row.paid == scene.store.read_purchase(sold).agreed_amount
+    assert row.margin == 2300 - row.paid
 
 
 def test_a_new_process_reads_the_snapshot_not_each_event(scene):

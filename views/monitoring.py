@@ -11,6 +11,7 @@ from components import monitoring_panels as ui
 from components import monitoring_tables as tables
 from components.owner_summary import owner_summary
 from components.page_setup import page_entry
+from components.resale_data import resale_block
 from components.set_aside_files import set_aside_files
 from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
@@ -101,6 +102,7 @@ try:
     )
 except LogUnavailable as error:
     business_ui.outcomes_unreadable(error)
+resale_block()  # "Estoque e revenda", owners only
 
 ui.charts_section(view.figures, view.drift_table is not None)
 tables.drift_section(view.drift_table)

@@ -5,6 +5,10 @@
 * ``GET /stock/{purchase_id}``: one item; 404 when there is none.
 * ``POST /stock/{purchase_id}/events``: a change (``ChangeRequest``); 201 stored, 200 this
   ``event_id`` stored before.
+* ``GET /stock/resale?stores=centro,sul``: owners only (403 otherwise), the sold and stocked
+  laptops of those stores (absent: every store) as sale facts (``resale.facts_wire``), for the
+  owner's "Estoque e revenda" figures. ``resale`` is never a purchase id, so it rides the item
+  route (and its API Gateway resource) without a template change.
 
 Errors: 400 naming each field (any body, any byte), 403 a clerk correcting a sale, 404 no such
 item, 405 another method, 409 the item changed since the page read it (reload), 503 not
@@ -24,14 +28,19 @@ from laptop_pricing.api.events import InvalidEvent, field_errors, http_method, r
 from laptop_pricing.api.events import response as proxy_response
 from laptop_pricing.api.purchase_route import INVALID_PT, caller_of, query_of
 from laptop_pricing.pricing.laptop_spec import FieldError
-from laptop_pricing.stock.errors import InvalidStockEvent, StockError
+from laptop_pricing.resale.facts_wire import facts_answer
+from laptop_pricing.stock.errors import InvalidStockEvent, StockError, StockForbidden
 from laptop_pricing.stock.query import StockQuery
+from laptop_pricing.stock.request import CHECK_FIELDS_PT
 from laptop_pricing.stock.service import StockService
 from laptop_pricing.storage.stores import StoreError
+from laptop_pricing.store_id import is_store_id
 
 logger = logging.getLogger(__name__)
 _STOCK_PATH = re.compile(r"^(?:.*/)?stock(?:/(?P<id>[^/]*)(?P<events>/events)?)?/?$")
 UNAVAILABLE_PT = "O estoque não pode ser lido ou gravado agora; tente de novo em instantes."
+RESALE = "resale"  # GET /stock/resale: the sale facts (never a purchase id)
+RESALE_OWNERS_PT = "Só o dono da loja vê os números de estoque e revenda."
 REASONS = {400: "invalid", 403: "owner_required", 404: "not_found", 409: "changed", 503: "retry"}
 
 
@@ -83,6 +92,13 @@ class StockRoute:
                 return proxy_response(200, self.service.page_answer(self.service.page(query)))
             if not target.purchase_id:
                 raise InvalidEvent([FieldError("purchase_id", None, "missing")])
+            if target.kind == "one" and target.purchase_id == RESALE:
+                _method(method, "GET")
+                stores = resale_stores(query_of(event))
+                if not caller.is_owner:
+                    raise StockForbidden(RESALE_OWNERS_PT)
+                facts = self.service.resale_facts(stores)
+                return proxy_response(200, facts_answer(facts))
             if target.kind == "one":
                 _method(method, "GET")
                 item = self.service.item(target.purchase_id)
@@ -95,6 +111,19 @@ class StockRoute:
             return proxy_response(decision.status, self.service.item_answer(decision.item))
         except Exception as error:  # each typed error is an answer; the rest a logged 500
             return refusal(error)
+
+
+def resale_stores(params: dict[str, str]) -> frozenset[str] | None:
+    """The ``stores`` parameter (comma-separated store ids; absent or empty: every store);
+    400 naming ``stores`` or any other parameter."""
+    errors = [FieldError(str(k)[:40], None, "unknown parameter") for k in params if k != "stores"]
+    raw = params.get("stores", "").strip()
+    stores = frozenset(s.strip() for s in raw.split(",") if s.strip()) if raw else None
+    if stores is not None and not all(is_store_id(s) for s in stores):
+        errors.append(FieldError("stores", raw[:80], "store ids separated by commas"))
+    if errors:
+        raise InvalidStockEvent(errors, CHECK_FIELDS_PT)
+    return stores
 
 
 def refusal(error: Exception) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs the page ~0.5 s
 
 from laptop_pricing.formatting import format_int, format_percent
 from laptop_pricing.resale.sales import SEGMENT_PHRASES, SEGMENTS, SoldItem
@@ -73,8 +73,9 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
     ordered = np.sort(np.asarray(values, dtype=float))
     n = len(ordered)
     tail = (1 - confidence) / 2
-    j = int(stats.binom.ppf(tail, n, 0.5))  # smallest j with P(B <= j) >= tail
-    while j >= 1 and stats.binom.cdf(j - 1, n, 0.5) > tail:
+    cdf = special.bdtr(np.arange(n + 1), n, 0.5)  # P(B <= k) for k = 0..n
+    j = int(np.argmax(cdf >= tail))  # smallest j with P(B <= j) >= tail
+    while j >= 1 and cdf[j - 1] > tail:
         j -= 1
     if j < 1:
         raise ValueError(f"{n} values are too few for a {confidence:.0%} interval of a median")
@@ -131,7 +132,7 @@ def deduction_evidence(
     dof = len(usable) - len(refs)
     sigma2 = float(residual @ residual) / dof
     covariance = sigma2 * np.linalg.pinv(x.T @ x)
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, dof) * np.sqrt(np.diag(covariance))
+    half = special.stdtrit(dof, 0.5 + CONFIDENCE / 2) * np.sqrt(np.diag(covariance))
     found = []
     for i, ref in enumerate(refs):
         question, answer = ref.split(".", 1)

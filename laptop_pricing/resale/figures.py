@@ -20,7 +20,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs the page ~0.5 s
 
 from laptop_pricing.resale.advisor import Advice, advise
 from laptop_pricing.resale.resale_terms import ResaleTerms
@@ -157,7 +157,9 @@ def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
     mean = float(values.mean())
     if len(values) < 2:
         return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    half = float(
+        special.stdtrit(len(values) - 1, 0.975) * values.std(ddof=1) / np.sqrt(len(values))
+    )
     return mean, mean - half, mean + half
 
 

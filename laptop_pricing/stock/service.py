@@ -17,7 +17,7 @@ was stored (200), never stored twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.purchase.purchase import Caller, Purchase
+from laptop_pricing.resale.facts_wire import ResaleFacts
 from laptop_pricing.settings import Settings
 from laptop_pricing.stock.errors import (
     InvalidStockEvent,
@@ -42,10 +43,12 @@ from laptop_pricing.stock.events import (
 from laptop_pricing.stock.fold import StockItem, check_change, fold
 from laptop_pricing.stock.query import StockPage, StockQuery, select
 from laptop_pricing.stock.request import ChangeRequest
+from laptop_pricing.stock.sold import facts_of
 from laptop_pricing.stock.store import StockStore
 from laptop_pricing.storage.stores import RecordNotStored
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id
 from laptop_pricing.trade_in.quote_lookup import StoredQuote
+from laptop_pricing.trade_in.store_policies import NoStorePolicy, StorePolicies
 
 CREATED = 201
 ALREADY_STORED = 200
@@ -93,14 +96,15 @@ class StockService:
     def __init__(
         self,
         store: StockStore,
-        resale_share_pct: float,
+        policies: StorePolicies,
         reference: References | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ):
-        """``resale_share_pct``: the policy's resale share, for the suggested list price;
-        ``reference``: how a clerk's e-mail is kept (a keyed hash); None keeps no reference."""
+        """``policies``: each store's policy, whose resale share suggests the list price of
+        that store's items; ``reference``: how a clerk's e-mail is kept (a keyed hash); None
+        keeps no reference."""
         self.store = store
-        self.resale_share_pct = resale_share_pct
+        self.policies = policies
         self.reference = reference
         self.clock = clock
         self._folded: dict[str, tuple[int, StockItem]] = {}  # id -> (events folded, item)
@@ -113,9 +117,18 @@ class StockService:
     def today(self) -> date:
         return self.clock().astimezone(BRASILIA).date()
 
+    def resale_share_pct(self, store_id: str) -> float:
+        """The store's policy's resale share; a store no policy here prices any more (its
+        file removed since the purchase) falls back to the deployment's, so the listing still
+        opens (the price is only a suggestion the clerk may change)."""
+        try:
+            return self.policies.for_store(store_id).resale_share_pct
+        except NoStorePolicy:
+            return self.policies.home_policy.resale_share_pct
+
     def suggested_price(self, item: StockItem) -> int:
-        """The policy's resale share of the quote's market estimate, in tens of reais."""
-        value = item.facts.market_estimate * self.resale_share_pct / 100
+        """The item's store's resale share of the quote's market estimate, in tens of reais."""
+        value = item.facts.market_estimate * self.resale_share_pct(item.store_id) / 100
         return max(PRICE_STEP, round(value / PRICE_STEP) * PRICE_STEP)
 
     # Opening ---------------------------------------------------------------------------------
@@ -201,6 +214,10 @@ class StockService:
     def page(self, query: StockQuery) -> StockPage:
         return select(self.items(), query, self.today())
 
+    def resale_facts(self, stores: Collection[str] | None = None) -> ResaleFacts:
+        """The sold and stocked laptops of ``stores`` (None: every store) as sale facts."""
+        return facts_of(self.items(), stores)
+
     def item_answer(self, item: StockItem) -> dict[str, Any]:
         """An item as the API answers it (no clerk reference: the role only)."""
         facts = item.facts
@@ -270,18 +287,18 @@ def _text(moment: datetime | None) -> str | None:
 def stock_service_from_settings(settings: Settings) -> StockService:
     """Events beside the purchases (``PURCHASES-PREFIX``, the bucket or the local folder), the
     suggested price from the store policy's resale share, clerks named by the personal-data
-    key's keyed hash (no reference when that key is missing in production). Raises
-    ``PolicyError``."""
+    key's keyed hash (no reference when that key is missing in production); each item's
+    suggested price from its own store's policy. Raises ``PolicyError``."""
     from laptop_pricing.purchase.errors import PersonalDataKeyMissing
     from laptop_pricing.purchase.store import purchase_store_from_settings
     from laptop_pricing.purchase.vault import vault_from_settings
-    from laptop_pricing.trade_in.policy import load_policy, policy_path
+    from laptop_pricing.trade_in.store_policies import store_policies_from_settings
 
     try:
         reference: References | None = vault_from_settings(settings).clerk_reference
     except PersonalDataKeyMissing:
         reference = None
-    policy = load_policy(policy_path(settings), settings.store_id)
+    policies = store_policies_from_settings(settings)
     records = purchase_store_from_settings(settings).store
     store = StockStore(records, prune_snapshots=not settings.predictions_bucket)
-    return StockService(store, policy.resale_share_pct, reference)
+    return StockService(store, policies, reference)
