@@ -13,6 +13,7 @@ import streamlit as st
 
 from components import monitoring_data
 from laptop_pricing.monitoring import alerts
+from laptop_pricing.monitoring.aggregate import of_stores
 from laptop_pricing.monitoring.alert_rules import AlertRules, load_rules
 from laptop_pricing.monitoring.business_view import BusinessView, compute_business_view
 from laptop_pricing.monitoring.outcome_reader import (
@@ -46,11 +47,13 @@ def load_outcomes(location: LogLocation, start: date, end: date) -> OutcomeReadR
     return read_outcomes(location, start, end)
 
 
-def outcomes_csv(location: LogLocation, start: date, end: date) -> bytes:
+def outcomes_csv(
+    location: LogLocation, start: date, end: date, stores: tuple[str, ...] | None = None
+) -> bytes:
     """The outcomes recorded from ``start`` to ``end``, one row per event, as the download
     offers them: every text cell formula-safe (the notes were neutralised on the way in too),
     the author's e-mail masked (a file leaves the app: personal data stays in the records)."""
-    frame = load_outcomes(location, start, end).outcomes.copy()
+    frame = of_stores(load_outcomes(location, start, end).outcomes, stores).copy()
     if outcome.CLERK_EMAIL in frame:
         frame[outcome.CLERK_EMAIL] = frame[outcome.CLERK_EMAIL].map(outcome.masked_email)
     return frame_to_csv(frame)
@@ -70,12 +73,16 @@ def business_view(
     end: date,
     today: date,
     alert_below: float | None,
+    stores: tuple[str, ...] | None = None,
 ) -> BusinessView:
-    """The quotes made in the period with the outcomes recorded since its first day. The rows
-    come from the page's own load of the request log (the same window, so the same cache)."""
+    """The quotes made in the period with the outcomes recorded since its first day, of
+    ``stores`` (None: all). The rows come from the page's own load of the request log (the same
+    window, so the same cache)."""
     rows = monitoring_data.load_log(log_location, *Filters(start, end).load_window()).rows
     outcomes = load_outcomes(outcome_location, start, max(end, today) + NEXT_FILE).outcomes
-    return compute_business_view(rows, outcomes, start, end, alert_below)
+    return compute_business_view(
+        of_stores(rows, stores), of_stores(outcomes, stores), start, end, alert_below
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=8)
@@ -88,9 +95,9 @@ def owner_week(
     first = loaded_since(page.end)
     if window[0] > first:
         window = (first, page.end + NEXT_FILE)  # its last evening is in the next file
-    rows = monitoring_data.load_log(log_location, *window).rows
+    rows = of_stores(monitoring_data.load_log(log_location, *window).rows, page.stores)
     outcomes = load_outcomes(outcome_location, first, max(page.end, today) + NEXT_FILE).outcomes
-    return compute_owner_week(rows, outcomes, page.end)
+    return compute_owner_week(rows, of_stores(outcomes, page.stores), page.end)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
@@ -100,12 +107,13 @@ def fired_alerts(
     rules: AlertRules,
     oldest: date,
     today: date,
+    stores: tuple[str, ...] | None = None,
 ) -> list[alerts.Alert]:
-    """The rules that fire over the windows ending today (the drift rule only when the model
-    ships a training reference)."""
+    """The rules that fire over the windows ending today, over ``stores`` (None: all; the drift
+    rule only when the model ships a training reference)."""
     start = max(oldest, today - timedelta(days=rules.longest_window_days - 1))
-    rows = monitoring_data.load_log(log_location, start, today).rows
-    outcomes = load_outcomes(outcome_location, start, today + NEXT_FILE).outcomes
+    rows = of_stores(monitoring_data.load_log(log_location, start, today).rows, stores)
+    outcomes = of_stores(load_outcomes(outcome_location, start, today + NEXT_FILE).outcomes, stores)
     reference, _ = monitoring_data.training_reference()
     if reference is None:
         rules = dataclasses.replace(

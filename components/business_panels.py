@@ -71,6 +71,8 @@ def business_section(view: BusinessView) -> None:
         return
     summary = view.summary
     st.markdown(f"**{view.sentence}**")
+    for sentence in view.chain_sentences:  # a store far from the others in the chain
+        st.markdown(f":material/storefront: {sentence}")
     columns = st.columns(5)
     columns[0].metric("Ofertas no período", format_int(summary.quotes))
     interval = summary.acceptance_interval

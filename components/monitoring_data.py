@@ -15,12 +15,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from laptop_pricing import log_columns
 from laptop_pricing.monitoring import memory, quality, view
 from laptop_pricing.monitoring.drift import Reference, ReferenceMissing
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, SetAside
 from laptop_pricing.pricing.artifact import ArtifactError, read_metadata
 from laptop_pricing.settings import REPO_ROOT, Settings
+from laptop_pricing.store_id import DEFAULT_STORE_ID, store_of
 
 TTL_SECONDS = 300
 SAMPLE_DIR = REPO_ROOT / "data" / "request-logs-sample"
@@ -71,7 +73,17 @@ def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
 def period_versions(location: LogLocation, filters: view.Filters) -> tuple[int, list[str]]:
     """Requests in the period and the model versions that answered them."""
     rows = load_log(location, *filters.load_window()).rows
-    return view.period_versions(rows, filters.start, filters.end)
+    return view.period_versions(rows, filters.start, filters.end, filters.stores)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
+def stores_seen(location: LogLocation, filters: view.Filters) -> tuple[str, ...]:
+    """The stores with a request in the period's window (the store filter's choices)."""
+    column = load_log(location, *filters.load_window()).rows.get(log_columns.STORE_ID_COLUMN)
+    if column is None:
+        return (DEFAULT_STORE_ID,)
+    values = column.cat.categories if isinstance(column.dtype, pd.CategoricalDtype) else column
+    return tuple(sorted({store_of(value) for value in values}))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
@@ -113,5 +125,6 @@ def refresh() -> None:
     list_days.clear()
     load_log.clear()
     period_versions.clear()
+    stores_seen.clear()
     monitoring_view.clear()
     training_reference.clear()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import streamlit as st
 
 from laptop_pricing.access import Visitor, readable_stores
+from laptop_pricing.settings import Settings
 from laptop_pricing.store_id import store_label
 
 STORE_FILTER_KEY = "store_filter"
@@ -20,6 +21,12 @@ LABEL = "Lojas"
 WHOLE_CHAIN = "Toda a rede"
 HELP = "Escolha uma ou mais lojas; sem nenhuma escolhida, os números são da rede toda."
 LIMITED_HELP = "Você vê as lojas que a sua conta acompanha."
+
+
+def settings_stores(settings: Settings) -> tuple[str, ...]:
+    """The stores the settings name: the deployment's, and those of the e-mail lists."""
+    owners = (store for stores in settings.owner_stores.values() for store in stores)
+    return (settings.store_id, *settings.clerk_stores.values(), *owners)
 
 
 def store_options(visitor: Visitor, known_stores: Iterable[str]) -> list[str]:

@@ -97,3 +97,21 @@ def test_words_for_a_store_and_a_factor() -> None:
     assert store_label("centro") == "Centro"
     assert store_label("loja-sul-2") == "Loja Sul 2"
     assert times(2.0) == "2×" and times(2.34) == "2,3×"
+
+
+def test_the_joined_offers_count_per_store_and_the_store_is_a_split_of_the_offers() -> None:
+    from laptop_pricing.monitoring import business
+    from laptop_pricing.monitoring.store_split import per_store_counts
+
+    joined = pd.DataFrame(
+        {
+            "store_id": ["centro", "centro", "", "sul"],
+            business.STATUS: [business.DEAL, business.DECLINED, business.DEAL, business.OPEN],
+            business.LOW_OFFER: [False, True, False, False],
+        }
+    )
+    counts = per_store_counts(joined).set_index("store_id")
+    assert counts.loc["centro"].tolist() == [2, 1, 1]  # offers, deals, declined as too low
+    assert counts.loc["loja"].tolist() == [1, 1, 0]  # no store: the default one
+    assert counts.loc["sul"].tolist() == [1, 0, 0]
+    assert business.SEGMENTS_BY_COLUMN["store_id"].value_label("") == "Loja"

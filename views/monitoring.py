@@ -13,6 +13,8 @@ from components.owner_summary import owner_summary
 from components.page_setup import page_entry
 from components.resale_data import resale_block
 from components.set_aside_files import set_aside_files
+from components.store_filter import settings_stores, store_filter
+from laptop_pricing.access import readable_stores
 from laptop_pricing.formatting import format_day
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.sources import LogUnavailable
@@ -23,7 +25,9 @@ st.caption(
     "notebook que aprendeu. Dias no horário de Brasília."
 )
 
-settings = page_entry().settings
+entry = page_entry()
+settings = entry.settings
+visible_stores = readable_stores(entry.visitor, None)  # an owner limited to stores: theirs
 today = ui.today_brasilia()
 location = data.location_for(settings)
 outcomes_location = business_data.outcome_location_for(settings, location)
@@ -44,7 +48,9 @@ alert_below = None
 try:
     rules = business_data.alert_rules()
     alert_below = rules.acceptance.below if rules.acceptance.enabled else None
-    fired = business_data.fired_alerts(location, outcomes_location, rules, files[0].day, today)
+    fired = business_data.fired_alerts(
+        location, outcomes_location, rules, files[0].day, today, visible_stores
+    )
     business_ui.alerts_banner(fired)
 except AlertRulesError as error:
     business_ui.rules_unreadable(error)
@@ -53,6 +59,8 @@ except LogUnavailable as error:
 
 owner_slot = st.container()  # money first: filled once the period (its last day) is chosen
 filters = ui.filters(files, today)
+chain = (*settings_stores(settings), *data.stores_seen(location, filters))
+filters = filters.with_stores(store_filter(entry.visitor, chain))
 with owner_slot:
     try:
         owner_summary(business_data.owner_week(location, outcomes_location, filters, today))
@@ -66,6 +74,7 @@ if not requests:
         f"Nenhum pedido registrado entre {format_day(filters.start)} e "
         f"{format_day(filters.end)}. Escolha outro período."
     )
+    resale_block(filters.stores)  # the stock and its sales do not depend on the period
     st.stop()
 
 _, current_version = data.training_reference()
@@ -92,17 +101,24 @@ try:
             filters.end,
             today,
             alert_below,
+            filters.stores,
         )
     )
     recorded_until = max(filters.end, today)
     business_ui.outcomes_download(
-        partial(business_data.outcomes_csv, outcomes_location, filters.start, recorded_until),
+        partial(
+            business_data.outcomes_csv,
+            outcomes_location,
+            filters.start,
+            recorded_until,
+            filters.stores,
+        ),
         filters.start,
         recorded_until,
     )
 except LogUnavailable as error:
     business_ui.outcomes_unreadable(error)
-resale_block()  # "Estoque e revenda", owners only
+resale_block(filters.stores)  # "Estoque e revenda", owners only
 
 ui.charts_section(view.figures, view.drift_table is not None)
 tables.drift_section(view.drift_table)

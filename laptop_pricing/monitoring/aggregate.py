@@ -18,6 +18,7 @@ from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN, allowed_strings
 from laptop_pricing.pricing import schema
+from laptop_pricing.store_id import DEFAULT_STORE_ID, store_of
 
 PRICE = log_columns.PRICE_COLUMN
 TIMESTAMP = log_columns.TIMESTAMP_COLUMN
@@ -48,8 +49,11 @@ def filter_rows(
     end: date | None = None,
     versions: list[str] | None = None,
     only_in_schema: bool = False,
+    stores: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     mask = np.ones(len(rows), dtype=bool)
+    if stores is not None:
+        mask &= store_mask(rows, stores)
     if start is not None or end is not None:
         days = row_days(rows)
         if start is not None:
@@ -61,6 +65,27 @@ def filter_rows(
     if only_in_schema and IN_SCHEMA_COLUMN in rows:
         mask &= rows[IN_SCHEMA_COLUMN].to_numpy()
     return rows if mask.all() else rows[mask]
+
+
+def store_mask(rows: pd.DataFrame, stores: tuple[str, ...]) -> np.ndarray:
+    """Which rows belong to one of ``stores`` (a row with no store, or from before stores
+    existed, is the default store's), tested once per distinct value."""
+    column = rows.get(log_columns.STORE_ID_COLUMN)
+    if column is None:
+        return np.full(len(rows), DEFAULT_STORE_ID in stores)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # a year's column: one test per store
+        kept = [store_of(value) in stores for value in column.cat.categories]
+        by_code = np.array([*kept, DEFAULT_STORE_ID in stores], dtype=bool)  # -1: missing
+        chosen: np.ndarray = by_code[column.cat.codes.to_numpy()]
+        return chosen
+    values = column.astype(object).where(column.notna(), "")
+    mask: np.ndarray = values.map(lambda v: store_of(v) in stores).to_numpy(dtype=bool)
+    return mask
+
+
+def of_stores(rows: pd.DataFrame, stores: tuple[str, ...] | None) -> pd.DataFrame:
+    """The rows of ``stores`` (None: every store, the frame as it is)."""
+    return rows if stores is None else rows[store_mask(rows, stores)]
 
 
 def _day_offsets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -28,12 +28,14 @@ from laptop_pricing.formatting import format_whole_price
 from laptop_pricing.monitoring.aggregate import brasilia_days
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
 from laptop_pricing.pricing import schema
+from laptop_pricing.store_id import store_label, store_of
 from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.condition import DEFECT_LOG_CELLS
 
 QUOTE_ID = outcome.QUOTE_ID
 OFFER = outcome.OFFER
 POLICY_VERSION = "policy_version"
+STORE_ID = log_columns.STORE_ID_COLUMN
 PRICE = log_columns.PRICE_COLUMN
 TIMESTAMP = log_columns.TIMESTAMP_COLUMN
 VERSION = log_columns.VERSION_COLUMN
@@ -95,6 +97,7 @@ SEGMENTS: tuple[Segment, ...] = (
     Segment(CONDITION, "Condição", _as_is),
     Segment(VERSION, "Versão do modelo", _as_is),
     Segment(POLICY_VERSION, "Versão da política", _as_is),
+    Segment(STORE_ID, "Loja", lambda value: store_label(store_of(value))),
 )
 SEGMENTS_BY_COLUMN: Mapping[str, Segment] = {s.column: s for s in SEGMENTS}
 
@@ -178,6 +181,8 @@ def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     joined[CONDITION] = condition_grades(joined)
     if POLICY_VERSION not in joined:
         joined[POLICY_VERSION] = ""
+    if STORE_ID not in joined:  # a log from before stores: every quote is the default store's
+        joined[STORE_ID] = ""
     return joined
 
 

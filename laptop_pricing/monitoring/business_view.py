@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from laptop_pricing.monitoring import business, business_charts, business_summary
+from laptop_pricing.monitoring import business, business_charts, business_summary, store_split
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class BusinessView:
     figures: dict[str, go.Figure] = field(default_factory=dict)  # per_day, acceptance
     segments: pd.DataFrame | None = None  # business.all_segment_rates of the period
     quotes: int = 0
+    chain_sentences: tuple[str, ...] = ()  # a store far from the others (store_split)
 
 
 def compute_business_view(
@@ -47,7 +48,12 @@ def compute_business_view(
         ),
     }
     return BusinessView(
-        summary, sentence, figures, business.all_segment_rates(period), quotes=len(period)
+        summary,
+        sentence,
+        figures,
+        business.all_segment_rates(period),
+        quotes=len(period),
+        chain_sentences=tuple(store_split.chain_sentences(store_split.per_store_counts(period))),
     )
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from laptop_pricing.formatting import format_int, format_percent, format_threshold
-from laptop_pricing.store_id import store_label
+from laptop_pricing.monitoring import business
+from laptop_pricing.store_id import DEFAULT_STORE_ID, store_label, store_of
 
 STORE_ID = "store_id"
 OFFERS = "offers"
@@ -114,3 +115,25 @@ def _deviation(
         else:
             words = f"{name} fecha {times(1 / ratio)} menos negócios que a média das outras lojas"
     return StoreDeviation(store_id, measure, ratio, count, offers, f"{words} {of}.")
+
+
+def per_store_counts(joined: pd.DataFrame) -> pd.DataFrame:
+    """``SPLIT_COLUMNS`` from the quotes joined with their outcomes (``business.join_outcomes``):
+    per store, the offers made, the deals closed and those declined as too low."""
+    if joined.empty:
+        return pd.DataFrame(columns=list(SPLIT_COLUMNS))
+    column = joined.get(STORE_ID)
+    stores = (
+        column.astype(object).where(column.notna(), "").map(store_of)
+        if column is not None
+        else pd.Series(DEFAULT_STORE_ID, index=joined.index)
+    )
+    frame = pd.DataFrame(
+        {
+            STORE_ID: stores.to_numpy(),
+            OFFERS: 1,
+            ACCEPTED: (joined[business.STATUS] == business.DEAL).to_numpy().astype(int),
+            DECLINED_LOW_PRICE: joined[business.LOW_OFFER].to_numpy().astype(int),
+        }
+    )
+    return frame.groupby(STORE_ID, as_index=False).sum()

@@ -22,15 +22,20 @@ from laptop_pricing.safe_csv import frame_to_csv
 @dataclass(frozen=True)
 class Filters:
     """One choice on the monitoring page: the period (Brasília days, inclusive), the model versions
-    (empty: all) and the in-schema switch. Frozen and hashable, so it keys the page's caches."""
+    (empty: all), the in-schema switch and the stores (None: the whole chain; an owner limited
+    to some stores always has theirs here). Frozen and hashable: it keys the page's caches."""
 
     start: date
     end: date
     versions: tuple[str, ...] = ()
     only_in_schema: bool = False
+    stores: tuple[str, ...] | None = None
 
     def with_versions(self, versions: Sequence[str]) -> Filters:
         return replace(self, versions=tuple(versions))
+
+    def with_stores(self, stores: tuple[str, ...] | None) -> Filters:
+        return replace(self, stores=stores)
 
     def load_window(self) -> tuple[date, date]:
         """The UTC day files to read: the period and the one before it (for the median's
@@ -39,7 +44,9 @@ class Filters:
 
     def apply(self, rows: pd.DataFrame) -> pd.DataFrame:
         versions = list(self.versions) or None
-        return aggregate.filter_rows(rows, self.start, self.end, versions, self.only_in_schema)
+        return aggregate.filter_rows(
+            rows, self.start, self.end, versions, self.only_in_schema, self.stores
+        )
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,11 @@ class MonitoringView:
     files_read: int = 0
 
 
-def period_versions(rows: pd.DataFrame, start: date, end: date) -> tuple[int, list[str]]:
-    """Requests in the period and the model versions that answered them."""
-    in_range = aggregate.filter_rows(rows, start, end)
+def period_versions(
+    rows: pd.DataFrame, start: date, end: date, stores: tuple[str, ...] | None = None
+) -> tuple[int, list[str]]:
+    """Requests in the period (of ``stores``; None: all) and the model versions that answered."""
+    in_range = aggregate.filter_rows(rows, start, end, stores=stores)
     # Unique values first, text after: a year's column as text would be a million strings.
     versions = sorted({str(v) for v in in_range[aggregate.VERSION].unique()})
     return len(in_range), versions
@@ -87,7 +96,8 @@ def compute_view(
     reference: drift.Reference | None,
 ) -> MonitoringView:
     start, end = filters.start, filters.end
-    in_range = aggregate.filter_rows(rows, start, end, versions=list(filters.versions) or None)
+    versions = list(filters.versions) or None
+    in_range = aggregate.filter_rows(rows, start, end, versions, stores=filters.stores)
     shown = aggregate.filter_rows(in_range, only_in_schema=filters.only_in_schema)
     previous_start, previous_end = aggregate.previous_period(start, end)
     previous = replace(filters, start=previous_start, end=previous_end).apply(rows)
