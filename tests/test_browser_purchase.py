@@ -131,7 +131,9 @@ def test_a_clerk_buys_an_owner_finds_it_by_serial_another_clerk_does_not(browser
     box.fill(LABEL_SERIAL)
     box.press("Enter")
     card = owner.locator(".st-key-purchase_lookup_card")
-    card.wait_for(timeout=TIMEOUT)
+    # The card's frame can be drawn before its lines (CI read it empty once): wait for the id.
+    card.get_by_text(quote_id, exact=False).first.wait_for(timeout=TIMEOUT)
+    wait_for_app_idle(owner)
     found = card.inner_text()
     assert quote_id in found and "Maria da Silva" in found and FULL_CPF.search(found)
     assert serious(owner) == []
