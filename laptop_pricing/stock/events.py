@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from laptop_pricing.purchase.purchase import parse_utc, utc_text
 from laptop_pricing.store_id import DEFAULT_STORE_ID, store_of
 
 EM_PREPARO = "em_preparo"
@@ -38,15 +39,6 @@ STATE_LABELS = {
 CHANNEL_LABELS = {"balcao": "Balcão", "online": "Online", "atacado_pecas": "Atacado / peças"}
 OWNER = "owner"
 CLERK = "clerk"
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_utc(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
