@@ -88,13 +88,12 @@ def submit(
     values: dict[str, Any],
     answers: dict[str, Any],
     settings: Settings,
-    clerk_email: str | None = None,
     store_id: str | None = None,
 ) -> PricingSubmit:
     """Price the laptop described by ``values`` and, when every condition question is answered,
-    get the store's offer; never raises, the submit says what happened. ``clerk_email`` (the
-    signed-in clerk) goes with the request into the request log, and ``store_id`` (the store
-    the clerk prices for) picks the store's policy and is logged with it."""
+    get the store's offer; never raises, the submit says what happened. ``store_id`` (the store the
+    clerk prices for) picks the store's policy and is logged with it; who the clerk is is never
+    sent with a price request (the request log keeps no e-mail)."""
     number = st.session_state.get("submit_count", 0) + 1
     st.session_state["submit_count"] = number
     previous = last_submit()
@@ -121,7 +120,7 @@ def submit(
                 values, message=message, answers=answers, submit_number=number
             )
         else:
-            submitted = _price(spec, values, answers, settings, number, clerk_email, store_id)
+            submitted = _price(spec, values, answers, settings, number, store_id)
     st.session_state[SUBMIT_KEY] = submitted
     return submitted
 
@@ -132,7 +131,6 @@ def _price(
     answers: dict[str, Any],
     settings: Settings,
     number: int,
-    clerk_email: str | None,
     store_id: str | None = None,
 ) -> PricingSubmit:
     condition = answered_condition(answers)
@@ -141,12 +139,10 @@ def _price(
         with st.spinner("Calculando a oferta…"):
             client = pricing_client(settings)
             if condition is None:
-                quote = client.price(
-                    spec, clerk_email, explain=True, comparables=True, store_id=store_id
-                )
+                quote = client.price(spec, explain=True, comparables=True, store_id=store_id)
             else:
                 quote, trade_in = client.price_trade_in(
-                    spec, condition, clerk_email, explain=True, comparables=True, store_id=store_id
+                    spec, condition, explain=True, comparables=True, store_id=store_id
                 )
     except PricingError as error:
         logger.warning("pricing failed: %s: %s", type(error).__name__, error)

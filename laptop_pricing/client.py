@@ -72,25 +72,21 @@ class PricingClient(PurchaseRoutes, StockRoutes, ABC):
     def price(
         self,
         spec: LaptopSpec,
-        clerk_email: str | None = None,
         *,
         explain: bool = False,
         comparables: bool = False,
         store_id: str | None = None,
     ) -> MarketEstimate:
-        """``clerk_email``: the signed-in clerk, sent beside ``data`` for the request log;
-        ``explain``: also each field's R$ contribution; ``comparables``: also comparable
-        laptops; ``store_id``: the store that prices (None: the service's own)."""
-        payload = request_payload(
-            spec, clerk_email, explain=explain, comparables=comparables, store_id=store_id
-        )
+        """``explain``: also each field's R$ contribution; ``comparables``: also comparable
+        laptops; ``store_id``: the store that prices (None: the service's own). Who asks is
+        never sent: the request log keeps no clerk's e-mail."""
+        payload = request_payload(spec, explain=explain, comparables=comparables, store_id=store_id)
         return self._send(payload, quote_from_response)
 
     def price_trade_in(
         self,
         spec: LaptopSpec,
         condition: Condition,
-        clerk_email: str | None = None,
         *,
         explain: bool = False,
         comparables: bool = False,
@@ -106,7 +102,6 @@ class PricingClient(PurchaseRoutes, StockRoutes, ABC):
 
         payload = request_payload(
             spec,
-            clerk_email,
             explain=explain,
             comparables=comparables,
             condition=condition,
@@ -182,22 +177,19 @@ class PricingClient(PurchaseRoutes, StockRoutes, ABC):
 
 def request_payload(
     spec: LaptopSpec,
-    clerk_email: str | None = None,
     *,
     explain: bool = False,
     comparables: bool = False,
     condition: Condition | None = None,
     store_id: str | None = None,
 ) -> dict[str, Any]:
-    """The course's ``{"data": {...}}``, plus beside it: ``clerk_email`` when someone signed in
-    (only the e-mail: never the name or a token), ``"explain": true`` and ``"comparables":
-    true`` when asked, the laptop's ``condition`` for a trade-in offer, and ``store_id`` (the
-    store of a chain that prices)."""
+    """The course's ``{"data": {...}}``, plus beside it: ``"explain": true`` and
+    ``"comparables": true`` when asked, the laptop's ``condition`` for a trade-in offer, and
+    ``store_id`` (the store of a chain that prices). Nothing about who asks (no e-mail, name
+    or token): the request log must not keep it."""
     payload: dict[str, Any] = spec.to_payload()
     if condition is not None:
         payload[PAYLOAD_KEY] = condition.as_dict()
-    if clerk_email:
-        payload["clerk_email"] = clerk_email
     if explain:
         payload["explain"] = True
     if comparables:

@@ -51,7 +51,9 @@ TRADE_IN_LOG_COLUMNS: tuple[str, ...] = (
 # Appended after the course's columns; day files written before a column existed lack it, and
 # readers fill it empty.
 REQUEST_ID_COLUMN = "request_id"  # names the request a row records (a retry carries the same id)
-CLERK_EMAIL_COLUMN = "clerk_email"  # the signed-in clerk who asked for the price; empty if open
+# Once the signed-in clerk who asked for the price; kept (the layout below is frozen) but always
+# written empty since the app stopped sending it: a clerk's e-mail is personal data, never logged.
+CLERK_EMAIL_COLUMN = "clerk_email"
 # The layout as written until issue 20, frozen: the day files already in the bucket hold these
 # columns in this order (the contract v2 fields before the trade-in ones). Never edit it.
 WRITTEN_LOG_COLUMNS: tuple[str, ...] = (

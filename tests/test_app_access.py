@@ -202,12 +202,13 @@ def test_an_unverified_email_gets_no_role():
     assert not opened(at, "estimate") and "não está na lista" in texts(at)
 
 
-def test_the_signed_in_clerk_email_goes_into_the_request_log(clean_env):
+def test_the_signed_in_clerk_email_stays_out_of_the_request_log(clean_env):
     at = submit(app(user=CLERK))
     assert market_estimate(at) and not at.error
     rows = local_logged_rows(clean_env / "predictions")
-    assert [r["clerk_email"] for r in rows] == [CLERK]
+    assert [r["clerk_email"] for r in rows] == [""]
     stored = b"".join(p.read_bytes() for p in (clean_env / "predictions").rglob("*") if p.is_file())
+    assert CLERK.encode() not in stored.lower()
     assert "Nome Que Não Vai Ao Log".encode() not in stored
 
 

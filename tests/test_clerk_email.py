@@ -1,85 +1,105 @@
-"""The signed-in clerk's e-mail travels with the request into the request log, and only it.
+"""The signed-in clerk's e-mail never reaches the request log (personal data, PRODUCT.md).
 
-Embedded: through the in-process client to the handler. HTTP: as an optional body field beside
-``data`` (never a header, never the name or a token), against a real loopback server.
+The app no longer sends it with a price request; the handler ignores a ``clerk_email`` an older
+app still sends beside ``data`` (priced 200 as before) and the observer is never told who asked.
+Embedded: the in-process client and handler. HTTP: the local server's app on a real loopback
+port. Each checks every stored byte of the request log (raw rows, day CSV, rollup).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import requests
 
-from laptop_pricing.api import handler as api
-from laptop_pricing.client import HttpPricingClient, LocalPricingClient, gateway_event
+from laptop_pricing.api.gateway import Gateway
+from laptop_pricing.api.handler import PricingHandler, get_engine
+from laptop_pricing.api.server import build_app
+from laptop_pricing.api.service import RecordingObserver
+from laptop_pricing.client import LocalPricingClient, gateway_event
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.pricing.schema import CONTRACT_EXAMPLE
-from tests.app_fixtures import CLERK, app, market_estimate, submit
+from laptop_pricing.request_log import RequestLog
+from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.policy import load_policy
+from laptop_pricing.trade_in.quote import QuoteIssuer
+from tests.app_fixtures import CLERK, SCRATCHED, answer, app, market_estimate, submit
 from tests.client_fault_server import fault_server
+from tests.request_log_support import local_store, logged_rows
+from tests.service_fixtures import running
 
 SPEC = LaptopSpec.default()
+KEY = "clerk-email-test-key"
+OLD_BODY = {"data": dict(CONTRACT_EXAMPLE), "clerk_email": CLERK}
 
 
 class Recorder:
+    """Keeps what the handler tells the observer, by name, to show who asked is not in it."""
+
     def __init__(self) -> None:
-        self.emails: list[str | None] = []
+        self.told: list[dict[str, object]] = []
 
-    def on_priced(
-        self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None, store_id="loja"
-    ) -> None:
-        self.emails.append(clerk_email)
+    def on_priced(self, spec, quote, latency_ms, request_id, **named) -> None:
+        self.told.append(named)
 
 
-@pytest.fixture
-def recorder():
-    return Recorder()
+def logging_handler(folder: Path) -> PricingHandler:
+    """The real handler, its issuer and a request log in ``folder``."""
+    observer = RecordingObserver(RequestLog(local_store(folder)))
+    return PricingHandler(get_engine(), observer, QuoteIssuer(load_policy()))
 
 
-@pytest.fixture
-def handler(recorder):
-    return api.PricingHandler(api.get_engine(), recorder)
+def stored_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
 
 
-def test_the_handler_hands_the_email_to_the_observer_lower_cased(handler, recorder):
-    body = {"data": dict(CONTRACT_EXAMPLE), "clerk_email": " Ana@Loja.com.br "}
-    assert handler(gateway_event(body))["statusCode"] == 200
-    assert handler(gateway_event({"data": dict(CONTRACT_EXAMPLE)}))["statusCode"] == 200
-    assert recorder.emails == ["ana@loja.com.br", None]
+def assert_no_email_kept(folder: Path, count: int) -> None:
+    """``count`` rows, each with an empty clerk cell, and the e-mail in no stored file."""
+    rows = logged_rows(local_store(folder))  # closes the day: the day CSV and the rollup
+    assert [row["clerk_email"] for row in rows] == [""] * count
+    assert CLERK.encode() not in stored_bytes(folder).lower()
 
 
-@pytest.mark.parametrize(
-    "bad", ["Ana Souza", 42, {"email": "a@b.com"}, "a@b", "x" * 250 + "@b.com"]
-)
-def test_a_bad_email_is_a_400_naming_the_field_and_nothing_is_logged(handler, recorder, bad):
-    response = handler(gateway_event({"data": dict(CONTRACT_EXAMPLE), "clerk_email": bad}))
-    assert response["statusCode"] == 400
-    assert [e["field"] for e in json.loads(response["body"])["errors"]] == ["clerk_email"]
-    assert recorder.emails == []
+@pytest.mark.parametrize("sent", [CLERK, " Ana@Loja.com.br ", "Ana Souza", 42, {"e": "a@b.com"}])
+def test_an_old_clients_clerk_email_is_ignored_and_priced_as_without_it(sent):
+    recorder = Recorder()
+    handler = PricingHandler(get_engine(), recorder)
+    with_email = handler(gateway_event({**OLD_BODY, "clerk_email": sent}))
+    without = handler(gateway_event({"data": dict(CONTRACT_EXAMPLE)}))
+    assert with_email["statusCode"] == 200
+    assert json.loads(with_email["body"]) == json.loads(without["body"])
+    assert len(recorder.told) == 2
+    assert all("clerk_email" not in named for named in recorder.told)
 
 
-def test_the_local_client_sends_it_to_the_handler(handler, recorder):
-    LocalPricingClient(handler).price(SPEC, clerk_email=CLERK)
+def test_embedded_an_old_body_with_the_email_leaves_no_byte_of_it_in_the_log(tmp_path):
+    handler = logging_handler(tmp_path)
+    assert handler(gateway_event(OLD_BODY))["statusCode"] == 200
+    trade_in = {**OLD_BODY, "condition": Condition.best().as_dict()}
+    assert handler(gateway_event(trade_in))["statusCode"] == 200
     LocalPricingClient(handler).price(SPEC)
-    assert recorder.emails == [CLERK, None]
+    assert_no_email_kept(tmp_path, 3)
 
 
-def test_the_http_client_sends_it_beside_data_only_when_given():
-    with fault_server() as server:
-        client = HttpPricingClient(server.url("/ok"), "the-key")
-        client.price(SPEC, clerk_email=CLERK)
-        client.price(SPEC)
-        with_email, without = (json.loads(r["body"]) for r in server.requests[-2:])
-        headers = server.requests[-2]["headers"]
-    assert with_email == {**SPEC.to_payload(), "clerk_email": CLERK}
-    assert without == SPEC.to_payload()
-    assert not any(CLERK in str(value) for value in headers.values())
+def test_http_an_old_client_and_the_signed_in_app_leave_no_byte_of_the_email(clean_env):
+    folder = clean_env / "served-log"
+    with running(build_app(logging_handler(folder), Gateway((KEY,)))) as url:
+        old = requests.post(url + "/predict", json=OLD_BODY, headers={"x-api-key": KEY}, timeout=30)
+        assert old.status_code == 200 and isinstance(old.json()["prediction"], int)
+        secrets = {"API-ENDPOINT": url + "/predict", "API-KEY": KEY}
+        at = submit(answer(app(secrets, user=CLERK), SCRATCHED))
+        assert market_estimate(at) and not at.error
+    assert_no_email_kept(folder, 2)
 
 
 @pytest.mark.usefixtures("clean_env")
-def test_the_app_in_http_mode_sends_the_signed_in_email_not_the_name():
+def test_the_app_in_http_mode_sends_no_email_of_the_signed_in_clerk():
     with fault_server() as server:
         at = submit(app({"API-ENDPOINT": server.url("/ok"), "API-KEY": "k"}, user=CLERK))
         assert market_estimate(at)
-        sent = server.requests[-1]["body"]
-    assert json.loads(sent)["clerk_email"] == CLERK
-    assert b"Nome" not in sent
+        sent = server.requests[-1]
+    assert "clerk_email" not in json.loads(sent["body"])
+    assert CLERK.encode() not in sent["body"] and b"Nome" not in sent["body"]
+    assert not any(CLERK in str(value) for value in sent["headers"].values())

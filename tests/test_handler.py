@@ -32,7 +32,6 @@ class Recorder:
         quote: MarketEstimate,
         latency_ms: float,
         request_id: str,
-        clerk_email: str | None = None,
         trade_in: object | None = None,
         store_id: str = "loja",
     ) -> None:

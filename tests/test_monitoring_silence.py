@@ -92,7 +92,7 @@ def test_the_command_pages_about_a_store_that_stopped_pricing(tmp_path: Path) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(synthetic.reference_day_csv(reference, day, 40, 1 + offset))
     at = datetime(2026, 3, 28, 14, tzinfo=BRASILIA)  # sul priced three days ago, then nothing
-    row = prediction_values(LaptopSpec.default().as_dict(), 5000, "v1", "sul-1", at, None, "sul")
+    row = prediction_values(LaptopSpec.default().as_dict(), 5000, "v1", "sul-1", at, "sul")
     RequestLog(LocalRecordStore(tmp_path, layout)).write(row, at=at)
     result = _run(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -110,7 +110,7 @@ def buy(clerk: PricingClient, owner: PricingClient) -> str:
     with pytest.raises(AssertionError):  # the photo sent really carries its location
         assert_no_exif(original)
     condition = Condition.best()
-    _, offer = clerk.price_trade_in(LaptopSpec.default(), condition, CLERK_EMAIL)
+    _, offer = clerk.price_trade_in(LaptopSpec.default(), condition)
     clerk.record_outcome(offer.quote_id, "privacidade-decisao-1", "accepted")
     photos = [
         clerk.upload_photo(offer.quote_id, original, "lid").photo_id,

@@ -41,9 +41,7 @@ class Recorder:
         self.calls = []
         self.stores = []
 
-    def on_priced(
-        self, spec, quote, latency_ms, request_id, clerk_email=None, trade_in=None, store_id="loja"
-    ):
+    def on_priced(self, spec, quote, latency_ms, request_id, trade_in=None, store_id="loja"):
         self.calls.append((spec, quote, trade_in))
         self.stores.append(store_id)
 

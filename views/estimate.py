@@ -36,7 +36,7 @@ def below_the_form(
     with result, st.container(key="result_area"):
         clicked = submit_button()
         if clicked:
-            submit(values, answers, settings, clerk_email=visitor.clerk_email, store_id=store_id)
+            submit(values, answers, settings, store_id=store_id)
         submitted = last_submit()
         if submitted and submitted.quote:
             offer_card(

@@ -11,8 +11,9 @@ can send that is not a valid laptop gets a 400 listing every field at fault, nev
 
 Dependencies are passed in: ``PricingHandler(engine, observer, issuer)`` is the handler with its
 engine, its observer and its quote issuer. ``observer.on_priced(spec, quote, latency_ms,
-request_id, clerk_email, trade_in)`` is called once per priced request, after pricing and
-before the answer (``clerk_email`` is the optional field of that name beside ``data``).
+request_id, trade_in)`` is called once per priced request, after pricing and before the answer.
+Who asked is not part of it: a ``clerk_email`` beside ``data`` (sent by apps older than this
+change) is ignored, never read nor logged, and the request is priced as before.
 ``handler``, the Lambda entry point, builds its own once per process from the environment
 (engine + request log + EMF metrics + store policy); the embedded app and the local server build
 theirs from their settings. The event, its headers and the API key are never logged.
@@ -52,7 +53,6 @@ import threading
 import time
 from typing import Any, Protocol
 
-from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from laptop_pricing.api.events import (
     InvalidEvent,
     body_error,
@@ -87,7 +87,6 @@ logger = logging.getLogger(__name__)
 UNCONFIRMED_OUTCOME = "outcome not confirmed stored in time (503)"
 
 OUTCOME_ROUTE = "outcome"
-CLERK_EMAIL_FIELD = "clerk_email"  # optional, beside "data": who asked, for the request log
 EXPLAIN_FIELD = "explain"  # optional boolean beside "data": each field's R$ contribution
 COMPARABLES_FIELD = "comparables"  # optional boolean beside "data": the closest real laptops
 
@@ -101,7 +100,6 @@ class PricingObserver(Protocol):
         quote: MarketEstimate,
         latency_ms: float,
         request_id: str,
-        clerk_email: str | None = None,
         trade_in: TradeInQuote | None = None,
         store_id: str = DEFAULT_STORE_ID,
     ) -> None: ...
@@ -116,7 +114,6 @@ class NullObserver:
         quote: MarketEstimate,
         latency_ms: float,
         request_id: str,
-        clerk_email: str | None = None,
         trade_in: TradeInQuote | None = None,
         store_id: str = DEFAULT_STORE_ID,
     ) -> None:
@@ -204,7 +201,6 @@ class PricingHandler:
                 raise body_error('body must be a JSON object like {"data": {...}}')
             if "data" not in request:
                 raise InvalidEvent([FieldError("data", None, 'missing; send {"data": {...}}')])
-            clerk_email = _clerk_email(request.get(CLERK_EMAIL_FIELD))
             store_id = store_field(request, self.store_id)
             spec, condition = _laptop_and_condition(request)
             explain, comparables = _flags(request, EXPLAIN_FIELD, COMPARABLES_FIELD)
@@ -236,7 +232,6 @@ class PricingHandler:
                 quote,
                 latency_ms,
                 request_id_of(event, context),
-                clerk_email=clerk_email,
                 trade_in=trade_in,
                 store_id=store_id,
             )
@@ -340,17 +335,6 @@ def purchase_route_from_settings(
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     """The Lambda entry point (``laptop_pricing.api.handler.handler``)."""
     return lambda_entry()(event, context)
-
-
-def _clerk_email(value: Any) -> str | None:
-    """The optional ``clerk_email`` beside ``data`` (the app's signed-in clerk), for the log."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not EMAIL_PATTERN.fullmatch(value.strip()):
-        raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, echo(value), "not an e-mail address")])
-    if len(value.strip()) > MAX_EMAIL_LENGTH:
-        raise InvalidEvent([FieldError(CLERK_EMAIL_FIELD, None, "longer than 254 characters")])
-    return value.strip().lower()
 
 
 def _check_store_policy(issuer: QuoteIssuer, store_id: str) -> None:

@@ -41,11 +41,11 @@ def prediction_values(
     model_version: str,
     request_id: str,
     at: datetime,
-    clerk_email: str | None = None,
     store_id: str = DEFAULT_STORE_ID,
 ) -> dict[str, object]:
-    """One request-log row: the fields, the price, the time, the version, the request id, the
-    clerk and the store. An optional (v2) field the client did not send is an empty cell."""
+    """One request-log row: the fields, the price, the time, the version, the request id and
+    the store. An optional (v2) field the client did not send is an empty cell; the clerk's
+    e-mail cell is always empty (personal data stays out of the log, ``log_columns``)."""
     missing = [name for name in schema.COURSE_FIELD_NAMES if name not in fields]
     if missing:
         raise ValueError(f"request-log row lacks fields: {', '.join(missing)}")
@@ -56,7 +56,7 @@ def prediction_values(
     values[log_columns.TIMESTAMP_COLUMN] = format_timestamp(at)
     values[log_columns.VERSION_COLUMN] = model_version
     values[log_columns.REQUEST_ID_COLUMN] = request_id
-    values[log_columns.CLERK_EMAIL_COLUMN] = clerk_email or ""
+    values[log_columns.CLERK_EMAIL_COLUMN] = ""
     values[log_columns.STORE_ID_COLUMN] = store_id
     return values
 
@@ -93,7 +93,6 @@ class RecordingObserver:
         quote: Any,
         latency_ms: float,
         request_id: str,
-        clerk_email: str | None = None,
         trade_in: Any | None = None,
         store_id: str = DEFAULT_STORE_ID,
     ) -> None:
@@ -102,9 +101,7 @@ class RecordingObserver:
         if self.request_log is not None:
             # A quote's row lands in the day its quote id names.
             at = trade_in.quoted_at if trade_in is not None else datetime.now(UTC)
-            values = prediction_values(
-                fields, quote.price, quote.version, request_id, at, clerk_email, store_id
-            )
+            values = prediction_values(fields, quote.price, quote.version, request_id, at, store_id)
             kept = None
             if trade_in is not None:
                 values.update(trade_in.log_values())
