@@ -225,7 +225,7 @@ def test_the_download_streams_formula_safe_csv_in_chunks(tmp_path):
         fields = _fields(i)
         fields["brand"] = "=cmd|' /c calc'!a0" if i == 3 else fields["brand"]
         row = prediction_values(fields, 1000 + i, "v1", f"d{i}", NOW)
-        row[log_columns.CLERK_EMAIL_COLUMN] = "ana@loja.com.br"  # as rows logged before it was not
+        row[log_columns.CLERK_EMAIL_COLUMN] = "ana@loja.com.br"  # a row from before it was dropped
         log.write(row, at=NOW)
     location = LogLocation(None, DEFAULT_PREFIX, str(tmp_path))
     filters = view.Filters(TODAY - timedelta(days=1), TODAY + timedelta(days=1))
