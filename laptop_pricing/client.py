@@ -45,12 +45,12 @@ from laptop_pricing.errors import (
 )
 from laptop_pricing.pricing.engine import MarketEstimate
 from laptop_pricing.pricing.laptop_spec import FieldError, LaptopSpec
+from laptop_pricing.pricing_request import request_payload
 from laptop_pricing.purchase_client import PurchaseRoutes
 from laptop_pricing.retry_budget import BudgetRetry
 from laptop_pricing.settings import Settings
 from laptop_pricing.stock_client import StockRoutes
-from laptop_pricing.store_id import STORE_ID_FIELD
-from laptop_pricing.trade_in.condition import PAYLOAD_KEY, Condition
+from laptop_pricing.trade_in.condition import Condition
 from laptop_pricing.trade_in.quote import TradeInQuote
 from laptop_pricing.trade_in.quote_answer import FoundQuote
 from laptop_pricing.trade_in.quote_id import InvalidQuoteId, parse_quote_id
@@ -173,30 +173,6 @@ class PricingClient(PurchaseRoutes, StockRoutes, ABC):
         """Deliver ``payload`` as JSON (or ``raw`` bytes of ``content_type``; neither: no body)
         to the route ``path`` (its query included) with ``method``, as the owner when
         ``as_owner``, and turn the answer into ``read(status, body, headers)``."""
-
-
-def request_payload(
-    spec: LaptopSpec,
-    *,
-    explain: bool = False,
-    comparables: bool = False,
-    condition: Condition | None = None,
-    store_id: str | None = None,
-) -> dict[str, Any]:
-    """The course's ``{"data": {...}}``, plus beside it: ``"explain": true`` and
-    ``"comparables": true`` when asked, the laptop's ``condition`` for a trade-in offer, and
-    ``store_id`` (the store of a chain that prices). Nothing about who asks (no e-mail, name
-    or token): the request log must not keep it."""
-    payload: dict[str, Any] = spec.to_payload()
-    if condition is not None:
-        payload[PAYLOAD_KEY] = condition.as_dict()
-    if explain:
-        payload["explain"] = True
-    if comparables:
-        payload["comparables"] = True
-    if store_id:
-        payload[STORE_ID_FIELD] = store_id
-    return payload
 
 
 # ---------------------------------------------------------------------------------------------
