@@ -10,12 +10,14 @@ import base64
 import csv
 import io
 import shutil
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
@@ -153,6 +155,47 @@ def test_sql_view_equals_the_pandas_view_on_rollup_and_open_day(rolled, only_in_
         4 * 60,
         ["v1", "v2"],
     )
+
+
+def test_the_compactor_writes_the_fields_normalised_and_judged(rolled):
+    closed = TODAY - timedelta(days=1)
+    month = pq.read_table(rolled / LAYOUT.rollup_key(closed.year, closed.month))
+    day = month.filter(pc.equal(month.column("day"), pa.scalar(closed, pa.date32())))
+    rows = day.to_pandas().set_index("source_line").sort_index()
+    assert len(rows) == 60 and rows["in_schema"].dtype == bool
+    back = (TODAY - closed).days
+    for i, line in enumerate(rows.index):  # line 2 holds request i = 0 of the day
+        quirks = _fields(i + back)
+        row = rows.loc[line]
+        assert row["brand"] == str(quirks["brand"]).strip().lower()
+        assert row["ram_gb"] == str(int(str(quirks["ram_gb"])))
+        makes = PROCESSORS_BY_BRAND[str(quirks["processor_brand"])]
+        judged = str(quirks["ram_gb"]) != "252" and quirks["processor_name"] in makes
+        assert row["in_schema"] == judged, (i, quirks)
+    assert not rows["in_schema"].all() and rows["in_schema"].any()
+
+
+def test_a_month_rolled_up_before_normalising_is_judged_row_by_row(rolled, tmp_path):
+    """A month the compactor wrote before it normalised (values as written, no ``in_schema``)
+    gives the same view through the row-by-row SQL, beside today's open day."""
+    folder = tmp_path / "log"
+    shutil.copytree(rolled, folder)
+    shutil.rmtree(folder / LAYOUT.rollup_root)  # rolled up again below, as before
+    older = LocalRecordStore(
+        folder, LogLayout(DEFAULT_PREFIX, replace(PREDICTIONS, rollup_columns=None))
+    )
+    for back in range(DAYS - 1, 0, -1):
+        compact_closed(older, TODAY - timedelta(days=back))
+    closed = TODAY - timedelta(days=1)
+    month = pq.read_schema(folder / LAYOUT.rollup_key(closed.year, closed.month))
+    assert "in_schema" not in month.names
+    location = LogLocation(None, DEFAULT_PREFIX, str(folder))
+    filters = view.Filters(TODAY - timedelta(days=DAYS), TODAY)
+    opened = warehouse.open_warehouse(location, *filters.load_window())
+    assert opened.months_read >= 1
+    reference = drift.Reference.from_metadata(read_metadata())
+    new = warehouse_view.compute_view(opened, filters, TODAY, reference)
+    _assert_same_view(_old_view(location, filters, TODAY), new)
 
 
 def test_the_course_sample_without_rollup_gives_the_same_view():

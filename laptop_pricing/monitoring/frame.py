@@ -24,7 +24,7 @@ from laptop_pricing.monitoring.parsing import (
     ROW_COLUMNS,
     code_type,
 )
-from laptop_pricing.pricing import schema
+from laptop_pricing.request_log.normalised import normalise_value
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -40,7 +40,7 @@ def _empty_frame() -> pd.DataFrame:
     return frame[list(ROW_COLUMNS)]
 
 
-def _categorical(chunks: Sequence[pa.DictionaryArray], rows: int) -> pd.Categorical:
+def categorical_of(chunks: Sequence[pa.DictionaryArray], rows: int) -> pd.Categorical:
     """One categorical from dictionary chunks with different dictionaries: their union of
     categories, and each chunk's indices translated into one preallocated code array."""
     dictionaries = [chunk.dictionary.to_pylist() for chunk in chunks]
@@ -72,9 +72,9 @@ def to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     for name in ROW_COLUMNS:
         chunks = [chunk for t in kept for chunk in t.column(name).chunks]
         if pa.types.is_dictionary(chunks[0].type):
-            columns[name] = pd.Series(_categorical(chunks, rows), copy=False)
+            columns[name] = pd.Series(categorical_of(chunks, rows), copy=False)
             if name in CATEGORY_COLUMNS:
-                columns[name] = _normalise_categories(columns[name], name)
+                columns[name] = normalise_categories(columns[name], name)
         else:
             columns[name] = pa.chunked_array(chunks).to_pandas()
         del chunks
@@ -83,22 +83,10 @@ def to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def _normalise_value(field_name: str, value: str) -> str:
-    """What the API validator would see: trimmed; category names lower-case; '016' -> '16'.
-    (A download neutralises formula cells after this, so trimming can never re-arm one.)"""
-    text = value.strip()
-    if field_name == log_columns.VERSION_COLUMN:
-        return text
-    kind = schema.FIELDS_BY_NAME[field_name].kind
-    if kind == schema.CATEGORY:
-        return text.lower()
-    return str(int(text)) if text.isascii() and text.isdigit() else text
-
-
-def _normalise_categories(series: pd.Series, field_name: str) -> pd.Series:
+def normalise_categories(series: pd.Series, field_name: str) -> pd.Series:
     categorical = series.astype("category") if series.dtype != "category" else series
     categories = [str(c) for c in categorical.cat.categories]
-    normalised = [_normalise_value(field_name, c) for c in categories]
+    normalised = [normalise_value(field_name, c) for c in categories]
     if normalised == categories:
         return categorical
     new_categories = list(dict.fromkeys(normalised))

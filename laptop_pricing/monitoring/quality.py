@@ -18,9 +18,9 @@ from laptop_pricing import log_columns
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN
 from laptop_pricing.pricing import schema
 from laptop_pricing.record_kinds import PREDICTIONS
+from laptop_pricing.request_log.normalised import IN_SCHEMA_COLUMN as IN_SCHEMA_COLUMN
+from laptop_pricing.request_log.normalised import mismatched, refused
 from laptop_pricing.storage.layout import day_of_day_file
-
-IN_SCHEMA_COLUMN = "in_schema"
 
 # Kinds of problem (the page chooses the words).
 MISSING = "missing"
@@ -59,13 +59,11 @@ def missing_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
 def outside_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
     """Rows whose value for this field the schema refuses (missing values included, except for
     an optional v2 field: empty there means "not informed", and v1 day files lack the column)."""
-    allowed = set(allowed_strings(field_name))
     series = rows[field_name]
+    refused_here = _category_mask(series, lambda c: refused(field_name, c))
     if not schema.FIELDS_BY_NAME[field_name].required:
-        return _category_mask(series, lambda c: c not in allowed and c != "")
-    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | _category_mask(
-        series, lambda c: c not in allowed
-    )
+        return refused_here
+    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | refused_here
     return mask
 
 
@@ -75,12 +73,8 @@ def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
     names = rows["processor_name"].cat
     table = np.zeros((len(brands.categories) + 1, len(names.categories) + 1), dtype=bool)
     for i, brand in enumerate(brands.categories):
-        makes = schema.PROCESSORS_BY_BRAND.get(str(brand))
-        if makes is None:
-            continue
         for j, name in enumerate(names.categories):
-            if str(name) in allowed_strings("processor_name") and str(name) not in makes:
-                table[i, j] = True
+            table[i, j] = mismatched(str(brand), str(name))
     mask: np.ndarray = table[brands.codes.to_numpy(), names.codes.to_numpy()]
     return mask
 

@@ -39,6 +39,7 @@ from laptop_pricing.monitoring import reading
 from laptop_pricing.monitoring import warehouse_sql as sql
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN, ParsedFile
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, RollupMonth, SetAside
+from laptop_pricing.request_log.normalised import IN_SCHEMA_COLUMN as IN_SCHEMA
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, read_open_day
 from laptop_pricing.storage.layout import LogLayout
@@ -48,6 +49,7 @@ from laptop_pricing.storage.layout import LogLayout
 UTC_TIME = pa.timestamp("us")
 FOREIGN_SCHEMA = "foreign_schema"  # a rollup month whose columns are not the log's
 ROLLUP = "rollup"  # the months' rows, a view over DuckDB's Parquet reader
+NORMALISED_ROLLUP = "normalised_rollup"  # months the compactor wrote normalised (``in_schema``)
 OPEN = "open_rows"  # the days no month closed, as one Arrow table
 ROWS = "request_rows"  # rollup and open days in the row shape
 _REQUIRED = {  # what a month must hold, and of which kind, to be read
@@ -145,6 +147,8 @@ def _month_days(
     text = [
         n for n in sql.TEXT_COLUMNS if n in schema.names and schema.field(n).type != pa.string()
     ]
+    if IN_SCHEMA in schema.names and not pa.types.is_boolean(schema.field(IN_SCHEMA).type):
+        text.append(IN_SCHEMA)
     if wrong or text:
         return set(), [], "colunas " + ", ".join([*wrong, *text]), set()
     try:
@@ -196,13 +200,13 @@ def _copy_month(filesystem: pafs.FileSystem, path: str, base: str, target: str) 
     return str(local)
 
 
-def _rollup_select(paths: Sequence[str], present: set[str]) -> str:
+def _rollup_select(paths: Sequence[str], present: set[str], extra: Sequence[str] = ()) -> str:
     """The months' rows for DuckDB's Parquet reader, every column of the row shape named (one
-    no month holds yet reads as empty) and the instants zoneless UTC."""
+    no month holds yet reads as empty), then ``extra``, and the instants zoneless UTC."""
     text = [
         sql.ident(name) if name in present else f"CAST(NULL AS VARCHAR) AS {sql.ident(name)}"
         for name in sql.TEXT_COLUMNS
-    ]
+    ] + [sql.ident(name) for name in extra]
     files = "[" + ", ".join(sql.literal(path) for path in paths) + "]"
     return (
         f"SELECT {', '.join(text)}, CAST({sql.ident(sql.PRICE)} AS DOUBLE) AS "
@@ -245,6 +249,7 @@ def open_warehouse(
     closed: set[date] = set()
     readable: list[str] = []
     present: set[str] = set()  # the columns some readable month holds
+    normalised: set[str] = set()  # the months with the compactor's normalised columns
     workers = max(1, min(max_workers, max(len(months), len(by_day), 1)))
     with ThreadPoolExecutor(workers) as pool:
         for month, month_days, month_notes, problem, names in pool.map(footer, months):
@@ -256,6 +261,8 @@ def open_warehouse(
             if month_days:
                 readable.append(paths[month])
                 present |= names
+                if IN_SCHEMA in names:
+                    normalised.add(paths[month])
         open_days = sorted(d for d in by_day if d not in closed)
 
         def read_day(day: date) -> tuple[str, list[ParsedFile]]:
@@ -273,6 +280,7 @@ def open_warehouse(
     connection.execute("SET TimeZone = 'UTC'")
     sources: dict[str, object] = {OPEN: open_rows}
     parts = [f"SELECT {', '.join(sql.ident(c) for c in sql.ROW_SHAPE)} FROM {OPEN}"]
+    requests: list[str] = []  # the requests relation's parts (normalised months first)
     scratch = None
     if readable:
         if location.is_s3:
@@ -283,16 +291,26 @@ def open_warehouse(
                 return _copy_month(filesystem, path, base, target)
 
             with ThreadPoolExecutor(max(1, min(max_workers, len(readable)))) as pool:
-                readable = list(pool.map(copy, readable))
-        connection.execute(f"CREATE VIEW {ROLLUP} AS {_rollup_select(readable, present)}")
+                copies = dict(zip(readable, pool.map(copy, readable), strict=True))
+            normalised = {copies[path] for path in normalised}
+            readable = list(copies.values())
         first, last = min(closed), max(closed)
         suffix = store.layout.kind.day_file_suffix
-        parts.insert(0, sql.rollup_rows_sql(ROLLUP, first, last, suffix))
+        older = [path for path in readable if path not in normalised]
+        if older:  # months rolled up before the compactor normalised: judged row by row
+            connection.execute(f"CREATE VIEW {ROLLUP} AS {_rollup_select(older, present)}")
+            parts.insert(0, sql.rollup_rows_sql(ROLLUP, first, last, suffix))
+        if normalised:
+            select = _rollup_select(sorted(normalised), present, (IN_SCHEMA,))
+            connection.execute(f"CREATE VIEW {NORMALISED_ROLLUP} AS {select}")
+            rows = sql.rollup_rows_sql(NORMALISED_ROLLUP, first, last, suffix, (IN_SCHEMA,))
+            requests.append(sql.requests_sql(f"({rows})", normalised=True))
     warehouse = Warehouse(connection, notes, list(day_files), sources, len(readable), scratch)
     cursor = warehouse._cursor()
     try:
         cursor.execute(f"CREATE VIEW {ROWS} AS {' UNION ALL '.join(parts)}")
-        cursor.execute(f"CREATE VIEW {sql.REQUESTS} AS {sql.requests_sql(ROWS)}")
+        requests.append(sql.requests_sql(ROWS))
+        cursor.execute(f"CREATE VIEW {sql.REQUESTS} AS {' UNION ALL '.join(requests)}")
     finally:
         cursor.close()
     return warehouse

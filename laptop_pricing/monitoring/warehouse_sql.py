@@ -90,10 +90,17 @@ def _in_list(values: Sequence[str]) -> str:
 # Rows
 
 
-def rollup_rows_sql(source: str, first_day: date, last_day: date, day_file_suffix: str) -> str:
-    """The rollup's rows of the UTC days ``first_day``..``last_day`` in the row shape. The
-    ``year``/``month`` predicate prunes partitions; the ``day`` one, row groups."""
-    columns = [ident(name) for name in TEXT_COLUMNS]
+def rollup_rows_sql(
+    source: str,
+    first_day: date,
+    last_day: date,
+    day_file_suffix: str,
+    extra: Sequence[str] = (),
+) -> str:
+    """The rollup's rows of the UTC days ``first_day``..``last_day`` in the row shape, then the
+    ``extra`` columns. The ``year``/``month`` predicate prunes partitions; the ``day`` one, row
+    groups."""
+    columns = [ident(name) for name in (*TEXT_COLUMNS, *extra)]
     months = (
         f'("year" > {first_day.year} OR ("year" = {first_day.year} AND "month" >= '
         f'{first_day.month})) AND ("year" < {last_day.year} OR ("year" = {last_day.year} '
@@ -171,11 +178,20 @@ def mismatch_condition() -> str:
     return f"(CASE {_normalised('processor_brand')} {' '.join(whens)} ELSE FALSE END)"
 
 
-def requests_sql(rows: str) -> str:
-    """The rows of ``rows`` (a relation in the row shape) as the page counts them."""
-    fields = [f"{_normalised(name)} AS {ident(name)}" for name in (*schema.FIELD_NAMES, VERSION)]
+def requests_sql(rows: str, normalised: bool = False) -> str:
+    """The rows of ``rows`` (a relation in the row shape) as the page counts them.
+    ``normalised``: rows the compactor wrote normalised, with their ``in_schema``
+    (``request_log.normalised``), read as they are: no per-row normalising or judging."""
+    if normalised:
+        fields = [ident(name) for name in (*schema.FIELD_NAMES, VERSION)]
+        verdict = '"in_schema"'
+    else:
+        fields = [f"{_normalised(n)} AS {ident(n)}" for n in (*schema.FIELD_NAMES, VERSION)]
+        outside = " OR ".join(outside_condition(name) for name in schema.FIELD_NAMES)
+        verdict = f'NOT ({outside} OR {mismatch_condition()}) AS "in_schema"'
     store = f"COALESCE(NULLIF(trim({ident(STORE)}), ''), {literal(DEFAULT_STORE_ID)})"
-    outside = " OR ".join(outside_condition(name) for name in schema.FIELD_NAMES)
+    if normalised:  # the compactor filled it (``RecordKind.defaults``)
+        store = ident(STORE)
     passed = "".join(f"COALESCE({ident(c)}, '') AS {ident(c)}, " for c in PASSED_COLUMNS)
     return (
         f"SELECT {', '.join(fields)}, {store} AS {ident(STORE)}, {passed}"
@@ -183,7 +199,7 @@ def requests_sql(rows: str) -> str:
         f"CAST({ident(TIMESTAMP)} - INTERVAL '3' HOUR AS DATE) AS \"bday\", "
         f'CAST({ident(TIMESTAMP)} AS DATE) AS "utc_day", '
         f'"file", "line", "file_day", "seq", '
-        f'NOT ({outside} OR {mismatch_condition()}) AS "in_schema" FROM {rows}'
+        f"{verdict} FROM {rows}"
     )
 
 

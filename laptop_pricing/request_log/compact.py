@@ -202,7 +202,11 @@ class Compactor:
                     rollup.ClosedDay(len(item.rows), item.digest, notes),
                 )
             payload = rollup.with_days(
-                rolled, replacements, self.kind.defaults, self.kind.timestamp_column
+                rolled,
+                replacements,
+                self.kind.defaults,
+                self.kind.timestamp_column,
+                self.kind.rollup_columns,
             )
             if self.store.write_rollup(year, month, payload, token):
                 return {item.day for item in changed}

@@ -4,9 +4,22 @@ files (``YYYY-MM-DD_laptop_prediction_data.csv``) under ``PREDICTIONS-PREFIX``."
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from laptop_pricing import log_columns
 from laptop_pricing.storage.layout import RecordKind
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def _rollup_columns(table: pa.Table) -> pa.Table:
+    """``normalised.with_normalised_requests``, imported when the compactor calls it: serving
+    imports this kind to write a record and never loads Arrow for it."""
+    from laptop_pricing.request_log.normalised import with_normalised_requests
+
+    return with_normalised_requests(table)
+
 
 PREDICTIONS = RecordKind(
     name="prediction",
@@ -18,4 +31,5 @@ PREDICTIONS = RecordKind(
     aliases=log_columns.LOG_COLUMN_ALIASES,
     price_column=log_columns.PRICE_COLUMN,
     defaults=log_columns.LOG_COLUMN_DEFAULTS,
+    rollup_columns=_rollup_columns,
 )

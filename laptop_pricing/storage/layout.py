@@ -37,6 +37,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from laptop_pricing.settings import Settings
 
 RECORDS_FOLDER = "_records"
@@ -67,6 +69,11 @@ class RecordKind:
     # What an absent or empty cell of a column reads as (``store_id``: the default store, for
     # rows written before stores existed).
     defaults: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # What the rollup adds to a month of this kind before it is written (the request log: its
+    # fields normalised and ``in_schema``), so its readers only group. None: the rows as typed.
+    rollup_columns: Callable[[pa.Table], pa.Table] | None = field(
+        default=None, hash=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         missing = {self.id_column, self.timestamp_column} - set(self.columns)

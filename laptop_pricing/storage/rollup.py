@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -159,10 +159,12 @@ def with_days(
     days: Mapping[date, tuple[pa.Table, ClosedDay]],
     defaults: Mapping[str, str] | None = None,
     timestamp_column: str | None = None,
+    derive: Callable[[pa.Table], pa.Table] | None = None,
 ) -> bytes:
     """The month's Parquet bytes with each of ``days`` replaced by its table; the days kept
     from an older rollup get the ``defaults`` of columns they lack. Rows are ordered by store,
-    then ``timestamp_column``, then day and day-file line (the same inputs, the same bytes)."""
+    then ``timestamp_column``, then day and day-file line (the same inputs, the same bytes).
+    ``derive`` (the kind's ``rollup_columns``) adds its columns to the whole month."""
     tables = []
     if month.table is not None and month.table.num_rows:
         replaced = pa.array(sorted(days), pa.date32())
@@ -170,6 +172,8 @@ def with_days(
         tables.append(with_defaults(month.table.filter(keep), defaults or {}))
     tables += [table for table, _ in days.values()]
     merged = pa.concat_tables(tables, promote_options="permissive")
+    if derive is not None:
+        merged = derive(merged)
     keys = [c for c in (STORE_ID_FIELD, timestamp_column) if c and c in merged.column_names]
     keys += [DAY_COLUMN, SOURCE_LINE_COLUMN]
     order = pc.sort_indices(merged, [(key, "ascending") for key in keys])
