@@ -1,6 +1,7 @@
 """Monitoring reader benchmark: a year of the request log in moto S3, our reader vs the course's.
 
     python bench/bench_monitoring.py [--days 365] [--rows 3000] [--repeats 3]
+    python bench/bench_monitoring.py --days 365 --rows 10000 --stores 200 --chain   # issue 25
 
 Starts ``moto_server`` in its own process on a free loopback port (S3 is another machine in
 production, so it must not share the reader's GIL), uploads ``days`` synthetic day CSVs of
@@ -23,6 +24,14 @@ Streamlit Cloud installs: ``tests.importable``; and pytest, which the AppTest fi
 not the other test tools, MLflow or scikit-learn of this environment. For comparison, the last
 child runs the estimate-first case with everything importable (scikit-learn too, as the app's
 requirements had it before the model shipped as LightGBM's own text).
+
+``--stores N`` spreads each day's rows uniformly over a chain of ``N`` stores (``loja-001``...).
+``--chain`` (with ``--stores``) skips the reader comparisons and, after the compaction, prints
+issue 25's figures: the page processes' year cold and peak RSS (targets <= 1 s, <= 300 MB; run
+it at 600 stores x 30 000 rows too: memory flat in rows is within +10 % of the 10 000-row run),
+then one store's year against the whole chain's and the row groups that store's statistics
+leave to read (``monitoring_chain.py``; target <= 0.3 s). The children live beside this script:
+``monitoring_page.py`` (the page), ``monitoring_chain.py``, ``monitoring_process.py``.
 """
 
 from __future__ import annotations
@@ -30,9 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,24 +48,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench_support import moto_process  # noqa: E402
+from monitoring_chain import chain, child_one_store, child_whole_chain  # noqa: E402
+from monitoring_page import (  # noqa: E402
+    RSS_TARGET_MB,
+    child_page,
+    child_page_after_estimate,
+    pages,
+    verdict,
+)
+from monitoring_process import add_network_latency, peak_rss_mb, run_child, runs  # noqa: E402
 from monitoring_year import AWS_ENV, BUCKET, END, PREFIX, compact_year, upload  # noqa: E402
 
-from laptop_pricing.settings import KEYS, env_name  # noqa: E402  (after the path insert)
-
-RSS_TARGET_MB = 400
-
-
-def verdict(rss_mb: float) -> str:
-    return "met" if rss_mb <= RSS_TARGET_MB else "NOT met"
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the
-    parent that spawned it)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+CHAIN_RSS_TARGET_MB = 300  # a chain's monitoring page (issue 25)
+CHAIN_COLD_TARGET_S = 1.0  # the page's year, cold
 
 
 # --- children (one cold measurement each) -----------------------------------------------------
@@ -174,72 +176,6 @@ def child_new_view(endpoint: str) -> dict:
     }
 
 
-def _page(endpoint: str, estimate_first: bool) -> dict:
-    """The page through AppTest in this fresh process: one day first (the process's peak with
-    the page open: the same-run baseline of the memory target), then the whole year cold, warm
-    ``st.cache_data`` reruns and "Atualizar" (Streamlit caches cleared: the rollup is read
-    again). With ``estimate_first`` the clerk's estimate page (and its model) runs first."""
-    from streamlit.testing.v1 import AppTest
-
-    from components.monitoring_panels import RANGE_KEY
-    from tests.app_fixtures import OWNER, SIGN_IN
-
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
-    at.secrets["PREDICTIONS-BUCKET"] = BUCKET
-    at.secrets["PREDICTIONS-PREFIX"] = PREFIX
-    at.secrets["AWS-ENDPOINT-URL"] = endpoint
-    # A bucket is a production setting: the monitoring page opens for a signed-in owner only.
-    for key, value in SIGN_IN.items():
-        at.secrets[key] = value
-    at.user = {"is_logged_in": True, "email": OWNER, "email_verified": True}
-    rss = {"imports": peak_rss_mb()}
-    if estimate_first:
-        at.run()
-        rss["estimate_page"] = peak_rss_mb()
-    at.switch_page("views/monitoring.py")
-    at.session_state[RANGE_KEY] = (END, END)
-    t0 = time.perf_counter()
-    at.run()
-    first = time.perf_counter() - t0
-    rss["one_day"] = peak_rss_mb()
-    at.segmented_control(key="monitoring_preset").set_value("Tudo")
-    t0 = time.perf_counter()
-    at.run()  # the whole year: one cold load of every file
-    year_cold = time.perf_counter() - t0
-    rss["year"] = peak_rss_mb()
-    warm = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - t0)
-    figure_bytes = [len(chart.proto.spec.encode("utf-8")) for chart in at.get("plotly_chart")]
-    refreshes = []
-    for _ in range(2):
-        at.button(key="monitoring_refresh").click()
-        t0 = time.perf_counter()
-        at.run()  # the click's run: caches cleared, every file read again
-        refreshes.append(time.perf_counter() - t0)
-    rss["after_refreshes"] = peak_rss_mb()
-    assert not at.exception, [e.value for e in at.exception]
-    return {
-        "first_run_one_day": first,
-        "year_cold_run": year_cold,
-        "warm_reruns": warm,
-        "refreshes": refreshes,
-        "requests_shown": next(m.value for m in at.metric if m.label == "Pedidos no período"),
-        "figure_bytes": figure_bytes,
-        "rss": rss,
-    }
-
-
-def child_page(endpoint: str) -> dict:
-    return _page(endpoint, estimate_first=False)
-
-
-def child_page_after_estimate(endpoint: str) -> dict:
-    return _page(endpoint, estimate_first=True)
-
-
 CHILDREN = {
     "baseline": child_baseline,
     "ours": child_ours,
@@ -247,60 +183,12 @@ CHILDREN = {
     "new_view": child_new_view,
     "page": child_page,
     "page_after_estimate": child_page_after_estimate,
+    "one_store": child_one_store,
+    "whole_chain": child_whole_chain,
 }
 
 
-def add_network_latency(milliseconds: float) -> None:
-    """Model the distance to real S3: each HTTP request waits before it is sent (the wait
-    releases the GIL, as a network round trip would). Applied alike to both readers."""
-    if milliseconds <= 0:
-        return
-    from botocore.httpsession import URLLib3Session
-
-    send = URLLib3Session.send
-
-    def delayed(self, request):
-        time.sleep(milliseconds / 1000)
-        return send(self, request)
-
-    URLLib3Session.send = delayed
-
-
-def run_child(kind: str, endpoint: str, latency_ms: float = 0.0, installed: str = "app") -> dict:
-    env = {**os.environ, **AWS_ENV, "BENCH_DAYS": os.environ.get("BENCH_DAYS", "365")}
-    for key in KEYS:
-        env.pop(env_name(key), None)
-    output = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            kind,
-            "--endpoint",
-            endpoint,
-            "--latency-ms",
-            str(latency_ms),
-            "--installed",
-            installed,
-        ],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 # --- parent -----------------------------------------------------------------------------------
-
-
-def runs(results: list[dict]) -> str:
-    return ", ".join(f"{r['seconds']:.2f}" for r in results)
-
-
-def versus(baseline: float | None, seconds: float) -> str:
-    return "" if baseline is None else f" -> {baseline / seconds:.2f}x"
 
 
 def warehouse_vs_rows(endpoint: str, repeats: int) -> None:
@@ -322,47 +210,6 @@ def warehouse_vs_rows(endpoint: str, repeats: int) -> None:
         f"{new[0]['months']} month files in the dataset), peak RSS {new_rss:.0f} MB (after "
         f"imports {new[0]['rss0']:.0f}) -> {o / n:.2f}x faster, "
         f"{old_rss / new_rss:.2f}x less memory"
-    )
-
-
-def pages(endpoint: str, b: float | None = None, dev: bool = True) -> None:
-    """The page processes: monitoring opened directly, then after the estimate page."""
-    page = run_child("page", endpoint)
-    mem = page["rss"]
-    w = statistics.median(page["warm_reruns"])
-    print(
-        f"page (AppTest, fresh process, monitoring page opened directly): first run, one "
-        f"day {page['first_run_one_day']:.2f} s; whole year cold "
-        f"{page['year_cold_run']:.2f} s{versus(b, page['year_cold_run'])}; warm reruns "
-        f"{', '.join(f'{x:.2f}' for x in page['warm_reruns'])} s{versus(b, w)}; "
-        f"'Atualizar' {', '.join(f'{x:.2f}' for x in page['refreshes'])} s; "
-        f"shows {page['requests_shown']} requests"
-    )
-    print(
-        f"figure JSON for the year: {sum(page['figure_bytes']):,} bytes in "
-        f"{len(page['figure_bytes'])} figures"
-    )
-    print(
-        f"page process peak RSS (VmHWM): one day {mem['one_day']:.0f} MB (same-run "
-        f"baseline), whole year {mem['year']:.0f} MB (+{mem['year'] - mem['one_day']:.0f}), "
-        f"after two 'Atualizar' {mem['after_refreshes']:.0f} MB  "
-        f"(target <= {RSS_TARGET_MB} MB: {verdict(max(mem['year'], mem['after_refreshes']))})"
-    )
-    after = run_child("page_after_estimate", endpoint)["rss"]
-    print(
-        f"the same, after the clerk's estimate page ran in the process (model loaded): "
-        f"estimate page {after['estimate_page']:.0f} MB, then monitoring one day "
-        f"{after['one_day']:.0f} MB, whole year {after['year']:.0f} MB "
-        f"(+{after['year'] - after['one_day']:.0f}; target <= {RSS_TARGET_MB} MB: "
-        f"{verdict(after['year'])})"
-    )
-    if not dev:
-        return
-    dev = run_child("page_after_estimate", endpoint, installed="dev")["rss"]
-    print(
-        f"the same with scikit-learn importable (LightGBM then imports it): estimate page "
-        f"{dev['estimate_page']:.0f} MB, whole year {dev['year']:.0f} MB -> requirements.txt "
-        f"alone saves {dev['year'] - after['year']:.0f} MB ({after['year'] / dev['year']:.2f}x)"
     )
 
 
@@ -396,7 +243,18 @@ def main() -> None:
         help="after the compaction: the page's computation from rows vs from DuckDB, then the "
         "page processes (no reader comparisons)",
     )
+    parser.add_argument(
+        "--stores", type=int, default=0, help="a chain of N stores (0: rows hold no store_id)"
+    )
+    parser.add_argument(
+        "--chain",
+        action="store_true",
+        help="after the compaction: the page processes against issue 25's targets, then one "
+        "store's year vs the whole chain's (needs --stores; no reader comparisons)",
+    )
     args = parser.parse_args()
+    if args.chain and args.stores < 1:
+        parser.error("--chain needs --stores N (N >= 1)")
     os.environ.setdefault("BENCH_DAYS", str(args.days))
     if args.child:
         if args.installed == "app":
@@ -411,19 +269,31 @@ def main() -> None:
 
     os.environ.update(AWS_ENV)
     with moto_process() as endpoint:
-        size, upload_seconds = upload(endpoint, args.days, args.rows)
+        size, upload_seconds = upload(endpoint, args.days, args.rows, args.stores)
         expected_rows = args.days * args.rows
         print(
-            f"data: {args.days} day files x {args.rows} rows = {expected_rows:,} rows, "
+            f"data: {args.days} day files x {args.rows} rows = {expected_rows:,} rows"
+            f"{f' over {args.stores} stores' if args.stores else ''}, "
             f"{size / 1e6:.0f} MB in moto_server (separate process), uploaded in "
             f"{upload_seconds:.1f} s"
         )
         baseline, csv_only, rolled = [], [], []
-        for _ in range(0 if args.page_only or args.warehouse else args.repeats):
+        for _ in range(0 if args.page_only or args.warehouse or args.chain else args.repeats):
             baseline.append(run_child("baseline", endpoint))
             csv_only.append(run_child("ours", endpoint))
         compaction = compact_year(endpoint, args.days)
         print(f"compactor, closing the year into the rollup (backfill): {compaction:.1f} s")
+        if args.chain:
+            from tests.synthetic_logs import store_ids  # not in the children: numpy and all
+
+            pages(
+                endpoint,
+                dev=False,
+                target_mb=CHAIN_RSS_TARGET_MB,
+                cold_target_s=CHAIN_COLD_TARGET_S,
+            )
+            chain(endpoint, args.repeats, store_ids(args.stores)[0], args.stores)
+            return
         if args.warehouse:
             warehouse_vs_rows(endpoint, args.repeats)
             pages(endpoint, dev=False)

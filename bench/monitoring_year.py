@@ -21,7 +21,9 @@ AWS_ENV = {
 }
 
 
-def upload(endpoint: str, days: int, rows: int) -> tuple[int, float]:
+def upload(endpoint: str, days: int, rows: int, stores: int = 0) -> tuple[int, float]:
+    """``days`` day CSVs of ``rows`` rows up to ``END`` (over ``stores`` stores: 0, none) into
+    the bucket; their bytes and the upload's seconds."""
     import boto3
     from botocore.config import Config
 
@@ -37,7 +39,9 @@ def upload(endpoint: str, days: int, rows: int) -> tuple[int, float]:
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
-        total = sum(pool.map(put, day_files(END, days, rows_per_day=rows, prefix=PREFIX)))
+        total = sum(
+            pool.map(put, day_files(END, days, rows_per_day=rows, prefix=PREFIX, stores=stores))
+        )
     return total, time.perf_counter() - t0
 
 

@@ -3,7 +3,8 @@
 Rows follow the compactor's day-file format (``laptop_pricing.request_log``: csv-module quoting,
 ISO 8601 UTC with ``Z``, a request id per row). Test and benchmark data only.
 The mix of laptops drifts slowly over the year and a new model version takes over part-way, so
-a year of it exercises every chart; ``out_of_schema`` adds course-style bad values.
+a year of it exercises every chart; ``out_of_schema`` adds course-style bad values. With
+``stores`` each row belongs to one store of a chain (``loja-001``...), drawn uniformly.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ def day_csv(
     out_of_schema: float = 0.0,
     versions: tuple[str, ...] = VERSIONS,
     reference: Mapping[str, Mapping[str, float]] | None = None,
+    stores: int = 0,
 ) -> bytes:
     """One day file's bytes. ``progress`` (0..1) moves the mix and the active version.
 
     With ``reference`` (the metadata's ``reference.fields``) values start from the training mix
     and only RAM and SSD drift towards bigger sizes; without it every field drifts a little.
+    With ``stores`` > 0 each row gets a ``store_id`` of ``store_ids(stores)``; 0 writes none
+    (every reader then reads the single-store default) and the same bytes as before stores.
     """
     rng = np.random.default_rng(seed)
     columns: dict[str, np.ndarray] = {}
@@ -76,6 +80,7 @@ def day_csv(
     current = min(int(progress * len(versions)), len(versions) - 1)
     previous = max(current - 1, 0)
     use_previous = rng.random(rows) < 0.15
+    store_of_row = _stores_of_rows(stores, rows, seed)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writerow(log_columns.LOG_COLUMNS)
@@ -89,8 +94,25 @@ def day_csv(
             log_columns.REQUEST_ID_COLUMN: f"{day:%Y%m%d}-{seed}-{i:06d}",
             log_columns.CLERK_EMAIL_COLUMN: SAMPLE_CLERKS[i % len(SAMPLE_CLERKS)],
         }
+        if store_of_row is not None:
+            record[log_columns.STORE_ID_COLUMN] = store_of_row[i]
         writer.writerow([record.get(column, "") for column in log_columns.LOG_COLUMNS])
     return buffer.getvalue().encode()
+
+
+def store_ids(stores: int) -> tuple[str, ...]:
+    """A chain's store ids, ``loja-001``..``loja-NNN`` (zero-padded, so they sort as numbers)."""
+    width = max(3, len(str(stores)))
+    return tuple(f"loja-{number:0{width}d}" for number in range(1, stores + 1))
+
+
+def _stores_of_rows(stores: int, rows: int, seed: int) -> np.ndarray | None:
+    """Each row's store, uniform over the chain. A generator of its own, so the other columns
+    draw what they drew before stores existed (``stores=0``: None, no column written)."""
+    if stores <= 0:
+        return None
+    rng = np.random.default_rng([seed, stores])
+    return np.array(store_ids(stores), dtype=object)[rng.integers(0, stores, rows)]
 
 
 def _weights(
@@ -118,8 +140,10 @@ def day_files(
     seed: int = 7,
     reference: Mapping[str, Mapping[str, float]] | None = None,
     versions: tuple[str, ...] = VERSIONS,
+    stores: int = 0,
 ) -> Iterator[tuple[str, bytes]]:
-    """(key, bytes) of ``days`` consecutive day files up to ``end``; volume varies by weekday."""
+    """(key, bytes) of ``days`` consecutive day files up to ``end``; volume varies by weekday.
+    ``stores`` as in ``day_csv``."""
     rng = np.random.default_rng(seed)
     for index, day in enumerate(year_of_days(end, days)):
         if rows_per_day is None:
@@ -136,5 +160,6 @@ def day_files(
                 progress=index / max(days - 1, 1),
                 versions=versions,
                 reference=reference,
+                stores=stores,
             ),
         )
