@@ -187,3 +187,18 @@ def test_a_week_ticks_every_day_and_a_year_leaves_whole_day_steps_to_plotly():
         axis = year[name].layout.xaxis
         assert axis.tickmode is None and axis.tickformat == "%d/%m/%y", name
     assert year["volume"].layout.yaxis.dtick is None  # big counts: Plotly's integer steps
+
+
+def test_every_figure_has_plotly_whites_look_assigned_once_validated():
+    """The template is assigned as Plotly assigns its default (not copied and validated per
+    figure): the figure's JSON still carries all of "plotly_white"."""
+    import plotly.io as pio
+
+    figure = charts.volume_figure(
+        pd.DataFrame(
+            {"day": pd.to_datetime(["2024-01-15"]), "model_version": ["1.0.0"], "requests": [3]}
+        )
+    )
+    white = pio.templates["plotly_white"].to_plotly_json()
+    assert figure.to_plotly_json()["layout"]["template"] == white
+    assert figure.layout._validate  # validation is on again for everything after it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from laptop_pricing import log_columns
 from laptop_pricing.monitoring.aggregate import NOT_INFORMED_LABEL, OUTSIDE_LABEL
@@ -36,12 +37,26 @@ PLOT_TOP_WITH_LEGEND = 70
 PLOT_TOP_WITHOUT_LEGEND = 44
 
 
+def _white(figure: go.Figure) -> None:
+    """Plotly's "plotly_white" look, as Plotly itself sets a default template: the registered
+    template object, already validated, assigned without validating it again. Named in
+    ``update_layout`` it is copied and validated for each figure: 170 ms a figure here, more
+    than the monitoring page's queries (19 figures); assigned so, 2 ms and the same JSON."""
+    layout = figure.layout
+    layout._validate = False
+    try:
+        layout.template = pio.templates["plotly_white"]
+    finally:
+        layout._validate = figure._validate
+
+
 def _layout(
     figure: go.Figure, title: str, height: int = 360, legend: bool = True, extra_top: int = 0
 ) -> go.Figure:
     """Shared look; the title and the legend are placed in pixels from the top (container
     coordinates), so they keep their rows whatever the figure's height or width."""
     top = (PLOT_TOP_WITH_LEGEND if legend else PLOT_TOP_WITHOUT_LEGEND) + extra_top
+    _white(figure)
     figure.update_layout(
         title={
             "text": title,
@@ -56,7 +71,6 @@ def _layout(
         height=height,
         margin={"l": 10, "r": 10, "t": top, "b": 10},
         separators=",.",
-        template="plotly_white",
         showlegend=legend,
         legend={
             "orientation": "h",

@@ -202,7 +202,8 @@ def _copy_month(filesystem: pafs.FileSystem, path: str, base: str, target: str) 
 
 def _rollup_select(paths: Sequence[str], present: set[str], extra: Sequence[str] = ()) -> str:
     """The months' rows for DuckDB's Parquet reader, every column of the row shape named (one
-    no month holds yet reads as empty), then ``extra``, and the instants zoneless UTC."""
+    no month holds yet reads as empty), then ``extra``, and the instants zoneless UTC (through
+    their microseconds: a ``CAST`` goes through the time-zone library, 4x slower a row)."""
     text = [
         sql.ident(name) if name in present else f"CAST(NULL AS VARCHAR) AS {sql.ident(name)}"
         for name in sql.TEXT_COLUMNS
@@ -210,7 +211,7 @@ def _rollup_select(paths: Sequence[str], present: set[str], extra: Sequence[str]
     files = "[" + ", ".join(sql.literal(path) for path in paths) + "]"
     return (
         f"SELECT {', '.join(text)}, CAST({sql.ident(sql.PRICE)} AS DOUBLE) AS "
-        f"{sql.ident(sql.PRICE)}, CAST({sql.ident(sql.TIMESTAMP)} AS TIMESTAMP) AS "
+        f"{sql.ident(sql.PRICE)}, make_timestamp(epoch_us({sql.ident(sql.TIMESTAMP)})) AS "
         f'{sql.ident(sql.TIMESTAMP)}, "day", "source_line", CAST("year" AS INTEGER) AS "year", '
         f'CAST("month" AS INTEGER) AS "month" '
         f"FROM read_parquet({files}, hive_partitioning = true, union_by_name = true)"
