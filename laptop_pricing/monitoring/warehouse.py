@@ -40,6 +40,7 @@ from laptop_pricing.monitoring import warehouse_sql as sql
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN, ParsedFile
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, RollupMonth, SetAside
 from laptop_pricing.request_log.normalised import IN_SCHEMA_COLUMN as IN_SCHEMA
+from laptop_pricing.request_log.normalised import with_normalised_requests
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, read_open_day
 from laptop_pricing.storage.layout import LogLayout
@@ -47,11 +48,18 @@ from laptop_pricing.storage.layout import LogLayout
 # UTC instants without a zone: DuckDB then does the day arithmetic without a time-zone library
 # (several times faster), and Athena reads the rollup's timestamps so anyway.
 UTC_TIME = pa.timestamp("us")
+# The page's process is shared by every session (and Streamlit Cloud suspends an app over its
+# memory): no copy of the Parquet files kept in DuckDB's buffers (they are on local disk), and
+# freed memory handed back past 16 MB rather than DuckDB's default 128 MB.
+CONNECTION_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_file_cache": False,
+    "allocator_flush_threshold": "16MB",
+}
 FOREIGN_SCHEMA = "foreign_schema"  # a rollup month whose columns are not the log's
 ROLLUP = "rollup"  # the months' rows, a view over DuckDB's Parquet reader
 NORMALISED_ROLLUP = "normalised_rollup"  # months the compactor wrote normalised (``in_schema``)
 OPEN = "open_rows"  # the days no month closed, as one Arrow table
-ROWS = "request_rows"  # rollup and open days in the row shape
+ROWS = "request_rows"  # months rolled up before normalising, in the row shape
 _REQUIRED = {  # what a month must hold, and of which kind, to be read
     sql.PRICE: pa.types.is_floating,
     sql.TIMESTAMP: pa.types.is_timestamp,
@@ -276,12 +284,15 @@ def open_warehouse(
         for file in parsed:
             notes += file.set_aside
         open_tables += _open_rows(parsed, day, records_name)
-    open_rows = pa.concat_tables(open_tables) if open_tables else OPEN_SCHEMA.empty_table()
-    connection = duckdb.connect(":memory:")
-    connection.execute("SET TimeZone = 'UTC'")
+    open_rows = with_normalised_requests(
+        pa.concat_tables(open_tables) if open_tables else OPEN_SCHEMA.empty_table()
+    )  # judged here, as the compactor judges a month: the SQL then only groups
+    connection = duckdb.connect(":memory:", config=CONNECTION_CONFIG)
+    connection.execute("SET TimeZone = 'UTC'")  # ICU is built in, loaded after connecting
     sources: dict[str, object] = {OPEN: open_rows}
-    parts = [f"SELECT {', '.join(sql.ident(c) for c in sql.ROW_SHAPE)} FROM {OPEN}"]
-    requests: list[str] = []  # the requests relation's parts (normalised months first)
+    shape = ", ".join(sql.ident(c) for c in (*sql.ROW_SHAPE, IN_SCHEMA))
+    requests = [sql.requests_sql(f"(SELECT {shape} FROM {OPEN})", normalised=True)]
+    older: list[str] = []
     scratch = None
     if readable:
         if location.is_s3:
@@ -297,20 +308,21 @@ def open_warehouse(
             readable = list(copies.values())
         first, last = min(closed), max(closed)
         suffix = store.layout.kind.day_file_suffix
-        older = [path for path in readable if path not in normalised]
-        if older:  # months rolled up before the compactor normalised: judged row by row
-            connection.execute(f"CREATE VIEW {ROLLUP} AS {_rollup_select(older, present)}")
-            parts.insert(0, sql.rollup_rows_sql(ROLLUP, first, last, suffix))
         if normalised:
             select = _rollup_select(sorted(normalised), present, (IN_SCHEMA,))
             connection.execute(f"CREATE VIEW {NORMALISED_ROLLUP} AS {select}")
             rows = sql.rollup_rows_sql(NORMALISED_ROLLUP, first, last, suffix, (IN_SCHEMA,))
-            requests.append(sql.requests_sql(f"({rows})", normalised=True))
+            requests.insert(0, sql.requests_sql(f"({rows})", normalised=True))
+        older = [path for path in readable if path not in normalised]
+        if older:  # months rolled up before the compactor normalised: judged row by row
+            connection.execute(f"CREATE VIEW {ROLLUP} AS {_rollup_select(older, present)}")
+            connection.execute(
+                f"CREATE VIEW {ROWS} AS {sql.rollup_rows_sql(ROLLUP, first, last, suffix)}"
+            )
+            requests.insert(0, sql.requests_sql(ROWS))
     warehouse = Warehouse(connection, notes, list(day_files), sources, len(readable), scratch)
     cursor = warehouse._cursor()
     try:
-        cursor.execute(f"CREATE VIEW {ROWS} AS {' UNION ALL '.join(parts)}")
-        requests.append(sql.requests_sql(ROWS))
         cursor.execute(f"CREATE VIEW {sql.REQUESTS} AS {' UNION ALL '.join(requests)}")
     finally:
         cursor.close()

@@ -190,8 +190,6 @@ def requests_sql(rows: str, normalised: bool = False) -> str:
         outside = " OR ".join(outside_condition(name) for name in schema.FIELD_NAMES)
         verdict = f'NOT ({outside} OR {mismatch_condition()}) AS "in_schema"'
     store = f"COALESCE(NULLIF(trim({ident(STORE)}), ''), {literal(DEFAULT_STORE_ID)})"
-    if normalised:  # the compactor filled it (``RecordKind.defaults``)
-        store = ident(STORE)
     passed = "".join(f"COALESCE({ident(c)}, '') AS {ident(c)}, " for c in PASSED_COLUMNS)
     return (
         f"SELECT {', '.join(fields)}, {store} AS {ident(STORE)}, {passed}"
