@@ -51,10 +51,18 @@ def _white(figure: go.Figure) -> None:
 
 
 def _layout(
-    figure: go.Figure, title: str, height: int = 360, legend: bool = True, extra_top: int = 0
+    figure: go.Figure,
+    title: str,
+    height: int = 360,
+    legend: bool = True,
+    extra_top: int = 0,
+    title_size: int = 16,
+    **more: object,
 ) -> go.Figure:
     """Shared look; the title and the legend are placed in pixels from the top (container
-    coordinates), so they keep their rows whatever the figure's height or width."""
+    coordinates), so they keep their rows whatever the figure's height or width. ``more``:
+    the figure's own layout (axes, gaps), set in the same call: each Plotly update costs a
+    few milliseconds, a page of 19 figures pays it 19 times."""
     top = (PLOT_TOP_WITH_LEGEND if legend else PLOT_TOP_WITHOUT_LEGEND) + extra_top
     _white(figure)
     figure.update_layout(
@@ -66,7 +74,7 @@ def _layout(
             "y": 1 - TITLE_TOP / height,
             "yref": "container",
             "yanchor": "top",
-            "font": {"size": 16},
+            "font": {"size": title_size},
         },
         height=height,
         margin={"l": 10, "r": 10, "t": top, "b": 10},
@@ -82,6 +90,7 @@ def _layout(
             "yanchor": "top",
         },
         hoverlabel={"namelength": -1},
+        **more,
     )
     return figure
 
@@ -232,11 +241,16 @@ def field_share_figure(part: pd.DataFrame, title: str) -> go.Figure:
             marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": TRAINING_COLOR}},
             hovertemplate="%{y} no treino: %{x:.1%}<extra></extra>",
         )  # fmt: skip
-    figure.update_yaxes(autorange="reversed", automargin=True)
-    figure.update_xaxes(tickformat=".0%", rangemode="tozero", nticks=4)
-    figure = _layout(figure, title, height=90 + SHARE_ROW_HEIGHT * len(part), legend=False)
-    figure.update_layout(title_font_size=14, bargap=0.25)
-    return figure
+    return _layout(
+        figure,
+        title,
+        height=90 + SHARE_ROW_HEIGHT * len(part),
+        legend=False,
+        title_size=14,
+        bargap=0.25,
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"tickformat": ".0%", "rangemode": "tozero", "nticks": 4},
+    )
 
 
 def field_share_figures(shares: pd.DataFrame) -> dict[str, go.Figure]:
