@@ -2,9 +2,9 @@
 
 The template is deployed as written, so its columns cannot be generated at deploy time;
 ``tests/test_infra.py`` checks them against ``rollup_table_columns`` and prints the lines to paste
-when a field was added. The rollup's Parquet is read by column name, but the table's list only
-ever grows at its end: the layout frozen in ``log_columns``, the rollup's own two columns, then
-every request-log column added since.
+when a field was added. The rollup's Parquet is read by column name; the table lists the layout
+frozen in ``log_columns``, the rollup's own two columns, every request-log column added since,
+then ``in_schema`` (the compactor's verdict, ``normalised``; empty in months rolled up before it).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from laptop_pricing import log_columns
+from laptop_pricing.request_log.normalised import IN_SCHEMA_COLUMN
 from laptop_pricing.storage import rollup
 
 # Columns the rollup types (``storage.rollup.day_table``); every other one is text.
@@ -20,6 +21,7 @@ _TYPES = {
     log_columns.TIMESTAMP_COLUMN: "timestamp",
     rollup.DAY_COLUMN: "date",
     rollup.SOURCE_LINE_COLUMN: "int",
+    IN_SCHEMA_COLUMN: "boolean",
 }
 
 
@@ -45,5 +47,6 @@ def rollup_table_columns(
         rollup.DAY_COLUMN,
         rollup.SOURCE_LINE_COLUMN,
         *columns[len(written) :],
+        IN_SCHEMA_COLUMN,  # the compactor's verdict (``normalised``); empty in older months
     )
     return tuple(GlueColumn(name, _TYPES.get(name, "string")) for name in names)
