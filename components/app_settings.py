@@ -50,8 +50,6 @@ _PROBLEM_WORDS = {
     "(por exemplo, ana@loja.com.br=centro ou gerente@loja.com.br=centro+sul)",
     "store_policy": "nomeia uma loja que não tem política de compra: crie o arquivo da loja "
     "(ou default.toml) na pasta de POLICY-PATH",
-    "athena_name": "não é um nome de workgroup do Athena ou de banco do Glue (só letras, "
-    "números e “_”; o workgroup aceita também “.” e “-”): copie das saídas da pilha",
 }
 _SHOWN_VALUE = {
     "url",
@@ -68,7 +66,6 @@ _SHOWN_VALUE = {
     "store_id",
     "store_entry",
     "store_policy",
-    "athena_name",
 }
 _logged: set[tuple[SettingProblem, ...]] = set()
 

@@ -49,8 +49,6 @@ DEFAULT_PREDICTIONS_DIR = REPO_ROOT / "var" / "predictions"
 DEFAULT_REQUEST_LOG_DEADLINE = 1.0
 MAX_REQUEST_LOG_DEADLINE = 10.0
 BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-ATHENA_WORKGROUP_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")
-GLUE_DATABASE_PATTERN = re.compile(r"[A-Za-z0-9_]{1,255}")
 
 # secrets.toml key -> meaning. The environment name is derived by ``env_name``.
 KEYS: Mapping[str, str] = {
@@ -84,10 +82,6 @@ KEYS: Mapping[str, str] = {
     "PURCHASES-PREFIX": "key prefix of the purchases (same bucket or local folder)",
     "STORE-ID": "which store of a chain this deployment is (a lower-case slug, e.g. centro); "
     "written on every record; a CLERK-EMAILS entry's =store overrides it for that clerk",
-    "ATHENA-WORKGROUP": "Athena workgroup the monitoring aggregates run in (the template's; its "
-    "result bucket and bytes-scanned limit apply); unset: DuckDB reads the rollup in-process",
-    "ATHENA-DATABASE": "Glue database of the rollup's table (the stack output RequestLogTable "
-    "names it); required with ATHENA-WORKGROUP",
 }
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_STORE_NAME = "Loja de notebooks"
@@ -122,8 +116,6 @@ class Settings:
     # CLERK-EMAILS entries that name their store (``ana@loja.com.br=centro``): entry -> store.
     clerk_stores: Mapping[str, str] = field(default_factory=dict)
     # Both set, or both None: monitoring's aggregates run on Athena instead of DuckDB.
-    athena_workgroup: str | None = None
-    athena_database: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -155,9 +147,7 @@ class Settings:
             f"unverified_email_issuers={self.unverified_email_issuers!r}, "
             f"personal_data_key=<{'set' if self.personal_data_key else 'unset'}>, "
             f"purchases_prefix={self.purchases_prefix!r}, store_id={self.store_id!r}, "
-            f"clerk_stores=<{len(self.clerk_stores)}>, "
-            f"athena_workgroup={self.athena_workgroup!r}, "
-            f"athena_database={self.athena_database!r})"
+            f"clerk_stores=<{len(self.clerk_stores)}>)"
         )
 
 
@@ -224,7 +214,6 @@ def load_settings(secrets: Mapping[str, Any] | None = None) -> Settings:
         purchases_prefix=purchases_prefix.rstrip("/"),
         store_id=_store_id(read_setting("STORE-ID", secrets), problems),
         clerk_stores=check_clerk_stores(secrets, problems),
-        **_athena(secrets, problems),
     )
     if problems:
         raise InvalidSettings(problems)
@@ -283,21 +272,6 @@ def _store_id(value: str | None, problems: list[SettingProblem]) -> str:
         problems.append(SettingProblem("STORE-ID", "store_id", value[: MAX_STORE_ID_LENGTH + 20]))
         return DEFAULT_STORE_ID
     return value
-
-
-def _athena(secrets: Mapping[str, Any] | None, problems: list[SettingProblem]) -> dict[str, Any]:
-    """The workgroup and the database, both or neither: one without the other is refused
-    naming the missing key, never a silent fall back to DuckDB."""
-    workgroup = read_setting("ATHENA-WORKGROUP", secrets)
-    database = read_setting("ATHENA-DATABASE", secrets)
-    if workgroup is not None and not ATHENA_WORKGROUP_PATTERN.fullmatch(workgroup):
-        problems.append(SettingProblem("ATHENA-WORKGROUP", "athena_name", workgroup[:140]))
-    if database is not None and not GLUE_DATABASE_PATTERN.fullmatch(database):
-        problems.append(SettingProblem("ATHENA-DATABASE", "athena_name", database[:140]))
-    if (workgroup is None) != (database is None):
-        missing = "ATHENA-DATABASE" if database is None else "ATHENA-WORKGROUP"
-        problems.append(SettingProblem(missing, "missing"))
-    return {"athena_workgroup": workgroup, "athena_database": database}
 
 
 def _optional_path(value: str | None) -> Path | None:

@@ -1,17 +1,18 @@
 """Run one SQL string on Athena over the rollup's Glue table and get its rows as an Arrow table.
 
-With ``ATHENA-WORKGROUP`` set, the monitoring aggregates run here instead of on DuckDB: the same
-SQL text, kept to the subset both dialects share, against the Glue table ``predictions`` of
-``ATHENA-DATABASE``. Athena has no synchronous call, so a query is started, polled and paged;
-every step runs under one wall-clock deadline (nothing waits without one), and a query still
-running at the deadline is stopped so it stops scanning (and billing).
+The monitoring aggregates' SQL (``warehouse_sql``, the text DuckDB runs) against the Glue table
+``predictions`` of a database, in a workgroup (the template's ``MonitoringWorkGroup``). The
+page does not read through it yet (issue 25: neither engine is faster than its pandas rows on
+a chain's year), so no setting turns it on. Athena has no synchronous call, so a query is
+started, polled and paged; every step runs under one wall-clock deadline (nothing waits without
+one), and a query still running at the deadline is stopped so it stops scanning (and billing).
 
-Every way it can go wrong ends in one ``AthenaQueryError`` that names the setting or the
-workgroup to look at (the page words it in pt-BR; no traceback reaches it): a failed or
-cancelled query, the workgroup's bytes-scanned limit (``BytesScannedCutoffPerQuery`` in
-``infra/template.yaml``), the deadline, or Athena refusing the call (an unknown workgroup, no
-permission, no network). Hand-written over boto3 rather than pyathena: the three calls are
-few, and pyathena's cursor polls without an overall deadline.
+Every way it can go wrong ends in one ``AthenaQueryError`` that names the target's field (the
+workgroup, the database) to look at, never a traceback: a failed or cancelled query, the
+workgroup's bytes-scanned limit (``BytesScannedCutoffPerQuery`` in ``infra/template.yaml``), the
+deadline, or Athena refusing the call (an unknown workgroup, no permission, no network).
+Hand-written over boto3 rather than pyathena: the three calls are few, and pyathena's cursor
+polls without an overall deadline.
 """
 
 from __future__ import annotations
@@ -27,10 +28,8 @@ import pyarrow.compute as pc
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from laptop_pricing.settings import Settings
-
-WORKGROUP_KEY = "ATHENA-WORKGROUP"
-DATABASE_KEY = "ATHENA-DATABASE"
+WORKGROUP_KEY = "workgroup"  # the field of ``AthenaTarget`` an error names
+DATABASE_KEY = "database"
 DEFAULT_DEADLINE = 60.0  # seconds for start, wait and every page together
 FIRST_POLL = 0.1
 LONGEST_POLL = 2.0
@@ -83,13 +82,6 @@ class AthenaTarget:
     workgroup: str
     database: str
     endpoint_url: str | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AthenaTarget | None:
-        """The target, or None when ``ATHENA-WORKGROUP`` is unset (DuckDB reads the rollup)."""
-        if settings.athena_workgroup is None or settings.athena_database is None:
-            return None
-        return cls(settings.athena_workgroup, settings.athena_database, settings.aws_endpoint_url)
 
 
 def athena_client(target: AthenaTarget) -> Any:
