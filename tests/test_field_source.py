@@ -120,7 +120,14 @@ def test_an_old_day_file_and_a_new_one_both_read_after_a_field_is_added(
 
 def test_the_glue_columns_append_a_new_field_after_the_rollups_own(synthetic: Observed) -> None:
     later = list(log_columns.LATER_LOG_COLUMNS)
-    assert synthetic.glue_columns == [*TODAYS_LAYOUT, "day", "source_line", *later, "screen_panel"]
+    assert synthetic.glue_columns == [
+        *TODAYS_LAYOUT,
+        "day",
+        "source_line",
+        *later,
+        "in_schema",
+        "screen_panel",
+    ]
 
 
 def test_the_request_log_keeps_the_layout_of_the_day_files_already_written() -> None:

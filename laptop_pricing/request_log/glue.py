@@ -3,8 +3,9 @@
 The template is deployed as written, so its columns cannot be generated at deploy time;
 ``tests/test_infra.py`` checks them against ``rollup_table_columns`` and prints the lines to paste
 when a field was added. The rollup's Parquet is read by column name; the table lists the layout
-frozen in ``log_columns``, the rollup's own two columns, every request-log column added since,
-then ``in_schema`` (the compactor's verdict, ``normalised``; empty in months rolled up before it).
+frozen in ``log_columns``, the rollup's own two columns, then every column added since in the
+order it came: the request log's, and ``in_schema`` (the compactor's verdict, ``normalised``;
+empty in months rolled up before it) after ``pricing_source``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ _TYPES = {
     IN_SCHEMA_COLUMN: "boolean",
 }
 
+# The log's last column when the rollup gained ``in_schema``.
+IN_SCHEMA_AFTER = log_columns.PRICING_SOURCE_COLUMN
+
 
 @dataclass(frozen=True)
 class GlueColumn:
@@ -42,11 +46,15 @@ def rollup_table_columns(
     """The table's columns in order, for the request log's ``columns``."""
     if columns[: len(written)] != written:
         raise ValueError("the request log's columns must start with its frozen layout")
+    later = columns[len(written) :]
+    # ``in_schema`` came after the log's columns up to this one; a column added later follows it.
+    cut = later.index(IN_SCHEMA_AFTER) + 1 if IN_SCHEMA_AFTER in later else len(later)
     names = (
         *written,
         rollup.DAY_COLUMN,
         rollup.SOURCE_LINE_COLUMN,
-        *columns[len(written) :],
+        *later[:cut],
         IN_SCHEMA_COLUMN,  # the compactor's verdict (``normalised``); empty in older months
+        *later[cut:],
     )
     return tuple(GlueColumn(name, _TYPES.get(name, "string")) for name in names)
