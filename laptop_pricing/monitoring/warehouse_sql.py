@@ -379,17 +379,6 @@ def stores_sql(scope: Scope) -> str:
     )
 
 
-def segments_sql(scope: Scope, name: str) -> str:
-    """Per value of one field (brand, processor, RAM, SSD, GPU...): requests and price bands."""
-    return (
-        f'SELECT {ident(name)} AS "value", COUNT(*) AS "requests", '
-        f'{QUANTILE_TOKEN}({ident(PRICE)}, 0.1) AS "p10", '
-        f'{QUANTILE_TOKEN}({ident(PRICE)}, 0.5) AS "median", '
-        f'{QUANTILE_TOKEN}({ident(PRICE)}, 0.9) AS "p90" '
-        f"FROM {REQUESTS} WHERE {scope.where()} GROUP BY {ident(name)} ORDER BY 2 DESC"
-    )
-
-
 def rows_sql(scope: Scope, columns: Sequence[str]) -> str:
     """The period's rows themselves, for the download (streamed batch by batch)."""
     return f"SELECT {', '.join(ident(c) for c in columns)} FROM {REQUESTS} WHERE {scope.where()}"
