@@ -48,7 +48,7 @@ from laptop_pricing.storage.layout import LogLayout
 # UTC instants without a zone: DuckDB then does the day arithmetic without a time-zone library
 # (several times faster), and Athena reads the rollup's timestamps so anyway.
 UTC_TIME = pa.timestamp("us")
-# The page's process is shared by every session (and Streamlit Cloud suspends an app over its
+# An app's process is shared by every session (and Streamlit Cloud suspends an app over its
 # memory): no copy of the Parquet files kept in DuckDB's buffers (they are on local disk), and
 # freed memory handed back past 16 MB rather than DuckDB's default 128 MB.
 CONNECTION_CONFIG: dict[str, str | bool | int | float | list[str]] = {
