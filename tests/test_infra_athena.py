@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from laptop_pricing.monitoring.athena import DATABASE_KEY, WORKGROUP_KEY
 from tests.infra_support import action_list, load_template, resources
 
 
@@ -76,9 +75,10 @@ def test_the_reader_policy_reads_only_the_glue_table_and_the_rollup_and_puts_onl
     assert not actions & {"s3:DeleteObject", "athena:DeleteWorkGroup", "glue:UpdateTable"}
 
 
-def test_the_stack_outputs_name_the_two_settings(template):
+def test_the_stack_outputs_name_the_runners_target(template):
     outputs = template["Outputs"]
-    assert WORKGROUP_KEY in outputs["AthenaWorkGroup"]["Description"]
+    assert "AthenaTarget" in outputs["AthenaWorkGroup"]["Description"]
     assert outputs["AthenaWorkGroup"]["Value"] == {"Ref": "MonitoringWorkGroup"}
-    assert DATABASE_KEY in outputs["AthenaDatabase"]["Description"]
+    assert "AthenaTarget" in outputs["AthenaDatabase"]["Description"]
     assert outputs["AthenaDatabase"]["Value"] == {"Ref": "RequestLogDatabase"}
+    assert "ATHENA-" not in str(template)  # no setting turns it on yet
