@@ -115,7 +115,6 @@ class Settings:
     store_id: str = DEFAULT_STORE_ID
     # CLERK-EMAILS entries that name their store (``ana@loja.com.br=centro``): entry -> store.
     clerk_stores: Mapping[str, str] = field(default_factory=dict)
-    # Both set, or both None: monitoring's aggregates run on Athena instead of DuckDB.
 
     @property
     def embedded(self) -> bool:

@@ -40,12 +40,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CLERKS = {"centro": "ana@centro.loja.com.br", "sul": "bia@sul.loja.com.br"}
 MARGINS = {"centro": 40, "sul": 10}  # the committed default keeps 20 %
 CENTRO_OWNER = "gerente@centro.loja.com.br"  # reads Centro only; OWNER reads the chain
-# Decisions added in-process after the browser's one "accepted" per store, so that each store
-# has the MIN_DECIDED decided offers the "Loja" split needs to draw its bar, and the two
-# stores' request counts differ (a view showing the other store's count cannot pass).
+# Decisions added in-process (after the browser's one "accepted" per store, when the module
+# runs whole), so that each store has the MIN_DECIDED decided offers the "Loja" split needs to
+# draw its bar, and the two stores' counts differ (a view showing the other store's count
+# cannot pass).
 MORE_DECISIONS = {
-    "centro": ("declined", "declined", "accepted", "accepted"),
-    "sul": ("accepted",) * 5,
+    "centro": ("declined", "declined", "accepted", "accepted", "accepted"),
+    "sul": ("accepted",) * 6,
 }
 SIZE = (1366, 768)
 TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
@@ -137,10 +138,10 @@ def test_two_stores_price_the_same_laptop_differently_and_records_carry_the_stor
         assert found.outcomes[0].clerk_email == CLERKS[store]
 
 
-def add_decided_quotes(settings: dict[str, str], monkeypatch) -> Counter[str]:
+def add_decided_quotes(settings: dict[str, str], monkeypatch) -> tuple[Counter[str], Counter[str]]:
     """``MORE_DECISIONS`` priced and decided through the service in this process, into the
-    app's folder; the requests each store has on disk afterwards, counted from the raw records
-    rather than by the monitoring code the page itself reads them with."""
+    app's folder; the requests and the decided quotes each store has on disk afterwards,
+    counted from the raw records rather than by the monitoring code the page reads them with."""
     for key, value in settings.items():
         monkeypatch.setenv(key.replace("-", "_"), value)
     client = embedded_client(load_settings())
@@ -149,9 +150,20 @@ def add_decided_quotes(settings: dict[str, str], monkeypatch) -> Counter[str]:
             _, quote = client.price_trade_in(LaptopSpec.default(), Condition.best(), store_id=store)
             reason = "offer_too_low" if decision == "declined" else None
             client.record_outcome(quote.quote_id, f"seed-{store}-{n:04d}", decision, reason=reason)
-    records = Path(settings["PREDICTIONS-DIR"]).glob("laptop-prediction-real-data/_records/*.jsonl")
+    return _per_store(settings, "laptop-prediction-real-data"), _per_store(
+        settings, "laptop-trade-in-outcomes", distinct="quote_id"
+    )
+
+
+def _per_store(settings: dict[str, str], prefix: str, distinct: str = "") -> Counter[str]:
+    """Records per store in a log's record files (``distinct``: one per value of that field)."""
+    records = Path(settings["PREDICTIONS-DIR"]).glob(f"{prefix}/_records/*.jsonl")
     lines = (line for path in records for line in path.read_text().splitlines() if line.strip())
-    return Counter(json.loads(line)["store_id"] for line in lines)
+    found = {}
+    for number, line in enumerate(lines):
+        record = json.loads(line)
+        found[record[distinct] if distinct else number] = record["store_id"]
+    return Counter(found.values())
 
 
 def metric_value(page, label: str) -> str:
@@ -208,14 +220,14 @@ def segment_labels(page, title: str) -> list[str]:
 
 def test_each_owner_reads_their_stores_and_the_chain_owner_the_split(browser, chain, monkeypatch):
     running, settings = chain
-    requests = add_decided_quotes(settings, monkeypatch)
+    requests, decided = add_decided_quotes(settings, monkeypatch)
     assert set(requests) == {"centro", "sul"} and requests["centro"] != requests["sul"]
-    decided = {store: 1 + len(more) for store, more in MORE_DECISIONS.items()}  # offers too
     assert min(decided.values()) >= MIN_DECIDED
+    offers = requests  # every request here is a quote with the condition answered
 
     context, page = open_monitoring_as(browser, running.url, CENTRO_OWNER)
     assert metric_value(page, "Pedidos no período") == format_int(requests["centro"])
-    assert metric_value(page, "Ofertas feitas") == format_int(decided["centro"])  # the week
+    assert metric_value(page, "Ofertas feitas") == format_int(offers["centro"])  # the week
     assert chosen_stores(page) == ["Centro"]
     assert page.locator("[data-testid='stException']").count() == 0
     lojas_filter(page).scroll_into_view_if_needed()  # the filter and the requests' count
@@ -230,7 +242,7 @@ def test_each_owner_reads_their_stores_and_the_chain_owner_the_split(browser, ch
 
     context, page = open_monitoring_as(browser, running.url, OWNER)
     assert metric_value(page, "Pedidos no período") == format_int(requests.total())
-    assert metric_value(page, "Ofertas feitas") == format_int(sum(decided.values()))
+    assert metric_value(page, "Ofertas feitas") == format_int(offers.total())
     assert chosen_stores(page) == []  # none chosen: "Toda a rede"
     assert {"Centro", "Sul"} <= set(offered_stores(page))  # and the deployment's own store
     page.locator(".st-key-business_segment").get_by_text("Loja", exact=True).click()

@@ -274,4 +274,3 @@ def test_no_setting_claims_the_page_reads_through_athena() -> None:
     """The page reads the rollup's rows (issue 25): a key that named a workgroup would change
     nothing, a silent no-op. The runner is built from an explicit target until the page uses it."""
     assert not [key for key in KEYS if "ATHENA" in key]
-    assert not hasattr(AthenaTarget, "from_settings")

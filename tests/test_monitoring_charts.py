@@ -190,8 +190,10 @@ def test_a_week_ticks_every_day_and_a_year_leaves_whole_day_steps_to_plotly():
 
 
 def test_every_figure_has_plotly_whites_look_assigned_once_validated():
-    """The template is assigned as Plotly assigns its default (not copied and validated per
-    figure): the figure's JSON still carries all of "plotly_white"."""
+    """The look the change to how the template is assigned must keep (it is assigned as Plotly
+    assigns its default, not copied and validated per figure: that is the speed, measured in
+    docs/performance.md): the figure's JSON carries all of "plotly_white", and validation is on
+    again afterwards."""
     import plotly.io as pio
 
     figure = charts.volume_figure(

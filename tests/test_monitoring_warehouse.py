@@ -31,7 +31,7 @@ from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.pricing.artifact import read_metadata
 from laptop_pricing.pricing.schema import FIELDS, PROCESSORS_BY_BRAND
 from laptop_pricing.record_kinds import PREDICTIONS
-from laptop_pricing.request_log import LogLayout, RequestLog
+from laptop_pricing.request_log import LogLayout, RequestLog, normalised
 from laptop_pricing.settings import DEFAULT_PREFIX
 from laptop_pricing.storage.stores import LocalRecordStore
 from tests.monitoring_fixtures import SAMPLE_DIR
@@ -196,6 +196,61 @@ def test_a_month_rolled_up_before_normalising_is_judged_row_by_row(rolled, tmp_p
     reference = drift.Reference.from_metadata(read_metadata())
     new = warehouse_view.compute_view(opened, filters, TODAY, reference)
     _assert_same_view(_old_view(location, filters, TODAY), new)
+
+
+def _two_months(folder: Path) -> tuple[LocalRecordStore, view.Filters]:
+    """Requests on the last day of January and the first of February 2025, closed."""
+    store = LocalRecordStore(folder, LAYOUT)
+    log = RequestLog(store)
+    days = (date(2025, 1, 31), date(2025, 2, 1))
+    for back, day in enumerate(days):
+        for i in range(40):
+            at = datetime.combine(day, time(12), UTC) + timedelta(minutes=5 * i)
+            row = prediction_values(_fields(i), 2500 + 11 * i, f"v{1 + back}", f"m{back}-{i}", at)
+            log.write(row, at=at)
+    return store, view.Filters(*days)
+
+
+def test_an_older_month_beside_a_normalised_one_reads_each_with_its_own_columns(tmp_path):
+    """January rolled up before the log had its later columns and before normalising;
+    February by today's compactor: the window over both gives the pandas view."""
+    store, filters = _two_months(tmp_path)
+    older = replace(
+        PREDICTIONS, columns=log_columns.WRITTEN_LOG_COLUMNS, defaults={}, rollup_columns=None
+    )
+    compact_closed(LocalRecordStore(tmp_path, LogLayout(DEFAULT_PREFIX, older)), filters.start)
+    compact_closed(store, filters.end)
+    january = pq.read_schema(tmp_path / LAYOUT.rollup_key(2025, 1))
+    assert "in_schema" not in january.names and log_columns.STORE_ID_COLUMN not in january.names
+    assert "in_schema" in pq.read_schema(tmp_path / LAYOUT.rollup_key(2025, 2)).names
+    location = LogLocation(None, DEFAULT_PREFIX, str(tmp_path))
+    opened = warehouse.open_warehouse(location, *filters.load_window())
+    assert opened.months_read == 2
+    reference = drift.Reference.from_metadata(read_metadata())
+    new = warehouse_view.compute_view(opened, filters, filters.end, reference)
+    _assert_same_view(_old_view(location, filters, filters.end), new)
+
+
+def test_a_month_judged_under_other_rules_is_judged_again(tmp_path):
+    """The compactor (Lambda) and the page are deployed apart: a month whose footer names
+    other rules has its ``in_schema`` ignored (here every row forced inside) and re-judged."""
+    store, filters = _two_months(tmp_path)
+    for day in (filters.start, filters.end):
+        compact_closed(store, day)
+    key = tmp_path / LAYOUT.rollup_key(2025, 2)
+    month = pq.read_table(key)
+    assert month.schema.metadata[normalised.RULES_METADATA] == normalised.RULES.encode()
+    forced = month.set_column(
+        month.column_names.index("in_schema"), "in_schema", pa.array([True] * month.num_rows)
+    )
+    stale = {**month.schema.metadata, normalised.RULES_METADATA: b"older-rules"}
+    pq.write_table(forced.replace_schema_metadata(stale), key)
+    location = LogLocation(None, DEFAULT_PREFIX, str(tmp_path))
+    opened = warehouse.open_warehouse(location, *filters.load_window())
+    new = warehouse_view.compute_view(opened, filters, filters.end, None)
+    old = _old_view(location, filters, filters.end)
+    assert new.kpis == old.kpis and new.in_schema_share == pytest.approx(old.in_schema_share)
+    assert old.in_schema_share is not None and old.in_schema_share < 1
 
 
 def test_the_course_sample_without_rollup_gives_the_same_view():

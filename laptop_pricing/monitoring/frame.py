@@ -40,7 +40,7 @@ def _empty_frame() -> pd.DataFrame:
     return frame[list(ROW_COLUMNS)]
 
 
-def categorical_of(chunks: Sequence[pa.DictionaryArray], rows: int) -> pd.Categorical:
+def _categorical(chunks: Sequence[pa.DictionaryArray], rows: int) -> pd.Categorical:
     """One categorical from dictionary chunks with different dictionaries: their union of
     categories, and each chunk's indices translated into one preallocated code array."""
     dictionaries = [chunk.dictionary.to_pylist() for chunk in chunks]
@@ -72,9 +72,9 @@ def to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     for name in ROW_COLUMNS:
         chunks = [chunk for t in kept for chunk in t.column(name).chunks]
         if pa.types.is_dictionary(chunks[0].type):
-            columns[name] = pd.Series(categorical_of(chunks, rows), copy=False)
+            columns[name] = pd.Series(_categorical(chunks, rows), copy=False)
             if name in CATEGORY_COLUMNS:
-                columns[name] = normalise_categories(columns[name], name)
+                columns[name] = _normalise_categories(columns[name], name)
         else:
             columns[name] = pa.chunked_array(chunks).to_pandas()
         del chunks
@@ -83,7 +83,7 @@ def to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def normalise_categories(series: pd.Series, field_name: str) -> pd.Series:
+def _normalise_categories(series: pd.Series, field_name: str) -> pd.Series:
     categorical = series.astype("category") if series.dtype != "category" else series
     categories = [str(c) for c in categorical.cat.categories]
     normalised = [normalise_value(field_name, c) for c in categories]

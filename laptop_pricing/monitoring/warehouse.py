@@ -40,7 +40,7 @@ from laptop_pricing.monitoring import warehouse_sql as sql
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN, ParsedFile
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, RollupMonth, SetAside
 from laptop_pricing.request_log.normalised import IN_SCHEMA_COLUMN as IN_SCHEMA
-from laptop_pricing.request_log.normalised import with_normalised_requests
+from laptop_pricing.request_log.normalised import judged_by_these_rules, with_normalised_requests
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, read_open_day
 from laptop_pricing.storage.layout import LogLayout
@@ -164,13 +164,17 @@ def _month_days(
         closed = {date.fromisoformat(k): rollup.ClosedDay.from_json(v) for k, v in raw.items()}
     except (ValueError, AttributeError) as error:
         return set(), [], f"{type(error).__name__}", set()
+    if IN_SCHEMA in schema.names and not judged_by_these_rules(schema.metadata):
+        names = set(schema.names) - {IN_SCHEMA}  # judged under other rules: judged again
+    else:
+        names = set(schema.names)
     kept = {d: info for d, info in closed.items() if d in days}
     notes = [
         SetAside(layout.day_file_name(d), line, reason, detail)
         for d, info in sorted(kept.items())
         for line, reason, detail in info.set_aside
     ]
-    return set(kept), notes, None, set(schema.names)
+    return set(kept), notes, None, names
 
 
 def _open_rows(parsed: Sequence[ParsedFile], day: date, records_name: str) -> list[pa.Table]:
@@ -257,7 +261,8 @@ def open_warehouse(
 
     closed: set[date] = set()
     readable: list[str] = []
-    present: set[str] = set()  # the columns some readable month holds
+    # The columns some readable month of each kind holds: the two kinds are read apart.
+    present: dict[bool, set[str]] = {True: set(), False: set()}
     normalised: set[str] = set()  # the months with the compactor's normalised columns
     workers = max(1, min(max_workers, max(len(months), len(by_day), 1)))
     with ThreadPoolExecutor(workers) as pool:
@@ -269,7 +274,7 @@ def open_warehouse(
             notes += month_notes
             if month_days:
                 readable.append(paths[month])
-                present |= names
+                present[IN_SCHEMA in names] |= names
                 if IN_SCHEMA in names:
                     normalised.add(paths[month])
         open_days = sorted(d for d in by_day if d not in closed)
@@ -309,13 +314,14 @@ def open_warehouse(
         first, last = min(closed), max(closed)
         suffix = store.layout.kind.day_file_suffix
         if normalised:
-            select = _rollup_select(sorted(normalised), present, (IN_SCHEMA,))
+            select = _rollup_select(sorted(normalised), present[True], (IN_SCHEMA,))
             connection.execute(f"CREATE VIEW {NORMALISED_ROLLUP} AS {select}")
             rows = sql.rollup_rows_sql(NORMALISED_ROLLUP, first, last, suffix, (IN_SCHEMA,))
             requests.insert(0, sql.requests_sql(f"({rows})", normalised=True))
         older = [path for path in readable if path not in normalised]
         if older:  # months rolled up before the compactor normalised: judged row by row
-            connection.execute(f"CREATE VIEW {ROLLUP} AS {_rollup_select(older, present)}")
+            select = _rollup_select(older, present[False])
+            connection.execute(f"CREATE VIEW {ROLLUP} AS {select}")
             connection.execute(
                 f"CREATE VIEW {ROWS} AS {sql.rollup_rows_sql(ROLLUP, first, last, suffix)}"
             )

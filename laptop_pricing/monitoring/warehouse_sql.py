@@ -118,7 +118,7 @@ def rollup_rows_sql(
 
 
 def _normalised(name: str) -> str:
-    """One field as the API validator reads it (``monitoring.frame._normalise_value``). A value
+    """One field as the API validator reads it (``request_log.normalised.normalise_value``). A value
     already written as allowed (nearly every row: the API writes them so) is kept as it is by
     the first branches of the ``CASE``; only the others go through trimming and parsing."""
     column = ident(name)
@@ -182,8 +182,8 @@ def requests_sql(rows: str, normalised: bool = False) -> str:
     """The rows of ``rows`` (a relation in the row shape) as the page counts them.
     ``normalised``: rows the compactor wrote normalised, with their ``in_schema``
     (``request_log.normalised``), read as they are: no per-row normalising or judging."""
-    if normalised:
-        fields = [ident(name) for name in (*schema.FIELD_NAMES, VERSION)]
+    if normalised:  # a field added after the month was written reads as empty, as elsewhere
+        fields = [f"COALESCE({ident(n)}, '') AS {ident(n)}" for n in (*schema.FIELD_NAMES, VERSION)]
         verdict = '"in_schema"'
     else:
         fields = [f"{_normalised(n)} AS {ident(n)}" for n in (*schema.FIELD_NAMES, VERSION)]

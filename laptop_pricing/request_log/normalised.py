@@ -11,6 +11,10 @@ no pandas.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,6 +25,21 @@ from laptop_pricing.pricing import schema
 IN_SCHEMA_COLUMN = "in_schema"
 NORMALISED_COLUMNS: tuple[str, ...] = (*schema.FIELD_NAMES, log_columns.VERSION_COLUMN)
 _ALLOWED = {f.name: frozenset(str(v) for v in f.values) for f in schema.FIELDS}
+# The rules a month was judged under, in its footer: the compactor (in the Lambda image) and
+# the readers (in the app) are deployed apart, so a reader takes ``in_schema`` only from a
+# month judged under its own rules, and judges any other month again.
+RULES_METADATA = b"laptop_pricing.in_schema_rules"
+RULES = hashlib.sha256(
+    json.dumps(
+        [[f.name, f.required, [str(v) for v in f.values]] for f in schema.FIELDS]
+        + [sorted((b, list(m)) for b, m in schema.PROCESSORS_BY_BRAND.items())]
+    ).encode()
+).hexdigest()[:16]
+
+
+def judged_by_these_rules(metadata: Mapping[bytes, bytes] | None) -> bool:
+    """The month's ``in_schema`` was written under the rules this code applies."""
+    return (metadata or {}).get(RULES_METADATA) == RULES.encode()
 
 
 def normalise_value(field_name: str, value: str) -> str:
@@ -62,7 +81,8 @@ def _normalised(column: pa.ChunkedArray, name: str) -> tuple[pa.Array, np.ndarra
 
 def with_normalised_requests(table: pa.Table) -> pa.Table:
     """``table`` (rows of the request log) with its fields and version normalised in place and
-    ``in_schema`` set. Idempotent: a month rewritten with new days is normalised whole again."""
+    ``in_schema`` set, and the rules it was judged under in its metadata (``RULES_METADATA``).
+    Idempotent: a month rewritten with new days is normalised whole again."""
     rows = table.num_rows
     codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     for name in NORMALISED_COLUMNS:
@@ -87,5 +107,9 @@ def with_normalised_requests(table: pa.Table) -> pa.Table:
         bad |= pairs[brand_codes, name_codes]
     flag = pa.array(~bad, pa.bool_())
     if IN_SCHEMA_COLUMN in table.column_names:
-        return table.set_column(table.column_names.index(IN_SCHEMA_COLUMN), IN_SCHEMA_COLUMN, flag)
-    return table.append_column(IN_SCHEMA_COLUMN, flag)
+        table = table.set_column(table.column_names.index(IN_SCHEMA_COLUMN), IN_SCHEMA_COLUMN, flag)
+    else:
+        table = table.append_column(IN_SCHEMA_COLUMN, flag)
+    return table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), RULES_METADATA: RULES.encode()}
+    )

@@ -3,8 +3,10 @@
 It holds the *closed* days of the month (a day is closed once the compactor runs after its end
 plus a safety margin, when no write can still land in it): the rows of the day file, typed
 (``price`` double, ``timestamp`` UTC, the rest text), plus ``day`` and ``source_line`` (the row's
-line in the day CSV). Rows whose time or price cannot be read stay out and are listed, with the
-reason, in the file's metadata, so the page can still say what it set aside. Hive partitioning
+line in the day CSV), and what the kind's ``rollup_columns`` adds (the request log: its fields
+normalised and ``in_schema``, ``request_log.normalised``). Rows whose time or price cannot be
+read stay out and are listed, with the reason, in the file's metadata, so the page can still say
+what it set aside. Hive partitioning
 lets Athena (the Glue table in ``infra/template.yaml``), DuckDB or Spark query it as it stands.
 
 A chain's month is sorted by ``store_id`` (then time) and cut into row groups of
@@ -180,9 +182,10 @@ def with_days(
     merged = merged.take(order)
     closed = {**month.closed, **{day: info for day, (_, info) in days.items()}}
     metadata = {
+        **(merged.schema.metadata or {}),  # what ``derive`` noted (the request log's rules)
         CLOSED_DAYS_METADATA: json.dumps(
             {d.isoformat(): closed[d].as_json() for d in sorted(closed)}
-        ).encode()
+        ).encode(),
     }
     merged = merged.replace_schema_metadata(metadata)
     sink = io.BytesIO()
