@@ -103,7 +103,32 @@ class OutcomeNotStored(PricingError):
     ``event_id`` again is safe (it is stored once)."""
 
 
-class PurchaseRefused(PricingError):
+class RouteRefused(PricingError):
+    """A route refused the request with a status, the service's one pt-BR sentence for the
+    clerk (``message_pt``; empty when it sent none), the fields at fault and a reason code."""
+
+    def __init__(
+        self,
+        status: int,
+        message_pt: str,
+        errors: Sequence[FieldError] = (),
+        *,
+        reason_code: str | None = None,
+        message: str = "",
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message_pt = message_pt
+        self.errors = list(errors)
+        self.reason_code = reason_code
+
+    @property
+    def fields(self) -> list[str]:
+        """Names of the fields at fault, in order, without repeats."""
+        return list(dict.fromkeys(e.field for e in self.errors))
+
+
+class PurchaseRefused(RouteRefused):
     """A purchase route refused the request: 400 (``fields`` names each one at fault), 403 (an
     owner must do or approve it), 409 (the quote cannot be bought now: expired, not accepted,
     already bought, a flag that stops it), 413 (a photo over the size limit). ``message_pt`` is
@@ -122,18 +147,15 @@ class PurchaseRefused(PricingError):
         flags: Sequence[Mapping[str, str]] = (),
         message: str | None = None,
     ):
-        super().__init__(message or f"purchase refused ({status}): {reason_code or message_pt}")
-        self.status = status
-        self.message_pt = message_pt
-        self.errors = list(errors)
-        self.reason_code = reason_code
+        super().__init__(
+            status,
+            message_pt,
+            errors,
+            reason_code=reason_code,
+            message=message or f"purchase refused ({status}): {reason_code or message_pt}",
+        )
         self.purchase_id = purchase_id
         self.flags = [dict(flag) for flag in flags]
-
-    @property
-    def fields(self) -> list[str]:
-        """Names of the fields at fault, in order, without repeats."""
-        return list(dict.fromkeys(e.field for e in self.errors))
 
 
 class PurchaseNotStored(ServiceUnavailable):
@@ -141,7 +163,7 @@ class PurchaseNotStored(ServiceUnavailable):
     unavailable). Sending the same ``event_id`` again is safe (it is stored once)."""
 
 
-class StockRefused(PricingError):
+class StockRefused(RouteRefused):
     """A stock route refused the change or the query: 400 (``fields`` names each one at
     fault), 403 (only an owner corrects a sale), 404 (no such item), 409 (someone changed the
     item meanwhile: reload), 503 (not confirmed stored: send the same change again).
@@ -155,12 +177,10 @@ class StockRefused(PricingError):
         *,
         reason_code: str | None = None,
     ):
-        super().__init__(f"stock refused ({status}): {reason_code or 'see message_pt'}")
-        self.status = status
-        self.message_pt = message_pt
-        self.errors = list(errors)
-        self.reason_code = reason_code
-
-    @property
-    def fields(self) -> list[str]:
-        return list(dict.fromkeys(e.field for e in self.errors))
+        super().__init__(
+            status,
+            message_pt,
+            errors,
+            reason_code=reason_code,
+            message=f"stock refused ({status}): {reason_code or 'see message_pt'}",
+        )

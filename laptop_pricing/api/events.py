@@ -9,13 +9,56 @@ import base64
 import binascii
 import json
 import math
+import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.store_id import MAX_STORE_ID_LENGTH, STORE_ID_FIELD, is_store_id
 
 MAX_BODY_BYTES = 16 * 1024  # a valid request is about 300 bytes
 JSON_HEADERS = {"Content-Type": "application/json"}
+PATH_KEYS = ("resource", "rawPath", "path")  # REST proxy, function URL, local server
+
+
+def event_path(event: Any) -> str | None:
+    """The route the event names: its resource (a template), else ``rawPath``, else ``path``;
+    None for a direct invoke."""
+    if isinstance(event, dict):
+        for key in PATH_KEYS:
+            value = event.get(key)
+            if isinstance(value, str) and value.strip("/"):
+                return value
+    return None
+
+
+@dataclass(frozen=True)
+class RoutePath:
+    """A route's path matched: the match (its other groups), and its ``id`` segment: from
+    ``pathParameters`` when the resource is a template, else decoded; None when it names none."""
+
+    match: re.Match[str]
+    segment: str | None
+
+
+def route_path(event: Any, pattern: re.Pattern[str], parameter: str) -> RoutePath | None:
+    """The event's path matched by ``pattern`` (with an optional ``id`` group); None when the
+    event names no path or another route."""
+    value = event_path(event)
+    match = pattern.match(value) if value is not None else None
+    if match is None:
+        return None
+    segment = match.group("id")
+    if segment is not None:
+        parameters = event.get("pathParameters")
+        if isinstance(parameters, dict) and isinstance(parameters.get(parameter), str):
+            segment = parameters[parameter]
+        elif segment.startswith("{"):
+            segment = ""
+        else:
+            segment = unquote(segment)
+    return RoutePath(match, segment)
 
 
 class InvalidEvent(Exception):

@@ -57,6 +57,7 @@ from laptop_pricing.api.events import (
     InvalidEvent,
     body_error,
     echo,
+    event_path,
     field_errors,
     request_object,
     response,
@@ -138,12 +139,8 @@ def get_engine() -> PricingEngine:
 
 def route_of(event: Any) -> str:
     """The last segment of the event's resource or path (``outcome``); "" for a direct invoke."""
-    if isinstance(event, dict):
-        for key in ("resource", "rawPath", "path"):
-            value = event.get(key)
-            if isinstance(value, str) and value.strip("/"):
-                return value.strip("/").rsplit("/", 1)[-1]
-    return ""
+    value = event_path(event)
+    return "" if value is None else value.strip("/").rsplit("/", 1)[-1]
 
 
 class PricingHandler:

@@ -26,10 +26,16 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
-from laptop_pricing.api.events import InvalidEvent, field_errors, http_method, request_object
+from laptop_pricing.api.events import (
+    InvalidEvent,
+    field_errors,
+    http_method,
+    request_object,
+    route_path,
+)
 from laptop_pricing.api.events import response as proxy_response
 from laptop_pricing.errors import QuoteNotFound
 from laptop_pricing.pricing.laptop_spec import FieldError
@@ -94,30 +100,16 @@ class PurchaseTarget:
 def purchase_target(event: Any) -> PurchaseTarget | None:
     """The purchase route of an event (its resource, else ``rawPath``, else ``path``); None for
     any other route. The id comes from ``pathParameters`` when the resource is a template."""
-    if not isinstance(event, dict):
+    found = route_path(event, _PURCHASE_PATH, "purchase_id")
+    if found is None:
         return None
-    for key in ("resource", "rawPath", "path"):
-        value = event.get(key)
-        if isinstance(value, str) and value.strip("/"):
-            match = _PURCHASE_PATH.match(value)
-            if match is None:
-                return None
-            segment = match.group("id")
-            if segment is None:
-                return PurchaseTarget("purchase")
-            parameters = event.get("pathParameters")
-            if isinstance(parameters, dict) and isinstance(parameters.get("purchase_id"), str):
-                segment = parameters["purchase_id"]
-            elif segment.startswith("{"):
-                segment = ""
-            else:
-                segment = unquote(segment)
-            if match.group("photos"):
-                return PurchaseTarget("photos", segment)
-            if segment == PREVIEW_SEGMENT:
-                return PurchaseTarget("preview")
-            return PurchaseTarget("one", segment)
-    return None
+    if found.segment is None:
+        return PurchaseTarget("purchase")
+    if found.match.group("photos"):
+        return PurchaseTarget("photos", found.segment)
+    if found.segment == PREVIEW_SEGMENT:
+        return PurchaseTarget("preview")
+    return PurchaseTarget("one", found.segment)
 
 
 def caller_of(event: Any, owner_key_ids: frozenset[str]) -> Caller:

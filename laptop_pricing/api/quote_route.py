@@ -17,7 +17,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from laptop_pricing.api.events import field_errors, http_method, response
+from laptop_pricing.api.events import event_path, field_errors, http_method, response
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.storage.day_csv import UnreadableDayFile
 from laptop_pricing.storage.stores import StoreError
@@ -40,14 +40,9 @@ def quote_id_in_path(event: Any) -> str | None:
     parameters = event.get("pathParameters")
     if isinstance(parameters, dict) and isinstance(parameters.get(QUOTE_ID_FIELD), str):
         return str(parameters[QUOTE_ID_FIELD])
-    for key in ("resource", "rawPath", "path"):
-        value = event.get(key)
-        if isinstance(value, str) and value.strip("/"):
-            match = _QUOTE_PATH.match(value)
-            if match is None:
-                return None
-            return unquote(match.group(1) or "")
-    return None
+    value = event_path(event)
+    match = _QUOTE_PATH.match(value) if value is not None else None
+    return None if match is None else unquote(match.group(1) or "")
 
 
 class QuoteRoute:

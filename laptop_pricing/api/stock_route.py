@@ -22,9 +22,14 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
-from laptop_pricing.api.events import InvalidEvent, field_errors, http_method, request_object
+from laptop_pricing.api.events import (
+    InvalidEvent,
+    field_errors,
+    http_method,
+    request_object,
+    route_path,
+)
 from laptop_pricing.api.events import response as proxy_response
 from laptop_pricing.api.purchase_route import INVALID_PT, caller_of, query_of
 from laptop_pricing.pricing.laptop_spec import FieldError
@@ -55,26 +60,12 @@ class StockTarget:
 def stock_target(event: Any) -> StockTarget | None:
     """The stock route of an event (its resource, else ``rawPath``, else ``path``); None for
     any other route."""
-    if not isinstance(event, dict):
+    found = route_path(event, _STOCK_PATH, "purchase_id")
+    if found is None:
         return None
-    for key in ("resource", "rawPath", "path"):
-        value = event.get(key)
-        if isinstance(value, str) and value.strip("/"):
-            match = _STOCK_PATH.match(value)
-            if match is None:
-                return None
-            segment = match.group("id")
-            if segment is None:
-                return StockTarget("list")
-            parameters = event.get("pathParameters")
-            if isinstance(parameters, dict) and isinstance(parameters.get("purchase_id"), str):
-                segment = parameters["purchase_id"]
-            elif segment.startswith("{"):
-                segment = ""
-            else:
-                segment = unquote(segment)
-            return StockTarget("events" if match.group("events") else "one", segment)
-    return None
+    if found.segment is None:
+        return StockTarget("list")
+    return StockTarget("events" if found.match.group("events") else "one", found.segment)
 
 
 class StockRoute:

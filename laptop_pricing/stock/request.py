@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from laptop_pricing.access import EMAIL_PATTERN, MAX_EMAIL_LENGTH
 from laptop_pricing.pricing.laptop_spec import FieldError, preview
-from laptop_pricing.purchase.request import EVENT_ID, MAX_AMOUNT
+from laptop_pricing.purchase.request import EVENT_ID, MAX_AMOUNT, clerk_email_field
 from laptop_pricing.stock.errors import InvalidStockEvent
 from laptop_pricing.stock.events import (
     A_VENDA,
@@ -63,7 +62,7 @@ class ChangeRequest:
         elif body.get("sale") is not None:
             errors.append(FieldError("sale", None, "only for vendido or correcao_venda"))
         version = _version(body.get("version"), errors)
-        clerk_email = _clerk_email(body.get("clerk_email"), errors)
+        clerk_email = clerk_email_field(body.get("clerk_email"), errors)
         if errors:
             raise InvalidStockEvent(errors, CHECK_FIELDS_PT)
         assert event_id is not None and isinstance(kind, str)
@@ -120,13 +119,3 @@ def _version(raw: Any, errors: list[FieldError]) -> int | None:
         errors.append(FieldError("version", preview(raw), "the number of events the page saw"))
         return None
     return raw
-
-
-def _clerk_email(raw: Any, errors: list[FieldError]) -> str | None:
-    if raw is None:
-        return None
-    text = raw.strip() if isinstance(raw, str) else ""
-    if not (text.isascii() and len(text) <= MAX_EMAIL_LENGTH and EMAIL_PATTERN.fullmatch(text)):
-        errors.append(FieldError("clerk_email", None, "not an e-mail address"))
-        return None
-    return text.lower()
