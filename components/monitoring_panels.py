@@ -23,7 +23,13 @@ from laptop_pricing.formatting import (
 )
 from laptop_pricing.monitoring import aggregate
 from laptop_pricing.monitoring.sources import DayFile, LogLocation, LogUnavailable
-from laptop_pricing.monitoring.view import SHARES, Filters, download_csv
+from laptop_pricing.monitoring.view import (
+    SHARES,
+    ZIP_ABOVE_ROWS,
+    Filters,
+    download_csv,
+    download_zip,
+)
 
 UNAVAILABLE_REASONS = {
     "NoSuchBucket": "o bucket não existe",
@@ -238,16 +244,20 @@ def charts_section(figures: dict[str, Any], has_reference: bool) -> None:
 
 
 def download(rows: Callable[[], pd.DataFrame], count: int, filters: Filters) -> None:
-    """The filtered rows as CSV, built only when the button is clicked (a year is ~100 MB)."""
+    """The filtered rows as CSV, built only when the button is clicked; a long period's CSV
+    comes zipped (``view.ZIP_ABOVE_ROWS``: a year is ~600 MB of text, ~10x less zipped)."""
+    name = f"pedidos_{filters.start:%Y-%m-%d}_a_{filters.end:%Y-%m-%d}.csv"
+    zipped = count > ZIP_ABOVE_ROWS
 
-    def csv_bytes() -> bytes:
-        return download_csv(rows())
+    def file_bytes() -> bytes:
+        return download_zip(rows(), name) if zipped else download_csv(rows())
 
     st.download_button(
-        f"Baixar os {format_int(count)} pedidos filtrados (CSV)",
-        data=csv_bytes,
-        file_name=f"pedidos_{filters.start:%Y-%m-%d}_a_{filters.end:%Y-%m-%d}.csv",
-        mime="text/csv",
+        f"Baixar os {format_int(count)} pedidos filtrados "
+        + ("(CSV compactado em .zip)" if zipped else "(CSV)"),
+        data=file_bytes,
+        file_name=name.removesuffix(".csv") + ".zip" if zipped else name,
+        mime="application/zip" if zipped else "text/csv",
         key="monitoring_download",
         icon=":material/download:",
         on_click="ignore",

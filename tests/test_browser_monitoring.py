@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from laptop_pricing.pricing.artifact import read_metadata
@@ -27,7 +28,9 @@ def test_a_year_of_requests_renders_every_section(tmp_path):
         reference=metadata.reference["fields"],
         versions=versions,
     )
+    days = list(days)
     write_files(tmp_path, days)
+    requests = sum(data.count(b"\n") - 1 for _, data in days)  # each file: a header, rows
     with (
         StreamlitServer(env={"PREDICTIONS_DIR": str(tmp_path)}) as server,
         chromium_browser() as browser,
@@ -58,6 +61,13 @@ def test_a_year_of_requests_renders_every_section(tmp_path):
                     assert not overlaps(box, note.bounding_box()), "a legend covers a subplot title"
         path = screenshot(page, "monitoring-year")
         assert path.stat().st_size > 50_000
+        with page.expect_download(timeout=60_000) as caught:
+            page.get_by_role("button", name="pedidos filtrados (CSV)").click()
+        download = caught.value
+        assert download.suggested_filename == "pedidos_2024-06-30_a_2025-06-30.csv"
+        downloaded = pd.read_csv(download.path(), dtype=str)
+        assert len(downloaded) == requests
+        assert "clerk_email" not in downloaded and "request_id" not in downloaded
 
 
 def overlaps(a: dict, b: dict) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import random
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -16,6 +17,7 @@ from laptop_pricing.api.service import prediction_values
 from laptop_pricing.monitoring import parsing, sources
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.monitoring.sources import LogLocation
+from laptop_pricing.monitoring.view import download_csv, download_zip
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout, RequestLog
@@ -183,8 +185,11 @@ def test_every_download_comes_back_neutralised(tmp_path) -> None:
     write_files(tmp_path, [(LAYOUT.day_key(END), "\n".join(lines).encode())])
     rows = read_log(LocalRecordStore(tmp_path, LAYOUT)).rows
     assert len(rows) == len(HOSTILE_CELLS)
+    with zipfile.ZipFile(io.BytesIO(download_zip(rows, "pedidos.csv"))) as archive:
+        zipped = archive.read("pedidos.csv")
     for data in (
-        frame_to_csv(rows),  # the monitoring download
+        download_csv(rows),  # the monitoring download
+        zipped,  # the monitoring download of a long period
         frame_to_csv(rows, sep=";", decimal=",", encoding="utf-8-sig"),  # the history's shape
     ):
         text = data.decode("utf-8-sig")

@@ -168,3 +168,18 @@ def test_s3_missing_bucket_is_explained_in_portuguese(s3_endpoint):
     )
     assert "o bucket não existe" in at.error[0].value
     assert at.button(key="monitoring_load_sample")
+
+
+def test_a_long_period_downloads_zipped(monkeypatch):
+    """The 6 466 sample requests come as a plain CSV; over ``ZIP_ABOVE_ROWS`` (lowered here:
+    a real threshold takes 200 000 rows) the same button offers the CSV inside a ZIP."""
+    from components import monitoring_panels
+
+    at = monitoring()
+    at.button(key="monitoring_load_sample").click().run()
+    button = at.get("download_button")[-1]
+    assert button.proto.label == "Baixar os 6.466 pedidos filtrados (CSV)"
+    monkeypatch.setattr(monitoring_panels, "ZIP_ABOVE_ROWS", 6_465)
+    at.run()
+    button = at.get("download_button")[-1]
+    assert button.proto.label == "Baixar os 6.466 pedidos filtrados (CSV compactado em .zip)"

@@ -62,3 +62,36 @@ def test_the_download_holds_no_clerk_e_mail_nor_request_id() -> None:
     assert "ana@loja.com.br" not in text and "clerk_email" not in text
     assert "r-1" not in text and "in_schema" not in text
     assert "Dell" in text and "6712" in text
+
+
+def test_a_download_written_in_chunks_reads_back_as_the_whole_frame() -> None:
+    """The writer goes a chunk at a time (a year never whole as text): one header, every row
+    once and in order, text cells neutralised in every chunk, instants in UTC as the day files
+    write them, and the zipped download holds the same bytes as the plain one."""
+    import io
+    import zipfile
+
+    from laptop_pricing.monitoring.view import download_csv, download_zip
+    from laptop_pricing.safe_csv import write_frame_csv
+
+    stamps = pd.date_range("2025-06-20 12:00", periods=5, freq="min", tz="America/Sao_Paulo")
+    rows = pd.DataFrame(
+        {
+            "company": pd.Categorical(["dell", "=cmd", "hp", "a,b", None]),
+            "price": [6712.0, None, 1.5, 2.0, 3.0],
+            "timestamp": stamps,
+            "note": ["ok", "@SUM(1)", 7, None, 'say "hi"'],  # a mixed column
+        }
+    )
+    buffer = io.BytesIO()
+    write_frame_csv(rows, buffer, chunk_rows=2)
+    text = buffer.getvalue().decode("utf-8")
+    assert text.splitlines()[0] == '"company","price","timestamp","note"'
+    back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert list(back["company"]) == ["dell", "'=cmd", "hp", "a,b", ""]
+    assert list(back["note"]) == ["ok", "'@SUM(1)", "7", "", 'say "hi"']
+    assert list(back["price"]) == ["6712", "", "1.5", "2", "3"]
+    assert back["timestamp"][0] == "2025-06-20T15:00:00.000000Z"  # 12:00 in Brasília
+    with zipfile.ZipFile(io.BytesIO(download_zip(rows, "pedidos.csv"))) as archive:
+        assert archive.namelist() == ["pedidos.csv"]
+        assert archive.read("pedidos.csv") == download_csv(rows)
