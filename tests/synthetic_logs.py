@@ -4,7 +4,9 @@ Rows follow the compactor's day-file format (``laptop_pricing.request_log``: csv
 ISO 8601 UTC with ``Z``, a request id per row). Test and benchmark data only.
 The mix of laptops drifts slowly over the year and a new model version takes over part-way, so
 a year of it exercises every chart; ``out_of_schema`` adds course-style bad values. With
-``stores`` each row belongs to one store of a chain (``loja-001``...), drawn uniformly.
+``stores`` each row belongs to one store of a chain (``loja-001``...), drawn uniformly. With
+``quotes`` that share of the rows is a trade-in quote, as the counter writes one: its own
+quote id, the condition's answers, an offer, the policy and the validity.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def day_csv(
     versions: tuple[str, ...] = VERSIONS,
     reference: Mapping[str, Mapping[str, float]] | None = None,
     stores: int = 0,
+    quotes: float = 0.0,
 ) -> bytes:
     """One day file's bytes. ``progress`` (0..1) moves the mix and the active version.
 
@@ -43,6 +46,7 @@ def day_csv(
     and only RAM and SSD drift towards bigger sizes; without it every field drifts a little.
     With ``stores`` > 0 each row gets a ``store_id`` of ``store_ids(stores)``; 0 writes none
     (every reader then reads the single-store default) and the same bytes as before stores.
+    ``quotes`` (0..1): the share of rows that are quotes (0: none, the bytes as before).
     """
     rng = np.random.default_rng(seed)
     columns: dict[str, np.ndarray] = {}
@@ -81,6 +85,7 @@ def day_csv(
     previous = max(current - 1, 0)
     use_previous = rng.random(rows) < 0.15
     store_of_row = _stores_of_rows(stores, rows, seed)
+    quote_of_row = _quotes_of_rows(day, quotes, price, seed)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writerow(log_columns.LOG_COLUMNS)
@@ -96,6 +101,8 @@ def day_csv(
         }
         if store_of_row is not None:
             record[log_columns.STORE_ID_COLUMN] = store_of_row[i]
+        if quote_of_row is not None and quote_of_row[i] is not None:
+            record.update(quote_of_row[i])
         writer.writerow([record.get(column, "") for column in log_columns.LOG_COLUMNS])
     return buffer.getvalue().encode()
 
@@ -113,6 +120,50 @@ def _stores_of_rows(stores: int, rows: int, seed: int) -> np.ndarray | None:
         return None
     rng = np.random.default_rng([seed, stores])
     return np.array(store_ids(stores), dtype=object)[rng.integers(0, stores, rows)]
+
+
+def _quotes_of_rows(
+    day: date, share: float, prices: np.ndarray, seed: int
+) -> list[dict[str, str] | None] | None:
+    """The trade-in cells of each row that is a quote (None: a price-only row); a generator of
+    its own, as ``_stores_of_rows``. Ids are unique across days (day, row, random part)."""
+    if share <= 0:
+        return None
+    rng = np.random.default_rng([seed, 1_000_003])
+    is_quote = rng.random(len(prices)) < share
+    salt = rng.integers(0, 1 << 16, len(prices))
+    valid = (day + timedelta(days=7)).isoformat()
+    answers = {  # mostly a good laptop, now and then one defect
+        "condition_powers_on": ("true", "false"),
+        "condition_screen": ("perfect", "scratched"),
+        "condition_body": ("like_new", "worn"),
+        "condition_keyboard_ports": ("ok", "faulty"),
+        "condition_battery": ("normal", "weak"),
+        "condition_charger": ("true", "false"),
+        "condition_locks_removed": ("true", "false"),
+    }
+    defect = rng.random((len(prices), len(answers))) < 0.08
+    cells: list[dict[str, str] | None] = []
+    for i, price in enumerate(prices):
+        if not is_quote[i]:
+            cells.append(None)
+            continue
+        cells.append(
+            {
+                log_columns.QUOTE_ID_COLUMN: (
+                    f"{day.toordinal() % 65536:04X}-{i:04X}-{int(salt[i]):04X}"
+                ),
+                **{
+                    column: pair[int(defect[i, k])]
+                    for k, (column, pair) in enumerate(answers.items())
+                },
+                log_columns.OFFER_COLUMN: str(int(price * 0.55) // 10 * 10),
+                log_columns.POLICY_VERSION_COLUMN: "2025-01",
+                log_columns.VALID_UNTIL_COLUMN: valid,
+                log_columns.PRICING_SOURCE_COLUMN: "rule",
+            }
+        )
+    return cells
 
 
 def _weights(
@@ -141,9 +192,10 @@ def day_files(
     reference: Mapping[str, Mapping[str, float]] | None = None,
     versions: tuple[str, ...] = VERSIONS,
     stores: int = 0,
+    quotes: float = 0.0,
 ) -> Iterator[tuple[str, bytes]]:
     """(key, bytes) of ``days`` consecutive day files up to ``end``; volume varies by weekday.
-    ``stores`` as in ``day_csv``."""
+    ``stores`` and ``quotes`` as in ``day_csv``."""
     rng = np.random.default_rng(seed)
     for index, day in enumerate(year_of_days(end, days)):
         if rows_per_day is None:
@@ -161,5 +213,6 @@ def day_files(
                 versions=versions,
                 reference=reference,
                 stores=stores,
+                quotes=quotes,
             ),
         )

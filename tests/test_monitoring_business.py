@@ -213,3 +213,31 @@ def test_the_section_view_has_the_sentence_the_figures_and_every_segment(quarter
     assert quiet.figures == {} and quiet.segments is None
     assert segment_figure(quiet, "brand") is None
     assert quiet.sentence == "Na última semana, nenhuma oferta foi feita."
+
+
+def test_the_pages_categorical_rows_give_what_plain_text_gives(quarter):
+    """The page reads each text column as a categorical and the section reads it once per
+    category: the same rates, grades and weeks as from plain text, missing values included."""
+    plain = quarter.quotes.copy()
+    plain.loc[plain.index[::7], "condition_screen"] = None  # unanswered
+    plain.loc[plain.index[::11], "policy_version"] = None  # a segment with a missing value
+    plain.loc[plain.index[::13], "brand"] = " DELL "  # an answer as a clerk might type it
+    text_columns = [
+        c for c in plain.columns if pd.api.types.is_string_dtype(plain[c]) and c != "quote_id"
+    ]
+    categorical = plain.astype({c: "category" for c in [*text_columns, "offer"]})
+    outcomes = quarter.outcomes_frame()
+    joined = {
+        "plain": business.join_outcomes(plain, outcomes),
+        "categorical": business.join_outcomes(categorical, outcomes),
+    }
+    grades = {k: business.condition_grades(v).astype(str).tolist() for k, v in joined.items()}
+    assert grades["plain"] == grades["categorical"]
+    assert "Sem condição informada" not in grades["plain"]  # one answer of seven still counts
+    rates = {k: business.all_segment_rates(v) for k, v in joined.items()}
+    pd.testing.assert_frame_equal(rates["plain"], rates["categorical"], check_dtype=False)
+    policies = rates["categorical"].query("segment == 'policy_version'")
+    assert policies["quotes"].sum() == len(plain) - plain["policy_version"].isna().sum()
+    assert joined["categorical"]["brand"].dtype == "category"  # the test compares two paths
+    weeks = {k: business.acceptance_over_time(v) for k, v in joined.items()}
+    pd.testing.assert_frame_equal(weeks["plain"], weeks["categorical"], check_dtype=False)

@@ -83,6 +83,21 @@ def store_mask(rows: pd.DataFrame, stores: tuple[str, ...]) -> np.ndarray:
     return mask
 
 
+def row_stores(rows: pd.DataFrame) -> np.ndarray:
+    """Each row's store (``store_of``: none, or a row from before stores, is the default
+    store's), read once per category of the page's categorical column."""
+    column = rows.get(log_columns.STORE_ID_COLUMN)
+    if column is None:
+        return np.full(len(rows), DEFAULT_STORE_ID, dtype=object)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = [store_of(value) for value in column.cat.categories]
+        by_code = np.array([*names, DEFAULT_STORE_ID], dtype=object)  # -1: the last slot
+        stores: np.ndarray = by_code[column.cat.codes.to_numpy()]
+        return stores
+    mapped: np.ndarray = column.astype(object).where(column.notna(), "").map(store_of).to_numpy()
+    return mapped
+
+
 def of_stores(rows: pd.DataFrame, stores: tuple[str, ...] | None) -> pd.DataFrame:
     """The rows of ``stores`` (None: every store, the frame as it is)."""
     return rows if stores is None else rows[store_mask(rows, stores)]

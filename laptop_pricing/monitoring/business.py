@@ -132,12 +132,36 @@ def condition_grades(quotes: pd.DataFrame) -> pd.Series:
     defects = np.zeros(len(quotes), dtype=np.int64)
     answered = np.zeros(len(quotes), dtype=bool)
     for column in present:
-        text = quotes[column].astype(str).str.strip().str.lower()
-        answered |= ~text.isin(["", "nan", "none", "<na>"]).to_numpy()
-        defects += text.isin(CONDITION_DEFECTS[column]).to_numpy()
-    grades = np.select([defects == 0, defects == 1], [NO_DEFECTS, ONE_DEFECT], MANY_DEFECTS)
-    grades = np.where(answered, grades, NOT_ANSWERED)
-    return pd.Series(pd.Categorical(grades, categories=order, ordered=True), quotes.index)
+        answer, defect = _answer_flags(quotes[column], CONDITION_DEFECTS[column])
+        answered |= answer
+        defects += defect
+    codes = np.where(answered, np.minimum(defects, 2), 3).astype(np.int8)  # ``order``'s
+    return pd.Series(pd.Categorical.from_codes(codes, categories=order, ordered=True), quotes.index)
+
+
+def _answer_flags(values: pd.Series, defects: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: is the question answered, and does the answer describe a defect. A categorical
+    (the page's rows) is tested once per distinct answer, not once per quote."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        answered, defect = _answer_flags(pd.Series(values.cat.categories.astype(str)), defects)
+        codes = values.cat.codes.to_numpy()  # -1, a missing answer: the appended slot
+        return np.append(answered, False)[codes], np.append(defect, False)[codes]
+    text = values.astype(str).str.strip().str.lower()
+    answered = ~text.isin(["", "nan", "none", "<na>"]).to_numpy()
+    return answered, text.isin(defects).to_numpy()
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric(errors="coerce")`` as floats; a categorical is parsed once per value."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        text = pd.Series(values.cat.categories.astype(str))
+        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        by_code = np.append(parsed, np.nan)  # -1, a missing value: the appended slot
+        return pd.Series(by_code[values.cat.codes.to_numpy()], index=values.index)
+    return pd.Series(
+        pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+        index=values.index,
+    )
 
 
 def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -149,7 +173,7 @@ def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
         quotes = quotes.iloc[0:0].assign(
             **{QUOTE_ID: pd.Series(dtype=object), OFFER: pd.Series(dtype="float64")}
         )
-    offers = pd.to_numeric(quotes[OFFER], errors="coerce")
+    offers = numbers(quotes[OFFER])
     quotes = quotes[offers.notna() & (offers > 0)].assign(**{OFFER: offers})
     quotes = quotes.drop_duplicates(subset=[QUOTE_ID], keep="first")
     current = current_outcomes(outcomes) if len(outcomes) else outcomes
@@ -220,35 +244,56 @@ RATE_COLUMNS = (
 )
 
 
-def _flags(joined: pd.DataFrame) -> pd.DataFrame:
-    """0/1 columns to sum per group (no Python function per group)."""
-    status = joined[STATUS].to_numpy()
-    return joined.assign(
-        _decided=(status != OPEN).astype(np.int64),
-        _deal=(status == DEAL).astype(np.int64),
-        _open=(status == OPEN).astype(np.int64),
-        _low=joined[LOW_OFFER].to_numpy().astype(np.int64),
-    )
+def _group_rates(joined: pd.DataFrame, group: np.ndarray, groups: int) -> pd.DataFrame:
+    """``RATE_COLUMNS`` per group (``group``: each quote's group, 0..groups-1), summed with
+    ``np.bincount``: no copy of the quotes and no Python per group; a group with no quote is
+    left out."""
+    status = joined[STATUS]  # compared as a column: never turned into a million texts
+    is_open = (status == OPEN).to_numpy(dtype=bool)
+    is_deal = (status == DEAL).to_numpy(dtype=bool)
 
+    def total(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(group, weights, minlength=groups)
 
-def _rates(grouped: pd.api.typing.DataFrameGroupBy) -> pd.DataFrame:
-    table = grouped.agg(
-        quotes=("_decided", "size"),
-        decided=("_decided", "sum"),
-        deals=("_deal", "sum"),
-        declined_low_offer=("_low", "sum"),
-        paid_ratio=(PAID_RATIO, "mean"),
-        open=("_open", "sum"),
+    ratio = joined[PAID_RATIO].to_numpy(dtype=np.float64, na_value=np.nan)
+    known = ~np.isnan(ratio)
+    ratio_sum = np.bincount(group[known], ratio[known], minlength=groups)
+    ratio_count = np.bincount(group[known], minlength=groups)
+    table = pd.DataFrame(
+        {
+            "quotes": total(),
+            "decided": total((~is_open).astype(np.float64)).astype(np.int64),
+            "deals": total(is_deal.astype(np.float64)).astype(np.int64),
+            "declined_low_offer": total(
+                joined[LOW_OFFER].to_numpy(dtype=bool).astype(np.float64)
+            ).astype(np.int64),
+            "open": total(is_open.astype(np.float64)).astype(np.int64),
+        }
     )
     decided = table["decided"].to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
+        table["paid_ratio"] = np.where(ratio_count > 0, ratio_sum / ratio_count, np.nan)
         table["acceptance"] = np.where(decided > 0, table["deals"] / decided, np.nan)
         table["low_offer_share"] = np.where(
             decided > 0, table["declined_low_offer"] / decided, np.nan
         )
     table["acceptance_low"], table["acceptance_high"] = wilson_interval(table["deals"], decided)
-    table["declined_low_offer"] = table["declined_low_offer"].astype(int)
     return table[list(RATE_COLUMNS)]
+
+
+def _segment_groups(keys: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each quote's group and the groups' values as text: an ordered categorical (price
+    bands, condition) in its order, anything else in text order; a missing value in no group
+    (-1). A categorical is read once per category, not once per quote."""
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        codes = keys.cat.codes.to_numpy().astype(np.int64)
+        labels = [str(c) for c in keys.cat.categories]
+        if keys.cat.ordered or not labels:
+            return codes, labels
+        distinct, slot = np.unique(np.array(labels, dtype=object), return_inverse=True)
+        return np.where(codes >= 0, slot[np.maximum(codes, 0)], -1), [str(v) for v in distinct]
+    codes, uniques = pd.factorize(keys.astype(str), sort=True)
+    return codes.astype(np.int64), [str(v) for v in uniques]
 
 
 def segment_rates(joined: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -257,12 +302,11 @@ def segment_rates(joined: pd.DataFrame, column: str) -> pd.DataFrame:
     segment = SEGMENTS_BY_COLUMN[column]
     if joined.empty:
         return pd.DataFrame(columns=["segment", "value", "label", *RATE_COLUMNS])
-    keys = joined[column]
-    if not isinstance(keys.dtype, pd.CategoricalDtype) or not keys.cat.ordered:
-        keys = keys.astype(str)  # ordered categories (price bands) keep their order
-    grouped = _flags(joined).assign(_key=keys).groupby("_key", sort=True, observed=True)
-    table = _rates(grouped).reset_index().rename(columns={"_key": "value"})
-    table["value"] = table["value"].astype(str)
+    group, values = _segment_groups(joined[column])
+    kept = group >= 0
+    table = _group_rates(joined[kept] if not kept.all() else joined, group[kept], len(values))
+    table.insert(0, "value", values)
+    table = table[table["quotes"] > 0].reset_index(drop=True)
     table.insert(0, "segment", column)
     table.insert(2, "label", [segment.value_label(v) for v in table["value"]])
     return table
@@ -293,6 +337,10 @@ def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFr
     columns = ["period", *RATE_COLUMNS]
     if joined.empty:
         return pd.DataFrame(columns=columns)
-    period = quote_days(joined).dt.to_period(freq).dt.start_time
-    table = _rates(_flags(joined).assign(period=period).groupby("period")).reset_index()
-    return table[columns]
+    days = quote_days(joined)
+    distinct, group = np.unique(days.to_numpy(), return_inverse=True)  # a few hundred days
+    starts = pd.Series(pd.to_datetime(distinct)).dt.to_period(freq).dt.start_time
+    periods, by_day = np.unique(starts.to_numpy(), return_inverse=True)
+    table = _group_rates(joined, by_day[group], len(periods))
+    table.insert(0, "period", pd.to_datetime(periods))
+    return table[table["quotes"] > 0].reset_index(drop=True)[columns]

@@ -4,7 +4,7 @@ Built column by column: each column of the tables is copied into the frame and i
 buffers released at once, so a year (1.1 M rows, about 55 MB as a frame) never exists twice.
 Dictionary columns become categoricals with one-byte codes wherever they fit; the request fields'
 values are normalised as the API validator would see them (trimmed, lower-case, '016' -> '16'),
-once per category.
+once per category. The quote id, one value per quote, stays Arrow-backed text.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from laptop_pricing.monitoring.parsing import (
     FILE_COLUMN,
     LINE_COLUMN,
     ROW_COLUMNS,
+    UNIQUE_TEXT_COLUMNS,
     code_type,
 )
 from laptop_pricing.request_log.normalised import normalise_value
@@ -31,6 +32,7 @@ def _empty_frame() -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             **{c: pd.Categorical([]) for c in DICTIONARY_COLUMNS},
+            **{c: pd.Series([], dtype="str") for c in UNIQUE_TEXT_COLUMNS},
             log_columns.PRICE_COLUMN: pd.Series([], dtype="float64"),
             log_columns.TIMESTAMP_COLUMN: pd.Series([], dtype="datetime64[us, UTC]"),
             FILE_COLUMN: pd.Categorical([]),

@@ -54,8 +54,13 @@ _SPECIAL = {
     log_columns.TIMESTAMP_COLUMN,
     log_columns.REQUEST_ID_COLUMN,
 }
-# Columns other issues append to the log (quote id, offer...): kept as dictionary-encoded text.
-TEXT_COLUMNS: tuple[str, ...] = tuple(c for c in log_columns.LOG_COLUMNS if c not in _SPECIAL)
+# One value per quote: as a dictionary it would be as long as the column, and a year of a
+# chain's quote ids as one categorical cost 12 s and 240 MB (docs/performance.md). Plain text.
+UNIQUE_TEXT_COLUMNS: tuple[str, ...] = (log_columns.QUOTE_ID_COLUMN,)
+# Columns other issues append to the log (offer, policy...): kept as dictionary-encoded text.
+TEXT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in log_columns.LOG_COLUMNS if c not in _SPECIAL and c not in UNIQUE_TEXT_COLUMNS
+)
 DICTIONARY_COLUMNS: tuple[str, ...] = (*CATEGORY_COLUMNS, *TEXT_COLUMNS)
 # The page's rows: every log column but the request id (used only to drop repeats), file, line.
 ROW_COLUMNS: tuple[str, ...] = (
@@ -230,6 +235,15 @@ def _dictionary(column: pa.Array | pa.ChunkedArray | None, n: int, fill: str = "
     return pc.dictionary_encode(column.cast(pa.string()))
 
 
+def _text(column: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
+    """A plain text column; absent (an older file) or missing cells, empty text."""
+    if column is None:
+        return pa.array([""] * n, pa.string())
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return pc.fill_null(column.cast(pa.string()), "")
+
+
 def convert(
     name: str,
     strings: dict[str, pa.Array],
@@ -257,6 +271,7 @@ def convert(
     columns: dict[str, pa.Array] = {
         c: _dictionary(strings.get(c), n, _DEFAULTS.get(c, "")) for c in DICTIONARY_COLUMNS
     }
+    columns.update({c: _text(strings.get(c), n) for c in UNIQUE_TEXT_COLUMNS})
     columns[log_columns.PRICE_COLUMN] = prices
     columns[log_columns.TIMESTAMP_COLUMN] = timestamps
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([name]))
@@ -326,6 +341,9 @@ def parse_rollup_month(
         c: _dictionary(column(c) if c in available else None, n, _DEFAULTS.get(c, ""))
         for c in DICTIONARY_COLUMNS
     }
+    columns.update(
+        {c: _text(column(c) if c in available else None, n) for c in UNIQUE_TEXT_COLUMNS}
+    )
     columns[log_columns.PRICE_COLUMN] = column(log_columns.PRICE_COLUMN)
     columns[log_columns.TIMESTAMP_COLUMN] = column(log_columns.TIMESTAMP_COLUMN).cast(
         pa.timestamp("us", tz="UTC")

@@ -17,7 +17,8 @@ import pandas as pd
 
 from laptop_pricing.formatting import format_int, format_percent, format_threshold
 from laptop_pricing.monitoring import business
-from laptop_pricing.store_id import DEFAULT_STORE_ID, store_label, store_of
+from laptop_pricing.monitoring.aggregate import row_stores
+from laptop_pricing.store_id import store_label
 
 STORE_ID = "store_id"
 OFFERS = "offers"
@@ -122,15 +123,9 @@ def per_store_counts(joined: pd.DataFrame) -> pd.DataFrame:
     per store, the offers made, the deals closed and those declined as too low."""
     if joined.empty:
         return pd.DataFrame(columns=list(SPLIT_COLUMNS))
-    column = joined.get(STORE_ID)
-    stores = (
-        column.astype(object).where(column.notna(), "").map(store_of)
-        if column is not None
-        else pd.Series(DEFAULT_STORE_ID, index=joined.index)
-    )
     frame = pd.DataFrame(
         {
-            STORE_ID: stores.to_numpy(),
+            STORE_ID: row_stores(joined),
             OFFERS: 1,
             ACCEPTED: (joined[business.STATUS] == business.DEAL).to_numpy().astype(int),
             DECLINED_LOW_PRICE: joined[business.LOW_OFFER].to_numpy().astype(int),
