@@ -96,7 +96,7 @@ def outcome_text(outcome: Outcome) -> str:
     if changed is not None:
         text += f"; mudou: {changed.short_label.lower()}"
     when = outcome.recorded_at.astimezone(BRASILIA)
-    author = f", por {outcome.clerk_email}" if outcome.clerk_email else ""
+    author = f", por {outcome.recorded_by}" if outcome.recorded_by else ""
     return f"{text}, em {when:%d/%m/%Y às %H:%M}{author}"
 
 
