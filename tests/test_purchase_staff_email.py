@@ -15,10 +15,16 @@ import json
 import pytest
 
 from laptop_pricing.purchase import staff_email
-from laptop_pricing.purchase.purchase import Caller
+from laptop_pricing.purchase.purchase import Caller, UnsealedEmail
 from laptop_pricing.purchase.store import purchase_store_from_settings
 from laptop_pricing.settings import load_settings
-from tests.purchase_support import SECRET, Scene, local_purchase_store, s3_purchase_store
+from tests.purchase_support import (
+    SECRET,
+    SELLER,
+    Scene,
+    local_purchase_store,
+    s3_purchase_store,
+)
 from tests.service_fixtures import MOTO_ENV
 
 CLERK_EMAIL = "ana@loja.com.br"
@@ -105,6 +111,8 @@ def test_a_record_from_before_sealing_reads_and_is_resealed_once(scene):
     written_before_sealing(scene, quote_id)
     assert CLERK_EMAIL.encode() in stored_bytes(scene, quote_id)  # the old layout, in clear
     check_views(scene, quote_id)
+    exported = json.dumps(scene.service.export_seller(SELLER["cpf"]))  # the seller's export
+    assert quote_id in exported and CLERK_EMAIL not in exported
 
     assert staff_email.reseal(scene.store, scene.vault) == 1
     data = stored_bytes(scene, quote_id)
@@ -113,6 +121,16 @@ def test_a_record_from_before_sealing_reads_and_is_resealed_once(scene):
     check_views(scene, quote_id)
     assert staff_email.reseal(scene.store, scene.vault) == 0  # safe to repeat
     assert stored_bytes(scene, quote_id) == data
+
+
+def test_a_purchase_with_an_email_in_clear_is_never_written(scene):
+    quote_id = approved_purchase(scene)
+    written_before_sealing(scene, quote_id)
+    old = scene.store.read_purchase(quote_id)
+    assert old is not None and old.clerk_email == CLERK_EMAIL
+    with pytest.raises(UnsealedEmail):
+        scene.store.replace_purchase(old)
+    assert staff_email.sealed(old, scene.vault).as_record()
 
 
 def test_a_missing_purchase_is_not_recreated_by_a_replace(scene):

@@ -80,8 +80,6 @@ class Override:
 
     def as_dict(self) -> dict[str, Any]:
         """As stored: never the e-mail in clear."""
-        if self.email and not self.sealed:
-            raise UnsealedEmail(f"override {self.what}: the e-mail is not sealed")
         return {
             "what": self.what,
             "role": self.role,
@@ -153,8 +151,6 @@ class Purchase:
 
     def as_dict(self) -> dict[str, Any]:
         """The facts as stored: the staff's e-mails sealed, never in clear."""
-        if self.clerk_email and not self.clerk_sealed:
-            raise UnsealedEmail(f"purchase {self.purchase_id}: the clerk's e-mail is not sealed")
         return {
             "purchase_id": self.purchase_id,
             "quote_id": self.purchase_id,
@@ -192,6 +188,9 @@ class Purchase:
         }
 
     def as_record(self) -> bytes:
+        """Refuses (``UnsealedEmail``) while an e-mail is in clear: ``staff_email.sealed`` first."""
+        if self.clerk_email or any(o.email for o in self.overrides):
+            raise UnsealedEmail(f"purchase {self.purchase_id}: a staff e-mail is not sealed")
         return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
     @classmethod
