@@ -131,7 +131,7 @@ def outcome_controls(
     """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup).
     ``no_offer_code``: why a quote made no offer (locks: "vai remover as senhas e volta").
     ``disabled``: the offer is stale, nothing may be recorded against it until recalculated.
-    ``clerk_email``: the signed-in clerk, stored as the decision's author."""
+    ``clerk_email``: the signed-in clerk, stored masked as the decision's author."""
     recorded = recorded_outcome(quote_id)
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:
