@@ -27,7 +27,6 @@ from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.view import Filters
 from laptop_pricing.safe_csv import frame_to_csv
 from laptop_pricing.settings import Settings
-from laptop_pricing.trade_in import outcome
 
 TTL_SECONDS = monitoring_data.TTL_SECONDS
 # Outcome files are UTC days: a decision recorded after 21:00 in Brasília is in the next one.
@@ -52,10 +51,8 @@ def outcomes_csv(
 ) -> bytes:
     """The outcomes recorded from ``start`` to ``end``, one row per event, as the download
     offers them: every text cell formula-safe (the notes were neutralised on the way in too),
-    the author's e-mail masked (a file leaves the app: personal data stays in the records)."""
-    frame = of_stores(load_outcomes(location, start, end).outcomes, stores).copy()
-    if outcome.CLERK_EMAIL in frame:
-        frame[outcome.CLERK_EMAIL] = frame[outcome.CLERK_EMAIL].map(outcome.masked_email)
+    and no author (the frame has none: a file leaves the app)."""
+    frame = of_stores(load_outcomes(location, start, end).outcomes, stores)
     return frame_to_csv(frame)
 
 

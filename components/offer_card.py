@@ -116,7 +116,7 @@ def offer_card(
     clerk_email: str | None = None,
 ) -> None:
     """``settings`` given: the decision controls follow the offer (the client they name), and
-    record ``clerk_email`` as the decision's author."""
+    record ``clerk_email`` (masked) as the decision's author."""
     with st.container(border=True, key=CARD_KEY):
         if stale:
             st.warning(STALE, icon=":material/edit:")

@@ -96,7 +96,7 @@ def outcome_text(outcome: Outcome) -> str:
     if changed is not None:
         text += f"; mudou: {changed.short_label.lower()}"
     when = outcome.recorded_at.astimezone(BRASILIA)
-    author = f", por {outcome.clerk_email}" if outcome.clerk_email else ""
+    author = f", por {outcome.recorded_by}" if outcome.recorded_by else ""
     return f"{text}, em {when:%d/%m/%Y às %H:%M}{author}"
 
 
@@ -131,7 +131,7 @@ def outcome_controls(
     """The decision controls for one quote; ``place`` keeps widget keys apart (card, lookup).
     ``no_offer_code``: why a quote made no offer (locks: "vai remover as senhas e volta").
     ``disabled``: the offer is stale, nothing may be recorded against it until recalculated.
-    ``clerk_email``: the signed-in clerk, stored as the decision's author."""
+    ``clerk_email``: the signed-in clerk, stored masked as the decision's author."""
     recorded = recorded_outcome(quote_id)
     with st.container(key=f"outcome_{place}"):
         if recorded is not None:

@@ -125,7 +125,7 @@ class PricingClient(PurchaseRoutes, StockRoutes, ABC):
         intended submission by the caller, so sending it again stores it once (200).
         Raises ``QuoteNotFound``, ``QuoteExpired``, ``BadRequest`` (the fields),
         ``OutcomeNotStored`` and the errors of any call. ``clerk_email``: the signed-in clerk,
-        stored as the outcome's author."""
+        stored masked as the outcome's author (``recorded_by``)."""
         payload = {
             "quote_id": quote_id,
             "event_id": event_id,

@@ -23,6 +23,7 @@ from laptop_pricing.monitoring.business import MIN_DECIDED
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import load_settings
 from laptop_pricing.trade_in.condition import Condition
+from laptop_pricing.trade_in.outcome import masked_email
 from laptop_pricing.trade_in.outcome_service import quote_lookup_from_settings
 from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH
 from tests.browser_support import (
@@ -135,7 +136,7 @@ def test_two_stores_price_the_same_laptop_differently_and_records_carry_the_stor
         assert found.quote.policy_version.startswith(f"{store}@")
         assert found.quote.offer == offer
         assert [(o.decision, o.store_id) for o in found.outcomes] == [("accepted", store)]
-        assert found.outcomes[0].clerk_email == CLERKS[store]
+        assert found.outcomes[0].recorded_by == masked_email(CLERKS[store])
 
 
 def add_decided_quotes(settings: dict[str, str], monkeypatch) -> tuple[Counter[str], Counter[str]]:

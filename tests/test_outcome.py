@@ -201,7 +201,7 @@ def test_a_stored_outcome_reads_back_equal():
     ).outcome
     text = csv_text([made])
     frame = frame_of(text.encode())
-    assert list(frame.columns) == list(outcome.OUTCOME_COLUMNS)
+    assert list(frame.columns) == list(outcome.FRAME_COLUMNS)  # no author (monitoring)
     back = Outcome.from_record(next(csv.DictReader(io.StringIO(text))))
     assert back == made
     assert frame.loc[0, "note"] == 'Disse: "baixo, né?"'

@@ -128,9 +128,10 @@ def test_a_clerk_email_that_is_no_address_is_refused_naming_it(email):
     assert list(refused_fields(body(reason="other", clerk_email=email))) == ["clerk_email"]
 
 
-def test_the_author_is_stored_read_back_and_kept_when_superseded():
-    """Item 12: each outcome carries the signed-in clerk's e-mail; a later decision by someone
-    else supersedes the first and both stay, each with its author."""
+def test_the_author_is_stored_masked_read_back_and_kept_when_superseded():
+    """Item 12: each outcome carries who recorded it, masked (the least that serves: never the
+    address); a later decision by someone else supersedes the first and both stay, each with
+    its author. The monitoring frame keeps no author."""
     first = outcome.decide(
         OutcomeRequest.from_payload(body(reason="other", clerk_email="Ana@Loja.com.br")),
         TERMS,
@@ -147,15 +148,33 @@ def test_the_author_is_stored_read_back_and_kept_when_superseded():
         NOW + timedelta(hours=1),
         LatePolicy.REFUSE,
     ).outcome
-    assert first.as_record()["clerk_email"] == "ana@loja.com.br"
-    rows = decode_day_csv(
-        OUTCOMES, encode_day_csv(OUTCOMES, [first.as_record(), second.as_record()])
-    )
-    back = [Outcome.from_record(row) for row in rows.rows]
-    assert [o.clerk_email for o in back] == ["ana@loja.com.br", "dona@loja.com.br"]
+    record = first.as_record()
+    assert (record["clerk_email"], record["recorded_by"]) == ("", "a***@loja.com.br")
+    assert first.as_dict()["recorded_by"] == "a***@loja.com.br"
+    assert "clerk_email" not in first.as_dict()
+    day_file = encode_day_csv(OUTCOMES, [first.as_record(), second.as_record()])
+    assert b"ana@" not in day_file.lower() and b"dona@" not in day_file
+    back = [Outcome.from_record(row) for row in decode_day_csv(OUTCOMES, day_file).rows]
+    assert [o.recorded_by for o in back] == ["a***@loja.com.br", "d***@loja.com.br"]
     frame = outcomes_frame([o.as_record() for o in back])
-    assert list(current_outcomes(frame)["clerk_email"]) == ["dona@loja.com.br"]
+    assert list(current_outcomes(frame)["decision"]) == ["accepted"]
     assert len(frame) == 2
+    assert not {"clerk_email", "recorded_by"} & set(frame.columns)
+
+
+def test_an_older_row_with_the_full_clerk_email_reads_masked():
+    """Rows written before ``recorded_by`` held the address in ``clerk_email``: a read masks
+    it, so it never leaves the store (nor through the API's answer)."""
+    made = outcome.decide(
+        OutcomeRequest.from_payload(body(reason="other")), TERMS, [], NOW, LatePolicy.REFUSE
+    ).outcome
+    old_layout = OUTCOMES.columns[: OUTCOMES.columns.index("recorded_by")]
+    row = {k: v for k, v in made.as_record().items() if k in old_layout}
+    day_file = encode_day_csv(OUTCOMES, [{**row, "clerk_email": "ana@loja.com.br"}])
+    (read,) = decode_day_csv(OUTCOMES, day_file).rows
+    found = Outcome.from_record(read)
+    assert found.recorded_by == "a***@loja.com.br"
+    assert "ana@loja.com.br" not in str(found.as_dict()) + str(found.as_record())
 
 
 def test_an_outcome_without_author_reads_as_none():
@@ -166,6 +185,6 @@ def test_an_outcome_without_author_reads_as_none():
         )
         .outcome.as_record()
         .items()
-        if k != "clerk_email"
+        if k not in ("clerk_email", "recorded_by")
     }
-    assert Outcome.from_record(row).clerk_email is None
+    assert Outcome.from_record(row).recorded_by is None

@@ -3,8 +3,10 @@ JPEG carrying GPS EXIF) and bought from a known seller; the day compacted into i
 month's Parquet rollup; the owner's monitoring page rendered; every log line captured. Then the
 bytes of every file (local folder) or object (moto S3), the decoded rollups, the page's text,
 every log line and the Glue table's columns hold none of the seller's CPF (digits, formatted,
-the masked middle), name, document number or phone. The sealed seller is the one place that
-keeps them, encrypted: it is opened with the key to show they are really there.
+the masked middle), name, document number or phone, nor the e-mail of the clerk who recorded
+the decision and the purchase. The sealed seller is the one place that keeps them, encrypted:
+it is opened with the key to show they are really there (the clerk's e-mail: sealed in the
+purchase, opened for the owner's view only).
 
 The local folder goes through the embedded client; S3 through the real local server (its
 stdout and stderr are searched too) and the HTTP client. Each search first proves it would
@@ -64,6 +66,7 @@ NEEDLES = (
     b"31974125836",
     b"97412-5836",
     b"974125836",
+    CLERK_EMAIL.encode(),  # the decision's and the purchase's author (masked or sealed)
 )
 # The parts of a Glue column name that would mean a seller's field reached Athena.
 SELLER_COLUMN_WORDS = ("cpf", "seller", "vendedor", "document", "phone", "telefone", "nome")
@@ -111,7 +114,9 @@ def buy(clerk: PricingClient, owner: PricingClient) -> str:
         assert_no_exif(original)
     condition = Condition.best()
     _, offer = clerk.price_trade_in(LaptopSpec.default(), condition)
-    clerk.record_outcome(offer.quote_id, "privacidade-decisao-1", "accepted")
+    clerk.record_outcome(
+        offer.quote_id, "privacidade-decisao-1", "accepted", clerk_email=CLERK_EMAIL
+    )
     photos = [
         clerk.upload_photo(offer.quote_id, original, "lid").photo_id,
         clerk.upload_photo(offer.quote_id, png(), "label").photo_id,
@@ -142,8 +147,10 @@ def buy(clerk: PricingClient, owner: PricingClient) -> str:
     found = owner.find_purchase_by_serial("SN-PRIV-0001")
     assert found is not None and found.seller is not None
     assert (found.seller.name, found.seller.phone) == (SELLER["name"], "31974125836")
+    assert found.clerk_email == CLERK_EMAIL  # opened for the owner
     mine = clerk.find_purchase(answer.purchase_id, as_owner=False, clerk_email=CLERK_EMAIL)
     assert mine is not None and mine.seller is not None and mine.seller.cpf is None
+    assert mine.clerk_email == "a***@loja.com.br"
     return answer.purchase_id
 
 

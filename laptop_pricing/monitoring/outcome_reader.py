@@ -1,4 +1,5 @@
-"""Read the stored outcomes of a range of days into one frame of ``outcome.OUTCOME_COLUMNS``.
+"""Read the stored outcomes of a range of days into one frame of ``outcome.FRAME_COLUMNS``
+(every stored column but the author's: monitoring never needs who recorded a decision).
 
 The outcomes are a record kind (``trade_in.outcome.OUTCOMES``) under their own prefix
 (``OUTCOMES-PREFIX``), in the same bucket or local folder, read by the one day reader
@@ -68,12 +69,15 @@ def _read_month(
         closed = sorted(d for d in rollup.closed_days_of(data) if d in days)
         if not closed:
             return (None, None), set()
-        table = pq.read_table(pa.BufferReader(data), columns=[*OUTCOMES.columns, rollup.DAY_COLUMN])
+        names = set(pq.read_schema(pa.BufferReader(data)).names)
+        wanted = [c for c in outcome.FRAME_COLUMNS if c in names]  # an older month lacks some
+        table = pq.read_table(pa.BufferReader(data), columns=[*wanted, rollup.DAY_COLUMN])
     except (ValueError, pa.ArrowException):
         return (None, (month.name, UNREADABLE_ROLLUP)), set()
     keep = pc.is_in(table.column(rollup.DAY_COLUMN), value_set=pa.array(closed, pa.date32()))
-    rows = table.filter(keep).select([*OUTCOMES.columns, rollup.DAY_COLUMN])
-    return (rows.rename_columns([*OUTCOMES.columns, _DAY]), None), set(closed)
+    rows = rollup.with_defaults(table.filter(keep), OUTCOMES.defaults)
+    rows = rows.select([*outcome.FRAME_COLUMNS, rollup.DAY_COLUMN])
+    return (rows.rename_columns([*outcome.FRAME_COLUMNS, _DAY]), None), set(closed)
 
 
 def read_outcomes(
@@ -106,7 +110,7 @@ def outcomes_frame(rows: Sequence[Row], extra: Sequence[str] = ()) -> pd.DataFra
     """Stored rows as one typed frame: amounts and offers numbers, ``late`` a bool,
     ``recorded_at`` UTC times; one row per ``event_id`` (the first). ``extra`` columns are
     carried as they are."""
-    columns = (*OUTCOMES.columns, *extra)
+    columns = (*outcome.FRAME_COLUMNS, *extra)
     frame = pd.DataFrame(
         {c: pd.Series([row.get(c, "") for row in rows], dtype=object) for c in columns}
     )
@@ -114,7 +118,7 @@ def outcomes_frame(rows: Sequence[Row], extra: Sequence[str] = ()) -> pd.DataFra
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns of ``OUTCOMES`` typed, from day-file text or the rollup's own types."""
+    """``outcome.FRAME_COLUMNS`` typed, from day-file text or the rollup's own types."""
     frame = frame.drop_duplicates(subset=[outcome.EVENT_ID], keep="first").reset_index(drop=True)
     for column in (outcome.AMOUNT, outcome.OFFER):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Float64")

@@ -5,7 +5,10 @@
 * ``export``: everything kept about a seller, as JSON on stdout (the owner's explicit export);
 * ``erase``: erase a seller's data (the purchases keep their facts);
 * ``purge``: erase the sellers' data older than the retention of each purchase's store's
-  policy, and delete the photos of quotes never bought (a day after their newest photo).
+  policy, delete the photos of quotes never bought (a day after their newest photo), and
+  reseal;
+* ``reseal``: rewrite the purchases recorded with the staff's e-mails in clear, sealed
+  (``staff_email.reseal``; safe to repeat: it says how many it rewrote).
 
 A CPF is read from standard input, never from the command line (it would stay in the shell's
 history and the process list). Settings as everywhere (env, then defaults).
@@ -23,6 +26,7 @@ from laptop_pricing.purchase.errors import InvalidPurchase, PersonalDataKeyMissi
 from laptop_pricing.purchase.policy_terms import store_terms
 from laptop_pricing.purchase.privacy import SellerRecords
 from laptop_pricing.purchase.request import serial_field
+from laptop_pricing.purchase.staff_email import reseal
 from laptop_pricing.purchase.store import purchase_store_from_settings
 from laptop_pricing.purchase.vault import vault_from_settings
 from laptop_pricing.settings import settings_or_exit
@@ -42,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "purge", help="erase sellers' data past the retention, photos of quotes never bought"
     )
+    commands.add_parser("reseal", help="seal the staff's e-mails of older purchase records")
     args = parser.parse_args(argv)
 
     settings = settings_or_exit()
@@ -66,11 +71,14 @@ def main(argv: list[str] | None = None) -> int:
             print()
         elif args.command == "erase":
             print(f"erased the seller's data from {sellers.erase(read_cpf(), now)} purchase(s)")
+        elif args.command == "reseal":
+            print(f"reseal: {reseal(store, vault)} purchase(s) rewritten with e-mails sealed")
         else:
             report = sellers.purge(now)
             print(
                 f"purge: {report.erased} erased, {report.kept} inside the retention, "
-                f"photos of {report.orphan_photos} quote(s) never bought deleted"
+                f"photos of {report.orphan_photos} quote(s) never bought deleted, "
+                f"{reseal(store, vault)} purchase(s) rewritten with e-mails sealed"
             )
     except (InvalidPurchase, PersonalDataKeyMissing, PolicyError) as error:
         print(f"error: {error}", file=sys.stderr)

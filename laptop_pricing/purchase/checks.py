@@ -300,7 +300,7 @@ def amount_overrides(
     if not (caller.is_owner and request.owner_approval):
         reason = f"above the revised offer ({revised}): only with the owner's approval"
         raise InvalidPurchase([FieldError("agreed_amount", agreed, reason)])
-    return [Override(AMOUNT_ABOVE_REVISED, caller.role, caller.email, now)]
+    return [Override(AMOUNT_ABOVE_REVISED, caller.role, now, email=caller.email)]
 
 
 def flag_overrides(
@@ -323,7 +323,7 @@ def flag_overrides(
         raise PurchaseForbidden(warnings[0].message_pt)
     if not request.owner_approval:
         raise PurchaseConflict("owner_approval_required", warnings[0].message_pt, None, flags)
-    return [Override(flag.code, caller.role, caller.email, now) for flag in warnings]
+    return [Override(flag.code, caller.role, now, email=caller.email) for flag in warnings]
 
 
 def photo_errors(request: PurchaseRequest, missing: list[str]) -> list[FieldError]:

@@ -3,7 +3,9 @@
 made it), the flags and overrides recorded with it, and the preview's answer.
 
 The stored record holds no name, CPF, document or phone, not even masked: the seller is sealed
-apart (``vault``), and the masked CPF is computed from the opened seal when a view is made.
+apart (``vault``), and the masked CPF is computed from the opened seal when a view is made. The
+staff's e-mails (the clerk, an owner who let a warning through) are kept as a keyed reference
+and sealed (``staff_email``); ``as_record`` refuses to write one still in clear.
 """
 
 from __future__ import annotations
@@ -55,26 +57,46 @@ class Flag:
         return cls(str(raw["code"]), severity, str(raw["message_pt"]))
 
 
+class UnsealedEmail(ValueError):
+    """A record about to be written with a staff e-mail in clear (a bug: seal it first)."""
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True)
 class Override:
-    """Who let the purchase go on despite a warning or above the revised offer."""
+    """Who let the purchase go on despite a warning or above the revised offer: the role, and
+    the e-mail as a keyed ``reference`` and ``sealed`` (``staff_email``). ``email`` is in clear
+    only before the service seals it, or read from a record written before sealing."""
 
     what: str  # a flag code, or ``amount_above_revised``
     role: str
-    email: str | None
     at: datetime
+    reference: str | None = None
+    sealed: str | None = None
+    email: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"what": self.what, "role": self.role, "email": self.email, "at": utc_text(self.at)}
+        """As stored: never the e-mail in clear."""
+        return {
+            "what": self.what,
+            "role": self.role,
+            "reference": self.reference,
+            "sealed": self.sealed,
+            "at": utc_text(self.at),
+        }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Override:
-        email = raw.get("email")
         return cls(
             str(raw["what"]),
             str(raw["role"]),
-            None if email is None else str(email),
             parse_utc(str(raw["at"])),
+            _optional(raw.get("reference")),
+            _optional(raw.get("sealed")),
+            _optional(raw.get("email")),  # a record written before sealing
         )
 
 
@@ -94,7 +116,6 @@ class Purchase:
     purchase_id: str
     event_id: str
     recorded_at: datetime
-    clerk_email: str | None
     policy_version: str
     quote_offer: int | None
     quote_decision: str
@@ -118,18 +139,25 @@ class Purchase:
     flags: tuple[Flag, ...] = ()
     overrides: tuple[Override, ...] = ()
     store_id: str = DEFAULT_STORE_ID  # the quote's store; a record older than stores: the default
+    clerk_reference: str | None = None  # ``vault.clerk_reference`` of the clerk's e-mail
+    clerk_sealed: str | None = None  # the clerk's e-mail sealed (``vault.seal``), ASCII
+    # In clear only before the service seals it, or read from a record written before sealing
+    # (``staff_email.sealed`` turns it into the reference and the seal); never written.
+    clerk_email: str | None = None
 
     @property
     def quote_id(self) -> str:
         return self.purchase_id
 
     def as_dict(self) -> dict[str, Any]:
+        """The facts as stored: the staff's e-mails sealed, never in clear."""
         return {
             "purchase_id": self.purchase_id,
             "quote_id": self.purchase_id,
             "event_id": self.event_id,
             "recorded_at": utc_text(self.recorded_at),
-            "clerk_email": self.clerk_email,
+            "clerk_reference": self.clerk_reference,
+            "clerk_sealed": self.clerk_sealed,
             "policy_version": self.policy_version,
             "quote_offer": self.quote_offer,
             "quote_decision": self.quote_decision,
@@ -160,6 +188,9 @@ class Purchase:
         }
 
     def as_record(self) -> bytes:
+        """Refuses (``UnsealedEmail``) while an e-mail is in clear: ``staff_email.sealed`` first."""
+        if self.clerk_email or any(o.email for o in self.overrides):
+            raise UnsealedEmail(f"purchase {self.purchase_id}: a staff e-mail is not sealed")
         return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
     @classmethod
@@ -170,7 +201,8 @@ class Purchase:
             purchase_id=str(raw["purchase_id"]),
             event_id=str(raw["event_id"]),
             recorded_at=parse_utc(str(raw["recorded_at"])),
-            clerk_email=raw.get("clerk_email"),
+            clerk_reference=_optional(raw.get("clerk_reference")),
+            clerk_sealed=_optional(raw.get("clerk_sealed")),
             policy_version=str(raw["policy_version"]),
             quote_offer=raw.get("quote_offer"),
             quote_decision=str(raw["quote_decision"]),
@@ -197,6 +229,7 @@ class Purchase:
             flags=tuple(Flag.from_dict(f) for f in raw.get("flags", ())),
             overrides=tuple(Override.from_dict(o) for o in raw.get("overrides", ())),
             store_id=store_of(raw.get("store_id")),
+            clerk_email=_optional(raw.get("clerk_email")),  # a record written before sealing
         )
 
 
@@ -236,12 +269,16 @@ class StoredPhoto:
 @dataclass(frozen=True)
 class PurchaseView:
     """What the API answers: the facts and the seller as the caller may see them. ``seller``
-    None with ``seller_erased_at``: the seller's data was erased (LGPD request or retention)."""
+    None with ``seller_erased_at``: the seller's data was erased (LGPD request or retention).
+    ``clerk_email`` and ``override_emails`` (one per override): opened for an owner, masked
+    for the clerk; the stored reference and seals are never answered."""
 
     purchase: Purchase
     access: SellerAccess
     seller: Seller | None
     seller_erased_at: datetime | None = None
+    clerk_email: str | None = None
+    override_emails: tuple[str | None, ...] = ()
 
     @property
     def purchase_id(self) -> str:
@@ -262,8 +299,17 @@ class PurchaseView:
 
     def as_dict(self) -> dict[str, Any]:
         erased = None if self.seller_erased_at is None else utc_text(self.seller_erased_at)
+        facts = self.purchase.as_dict()
+        del facts["clerk_reference"], facts["clerk_sealed"]
+        emails = [*self.override_emails, *[None] * len(self.purchase.overrides)]
+        overrides = [
+            {"what": o.what, "role": o.role, "email": email, "at": utc_text(o.at)}
+            for o, email in zip(self.purchase.overrides, emails, strict=False)
+        ]
         return {
-            **self.purchase.as_dict(),
+            **facts,
+            "clerk_email": self.clerk_email,
+            "overrides": overrides,
             "seller_access": self.access,
             "seller": self.seller_block(),
             "seller_erased_at": erased,

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from laptop_pricing.pricing.laptop_spec import FieldError
+from laptop_pricing.purchase import staff_email
 from laptop_pricing.purchase.checks import (
     amount_overrides,
     deal_of,
@@ -197,7 +198,6 @@ class PurchaseService:
             purchase_id=quote.quote_id,
             event_id=request.event_id,
             recorded_at=now,
-            clerk_email=request.clerk_email,
             policy_version=quote.policy_version,
             quote_offer=quote.offer,
             quote_decision=deal.decision,
@@ -221,7 +221,9 @@ class PurchaseService:
             flags=flags,
             overrides=tuple(overrides),
             store_id=quote.store_id,
+            clerk_email=request.clerk_email,
         )
+        purchase = staff_email.sealed(purchase, vault)
         try:
             stored = self.store.put_purchase(purchase)
         except RecordNotStored as error:
@@ -291,8 +293,8 @@ class PurchaseService:
     def find(
         self, purchase_id: str, caller: Caller, clerk_email: str | None
     ) -> PurchaseView | None:
-        """Owner: the whole record. A clerk: the masked view of a purchase they recorded
-        (``clerk_email`` equal to its author); anyone else: None (404, as if absent)."""
+        """Owner: the whole record. A clerk: the masked view of a purchase they recorded (the
+        keyed reference of ``clerk_email`` is its author's); anyone else: None (404)."""
         errors: list[FieldError] = []
         canonical = quote_id_field(purchase_id, errors)
         if canonical is None:
@@ -304,7 +306,7 @@ class PurchaseService:
         if caller.is_owner:
             return self._view(purchase, "full", token.result())
         email = (clerk_email or "").strip().lower()
-        if not email or email != (purchase.clerk_email or ""):
+        if not email or self.vault().clerk_reference(email) != purchase.clerk_reference:
             return None
         return self._view(purchase, "masked", token.result())
 
@@ -319,7 +321,11 @@ class PurchaseService:
         return None if purchase_id is None else self.find(purchase_id, caller, None)
 
     def _read(self, purchase_id: str) -> Purchase | None:
-        return self.store.read_purchase(purchase_id)
+        """The stored purchase, its e-mails sealed (in memory for an older record)."""
+        found = self.store.read_purchase(purchase_id)
+        if found is None or staff_email.is_sealed(found):
+            return found
+        return staff_email.sealed(found, self.vault())
 
     def _access(self, caller: Caller) -> SellerAccess:
         return "full" if caller.is_owner else "masked"
@@ -332,7 +338,8 @@ class PurchaseService:
             token = self.store.read_seller(purchase.purchase_id)
         seller = None if token is None else Seller.from_bytes(self.vault().open(token))
         erased = None if seller is not None else self.store.erased_at(purchase.purchase_id)
-        return PurchaseView(purchase, access, seller, erased)
+        emails = staff_email.staff_emails(purchase, self.vault(), full=access == "full")
+        return PurchaseView(purchase, access, seller, erased, emails.clerk, emails.overrides)
 
     # Photos ----------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ bucket or local folder, through the one store layer (``RecordStore.put_new``, ``
 Under ``<prefix>/``:
 
 * ``purchases/<quote id>.json``: the purchase's facts (``Purchase``), put only if absent: the
-  commit point; 20 concurrent attempts on one quote store one;
+  commit point; 20 concurrent attempts on one quote store one (rewritten only by
+  ``staff_email.reseal``, to seal the e-mails of a record written before sealing);
 * ``sellers/<quote id>.bin``: the seller sealed (Fernet);
 * ``by-serial/<serial>.json``: ``{"purchase_id"}``, one GET finds a serial (put only if absent);
 * ``by-seller/<seller hash>/<quote id>.json``: ``{"recorded_at"}``, listed to count a seller's
@@ -106,6 +107,13 @@ class PurchaseStore:
 
     def put_purchase(self, purchase: Purchase) -> bool:
         return self._put(self.purchase_key(purchase.purchase_id), purchase.as_record())
+
+    def replace_purchase(self, purchase: Purchase) -> bool:
+        """Rewrite a stored purchase whole (its e-mails sealed, ``staff_email.reseal``): True
+        when replaced, False when it is not there."""
+        return self.store.replace_object(
+            self.purchase_key(purchase.purchase_id), purchase.as_record()
+        )
 
     def put_seller(self, purchase_id: str, sealed: bytes) -> bool:
         return self._put(self.seller_key(purchase_id), sealed)

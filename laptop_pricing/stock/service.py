@@ -142,7 +142,7 @@ class StockService:
             seq=0,
             kind=EM_PREPARO,
             at=purchase.recorded_at,
-            by=self.actor(Caller(caller.role, purchase.clerk_email)),
+            by=Actor(OWNER if caller.is_owner else "clerk", purchase.clerk_reference),
             facts=opening_facts(purchase, quote),
             store_id=purchase.store_id,
         )

@@ -50,6 +50,24 @@ class LocalObjects:
             raise RecordNotStored(error.strerror or type(error).__name__) from error
         return True
 
+    def replace_object(self, key: str, data: bytes) -> bool:
+        """Written whole beside the target, then renamed over it (``RecordStore``)."""
+        target = self.path(key)
+        if not target.is_file():
+            return False
+        try:
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                os.replace(temporary, target)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+        except OSError as error:
+            raise StoreError(f"cannot write {target}: {error.strerror}") from error
+        return True
+
     def has_object(self, key: str) -> bool:
         return self.path(key).is_file()
 

@@ -196,6 +196,25 @@ class S3RecordStore(RecordStore):
             ) from error
         return True
 
+    def replace_object(self, key: str, data: bytes) -> bool:
+        """``HeadObject`` for the ETag, then ``PutObject`` with ``IfMatch`` on it: replaced only
+        while it is still the object seen (``RecordStore``)."""
+        try:
+            tag = self.reader.head_object(Bucket=self.bucket, Key=key)["ETag"]
+            self.reader.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType="application/json",
+                IfMatch=tag,
+            )
+        except s3.S3_ERRORS as error:
+            code = s3.error_code(error)
+            if s3.is_missing(error) or code in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                return False
+            raise StoreError(f"cannot replace s3://{self.bucket}/{key}: {code}", code) from error
+        return True
+
     def delete_object(self, key: str) -> bool:
         """One ``DeleteObject``. S3 answers the same whether the key was there or not, so this
         reads first: True when there was something to delete."""

@@ -140,6 +140,13 @@ class RecordStore(ABC):
         """Remove the object under ``key`` (True when it was there). Raises ``StoreError``."""
         raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
 
+    def replace_object(self, key: str, data: bytes) -> bool:
+        """Rewrite the object under ``key`` whole, only if one is there (never re-creates a
+        deleted one): True when replaced. Readers see the old or the new, never half, never
+        none. For a migration of records no writer changes (``purchase.staff_email``), not for
+        racing writers. Raises ``StoreError``."""
+        raise NotImplementedError(f"{type(self).__name__} stores no objects by key")
+
     def list_modified(self, prefix: str) -> dict[str, datetime]:
         """Every key starting with ``prefix`` and when it was last written (aware, UTC): what
         a purge of objects left unused needs. Raises ``StoreError``."""

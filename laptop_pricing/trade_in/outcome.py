@@ -11,6 +11,10 @@ Outcomes are kept, never overwritten: a later outcome for the same quote superse
 one (``monitoring.outcome_reader.current_outcomes``), both stay in the history. They are stored
 as a record kind of the request log (``OUTCOMES`` below): day files
 ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``, one row per ``event_id``.
+
+Who recorded an outcome is kept as the least that serves the store's staff: the masked e-mail
+(``recorded_by``, ``a***@loja.com.br``), never the address, and no key is needed for it. The
+rollup and the monitoring frames keep no author at all (docs/security.md).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from laptop_pricing.store_id import DEFAULT_STORE_ID, STORE_ID_FIELD, store_of
 from laptop_pricing.trade_in.condition import QUESTION_KEYS
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from laptop_pricing.trade_in.outcome_request import OutcomeRequest
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +102,10 @@ CHANGED_ANSWER = "changed_answer"
 OFFER = "offer"
 LATE = "late"
 RECORDED_AT = "recorded_at"
-CLERK_EMAIL = "clerk_email"  # who recorded it (the signed-in clerk); empty when the app is open
+# Frozen in the layout (files that hold it still read) but written empty: the full address is
+# personal data a decision's record does not need (``RECORDED_BY`` serves).
+CLERK_EMAIL = "clerk_email"
+RECORDED_BY = "recorded_by"  # who recorded it, masked (``masked_email``); empty: the app was open
 STORE_ID = STORE_ID_FIELD  # the quote's store (a chain): older day files read it as the default
 OUTCOME_COLUMNS: tuple[str, ...] = (
     QUOTE_ID,
@@ -111,7 +120,19 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     RECORDED_AT,
     CLERK_EMAIL,  # appended: older day files read it as empty
     STORE_ID,  # appended: older day files read it as ``DEFAULT_STORE_ID``
+    RECORDED_BY,  # appended: older day files read it as empty (``from_record`` masks theirs)
 )
+# Who recorded a decision stays out of the rollup and the monitoring frames: no rollup, chart or
+# download needs it, and a month file outlives the day files (PRODUCT.md, personal data).
+AUTHOR_COLUMNS: frozenset[str] = frozenset({CLERK_EMAIL, RECORDED_BY})
+FRAME_COLUMNS: tuple[str, ...] = tuple(c for c in OUTCOME_COLUMNS if c not in AUTHOR_COLUMNS)
+
+
+def _without_authors(table: pa.Table) -> pa.Table:
+    """The month as the rollup keeps it: every column but the author's (older months too)."""
+    return table.drop_columns([c for c in table.column_names if c in AUTHOR_COLUMNS])
+
+
 # How outcomes are stored (``storage.layout``): one object per event id, so a replayed event is
 # stored once; day files ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``.
 OUTCOMES = RecordKind(
@@ -123,6 +144,7 @@ OUTCOMES = RecordKind(
     prefix_of=attrgetter("outcomes_prefix"),
     keyed_by_id=True,
     defaults={STORE_ID: DEFAULT_STORE_ID},
+    rollup_columns=_without_authors,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -221,8 +243,8 @@ class Outcome:
     offer: int | None
     late: bool
     recorded_at: datetime
-    clerk_email: str | None = None  # the author; None: recorded with the app open
     store_id: str = DEFAULT_STORE_ID  # the quote's store
+    recorded_by: str | None = None  # the author, masked; None: recorded with the app open
 
     @property
     def paid(self) -> int | None:
@@ -244,8 +266,9 @@ class Outcome:
             OFFER: "" if self.offer is None else str(self.offer),
             LATE: "1" if self.late else "0",
             RECORDED_AT: self.recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            CLERK_EMAIL: self.clerk_email or "",
+            CLERK_EMAIL: "",  # frozen column, never the address again
             STORE_ID: self.store_id,
+            RECORDED_BY: self.recorded_by or "",
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -261,13 +284,14 @@ class Outcome:
             OFFER: self.offer,
             LATE: self.late,
             RECORDED_AT: self.as_record()[RECORDED_AT],
-            CLERK_EMAIL: self.clerk_email,
             STORE_ID: self.store_id,
+            RECORDED_BY: self.recorded_by,
         }
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Outcome:
-        """A stored row back as an outcome (the reverse of ``as_record``)."""
+        """A stored row back as an outcome (the reverse of ``as_record``). The author is masked
+        whatever the row holds: an older row's full ``clerk_email`` never leaves a read."""
 
         def optional_int(key: str) -> int | None:
             text = str(record.get(key) or "").strip()
@@ -286,18 +310,24 @@ class Outcome:
             offer=optional_int(OFFER),
             late=str(record.get(LATE) or "0").strip() in ("1", "true", "True"),
             recorded_at=recorded.astimezone(UTC),
-            clerk_email=str(record.get(CLERK_EMAIL) or "").strip() or None,
             store_id=store_of(record.get(STORE_ID)),
+            recorded_by=masked_email(_author(record)) or None,
         )
 
 
 def masked_email(email: object) -> str:
-    """The author as a download shows it: first letter and domain (``a***@loja.com.br``). The
-    full address is personal data (docs/security.md): it stays in the records, for owners."""
+    """The author as an outcome keeps it: first letter and domain (``a***@loja.com.br``); masking
+    a masked address gives it back. The full address is personal data (docs/security.md)."""
     if not isinstance(email, str) or "@" not in email:
         return ""
-    local, domain = email.rsplit("@", 1)
+    local, domain = email.strip().rsplit("@", 1)
     return f"{local[:1]}***@{domain}"
+
+
+def _author(record: Mapping[str, Any]) -> str:
+    """``recorded_by``, else the full ``clerk_email`` a row written before it holds."""
+    masked = str(record.get(RECORDED_BY) or "").strip()
+    return masked or str(record.get(CLERK_EMAIL) or "").strip()
 
 
 def find_event(stored: Iterable[Mapping[str, Any]], event_id: str) -> Outcome | None:
@@ -356,7 +386,7 @@ def decide(
         offer=terms.offer,
         late=late,
         recorded_at=now.astimezone(UTC),
-        clerk_email=request.clerk_email,
         store_id=terms.store_id,
+        recorded_by=masked_email(request.clerk_email) or None,
     )
     return Decision(CREATED, outcome)
