@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from laptop_pricing.formatting import format_int, format_whole_price
-from laptop_pricing.monitoring import business
+from laptop_pricing.monitoring import aggregate, business
 from laptop_pricing.monitoring.business_summary import in_days
 from laptop_pricing.monitoring.business_view import with_offer
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
@@ -95,9 +95,11 @@ def price_notes(
 def owner_week(quotes: pd.DataFrame, outcomes: pd.DataFrame, end: date) -> OwnerWeek:
     """The week ending on ``end`` (inclusive) and the week before it, from the request-log
     rows (``quotes``) and the stored outcomes."""
-    joined = business.join_outcomes(with_offer(quotes), outcomes)
     start = end - timedelta(days=WEEK_DAYS - 1)
     before = start - timedelta(days=WEEK_DAYS)
+    # Only the two weeks are joined: the page hands over its whole window (a year, say).
+    weeks = aggregate.filter_rows(with_offer(quotes), before, end)
+    joined = business.join_outcomes(weeks, outcomes)
     return OwnerWeek(
         week=week_figures(joined, start, end),
         previous=week_figures(joined, before, start - timedelta(days=1)),
