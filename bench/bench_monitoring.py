@@ -26,6 +26,8 @@ child runs the estimate-first case with everything importable (scikit-learn too,
 requirements had it before the model shipped as LightGBM's own text).
 
 ``--stores N`` spreads each day's rows uniformly over a chain of ``N`` stores (``loja-001``...).
+``--quotes S`` makes that share of rows trade-in quotes, each with its own id, as a store's
+counter writes them (the issue's "50 quotes a day": ``--quotes 1``).
 ``--chain`` (with ``--stores``) skips the reader comparisons and, after the compaction, prints
 issue 25's figures: the page processes' year cold and peak RSS (targets <= 1 s, <= 300 MB; run
 it at 600 stores x 30 000 rows too: memory flat in rows is within +10 % of the 10 000-row run),
@@ -247,6 +249,12 @@ def main() -> None:
         "--stores", type=int, default=0, help="a chain of N stores (0: rows hold no store_id)"
     )
     parser.add_argument(
+        "--quotes",
+        type=float,
+        default=0.0,
+        help="share of rows that are trade-in quotes, each with its own id (0: none)",
+    )
+    parser.add_argument(
         "--chain",
         action="store_true",
         help="after the compaction: the page processes against issue 25's targets, then one "
@@ -269,7 +277,7 @@ def main() -> None:
 
     os.environ.update(AWS_ENV)
     with moto_process() as endpoint:
-        size, upload_seconds = upload(endpoint, args.days, args.rows, args.stores)
+        size, upload_seconds = upload(endpoint, args.days, args.rows, args.stores, args.quotes)
         expected_rows = args.days * args.rows
         print(
             f"data: {args.days} day files x {args.rows} rows = {expected_rows:,} rows"

@@ -21,8 +21,11 @@ AWS_ENV = {
 }
 
 
-def upload(endpoint: str, days: int, rows: int, stores: int = 0) -> tuple[int, float]:
-    """``days`` day CSVs of ``rows`` rows up to ``END`` (over ``stores`` stores: 0, none) into
+def upload(
+    endpoint: str, days: int, rows: int, stores: int = 0, quotes: float = 0.0
+) -> tuple[int, float]:
+    """``days`` day CSVs of ``rows`` rows up to ``END`` (over ``stores`` stores: 0, none;
+    ``quotes``: the share of rows that are trade-in quotes, each with its own id) into
     the bucket; their bytes and the upload's seconds."""
     import boto3
     from botocore.config import Config
@@ -40,7 +43,12 @@ def upload(endpoint: str, days: int, rows: int, stores: int = 0) -> tuple[int, f
     t0 = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         total = sum(
-            pool.map(put, day_files(END, days, rows_per_day=rows, prefix=PREFIX, stores=stores))
+            pool.map(
+                put,
+                day_files(
+                    END, days, rows_per_day=rows, prefix=PREFIX, stores=stores, quotes=quotes
+                ),
+            )
         )
     return total, time.perf_counter() - t0
 

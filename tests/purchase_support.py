@@ -36,6 +36,7 @@ from laptop_pricing.trade_in.policy import load_policy
 from laptop_pricing.trade_in.quote import QuoteIssuer
 from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
 from laptop_pricing.trade_in.quote_lookup import QuoteLookup
+from tests.service_fixtures import MOTO_ENV
 
 PREFIX = "laptop-trade-in-purchases"
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
@@ -67,6 +68,18 @@ def s3_purchase_store(endpoint: str, bucket: str) -> PurchaseStore:
     client = s3.s3_client(endpoint, WRITE_TIMEOUTS, pool=64)
     layout = LogLayout(PREFIX, PURCHASE_OBJECTS)
     return PurchaseStore(S3RecordStore(bucket, layout, client, client))
+
+
+def purchase_store_for(request: Any, tmp_path: Path, monkeypatch: Any) -> PurchaseStore:
+    """The store a test parametrised ``["local", "s3"]`` runs on: a local folder, or a moto
+    bucket (its credentials set for the test) through the fixtures ``moto_endpoint`` and
+    ``bucket``."""
+    if request.param == "local":
+        return local_purchase_store(tmp_path)
+    for name, value in MOTO_ENV.items():
+        monkeypatch.setenv(name, value)
+    endpoint = request.getfixturevalue("moto_endpoint")
+    return s3_purchase_store(endpoint, request.getfixturevalue("bucket"))
 
 
 @dataclass

@@ -3,7 +3,9 @@ is in tests/test_monitoring_listing.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -312,3 +314,34 @@ def test_unknown_versions_and_stamps_outside_the_file_day_are_flagged():
     report = quality.quality_report(rows).set_index(["field", "issue"])
     assert report.loc[("model_version", quality.UNKNOWN_VERSION), "rows"] == 1
     assert report.loc[("timestamp", quality.OUTSIDE_FILE_DAY), "rows"] == 1
+
+
+def test_quote_ids_read_as_text_from_day_files_and_the_rollup(tmp_path):
+    """A quote id is one value per quote: the page reads it as Arrow-backed text, never as a
+    categorical whose categories would be as many as the rows (a chain's year of them cost
+    12 s and 230 MB). Day files and a compacted month read the same ids; a price-only row
+    and a file from before quotes read as empty."""
+    from tests.request_log_support import compact_closed
+    from tests.synthetic_logs import day_files
+
+    layout = LogLayout("", PREDICTIONS)
+    end = date(2025, 6, 30)
+    written = dict(day_files(end, 3, rows_per_day=40, quotes=0.5))
+    for key, data in written.items():
+        (tmp_path / key).write_bytes(data)
+    store = LocalRecordStore(tmp_path, layout)
+    compact_closed(store, end - timedelta(days=2))  # the first day: now in the rollup
+    header_only = written[layout.day_key(end - timedelta(days=2))].split(b"\n", 1)[0] + b"\n"
+    (tmp_path / layout.day_key(end - timedelta(days=2))).write_bytes(header_only)  # rollup's now
+    expected = [
+        row["quote_id"]
+        for data in written.values()
+        for row in csv.DictReader(io.StringIO(data.decode()))
+    ]
+    rows = read_log(store).rows.sort_values("timestamp", kind="stable")
+    assert not isinstance(rows["quote_id"].dtype, pd.CategoricalDtype)
+    assert pd.api.types.is_string_dtype(rows["quote_id"])
+    assert sorted(rows["quote_id"]) == sorted(expected)
+    assert 0 < (rows["quote_id"] == "").sum() < len(rows)  # price-only rows: empty
+    old, _ = parse(f"{HEADER}\n{GOOD}\n")  # from before quotes existed
+    assert old["quote_id"].tolist() == [""]

@@ -11,22 +11,16 @@ import pytest
 
 from laptop_pricing.purchase.errors import PurchaseConflict
 from laptop_pricing.purchase.purchase import Caller
-from tests.purchase_support import SELLER, Scene, local_purchase_store, nth_cpf, s3_purchase_store
-from tests.service_fixtures import MOTO_ENV
+from tests.purchase_support import SELLER, Scene, nth_cpf, purchase_store_for
 
 CLERK = Caller("clerk", "ana@loja.com.br")
 
 
 @pytest.fixture(params=["local", "s3"])
 def scene(request, tmp_path, monkeypatch) -> Scene:
-    if request.param == "local":
-        return Scene(local_purchase_store(tmp_path))
-    for name, value in MOTO_ENV.items():
-        monkeypatch.setenv(name, value)
-    request.getfixturevalue("atomic_conditional_puts")
-    endpoint = request.getfixturevalue("moto_endpoint")
-    bucket = request.getfixturevalue("bucket")
-    return Scene(s3_purchase_store(endpoint, bucket))
+    if request.param == "s3":
+        request.getfixturevalue("atomic_conditional_puts")
+    return Scene(purchase_store_for(request, tmp_path, monkeypatch))
 
 
 def attempt(scene: Scene, body: dict) -> tuple[int, str | None]:

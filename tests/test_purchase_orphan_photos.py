@@ -16,21 +16,14 @@ from laptop_pricing.purchase.privacy import ORPHAN_PHOTO_AGE, purge_orphan_photo
 from laptop_pricing.purchase.purchase import Caller
 from laptop_pricing.purchase.store import purchase_store_from_settings
 from laptop_pricing.settings import load_settings
-from tests.purchase_support import SECRET, Scene, local_purchase_store, s3_purchase_store
-from tests.service_fixtures import MOTO_ENV
+from tests.purchase_support import SECRET, Scene, purchase_store_for
 
 CLERK = Caller("clerk", "ana@loja.com.br")
 
 
 @pytest.fixture(params=["local", "s3"])
 def scene(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> Scene:
-    now = datetime.now(UTC)
-    if request.param == "local":
-        return Scene(local_purchase_store(tmp_path), now=now)
-    for name, value in MOTO_ENV.items():
-        monkeypatch.setenv(name, value)
-    endpoint = request.getfixturevalue("moto_endpoint")
-    return Scene(s3_purchase_store(endpoint, request.getfixturevalue("bucket")), now=now)
+    return Scene(purchase_store_for(request, tmp_path, monkeypatch), now=datetime.now(UTC))
 
 
 def test_photos_of_quotes_never_bought_go_a_day_after_the_newest(scene: Scene) -> None:

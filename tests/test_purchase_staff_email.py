@@ -22,10 +22,8 @@ from tests.purchase_support import (
     SECRET,
     SELLER,
     Scene,
-    local_purchase_store,
-    s3_purchase_store,
+    purchase_store_for,
 )
-from tests.service_fixtures import MOTO_ENV
 
 CLERK_EMAIL = "ana@loja.com.br"
 OWNER_EMAIL = "dono@loja.com.br"
@@ -35,13 +33,7 @@ OWNER = Caller("owner", OWNER_EMAIL)
 
 @pytest.fixture(params=["local", "s3"])
 def scene(request, tmp_path, monkeypatch) -> Scene:
-    if request.param == "local":
-        return Scene(local_purchase_store(tmp_path))
-    for name, value in MOTO_ENV.items():
-        monkeypatch.setenv(name, value)
-    endpoint = request.getfixturevalue("moto_endpoint")
-    bucket = request.getfixturevalue("bucket")
-    return Scene(s3_purchase_store(endpoint, bucket))
+    return Scene(purchase_store_for(request, tmp_path, monkeypatch))
 
 
 def approved_purchase(scene: Scene) -> str:
