@@ -15,6 +15,7 @@ import pandas as pd
 
 from laptop_pricing import log_columns
 from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.monitoring.categories import of_categories
 from laptop_pricing.monitoring.drift import Reference
 from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN, allowed_strings
 from laptop_pricing.pricing import schema
@@ -73,14 +74,9 @@ def store_mask(rows: pd.DataFrame, stores: tuple[str, ...]) -> np.ndarray:
     column = rows.get(log_columns.STORE_ID_COLUMN)
     if column is None:
         return np.full(len(rows), DEFAULT_STORE_ID in stores)
-    if isinstance(column.dtype, pd.CategoricalDtype):  # a year's column: one test per store
-        kept = [store_of(value) in stores for value in column.cat.categories]
-        by_code = np.array([*kept, DEFAULT_STORE_ID in stores], dtype=bool)  # -1: missing
-        chosen: np.ndarray = by_code[column.cat.codes.to_numpy()]
-        return chosen
-    values = column.astype(object).where(column.notna(), "")
-    mask: np.ndarray = values.map(lambda v: store_of(v) in stores).to_numpy(dtype=bool)
-    return mask
+    return of_categories(
+        column, lambda v: np.isin(_stores_of(v), list(stores)), DEFAULT_STORE_ID in stores
+    )
 
 
 def row_stores(rows: pd.DataFrame) -> np.ndarray:
@@ -89,13 +85,12 @@ def row_stores(rows: pd.DataFrame) -> np.ndarray:
     column = rows.get(log_columns.STORE_ID_COLUMN)
     if column is None:
         return np.full(len(rows), DEFAULT_STORE_ID, dtype=object)
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        names = [store_of(value) for value in column.cat.categories]
-        by_code = np.array([*names, DEFAULT_STORE_ID], dtype=object)  # -1: the last slot
-        stores: np.ndarray = by_code[column.cat.codes.to_numpy()]
-        return stores
-    mapped: np.ndarray = column.astype(object).where(column.notna(), "").map(store_of).to_numpy()
-    return mapped
+    return of_categories(column, _stores_of, DEFAULT_STORE_ID)
+
+
+def _stores_of(values: pd.Series) -> np.ndarray:
+    stores: np.ndarray = values.astype(object).where(values.notna(), "").map(store_of).to_numpy()
+    return stores
 
 
 def of_stores(rows: pd.DataFrame, stores: tuple[str, ...] | None) -> pd.DataFrame:

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from laptop_pricing import log_columns
 from laptop_pricing.formatting import format_whole_price
 from laptop_pricing.monitoring.aggregate import brasilia_days
+from laptop_pricing.monitoring.categories import of_categories
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN
 from laptop_pricing.monitoring.quality import IN_SCHEMA_COLUMN
@@ -145,28 +146,29 @@ def condition_grades(quotes: pd.DataFrame) -> pd.Series:
 
 
 def _answer_flags(values: pd.Series, defects: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: is the question answered, and does the answer describe a defect. A categorical
-    (the page's rows) is tested once per distinct answer, not once per quote."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        answered, defect = _answer_flags(pd.Series(values.cat.categories.astype(str)), defects)
-        codes = values.cat.codes.to_numpy()  # -1, a missing answer: the appended slot
-        return np.append(answered, False)[codes], np.append(defect, False)[codes]
-    text = values.astype(str).str.strip().str.lower()
-    answered = ~text.isin(["", "nan", "none", "<na>"]).to_numpy()
-    return answered, text.isin(defects).to_numpy()
+    """Per row: is the question answered, and does the answer describe a defect (a missing
+    answer: neither)."""
+
+    def text(answers: pd.Series) -> pd.Series:
+        return answers.astype(str).str.strip().str.lower()
+
+    answered = of_categories(values, lambda v: ~text(v).isin(UNANSWERED).to_numpy(), False)
+    return answered, of_categories(values, lambda v: text(v).isin(defects).to_numpy(), False)
+
+
+UNANSWERED = ("", "nan", "none", "<na>")  # what an empty or missing answer reads as in text
 
 
 def numbers(values: pd.Series) -> pd.Series:
-    """``pd.to_numeric(errors="coerce")`` as floats; a categorical is parsed once per value."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        text = pd.Series(values.cat.categories.astype(str))
-        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        by_code = np.append(parsed, np.nan)  # -1, a missing value: the appended slot
-        return pd.Series(by_code[values.cat.codes.to_numpy()], index=values.index)
-    return pd.Series(
-        pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
-        index=values.index,
-    )
+    """``pd.to_numeric(errors="coerce")`` as floats (a missing value: NaN)."""
+
+    def parse(text: pd.Series) -> np.ndarray:
+        parsed: np.ndarray = pd.to_numeric(text, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        return parsed
+
+    return pd.Series(of_categories(values, parse, np.nan), index=values.index)
 
 
 # Request-log columns no figure, rate or sentence of the section reads: left behind before the

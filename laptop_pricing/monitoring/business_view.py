@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -64,9 +63,7 @@ def with_offer(rows: pd.DataFrame) -> pd.DataFrame:
     offers = rows.get(business.OFFER)
     if offers is None or not isinstance(offers.dtype, pd.CategoricalDtype):
         return rows
-    values = pd.to_numeric(pd.Series(offers.cat.categories.astype(str)), errors="coerce")
-    positive = np.append((values > 0).to_numpy(), False)  # the last slot: a missing offer
-    return rows[positive[offers.cat.codes.to_numpy()]]
+    return rows[(business.numbers(offers) > 0).to_numpy()]
 
 
 def segment_figure(view: BusinessView, column: str) -> go.Figure | None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from laptop_pricing import log_columns
+from laptop_pricing.monitoring.categories import of_categories
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN
 from laptop_pricing.pricing import schema
 from laptop_pricing.record_kinds import PREDICTIONS
@@ -41,11 +42,10 @@ def allowed_strings(field_name: str) -> tuple[str, ...]:
 
 
 def _category_mask(series: pd.Series, predicate: Callable[[str], object]) -> np.ndarray:
-    """Evaluate ``predicate(category)`` once per category and spread it over the rows."""
-    categorical = series.cat
-    per_category = np.array([bool(predicate(str(c))) for c in categorical.categories] + [False])
-    mask: np.ndarray = per_category[categorical.codes.to_numpy()]  # pandas is untyped here
-    return mask
+    """``predicate`` of each row's value as text, evaluated once per category (missing: False)."""
+    return of_categories(
+        series, lambda v: np.array([bool(predicate(str(c))) for c in v], dtype=bool), False
+    )
 
 
 def missing_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
