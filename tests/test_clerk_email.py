@@ -103,3 +103,22 @@ def test_the_app_in_http_mode_sends_no_email_of_the_signed_in_clerk():
     assert "clerk_email" not in json.loads(sent["body"])
     assert CLERK.encode() not in sent["body"] and b"Nome" not in sent["body"]
     assert not any(CLERK in str(value) for value in sent["headers"].values())
+
+
+def test_compacting_again_clears_the_email_older_rows_were_logged_with(tmp_path):
+    """Rows logged before the e-mail left the log hold it in their day file; compacting the
+    day again (``compact --all``) writes the day file and its month without it."""
+    from datetime import date
+
+    from tests.request_log_support import compact_closed
+    from tests.synthetic_logs import SAMPLE_CLERKS, day_csv
+
+    store = local_store(tmp_path)
+    day = date(2025, 6, 30)
+    (tmp_path / store.layout.day_key(day)).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / store.layout.day_key(day)).write_bytes(day_csv(day, 20))  # the old layout
+    assert SAMPLE_CLERKS[0].encode() in (tmp_path / store.layout.day_key(day)).read_bytes()
+    compact_closed(store, day)
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert not any(clerk.encode() in stored for clerk in SAMPLE_CLERKS)
+    assert len(logged_rows(store, day)) == 20  # every row kept, only the e-mail gone

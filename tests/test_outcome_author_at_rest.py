@@ -127,3 +127,38 @@ def test_an_older_rollup_with_full_emails_reads_without_them_and_is_rewritten_wi
     assert set(rewritten.column("event_id").to_pylist()) == {"author-old-1", "author-new-1"}
     assert not AUTHORS & set(rewritten.column_names) and CLERK not in decoded(month)
     assert new_day in rollup.closed_days_of(month)
+
+
+def test_compacting_every_day_again_masks_older_day_files_and_their_month(settings):
+    """Day files and a month written before masking hold the full address; ``compact --all``
+    (every day again) leaves no byte with it: the day file keeps the masked author, the month
+    is rolled up again without any."""
+    store = store_from_settings(settings, OUTCOMES)
+    old_day = date(2026, 1, 10)
+    before = dataclasses.replace(  # the layout and the compactor as they were
+        OUTCOMES,
+        columns=tuple(c for c in OUTCOMES.columns if c != "recorded_by"),
+        rollup_columns=None,
+        stored_row=None,
+    )
+    row = {c: "" for c in before.columns}
+    row |= {"quote_id": "Q-OLD", "event_id": "author-old-2", "decision": "accepted"}
+    row |= {"recorded_at": f"{old_day}T12:00:00.000000Z", "clerk_email": CLERK, "late": "0"}
+    day_file = encode_day_csv(before, [row])
+    table, notes = rollup.day_table(before, old_day, [row])
+    closed = {old_day: (table, rollup.ClosedDay(1, rollup.digest(day_file), notes))}
+    assert store.write_rollup(2026, 1, rollup.with_days(rollup.MonthRollup(None, {}), closed), None)
+    store.write_day_file(old_day, day_file, None)
+    assert CLERK.encode() in written(settings)
+
+    later = datetime(2026, 1, 12, tzinfo=UTC)
+    compactor = Compactor(store, clock=lambda: later)
+    (result,) = compactor.compact_days(compactor.days(everything=True))
+    assert result.wrote_day_file and result.rolled_up
+    assert CLERK.encode() not in written(settings)
+    data, _ = store.read_day_file(old_day)
+    assert data is not None and b"a***@loja.com.br" in data
+    month, _ = store.read_rollup(2026, 1)
+    assert month is not None and not AUTHORS & set(pq.read_table(io.BytesIO(month)).column_names)
+    (again,) = compactor.compact_days([old_day])  # a second run: nothing left to change
+    assert not again.wrote_day_file and not again.rolled_up

@@ -166,6 +166,8 @@ class Compactor:
         result.without_id = sum(1 for r in decoded.records if not r.get(self.kind.id_column))
         result.rows_before = len(rows)
         merged = merge_rows(self.kind.id_column, rows, decoded.records, self.kind.timestamp_column)
+        if self.kind.stored_row is not None:
+            merged = [self.kind.stored_row(row) for row in merged]
         result.rows_after = len(merged)
         data = encode_day_csv(self.kind, merged)
         day_end = datetime.combine(day + timedelta(days=1), time(), UTC)

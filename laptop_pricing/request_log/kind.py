@@ -21,6 +21,14 @@ def _rollup_columns(table: pa.Table) -> pa.Table:
     return with_normalised_requests(table)
 
 
+def _stored_row(row: dict[str, str]) -> dict[str, str]:
+    """The row as a day file keeps it: no clerk's e-mail (the column is frozen in the layout and
+    written empty; a row logged before that loses it when its day is compacted again)."""
+    if not row.get(log_columns.CLERK_EMAIL_COLUMN):
+        return row
+    return {**row, log_columns.CLERK_EMAIL_COLUMN: ""}
+
+
 PREDICTIONS = RecordKind(
     name="prediction",
     columns=log_columns.LOG_COLUMNS,
@@ -32,4 +40,5 @@ PREDICTIONS = RecordKind(
     price_column=log_columns.PRICE_COLUMN,
     defaults=log_columns.LOG_COLUMN_DEFAULTS,
     rollup_columns=_rollup_columns,
+    stored_row=_stored_row,
 )

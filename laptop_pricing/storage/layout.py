@@ -74,6 +74,12 @@ class RecordKind:
     rollup_columns: Callable[[pa.Table], pa.Table] | None = field(
         default=None, hash=False, compare=False
     )
+    # What a day file keeps of a row (the outcomes: the author masked, never the e-mail), applied
+    # to every row the compactor writes, so that compacting a day again brings an older file to
+    # it (``compact --all``). None: the row as recorded.
+    stored_row: Callable[[dict[str, str]], dict[str, str]] | None = field(
+        default=None, hash=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         missing = {self.id_column, self.timestamp_column} - set(self.columns)

@@ -133,6 +133,14 @@ def _without_authors(table: pa.Table) -> pa.Table:
     return table.drop_columns([c for c in table.column_names if c in AUTHOR_COLUMNS])
 
 
+def _stored_row(row: dict[str, str]) -> dict[str, str]:
+    """The row as a day file keeps it: the author masked in ``recorded_by``, the e-mail column
+    empty. A row written before masking is brought to it when its day is compacted again."""
+    if not row.get(CLERK_EMAIL):
+        return row
+    return {**row, CLERK_EMAIL: "", RECORDED_BY: masked_email(_author(row))}
+
+
 # How outcomes are stored (``storage.layout``): one object per event id, so a replayed event is
 # stored once; day files ``<OUTCOMES-PREFIX>/YYYY-MM-DD_trade_in_outcomes.csv``.
 OUTCOMES = RecordKind(
@@ -145,6 +153,7 @@ OUTCOMES = RecordKind(
     keyed_by_id=True,
     defaults={STORE_ID: DEFAULT_STORE_ID},
     rollup_columns=_without_authors,
+    stored_row=_stored_row,
 )
 
 # ---------------------------------------------------------------------------------------------
