@@ -1,15 +1,18 @@
-"""The monitoring charts read right with any amount of data, checked on the SVG Chromium drew:
+"""The monitoring page in real Chromium with any amount of data, checked on the SVG it drew:
 one day, one week and a year give whole-day date ticks without repeats, integer count ticks,
-and a market-estimate KPI shown in full."""
+and a market-estimate KPI shown in full; a year also draws every section, no legend on a
+title, and downloads every request."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from laptop_pricing.pricing.artifact import read_metadata
+from laptop_pricing.pricing.schema import FIELDS
 from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
 from tests.monitoring_fixtures import write_files
 from tests.synthetic_logs import day_files
@@ -67,8 +70,7 @@ def day_tick(label: str) -> date:
 @pytest.mark.parametrize(("days", "rows_per_day"), [(1, 3), (7, None), (365, None)])
 def test_ticks_read_right_for_any_amount_of_data(tmp_path, days, rows_per_day):
     metadata = read_metadata()
-    write_files(
-        tmp_path,
+    written = list(
         day_files(
             END,
             days,
@@ -76,8 +78,9 @@ def test_ticks_read_right_for_any_amount_of_data(tmp_path, days, rows_per_day):
             prefix="laptop-prediction-real-data",
             reference=metadata.reference["fields"],
             versions=("2025.01.10-ridge", metadata.version),
-        ),
+        )
     )
+    write_files(tmp_path, written)
     with (
         StreamlitServer(env={"PREDICTIONS_DIR": str(tmp_path)}) as server,
         chromium_browser() as browser,
@@ -105,6 +108,8 @@ def test_ticks_read_right_for_any_amount_of_data(tmp_path, days, rows_per_day):
         assert page.evaluate(CUT_METRICS_JS) == [], "a KPI value is cut off"
         estimate = page.get_by_test_id("stMetric").filter(has_text="Estimativa de mercado mediana")
         assert "R$" in estimate.get_by_test_id("stMetricValue").inner_text()
+        if days == 365:
+            every_section_and_the_download(page, written)
 
         phone = browser.new_page(viewport=PHONE)
         open_monitoring(phone, server, days)
@@ -113,3 +118,40 @@ def test_ticks_read_right_for_any_amount_of_data(tmp_path, days, rows_per_day):
         assert scroll <= PHONE["width"], f"the page scrolls sideways on a phone ({scroll} px)"
         screenshot(phone, f"monitoring-{days}-days-phone", full_page=False)
         tall_screenshot(phone, f"monitoring-{days}-days-phone-whole")
+
+
+def every_section_and_the_download(page, written: list[tuple[str, bytes]]) -> None:
+    """A year: every section is drawn (one share figure per field), no legend covers a title,
+    no error, and "Baixar" gives a CSV of every request written, without the clerk's e-mail
+    or the request id."""
+    page.get_by_text("Os pedidos ainda se parecem com o treino?").wait_for(timeout=60_000)
+    page.get_by_text("Qualidade dos dados").wait_for(timeout=60_000)
+    assert page.locator(".js-plotly-plot").count() == 4 + len(FIELDS)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "Traceback" not in page.content()
+    for plot in page.locator(".js-plotly-plot").all():
+        title = plot.locator(".gtitle").bounding_box()
+        assert title is not None
+        for legend in plot.locator("g.legend").all():
+            box = legend.bounding_box()
+            assert not overlaps(title, box), "a legend is drawn on its figure's title"
+            for note in plot.locator("g.annotation").all():  # the subplot titles
+                assert not overlaps(box, note.bounding_box()), "a legend covers a subplot title"
+    requests = sum(data.count(b"\n") - 1 for _, data in written)  # each file: a header, rows
+    with page.expect_download(timeout=60_000) as caught:
+        page.get_by_role("button", name="pedidos filtrados (CSV)").click()
+    download = caught.value
+    assert download.suggested_filename == "pedidos_2024-06-30_a_2025-06-30.csv"
+    downloaded = pd.read_csv(download.path(), dtype=str)
+    assert len(downloaded) == requests
+    assert "clerk_email" not in downloaded and "request_id" not in downloaded
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    """Two bounding boxes (x, y, width, height in page pixels) share some area."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )

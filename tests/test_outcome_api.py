@@ -187,11 +187,11 @@ def test_auth_and_the_usage_plan_apply_to_outcomes_as_to_pricing(handler, client
 
 
 # ---------------------------------------------------------------------------------------------
-# 600 outcomes from 50 threads through the local server, a fifth of them sent twice (the
+# 300 outcomes from 50 threads through the local server, a fifth of them sent twice (the
 # repeats also prove that the distinct events are stored once each)
 
 
-OUTCOMES_SENT = 600
+OUTCOMES_SENT = 300
 
 
 def _load(server: ApiServer) -> tuple[list[str], list[int]]:
@@ -248,7 +248,7 @@ def _check_stored_once(settings, events: list[str]) -> None:
     assert sorted(again.outcomes["event_id"]) == sorted(events)
 
 
-def test_600_outcomes_from_50_threads_a_fifth_sent_twice_into_the_local_folder(
+def test_300_outcomes_from_50_threads_a_fifth_sent_twice_into_the_local_folder(
     tmp_path, monkeypatch
 ):
     env = {"PREDICTIONS_DIR": str(tmp_path / "log"), "POWERTOOLS_METRICS_DISABLED": "true"}
@@ -260,7 +260,7 @@ def test_600_outcomes_from_50_threads_a_fifth_sent_twice_into_the_local_folder(
     _check_stored_once(load_settings({}), events)
 
 
-def test_600_outcomes_from_50_threads_a_fifth_sent_twice_into_s3(
+def test_300_outcomes_from_50_threads_a_fifth_sent_twice_into_s3(
     tmp_path, monkeypatch, moto_endpoint, bucket
 ):
     env = {
