@@ -10,14 +10,18 @@ BIN := $(VENV)/bin
 run: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py
 
-# Everything but the browser tests on two workers (pytest-xdist), then the browser tests on two
-# workers, a whole file per worker (--dist loadfile: a file's module-scoped Streamlit server and
-# Chromium stay on one worker, so two servers and two browsers run at once, not more).
+# Everything but the browser tests on two workers (pytest-xdist), with the type check beside
+# them (alone it kept one core idle for most of a minute; either failing fails the target), then
+# the browser tests on two workers, a whole file per worker (--dist loadfile: a file's
+# module-scoped Streamlit server and Chromium stay on one worker, so two servers and two
+# browsers run at once, not more).
 test: provision
 	$(BIN)/ruff check .
-	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -m "not browser" -n 2 --durations=15
+	$(BIN)/mypy & types=$$!; \
+	$(BIN)/python -m pytest -m "not browser" -n 2 --durations=15; tests=$$?; \
+	wait $$types; checked=$$?; \
+	test $$tests -eq 0 && test $$checked -eq 0
 	$(BIN)/python -m pytest -m browser -n 2 --dist loadfile --durations=15
 
 # The OS packages the tests need beyond pip (scripts/provision-test-os.sh: apt, else Playwright).
