@@ -60,3 +60,13 @@ def format_percent(share: float, digits: int = 1) -> str:
 def format_day(day: date) -> str:
     """``date(2025, 6, 3) -> '03/06/2025'``."""
     return babel_format_date(day, "dd/MM/yyyy", locale=LOCALE)
+
+
+def masked_email(email: object) -> str:
+    """An e-mail as a page shows it to anyone but an owner, and as an outcome keeps its author:
+    first letter and domain (``a***@loja.com.br``); masking a masked address gives it back. The
+    full address is personal data (docs/security.md)."""
+    if not isinstance(email, str) or "@" not in email:
+        return ""
+    local, domain = email.strip().rsplit("@", 1)
+    return f"{local[:1]}***@{domain}"

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from laptop_pricing.embedded import embedded_client
-from laptop_pricing.formatting import format_int
+from laptop_pricing.formatting import format_int, masked_email
 from laptop_pricing.monitoring.business import MIN_DECIDED
 from laptop_pricing.pricing.laptop_spec import LaptopSpec
 from laptop_pricing.settings import load_settings
 from laptop_pricing.trade_in.condition import Condition
-from laptop_pricing.trade_in.outcome import masked_email
 from laptop_pricing.trade_in.outcome_service import quote_lookup_from_settings
 from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH
 from tests.browser_support import (

@@ -9,8 +9,9 @@ import pyarrow as pa
 
 from laptop_pricing import log_columns
 from laptop_pricing.monitoring import aggregate
+from laptop_pricing.monitoring.arrow_columns import narrow
 from laptop_pricing.monitoring.frame import to_frame
-from laptop_pricing.monitoring.parsing import FILE_COLUMN, ROW_COLUMNS, narrow
+from laptop_pricing.monitoring.parsing import FILE_COLUMN, ROW_COLUMNS
 from tests.request_rows_support import make_rows
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from laptop_pricing import log_columns
+from laptop_pricing.monitoring.arrow_columns import code_type
 from laptop_pricing.monitoring.parsing import (
     CATEGORY_COLUMNS,
     DICTIONARY_COLUMNS,
@@ -23,7 +24,6 @@ from laptop_pricing.monitoring.parsing import (
     LINE_COLUMN,
     ROW_COLUMNS,
     UNIQUE_TEXT_COLUMNS,
-    code_type,
 )
 from laptop_pricing.request_log.normalised import normalise_value
 

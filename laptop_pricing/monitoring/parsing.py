@@ -26,6 +26,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from laptop_pricing import log_columns
+from laptop_pricing.monitoring.arrow_columns import (
+    dictionary_column,
+    narrow_column,
+    text_column,
+)
 from laptop_pricing.pricing import schema
 from laptop_pricing.request_log.kind import PREDICTIONS
 from laptop_pricing.storage import rollup
@@ -217,33 +222,6 @@ def _tokenise_slow(name: str, data: bytes, columns: list[str], first_data_line: 
     return arrays, np.asarray(cells.lines, dtype=np.int32), notes
 
 
-def _dictionary(column: pa.Array | pa.ChunkedArray | None, n: int, fill: str = "") -> pa.Array:
-    """A dictionary column; absent (an older file), all ``fill``; an empty cell of a column
-    with a default (``log_columns.LOG_COLUMN_DEFAULTS``) reads as that default."""
-    if column is None:
-        return pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(n, dtype=np.int32)), pa.array([fill], pa.string())
-        )
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    values = column.dictionary if pa.types.is_dictionary(column.type) else column
-    if fill and pc.any(pc.equal(values.cast(pa.string()), "")).as_py():
-        text = column.cast(pa.string())
-        column = pc.if_else(pc.equal(text, ""), pa.scalar(fill), text)
-    if pa.types.is_dictionary(column.type):
-        return column
-    return pc.dictionary_encode(column.cast(pa.string()))
-
-
-def _text(column: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
-    """A plain text column; absent (an older file) or missing cells, empty text."""
-    if column is None:
-        return pa.array([""] * n, pa.string())
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    return pc.fill_null(column.cast(pa.string()), "")
-
-
 def convert(
     name: str,
     strings: dict[str, pa.Array],
@@ -269,9 +247,9 @@ def convert(
                 set_aside.append(SetAside(name, int(lines[i]), BAD_PRICE, short(raw_price[i])))
     zeros = pa.array(np.zeros(n, dtype=np.int32))
     columns: dict[str, pa.Array] = {
-        c: _dictionary(strings.get(c), n, _DEFAULTS.get(c, "")) for c in DICTIONARY_COLUMNS
+        c: dictionary_column(strings.get(c), n, _DEFAULTS.get(c, "")) for c in DICTIONARY_COLUMNS
     }
-    columns.update({c: _text(strings.get(c), n) for c in UNIQUE_TEXT_COLUMNS})
+    columns.update({c: text_column(strings.get(c), n) for c in UNIQUE_TEXT_COLUMNS})
     columns[log_columns.PRICE_COLUMN] = prices
     columns[log_columns.TIMESTAMP_COLUMN] = timestamps
     columns[FILE_COLUMN] = pa.DictionaryArray.from_arrays(zeros, pa.array([name]))
@@ -325,7 +303,7 @@ def parse_rollup_month(
         read = month.read(columns=[name], use_threads=False).column(0)
         if keep is not None:
             read = read.filter(keep)
-        return _narrow_column(read.combine_chunks())
+        return narrow_column(read.combine_chunks())
 
     day = month.read(columns=[rollup.DAY_COLUMN], use_threads=False).column(0)
     keep = None
@@ -338,49 +316,21 @@ def parse_rollup_month(
     day_codes = pc.dictionary_encode(day).combine_chunks()
     names = [layout.day_file_name(d) for d in day_codes.dictionary.to_pylist()]
     columns: dict[str, pa.Array] = {
-        c: _dictionary(column(c) if c in available else None, n, _DEFAULTS.get(c, ""))
+        c: dictionary_column(column(c) if c in available else None, n, _DEFAULTS.get(c, ""))
         for c in DICTIONARY_COLUMNS
     }
     columns.update(
-        {c: _text(column(c) if c in available else None, n) for c in UNIQUE_TEXT_COLUMNS}
+        {c: text_column(column(c) if c in available else None, n) for c in UNIQUE_TEXT_COLUMNS}
     )
     columns[log_columns.PRICE_COLUMN] = column(log_columns.PRICE_COLUMN)
     columns[log_columns.TIMESTAMP_COLUMN] = column(log_columns.TIMESTAMP_COLUMN).cast(
         pa.timestamp("us", tz="UTC")
     )
-    columns[FILE_COLUMN] = _narrow_column(
+    columns[FILE_COLUMN] = narrow_column(
         pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
     )
     columns[LINE_COLUMN] = column(rollup.SOURCE_LINE_COLUMN)
     return pa.table({c: columns[c] for c in ROW_COLUMNS}), set(closed), notes
-
-
-# ---------------------------------------------------------------------------------------------
-# Narrow dictionaries (the frame itself is built in ``frame``)
-
-
-def code_type(categories: int) -> type[np.signedinteger]:
-    """The narrowest signed integer for codes 0..categories-1 and -1 (missing)."""
-    for candidate in (np.int8, np.int16):
-        if categories <= np.iinfo(candidate).max:
-            return candidate
-    return np.int32
-
-
-def _narrow_column(column: pa.Array) -> pa.Array:
-    """A dictionary column with the narrowest indices (one byte for a field's few values, where
-    Parquet and the CSV reader give four); any other column as it is."""
-    if not pa.types.is_dictionary(column.type):
-        return column
-    index_type = pa.from_numpy_dtype(code_type(len(column.dictionary)))
-    return column.cast(pa.dictionary(index_type, column.type.value_type))
-
-
-def narrow(table: pa.Table) -> pa.Table:
-    """``table`` with its dictionary columns narrowed (``_narrow_column``): each file's table is
-    narrowed as soon as it is parsed, so a year never waits with four-byte indices."""
-    columns = [_narrow_column(column.combine_chunks()) for column in table.columns]
-    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def drop_repeated_requests(kept: Sequence[ParsedFile], records: ParsedFile) -> ParsedFile:

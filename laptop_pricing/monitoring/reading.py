@@ -18,12 +18,12 @@ import pandas as pd
 import pyarrow as pa
 
 from laptop_pricing import log_columns
+from laptop_pricing.monitoring.arrow_columns import narrow
 from laptop_pricing.monitoring.frame import to_frame
 from laptop_pricing.monitoring.parsing import (
     UNREADABLE,
     ParsedFile,
     drop_repeated_requests,
-    narrow,
     parse_day_bytes,
     parse_records,
     parse_rollup_month,

@@ -15,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from laptop_pricing.formatting import masked_email
 from laptop_pricing.purchase.purchase import Override, Purchase
 from laptop_pricing.purchase.store import PurchaseStore
 from laptop_pricing.purchase.vault import PersonalDataVault, SealedDataUnreadable
-from laptop_pricing.trade_in.outcome import masked_email
 
 
 def is_sealed(purchase: Purchase) -> bool:

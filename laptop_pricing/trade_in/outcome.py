@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from laptop_pricing import safe_csv
 from laptop_pricing.errors import QuoteExpired
-from laptop_pricing.formatting import BRASILIA
+from laptop_pricing.formatting import BRASILIA, masked_email
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.storage.layout import RecordKind
 from laptop_pricing.store_id import DEFAULT_STORE_ID, STORE_ID_FIELD, store_of
@@ -322,15 +322,6 @@ class Outcome:
             store_id=store_of(record.get(STORE_ID)),
             recorded_by=masked_email(_author(record)) or None,
         )
-
-
-def masked_email(email: object) -> str:
-    """The author as an outcome keeps it: first letter and domain (``a***@loja.com.br``); masking
-    a masked address gives it back. The full address is personal data (docs/security.md)."""
-    if not isinstance(email, str) or "@" not in email:
-        return ""
-    local, domain = email.strip().rsplit("@", 1)
-    return f"{local[:1]}***@{domain}"
 
 
 def _author(record: Mapping[str, Any]) -> str:
