@@ -13,7 +13,11 @@ from scipy.stats import binomtest
 
 from laptop_pricing.monitoring import business, business_charts, business_summary
 from laptop_pricing.monitoring.charts import MAX_FIGURE_BYTES
-from laptop_pricing.monitoring.outcome_reader import empty_outcomes, outcomes_frame
+from laptop_pricing.monitoring.outcome_reader import (
+    current_outcomes,
+    empty_outcomes,
+    outcomes_frame,
+)
 from laptop_pricing.trade_in import outcome
 from tests import synthetic_business as synthetic
 
@@ -241,3 +245,53 @@ def test_the_pages_categorical_rows_give_what_plain_text_gives(quarter):
     assert joined["categorical"]["brand"].dtype == "category"  # the test compares two paths
     weeks = {k: business.acceptance_over_time(v) for k, v in joined.items()}
     pd.testing.assert_frame_equal(weeks["plain"], weeks["categorical"], check_dtype=False)
+
+
+def test_each_quote_reads_its_current_outcome_as_a_merge_would():
+    """The lookup that replaced the merge gives each quote what ``current_outcomes`` merged on
+    the quote id gives: superseded outcomes, outcomes of quotes not in the period, a repeated
+    quote (first kept) and quote ids as categories or text."""
+    rng = np.random.default_rng(7)
+    ids = [f"Q{i:03d}" for i in range(60)]
+    quotes = pd.DataFrame(
+        {
+            "quote_id": [*ids, "Q001"],  # a retry of Q001 logged twice
+            "offer": rng.integers(500, 3000, 61),
+            "price": rng.integers(1000, 6000, 61),
+            "timestamp": pd.to_datetime(["2026-03-30T10:00Z"] * 61, utc=True),
+        }
+    )
+    decisions = ["accepted", "declined", "negotiated", "revised"]
+    made = [
+        outcome.Outcome(
+            quote,
+            f"e-{k:08d}",
+            decisions[k % 4],
+            1000 + k if decisions[k % 4] in ("negotiated", "revised") else None,
+            "offer_too_low" if decisions[k % 4] == "declined" else None,
+            "",
+            "screen" if decisions[k % 4] == "revised" else None,
+            1000,
+            False,
+            datetime(2026, 3, 30, 12, tzinfo=UTC) + timedelta(minutes=k),
+        )
+        for k, quote in enumerate([*rng.choice(ids, 80), "GONE-1", "GONE-2"])
+    ]
+    frame = outcomes_frame([item.as_record() for item in made])
+    current = current_outcomes(frame).set_index("quote_id")
+    for quote_ids in (quotes["quote_id"], quotes["quote_id"].astype("category")):
+        joined = business.join_outcomes(quotes.assign(quote_id=quote_ids), frame)
+        assert joined["quote_id"].tolist() == ids  # each quote once, in order
+        for row in joined.itertuples():
+            if row.quote_id not in current.index:
+                assert row.status == business.OPEN and pd.isna(row.decision)
+                assert pd.isna(row.amount) and pd.isna(row.recorded_at)
+                continue
+            expected = current.loc[row.quote_id]
+            assert row.decision == expected["decision"]
+            assert str(row.reason) == str(expected["reason"])
+            assert row.recorded_at == expected["recorded_at"]
+            assert pd.isna(row.amount) == pd.isna(expected["amount"])
+            assert pd.isna(row.amount) or row.amount == expected["amount"]
+            deal = expected["decision"] in outcome.DEAL_DECISIONS
+            assert row.status == (business.DEAL if deal else business.DECLINED)
