@@ -1,8 +1,9 @@
 """Sign-in and deep links in real Chromium, against a real OpenID Connect provider on 127.0.0.1.
 
-* Every page, for every kind of visitor, on a freshly started server whose first request is a deep
-  link to that page: our setup ran (our title and navigation, never Streamlit's legacy list of
-  files), and a page the visitor may not open shows why and no data.
+* Every page, for every kind of visitor, by a deep link; every page is the first request of a
+  freshly started server (open and signed-in), and so is every kind of visitor: our setup ran
+  (our title and navigation, never Streamlit's legacy list of files), and a page the visitor
+  may not open shows why and no data.
 * The whole sign-in: logged out -> the sign-in button and nothing else; an owner reaches
   monitoring; a clerk prices but is refused the monitoring URL; signing out returns to the door.
 
@@ -113,30 +114,53 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("url_path", sorted(PAGES))
-@pytest.mark.parametrize("visitor", sorted(EXPECTED))
-def test_deep_link_on_a_fresh_server(browser, site, cookies, visitor, url_path):
+SIGNED_IN_VISITORS = ("owner", "clerk", "signed_out")  # one server's settings serve all three
+
+
+def visitors_in_turn(url_path: str) -> tuple[str, ...]:
+    """The signed-in server's visitors for ``url_path``, a different one first for the next
+    page: every visitor makes some fresh server's very first request, every page is one."""
+    turn = sorted(PAGES).index(url_path) % len(SIGNED_IN_VISITORS)
+    return SIGNED_IN_VISITORS[turn:] + SIGNED_IN_VISITORS[:turn]
+
+
+def check_deep_link(browser, url: str, state, visitor: str, url_path: str) -> None:
     opens, menu = EXPECTED[visitor]
-    state = cookies.get(visitor)
-    with server(site, signed_in=visitor != "open_local") as fresh:
-        context = browser.new_context(storage_state=state, viewport={"width": 1366, "height": 768})
-        page = context.new_page()
-        page.goto(f"{fresh.url}/{url_path}")  # the server's very first page request
-        heading, only_there = PAGES[url_path]
-        if url_path in opens:
-            settle(page, only_there)
-            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        elif visitor == "signed_out":
-            settle(page, SIGN_IN_BUTTON)
-            expect(page.get_by_text(only_there)).to_have_count(0)
-        else:
-            settle(page, OWNERS_ONLY)
-            expect(page.get_by_text(only_there)).to_have_count(0)
-        assert page.title() == OUR_TITLE  # legacy mode would title it after the file
-        assert nav_links(page) == menu
-        if visitor == "open_local":
-            expect(page.get_by_text(OPEN_LOCAL_NOTE)).to_be_visible()
-        context.close()
+    context = browser.new_context(storage_state=state, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(f"{url}/{url_path}")
+    heading, only_there = PAGES[url_path]
+    if url_path in opens:
+        settle(page, only_there)
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    elif visitor == "signed_out":
+        settle(page, SIGN_IN_BUTTON)
+        expect(page.get_by_text(only_there)).to_have_count(0)
+    else:
+        settle(page, OWNERS_ONLY)
+        expect(page.get_by_text(only_there)).to_have_count(0)
+    assert page.title() == OUR_TITLE  # legacy mode would title it after the file
+    assert nav_links(page) == menu
+    if visitor == "open_local":
+        expect(page.get_by_text(OPEN_LOCAL_NOTE)).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("url_path", sorted(PAGES))
+def test_deep_link_on_a_fresh_server(browser, site, cookies, url_path):
+    """The page as the first request of a fresh open server, and of a fresh signed-in server
+    (then the other signed-in visitors on it): two fresh servers a page, not one a visitor."""
+    with server(site, signed_in=False) as fresh:
+        check_deep_link(browser, fresh.url, None, "open_local", url_path)
+    with server(site) as fresh:
+        for visitor in visitors_in_turn(url_path):
+            check_deep_link(browser, fresh.url, cookies.get(visitor), visitor, url_path)
+
+
+def test_every_visitor_makes_a_fresh_servers_first_request():
+    firsts = {visitors_in_turn(path)[0] for path in PAGES}
+    assert firsts == set(SIGNED_IN_VISITORS)
+    assert all(sorted(visitors_in_turn(path)) == sorted(SIGNED_IN_VISITORS) for path in PAGES)
 
 
 def test_sign_in_end_to_end(browser, site):
