@@ -37,18 +37,23 @@ CUT_METRICS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricV
   .map(e => e.textContent)"""
 
 
+# A deadline, not a timing check: a year's page cold, beside two other browser tests on a
+# 2-core runner, has taken 65 s.
+PAGE_WAIT = 150_000
+
+
 def open_monitoring(page, server, days: int) -> None:
     # app.py first: a fresh server's first session that lands on /monitoring runs the page file
     # alone (Streamlit's pages/ folder discovery), without app.py's page setup.
     page.goto(server.url)
     page.get_by_text("Avaliar notebook").first.wait_for(timeout=60_000)
     page.goto(f"{server.url}/monitoring")  # on a phone the sidebar with the link is closed
-    page.get_by_text("Pedidos no período").wait_for(timeout=60_000)
+    page.get_by_text("Pedidos no período").wait_for(timeout=PAGE_WAIT)
     wait_for_app_idle(page)
     if days > 30:
         page.get_by_text("Tudo", exact=True).click()
         wait_for_app_idle(page)
-    page.locator(".js-plotly-plot").nth(4).wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").nth(4).wait_for(timeout=PAGE_WAIT)
     page.wait_for_timeout(1500)  # Plotly draws its ticks after the element appears
 
 
@@ -124,8 +129,8 @@ def every_section_and_the_download(page, written: list[tuple[str, bytes]]) -> No
     """A year: every section is drawn (one share figure per field), no legend covers a title,
     no error, and "Baixar" gives a CSV of every request written, without the clerk's e-mail
     or the request id."""
-    page.get_by_text("Os pedidos ainda se parecem com o treino?").wait_for(timeout=60_000)
-    page.get_by_text("Qualidade dos dados").wait_for(timeout=60_000)
+    page.get_by_text("Os pedidos ainda se parecem com o treino?").wait_for(timeout=PAGE_WAIT)
+    page.get_by_text("Qualidade dos dados").wait_for(timeout=PAGE_WAIT)
     assert page.locator(".js-plotly-plot").count() == 4 + len(FIELDS)
     assert page.locator("[data-testid='stException']").count() == 0
     assert "Traceback" not in page.content()
@@ -138,7 +143,7 @@ def every_section_and_the_download(page, written: list[tuple[str, bytes]]) -> No
             for note in plot.locator("g.annotation").all():  # the subplot titles
                 assert not overlaps(box, note.bounding_box()), "a legend covers a subplot title"
     requests = sum(data.count(b"\n") - 1 for _, data in written)  # each file: a header, rows
-    with page.expect_download(timeout=60_000) as caught:
+    with page.expect_download(timeout=PAGE_WAIT) as caught:
         page.get_by_role("button", name="pedidos filtrados (CSV)").click()
     download = caught.value
     assert download.suggested_filename == "pedidos_2024-06-30_a_2025-06-30.csv"

@@ -49,7 +49,7 @@ def test_negocios_over_a_year_of_quotes_and_outcomes(tmp_path, browser):
             wait_for_app_idle(page, 180_000)
             page.get_by_text("Tudo", exact=True).click()  # the whole year
             wait_for_app_idle(page, 180_000)
-            page.get_by_text("das ofertas foram aceitas").first.wait_for(timeout=60_000)
+            page.get_by_text("das ofertas foram aceitas").first.wait_for(timeout=120_000)
             heading.evaluate("element => element.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(1_500)
             shot = screenshot(page, f"negocios-year-{name}", full_page=False)
