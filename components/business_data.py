@@ -71,11 +71,13 @@ def business_view(
     today: date,
     alert_below: float | None,
     stores: tuple[str, ...] | None = None,
+    scope: tuple[str, ...] | None = None,
 ) -> BusinessView:
     """The quotes made in the period with the outcomes recorded since its first day, of
     ``stores`` (None: all). The rows come from the page's own load of the request log (the same
-    window, so the same cache)."""
-    rows = monitoring_data.load_log(log_location, *Filters(start, end).load_window()).rows
+    window and ``scope``, so the same cache)."""
+    window = Filters(start, end).load_window()
+    rows = monitoring_data.load_log(log_location, *window, scope).rows
     outcomes = load_outcomes(outcome_location, start, max(end, today) + NEXT_FILE).outcomes
     return compute_business_view(
         of_stores(rows, stores), of_stores(outcomes, stores), start, end, alert_below
@@ -92,7 +94,7 @@ def owner_week(
     first = loaded_since(page.end)
     if window[0] > first:
         window = (first, page.end + NEXT_FILE)  # its last evening is in the next file
-    rows = of_stores(monitoring_data.load_log(log_location, *window).rows, page.stores)
+    rows = of_stores(monitoring_data.load_log(log_location, *window, page.scope).rows, page.stores)
     outcomes = load_outcomes(outcome_location, first, max(page.end, today) + NEXT_FILE).outcomes
     return compute_owner_week(rows, of_stores(outcomes, page.stores), page.end)
 
@@ -109,7 +111,7 @@ def fired_alerts(
     """The rules that fire over the windows ending today, over ``stores`` (None: all; the drift
     rule only when the model ships a training reference)."""
     start = max(oldest, today - timedelta(days=rules.longest_window_days - 1))
-    rows = of_stores(monitoring_data.load_log(log_location, start, today).rows, stores)
+    rows = of_stores(monitoring_data.load_log(log_location, start, today, stores).rows, stores)
     outcomes = of_stores(load_outcomes(outcome_location, start, today + NEXT_FILE).outcomes, stores)
     reference, _ = monitoring_data.training_reference()
     if reference is None:

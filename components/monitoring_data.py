@@ -60,26 +60,30 @@ def list_days(location: LogLocation) -> list[DayFile]:
 
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
-def load_log(location: LogLocation, start: date, end: date) -> LoadedLog:
+def load_log(
+    location: LogLocation, start: date, end: date, scope: tuple[str, ...] | None = None
+) -> LoadedLog:
     """The rows of a window, held once and shared, never copied: ``st.cache_data`` would keep a
     pickled copy of a year (about 60 MB) and unpickle another on each of the run's four calls.
-    Read-only for every caller (pandas' copy-on-write keeps a derived frame from changing it)."""
+    Read-only for every caller (pandas' copy-on-write keeps a derived frame from changing it).
+    ``scope``: the stores the visitor may read (None: all); only their rows are read."""
     memory.map_large_blocks()  # so a reload does not grow the process (see that module)
-    result = read_log(location.open(), start, end)
+    result = read_log(location.open(), start, end, stores=None if scope is None else set(scope))
     return LoadedLog(quality.with_in_schema(result.rows), result.set_aside, result.files)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
 def period_versions(location: LogLocation, filters: view.Filters) -> tuple[int, list[str]]:
     """Requests in the period and the model versions that answered them."""
-    rows = load_log(location, *filters.load_window()).rows
+    rows = load_log(location, *filters.load_window(), filters.scope).rows
     return view.period_versions(rows, filters.start, filters.end, filters.stores)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
 def stores_seen(location: LogLocation, filters: view.Filters) -> tuple[str, ...]:
     """The stores with a request in the period's window (the store filter's choices)."""
-    column = load_log(location, *filters.load_window()).rows.get(log_columns.STORE_ID_COLUMN)
+    rows = load_log(location, *filters.load_window(), filters.scope).rows
+    column = rows.get(log_columns.STORE_ID_COLUMN)
     if column is None:
         return (DEFAULT_STORE_ID,)
     values = column.cat.categories if isinstance(column.dtype, pd.CategoricalDtype) else column
@@ -89,7 +93,7 @@ def stores_seen(location: LogLocation, filters: view.Filters) -> tuple[str, ...]
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
 def set_aside(location: LogLocation, filters: view.Filters) -> list[SetAside]:
     """What the reader could not keep in the period's window (files and lines, with why)."""
-    return list(load_log(location, *filters.load_window()).set_aside)
+    return list(load_log(location, *filters.load_window(), filters.scope).set_aside)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
@@ -97,14 +101,14 @@ def monitoring_view(
     location: LogLocation, filters: view.Filters, today: date
 ) -> view.MonitoringView:
     """KPIs, figures and tables for one filter choice: a rerun redraws from this small object."""
-    loaded = load_log(location, *filters.load_window())
+    loaded = load_log(location, *filters.load_window(), filters.scope)
     reference, _ = training_reference()
     return view.compute_view(loaded.rows, loaded.set_aside, loaded.files, filters, today, reference)
 
 
 def filtered_rows(location: LogLocation, filters: view.Filters) -> pd.DataFrame:
     """The rows behind the current view (for the CSV download, built only when clicked)."""
-    return filters.apply(load_log(location, *filters.load_window()).rows)
+    return filters.apply(load_log(location, *filters.load_window(), filters.scope).rows)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

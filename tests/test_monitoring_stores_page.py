@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from components import monitoring_data
 from components.store_filter import LABEL as STORE_FILTER_LABEL
+from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.store_id import STORE_ID_FIELD
 from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH
 from tests.app_fixtures import OWNER, app
@@ -54,11 +56,22 @@ def requests_shown(at) -> str:
     return next(m.value for m in at.metric if m.label == REQUESTS_LABEL)
 
 
-def test_an_owner_of_one_store_reads_only_that_store(clean_env: Path) -> None:
+def test_an_owner_of_one_store_reads_only_that_store(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     counts = two_stores(clean_env / "predictions")
     secrets = {"OWNER-EMAILS": f"{OWNER}=centro", "POLICY-PATH": str(policies(clean_env))}
+    reads = []
+
+    def recorded(*args, **kwargs):  # the real reader, its scope and rows noted
+        result = read_log(*args, **kwargs)
+        reads.append((kwargs.get("stores"), set(result.rows[STORE_ID_FIELD].astype(str))))
+        return result
+
+    monkeypatch.setattr(monitoring_data, "read_log", recorded)
     at = app(secrets, user=OWNER, url_path="monitoring")
     assert not at.exception, [e.value for e in at.exception]
+    assert reads and all(read == ({"centro"}, {"centro"}) for read in reads)  # never Sul's rows
     assert requests_shown(at) == f"{counts['centro']:,}".replace(",", ".")
     lojas = next(w for w in at.multiselect if w.label == STORE_FILTER_LABEL)
     assert lojas.options == ["Centro"] and lojas.value == ["centro"]

@@ -58,7 +58,7 @@ except LogUnavailable as error:
     business_ui.outcomes_unreadable(error)
 
 owner_slot = st.container()  # money first: filled once the period (its last day) is chosen
-filters = ui.filters(files, today)
+filters = ui.filters(files, today).with_scope(visible_stores)
 chain = (*settings_stores(settings), *data.stores_seen(location, filters))
 filters = filters.with_stores(store_filter(entry.visitor, chain))
 with owner_slot:
@@ -102,6 +102,7 @@ try:
             today,
             alert_below,
             filters.stores,
+            filters.scope,
         )
     )
     recorded_until = max(filters.end, today)

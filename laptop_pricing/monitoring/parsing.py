@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,6 +30,12 @@ from laptop_pricing.monitoring.arrow_columns import (
     dictionary_column,
     narrow_column,
     text_column,
+)
+from laptop_pricing.monitoring.store_scope import (
+    RowGroups,
+    default_store_in,
+    row_groups_of,
+    rows_of,
 )
 from laptop_pricing.pricing import schema
 from laptop_pricing.request_log.kind import PREDICTIONS
@@ -280,13 +286,14 @@ def parse_records(name: str, decoded: DecodedRecords) -> ParsedFile:
 
 
 def parse_rollup_month(
-    layout: LogLayout, data: bytes, days: set[date]
-) -> tuple[pa.Table | None, set[date], list[SetAside]]:
-    """The rows of ``days`` that the month's rollup holds as closed, those days, and the rows
-    its compaction set aside."""
+    layout: LogLayout, data: bytes, days: set[date], stores: Set[str] | None = None
+) -> tuple[pa.Table | None, set[date], list[SetAside], RowGroups]:
+    """The rows of ``days`` that the month's rollup holds as closed (of ``stores`` only, when
+    given: the row groups that cannot hold them are never read), those days, the rows its
+    compaction set aside, and how many row groups were read."""
     closed = {d: info for d, info in rollup.closed_days_of(data).items() if d in days}
     if not closed:
-        return None, set(), []
+        return None, set(), [], RowGroups(0, 0)
     notes = [
         SetAside(layout.day_file_name(d), line, reason, detail)
         for d, info in sorted(closed.items())
@@ -296,23 +303,37 @@ def parse_rollup_month(
     month = pq.ParquetFile(
         pa.BufferReader(data), read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
     )
+    total = month.metadata.num_row_groups
+    groups = list(range(total)) if stores is None else row_groups_of(month.metadata, stores)
+    read_groups = RowGroups(len(groups), total)
+    if not groups:
+        return None, set(closed), notes, read_groups
 
     def column(name: str) -> pa.Array:
         """One column of the month's rows of ``closed`` days, dictionaries narrowed: read
         column by column, a month never exists whole with four-byte indices."""
-        read = month.read(columns=[name], use_threads=False).column(0)
+        read = month.read_row_groups(groups, columns=[name], use_threads=False).column(0)
         if keep is not None:
             read = read.filter(keep)
         return narrow_column(read.combine_chunks())
 
-    day = month.read(columns=[rollup.DAY_COLUMN], use_threads=False).column(0)
+    day = month.read_row_groups(groups, columns=[rollup.DAY_COLUMN], use_threads=False).column(0)
     keep = None
     if not set(pc.unique(day).to_pylist()) <= closed.keys():
         keep = pc.is_in(day, value_set=pa.array(sorted(closed), pa.date32()))
+    if stores is not None and log_columns.STORE_ID_COLUMN in available:
+        store = month.read_row_groups(
+            groups, columns=[log_columns.STORE_ID_COLUMN], use_threads=False
+        ).column(0)
+        of_store = rows_of(store, stores)
+        keep = of_store if keep is None else pc.and_(keep, of_store)
+    elif stores is not None and not default_store_in(stores):
+        return None, set(closed), notes, read_groups  # a month older than stores: the default's
+    if keep is not None:
         day = day.filter(keep)
     n = len(day)
     if n == 0:
-        return None, set(closed), notes
+        return None, set(closed), notes, read_groups
     day_codes = pc.dictionary_encode(day).combine_chunks()
     names = [layout.day_file_name(d) for d in day_codes.dictionary.to_pylist()]
     columns: dict[str, pa.Array] = {
@@ -330,7 +351,7 @@ def parse_rollup_month(
         pa.DictionaryArray.from_arrays(day_codes.indices, pa.array(names))
     )
     columns[LINE_COLUMN] = column(rollup.SOURCE_LINE_COLUMN)
-    return pa.table({c: columns[c] for c in ROW_COLUMNS}), set(closed), notes
+    return pa.table({c: columns[c] for c in ROW_COLUMNS}), set(closed), notes, read_groups
 
 
 def drop_repeated_requests(kept: Sequence[ParsedFile], records: ParsedFile) -> ParsedFile:

@@ -10,9 +10,10 @@ aside with its reason and the others still load.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence, Set
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import pyarrow as pa
@@ -28,6 +29,7 @@ from laptop_pricing.monitoring.parsing import (
     parse_records,
     parse_rollup_month,
 )
+from laptop_pricing.monitoring.store_scope import RowGroups, of_stores
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
 from laptop_pricing.storage.listing import DayFile, RollupMonth, SetAside
 from laptop_pricing.storage.stores import RecordStore
@@ -40,11 +42,12 @@ class LogReadResult:
     rows: pd.DataFrame
     set_aside: list[SetAside]
     files: list[DayFile]
+    row_groups: RowGroups = field(default_factory=lambda: RowGroups(0, 0))  # rollup: read, all
 
 
-def parse_open_day(opened: OpenDay) -> list[ParsedFile]:
+def parse_open_day(opened: OpenDay, stores: Set[str] | None = None) -> list[ParsedFile]:
     """One open day (``storage.day_reader``): its day file, then its records less the request
-    ids the file already holds."""
+    ids the file already holds; of ``stores`` only, when given."""
     parsed = [ParsedFile(note.file, None, [note]) for note in opened.set_aside]
     if opened.day_file is not None:
         parsed.append(parse_day_bytes(opened.day_file_name, opened.day_file))
@@ -53,6 +56,8 @@ def parse_open_day(opened: OpenDay) -> list[ParsedFile]:
             drop_repeated_requests(parsed, parse_records(opened.records_name, opened.records))
         )
     for file in parsed:  # what waits for the other days: narrow rows, no request ids
+        if file.table is not None and stores is not None:
+            file.table = of_stores(file.table, stores)
         file.table = narrow(file.table) if file.table is not None else None
         file.request_ids = None
     pa.default_memory_pool().release_unused()  # this worker's pages (see ``read_log``)
@@ -65,9 +70,12 @@ def read_log(
     end: date | None = None,
     max_workers: int = DEFAULT_WORKERS,
     files: Sequence[DayFile] | None = None,
+    stores: Set[str] | None = None,
 ) -> LogReadResult:
     """Every kept row of the days from ``start`` to ``end`` (inclusive), in day order: no global
-    sort, the aggregates do not need one. ``files`` (a listing the caller kept) skips listing."""
+    sort, the aggregates do not need one. ``files`` (a listing the caller kept) skips listing.
+    ``stores`` (None: all) reads only their rows, and only the rollup row groups that may hold
+    them (``store_scope``)."""
     notes: list[SetAside] = []
     if files is None:
         listing = source.list_day_files(start, end)
@@ -80,20 +88,27 @@ def read_log(
 
     def decode_month(
         month: RollupMonth, data: bytes, wanted: set[date]
-    ) -> tuple[tuple[pa.Table | None, list[SetAside]], set[date]]:
+    ) -> tuple[tuple[pa.Table | None, list[SetAside], RowGroups], set[date]]:
         try:
-            table, month_days, month_notes = parse_rollup_month(source.layout, data, days)
+            table, month_days, month_notes, groups = parse_rollup_month(
+                source.layout, data, days, stores
+            )
         except (ValueError, pa.ArrowException) as error:
-            return (None, [SetAside(month.name, None, UNREADABLE, type(error).__name__)]), set()
+            unreadable = [SetAside(month.name, None, UNREADABLE, type(error).__name__)]
+            return (None, unreadable, RowGroups(0, 0)), set()
         # Arrow's allocator (mimalloc) keeps a decoded month's freed pages resident, in 2 MB
         # huge pages: handing them back after each month keeps a year's peak near its size.
         pa.default_memory_pool().release_unused()
-        return (table, month_notes), month_days
+        return (table, month_notes, groups), month_days
 
-    read = read_range(source, day_files, decode_month, parse_open_day, max_workers)
-    tables = [table for table, _ in read.months if table is not None and table.num_rows]
-    set_aside = (
-        notes + read.set_aside + [note for _, month_notes in read.months for note in month_notes]
+    read = read_range(
+        source, day_files, decode_month, partial(parse_open_day, stores=stores), max_workers
+    )
+    tables = [table for table, _, _ in read.months if table is not None and table.num_rows]
+    set_aside = notes + read.set_aside
+    set_aside += [note for _, month_notes, _ in read.months for note in month_notes]
+    groups = RowGroups(
+        sum(g.read for _, _, g in read.months), sum(g.total for _, _, g in read.months)
     )
     del read.months[:]
     for parsed_day in read.days:
@@ -104,4 +119,4 @@ def read_log(
             set_aside += parsed.set_aside
     del read.days[:]
     tables.sort(key=lambda table: table.column(log_columns.TIMESTAMP_COLUMN)[0].value)
-    return LogReadResult(to_frame(tables), set_aside, day_files)
+    return LogReadResult(to_frame(tables), set_aside, day_files, groups)

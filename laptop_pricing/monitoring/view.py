@@ -25,19 +25,25 @@ from laptop_pricing.safe_csv import write_frame_csv
 class Filters:
     """One choice on the monitoring page: the period (Brasília days, inclusive), the model versions
     (empty: all), the in-schema switch and the stores (None: the whole chain; an owner limited
-    to some stores always has theirs here). Frozen and hashable: it keys the page's caches."""
+    to some stores always has theirs here). ``scope`` is what the visitor may read (None: the
+    chain), so what is loaded: a store-limited owner's page never reads the other stores' rows.
+    Frozen and hashable: it keys the page's caches."""
 
     start: date
     end: date
     versions: tuple[str, ...] = ()
     only_in_schema: bool = False
     stores: tuple[str, ...] | None = None
+    scope: tuple[str, ...] | None = None
 
     def with_versions(self, versions: Sequence[str]) -> Filters:
         return replace(self, versions=tuple(versions))
 
     def with_stores(self, stores: tuple[str, ...] | None) -> Filters:
         return replace(self, stores=stores)
+
+    def with_scope(self, scope: tuple[str, ...] | None) -> Filters:
+        return replace(self, scope=scope)
 
     def load_window(self) -> tuple[date, date]:
         """The UTC day files to read: the period and the one before it (for the median's

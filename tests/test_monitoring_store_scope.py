@@ -1,0 +1,116 @@
+"""Reading only some stores' rows (``monitoring.store_scope``, ``read_log(stores=...)``): the
+same rows as reading the chain and keeping the stores (``store_of``'s rule: a row with no store
+is the default store's, spaces around a value do not change its store), with only the rollup
+row groups that may hold them decoded."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from laptop_pricing.monitoring.aggregate import of_stores
+from laptop_pricing.monitoring.reading import read_log
+from laptop_pricing.monitoring.store_scope import row_groups_of, rows_of
+from laptop_pricing.record_kinds import PREDICTIONS
+from laptop_pricing.request_log import LogLayout
+from laptop_pricing.request_log.compact import Compactor
+from laptop_pricing.storage import rollup
+from laptop_pricing.storage.stores import LocalRecordStore
+from laptop_pricing.store_id import DEFAULT_STORE_ID
+from tests.synthetic_logs import day_files
+
+PREFIX = "logs"
+END = date(2025, 6, 30)
+
+
+def test_a_value_names_its_store_as_store_of_reads_it():
+    values = pa.array(["centro", " centro ", "", None, "sul", "centro-2", "CENTRO"])
+    assert rows_of(values, {"centro"}).to_pylist() == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+    default = rows_of(values, {DEFAULT_STORE_ID})
+    assert default.to_pylist() == [False, False, True, True, False, False, False]
+    dictionary = values.dictionary_encode()
+    assert rows_of(dictionary, {"sul"}).to_pylist() == [False] * 4 + [True, False, False]
+
+
+def _month(tmp_path: Path, stores: list[str | None], group_rows: int) -> pq.FileMetaData:
+    path = tmp_path / "month.parquet"
+    table = pa.table({"store_id": pa.array(stores, pa.string()), "n": range(len(stores))})
+    pq.write_table(table, path, row_group_size=group_rows)
+    return pq.read_metadata(path)
+
+
+def test_only_the_row_groups_that_may_hold_a_store_are_read(tmp_path):
+    sorted_stores = sorted(f"loja-{i:03d}" for i in range(10) for _ in range(4))
+    metadata = _month(tmp_path, sorted_stores, group_rows=8)  # two stores a group
+    assert metadata.num_row_groups == 5
+    assert row_groups_of(metadata, {"loja-003"}) == [1]
+    assert row_groups_of(metadata, {"loja-000", "loja-009"}) == [0, 4]
+    assert row_groups_of(metadata, {"loja-999"}) == []
+
+
+def test_a_group_that_may_hold_a_padded_or_missing_store_is_read(tmp_path):
+    stores = [None, None, " loja-005", "loja-001", "loja-001", "loja-002", "zz", "zz"]
+    metadata = _month(tmp_path, stores, group_rows=2)
+    assert DEFAULT_STORE_ID == "loja"  # so "loja-00N" may be "loja" with a trailing space
+    assert row_groups_of(metadata, {DEFAULT_STORE_ID}) == [0, 1, 2]  # nulls; a leading space
+    assert row_groups_of(metadata, {"zz"}) == [1, 3]  # group 0: all missing, the default's
+    assert row_groups_of(metadata, {"loja-005"}) == [1]  # " loja-005" is loja-005's
+    assert row_groups_of(metadata, {"loja-001"}) == [1, 2]
+    no_store = pq.read_metadata(_write_plain(tmp_path))
+    assert row_groups_of(no_store, {"loja-001"}) == [0, 1]  # older than stores: every group
+
+
+def _write_plain(tmp_path: Path) -> Path:
+    path = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"n": range(4)}), path, row_group_size=2)
+    return path
+
+
+@pytest.fixture
+def chain_log(tmp_path, monkeypatch) -> LocalRecordStore:
+    """Forty days of six stores, the closed days compacted into months of small row groups
+    (so a store's rows are a few of many groups), the last two days left open."""
+    monkeypatch.setattr(rollup, "ROW_GROUP_ROWS", 100)
+    for key, data in day_files(END, 40, rows_per_day=60, prefix=PREFIX, stores=6, quotes=0.5):
+        path = tmp_path / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    store = LocalRecordStore(tmp_path, LogLayout(PREFIX, PREDICTIONS))
+    later = datetime(END.year, END.month, END.day, tzinfo=UTC) - timedelta(days=1)
+    Compactor(store, clock=lambda: later).compact_days(
+        [d for d in store.day_file_days() if d < END - timedelta(days=1)]
+    )
+    return store
+
+
+def _sorted(rows: pd.DataFrame) -> pd.DataFrame:
+    columns = ["timestamp", "price", "quote_id", "store_id", "brand"]
+    frame = rows[columns].astype(str)
+    return frame.sort_values(columns, kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("stores", [("loja-002",), ("loja-001", "loja-006"), ("loja-999",)])
+def test_a_scoped_read_is_the_chain_read_kept_to_the_stores(chain_log, stores):
+    start = END - timedelta(days=39)
+    chain = read_log(chain_log, start, END)
+    scoped = read_log(chain_log, start, END, stores=set(stores))
+    expected = of_stores(chain.rows, stores)
+    pd.testing.assert_frame_equal(_sorted(scoped.rows), _sorted(expected))
+    assert len(chain.rows) == 40 * 60
+    assert chain.row_groups.read == chain.row_groups.total > 6  # months of many groups
+    assert scoped.row_groups.total == chain.row_groups.total
+    assert scoped.row_groups.read < chain.row_groups.total / 2
+    assert {r.reason for r in scoped.set_aside} == {r.reason for r in chain.set_aside}
