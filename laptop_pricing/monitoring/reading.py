@@ -29,7 +29,7 @@ from laptop_pricing.monitoring.parsing import (
     parse_records,
     parse_rollup_month,
 )
-from laptop_pricing.monitoring.store_scope import RowGroups, of_stores
+from laptop_pricing.monitoring.store_scope import RowGroups, table_of_stores
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
 from laptop_pricing.storage.listing import DayFile, RollupMonth, SetAside
 from laptop_pricing.storage.stores import RecordStore
@@ -57,7 +57,7 @@ def parse_open_day(opened: OpenDay, stores: Set[str] | None = None) -> list[Pars
         )
     for file in parsed:  # what waits for the other days: narrow rows, no request ids
         if file.table is not None and stores is not None:
-            file.table = of_stores(file.table, stores)
+            file.table = table_of_stores(file.table, stores)
         file.table = narrow(file.table) if file.table is not None else None
         file.request_ids = None
     pa.default_memory_pool().release_unused()  # this worker's pages (see ``read_log``)

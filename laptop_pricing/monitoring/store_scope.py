@@ -65,7 +65,7 @@ def default_store_in(stores: Set[str]) -> bool:
     return store_of("") in stores
 
 
-def of_stores(table: pa.Table, stores: Set[str]) -> pa.Table:
+def table_of_stores(table: pa.Table, stores: Set[str]) -> pa.Table:
     """The rows of ``table`` that belong to ``stores`` (``store_of``, once per distinct
     value); a table without ``store_id`` is all the default store's."""
     if STORE not in table.column_names:
