@@ -114,3 +114,10 @@ def test_a_scoped_read_is_the_chain_read_kept_to_the_stores(chain_log, stores):
     assert scoped.row_groups.total == chain.row_groups.total
     assert scoped.row_groups.read < chain.row_groups.total / 2
     assert {r.reason for r in scoped.set_aside} == {r.reason for r in chain.set_aside}
+    part = END - timedelta(days=12)  # part of June's closed days: days and stores both kept
+    chain_part = read_log(chain_log, part, END)
+    scoped_part = read_log(chain_log, part, END, stores=set(stores))
+    pd.testing.assert_frame_equal(
+        _sorted(scoped_part.rows), _sorted(of_stores(chain_part.rows, stores))
+    )
+    assert len(chain_part.rows) == 13 * 60
