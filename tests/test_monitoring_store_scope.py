@@ -69,6 +69,8 @@ def test_a_group_that_may_hold_a_padded_or_missing_store_is_read(tmp_path):
     assert row_groups_of(metadata, {"zz"}) == [1, 3]  # group 0: all missing, the default's
     assert row_groups_of(metadata, {"loja-005"}) == [1]  # " loja-005" is loja-005's
     assert row_groups_of(metadata, {"loja-001"}) == [1, 2]
+    beyond = _month(tmp_path, ["loja-001", "loja-002", "loja-001", "\u00a0centro"], group_rows=2)
+    assert row_groups_of(beyond, {"centro"}) == [1]  # a non-ASCII space sorts above the slugs
     no_store = pq.read_metadata(_write_plain(tmp_path))
     assert row_groups_of(no_store, {"loja-001"}) == [0, 1]  # older than stores: every group
 

@@ -20,10 +20,12 @@ from laptop_pricing import log_columns
 from laptop_pricing.store_id import store_of
 
 STORE = log_columns.STORE_ID_COLUMN
-# Slugs start with a lower-case letter or a digit; a value below "0" (empty, or starting with a
-# space or a sign) may be any store's once stripped, so its row group is always read.
-_SLUG_FLOOR = "0"
+# Slugs are lower-case letters, digits and hyphens. A value outside "0"..."z…" (empty, or
+# starting with a space, a sign or a non-ASCII space) may be any store's once stripped, so a
+# row group whose minimum or maximum lies there is always read.
 _AFTER_PREFIX = "\U0010ffff"
+_SLUG_FLOOR = "0"
+_SLUG_CEILING = "z" + _AFTER_PREFIX
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def _may_hold(chunk: pq.ColumnChunkMetaData, stores: Set[str]) -> bool:
     low, high = str(statistics.min), str(statistics.max)
     if statistics.null_count and default_store_in(stores):
         return True
-    if low < _SLUG_FLOOR:
+    if low < _SLUG_FLOOR or high > _SLUG_CEILING:
         return True
     return any(low <= store + _AFTER_PREFIX and store <= high for store in stores)
 
