@@ -25,16 +25,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from monitoring_process import peak_rss_mb  # noqa: E402  (beside this script)
+
 PREFIX = "laptop-prediction-real-data"
 END = date(2025, 6, 30)
 TARGET_SECONDS = 0.3
-
-
-def _peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
@@ -61,7 +56,7 @@ def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
         "quotes": business.quotes,
         "groups_read": read.row_groups.read,
         "groups": read.row_groups.total,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_rss_mb(),
     }
 
 

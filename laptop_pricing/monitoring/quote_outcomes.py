@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from laptop_pricing.monitoring.arrow_columns import code_type
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
 from laptop_pricing.trade_in import outcome
 
@@ -49,7 +50,7 @@ def current_outcome_columns(quote_ids: pd.Series, outcomes: pd.DataFrame) -> dic
     def text(column: str) -> pd.Categorical:
         values = current[column].astype(str).to_numpy(dtype=object) if present else [""]
         categories, codes = np.unique(np.asarray(values, dtype=object), return_inverse=True)
-        codes = codes.astype(np.int8 if len(categories) < 128 else np.int32)  # a few decisions
+        codes = codes.astype(code_type(len(categories)))  # a few decisions: one byte a quote
         return pd.Categorical.from_codes(np.where(hit, codes[at], -1), categories=list(categories))
 
     def number(column: str, missing: object, dtype: str) -> pd.Series:
