@@ -60,3 +60,24 @@ def test_credentials_in_the_tracking_uri_are_never_printed(tmp_path):
     output = result.stdout + result.stderr
     assert "s3cret-pass" not in output
     assert "another-s3cret" not in output
+
+
+def test_the_cli_and_its_help_load_without_mlflow():
+    """`build` runs where only requirements-training.txt is installed, and no command's help
+    pays MLflow's import: a command imports it only when it runs."""
+    blocked = "import sys; sys.modules['mlflow'] = None; import runpy; "
+    for argv in (["--help"], ["build", "--help"], ["train", "--help"], ["export-store", "--help"]):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                blocked + "runpy.run_module('laptop_pricing.training', run_name='__main__')",
+                *argv,
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, (argv, result.stderr[-2000:])
+        assert "usage:" in result.stdout

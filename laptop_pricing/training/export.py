@@ -23,6 +23,7 @@ import numpy as np
 from mlflow.models import Model
 
 from laptop_pricing.pricing.artifact import (
+    METADATA_FILE,
     ArtifactError,
     ArtifactSchemaMismatch,
     ModelMetadata,
@@ -33,7 +34,7 @@ from laptop_pricing.pricing.artifact import (
 )
 from laptop_pricing.pricing.schema import FEATURE_ORDER
 from laptop_pricing.training import registry
-from laptop_pricing.training.tracking import METADATA_FILE, Progress
+from laptop_pricing.training.tracking import Progress
 
 EXTRA_FILES_DIR = "extra_files"
 

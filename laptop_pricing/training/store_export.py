@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from laptop_pricing.pricing.artifact import ArtifactError
+from laptop_pricing.pricing.artifact import METADATA_FILE, ArtifactError
 from laptop_pricing.trade_in.used_price_model import (
     StoreModelMetadata,
     default_store_model_dir,
@@ -30,7 +30,6 @@ from laptop_pricing.trade_in.used_price_model import (
     write_store_model,
 )
 from laptop_pricing.training.store_tracking import STORE_MODEL_NAME
-from laptop_pricing.training.tracking import METADATA_FILE
 
 EXTRA_FILES_DIR = "extra_files"
 

@@ -41,6 +41,7 @@ from mlflow.data.pandas_dataset import from_pandas
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.models.model import ModelInfo
 
+from laptop_pricing.pricing.artifact import METADATA_FILE
 from laptop_pricing.pricing.schema import FEATURE_ORDER
 from laptop_pricing.settings import REPO_ROOT
 from laptop_pricing.training import registry
@@ -53,7 +54,6 @@ from laptop_pricing.training.prepare import (
     table_hash,
 )
 
-METADATA_FILE = "model_metadata.json"
 MODEL_NAME_IN_RUN = "model"
 # Packages the logged model needs to load and predict (pinned to what trained it).
 MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "joblib", "lightgbm")
