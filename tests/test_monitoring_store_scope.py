@@ -20,6 +20,7 @@ from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.request_log.compact import Compactor
 from laptop_pricing.storage import rollup
+from laptop_pricing.storage.object_ranges import FOOTER_READ
 from laptop_pricing.storage.stores import LocalRecordStore
 from laptop_pricing.store_id import DEFAULT_STORE_ID
 from tests.synthetic_logs import day_files
@@ -123,3 +124,38 @@ def test_a_scoped_read_is_the_chain_read_kept_to_the_stores(chain_log, stores):
         _sorted(scoped_part.rows), _sorted(of_stores(chain_part.rows, stores))
     )
     assert len(chain_part.rows) == 13 * 60
+
+
+def test_a_scoped_read_fetches_its_months_by_ranges_never_whole(chain_log, monkeypatch):
+    """One store's months come as their footers and that store's row groups: a month is
+    never fetched whole, and beyond its footer far fewer bytes than its own are fetched."""
+    whole: list[str] = []
+    ranged: list[int] = []
+    tails: list[int] = []
+    fetch, fetch_range, fetch_tail = chain_log.fetch, chain_log.fetch_range, chain_log.fetch_tail
+
+    def spy_fetch(key: str, size: int | None = None) -> bytes:
+        whole.append(key)
+        return fetch(key, size)
+
+    def spy_range(key: str, start: int, end: int) -> bytes:
+        ranged.append(end - start)
+        return fetch_range(key, start, end)
+
+    def spy_tail(key: str, length: int) -> tuple[bytes, int]:
+        tail, size = fetch_tail(key, length)
+        tails.append(len(tail))
+        return tail, size
+
+    monkeypatch.setattr(chain_log, "fetch", spy_fetch)
+    monkeypatch.setattr(chain_log, "fetch_range", spy_range)
+    monkeypatch.setattr(chain_log, "fetch_tail", spy_tail)
+    scoped = read_log(chain_log, END - timedelta(days=39), END, stores={"loja-002"})
+    assert set(scoped.rows["store_id"].astype(str)) == {"loja-002"}
+    assert [k for k in whole if k.startswith(chain_log.layout.rollup_root)] == []
+    months = sum((chain_log.directory / m.key).stat().st_size for m in chain_log.rollup_months())
+    assert len(tails) == 2 and max(tails) <= FOOTER_READ  # each month's footer, once
+    assert 0 < sum(ranged) < months / 2  # then only the store's groups
+    whole.clear()
+    read_log(chain_log, END - timedelta(days=39), END)  # the chain's read takes months whole
+    assert len([k for k in whole if k.startswith(chain_log.layout.rollup_root)]) == 2

@@ -29,6 +29,7 @@ from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
 from laptop_pricing.storage.listing import DayFile, RollupMonth
+from laptop_pricing.storage.object_ranges import MonthSource
 from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.outcome import OUTCOMES
 
@@ -61,7 +62,7 @@ def _read_day(opened: OpenDay) -> tuple[list[Row], list[tuple[str, str]]]:
 
 
 def _read_month(
-    month: RollupMonth, data: bytes, days: set[date]
+    month: RollupMonth, data: MonthSource, days: set[date]
 ) -> tuple[tuple[pa.Table | None, tuple[str, str] | None], set[date]]:
     """The rows of the closed days among ``days`` that the month's rollup holds, and those
     days (none when the month cannot be read: it falls back to its day files)."""
@@ -69,9 +70,10 @@ def _read_month(
         closed = sorted(d for d in rollup.closed_days_of(data) if d in days)
         if not closed:
             return (None, None), set()
-        names = set(pq.read_schema(pa.BufferReader(data)).names)
+        source = pa.BufferReader(data) if isinstance(data, bytes) else data
+        names = set(pq.read_schema(source).names)
         wanted = [c for c in outcome.FRAME_COLUMNS if c in names]  # an older month lacks some
-        table = pq.read_table(pa.BufferReader(data), columns=[*wanted, rollup.DAY_COLUMN])
+        table = pq.read_table(source, columns=[*wanted, rollup.DAY_COLUMN])
     except (ValueError, pa.ArrowException):
         return (None, (month.name, UNREADABLE_ROLLUP)), set()
     keep = pc.is_in(table.column(rollup.DAY_COLUMN), value_set=pa.array(closed, pa.date32()))

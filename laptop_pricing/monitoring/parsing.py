@@ -47,6 +47,7 @@ from laptop_pricing.storage.day_csv import SHORT_ROW as SHORT_ROW
 from laptop_pricing.storage.day_csv import header_names, read_cells
 from laptop_pricing.storage.layout import LogLayout
 from laptop_pricing.storage.listing import SetAside
+from laptop_pricing.storage.object_ranges import MonthSource
 from laptop_pricing.storage.records import DecodedRecords
 from laptop_pricing.storage.values import BAD_PRICE as BAD_PRICE
 from laptop_pricing.storage.values import BAD_TIMESTAMP as BAD_TIMESTAMP
@@ -286,11 +287,12 @@ def parse_records(name: str, decoded: DecodedRecords) -> ParsedFile:
 
 
 def parse_rollup_month(
-    layout: LogLayout, data: bytes, days: set[date], stores: Set[str] | None = None
+    layout: LogLayout, data: MonthSource, days: set[date], stores: Set[str] | None = None
 ) -> tuple[pa.Table | None, set[date], list[SetAside], RowGroups]:
     """The rows of ``days`` that the month's rollup holds as closed (of ``stores`` only, when
     given: the row groups that cannot hold them are never read), those days, the rows its
-    compaction set aside, and how many row groups were read."""
+    compaction set aside, and how many row groups were read. ``data``: the month whole, or
+    by ranges (``open_scoped_month``)."""
     closed = {d: info for d, info in rollup.closed_days_of(data).items() if d in days}
     if not closed:
         return None, set(), [], RowGroups(0, 0)
@@ -299,9 +301,10 @@ def parse_rollup_month(
         for d, info in sorted(closed.items())
         for line, reason, detail in info.set_aside
     ]
-    available = set(pq.read_schema(pa.BufferReader(data)).names)
+    source = pa.BufferReader(data) if isinstance(data, bytes) else data
+    available = set(pq.read_schema(source).names)
     month = pq.ParquetFile(
-        pa.BufferReader(data), read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
+        source, read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
     )
     total = month.metadata.num_row_groups
     groups = list(range(total)) if stores is None else row_groups_of(month.metadata, stores)

@@ -29,9 +29,10 @@ from laptop_pricing.monitoring.parsing import (
     parse_records,
     parse_rollup_month,
 )
-from laptop_pricing.monitoring.store_scope import RowGroups, table_of_stores
+from laptop_pricing.monitoring.store_scope import RowGroups, open_scoped_month, table_of_stores
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
 from laptop_pricing.storage.listing import DayFile, RollupMonth, SetAside
+from laptop_pricing.storage.object_ranges import MonthSource
 from laptop_pricing.storage.stores import RecordStore
 
 
@@ -87,7 +88,7 @@ def read_log(
     days = {f.day for f in day_files}
 
     def decode_month(
-        month: RollupMonth, data: bytes, wanted: set[date]
+        month: RollupMonth, data: MonthSource, wanted: set[date]
     ) -> tuple[tuple[pa.Table | None, list[SetAside], RowGroups], set[date]]:
         try:
             table, month_days, month_notes, groups = parse_rollup_month(
@@ -102,7 +103,12 @@ def read_log(
         return (table, month_notes, groups), month_days
 
     read = read_range(
-        source, day_files, decode_month, partial(parse_open_day, stores=stores), max_workers
+        source,
+        day_files,
+        decode_month,
+        partial(parse_open_day, stores=stores),
+        max_workers,
+        None if stores is None else partial(open_scoped_month, source, stores=stores),
     )
     tables = [table for table, _, _ in read.months if table is not None and table.num_rows]
     set_aside = notes + read.set_aside

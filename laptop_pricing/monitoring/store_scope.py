@@ -17,6 +17,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from laptop_pricing import log_columns
+from laptop_pricing.storage.listing import RollupMonth
+from laptop_pricing.storage.object_ranges import ObjectRanges, open_row_groups
+from laptop_pricing.storage.stores import RecordStore
 from laptop_pricing.store_id import store_of
 
 STORE = log_columns.STORE_ID_COLUMN
@@ -87,3 +90,9 @@ def rows_of(values: pa.Array | pa.ChunkedArray, stores: Set[str]) -> pa.Array:
     if isinstance(result, pa.ChunkedArray):
         result = result.combine_chunks()
     return result
+
+
+def open_scoped_month(store: RecordStore, month: RollupMonth, stores: Set[str]) -> ObjectRanges:
+    """A month's footer and only the row groups that may hold ``stores``, fetched by ranges:
+    the rest of the month is never fetched, so one store's read does not grow with the chain."""
+    return open_row_groups(store, month.key, lambda metadata: row_groups_of(metadata, stores))

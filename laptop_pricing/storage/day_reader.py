@@ -29,6 +29,7 @@ from laptop_pricing.storage.listing import (
     RollupMonth,
     SetAside,
 )
+from laptop_pricing.storage.object_ranges import MonthSource
 from laptop_pricing.storage.records import DecodedRecords
 from laptop_pricing.storage.stores import RecordStore, StoreError
 
@@ -148,14 +149,15 @@ class RangeRead(Generic[M, D]):
 def read_range(
     store: RecordStore,
     files: Sequence[DayFile],
-    decode_month: Callable[[RollupMonth, bytes, set[date]], tuple[M, set[date]]],
+    decode_month: Callable[[RollupMonth, MonthSource, set[date]], tuple[M, set[date]]],
     decode_day: Callable[[OpenDay], D],
     max_workers: int = DEFAULT_WORKERS,
+    open_month: Callable[[RollupMonth], MonthSource] | None = None,
 ) -> RangeRead[M, D]:
-    """The days of ``files``: the rollup months among them fetched side by side and decoded
-    here as they arrive (``decode_month`` gives its result and the days it closed: one thread
-    reuses a month's memory for the next), then every day no month closed, read and decoded
-    in the workers."""
+    """The days of ``files``: the rollup months among them fetched side by side (whole, or as
+    ``open_month`` fetches them) and decoded here as they arrive (``decode_month`` gives its
+    result and the days it closed: one thread reuses a month's memory for the next), then
+    every day no month closed, read and decoded in the workers."""
     by_day: dict[date, list[DayFile]] = {}
     for day_file in files:
         by_day.setdefault(day_file.day, []).append(day_file)
@@ -163,9 +165,9 @@ def read_range(
     rollups = [m for m in store.rollup_months() if (m.year, m.month) in months]
     set_aside: list[SetAside] = []
 
-    def fetch_month(month: RollupMonth) -> tuple[RollupMonth, bytes | None]:
+    def fetch_month(month: RollupMonth) -> tuple[RollupMonth, MonthSource | None]:
         try:
-            return month, store.fetch(month.key)
+            return month, open_month(month) if open_month else store.fetch(month.key)
         except FETCH_ERRORS as error:
             set_aside.append(fetch_failure(month.name, error))
             return month, None

@@ -36,6 +36,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from laptop_pricing.storage.layout import RecordKind
+from laptop_pricing.storage.object_ranges import MonthSource
 from laptop_pricing.storage.values import (
     BAD_PRICE,
     BAD_TIMESTAMP,
@@ -140,9 +141,9 @@ def read_month(data: bytes | None) -> MonthRollup:
     return MonthRollup(table, closed)
 
 
-def closed_days_of(data: bytes) -> dict[date, ClosedDay]:
+def closed_days_of(data: MonthSource) -> dict[date, ClosedDay]:
     """The closed days from a month file's footer only."""
-    metadata = pq.read_schema(io.BytesIO(data)).metadata or {}
+    metadata = pq.read_schema(io.BytesIO(data) if isinstance(data, bytes) else data).metadata or {}
     raw = json.loads(metadata.get(CLOSED_DAYS_METADATA, b"{}"))
     return {date.fromisoformat(k): ClosedDay.from_json(v) for k, v in raw.items()}
 

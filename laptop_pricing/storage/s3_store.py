@@ -270,9 +270,12 @@ class S3RecordStore(RecordStore):
             bodies = list(pool.map(fetch, keys))
         return decode_records(b"".join(bodies))
 
-    def _get(self, key: str, max_bytes: int | None = None) -> tuple[bytes | None, dict[str, Any]]:
+    def _get(
+        self, key: str, max_bytes: int | None = None, byte_range: str | None = None
+    ) -> tuple[bytes | None, dict[str, Any]]:
         try:
-            answer = self.reader.get_object(Bucket=self.bucket, Key=key)
+            ranged = {"Range": byte_range} if byte_range else {}
+            answer = self.reader.get_object(Bucket=self.bucket, Key=key, **ranged)
             if max_bytes is not None and int(answer.get("ContentLength") or 0) > max_bytes:
                 answer["Body"].close()
                 raise FileTooLarge(key)
@@ -376,6 +379,22 @@ class S3RecordStore(RecordStore):
         if size is not None and size > MAX_FILE_BYTES:
             raise FileTooLarge(key)
         data, _ = self._get(key, MAX_FILE_BYTES)
+        if data is None:
+            raise StoreError(f"cannot read s3://{self.bucket}/{key}: NoSuchKey", "NoSuchKey")
+        return data
+
+    def fetch_tail(self, key: str, length: int) -> tuple[bytes, int]:
+        data, answer = self._get(key, byte_range=f"bytes=-{length}")
+        if data is None:
+            raise StoreError(f"cannot read s3://{self.bucket}/{key}: NoSuchKey", "NoSuchKey")
+        content_range = str(answer.get("ContentRange") or "")  # "bytes 10-99/100"
+        size = content_range.rpartition("/")[2]
+        return data, int(size) if size.isdigit() else len(data)
+
+    def fetch_range(self, key: str, start: int, end: int) -> bytes:
+        if end <= start:
+            return b""
+        data, _ = self._get(key, byte_range=f"bytes={start}-{end - 1}")
         if data is None:
             raise StoreError(f"cannot read s3://{self.bucket}/{key}: NoSuchKey", "NoSuchKey")
         return data

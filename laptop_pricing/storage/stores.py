@@ -198,6 +198,15 @@ class RecordStore(ABC):
     def fetch(self, key: str, size: int | None = None) -> bytes:
         """A whole object, at most ``MAX_FILE_BYTES`` (else ``FileTooLarge``)."""
 
+    @abstractmethod
+    def fetch_tail(self, key: str, length: int) -> tuple[bytes, int]:
+        """The last ``length`` bytes of an object (all of it when shorter) and its size: a
+        Parquet footer, read without the rest."""
+
+    @abstractmethod
+    def fetch_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` (exclusive) of an object: some row groups of a month."""
+
 
 def day_names(names: Iterator[str], layout: LogLayout) -> list[date]:
     pattern = layout.day_name_pattern()
@@ -361,3 +370,14 @@ class LocalRecordStore(LocalObjects, RecordStore):
         if path.stat().st_size > MAX_FILE_BYTES:
             raise FileTooLarge(key)
         return path.read_bytes()
+
+    def fetch_tail(self, key: str, length: int) -> tuple[bytes, int]:
+        with self.path(key).open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            file.seek(max(0, size - length))
+            return file.read(), size
+
+    def fetch_range(self, key: str, start: int, end: int) -> bytes:
+        with self.path(key).open("rb") as file:
+            file.seek(start)
+            return file.read(max(0, end - start))
