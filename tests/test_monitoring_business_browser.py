@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
@@ -10,24 +13,34 @@ from tests.monitoring_fixtures import week_up_to_today
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
-def test_a_firing_rule_is_the_first_thing_on_the_page(tmp_path, width, height):
-    week_up_to_today(tmp_path, acceptance=0.2)
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StreamlitServer, Any]]:
+    """A week with a low acceptance, one server and one Chromium for both screen sizes: each
+    size opens its own page (a session of its own), which is what the layout depends on."""
+    folder = tmp_path_factory.mktemp("log")
+    week_up_to_today(folder, acceptance=0.2)
     with (
-        StreamlitServer(env={"PREDICTIONS_DIR": str(tmp_path)}) as server,
+        StreamlitServer(env={"PREDICTIONS_DIR": str(folder)}) as server,
         chromium_browser() as browser,
     ):
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(f"{server.url}/monitoring")
-        alert = page.get_by_text("Aceitação baixa")
-        alert.wait_for(timeout=90_000)
-        page.get_by_role("heading", name="Negócios").wait_for(timeout=60_000)
-        wait_for_app_idle(page)
-        box = alert.bounding_box()
-        period = page.get_by_text("Período", exact=True).first.bounding_box()
-        assert box is not None and period is not None
-        assert box["y"] < period["y"]  # above the filters
-        assert box["y"] + box["height"] <= height  # in view without scrolling
-        assert "abaixo de 40%" in alert.inner_text()
-        assert page.locator("[data-testid='stException']").count() == 0
-        screenshot(page, f"monitoring-alert-{width}", full_page=False)
+        yield server, browser
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_a_firing_rule_is_the_first_thing_on_the_page(served, width, height):
+    server, browser = served
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{server.url}/monitoring")
+    alert = page.get_by_text("Aceitação baixa")
+    alert.wait_for(timeout=90_000)
+    page.get_by_role("heading", name="Negócios").wait_for(timeout=60_000)
+    wait_for_app_idle(page)
+    box = alert.bounding_box()
+    period = page.get_by_text("Período", exact=True).first.bounding_box()
+    assert box is not None and period is not None
+    assert box["y"] < period["y"]  # above the filters
+    assert box["y"] + box["height"] <= height  # in view without scrolling
+    assert "abaixo de 40%" in alert.inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, f"monitoring-alert-{width}", full_page=False)
+    page.close()
