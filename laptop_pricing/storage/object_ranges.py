@@ -64,16 +64,20 @@ class ObjectRanges(io.RawIOBase):
         self.position = max(0, base + offset)
         return self.position
 
+    def read(self, size: int | None = -1) -> bytes:
+        """The next ``size`` bytes (the rest when negative) as one copy of what is held."""
+        end = self.size if size is None or size < 0 else min(self.size, self.position + size)
+        if end <= self.position:
+            return b""
+        held = self._held(self.position, end)
+        data = bytes(held) if held is not None else self._add(self.position, end)
+        self.position = end
+        return data
+
     def readinto(self, buffer: WriteableBuffer) -> int:
         view = memoryview(buffer).cast("B")
-        end = min(self.size, self.position + len(view))
-        if end <= self.position:
-            return 0
-        data = self._held(self.position, end)
-        if data is None:
-            data = self._add(self.position, end)
+        data = self.read(len(view))
         view[: len(data)] = data
-        self.position += len(data)
         return len(data)
 
     def _held(self, start: int, end: int) -> bytes | memoryview | None:
