@@ -312,23 +312,29 @@ def parse_rollup_month(
     if not groups:
         return None, set(closed), notes, read_groups
 
-    def column(name: str) -> pa.Array:
-        """One column of the month's rows of ``closed`` days, dictionaries narrowed: read
-        column by column, a month never exists whole with four-byte indices."""
-        read = month.read_row_groups(groups, columns=[name], use_threads=False).column(0)
-        if keep is not None:
-            read = read.filter(keep)
-        return narrow_column(read.combine_chunks())
+    # A chain's month is read column by column, so it never exists whole with four-byte
+    # indices; a scoped read's few groups are small and read in one call (a call a column
+    # cost it more than the decoding).
+    scoped = None if stores is None else month.read_row_groups(groups, use_threads=False)
 
-    day = month.read_row_groups(groups, columns=[rollup.DAY_COLUMN], use_threads=False).column(0)
+    def read(name: str) -> pa.ChunkedArray:
+        if scoped is not None:
+            return scoped.column(name)
+        return month.read_row_groups(groups, columns=[name], use_threads=False).column(0)
+
+    def column(name: str) -> pa.Array:
+        """One column of the month's rows of ``closed`` days, dictionaries narrowed."""
+        values = read(name)
+        if keep is not None:
+            values = values.filter(keep)
+        return narrow_column(values.combine_chunks())
+
+    day = read(rollup.DAY_COLUMN)
     keep = None
     if not set(pc.unique(day).to_pylist()) <= closed.keys():
         keep = pc.is_in(day, value_set=pa.array(sorted(closed), pa.date32()))
     if stores is not None and log_columns.STORE_ID_COLUMN in available:
-        store = month.read_row_groups(
-            groups, columns=[log_columns.STORE_ID_COLUMN], use_threads=False
-        ).column(0)
-        of_store = rows_of(store, stores)
+        of_store = rows_of(read(log_columns.STORE_ID_COLUMN), stores)
         keep = of_store if keep is None else pc.and_(keep, of_store)
     elif stores is not None and not default_store_in(stores):
         return None, set(closed), notes, read_groups  # a month older than stores: the default's
