@@ -100,7 +100,7 @@ def test_same_prices_in_processes_with_different_hash_seeds():
         {**COURSE_SAMPLE, "weight": "thinnlight", "ram_type": "other", "ssd": "1024"},
     ]
     answers = set()
-    for seed in ("0", "1", "random"):
+    for seed in ("0", "random"):  # no hash randomisation, and a random seed (as this process)
         env = {**os.environ, "PYTHONHASHSEED": seed}
         env.pop("MODEL_DIR", None)
         out = subprocess.run(
