@@ -228,6 +228,17 @@ def chromium_browser() -> Iterator[object]:
             browser.close()
 
 
+@contextlib.contextmanager
+def serving_log(folder: Path) -> Iterator[tuple[StreamlitServer, object]]:
+    """The app on the log in ``folder`` and a Chromium, for a module's tests to share: each
+    test opens its own page, a session of its own."""
+    with (
+        StreamlitServer(env={"PREDICTIONS_DIR": str(folder)}) as server,
+        chromium_browser() as browser,
+    ):
+        yield server, browser
+
+
 def screenshot(page: object, name: str, full_page: bool = True) -> Path:
     """Save a PNG under artifacts/ (kept by CI as a test artifact) and return its path."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from laptop_pricing.formatting import format_whole_price
-from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
+from tests.browser_support import StreamlitServer, screenshot, serving_log, wait_for_app_idle
 from tests.monitoring_fixtures import known_weeks_up_to_today
 from tests.synthetic_owner_week import EXPECTED_WEEK
 
@@ -22,15 +22,11 @@ def metric_value(page, label: str) -> str:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StreamlitServer, Any]]:
-    """The known weeks, one server and one Chromium for both screen sizes: each size opens its
-    own page (a session of its own), which is what the layout depends on."""
+    """The known weeks, one server and one Chromium for both screen sizes."""
     folder = tmp_path_factory.mktemp("log")
     known_weeks_up_to_today(folder)
-    with (
-        StreamlitServer(env={"PREDICTIONS_DIR": str(folder)}) as server,
-        chromium_browser() as browser,
-    ):
-        yield server, browser
+    with serving_log(folder) as served:
+        yield served
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])

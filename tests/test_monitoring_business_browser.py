@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
+from tests.browser_support import StreamlitServer, screenshot, serving_log, wait_for_app_idle
 from tests.monitoring_fixtures import week_up_to_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -15,15 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StreamlitServer, Any]]:
-    """A week with a low acceptance, one server and one Chromium for both screen sizes: each
-    size opens its own page (a session of its own), which is what the layout depends on."""
+    """A week with a low acceptance, one server and one Chromium for both screen sizes."""
     folder = tmp_path_factory.mktemp("log")
     week_up_to_today(folder, acceptance=0.2)
-    with (
-        StreamlitServer(env={"PREDICTIONS_DIR": str(folder)}) as server,
-        chromium_browser() as browser,
-    ):
-        yield server, browser
+    with serving_log(folder) as served:
+        yield served
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
