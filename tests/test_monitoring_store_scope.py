@@ -20,7 +20,7 @@ from laptop_pricing.record_kinds import PREDICTIONS
 from laptop_pricing.request_log import LogLayout
 from laptop_pricing.request_log.compact import Compactor
 from laptop_pricing.storage import rollup
-from laptop_pricing.storage.object_ranges import FOOTER_READ
+from laptop_pricing.storage.object_ranges import FOOTER_READ, ObjectTail
 from laptop_pricing.storage.stores import LocalRecordStore
 from laptop_pricing.store_id import DEFAULT_STORE_ID
 from tests.synthetic_logs import day_files
@@ -138,14 +138,14 @@ def test_a_scoped_read_fetches_its_months_by_ranges_never_whole(chain_log, monke
         whole.append(key)
         return fetch(key, size)
 
-    def spy_range(key: str, start: int, end: int) -> bytes:
+    def spy_range(key: str, start: int, end: int, version: str) -> bytes:
         ranged.append(end - start)
-        return fetch_range(key, start, end)
+        return fetch_range(key, start, end, version)
 
-    def spy_tail(key: str, length: int) -> tuple[bytes, int]:
-        tail, size = fetch_tail(key, length)
-        tails.append(len(tail))
-        return tail, size
+    def spy_tail(key: str, length: int) -> ObjectTail:
+        tail = fetch_tail(key, length)
+        tails.append(len(tail.data))
+        return tail
 
     monkeypatch.setattr(chain_log, "fetch", spy_fetch)
     monkeypatch.setattr(chain_log, "fetch_range", spy_range)

@@ -16,7 +16,7 @@ from laptop_pricing.storage.object_ranges import (
     merged_spans,
     open_row_groups,
 )
-from laptop_pricing.storage.stores import RecordStore
+from laptop_pricing.storage.stores import RecordStore, StoreError
 from tests.request_log_support import local_store, s3_store
 from tests.service_fixtures import MOTO_ENV
 
@@ -60,12 +60,32 @@ def stored(
 
 def test_a_tail_and_a_range_are_the_objects_bytes(stored):
     store, _, data = stored
-    tail, size = store.fetch_tail(KEY, 1_000)
-    assert (tail, size) == (data[-1_000:], len(data))
-    whole, size = store.fetch_tail(KEY, len(data) + 5_000)  # longer than the object: all of it
-    assert (whole, size) == (data, len(data))
-    assert store.fetch_range(KEY, 100, 5_100) == data[100:5_100]
-    assert store.fetch_range(KEY, 7, 7) == b""
+    tail = store.fetch_tail(KEY, 1_000)
+    assert (tail.data, tail.size) == (data[-1_000:], len(data))
+    whole = store.fetch_tail(KEY, len(data) + 5_000)  # longer than the object: all of it
+    assert (whole.data, whole.size, whole.version) == (data, len(data), tail.version)
+    assert store.fetch_range(KEY, 100, 5_100, tail.version) == data[100:5_100]
+    assert store.fetch_range(KEY, 7, 7, tail.version) == b""
+
+
+def test_a_month_replaced_between_its_footer_and_its_groups_is_refused_not_mixed(stored):
+    """The compactor may rewrite a month while a page reads it: the groups' bytes are read of
+    the footer's version only (S3: If-Match its ETag; a folder: the same file), so a read that
+    straddles a rewrite fails as a fetch, and is never decoded from another file's offsets."""
+    store, table, _ = stored
+    ranged = ObjectRanges(store, KEY)
+    newer = pa.BufferOutputStream()
+    pq.write_table(table.slice(0, 30_000), newer, row_group_size=500)
+    _replace(store, newer.getvalue().to_pybytes())
+    with pytest.raises(StoreError) as refused:
+        ranged.fetch([(4, 50_000)])
+    assert refused.value.code == "ObjectChanged"
+    assert pq.read_table(ObjectRanges(store, KEY)).num_rows == 30_000  # read again: the new one
+
+
+def _replace(store: RecordStore, data: bytes) -> None:
+    """Rewrite the month as the compactor does (aside, then over it; a PUT on S3)."""
+    assert store.replace_object(KEY, data)
 
 
 def test_only_the_footer_and_the_wanted_groups_are_fetched_and_decoding_fetches_nothing(stored):

@@ -11,17 +11,35 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from laptop_pricing.storage.errors import StoreError
 from laptop_pricing.storage.listing import MAX_FILE_BYTES, FileTooLarge
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
     from laptop_pricing.storage.stores import RecordStore
+
+
+@dataclass(frozen=True)
+class ObjectTail:
+    """The last bytes of an object, its size, and which version of it they are (an S3 ETag,
+    a file's inode, size and modification time): its ranges are read of that version only."""
+
+    data: bytes
+    size: int
+    version: str
+
+
+def changed_under_read(location: str) -> StoreError:
+    """An object replaced between two ranged reads of it (the compactor rewrote the month)."""
+    return StoreError(f"{location} changed while it was read: read it again", "ObjectChanged")
+
 
 FOOTER_READ = 64 * 1024  # pyarrow's own first footer read: most months' metadata fits
 MERGE_GAP = 64 * 1024  # spans closer than this are fetched as one read
@@ -36,11 +54,12 @@ class ObjectRanges(io.RawIOBase):
         super().__init__()
         self.store = store
         self.key = key
-        tail, self.size = store.fetch_tail(key, FOOTER_READ)
-        if self.size > MAX_FILE_BYTES:
+        tail = store.fetch_tail(key, FOOTER_READ)
+        if tail.size > MAX_FILE_BYTES:
             raise FileTooLarge(key)
-        self.pieces: list[tuple[int, bytes]] = [(self.size - len(tail), tail)]
-        self.fetched_bytes = len(tail)
+        self.size, self.version = tail.size, tail.version  # every range of this version
+        self.pieces: list[tuple[int, bytes]] = [(self.size - len(tail.data), tail.data)]
+        self.fetched_bytes = len(tail.data)
         self.reads = 1
         self.position = 0
 
@@ -87,7 +106,7 @@ class ObjectRanges(io.RawIOBase):
         return None
 
     def _add(self, start: int, end: int) -> bytes:
-        data = self.store.fetch_range(self.key, start, end)
+        data = self.store.fetch_range(self.key, start, end, self.version)
         if len(data) != end - start:
             raise OSError(f"{self.key}: asked for {end - start} bytes at {start}, got {len(data)}")
         self.pieces.append((start, data))

@@ -31,6 +31,7 @@ from laptop_pricing.storage.listing import (
     in_range,
     rollup_month,
 )
+from laptop_pricing.storage.object_ranges import ObjectTail, changed_under_read
 from laptop_pricing.storage.records import DecodedRecords, decode_records
 from laptop_pricing.storage.stores import (
     PendingRecord,
@@ -160,14 +161,7 @@ class S3RecordStore(RecordStore):
 
     def read_object(self, key: str) -> bytes | None:
         """One ``GetObject`` on the patient client (its limits bound it: a few seconds)."""
-        try:
-            return bytes(self.reader.get_object(Bucket=self.bucket, Key=key)["Body"].read())
-        except s3.S3_ERRORS as error:
-            if s3.is_missing(error):
-                return None
-            raise StoreError(
-                f"cannot read s3://{self.bucket}/{key}: {s3.error_code(error)}"
-            ) from error
+        return self._get(key)[0]
 
     def list_keys(self, prefix: str) -> list[str]:
         """Every key under ``prefix`` (paged ``ListObjectsV2`` on the patient client)."""
@@ -271,11 +265,11 @@ class S3RecordStore(RecordStore):
         return decode_records(b"".join(bodies))
 
     def _get(
-        self, key: str, max_bytes: int | None = None, byte_range: str | None = None
+        self, key: str, max_bytes: int | None = None, **conditions: str
     ) -> tuple[bytes | None, dict[str, Any]]:
+        """The bytes (``conditions``: ``Range``, ``IfMatch``) and the answer; None if missing."""
         try:
-            ranged = {"Range": byte_range} if byte_range else {}
-            answer = self.reader.get_object(Bucket=self.bucket, Key=key, **ranged)
+            answer = self.reader.get_object(Bucket=self.bucket, Key=key, **conditions)
             if max_bytes is not None and int(answer.get("ContentLength") or 0) > max_bytes:
                 answer["Body"].close()
                 raise FileTooLarge(key)
@@ -378,23 +372,29 @@ class S3RecordStore(RecordStore):
     def fetch(self, key: str, size: int | None = None) -> bytes:
         if size is not None and size > MAX_FILE_BYTES:
             raise FileTooLarge(key)
-        data, _ = self._get(key, MAX_FILE_BYTES)
-        if data is None:
-            raise StoreError(f"cannot read s3://{self.bucket}/{key}: NoSuchKey", "NoSuchKey")
-        return data
+        return self._get_present(key, MAX_FILE_BYTES)[0]
 
-    def fetch_tail(self, key: str, length: int) -> tuple[bytes, int]:
-        data, answer = self._get(key, byte_range=f"bytes=-{length}")
-        if data is None:
-            raise StoreError(f"cannot read s3://{self.bucket}/{key}: NoSuchKey", "NoSuchKey")
+    def fetch_tail(self, key: str, length: int) -> ObjectTail:
+        data, answer = self._get_present(key, Range=f"bytes=-{length}")
         content_range = str(answer.get("ContentRange") or "")  # "bytes 10-99/100"
         size = content_range.rpartition("/")[2]
-        return data, int(size) if size.isdigit() else len(data)
+        return ObjectTail(data, int(size) if size.isdigit() else len(data), answer["ETag"])
 
-    def fetch_range(self, key: str, start: int, end: int) -> bytes:
+    def fetch_range(self, key: str, start: int, end: int, version: str) -> bytes:
         if end <= start:
             return b""
-        data, _ = self._get(key, byte_range=f"bytes={start}-{end - 1}")
+        try:
+            return self._get_present(key, Range=f"bytes={start}-{end - 1}", IfMatch=version)[0]
+        except StoreError as error:
+            if error.code == "PreconditionFailed":  # another ETag: the month was rewritten
+                raise changed_under_read(f"s3://{self.bucket}/{key}") from error
+            raise
+
+    def _get_present(
+        self, key: str, max_bytes: int | None = None, **conditions: str
+    ) -> tuple[bytes, dict[str, Any]]:
+        """``_get`` of an object that must be there (listed a moment ago)."""
+        data, answer = self._get(key, max_bytes, **conditions)
         if data is None:
             raise StoreError(f"cannot read s3://{self.bucket}/{key}: NoSuchKey", "NoSuchKey")
-        return data
+        return data, answer

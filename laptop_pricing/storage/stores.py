@@ -48,6 +48,7 @@ from laptop_pricing.storage.listing import (
     rollup_month,
 )
 from laptop_pricing.storage.local_objects import FILE_MODE, FOLDER_MODE, LocalObjects
+from laptop_pricing.storage.object_ranges import ObjectTail, changed_under_read
 from laptop_pricing.storage.records import DecodedRecords, decode_records
 
 # The local folder holds personal data (clerks' e-mails, notes): only its owner reads it.
@@ -199,13 +200,15 @@ class RecordStore(ABC):
         """A whole object, at most ``MAX_FILE_BYTES`` (else ``FileTooLarge``)."""
 
     @abstractmethod
-    def fetch_tail(self, key: str, length: int) -> tuple[bytes, int]:
-        """The last ``length`` bytes of an object (all of it when shorter) and its size: a
-        Parquet footer, read without the rest."""
+    def fetch_tail(self, key: str, length: int) -> ObjectTail:
+        """The last ``length`` bytes of an object (all of it when shorter), its size and its
+        version: a Parquet footer, read without the rest."""
 
     @abstractmethod
-    def fetch_range(self, key: str, start: int, end: int) -> bytes:
-        """Bytes ``start`` to ``end`` (exclusive) of an object: some row groups of a month."""
+    def fetch_range(self, key: str, start: int, end: int, version: str) -> bytes:
+        """Bytes ``start`` to ``end`` (exclusive) of the object's ``version`` (its tail's):
+        some row groups of a month. ``StoreError`` when it was replaced since, never bytes of
+        another version at the offsets of this one."""
 
 
 def day_names(names: Iterator[str], layout: LogLayout) -> list[date]:
@@ -371,13 +374,20 @@ class LocalRecordStore(LocalObjects, RecordStore):
             raise FileTooLarge(key)
         return path.read_bytes()
 
-    def fetch_tail(self, key: str, length: int) -> tuple[bytes, int]:
+    def fetch_tail(self, key: str, length: int) -> ObjectTail:
         with self.path(key).open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            file.seek(max(0, size - length))
-            return file.read(), size
+            status = os.fstat(file.fileno())
+            file.seek(max(0, status.st_size - length))
+            return ObjectTail(file.read(), status.st_size, _file_version(status))
 
-    def fetch_range(self, key: str, start: int, end: int) -> bytes:
+    def fetch_range(self, key: str, start: int, end: int, version: str) -> bytes:
         with self.path(key).open("rb") as file:
+            if _file_version(os.fstat(file.fileno())) != version:
+                raise changed_under_read(str(self.path(key)))
             file.seek(start)
             return file.read(max(0, end - start))
+
+
+def _file_version(status: os.stat_result) -> str:
+    """A file's version: a replaced file (written aside, renamed over) is a new inode."""
+    return f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
