@@ -41,9 +41,13 @@ def outcome_location_for(settings: Settings, log_location: LogLocation) -> LogLo
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=4)
-def load_outcomes(location: LogLocation, start: date, end: date) -> OutcomeReadResult:
-    """Raises ``LogUnavailable`` (not cached) when the folder or bucket cannot be listed."""
-    return read_outcomes(location, start, end)
+def load_outcomes(
+    location: LogLocation, start: date, end: date, scope: tuple[str, ...] | None = None
+) -> OutcomeReadResult:
+    """The outcomes of the visitor's ``scope`` of stores (None: the chain), read as the request
+    log is: a store-limited owner's page never reads another store's outcomes. Raises
+    ``LogUnavailable`` (not cached) when the folder or bucket cannot be listed."""
+    return read_outcomes(location, start, end, stores=None if scope is None else set(scope))
 
 
 def outcomes_csv(
@@ -52,7 +56,7 @@ def outcomes_csv(
     """The outcomes recorded from ``start`` to ``end``, one row per event, as the download
     offers them: every text cell formula-safe (the notes were neutralised on the way in too),
     and no author (the frame has none: a file leaves the app)."""
-    frame = of_stores(load_outcomes(location, start, end).outcomes, stores)
+    frame = of_stores(load_outcomes(location, start, end, stores).outcomes, stores)
     return frame_to_csv(frame)
 
 
@@ -78,7 +82,7 @@ def business_view(
     window and ``scope``, so the same cache)."""
     window = Filters(start, end).load_window()
     rows = monitoring_data.load_log(log_location, *window, scope).rows
-    outcomes = load_outcomes(outcome_location, start, max(end, today) + NEXT_FILE).outcomes
+    outcomes = load_outcomes(outcome_location, start, max(end, today) + NEXT_FILE, scope).outcomes
     return compute_business_view(
         of_stores(rows, stores), of_stores(outcomes, stores), start, end, alert_below
     )
@@ -95,7 +99,9 @@ def owner_week(
     if window[0] > first:
         window = (first, page.end + NEXT_FILE)  # its last evening is in the next file
     rows = of_stores(monitoring_data.load_log(log_location, *window, page.scope).rows, page.stores)
-    outcomes = load_outcomes(outcome_location, first, max(page.end, today) + NEXT_FILE).outcomes
+    outcomes = load_outcomes(
+        outcome_location, first, max(page.end, today) + NEXT_FILE, page.scope
+    ).outcomes
     return compute_owner_week(rows, of_stores(outcomes, page.stores), page.end)
 
 
@@ -112,7 +118,8 @@ def fired_alerts(
     rule only when the model ships a training reference)."""
     start = max(oldest, today - timedelta(days=rules.longest_window_days - 1))
     rows = of_stores(monitoring_data.load_log(log_location, start, today, stores).rows, stores)
-    outcomes = of_stores(load_outcomes(outcome_location, start, today + NEXT_FILE).outcomes, stores)
+    outcomes = load_outcomes(outcome_location, start, today + NEXT_FILE, stores).outcomes
+    outcomes = of_stores(outcomes, stores)
     reference, _ = monitoring_data.training_reference()
     if reference is None:
         rules = dataclasses.replace(

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from components import monitoring_data
+from components import business_data, monitoring_data
 from components.store_filter import LABEL as STORE_FILTER_LABEL
+from laptop_pricing.monitoring.outcome_reader import read_outcomes
 from laptop_pricing.monitoring.reading import read_log
 from laptop_pricing.store_id import STORE_ID_FIELD
 from laptop_pricing.trade_in.policy import DEFAULT_POLICY_PATH
@@ -68,10 +69,21 @@ def test_an_owner_of_one_store_reads_only_that_store(
         reads.append((kwargs.get("stores"), set(result.rows[STORE_ID_FIELD].astype(str))))
         return result
 
+    outcome_reads = []
+
+    def outcomes_recorded(*args, **kwargs):  # the real outcome reader, likewise
+        result = read_outcomes(*args, **kwargs)
+        stores = set(result.outcomes[STORE_ID_FIELD].astype(str))
+        outcome_reads.append((kwargs.get("stores"), stores, len(result.outcomes)))
+        return result
+
     monkeypatch.setattr(monitoring_data, "read_log", recorded)
+    monkeypatch.setattr(business_data, "read_outcomes", outcomes_recorded)
     at = app(secrets, user=OWNER, url_path="monitoring")
     assert not at.exception, [e.value for e in at.exception]
     assert reads and all(read == ({"centro"}, {"centro"}) for read in reads)  # never Sul's rows
+    assert outcome_reads and all(read[:2] == ({"centro"}, {"centro"}) for read in outcome_reads)
+    assert max(count for _, _, count in outcome_reads) > 0  # Centro's outcomes, and only those
     assert requests_shown(at) == f"{counts['centro']:,}".replace(",", ".")
     lojas = next(w for w in at.multiselect if w.label == STORE_FILTER_LABEL)
     assert lojas.options == ["Centro"] and lojas.value == ["centro"]

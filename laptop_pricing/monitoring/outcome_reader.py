@@ -14,9 +14,10 @@ racing writer left. A file that cannot be fetched or read is reported, not fatal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import pyarrow as pa
@@ -24,12 +25,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from laptop_pricing.monitoring.sources import LogLocation
+from laptop_pricing.monitoring.store_scope import open_scoped_month, row_groups_of, table_of_stores
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv
 from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
 from laptop_pricing.storage.listing import DayFile, RollupMonth
 from laptop_pricing.storage.object_ranges import MonthSource
+from laptop_pricing.store_id import store_of
 from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.outcome import OUTCOMES
 
@@ -48,8 +51,11 @@ class OutcomeReadResult:
 _DAY = "_day"  # the UTC day a row was read for: rows keep day order across both sources
 
 
-def _read_day(opened: OpenDay) -> tuple[list[Row], list[tuple[str, str]]]:
-    """One open day (``storage.day_reader``): its day file's rows, then its records."""
+def _read_day(
+    opened: OpenDay, stores: Set[str] | None = None
+) -> tuple[list[Row], list[tuple[str, str]]]:
+    """One open day (``storage.day_reader``): its day file's rows, then its records; of
+    ``stores`` only, when given (``store_of``: a row with no store is the default store's)."""
     failed = [(note.file, note.detail or note.reason) for note in opened.set_aside]
     rows: list[Row] = []
     if opened.day_file is not None:
@@ -58,24 +64,34 @@ def _read_day(opened: OpenDay) -> tuple[list[Row], list[tuple[str, str]]]:
         except UnreadableDayFile:
             failed.append((opened.day_file_name, UNREADABLE_CSV))
     rows += opened.records.records
+    if stores is not None:
+        rows = [row for row in rows if store_of(row.get(outcome.STORE_ID, "")) in stores]
     return [{**row, _DAY: opened.day} for row in rows], failed  # type: ignore[dict-item]
 
 
 def _read_month(
-    month: RollupMonth, data: MonthSource, days: set[date]
+    month: RollupMonth, data: MonthSource, days: set[date], stores: Set[str] | None = None
 ) -> tuple[tuple[pa.Table | None, tuple[str, str] | None], set[date]]:
-    """The rows of the closed days among ``days`` that the month's rollup holds, and those
+    """The rows of the closed days among ``days`` that the month's rollup holds (of
+    ``stores`` only, when given: only the row groups that may hold them are read), and those
     days (none when the month cannot be read: it falls back to its day files)."""
     try:
         closed = sorted(d for d in rollup.closed_days_of(data) if d in days)
         if not closed:
             return (None, None), set()
-        source = pa.BufferReader(data) if isinstance(data, bytes) else data
-        names = set(pq.read_schema(source).names)
+        opened = pq.ParquetFile(pa.BufferReader(data) if isinstance(data, bytes) else data)
+        names = set(opened.schema_arrow.names)
         wanted = [c for c in outcome.FRAME_COLUMNS if c in names]  # an older month lacks some
-        table = pq.read_table(source, columns=[*wanted, rollup.DAY_COLUMN])
+        groups = (
+            range(opened.num_row_groups)
+            if stores is None
+            else row_groups_of(opened.metadata, stores)
+        )
+        table = opened.read_row_groups(list(groups), columns=[*wanted, rollup.DAY_COLUMN])
     except (ValueError, pa.ArrowException):
         return (None, (month.name, UNREADABLE_ROLLUP)), set()
+    if stores is not None:
+        table = table_of_stores(table, stores)
     keep = pc.is_in(table.column(rollup.DAY_COLUMN), value_set=pa.array(closed, pa.date32()))
     rows = rollup.with_defaults(table.filter(keep), OUTCOMES.defaults)
     rows = rows.select([*outcome.FRAME_COLUMNS, rollup.DAY_COLUMN])
@@ -87,12 +103,22 @@ def read_outcomes(
     start: date | None = None,
     end: date | None = None,
     max_workers: int = DEFAULT_WORKERS,
+    stores: Set[str] | None = None,
 ) -> OutcomeReadResult:
-    """Every outcome recorded from ``start`` to ``end`` (UTC days, inclusive). Raises
-    ``LogUnavailable`` when the folder or bucket cannot be listed."""
+    """Every outcome recorded from ``start`` to ``end`` (UTC days, inclusive), of ``stores``
+    only when given (a store-limited owner's: of the rollup, only the row groups that may hold
+    them are fetched, as for the request log). Raises ``LogUnavailable`` when the folder or
+    bucket cannot be listed."""
     source = location.open(max_workers)
     files = source.list_day_files(start, end).files
-    read = read_range(source, files, _read_month, _read_day, max_workers)
+    read = read_range(
+        source,
+        files,
+        partial(_read_month, stores=stores),
+        partial(_read_day, stores=stores),
+        max_workers,
+        None if stores is None else partial(open_scoped_month, source, stores=stores),
+    )
     tables = [table for table, _ in read.months if table is not None]
     failed = [(note.file, note.detail or note.reason) for note in read.set_aside]
     failed += [failure for _, failure in read.months if failure]
