@@ -13,7 +13,7 @@ run: $(VENV)/.app-installed
 # Everything but the browser tests on three workers (pytest-xdist), with the type check beside
 # them (either failing fails the target), then the browser tests on three workers, a whole file
 # per worker (--dist loadfile: a file's module-scoped Streamlit server and Chromium stay on one
-# worker). Three workers on a 2-core runner: the tests wait on servers, sockets and browsers for
+# worker), the longest files first (tests/conftest.py: BROWSER_FILE_SECONDS). Three workers on a 2-core runner: the tests wait on servers, sockets and browsers for
 # a third of their time, so a third worker fills it (docs/performance.md, "make test").
 test: provision
 	$(BIN)/ruff check .
@@ -22,7 +22,7 @@ test: provision
 	$(BIN)/python -m pytest -m "not browser" -n 3 --durations=15; tests=$$?; \
 	wait $$types; checked=$$?; \
 	test $$tests -eq 0 && test $$checked -eq 0
-	$(BIN)/python -m pytest -m browser -n 3 --dist loadfile --durations=15
+	$(BIN)/python -m pytest -m browser -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 # The OS packages the tests need beyond pip (scripts/provision-test-os.sh: apt, else Playwright).
 provision: $(VENV)/.dev-installed

@@ -14,6 +14,33 @@ from laptop_pricing.settings import KEYS, env_name
 
 pytest_plugins = ("tests.service_fixtures", "tests.monitoring_fixtures")
 
+# The browser files' wall seconds in `make test` (three workers, a file each, on two cores; the
+# run of 2026-12-07 18:58 UTC). The files run longest first (`make test` passes
+# --no-loadscope-reorder, so xdist keeps this order instead of ordering by test count): a long
+# file that starts last keeps one worker busy while the others idle, and the phase is CPU-bound
+# only while at least two run. A file not listed runs after these, in its usual order.
+BROWSER_FILE_SECONDS = {
+    "test_browser_access.py": 274,
+    "test_browser_monitoring_charts.py": 163,
+    "test_browser_counter.py": 156,
+    "test_browser_trade_in.py": 148,
+    "test_browser_chain.py": 124,
+    "test_browser_outcome.py": 112,
+    "test_browser_accessibility.py": 94,
+    "test_browser_purchase.py": 93,
+    "test_browser_negocios_year.py": 69,
+    "test_browser_estimate.py": 64,
+    "test_browser_stock.py": 62,
+    "test_monitoring_business_browser.py": 39,
+    "test_browser_owner_summary.py": 38,
+    "test_browser_model_card.py": 21,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest browser files first (a stable sort: each file keeps its own order)."""
+    items.sort(key=lambda item: -BROWSER_FILE_SECONDS.get(item.path.name, 0))
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _request_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
