@@ -159,3 +159,27 @@ def test_a_scoped_read_fetches_its_months_by_ranges_never_whole(chain_log, monke
     whole.clear()
     read_log(chain_log, END - timedelta(days=39), END)  # the chain's read takes months whole
     assert len([k for k in whole if k.startswith(chain_log.layout.rollup_root)]) == 2
+
+
+def test_a_month_rewritten_while_it_is_decoded_is_set_aside_and_its_days_read_again(
+    chain_log, monkeypatch
+):
+    """A range fetched while decoding (none should be: the groups are fetched first) of a month
+    the compactor rewrote meanwhile fails as a fetch: a note, never a traceback, and its days
+    come from their day files, so no row is lost."""
+    from laptop_pricing.monitoring import reading
+    from laptop_pricing.storage.object_ranges import ObjectRanges
+
+    def footer_then_rewritten(source, month, stores):
+        ranged = ObjectRanges(source, month.key)  # the footer only: decoding fetches the rest
+        assert source.replace_object(month.key, (source.directory / month.key).read_bytes())
+        return ranged
+
+    monkeypatch.setattr(reading, "open_scoped_month", footer_then_rewritten)
+    start = END - timedelta(days=39)
+    scoped = read_log(chain_log, start, END, stores={"loja-002"})
+    notes = [n for n in scoped.set_aside if n.detail == "ObjectChanged"]
+    assert [n.file for n in notes] == ["year=2025/month=06"]  # May's fits in its footer read
+    monkeypatch.undo()
+    expected = of_stores(read_log(chain_log, start, END).rows, ("loja-002",))
+    pd.testing.assert_frame_equal(_sorted(scoped.rows), _sorted(expected))

@@ -75,3 +75,30 @@ def test_a_scoped_read_is_the_chains_outcomes_kept_to_the_stores(outcomes, store
     pd.testing.assert_frame_equal(_by_event(scoped.outcomes), _by_event(expected))
     assert [k for k in whole if "year=" in k] == []  # months by ranges only
     assert scoped.failed == chain.failed == []
+
+
+def test_a_month_rewritten_while_its_outcomes_are_decoded_is_noted_and_its_days_read_again(
+    outcomes, monkeypatch
+):
+    """As for the request log: a fetch failure named, never a traceback, and the month's days
+    read from their day files, so no outcome is lost."""
+    from laptop_pricing.monitoring import outcome_reader
+    from laptop_pricing.storage import object_ranges
+    from laptop_pricing.storage.object_ranges import ObjectRanges
+
+    monkeypatch.setattr(object_ranges, "FOOTER_READ", 2_048)  # these months are small
+
+    def footer_then_rewritten(source, month, stores):
+        ranged = ObjectRanges(source, month.key)  # the footer only: decoding fetches the rest
+        assert source.replace_object(month.key, (source.directory / month.key).read_bytes())
+        return ranged
+
+    start = END - timedelta(days=DAYS - 1)
+    expected = of_stores(read_outcomes(outcomes, start, END).outcomes, ("sul",))
+    monkeypatch.setattr(outcome_reader, "open_scoped_month", footer_then_rewritten)
+    scoped = read_outcomes(outcomes, start, END, stores={"sul"})
+    assert {failure for failure in scoped.failed} == {
+        ("year=2025/month=05", "ObjectChanged"),
+        ("year=2025/month=06", "ObjectChanged"),
+    }
+    pd.testing.assert_frame_equal(_by_event(scoped.outcomes), _by_event(expected))

@@ -29,7 +29,13 @@ from laptop_pricing.monitoring.store_scope import open_scoped_month, row_groups_
 from laptop_pricing.settings import Settings
 from laptop_pricing.storage import rollup
 from laptop_pricing.storage.day_csv import UnreadableDayFile, decode_day_csv
-from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
+from laptop_pricing.storage.day_reader import (
+    DEFAULT_WORKERS,
+    FETCH_ERRORS,
+    OpenDay,
+    fetch_failure,
+    read_range,
+)
 from laptop_pricing.storage.listing import DayFile, RollupMonth
 from laptop_pricing.storage.object_ranges import MonthSource
 from laptop_pricing.store_id import store_of
@@ -90,6 +96,9 @@ def _read_month(
         table = opened.read_row_groups(list(groups), columns=[*wanted, rollup.DAY_COLUMN])
     except (ValueError, pa.ArrowException):
         return (None, (month.name, UNREADABLE_ROLLUP)), set()
+    except FETCH_ERRORS as error:  # a range fetched while decoding: the month changed
+        note = fetch_failure(month.name, error)
+        return (None, (note.file, note.detail or note.reason)), set()
     if stores is not None:
         table = table_of_stores(table, stores)
     keep = pc.is_in(table.column(rollup.DAY_COLUMN), value_set=pa.array(closed, pa.date32()))

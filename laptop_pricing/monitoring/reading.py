@@ -30,7 +30,13 @@ from laptop_pricing.monitoring.parsing import (
     parse_rollup_month,
 )
 from laptop_pricing.monitoring.store_scope import RowGroups, open_scoped_month, table_of_stores
-from laptop_pricing.storage.day_reader import DEFAULT_WORKERS, OpenDay, read_range
+from laptop_pricing.storage.day_reader import (
+    DEFAULT_WORKERS,
+    FETCH_ERRORS,
+    OpenDay,
+    fetch_failure,
+    read_range,
+)
 from laptop_pricing.storage.listing import DayFile, RollupMonth, SetAside
 from laptop_pricing.storage.object_ranges import MonthSource
 from laptop_pricing.storage.stores import RecordStore
@@ -97,6 +103,8 @@ def read_log(
         except (ValueError, pa.ArrowException) as error:
             unreadable = [SetAside(month.name, None, UNREADABLE, type(error).__name__)]
             return (None, unreadable, RowGroups(0, 0)), set()
+        except FETCH_ERRORS as error:  # a range fetched while decoding: the month changed
+            return (None, [fetch_failure(month.name, error)], RowGroups(0, 0)), set()
         # Arrow's allocator (mimalloc) keeps a decoded month's freed pages resident, in 2 MB
         # huge pages: handing them back after each month keeps a year's peak near its size.
         pa.default_memory_pool().release_unused()
