@@ -88,12 +88,8 @@ def _read_month(
         opened = pq.ParquetFile(pa.BufferReader(data) if isinstance(data, bytes) else data)
         names = set(opened.schema_arrow.names)
         wanted = [c for c in outcome.FRAME_COLUMNS if c in names]  # an older month lacks some
-        groups = (
-            range(opened.num_row_groups)
-            if stores is None
-            else row_groups_of(opened.metadata, stores)
-        )
-        table = opened.read_row_groups(list(groups), columns=[*wanted, rollup.DAY_COLUMN])
+        groups = row_groups_of(opened.metadata, stores)
+        table = opened.read_row_groups(groups, columns=[*wanted, rollup.DAY_COLUMN])
     except (ValueError, pa.ArrowException):
         return (None, (month.name, UNREADABLE_ROLLUP)), set()
     except FETCH_ERRORS as error:  # a range fetched while decoding: the month changed

@@ -307,7 +307,7 @@ def parse_rollup_month(
         source, read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
     )
     total = month.metadata.num_row_groups
-    groups = list(range(total)) if stores is None else row_groups_of(month.metadata, stores)
+    groups = row_groups_of(month.metadata, stores)
     read_groups = RowGroups(len(groups), total)
     if not groups:
         return None, set(closed), notes, read_groups

@@ -39,12 +39,12 @@ class RowGroups:
     total: int
 
 
-def row_groups_of(metadata: pq.FileMetaData, stores: Set[str]) -> list[int]:
-    """The row groups of a month that may hold a row of ``stores``: all of them when the
-    month has no ``store_id`` or a group has no statistics for it."""
+def row_groups_of(metadata: pq.FileMetaData, stores: Set[str] | None) -> list[int]:
+    """The row groups of a month that may hold a row of ``stores``: all of them for the chain
+    (None), when the month has no ``store_id``, or for a group with no statistics for it."""
     groups = list(range(metadata.num_row_groups))
     names = [metadata.schema.column(i).name for i in range(metadata.num_columns)]
-    if STORE not in names:
+    if stores is None or STORE not in names:
         return groups
     column = names.index(STORE)
     return [g for g in groups if _may_hold(metadata.row_group(g).column(column), stores)]
