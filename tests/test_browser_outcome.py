@@ -45,6 +45,7 @@ def record_negotiated(page) -> None:
     card.get_by_text("Negociou outro valor", exact=True).click()
     wait_for_app_idle(page)
     amount = card.get_by_label("Valor pago (R$)")
+    amount.wait_for(timeout=90_000)  # a deadline: the rerun that shows it, on a loaded runner
     amount.fill("1200")  # within 0.5x-1.5x of the offer: no reason needed
     amount.press("Enter")
     wait_for_app_idle(page)
