@@ -8,8 +8,9 @@ store's rows kept) and the scoped read with each month fetched whole (before ran
 
 ``--folder`` is a local log already compacted (``tests/synthetic_logs`` with ``--stores``, as
 ``bench_monitoring.py`` writes it). Each run is a fresh process: it reads the year, checks the
-schema, computes the monitoring view and the "Negócios" view of the store; the two ways run
-interleaved and the ratio is of their medians in this run.
+schema, computes the monitoring view and the "Negócios" view of the store; the ways run
+interleaved and the ratio is of their medians in this run. ``--baseline DIR`` adds the scoped
+way of the code checked out in DIR (``git worktree add DIR <commit>``), run by its own script.
 """
 
 from __future__ import annotations
@@ -52,13 +53,16 @@ def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
     read = read_log(LogLocation(None, PREFIX, folder).open(), *filters.load_window(), stores=scope)
     read_seconds = time.perf_counter() - began
     rows = quality.with_in_schema(read.rows)
+    viewed = time.perf_counter()
     shown = view.compute_view(rows, read.set_aside, read.files, filters, END, None)
+    view_seconds = time.perf_counter() - viewed
     business = compute_business_view(
         of_stores(rows, (store,)), empty_outcomes(), filters.start, filters.end
     )
     return {
         "seconds": time.perf_counter() - began,
         "read_seconds": read_seconds,
+        "view_seconds": view_seconds,
         "requests": shown.kpis.requests,
         "quotes": business.quotes,
         "groups_read": read.row_groups.read,
@@ -68,10 +72,19 @@ def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
 
 
 def run(way: str, args: argparse.Namespace) -> dict[str, float]:
-    command = [sys.executable, __file__, "--child", way, "--folder", args.folder]
-    command += ["--store", args.store, "--days", str(args.days)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
+    tree = Path(args.baseline) if way == "baseline" else REPO
+    script = tree / "bench" / Path(__file__).name
+    command = [sys.executable, str(script), "--child", "scoped" if way == "baseline" else way]
+    command += ["--folder", args.folder, "--store", args.store, "--days", str(args.days)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree)
     return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def view_part(runs: list[dict[str, float]]) -> str:
+    """The monitoring view's median, when the script that ran them measured it."""
+    if not all("view_seconds" in r for r in runs):
+        return ""
+    return f", monitoring view {statistics.median(r['view_seconds'] for r in runs):.2f} s"
 
 
 def main() -> None:
@@ -80,6 +93,7 @@ def main() -> None:
     parser.add_argument("--store", default="loja-007")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", help="a checkout of earlier code: its scoped way too")
     parser.add_argument(
         "--child", choices=("chain", "scoped-whole", "scoped"), help=argparse.SUPPRESS
     )
@@ -92,6 +106,8 @@ def main() -> None:
         "scoped-whole": "scoped read, each month fetched whole",
         "scoped": "scoped read, footers and the store's row groups fetched by ranges",
     }
+    if args.baseline:
+        labels["baseline"] = f"scoped read, the code in {args.baseline}"
     results: dict[str, list[dict[str, float]]] = {way: [] for way in labels}
     for _ in range(args.repeats):
         for way in results:
@@ -102,9 +118,10 @@ def main() -> None:
     for way, label in labels.items():
         first = results[way][0]
         each = ", ".join(f"{r['seconds']:.2f}" for r in results[way])
+        read = statistics.median(r["read_seconds"] for r in results[way])
         print(
-            f"{label}: {median[way]:.2f} s (runs {each}; read "
-            f"{statistics.median(r['read_seconds'] for r in results[way]):.2f} s), "
+            f"{label}: {median[way]:.2f} s (runs {each}; read {read:.2f} s"
+            f"{view_part(results[way])}), "
             f"peak {peak[way]:.0f} MB, "
             f"{first['requests']:,.0f} requests, {first['quotes']:,.0f} quotes, "
             f"row groups {first['groups_read']:.0f} of {first['groups']:.0f}"
@@ -114,6 +131,12 @@ def main() -> None:
         f"scoped / chain: {median['scoped'] / median['chain']:.2f}x  "
         f"(target <= {TARGET_SECONDS} s: {met})"
     )
+    if args.baseline:
+        print(
+            f"scoped, this code / the code in {args.baseline}: "
+            f"{median['scoped'] / median['baseline']:.2f}x the time, "
+            f"{peak['scoped'] - peak['baseline']:+.0f} MB peak"
+        )
     print(
         f"ranges / whole months: {median['scoped'] / median['scoped-whole']:.2f}x the time, "
         f"{peak['scoped'] - peak['scoped-whole']:+.0f} MB peak"

@@ -56,3 +56,33 @@ def test_segments_below_the_minimum_are_left_out_and_counted():
     tiny = type(view)(view.summary, view.sentence, view.figures, small, view.quotes)
     assert segment_figure(tiny, "brand") is None
     assert hidden_segments(tiny, "brand") == 1
+
+
+def test_the_segment_panels_are_laid_out_as_plotly_lays_out_shared_subplots():
+    """The three panels are written as one layout, not built by ``make_subplots`` and a dozen
+    updates (70 ms a figure): Plotly's own layout of the same grid is the reference."""
+    from plotly.subplots import make_subplots
+
+    titles = [label for _, label in business_charts.SEGMENT_PANELS]
+    reference = make_subplots(
+        rows=1, cols=len(titles), shared_yaxes=True, subplot_titles=titles,
+        horizontal_spacing=business_charts.PANEL_GAP,
+    ).layout  # fmt: skip
+    weeks = known_weeks(END)
+    rates = business.segment_rates(
+        business.join_outcomes(weeks.quotes, weeks.outcomes_frame()), "brand"
+    )
+    drawn = business_charts.segment_figure(rates, "Por marca")
+    empty = business_charts.segment_figure(rates.iloc[:0], "Por marca")
+    for built in (drawn, empty):
+        layout = built.layout
+        for axis in ("xaxis", "xaxis2", "xaxis3", "yaxis", "yaxis2", "yaxis3"):
+            ours, theirs = layout[axis], reference[axis]
+            assert ours.domain == theirs.domain and ours.anchor == theirs.anchor, axis
+            assert ours.matches == theirs.matches, axis
+            assert ours.showticklabels == theirs.showticklabels, axis
+        placed = [(a.text, a.x, a.y, a.xref, a.yref, a.yanchor) for a in layout.annotations]
+        expected = [(a.text, a.x, a.y, a.xref, a.yref, a.yanchor) for a in reference.annotations]
+        assert placed == expected
+    assert empty.data == ()
+    assert [(t.xaxis, t.yaxis) for t in drawn.data] == [("x", "y"), ("x2", "y2"), ("x3", "y3")]
