@@ -17,6 +17,7 @@ from laptop_pricing.monitoring import business
 from laptop_pricing.monitoring.alert_rules import AlertRulesError
 from laptop_pricing.monitoring.alerts import Alert
 from laptop_pricing.monitoring.business_view import (
+    SEGMENT_NOTE,
     BusinessView,
     hidden_segments,
     segment_figure,
@@ -110,6 +111,7 @@ def business_section(view: BusinessView) -> None:
     figure = segment_figure(view, column)
     if figure is not None:
         chart(figure)
+        st.caption(SEGMENT_NOTE)
     hidden = hidden_segments(view, column)
     if hidden:
         st.caption(

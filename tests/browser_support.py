@@ -247,6 +247,16 @@ def screenshot(page: object, name: str, full_page: bool = True) -> Path:
     return path
 
 
+def overlaps(a: dict, b: dict) -> bool:
+    """Two bounding boxes (x, y, width, height in page pixels) share some area."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
 def wait_for_app_idle(page: object, timeout_ms: int = 90_000) -> None:
     """Wait until the rerun a click triggered (if any) has finished.
 

@@ -13,7 +13,13 @@ import pytest
 
 from laptop_pricing.pricing.artifact import read_metadata
 from laptop_pricing.pricing.schema import FIELDS
-from tests.browser_support import StreamlitServer, chromium_browser, screenshot, wait_for_app_idle
+from tests.browser_support import (
+    StreamlitServer,
+    chromium_browser,
+    overlaps,
+    screenshot,
+    wait_for_app_idle,
+)
 from tests.monitoring_fixtures import write_files
 from tests.synthetic_logs import day_files
 
@@ -150,13 +156,3 @@ def every_section_and_the_download(page, written: list[tuple[str, bytes]]) -> No
     downloaded = pd.read_csv(download.path(), dtype=str)
     assert len(downloaded) == requests
     assert "clerk_email" not in downloaded and "request_id" not in downloaded
-
-
-def overlaps(a: dict, b: dict) -> bool:
-    """Two bounding boxes (x, y, width, height in page pixels) share some area."""
-    return (
-        a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    )

@@ -15,6 +15,7 @@ from tests import synthetic_business as synthetic
 from tests.browser_support import (
     StreamlitServer,
     chromium_browser,
+    overlaps,
     screenshot,
     wait_for_app_idle,
 )
@@ -57,4 +58,20 @@ def test_negocios_over_a_year_of_quotes_and_outcomes(tmp_path, browser):
                 shutil.copyfile(shot, DOCS / "screenshot-negocios.png")
             assert serious(page) == []
             assert page.locator("[data-testid='stException']").count() == 0
+            segment_titles_fit(page, name)
             page.close()
+
+
+def segment_titles_fit(page, name: str) -> None:
+    """The "Dividir por" figure's title is whole inside the figure and its three panel titles
+    stay apart, at this screen's width (a phone gives each panel under 100 px)."""
+    plot = page.locator(".js-plotly-plot").filter(has_text="Pago ÷ oferta").first
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(1_000)  # Plotly lays out its text after the element appears
+    screenshot(page, f"negocios-year-segment-{name}", full_page=False)
+    box = plot.bounding_box()
+    title = plot.locator(".gtitle").bounding_box()
+    assert box["x"] <= title["x"] and title["x"] + title["width"] <= box["x"] + box["width"]
+    panels = [note.bounding_box() for note in plot.locator("g.annotation").all()]
+    assert len(panels) == 3
+    assert not any(overlaps(a, b) for i, a in enumerate(panels) for b in panels[i + 1 :])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pandas as pd
@@ -12,6 +13,7 @@ from laptop_pricing.monitoring.business_view import (
     hidden_segments,
     segment_figure,
 )
+from tests import synthetic_business as synthetic
 from tests.synthetic_owner_week import known_weeks
 
 END = date(2026, 11, 30)
@@ -32,6 +34,24 @@ def test_weeks_get_one_tick_each_and_no_tick_repeats():
     assert axis.tickmode == "array"
     assert len(axis.ticktext) == len(set(axis.ticktext)) == len(figure.data[0].x)
     assert all(text.startswith("semana de ") for text in axis.ticktext)
+
+
+def test_a_year_of_weeks_gets_a_few_evenly_spaced_week_ticks_not_one_a_week():
+    """52 labels of "semana de dd/mm" stand on end and still touch; a year keeps every week's
+    bar but labels every few weeks, the first week first."""
+    quotes = synthetic.quotes_and_outcomes(END, days=365, quotes_per_day=4)
+    year = business.acceptance_over_time(
+        business.join_outcomes(quotes.quotes, quotes.outcomes_frame())
+    )
+    figure = business_charts.acceptance_figure(year)
+    axis = figure.layout.xaxis
+    weeks = list(pd.to_datetime(figure.data[0].x))
+    assert len(weeks) >= 52
+    assert 2 <= len(axis.tickvals) <= business_charts.MAX_WEEK_TICKS
+    ticked = [pd.Timestamp(value) for value in axis.tickvals]
+    assert ticked[0] == weeks[0] and set(ticked) <= set(weeks)
+    assert len({b - a for a, b in itertools.pairwise(ticked)}) == 1  # even steps
+    assert axis.ticktext == tuple(f"semana de {week:%d/%m}" for week in ticked)
 
 
 def test_a_single_week_is_a_bar_not_a_lone_dot():

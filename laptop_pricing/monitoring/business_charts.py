@@ -24,8 +24,13 @@ from laptop_pricing.monitoring.charts import (
 
 STATUS_COLORS = {business.DEAL: "#10b981", business.DECLINED: "#ef4444", business.OPEN: "#9ca3af"}
 THRESHOLD_COLOR = "#b91c1c"
+# A label per week up to this many weeks, then one every few weeks (a year: every seventh), so
+# "semana de dd/mm" labels lie flat on a laptop instead of 52 standing on end.
+MAX_WEEK_TICKS = 8
 FEW_COLOR = "#bfdbfe"  # a week with too few decided offers to read its rate
-SUBPLOT_TITLE_ROW = 26  # pixels: the first row's subplot titles sit above its plots
+# Pixels above the plots for the panels' titles, two lines each: on a phone a panel is under
+# 100 px wide, so a one-line title runs into its neighbour's.
+SUBPLOT_TITLE_ROW = 42
 
 
 def quotes_per_day_figure(per_day: pd.DataFrame) -> go.Figure:
@@ -108,11 +113,12 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
             ),
             "showlegend": False,
         })  # fmt: skip
-        weeks = pd.to_datetime(rows["period"])
+        weeks = list(pd.to_datetime(rows["period"]))
+        ticked = weeks[:: -(-len(weeks) // MAX_WEEK_TICKS)]  # every week, or every few
         weeks_axis = {
             "tickmode": "array",
-            "tickvals": list(weeks),
-            "ticktext": [f"semana de {week:%d/%m}" for week in weeks],
+            "tickvals": ticked,
+            "ticktext": [f"semana de {week:%d/%m}" for week in ticked],
         }
     threshold: dict[str, Any] = {}  # unpacked into the layout beside its typed parameters
     if alert_below is not None:
@@ -125,6 +131,7 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
             "annotations": [{
                 "text": f"alerta abaixo de {format_percent(alert_below, 0)}", "showarrow": False,
                 "x": 0, "xanchor": "left", "y": alert_below, "yanchor": "top", **at,
+                "bgcolor": "rgba(255, 255, 255, 0.85)",  # readable over the bars it crosses
             }],
         }  # fmt: skip
     return _figure(
@@ -140,8 +147,8 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
 
 SEGMENT_PANELS = (
     ("acceptance", "Aceitação"),
-    ("low_offer_share", "Recusadas por valor baixo"),
-    ("paid_ratio", "Pago ÷ oferta (média)"),
+    ("low_offer_share", "Recusadas por<br>valor baixo"),
+    ("paid_ratio", "Pago ÷ oferta<br>(média)"),
 )
 PERCENT_TICKS = {"tickvals": [0, 0.25, 0.5, 0.75], "ticktext": ["0%", "25%", "50%", "75%"]}
 
@@ -232,7 +239,7 @@ def segment_figure(rates: pd.DataFrame, title: str) -> go.Figure:
     return _figure(
         traces,
         title,
-        height=150 + 34 * max(1, len(rates)),
+        height=124 + SUBPLOT_TITLE_ROW + 34 * max(1, len(rates)),  # the plots keep their height
         show_legend=False,
         extra_top=SUBPLOT_TITLE_ROW,
         annotations=[_panel_title(i, label) for i, (_, label) in enumerate(SEGMENT_PANELS)],

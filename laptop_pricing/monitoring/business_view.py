@@ -75,8 +75,12 @@ def segment_figure(view: BusinessView, column: str) -> go.Figure | None:
     chosen = business.SEGMENTS_BY_COLUMN[column]
     rates = view.segments[view.segments["segment"] == column]
     rates = rates[rates["decided"] >= business.MIN_DECIDED]
-    title = f"Por {chosen.label.lower()} (entre parênteses: ofertas com resultado)"
+    title = f"Por {chosen.label.lower()}"  # what its parentheses count: SEGMENT_NOTE
     return business_charts.segment_figure(rates, title) if len(rates) else None
+
+
+# Under the "Dividir por" figure, not in its title: a phone has no room for it there.
+SEGMENT_NOTE = "Entre parênteses, ao lado de cada valor: quantas ofertas têm resultado."
 
 
 def hidden_segments(view: BusinessView, column: str) -> int:
