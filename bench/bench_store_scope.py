@@ -10,7 +10,8 @@ store's rows kept) and the scoped read with each month fetched whole (before ran
 ``bench_monitoring.py`` writes it). Each run is a fresh process: it reads the year, checks the
 schema, computes the monitoring view and the "Negócios" view of the store; the ways run
 interleaved and the ratio is of their medians in this run. ``--baseline DIR`` adds the scoped
-way of the code checked out in DIR (``git worktree add DIR <commit>``), run by its own script.
+way run on the package checked out in DIR (``git worktree add DIR <commit>``): this script's
+measurement, that code.
 """
 
 from __future__ import annotations
@@ -34,13 +35,17 @@ END = date(2025, 6, 30)
 TARGET_SECONDS = 0.3
 
 
-def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
+def child(way: str, folder: str, store: str, days: int, code: str | None) -> dict[str, float]:
+    if code:  # the package of an earlier checkout, measured the same way
+        sys.path.insert(0, code)
     from laptop_pricing.monitoring import memory, quality, view
     from laptop_pricing.monitoring.aggregate import of_stores
     from laptop_pricing.monitoring.business_view import compute_business_view
     from laptop_pricing.monitoring.outcome_reader import empty_outcomes
     from laptop_pricing.monitoring.reading import read_log
     from laptop_pricing.monitoring.sources import LogLocation
+
+    assert Path(view.__file__).resolve().is_relative_to(Path(code or REPO).resolve())
 
     memory.map_large_blocks()  # as the page does
     if way == "scoped-whole":  # the scoped read before ranged fetches: each month whole
@@ -59,10 +64,12 @@ def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
     business = compute_business_view(
         of_stores(rows, (store,)), empty_outcomes(), filters.start, filters.end
     )
+    ended = time.perf_counter()
     return {
-        "seconds": time.perf_counter() - began,
+        "seconds": ended - began,
         "read_seconds": read_seconds,
         "view_seconds": view_seconds,
+        "business_seconds": ended - viewed - view_seconds,
         "requests": shown.kpis.requests,
         "quotes": business.quotes,
         "groups_read": read.row_groups.read,
@@ -72,19 +79,12 @@ def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
 
 
 def run(way: str, args: argparse.Namespace) -> dict[str, float]:
-    tree = Path(args.baseline) if way == "baseline" else REPO
-    script = tree / "bench" / Path(__file__).name
-    command = [sys.executable, str(script), "--child", "scoped" if way == "baseline" else way]
+    command = [sys.executable, __file__, "--child", "scoped" if way == "baseline" else way]
     command += ["--folder", args.folder, "--store", args.store, "--days", str(args.days)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree)
+    if way == "baseline":
+        command += ["--code", args.baseline]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
     return json.loads(output.stdout.strip().splitlines()[-1])
-
-
-def view_part(runs: list[dict[str, float]]) -> str:
-    """The monitoring view's median, when the script that ran them measured it."""
-    if not all("view_seconds" in r for r in runs):
-        return ""
-    return f", monitoring view {statistics.median(r['view_seconds'] for r in runs):.2f} s"
 
 
 def main() -> None:
@@ -94,12 +94,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", help="a checkout of earlier code: its scoped way too")
+    parser.add_argument("--code", help=argparse.SUPPRESS)
     parser.add_argument(
         "--child", choices=("chain", "scoped-whole", "scoped"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.folder, args.store, args.days)))
+        print(json.dumps(child(args.child, args.folder, args.store, args.days, args.code)))
         return
     labels = {
         "chain": "the chain read, then the store",
@@ -119,9 +120,11 @@ def main() -> None:
         first = results[way][0]
         each = ", ".join(f"{r['seconds']:.2f}" for r in results[way])
         read = statistics.median(r["read_seconds"] for r in results[way])
+        shown = statistics.median(r["view_seconds"] for r in results[way])
+        deals = statistics.median(r["business_seconds"] for r in results[way])
         print(
-            f"{label}: {median[way]:.2f} s (runs {each}; read {read:.2f} s"
-            f"{view_part(results[way])}), "
+            f"{label}: {median[way]:.2f} s (runs {each}; read {read:.2f} s, "
+            f"monitoring view {shown:.2f} s, Negócios {deals:.2f} s), "
             f"peak {peak[way]:.0f} MB, "
             f"{first['requests']:,.0f} requests, {first['quotes']:,.0f} quotes, "
             f"row groups {first['groups_read']:.0f} of {first['groups']:.0f}"
