@@ -26,7 +26,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+# A child measuring ``--baseline``'s checkout imports the package from there, before anything
+# (the helper below) imports it from this one.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else REPO
+sys.path.insert(0, str(CODE))
 
 from monitoring_process import peak_rss_mb  # noqa: E402  (beside this script)
 
@@ -35,9 +38,7 @@ END = date(2025, 6, 30)
 TARGET_SECONDS = 0.3
 
 
-def child(way: str, folder: str, store: str, days: int, code: str | None) -> dict[str, float]:
-    if code:  # the package of an earlier checkout, measured the same way
-        sys.path.insert(0, code)
+def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
     from laptop_pricing.monitoring import memory, quality, view
     from laptop_pricing.monitoring.aggregate import of_stores
     from laptop_pricing.monitoring.business_view import compute_business_view
@@ -45,7 +46,7 @@ def child(way: str, folder: str, store: str, days: int, code: str | None) -> dic
     from laptop_pricing.monitoring.reading import read_log
     from laptop_pricing.monitoring.sources import LogLocation
 
-    assert Path(view.__file__).resolve().is_relative_to(Path(code or REPO).resolve())
+    assert Path(view.__file__).resolve().is_relative_to(CODE.resolve())
 
     memory.map_large_blocks()  # as the page does
     if way == "scoped-whole":  # the scoped read before ranged fetches: each month whole
@@ -100,7 +101,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.folder, args.store, args.days, args.code)))
+        print(json.dumps(child(args.child, args.folder, args.store, args.days)))
         return
     labels = {
         "chain": "the chain read, then the store",
