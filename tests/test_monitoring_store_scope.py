@@ -161,6 +161,24 @@ def test_a_scoped_read_fetches_its_months_by_ranges_never_whole(chain_log, monke
     assert len([k for k in whole if k.startswith(chain_log.layout.rollup_root)]) == 2
 
 
+def test_a_scoped_read_decodes_only_the_columns_the_page_keeps(chain_log, monkeypatch):
+    """A store's groups are decoded without the request ids (a unique text a row, 16 % of a
+    group's bytes) or the rollup's own flags: the page's rows never hold them."""
+    asked: list[list[str] | None] = []
+    read_groups = pq.ParquetFile.read_row_groups
+
+    def spy(self, row_groups, columns=None, **options):
+        asked.append(columns)
+        return read_groups(self, row_groups, columns=columns, **options)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
+    scoped = read_log(chain_log, END - timedelta(days=39), END, stores={"loja-002"})
+    assert len(scoped.rows) > 0 and asked and None not in asked
+    decoded = {name for columns in asked for name in columns or ()}
+    assert "request_id" not in decoded and "in_schema" not in decoded
+    assert {"price", "timestamp", "quote_id", "brand", "store_id"} <= decoded
+
+
 def test_a_month_rewritten_while_it_is_decoded_is_set_aside_and_its_days_read_again(
     chain_log, monkeypatch
 ):

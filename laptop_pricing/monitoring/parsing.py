@@ -80,6 +80,11 @@ ROW_COLUMNS: tuple[str, ...] = (
     FILE_COLUMN,
     LINE_COLUMN,
 )
+# What the page reads of a rollup month: its rows' columns, the day they belong to, their line
+# in the day file and the store that scopes them.
+_MONTH_COLUMNS = frozenset(
+    (*ROW_COLUMNS, rollup.DAY_COLUMN, rollup.SOURCE_LINE_COLUMN, log_columns.STORE_ID_COLUMN)
+)
 # A file without a header holds the course's columns in the course's order.
 HEADERLESS_COLUMNS: tuple[str, ...] = (
     *schema.COURSE_FIELD_NAMES,
@@ -315,7 +320,10 @@ def parse_rollup_month(
     # A chain's month is read column by column, so it never exists whole with four-byte
     # indices; a scoped read's few groups are small and read in one call (a call a column
     # cost it more than the decoding).
-    scoped = None if stores is None else month.read_row_groups(groups, use_threads=False)
+    scoped = None
+    if stores is not None:  # never the request ids (unique per row) nor the rollup's own flag
+        wanted = [c for c in available if c in _MONTH_COLUMNS]
+        scoped = month.read_row_groups(groups, columns=wanted, use_threads=False)
 
     def read(name: str) -> pa.ChunkedArray:
         if scoped is not None:
