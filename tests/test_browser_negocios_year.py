@@ -75,3 +75,4 @@ def segment_titles_fit(page, name: str) -> None:
     panels = [note.bounding_box() for note in plot.locator("g.annotation").all()]
     assert len(panels) == 3
     assert not any(overlaps(a, b) for i, a in enumerate(panels) for b in panels[i + 1 :])
+    assert not any(overlaps(title, panel) for panel in panels)

@@ -24,8 +24,9 @@ from laptop_pricing.monitoring.charts import (
 
 STATUS_COLORS = {business.DEAL: "#10b981", business.DECLINED: "#ef4444", business.OPEN: "#9ca3af"}
 THRESHOLD_COLOR = "#b91c1c"
-# A label per week up to this many weeks, then one every few weeks (a year: every seventh), so
-# "semana de dd/mm" labels lie flat on a laptop instead of 52 standing on end.
+# A label per week up to this many weeks, then one every few weeks counted back from the latest
+# (a year: every seventh), so "semana de dd/mm" labels lie flat on a laptop instead of 52
+# standing on end.
 MAX_WEEK_TICKS = 8
 FEW_COLOR = "#bfdbfe"  # a week with too few decided offers to read its rate
 # Pixels above the plots for the panels' titles, two lines each: on a phone a panel is under
@@ -113,8 +114,10 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
             ),
             "showlegend": False,
         })  # fmt: skip
-        weeks = list(pd.to_datetime(rows["period"]))
-        ticked = weeks[:: -(-len(weeks) // MAX_WEEK_TICKS)]  # every week, or every few
+        weeks = list(pd.to_datetime(rows["period"]))  # in order; a week with no decided offer
+        last = weeks[-1]  # is missing, so ticks count calendar weeks back from the latest
+        step = -(-((last - weeks[0]).days // 7 + 1) // MAX_WEEK_TICKS)
+        ticked = [week for week in weeks if (last - week).days // 7 % step == 0]
         weeks_axis = {
             "tickmode": "array",
             "tickvals": ticked,

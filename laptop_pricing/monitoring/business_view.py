@@ -80,7 +80,7 @@ def segment_figure(view: BusinessView, column: str) -> go.Figure | None:
 
 
 # Under the "Dividir por" figure, not in its title: a phone has no room for it there.
-SEGMENT_NOTE = "Entre parênteses, ao lado de cada valor: quantas ofertas têm resultado."
+SEGMENT_NOTE = "O número entre parênteses é o de ofertas com resultado (fechadas ou recusadas)."
 
 
 def hidden_segments(view: BusinessView, column: str) -> int:

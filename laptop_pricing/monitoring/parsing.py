@@ -307,7 +307,8 @@ def parse_rollup_month(
         for line, reason, detail in info.set_aside
     ]
     source = pa.BufferReader(data) if isinstance(data, bytes) else data
-    available = set(pq.read_schema(source).names)
+    names = pq.read_schema(source).names
+    available = set(names)
     month = pq.ParquetFile(
         source, read_dictionary=[c for c in DICTIONARY_COLUMNS if c in available]
     )
@@ -322,7 +323,7 @@ def parse_rollup_month(
     # cost it more than the decoding).
     scoped = None
     if stores is not None:  # never the request ids (unique per row) nor the rollup's own flag
-        wanted = [c for c in available if c in _MONTH_COLUMNS]
+        wanted = [c for c in names if c in _MONTH_COLUMNS]
         scoped = month.read_row_groups(groups, columns=wanted, use_threads=False)
 
     def read(name: str) -> pa.ChunkedArray:
