@@ -19,17 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-# A child measuring ``--baseline``'s checkout imports the package from there, before anything
-# (the helper below) imports it from this one.
-CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else REPO
-sys.path.insert(0, str(CODE))
+from bench_support import child_result, code_under_test  # beside this script
+
+CODE = code_under_test()  # before the helper below imports the package
 
 from monitoring_process import peak_rss_mb  # noqa: E402  (beside this script)
 
@@ -80,12 +76,9 @@ def child(way: str, folder: str, store: str, days: int) -> dict[str, float]:
 
 
 def run(way: str, args: argparse.Namespace) -> dict[str, float]:
-    command = [sys.executable, __file__, "--child", "scoped" if way == "baseline" else way]
-    command += ["--folder", args.folder, "--store", args.store, "--days", str(args.days)]
-    if way == "baseline":
-        command += ["--code", args.baseline]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    arguments = ["--child", "scoped" if way == "baseline" else way, "--folder", args.folder]
+    arguments += ["--store", args.store, "--days", str(args.days)]
+    return child_result(__file__, arguments, args.baseline if way == "baseline" else None)
 
 
 def main() -> None:

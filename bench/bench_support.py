@@ -6,12 +6,16 @@ The scripts are run as ``python bench/<script>.py``, so this folder is on ``sys.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -53,3 +57,22 @@ def timed(call: Callable[[], object], n: int) -> list[float]:
         call()
         samples.append(time.perf_counter() - start)
     return samples
+
+
+def code_under_test() -> Path:
+    """The package a child process measures: ``--code DIR`` (an earlier checkout, made with
+    ``git worktree add DIR <commit>``) or this repository. Put first on ``sys.path`` before
+    anything imports the package, so a baseline never mixes with this code."""
+    code = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else REPO
+    sys.path.insert(0, str(code))
+    return code
+
+
+def child_result(script: str, arguments: Sequence[str], code: str | None = None) -> dict:
+    """Run ``script --child ...`` in a fresh process (on ``code``'s package when given) and
+    return the JSON object its last line prints."""
+    command = [sys.executable, script, *arguments]
+    if code:
+        command += ["--code", str(Path(code).resolve())]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
+    return json.loads(output.stdout.strip().splitlines()[-1])
