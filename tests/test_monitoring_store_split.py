@@ -115,3 +115,28 @@ def test_the_joined_offers_count_per_store_and_the_store_is_a_split_of_the_offer
     assert counts.loc["loja"].tolist() == [1, 1, 0]  # no store: the default one
     assert counts.loc["sul"].tolist() == [1, 0, 0]
     assert business.SEGMENTS_BY_COLUMN["store_id"].value_label("") == "Loja"
+
+
+def test_a_categorical_store_column_counts_as_its_text_does() -> None:
+    """The page's rows hold the store as a categorical (unused categories, a padded value, a
+    missing one): counted per category, the same as the column read as text row by row."""
+    from laptop_pricing.monitoring import business
+    from laptop_pricing.monitoring.store_split import per_store_counts
+
+    stores = ["sul", " centro ", None, "centro", "sul", "", "Sul"]
+    categories = ["zeta", " centro ", "centro", "sul", "", "Sul"]
+    joined = pd.DataFrame(
+        {
+            "store_id": pd.Categorical(stores, categories=categories),
+            business.STATUS: [business.DEAL, business.DEAL, business.OPEN, business.DECLINED,
+                              business.DECLINED, business.DEAL, business.OPEN],
+            business.LOW_OFFER: [False, False, False, True, True, False, False],
+        }
+    )  # fmt: skip
+    as_text = joined.assign(store_id=[s if s is not None else "" for s in stores])
+    counts = per_store_counts(joined)
+    pd.testing.assert_frame_equal(counts, per_store_counts(as_text))
+    assert counts["store_id"].tolist() == sorted(set(counts["store_id"]))
+    assert "zeta" not in set(counts["store_id"])  # a category no row holds
+    assert counts["offers"].sum() == len(stores)
+    assert per_store_counts(joined.iloc[:0]).empty

@@ -88,6 +88,21 @@ def row_stores(rows: pd.DataFrame) -> np.ndarray:
     return of_categories(column, _stores_of, DEFAULT_STORE_ID)
 
 
+def store_groups(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's store (``row_stores``) as its index in the sorted stores, and those stores:
+    a chain's year is millions of rows and a few hundred stores, so a categorical column is
+    read once per category and no row becomes a text."""
+    column = rows.get(log_columns.STORE_ID_COLUMN)
+    if column is None or not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, stores = pd.factorize(row_stores(rows), sort=True)
+        return codes, np.asarray(stores, dtype=object)
+    per_category = _stores_of(pd.Series(column.cat.categories, dtype=object))
+    # The default store last: a missing value's code (-1) picks it.
+    stores, slot = np.unique(np.append(per_category, DEFAULT_STORE_ID), return_inverse=True)
+    group: np.ndarray = slot[column.cat.codes.to_numpy()]
+    return group, stores
+
+
 def _stores_of(values: pd.Series) -> np.ndarray:
     stores: np.ndarray = values.astype(object).where(values.notna(), "").map(store_of).to_numpy()
     return stores

@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from laptop_pricing.formatting import format_int, format_percent, format_threshold
 from laptop_pricing.monitoring import business
-from laptop_pricing.monitoring.aggregate import row_stores
+from laptop_pricing.monitoring.aggregate import store_groups
 from laptop_pricing.store_id import store_label
 
 STORE_ID = "store_id"
@@ -120,15 +121,22 @@ def _deviation(
 
 def per_store_counts(joined: pd.DataFrame) -> pd.DataFrame:
     """``SPLIT_COLUMNS`` from the quotes joined with their outcomes (``business.join_outcomes``):
-    per store, the offers made, the deals closed and those declined as too low."""
+    per store, the offers made, the deals closed and those declined as too low, counted with
+    ``np.bincount`` over each quote's store index (a chain's year: 3.65 M quotes)."""
     if joined.empty:
         return pd.DataFrame(columns=list(SPLIT_COLUMNS))
-    frame = pd.DataFrame(
+    group, stores = store_groups(joined)
+
+    def count(flags: np.ndarray | None = None) -> np.ndarray:
+        weights = None if flags is None else flags.astype(np.float64)
+        return np.bincount(group, weights, minlength=len(stores)).astype(np.int64)
+
+    counts = pd.DataFrame(
         {
-            STORE_ID: row_stores(joined),
-            OFFERS: 1,
-            ACCEPTED: (joined[business.STATUS] == business.DEAL).to_numpy().astype(int),
-            DECLINED_LOW_PRICE: joined[business.LOW_OFFER].to_numpy().astype(int),
+            STORE_ID: stores,
+            OFFERS: count(),
+            ACCEPTED: count((joined[business.STATUS] == business.DEAL).to_numpy(dtype=bool)),
+            DECLINED_LOW_PRICE: count(joined[business.LOW_OFFER].to_numpy(dtype=bool)),
         }
     )
-    return frame.groupby(STORE_ID, as_index=False).sum()
+    return counts[counts[OFFERS] > 0].reset_index(drop=True)
