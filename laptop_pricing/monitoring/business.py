@@ -352,7 +352,8 @@ def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFr
     if joined.empty:
         return pd.DataFrame(columns=columns)
     days = quote_days(joined)
-    distinct, group = np.unique(days.to_numpy(), return_inverse=True)  # a few hundred days
+    # A few hundred distinct days among millions of quotes: hashed, then only those sorted.
+    group, distinct = pd.factorize(days.to_numpy(), sort=True)
     starts = pd.Series(pd.to_datetime(distinct)).dt.to_period(freq).dt.start_time
     periods, by_day = np.unique(starts.to_numpy(), return_inverse=True)
     table = _group_rates(joined, by_day[group], len(periods))

@@ -88,7 +88,8 @@ def in_days(joined: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     if joined.empty:
         return joined
     day = quote_days(joined).to_numpy(dtype="datetime64[D]")
-    return joined[(day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))]
+    inside = (day >= np.datetime64(start, "D")) & (day <= np.datetime64(end, "D"))
+    return joined if inside.all() else joined[inside]  # a whole period: no copy of the quotes
 
 
 def business_summary(joined: pd.DataFrame, end: date, days: int = 28) -> BusinessSummary:
