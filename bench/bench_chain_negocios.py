@@ -20,6 +20,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from bench_support import child_result, code_under_test  # beside this script
 
 CODE = code_under_test()  # before the helper below imports the package
@@ -30,13 +32,12 @@ PREFIX = "laptop-prediction-real-data"
 END = date(2025, 6, 30)
 
 
-def outcomes_of(quote_ids: object, decided: float) -> object:
-    """Outcomes for ``decided`` of the quotes, as the outcome reader types them."""
-    import numpy as np
-
+def outcomes_of(quote_ids: pd.Series, decided: float) -> pd.DataFrame:
+    """Outcomes for ``decided`` of the quotes (rows with a quote id), as the outcome reader
+    types them."""
     from laptop_pricing.monitoring.outcome_reader import outcomes_frame
 
-    ids = np.asarray(quote_ids, dtype=object)
+    ids = quote_ids[quote_ids.notna() & (quote_ids.astype(str) != "")].to_numpy(dtype=object)
     rng = np.random.default_rng(1)
     picked = ids[rng.choice(len(ids), int(len(ids) * decided), replace=False)]
     decisions = rng.choice(["accepted", "declined", "negotiated"], len(picked))
@@ -64,7 +65,7 @@ def child(folder: str, days: int, decided: float) -> dict[str, float]:
     start = END - timedelta(days=days - 1)
     quotes = read_log(LogLocation(None, PREFIX, folder).open(), start, END).rows
     quotes = quality.with_in_schema(quotes)
-    outcomes = outcomes_of(quotes["quote_id"].astype(str), decided)
+    outcomes = outcomes_of(quotes["quote_id"], decided)
     before = peak_rss_mb()
     began = time.perf_counter()
     view = compute_business_view(quotes, outcomes, start, END)
@@ -77,7 +78,7 @@ def child(folder: str, days: int, decided: float) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--folder", required=True, help="a compacted local log with quotes")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeats", type=int, default=3)

@@ -68,11 +68,14 @@ def code_under_test() -> Path:
     return code
 
 
-def child_result(script: str, arguments: Sequence[str], code: str | None = None) -> dict:
+def child_result(
+    script: str, arguments: Sequence[str], code: str | None = None
+) -> dict[str, float]:
     """Run ``script --child ...`` in a fresh process (on ``code``'s package when given) and
     return the JSON object its last line prints."""
     command = [sys.executable, script, *arguments]
     if code:
         command += ["--code", str(Path(code).resolve())]
     output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result

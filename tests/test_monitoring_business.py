@@ -155,6 +155,15 @@ def test_acceptance_over_time_has_one_row_per_week_and_the_interval_around_it(jo
     assert (decided["acceptance"] <= decided["acceptance_high"]).all()
 
 
+def test_a_quote_without_a_time_is_in_no_week(joined):
+    """A quote whose time cannot be read belongs to no week: never counted in another one."""
+    timeless = joined.copy()
+    timeless.loc[timeless.index[0], "timestamp"] = pd.NaT
+    weekly = business.acceptance_over_time(timeless)
+    pd.testing.assert_frame_equal(weekly, business.acceptance_over_time(timeless.iloc[1:]))
+    assert weekly["quotes"].sum() == len(joined) - 1
+
+
 def test_the_summary_sentence_names_the_processor_where_low_offers_concentrate(joined):
     summary = business_summary.business_summary(joined, END, days=28)
     assert summary.start == END - timedelta(days=27)

@@ -354,8 +354,10 @@ def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFr
     days = quote_days(joined)
     # A few hundred distinct days among millions of quotes: hashed, then only those sorted.
     group, distinct = pd.factorize(days.to_numpy(), sort=True)
+    timed = group >= 0  # a quote whose time cannot be read (code -1) is in no week
     starts = pd.Series(pd.to_datetime(distinct)).dt.to_period(freq).dt.start_time
     periods, by_day = np.unique(starts.to_numpy(), return_inverse=True)
-    table = _group_rates(joined, by_day[group], len(periods))
+    quotes = joined if timed.all() else joined[timed]
+    table = _group_rates(quotes, by_day[group[timed]], len(periods))
     table.insert(0, "period", pd.to_datetime(periods))
     return table[table["quotes"] > 0].reset_index(drop=True)[columns]
