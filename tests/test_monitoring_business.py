@@ -164,6 +164,20 @@ def test_a_quote_without_a_time_is_in_no_week(joined):
     assert weekly["quotes"].sum() == len(joined) - 1
 
 
+def test_where_low_offers_concentrate_reads_categoricals_as_their_text(joined):
+    """The page's rows hold the segments as categoricals (with categories no quote uses): the
+    summary names the same value as from the same columns as text."""
+    columns = [c for c in business_summary.FOCUS_SEGMENTS if c in joined]
+    as_text = joined.assign(**{c: joined[c].astype(str) for c in columns})
+    as_categories = joined.assign(
+        **{c: pd.Categorical(as_text[c], categories=[*sorted(set(as_text[c])), "—"])
+           for c in columns}
+    )  # fmt: skip
+    focus = business_summary.business_summary(as_text, END, days=91).low_offer_focus
+    assert focus is not None
+    assert business_summary.business_summary(as_categories, END, days=91).low_offer_focus == focus
+
+
 def test_the_summary_sentence_names_the_processor_where_low_offers_concentrate(joined):
     summary = business_summary.business_summary(joined, END, days=28)
     assert summary.start == END - timedelta(days=27)

@@ -62,16 +62,16 @@ FOCUS_MIN_SHARE = 0.25
 def _low_offer_focus(window: pd.DataFrame) -> str | None:
     """The segment value most over-represented among the low-offer declines: at least
     ``FOCUS_MIN_SHARE`` of them and ``FOCUS_MIN_LIFT`` times its share of decided quotes."""
-    decided = window[window[STATUS] != OPEN]
-    low = decided[decided[LOW_OFFER]]
-    if len(low) < FOCUS_MIN_DECLINES:
+    decided = (window[STATUS] != OPEN).to_numpy(dtype=bool)  # masks: the quotes never copied
+    low = decided & window[LOW_OFFER].to_numpy(dtype=bool)
+    if low.sum() < FOCUS_MIN_DECLINES:
         return None
     best: tuple[float, str] | None = None
     for column in FOCUS_SEGMENTS:
-        if column not in decided:
+        if column not in window:
             continue
-        share_low = low[column].astype(str).value_counts(normalize=True)
-        share_all = decided[column].astype(str).value_counts(normalize=True)
+        share_low = _shares(window[column][low])
+        share_all = _shares(window[column][decided])
         for value, share in share_low.items():
             lift = share / share_all[value]
             if (
@@ -81,6 +81,17 @@ def _low_offer_focus(window: pd.DataFrame) -> str | None:
             ):
                 best = (lift, SEGMENTS_BY_COLUMN[column].value_label(str(value)))
     return best[1] if best else None
+
+
+def _shares(values: pd.Series) -> pd.Series:
+    """Each value's share of ``values`` (a missing one left out), indexed by its text. A
+    categorical is counted per category, never turned into a text a row: a chain's year has a
+    million decided quotes."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype(str).value_counts(normalize=True)
+    shares = values.value_counts(normalize=True)
+    shares = shares[shares > 0]
+    return shares.set_axis(shares.index.astype(str))
 
 
 def in_days(joined: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
