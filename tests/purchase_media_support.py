@@ -10,6 +10,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pillow_heif
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
@@ -48,12 +49,19 @@ def exif_with_gps(orientation: int = 1) -> Image.Exif:
     return exif
 
 
+def grain(size: tuple[int, int], sigma: float, seed: int) -> Image.Image:
+    """Gaussian noise around mid-grey, drawn from ``seed``: Pillow's ``effect_noise`` draws from
+    C's generator, which no seed here reaches, so its pictures changed from run to run."""
+    noise = np.random.default_rng(seed).normal(128, sigma, (size[1], size[0]))
+    return Image.fromarray(np.clip(noise, 0, 255).astype(np.uint8), "L")
+
+
 def photo_like(width: int, height: int, seed: int = 7) -> Image.Image:
-    """A picture JPEG cannot shrink to nothing: a gradient with grain, like a real photo."""
-    random.seed(seed)
+    """A picture JPEG cannot shrink to nothing: a gradient with grain, like a real photo; the
+    same bytes every run for a ``seed``."""
     gradient = Image.linear_gradient("L").resize((width, height))
-    grain = Image.effect_noise((width, height), 30)
-    return Image.merge("RGB", (gradient, grain, ImageChops.add(gradient, grain, 2.0, 0)))
+    noise = grain((width, height), 30, seed)
+    return Image.merge("RGB", (gradient, noise, ImageChops.add(gradient, noise, 2.0, 0)))
 
 
 def halves(width: int, height: int) -> Image.Image:
@@ -128,8 +136,7 @@ def label_photo(serial: str, kind: str, angle: float = 7.0, seed: int = 3) -> by
     mask = Image.new("L", label.size, 255).rotate(angle, expand=True)
     scene = Image.new("RGB", (1280, 960), (96, 98, 104))
     scene.paste(tilted, (rng.randint(60, 200), rng.randint(60, 200)), mask)
-    random.seed(seed)
-    noise = Image.effect_noise(scene.size, 18).convert("RGB")
+    noise = grain(scene.size, 18, seed).convert("RGB")
     scene = ImageChops.add(scene, noise, 1.0, -128).filter(ImageFilter.GaussianBlur(0.8))
     return jpeg(scene, quality=85)
 
