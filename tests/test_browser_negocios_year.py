@@ -59,6 +59,7 @@ def test_negocios_over_a_year_of_quotes_and_outcomes(tmp_path, browser):
             assert serious(page) == []
             assert page.locator("[data-testid='stException']").count() == 0
             segment_titles_fit(page, name)
+            week_labels_shown(page)
             page.close()
 
 
@@ -76,3 +77,15 @@ def segment_titles_fit(page, name: str) -> None:
     assert len(panels) == 3
     assert not any(overlaps(a, b) for i, a in enumerate(panels) for b in panels[i + 1 :])
     assert not any(overlaps(title, panel) for panel in panels)
+
+
+def week_labels_shown(page) -> None:
+    """Every week label of the acceptance chart is drawn, the latest week's too: Plotly hides a
+    label that runs past the figure's edge, and the latest one sits under the last bar."""
+    plot = page.locator(".js-plotly-plot").filter(has_text="Aceitação por semana").first
+    given = plot.evaluate("p => p.layout.xaxis.ticktext")
+    shown = plot.evaluate(
+        "p => [...p.querySelectorAll('.xtick text')]"
+        ".filter(t => t.style.display !== 'none').map(t => t.textContent)"
+    )
+    assert len(given) >= 2 and shown == given

@@ -28,6 +28,7 @@ THRESHOLD_COLOR = "#b91c1c"
 # (a year: every seventh), so "semana de dd/mm" labels lie flat on a laptop instead of 52
 # standing on end.
 MAX_WEEK_TICKS = 8
+WEEK_LABEL_ROOM = 80  # pixels right of the plot: a "semana de dd/mm" label slanted at 30°
 FEW_COLOR = "#bfdbfe"  # a week with too few decided offers to read its rate
 # Pixels above the plots for the panels' titles, two lines each: on a phone a panel is under
 # 100 px wide, so a one-line title runs into its neighbour's.
@@ -142,6 +143,9 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
         "Aceitação por semana (com intervalo de 95%)",
         show_legend=False,
         bargap=0.5,
+        # The latest week's label sits under the last bar and runs past the figure's right
+        # edge (slanted on a phone), where Plotly hides it: room for it.
+        margin={"r": WEEK_LABEL_ROOM},
         xaxis=weeks_axis,
         yaxis={"title": {"text": "ofertas aceitas"}, "tickformat": ".0%", "range": [0, 1]},
         **threshold,
