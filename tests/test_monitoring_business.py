@@ -4,6 +4,7 @@ those rates; Wilson intervals; the summary sentence; the chart builders."""
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -19,6 +20,7 @@ from laptop_pricing.monitoring.outcome_reader import (
     outcomes_frame,
 )
 from laptop_pricing.trade_in import outcome
+from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
 from tests import synthetic_business as synthetic
 
 
@@ -75,6 +77,40 @@ def test_every_segment_adds_up_to_all_quotes(joined):
     assert bands == list(business.price_band_labels())  # in price order, not alphabetical
     grades = table[table["segment"] == business.CONDITION]["label"].tolist()
     assert grades == ["Sem defeitos", "1 defeito", "2 ou mais defeitos"]
+
+
+def test_each_segment_s_rates_are_a_groupby_of_the_quotes(joined):
+    """The counted rates (one ``np.bincount`` of value and outcome) are what a ``groupby`` of
+    the joined quotes gives, for every segment, with some values missing (in no group)."""
+    holed = joined.copy()
+    holed.loc[holed.index[::7], "brand"] = None
+    holed.loc[holed.index[::5], "processor_name"] = None
+    table = business.all_segment_rates(holed)
+    for segment in business.SEGMENTS:
+        keys = holed[segment.column].astype("object")
+        known = keys.notna() & (keys.astype(str) != "None")
+        part = holed[known.to_numpy()].assign(value=keys[known].astype(str))
+        status = part[business.STATUS].astype(str)
+        by_value = part.assign(
+            deal=status == business.DEAL,
+            decided=status != business.OPEN,
+            low=part[business.LOW_OFFER].astype(bool),
+            open=status == business.OPEN,
+        ).groupby("value")
+        expected = pd.DataFrame(
+            {
+                "quotes": by_value.size(),
+                "decided": by_value["decided"].sum(),
+                "deals": by_value["deal"].sum(),
+                "declined_low_offer": by_value["low"].sum(),
+                "open": by_value["open"].sum(),
+                "paid_ratio": by_value[business.PAID_RATIO].mean(),
+            }
+        )
+        got = table[table["segment"] == segment.column].set_index("value")
+        got = got.loc[expected.index, list(expected.columns)]
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_names=False)
+    assert holed[business.LOW_OFFER].any() and holed[business.PAID_RATIO].notna().any()
 
 
 def test_the_condition_grade_counts_the_answers_that_are_defects():
@@ -270,15 +306,25 @@ def test_the_pages_categorical_rows_give_what_plain_text_gives(quarter):
     pd.testing.assert_frame_equal(weeks["plain"], weeks["categorical"], check_dtype=False)
 
 
-def test_each_quote_reads_its_current_outcome_as_a_merge_would():
+@pytest.mark.parametrize("canonical", [False, True], ids=["texts", "canonical ids"])
+def test_each_quote_reads_its_current_outcome_as_a_merge_would(canonical):
     """The lookup that replaced the merge gives each quote what ``current_outcomes`` merged on
     the quote id gives: superseded outcomes, outcomes of quotes not in the period, a repeated
-    quote (first kept) and quote ids as categories or text."""
+    quote (first kept) and quote ids as categories or text. Canonical ids are looked up by
+    their keys (``quote_id_keys``), where an outcome under the lower-case form of an id
+    matches no quote, as its text matches none."""
     rng = np.random.default_rng(7)
-    ids = [f"Q{i:03d}" for i in range(60)]
+    if canonical:
+        generator = QuoteIdGenerator(random.Random(7).getrandbits)
+        moment = datetime(2026, 3, 30, 10, tzinfo=UTC)
+        ids = [generator.new(moment + timedelta(seconds=i)) for i in range(60)]
+        gone = [ids[5].lower(), generator.new(moment + timedelta(days=40))]
+    else:
+        ids = [f"Q{i:03d}" for i in range(60)]
+        gone = ["GONE-1", "GONE-2"]
     quotes = pd.DataFrame(
         {
-            "quote_id": [*ids, "Q001"],  # a retry of Q001 logged twice
+            "quote_id": [*ids, ids[1]],  # a retry of the second quote logged twice
             "offer": rng.integers(500, 3000, 61),
             "price": rng.integers(1000, 6000, 61),
             "timestamp": pd.to_datetime(["2026-03-30T10:00Z"] * 61, utc=True),
@@ -298,7 +344,7 @@ def test_each_quote_reads_its_current_outcome_as_a_merge_would():
             False,
             datetime(2026, 3, 30, 12, tzinfo=UTC) + timedelta(minutes=k),
         )
-        for k, quote in enumerate([*rng.choice(ids, 80), "GONE-1", "GONE-2"])
+        for k, quote in enumerate([*gone, *rng.choice(ids, 80)])  # the lookup skips the first
     ]
     frame = outcomes_frame([item.as_record() for item in made])
     current = current_outcomes(frame).set_index("quote_id")

@@ -198,8 +198,9 @@ def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     offers = numbers(quotes[OFFER])
     made = (offers.notna() & (offers > 0)).to_numpy()
     quotes = (quotes if made.all() else quotes[made]).assign(**{OFFER: offers[made]})
-    quotes = first_of_each_quote(quotes).reset_index(drop=True)
-    joined = quotes.assign(**current_outcome_columns(quotes[QUOTE_ID], outcomes))
+    quotes, keys = first_of_each_quote(quotes)
+    quotes = quotes.reset_index(drop=True)
+    joined = quotes.assign(**current_outcome_columns(quotes[QUOTE_ID], outcomes, keys))
     decision = joined[outcome.DECISION]  # a categorical: compared once per decision
     deal = decision.isin(list(outcome.DEAL_DECISIONS)).to_numpy(dtype=bool)
     declined = (decision == outcome.DECLINED).to_numpy(dtype=bool)
@@ -258,30 +259,48 @@ RATE_COLUMNS = (
 )
 
 
-def _group_rates(joined: pd.DataFrame, group: np.ndarray, groups: int) -> pd.DataFrame:
-    """``RATE_COLUMNS`` per group (``group``: each quote's group, 0..groups-1), summed with
-    ``np.bincount``: no copy of the quotes and no Python per group; a group with no quote is
-    left out."""
-    status = joined[STATUS]  # compared as a column: never turned into a million texts
-    is_open = (status == OPEN).to_numpy(dtype=bool)
-    is_deal = (status == DEAL).to_numpy(dtype=bool)
+# What became of a quote, as ``_group_rates`` counts it: one small code per quote.
+_KIND_DEAL, _KIND_LOW_OFFER, _KIND_DECLINED, _KIND_OPEN = range(4)
 
-    def total(weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(group, weights, minlength=groups)
 
-    ratio = joined[PAID_RATIO].to_numpy(dtype=np.float64, na_value=np.nan)
+@dataclass(frozen=True)
+class _Counted:
+    """What ``_group_rates`` counts of each quote, read once for every segment."""
+
+    kind: np.ndarray  # ``_KIND_*``
+    paid_ratio: np.ndarray  # float, NaN where nothing was paid
+
+    @classmethod
+    def of(cls, joined: pd.DataFrame) -> _Counted:
+        status = joined[STATUS]  # compared as a column: never turned into a million texts
+        kind = np.full(len(joined), _KIND_DECLINED, dtype=np.int64)
+        kind[joined[LOW_OFFER].to_numpy(dtype=bool)] = _KIND_LOW_OFFER
+        kind[(status == DEAL).to_numpy(dtype=bool)] = _KIND_DEAL
+        kind[(status == OPEN).to_numpy(dtype=bool)] = _KIND_OPEN
+        ratio = joined[PAID_RATIO].to_numpy(dtype=np.float64, na_value=np.nan)
+        return cls(kind, ratio)
+
+
+def _group_rates(counted: _Counted, group: np.ndarray, groups: int) -> pd.DataFrame:
+    """``RATE_COLUMNS`` per group (``group``: each quote's group, 0..groups-1, or -1 for none),
+    counted with one ``np.bincount`` of group and outcome kind: no copy of the quotes and no
+    Python per group; a group with no quote is left out by the callers."""
+    kind, ratio = counted.kind, counted.paid_ratio
+    kept = group >= 0
+    if not kept.all():
+        group, kind, ratio = group[kept], kind[kept], ratio[kept]
+    kinds = _KIND_OPEN + 1
+    cells = np.bincount(group * kinds + kind, minlength=groups * kinds).reshape(groups, kinds)
     known = ~np.isnan(ratio)
     ratio_sum = np.bincount(group[known], ratio[known], minlength=groups)
     ratio_count = np.bincount(group[known], minlength=groups)
     table = pd.DataFrame(
         {
-            "quotes": total(),
-            "decided": total((~is_open).astype(np.float64)).astype(np.int64),
-            "deals": total(is_deal.astype(np.float64)).astype(np.int64),
-            "declined_low_offer": total(
-                joined[LOW_OFFER].to_numpy(dtype=bool).astype(np.float64)
-            ).astype(np.int64),
-            "open": total(is_open.astype(np.float64)).astype(np.int64),
+            "quotes": cells.sum(axis=1),
+            "decided": cells.sum(axis=1) - cells[:, _KIND_OPEN],
+            "deals": cells[:, _KIND_DEAL],
+            "declined_low_offer": cells[:, _KIND_LOW_OFFER],
+            "open": cells[:, _KIND_OPEN],
         }
     )
     decided = table["decided"].to_numpy(dtype=np.float64)
@@ -310,15 +329,17 @@ def _segment_groups(keys: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), [str(v) for v in uniques]
 
 
-def segment_rates(joined: pd.DataFrame, column: str) -> pd.DataFrame:
+def segment_rates(
+    joined: pd.DataFrame, column: str, counted: _Counted | None = None
+) -> pd.DataFrame:
     """Per value of one segment: quotes, decided, deals, acceptance with its Wilson interval,
-    share declined as too low, mean paid/offer ratio of the deals and open quotes."""
+    share declined as too low, mean paid/offer ratio of the deals and open quotes.
+    ``counted``: ``_Counted.of(joined)``, when the caller reads several segments."""
     segment = SEGMENTS_BY_COLUMN[column]
     if joined.empty:
         return pd.DataFrame(columns=["segment", "value", "label", *RATE_COLUMNS])
     group, values = _segment_groups(joined[column])
-    kept = group >= 0
-    table = _group_rates(joined[kept] if not kept.all() else joined, group[kept], len(values))
+    table = _group_rates(counted or _Counted.of(joined), group, len(values))
     table.insert(0, "value", values)
     table = table[table["quotes"] > 0].reset_index(drop=True)
     table.insert(0, "segment", column)
@@ -328,7 +349,8 @@ def segment_rates(joined: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def all_segment_rates(joined: pd.DataFrame) -> pd.DataFrame:
     """``segment_rates`` for every segment, one long table (the page's per-segment view)."""
-    tables = [segment_rates(joined, s.column) for s in SEGMENTS if s.column in joined]
+    counted = _Counted.of(joined)
+    tables = [segment_rates(joined, s.column, counted) for s in SEGMENTS if s.column in joined]
     return pd.concat(tables, ignore_index=True) if tables else segment_rates(joined, "brand")
 
 
@@ -357,7 +379,7 @@ def acceptance_over_time(joined: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFr
     timed = group >= 0  # a quote whose time cannot be read (code -1) is in no week
     starts = pd.Series(pd.to_datetime(distinct)).dt.to_period(freq).dt.start_time
     periods, by_day = np.unique(starts.to_numpy(), return_inverse=True)
-    quotes = joined if timed.all() else joined[timed]
-    table = _group_rates(quotes, by_day[group[timed]], len(periods))
+    week = np.where(timed, by_day[np.maximum(group, 0)], -1)
+    table = _group_rates(_Counted.of(joined), week, len(periods))
     table.insert(0, "period", pd.to_datetime(periods))
     return table[table["quotes"] > 0].reset_index(drop=True)[columns]
