@@ -8,6 +8,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from laptop_pricing import safe_csv
@@ -23,6 +24,7 @@ from laptop_pricing.trade_in import outcome
 from laptop_pricing.trade_in.outcome import InvalidOutcome, LatePolicy, Outcome, QuoteTerms
 from laptop_pricing.trade_in.outcome_request import OutcomeRequest
 from laptop_pricing.trade_in.outcome_service import OutcomeLog, OutcomeRecorder
+from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 TERMS = QuoteTerms("Q7K2M9PX", offer=2000, valid_until=date(2026, 3, 12))
@@ -228,6 +230,43 @@ def test_the_latest_outcome_of_a_quote_wins_and_the_history_keeps_both():
         "A": "revised",
         "B": "declined",
     }
+
+
+def reference_current_outcomes(frame):
+    """What ``current_outcomes`` must give, the plain pandas way: first row of an event, the
+    latest recorded per quote (file order breaks ties), in file order."""
+    ordered = frame.reset_index(drop=True).assign(_order=range(len(frame)))
+    ordered = ordered.drop_duplicates(subset=["event_id"], keep="first")
+    ordered = ordered.sort_values(["recorded_at", "_order"], kind="stable")
+    latest = ordered.drop_duplicates(subset=["quote_id"], keep="last")
+    return latest.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("canonical", [True, False], ids=["canonical ids", "other texts"])
+def test_the_current_outcomes_are_the_plain_pandas_ones(canonical):
+    """Canonical quote ids are told apart by their keys, other texts as texts: either way the
+    latest outcome of each quote, with repeated events, equal times and missing times."""
+    rng = random.Random(11)
+    generator = QuoteIdGenerator(rng.getrandbits)
+    quotes = [generator.new(NOW + timedelta(seconds=i)) for i in range(40)]
+    if not canonical:
+        quotes = [*quotes[:-1], "Q-OLD-FORM"]
+    records = []
+    for n in range(400):
+        minute = rng.randrange(30)  # many outcomes share a minute: file order breaks ties
+        records.append(
+            {
+                "quote_id": rng.choice(quotes),
+                "event_id": f"evt-{rng.randrange(360):04d}",  # some events repeated
+                "decision": rng.choice(["accepted", "declined", "negotiated"]),
+                "recorded_at": "" if n % 37 == 0 else f"2026-03-10T10:{minute:02d}:00Z",
+            }
+        )
+    frame = outcomes_frame(records)
+    frame = pd.concat([frame, frame.iloc[:20]], ignore_index=True)  # events the reader kept twice
+    expected = reference_current_outcomes(frame)
+    assert expected["recorded_at"].isna().any() and len(expected) == len(set(frame["quote_id"]))
+    pd.testing.assert_frame_equal(current_outcomes(frame), expected)
 
 
 def test_an_old_file_without_the_newer_columns_still_reads():

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from laptop_pricing.monitoring.quote_id_keys import NO_KEY, quote_id_keys
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.store_scope import open_scoped_month, row_groups_of, table_of_stores
 from laptop_pricing.settings import Settings
@@ -180,15 +182,25 @@ def empty_outcomes() -> pd.DataFrame:
 def current_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     """The outcome that counts for each quote: the latest recorded (file order breaks ties).
 
-    Every outcome stays in ``outcomes`` (the history); only this view drops the superseded."""
+    Every outcome stays in ``outcomes`` (the history); only this view drops the superseded.
+    A chain's year holds about a million outcomes: the event ids are hashed once, by Arrow, to
+    find they are distinct (the reader keeps one row per event id), and the quotes are told
+    apart by their ids' keys (``quote_id_keys``), not by hashing texts."""
     if outcomes.empty:
         return outcomes
-    ordered = outcomes.reset_index(drop=True)
-    ordered = ordered.assign(_order=range(len(ordered)))
-    ordered = ordered.drop_duplicates(subset=[outcome.EVENT_ID], keep="first")
-    ordered = ordered.sort_values([outcome.RECORDED_AT, "_order"], kind="stable")
-    latest = ordered.drop_duplicates(subset=[outcome.QUOTE_ID], keep="last")
-    return latest.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+    rows = np.arange(len(outcomes))
+    events = pa.array(outcomes[outcome.EVENT_ID].astype(str).array)
+    if len(pc.unique(events)) != len(outcomes):
+        rows = rows[~outcomes[outcome.EVENT_ID].duplicated(keep="first").to_numpy()]
+    moments = outcomes[outcome.RECORDED_AT].to_numpy(dtype="datetime64[us]")[rows]
+    rows = rows[np.argsort(moments, kind="stable")]  # missing times last, as ``sort_values``
+    quote_ids = outcomes[outcome.QUOTE_ID].astype(str)
+    keys = quote_id_keys(pa.array(quote_ids.array))[rows]
+    if (keys == NO_KEY).any():
+        latest = ~quote_ids.iloc[rows].duplicated(keep="last").to_numpy()
+    else:
+        latest = ~pd.Series(keys).duplicated(keep="last").to_numpy()
+    return outcomes.iloc[np.sort(rows[latest])].reset_index(drop=True)
 
 
 def outcome_location(settings: Settings, sample_directory: str | None = None) -> LogLocation:
