@@ -265,35 +265,36 @@ _KIND_DEAL, _KIND_LOW_OFFER, _KIND_DECLINED, _KIND_OPEN = range(4)
 
 @dataclass(frozen=True)
 class _Counted:
-    """What ``_group_rates`` counts of each quote, read once for every segment."""
+    """What ``_group_rates`` counts of each quote, read once for every segment: its outcome
+    kind, and the few quotes with a paid ratio (the deals) with that ratio."""
 
-    kind: np.ndarray  # ``_KIND_*``
-    paid_ratio: np.ndarray  # float, NaN where nothing was paid
+    kind: np.ndarray  # ``_KIND_*``, one byte a quote
+    paid: np.ndarray  # the rows with a paid ratio
+    paid_ratio: np.ndarray  # their ratio
 
     @classmethod
     def of(cls, joined: pd.DataFrame) -> _Counted:
         status = joined[STATUS]  # compared as a column: never turned into a million texts
-        kind = np.full(len(joined), _KIND_DECLINED, dtype=np.int64)
+        kind = np.full(len(joined), _KIND_DECLINED, dtype=np.int8)
         kind[joined[LOW_OFFER].to_numpy(dtype=bool)] = _KIND_LOW_OFFER
         kind[(status == DEAL).to_numpy(dtype=bool)] = _KIND_DEAL
         kind[(status == OPEN).to_numpy(dtype=bool)] = _KIND_OPEN
         ratio = joined[PAID_RATIO].to_numpy(dtype=np.float64, na_value=np.nan)
-        return cls(kind, ratio)
+        paid = np.flatnonzero(~np.isnan(ratio))
+        return cls(kind, paid, ratio[paid])
 
 
 def _group_rates(counted: _Counted, group: np.ndarray, groups: int) -> pd.DataFrame:
     """``RATE_COLUMNS`` per group (``group``: each quote's group, 0..groups-1, or -1 for none),
     counted with one ``np.bincount`` of group and outcome kind: no copy of the quotes and no
     Python per group; a group with no quote is left out by the callers."""
-    kind, ratio = counted.kind, counted.paid_ratio
-    kept = group >= 0
-    if not kept.all():
-        group, kind, ratio = group[kept], kind[kept], ratio[kept]
     kinds = _KIND_OPEN + 1
-    cells = np.bincount(group * kinds + kind, minlength=groups * kinds).reshape(groups, kinds)
-    known = ~np.isnan(ratio)
-    ratio_sum = np.bincount(group[known], ratio[known], minlength=groups)
-    ratio_count = np.bincount(group[known], minlength=groups)
+    cell = group * kinds + counted.kind  # -4..-1: a quote in no group
+    cells = np.bincount(cell[cell >= 0], minlength=groups * kinds).reshape(groups, kinds)
+    paid_group = group[counted.paid]
+    in_group = paid_group >= 0
+    ratio_sum = np.bincount(paid_group[in_group], counted.paid_ratio[in_group], minlength=groups)
+    ratio_count = np.bincount(paid_group[in_group], minlength=groups)
     table = pd.DataFrame(
         {
             "quotes": cells.sum(axis=1),
