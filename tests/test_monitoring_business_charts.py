@@ -65,6 +65,27 @@ def test_a_single_week_is_a_bar_not_a_lone_dot():
     assert list(figure.layout.xaxis.ticktext) == ["semana de 30/11"]
 
 
+def test_a_week_or_two_are_bars_of_a_week_s_width_not_as_wide_as_the_chart():
+    """Plotly fits its axis to the bars it has, so one week's bar filled half the chart. The
+    axis spans at least ``MIN_WEEKS_SHOWN`` weeks around them, and every bar is half a week
+    wide, whatever the period."""
+    week_ms = business_charts.WEEK_MS
+    for start in (END, date(2026, 11, 20)):  # one week, two weeks
+        figure = business_charts.acceptance_figure(weekly(start, END))
+        low, high = (pd.Timestamp(value) for value in figure.layout.xaxis.range)
+        bars = [pd.Timestamp(value) for value in figure.data[0].x]
+        assert (high - low).days >= 7 * business_charts.MIN_WEEKS_SHOWN
+        assert low < bars[0] and bars[-1] < high
+        assert bars[0] - low == high - bars[-1]  # the bars in the middle
+        assert figure.data[0].width == business_charts.BAR_WEEK_SHARE * week_ms
+    year = synthetic.quotes_and_outcomes(END, days=365, quotes_per_day=4)
+    figure = business_charts.acceptance_figure(
+        business.acceptance_over_time(business.join_outcomes(year.quotes, year.outcomes_frame()))
+    )
+    assert figure.layout.xaxis.range is None  # a year fills the axis by itself
+    assert figure.data[0].width == business_charts.BAR_WEEK_SHARE * week_ms
+
+
 def test_a_week_with_few_decided_offers_is_drawn_pale_and_says_so():
     figure = business_charts.acceptance_figure(weekly(END, END))  # one decided offer
     assert figure.data[0].marker.color == (business_charts.FEW_COLOR,)

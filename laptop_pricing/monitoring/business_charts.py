@@ -29,6 +29,9 @@ THRESHOLD_COLOR = "#b91c1c"
 # standing on end.
 MAX_WEEK_TICKS = 8
 WEEK_LABEL_ROOM = 80  # pixels right of the plot: a "semana de dd/mm" label slanted at 30°
+MIN_WEEKS_SHOWN = 6  # the acceptance chart's axis spans at least this many weeks
+WEEK_MS = 7 * 24 * 3600 * 1000  # a bar's width on a date axis is in milliseconds
+BAR_WEEK_SHARE = 0.5  # of its week
 FEW_COLOR = "#bfdbfe"  # a week with too few decided offers to read its rate
 # Pixels above the plots for the panels' titles, two lines each: on a phone a panel is under
 # 100 px wide, so a one-line title runs into its neighbour's.
@@ -113,17 +116,23 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
                 "<br>%{customdata[2]:,} de %{customdata[3]:,} ofertas decididas"
                 "%{customdata[4]}<extra></extra>"
             ),
+            "width": BAR_WEEK_SHARE * WEEK_MS,  # the same with one week as with fifty
             "showlegend": False,
         })  # fmt: skip
         weeks = list(pd.to_datetime(rows["period"]))  # in order; a week with no decided offer
         last = weeks[-1]  # is missing, so ticks count calendar weeks back from the latest
-        step = -(-((last - weeks[0]).days // 7 + 1) // MAX_WEEK_TICKS)
+        spanned = (last - weeks[0]).days // 7 + 1
+        step = -(-spanned // MAX_WEEK_TICKS)
         ticked = [week for week in weeks if (last - week).days // 7 % step == 0]
         weeks_axis = {
             "tickmode": "array",
             "tickvals": ticked,
             "ticktext": [f"semana de {week:%d/%m}" for week in ticked],
         }
+        if spanned < MIN_WEEKS_SHOWN:  # a week or two would be bars as wide as the chart
+            middle = weeks[0] + (last - weeks[0]) / 2
+            half = pd.Timedelta(weeks=MIN_WEEKS_SHOWN / 2)
+            weeks_axis["range"] = [middle - half, middle + half]
     threshold: dict[str, Any] = {}  # unpacked into the layout beside its typed parameters
     if alert_below is not None:
         at = {"xref": "x domain", "yref": "y"}
@@ -142,7 +151,6 @@ def acceptance_figure(over_time: pd.DataFrame, alert_below: float | None = None)
         traces,
         "Aceitação por semana (com intervalo de 95%)",
         show_legend=False,
-        bargap=0.5,
         # The latest week's label sits under the last bar and runs past the figure's right
         # edge (slanted on a phone), where Plotly hides it: room for it.
         margin={"r": WEEK_LABEL_ROOM},
