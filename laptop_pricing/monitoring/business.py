@@ -201,6 +201,7 @@ def join_outcomes(quotes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     quotes, keys = first_of_each_quote(quotes)
     quotes = quotes.reset_index(drop=True)
     joined = quotes.assign(**current_outcome_columns(quotes[QUOTE_ID], outcomes, keys))
+    del keys  # 8 bytes a quote, not needed past the lookup
     decision = joined[outcome.DECISION]  # a categorical: compared once per decision
     deal = decision.isin(list(outcome.DEAL_DECISIONS)).to_numpy(dtype=bool)
     declined = (decision == outcome.DECLINED).to_numpy(dtype=bool)
