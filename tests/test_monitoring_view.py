@@ -43,6 +43,26 @@ def test_an_optional_field_left_empty_is_not_informed_not_outside_the_schema():
     assert quality.quality_report(rows).query("field == 'msoffice'").empty  # both agree
 
 
+def test_the_view_counts_each_field_once_and_gets_the_shares_and_drift_of_the_rows():
+    """The view counts each field's values once for the share figures and the drift table:
+    both are what the rows give on their own."""
+    from laptop_pricing.monitoring import drift
+    from laptop_pricing.pricing.artifact import read_metadata
+
+    rows = make_rows(3_000, days=20)
+    reference = drift.Reference.from_metadata(read_metadata())
+    filters = view.Filters(date(2025, 1, 5), date(2025, 1, 14), only_in_schema=True)
+    shown = view.compute_view(rows, [], [], filters, date(2025, 1, 14), reference)
+    kept = filters.apply(rows)
+    assert shown.drift_table is not None and 0 < len(kept) < len(rows)
+    pd.testing.assert_frame_equal(shown.drift_table, drift.drift_table(kept, reference))
+    expected = view.figures(kept, reference)
+    share_names = [name for name in expected if name.startswith(view.SHARES)]
+    assert len(share_names) == 15
+    for name in share_names:
+        assert shown.figures[name].to_json() == expected[name].to_json(), name
+
+
 def test_the_download_holds_no_clerk_e_mail_nor_request_id() -> None:
     """A clerk's e-mail is personal data: never in a download (PRODUCT.md), and the request id
     links a row back to the records that hold it."""

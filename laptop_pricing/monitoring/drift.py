@@ -208,10 +208,17 @@ def price_comparison_of_counts(actual: np.ndarray, reference: PriceReference) ->
     return Comparison(PRICE, tuple(labels), np.asarray(reference.shares), actual)
 
 
-def comparisons(rows: pd.DataFrame, reference: Reference) -> list[Comparison]:
-    """Every field the reference knows, in contract order, then the price when it has one."""
+def comparisons(
+    rows: pd.DataFrame,
+    reference: Reference,
+    value_counts: Mapping[str, pd.Series] | None = None,
+) -> list[Comparison]:
+    """Every field the reference knows, in contract order, then the price when it has one.
+    ``value_counts``: each field's counts in ``rows``, when the caller has them."""
     found = [
         field_comparison(rows, name, reference)
+        if value_counts is None
+        else comparison_of_counts(name, value_counts[name], len(rows), reference)
         for name in schema.FIELD_NAMES
         if name in reference.fields
     ]
@@ -221,13 +228,17 @@ def comparisons(rows: pd.DataFrame, reference: Reference) -> list[Comparison]:
 
 
 def drift_table(
-    rows: pd.DataFrame, reference: Reference, band: BandSettings | None = None
+    rows: pd.DataFrame,
+    reference: Reference,
+    band: BandSettings | None = None,
+    value_counts: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """One line per field (and the price), worst first: drift, warning, ok, too few rows.
 
     With ``band``, two more columns: ``band`` (the PSI that resamples of the training data of
-    this window's size stay under, see ``psi_band``) and ``outside_band``."""
-    return table_of_comparisons(comparisons(rows, reference), band)
+    this window's size stay under, see ``psi_band``) and ``outside_band``. ``value_counts`` as
+    in ``comparisons``."""
+    return table_of_comparisons(comparisons(rows, reference, value_counts), band)
 
 
 def table_of_comparisons(

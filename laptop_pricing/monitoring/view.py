@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -81,11 +81,19 @@ def period_versions(
 SHARES = "shares."  # key prefix of the one-field share figures: "shares.ram_gb", ...
 
 
-def figures(rows: pd.DataFrame, reference: drift.Reference | None = None) -> dict[str, go.Figure]:
+def figures(
+    rows: pd.DataFrame,
+    reference: drift.Reference | None = None,
+    value_counts: Mapping[str, pd.Series] | None = None,
+) -> dict[str, go.Figure]:
     """The page's figures, by name, each built from a small aggregate of ``rows``: volume,
     price, histogram, versions, then one share figure per field (``SHARES`` + field name). The
-    one list of them: the page, the tests and the bench all use it."""
-    shares = charts.field_share_figures(aggregate.field_shares(rows, reference))
+    one list of them: the page, the tests and the bench all use it. ``value_counts``:
+    ``aggregate.field_value_counts(rows)``, when the caller has them."""
+    counts = aggregate.field_value_counts(rows) if value_counts is None else value_counts
+    shares = charts.field_share_figures(
+        aggregate.field_shares_of_counts(counts, len(rows), reference)
+    )
     return {
         "volume": charts.volume_figure(aggregate.daily_volume(rows)),
         "price": charts.price_over_time_figure(aggregate.daily_price(rows)),
@@ -115,10 +123,11 @@ def compute_view(
     if shown.empty:
         return MonitoringView(kpis, set_aside=kept_aside, files_read=len(names))
     in_schema = in_range.get(quality.IN_SCHEMA_COLUMN)
+    counts = aggregate.field_value_counts(shown)
     return MonitoringView(
         kpis=kpis,
-        figures=figures(shown, reference),
-        drift_table=drift.drift_table(shown, reference) if reference else None,
+        figures=figures(shown, reference, counts),
+        drift_table=drift.drift_table(shown, reference, value_counts=counts) if reference else None,
         quality_report=quality.quality_report(in_range),
         in_schema_share=float(in_schema.mean()) if in_schema is not None and len(in_range) else 1.0,
         set_aside=kept_aside,
