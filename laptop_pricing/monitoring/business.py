@@ -341,7 +341,8 @@ def segment_rates(
     if joined.empty:
         return pd.DataFrame(columns=["segment", "value", "label", *RATE_COLUMNS])
     group, values = _segment_groups(joined[column])
-    table = _group_rates(counted or _Counted.of(joined), group, len(values))
+    counted = _Counted.of(joined) if counted is None else counted
+    table = _group_rates(counted, group, len(values))
     table.insert(0, "value", values)
     table = table[table["quotes"] > 0].reset_index(drop=True)
     table.insert(0, "segment", column)

@@ -3,9 +3,10 @@ hashing numbers, not texts.
 
 A canonical id (``trade_in.quote_id``: ``XXXX-XXXX-XXXX``, twelve symbols of its alphabet) is
 twelve 5-bit values: 60 bits, one integer, and two ids are equal exactly when their integers are.
-Arrow lays a column's texts end to end, so when every id is 14 bytes long the whole column is
-read as a 14-column byte matrix and decoded at once, with no Python string per row. Anything
-else (empty, lower case, another length) has no key (``NO_KEY``): callers fall back to the texts.
+Arrow lays a column's texts end to end, so when every id is 14 bytes long the column is read
+in place as a 14-column byte matrix and decoded a block of rows at a time, with no Python string
+per row. Anything else (empty, lower case, another length) has no key (``NO_KEY``): callers
+fall back to the texts.
 """
 
 from __future__ import annotations
