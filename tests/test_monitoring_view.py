@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,6 +62,47 @@ def test_the_view_counts_each_field_once_and_gets_the_shares_and_drift_of_the_ro
     assert len(share_names) == 15
     for name in share_names:
         assert shown.figures[name].to_json() == expected[name].to_json(), name
+
+
+def test_the_quality_report_counted_per_category_is_what_the_rows_masks_give():
+    """The report counts each field's issues per category; the per-row masks of the same rules
+    give the same rows, the same first place and the same examples."""
+    rows = make_rows(4_000, days=10, seed=3)
+    rng = np.random.default_rng(3)
+    for name, bad in {
+        "brand": ["core i5", "ryzen 3", "", "Dell ", "acer"],  # processors as brands, empty
+        "ram_gb": ["dezesseis", "", "16"],
+        "os": ["", "linux"],
+        "msoffice": ["", "talvez"],  # optional: empty is "not informed"
+    }.items():
+        values = rows[name].astype(str).to_numpy(dtype=object)
+        picked = rng.random(len(rows)) < 0.05
+        values[picked] = rng.choice(bad, picked.sum())
+        rows[name] = pd.Categorical(values)
+    rows.loc[rows.index[::97], "os"] = None  # missing, not even empty
+    report = quality.quality_report(rows).set_index(["field", "issue"])
+    expected = {}
+    for name in ("brand", "ram_gb", "os", "msoffice"):
+        missing = quality.missing_mask(rows, name)
+        outside = quality.outside_mask(rows, name) & ~missing
+        if name == "brand":
+            processor = rows[name].astype(str).isin(["core i5", "ryzen 3"]).to_numpy() & outside
+            expected[(name, quality.PROCESSOR_AS_BRAND)] = processor
+            outside &= ~processor
+        if name != "msoffice":
+            expected[(name, quality.MISSING)] = missing
+        expected[(name, quality.NOT_ALLOWED)] = outside
+    for key, mask in expected.items():
+        if not mask.any():
+            assert key not in report.index, key
+            continue
+        line = report.loc[key]
+        first = int(np.flatnonzero(mask)[0])
+        assert line["rows"] == mask.sum(), key
+        assert line["line"] == rows["line"].iloc[first], key
+        values = rows.loc[mask, key[0]].astype(str).value_counts().head(3)
+        assert line["examples"] == ", ".join(f"{v or '(vazio)'} ({c})" for v, c in values.items())
+    assert (("msoffice", quality.MISSING) not in report.index) and len(expected) >= 7
 
 
 def test_the_download_holds_no_clerk_e_mail_nor_request_id() -> None:

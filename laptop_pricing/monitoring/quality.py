@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -131,8 +133,37 @@ def _examples(values: pd.Series, limit: int = 3) -> str:
     return ", ".join(f"{value or '(vazio)'} ({count})" for value, count in counts.items())
 
 
+@dataclass(frozen=True)
+class _Slots:
+    """A categorical's rows by slot (0: a missing value, then its categories) and how many
+    rows each slot holds: a rule of the values is decided per slot and counted per slot."""
+
+    categories: tuple[str, ...]
+    of_rows: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, series: pd.Series) -> _Slots:
+        of_rows = series.cat.codes.to_numpy().astype(np.intp) + 1
+        counts = np.bincount(of_rows, minlength=len(series.cat.categories) + 1)
+        return cls(tuple(str(c) for c in series.cat.categories), of_rows, counts)
+
+    def flags(self, predicate: Callable[[str], object], missing: bool) -> np.ndarray:
+        """Per slot: does ``predicate`` hold of the category (``missing`` for slot 0)."""
+        return np.array([missing, *(bool(predicate(c)) for c in self.categories)], dtype=bool)
+
+    def any(self, flagged: np.ndarray) -> bool:
+        return bool(self.counts[flagged].any())
+
+    def rows(self, flagged: np.ndarray) -> np.ndarray:
+        mask: np.ndarray = flagged[self.of_rows]
+        return mask
+
+
 def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
-    """One line per (field, issue): rows affected, their share, frequent values, a first place."""
+    """One line per (field, issue): rows affected, their share, frequent values, a first place.
+    A field's issues are counted per category (one ``bincount`` of its codes); only an issue
+    that some row has is spread over the rows, to find its first place and its examples."""
     total = len(rows)
     records: list[tuple[str, str, int, float, str, str, int]] = []
     if total == 0:
@@ -163,15 +194,20 @@ def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
 
     for name in schema.FIELD_NAMES:
         series = rows[name]
-        missing = missing_mask(rows, name)
-        outside = outside_mask(rows, name) & ~missing
+        slots = _Slots.of(series)
+        missing = slots.flags(lambda c: c == "", missing=True)
+        outside = slots.flags(partial(refused, name), missing=False) & ~missing
+        found = []
         if name == "brand":
-            as_processor = _category_mask(series, lambda c: c in _PROCESSOR_NAMES)
-            add(name, PROCESSOR_AS_BRAND, as_processor & outside, series)
+            as_processor = slots.flags(lambda c: c in _PROCESSOR_NAMES, missing=False) & outside
+            found.append((PROCESSOR_AS_BRAND, as_processor))
             outside &= ~as_processor
         if schema.FIELDS_BY_NAME[name].required:
-            add(name, MISSING, missing, series)
-        add(name, NOT_ALLOWED, outside, series)
+            found.append((MISSING, missing))
+        found.append((NOT_ALLOWED, outside))
+        for issue, flagged in found:
+            if slots.any(flagged):  # only then a mask of the rows
+                add(name, issue, slots.rows(flagged), series)
     mismatch = processor_mismatch_mask(rows)
 
     def pairs(mask: np.ndarray) -> str:
