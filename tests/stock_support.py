@@ -29,7 +29,7 @@ from laptop_pricing.storage.stores import LocalRecordStore
 from laptop_pricing.store_id import DEFAULT_STORE_ID
 from laptop_pricing.trade_in.quote_id import QuoteIdGenerator
 from laptop_pricing.trade_in.store_policies import StorePolicies
-from tests.purchase_support import SELLER, Scene, nth_cpf
+from tests.purchase_support import NOW, SELLER, Scene, nth_cpf
 
 _numbers = itertools.count()
 
@@ -38,8 +38,8 @@ class StockScene(Scene):
     """A purchase scene whose purchases open stock items; ``stock`` is the service the stock
     routes use (its own instance, as in production: only the store is shared)."""
 
-    def __init__(self, store: PurchaseStore):
-        super().__init__(store)
+    def __init__(self, store: PurchaseStore, now: datetime = NOW):
+        super().__init__(store, now)
         self.service.stock = self.stock_service()
         self.stock = self.stock_service()
 

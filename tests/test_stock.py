@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from laptop_pricing.stock.errors import (
     StockForbidden,
     StockItemNotFound,
 )
-from laptop_pricing.stock.events import A_VENDA, EM_PREPARO, VENDIDO
+from laptop_pricing.stock.events import A_VENDA, DESCARTADO, EM_PREPARO, VENDIDO
 from laptop_pricing.stock.query import StockQuery
 from laptop_pricing.stock.sold import sold_items
 from laptop_pricing.stock.store import StockStore
@@ -79,6 +79,36 @@ def test_the_fold_walks_preparation_sale_and_an_owners_correction(scene):
         "correcao_venda",
     ]
     assert item.list_price == 2600 and item.history[2].sale.price == 2500  # history stays
+
+
+def test_a_laptop_bought_in_the_evening_is_sold_and_counted_on_the_store_s_day(tmp_path):
+    """At 22:30 in Brasília the UTC day is already the next one. The purchase's day is the
+    store's, so a laptop bought then can be sold that same evening (the CI run that found this
+    ran at 00:42 UTC), and its days in stock count the store's days."""
+    evening = datetime(2026, 3, 10, 1, 30, tzinfo=UTC)  # 2026-03-09, 22:30 in Brasília
+    scene = StockScene(local_purchase_store(tmp_path), now=evening)
+    purchase_id = scene.bought()
+    item = scene.stock.item(purchase_id)
+    assert item is not None and item.facts.purchased_on == date(2026, 3, 9)
+    assert item.days_in_stock(date(2026, 3, 9)) == 0 and item.days_in_stock(date(2026, 3, 11)) == 2
+    scene.stock.change(purchase_id, change(A_VENDA, list_price=2600, version=1), caller_clerk())
+    scene.later()  # 23:30 in Brasília, still the 9th
+    sold = scene.stock.change(
+        purchase_id, change(VENDIDO, sale=sale(2500, day="2026-03-09")), caller_clerk()
+    )
+    assert sold.status == 201 and sold.item.sale.date == date(2026, 3, 9)
+    with pytest.raises(InvalidStockEvent) as refused:  # the day before the purchase's
+        scene.stock.change(
+            purchase_id,
+            change("correcao_venda", sale=sale(2500, day="2026-03-08")),
+            caller_owner(),
+        )
+    assert "entre a compra (09/03/2026) e hoje" in refused.value.message_pt
+    discarded = scene.bought()  # 23:30 in Brasília, thrown away at 23:50: the same store day
+    scene.now += timedelta(minutes=20)
+    scene.stock.change(discarded, change(DESCARTADO, version=1), caller_clerk())
+    item = scene.stock.item(discarded)
+    assert item is not None and item.days_in_stock(date(2026, 3, 20)) == 0
 
 
 def test_the_same_event_twice_is_stored_once_and_answered_200(scene):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.purchase.purchase import parse_utc, utc_text
 from laptop_pricing.store_id import DEFAULT_STORE_ID, store_of
 
@@ -88,6 +89,12 @@ class ItemFacts:
     paid: int
     purchased_at: datetime
     policy_version: str
+
+    @property
+    def purchased_on(self) -> date:
+        """The store's day of the purchase (Brasília): after 21:00 there the UTC day is the
+        next one, and a sale, days in stock and the owner's figures count the store's days."""
+        return self.purchased_at.astimezone(BRASILIA).date()
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from laptop_pricing.formatting import format_price
+from laptop_pricing.formatting import BRASILIA, format_price
 from laptop_pricing.pricing.laptop_spec import FieldError
 from laptop_pricing.stock.errors import InvalidStockEvent, StockForbidden
 from laptop_pricing.stock.events import (
@@ -77,8 +77,8 @@ class StockItem:
         """Days from the purchase to the sale or closing, else to ``today``."""
         end = self.sale.date if self.sale is not None else today
         if self.state in (DESCARTADO, PECAS):
-            end = self.changed_at.date()
-        return max(0, (end - self.facts.purchased_at.date()).days)
+            end = self.changed_at.astimezone(BRASILIA).date()
+        return max(0, (end - self.facts.purchased_on).days)
 
 
 def fold(events: Iterable[StockEvent]) -> StockItem | None:
@@ -147,8 +147,8 @@ def check_change(
         _check_price("list_price", list_price, ceiling, "preço de venda sugerido")
     if sale is not None:
         _check_price("sale.price", sale.price, ceiling, "preço da venda")
-        if sale.date < item.facts.purchased_at.date() or sale.date > today:
-            bought = item.facts.purchased_at.date()
+        if sale.date < item.facts.purchased_on or sale.date > today:
+            bought = item.facts.purchased_on
             raise InvalidStockEvent(
                 [FieldError("sale.date", sale.date.isoformat(), "outside the item's life")],
                 f"A data da venda precisa estar entre a compra ({bought:%d/%m/%Y}) e hoje.",

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from laptop_pricing.formatting import BRASILIA
 from laptop_pricing.pricing.laptop_spec import InvalidSpec, LaptopSpec
 from laptop_pricing.resale.facts_wire import ResaleFacts
 from laptop_pricing.resale.sales import Channel, InvalidSaleFact, SoldItem, StockedItem
@@ -41,7 +40,7 @@ def _fact(item: StockItem) -> StockedItem | SoldItem:
         "condition": Condition.from_payload(dict(facts.condition)),
         "market_estimate": facts.market_estimate,
         "paid": facts.paid,
-        "purchased_on": facts.purchased_at.astimezone(BRASILIA).date(),
+        "purchased_on": facts.purchased_on,
     }
     if item.state == VENDIDO and item.sale is not None:
         return SoldItem(
