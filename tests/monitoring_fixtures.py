@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,9 +82,11 @@ def write_files(directory: Path, objects: Iterable[tuple[str, bytes]]) -> Path:
 
 
 def week_up_to_today(folder: Path, acceptance: float) -> None:
-    """A week of requests drawn from the training reference up to today, and the outcomes of
-    70 quotes with the given acceptance, laid out as the app's default local folder."""
-    today = datetime.now(UTC).date()
+    """A week of requests drawn from the training reference up to today in Brasília (the
+    page's today), and the outcomes of 70 quotes with the given acceptance, laid out as the
+    app's default local folder. A day file holds a UTC day; after 21:00 in Brasília the UTC day
+    is tomorrow's, whose file this fixture's rows would fill past the page's today."""
+    today = datetime.now(BRASILIA).date()
     reference = drift.Reference.from_metadata(read_metadata())
     write_files(
         folder,
