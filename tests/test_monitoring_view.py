@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from laptop_pricing.monitoring import aggregate, quality, view
+from laptop_pricing.pricing import schema
 from tests.request_rows_support import make_rows
 
 
@@ -103,6 +104,12 @@ def test_the_quality_report_counted_per_category_is_what_the_rows_masks_give():
         values = rows.loc[mask, key[0]].astype(str).value_counts().head(3)
         assert line["examples"] == ", ".join(f"{v or '(vazio)'} ({c})" for v, c in values.items())
     assert (("msoffice", quality.MISSING) not in report.index) and len(expected) >= 7
+    outside_any = np.zeros(len(rows), dtype=bool)
+    for name in rows.columns.intersection([f.name for f in schema.FIELDS]):
+        outside_any |= quality.outside_mask(rows, name)
+    in_schema = ~(outside_any | quality.processor_mismatch_mask(rows))
+    assert 0 < in_schema.sum() < len(rows)
+    assert (quality.in_schema_mask(rows) == in_schema).all()
 
 
 def test_the_download_holds_no_clerk_e_mail_nor_request_id() -> None:

@@ -111,28 +111,6 @@ def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
     return mask
 
 
-def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:
-    """True where ``LaptopSpec.from_payload`` would accept the row's fields."""
-    bad = np.zeros(len(rows), dtype=bool)
-    for name in schema.FIELD_NAMES:
-        bad |= outside_mask(rows, name)
-    bad |= processor_mismatch_mask(rows)
-    return ~bad
-
-
-def with_in_schema(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows plus an ``in_schema`` column (computed once, right after reading)."""
-    flagged = rows.copy(deep=False)
-    flagged[IN_SCHEMA_COLUMN] = in_schema_mask(rows) if len(rows) else np.zeros(0, dtype=bool)
-    return flagged
-
-
-def _examples(values: pd.Series, limit: int = 3) -> str:
-    counts = values.value_counts()  # per category for categoricals: no per-row strings
-    counts = counts[counts > 0].head(limit)
-    return ", ".join(f"{value or '(vazio)'} ({count})" for value, count in counts.items())
-
-
 @dataclass(frozen=True)
 class _Slots:
     """A categorical's rows by slot (0: a missing value, then its categories) and how many
@@ -158,6 +136,34 @@ class _Slots:
     def rows(self, flagged: np.ndarray) -> np.ndarray:
         mask: np.ndarray = flagged[self.of_rows]
         return mask
+
+
+def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:
+    """True where ``LaptopSpec.from_payload`` would accept the row's fields: ``outside_mask``
+    of every field, each decided per category and spread over the rows only when some row
+    has a refused value (most fields of a year have none)."""
+    bad = np.zeros(len(rows), dtype=bool)
+    for name in schema.FIELD_NAMES:
+        slots = _Slots.of(rows[name])
+        required = schema.FIELDS_BY_NAME[name].required
+        refused_here = slots.flags(partial(refused, name), missing=required)
+        if slots.any(refused_here):
+            bad |= slots.rows(refused_here)
+    bad |= processor_mismatch_mask(rows)
+    return ~bad
+
+
+def with_in_schema(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows plus an ``in_schema`` column (computed once, right after reading)."""
+    flagged = rows.copy(deep=False)
+    flagged[IN_SCHEMA_COLUMN] = in_schema_mask(rows) if len(rows) else np.zeros(0, dtype=bool)
+    return flagged
+
+
+def _examples(values: pd.Series, limit: int = 3) -> str:
+    counts = values.value_counts()  # per category for categoricals: no per-row strings
+    counts = counts[counts > 0].head(limit)
+    return ", ".join(f"{value or '(vazio)'} ({count})" for value, count in counts.items())
 
 
 def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
