@@ -50,25 +50,6 @@ def _category_mask(series: pd.Series, predicate: Callable[[str], object]) -> np.
     )
 
 
-def missing_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
-    series = rows[field_name]
-    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | _category_mask(
-        series, lambda c: c == ""
-    )
-    return mask
-
-
-def outside_mask(rows: pd.DataFrame, field_name: str) -> np.ndarray:
-    """Rows whose value for this field the schema refuses (missing values included, except for
-    an optional v2 field: empty there means "not informed", and v1 day files lack the column)."""
-    series = rows[field_name]
-    refused_here = _category_mask(series, lambda c: refused(field_name, c))
-    if not schema.FIELDS_BY_NAME[field_name].required:
-        return refused_here
-    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | refused_here
-    return mask
-
-
 def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
     """Both values allowed, but that brand does not make that processor (intel + ryzen 7)."""
     brands = rows["processor_brand"].cat
@@ -138,15 +119,27 @@ class _Slots:
         return mask
 
 
+def _missing(slots: _Slots) -> np.ndarray:
+    """The slots of a missing value: none at all, or empty text."""
+    return slots.flags(lambda c: c == "", missing=True)
+
+
+def _refused(slots: _Slots, field_name: str) -> np.ndarray:
+    """The slots whose value the schema refuses for this field: missing values included,
+    except for an optional v2 field (empty there means "not informed", and v1 day files lack
+    the column)."""
+    required = schema.FIELDS_BY_NAME[field_name].required
+    return slots.flags(partial(refused, field_name), missing=required)
+
+
 def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:
-    """True where ``LaptopSpec.from_payload`` would accept the row's fields: ``outside_mask``
-    of every field, each decided per category and spread over the rows only when some row
-    has a refused value (most fields of a year have none)."""
+    """True where ``LaptopSpec.from_payload`` would accept the row's fields: each field's
+    refusal decided per category and spread over the rows only when some row has a refused
+    value (the API refuses them, so a log written through it has none)."""
     bad = np.zeros(len(rows), dtype=bool)
     for name in schema.FIELD_NAMES:
         slots = _Slots.of(rows[name])
-        required = schema.FIELDS_BY_NAME[name].required
-        refused_here = slots.flags(partial(refused, name), missing=required)
+        refused_here = _refused(slots, name)
         if slots.any(refused_here):
             bad |= slots.rows(refused_here)
     bad |= processor_mismatch_mask(rows)
@@ -201,8 +194,8 @@ def quality_report(rows: pd.DataFrame) -> pd.DataFrame:
     for name in schema.FIELD_NAMES:
         series = rows[name]
         slots = _Slots.of(series)
-        missing = slots.flags(lambda c: c == "", missing=True)
-        outside = slots.flags(partial(refused, name), missing=False) & ~missing
+        missing = _missing(slots)
+        outside = _refused(slots, name) & ~missing
         found = []
         if name == "brand":
             as_processor = slots.flags(lambda c: c in _PROCESSOR_NAMES, missing=False) & outside

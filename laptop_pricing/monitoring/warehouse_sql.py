@@ -150,7 +150,7 @@ def _one_of(column: str, values: Sequence[str]) -> str:
 
 
 def outside_condition(name: str) -> str:
-    """The schema refuses the field's value once normalised (``quality.outside_mask``), read
+    """The schema refuses the field's value once normalised (``quality.in_schema_mask``), read
     from the raw column: an allowed value as written is inside at the first branches, and only
     the others are normalised to be judged."""
     column = ident(name)
