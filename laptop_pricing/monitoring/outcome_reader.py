@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from laptop_pricing.monitoring.quote_id_keys import NO_KEY, quote_id_keys
+from laptop_pricing.monitoring.quote_id_keys import arrow_text, canonical_keys
 from laptop_pricing.monitoring.sources import LogLocation
 from laptop_pricing.monitoring.store_scope import open_scoped_month, row_groups_of, table_of_stores
 from laptop_pricing.settings import Settings
@@ -189,17 +189,16 @@ def current_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     if outcomes.empty:
         return outcomes
     rows = np.arange(len(outcomes))
-    events = pa.array(outcomes[outcome.EVENT_ID].astype(str).array)
-    if len(pc.unique(events)) != len(outcomes):
+    if len(pc.unique(arrow_text(outcomes[outcome.EVENT_ID]))) != len(outcomes):
         rows = rows[~outcomes[outcome.EVENT_ID].duplicated(keep="first").to_numpy()]
     moments = outcomes[outcome.RECORDED_AT].to_numpy(dtype="datetime64[us]")[rows]
     rows = rows[np.argsort(moments, kind="stable")]  # missing times last, as ``sort_values``
-    quote_ids = outcomes[outcome.QUOTE_ID].astype(str)
-    keys = quote_id_keys(pa.array(quote_ids.array))[rows]
-    if (keys == NO_KEY).any():
-        latest = ~quote_ids.iloc[rows].duplicated(keep="last").to_numpy()
+    quote_ids = outcomes[outcome.QUOTE_ID]
+    keys = canonical_keys(arrow_text(quote_ids))
+    if keys is None:
+        latest = ~quote_ids.astype(str).iloc[rows].duplicated(keep="last").to_numpy()
     else:
-        latest = ~pd.Series(keys).duplicated(keep="last").to_numpy()
+        latest = ~pd.Series(keys[rows]).duplicated(keep="last").to_numpy()
     return outcomes.iloc[np.sort(rows[latest])].reset_index(drop=True)
 
 

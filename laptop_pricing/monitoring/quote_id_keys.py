@@ -12,6 +12,7 @@ fall back to the texts.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from laptop_pricing.trade_in.quote_id import ALPHABET, LENGTH
@@ -24,6 +25,19 @@ _SYMBOLS = [i for i in range(_WIDTH) if i not in _HYPHENS]
 _NOT_A_SYMBOL = 0xFF
 _SYMBOL_VALUES = np.full(256, _NOT_A_SYMBOL, dtype=np.uint8)
 _SYMBOL_VALUES[np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(ALPHABET))
+
+
+def arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column as Arrow text without a Python string per row (pandas' ``str`` is
+    Arrow-backed)."""
+    return pa.array(values.astype(str).array).cast(pa.large_string())
+
+
+def canonical_keys(ids: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """``quote_id_keys`` when every id has one; None when some id does not, and the texts
+    must be compared instead."""
+    keys = quote_id_keys(ids)
+    return None if (keys == NO_KEY).any() else keys
 
 
 def quote_id_keys(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:

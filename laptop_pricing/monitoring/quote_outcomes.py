@@ -10,16 +10,15 @@ import pyarrow.compute as pc
 
 from laptop_pricing.monitoring.arrow_columns import code_type
 from laptop_pricing.monitoring.outcome_reader import current_outcomes
-from laptop_pricing.monitoring.quote_id_keys import NO_KEY, quote_id_keys
+from laptop_pricing.monitoring.quote_id_keys import (
+    NO_KEY,
+    arrow_text,
+    canonical_keys,
+    quote_id_keys,
+)
 from laptop_pricing.trade_in import outcome
 
 QUOTE_ID = outcome.QUOTE_ID
-
-
-def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
-    """A text column as Arrow text without a Python string per row (pandas' ``str`` is
-    Arrow-backed)."""
-    return pa.array(values.astype(str).array).cast(pa.large_string())
 
 
 def first_of_each_quote(quotes: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
@@ -28,9 +27,9 @@ def first_of_each_quote(quotes: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray 
     distinct but for a retry or two, so the ids are checked first: as sorted 64-bit keys (3.65 M
     in about 0.3 s with their decoding), or, for an id that is not canonical, as texts hashed by
     Arrow (1.1 s on a quiet machine, 2.5–3.4 s on a busy one)."""
-    ids = _arrow_text(quotes[QUOTE_ID])
-    keys = quote_id_keys(ids)
-    if (keys == NO_KEY).any():
+    ids = arrow_text(quotes[QUOTE_ID])
+    keys = canonical_keys(ids)
+    if keys is None:
         if len(pc.unique(ids)) == len(quotes):
             return quotes, None
         return quotes.drop_duplicates(subset=[QUOTE_ID], keep="first"), None
@@ -54,7 +53,7 @@ def current_outcome_columns(
     if not len(current):
         found = np.full(len(ids), -1, dtype=np.int32)
     else:
-        found = _positions(_arrow_text(ids), keys, _arrow_text(current[QUOTE_ID]))
+        found = _positions(arrow_text(ids), keys, arrow_text(current[QUOTE_ID]))
     hit = found >= 0
     at = np.maximum(found, 0)  # an open quote reads row 0 (or the one missing row), then masked
     present = len(current) > 0
