@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from laptop_pricing import log_columns
-from laptop_pricing.monitoring.categories import of_categories
 from laptop_pricing.monitoring.parsing import FILE_COLUMN, LINE_COLUMN
 from laptop_pricing.pricing import schema
 from laptop_pricing.record_kinds import PREDICTIONS
@@ -41,55 +40,6 @@ _PROCESSOR_NAMES = {str(v) for v in schema.FIELDS_BY_NAME["processor_name"].valu
 
 def allowed_strings(field_name: str) -> tuple[str, ...]:
     return tuple(str(v) for v in schema.FIELDS_BY_NAME[field_name].values)
-
-
-def _category_mask(series: pd.Series, predicate: Callable[[str], object]) -> np.ndarray:
-    """``predicate`` of each row's value as text, evaluated once per category (missing: False)."""
-    return of_categories(
-        series, lambda v: np.array([bool(predicate(str(c))) for c in v], dtype=bool), False
-    )
-
-
-def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
-    """Both values allowed, but that brand does not make that processor (intel + ryzen 7)."""
-    brands = rows["processor_brand"].cat
-    names = rows["processor_name"].cat
-    table = np.zeros((len(brands.categories) + 1, len(names.categories) + 1), dtype=bool)
-    for i, brand in enumerate(brands.categories):
-        for j, name in enumerate(names.categories):
-            table[i, j] = mismatched(str(brand), str(name))
-    mask: np.ndarray = table[brands.codes.to_numpy(), names.codes.to_numpy()]
-    return mask
-
-
-def unknown_version_mask(rows: pd.DataFrame) -> np.ndarray:
-    series = rows[log_columns.VERSION_COLUMN]
-
-    def unknown(version: str) -> bool:
-        text = version.strip()
-        return (
-            not text
-            or text.lower() in _NOT_A_VERSION
-            or not _VERSION_LIKE.match(text)
-            or not any(ch.isdigit() for ch in text)
-        )
-
-    mask: np.ndarray = (series.cat.codes.to_numpy() == -1) | _category_mask(series, unknown)
-    return mask
-
-
-def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
-    files = rows[FILE_COLUMN].cat
-    file_days = [day_of_day_file(str(name), PREDICTIONS) for name in files.categories]
-    day_numbers = np.array(
-        [np.datetime64(d, "D").astype(np.int64) if d else -(2**62) for d in file_days] + [-(2**62)],
-        dtype=np.int64,
-    )
-    expected = day_numbers[files.codes.to_numpy()]
-    stamps = rows[log_columns.TIMESTAMP_COLUMN]  # UTC instants read in place, one day array made
-    stamped = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype("datetime64[D]")
-    mask: np.ndarray = (expected != -(2**62)) & (stamped.view(np.int64) != expected)
-    return mask
 
 
 @dataclass(frozen=True)
@@ -130,6 +80,48 @@ def _refused(slots: _Slots, field_name: str) -> np.ndarray:
     the column)."""
     required = schema.FIELDS_BY_NAME[field_name].required
     return slots.flags(partial(refused, field_name), missing=required)
+
+
+def processor_mismatch_mask(rows: pd.DataFrame) -> np.ndarray:
+    """Both values allowed, but that brand does not make that processor (intel + ryzen 7)."""
+    brands = rows["processor_brand"].cat
+    names = rows["processor_name"].cat
+    table = np.zeros((len(brands.categories) + 1, len(names.categories) + 1), dtype=bool)
+    for i, brand in enumerate(brands.categories):
+        for j, name in enumerate(names.categories):
+            table[i, j] = mismatched(str(brand), str(name))
+    mask: np.ndarray = table[brands.codes.to_numpy(), names.codes.to_numpy()]
+    return mask
+
+
+def unknown_version_mask(rows: pd.DataFrame) -> np.ndarray:
+    series = rows[log_columns.VERSION_COLUMN]
+
+    def unknown(version: str) -> bool:
+        text = version.strip()
+        return (
+            not text
+            or text.lower() in _NOT_A_VERSION
+            or not _VERSION_LIKE.match(text)
+            or not any(ch.isdigit() for ch in text)
+        )
+
+    slots = _Slots.of(series)
+    return slots.rows(slots.flags(unknown, missing=True))
+
+
+def outside_file_day_mask(rows: pd.DataFrame) -> np.ndarray:
+    files = rows[FILE_COLUMN].cat
+    file_days = [day_of_day_file(str(name), PREDICTIONS) for name in files.categories]
+    day_numbers = np.array(
+        [np.datetime64(d, "D").astype(np.int64) if d else -(2**62) for d in file_days] + [-(2**62)],
+        dtype=np.int64,
+    )
+    expected = day_numbers[files.codes.to_numpy()]
+    stamps = rows[log_columns.TIMESTAMP_COLUMN]  # UTC instants read in place, one day array made
+    stamped = stamps.to_numpy(dtype=f"datetime64[{stamps.dt.unit}]").astype("datetime64[D]")
+    mask: np.ndarray = (expected != -(2**62)) & (stamped.view(np.int64) != expected)
+    return mask
 
 
 def in_schema_mask(rows: pd.DataFrame) -> np.ndarray:
